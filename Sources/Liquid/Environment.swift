@@ -1,0 +1,113 @@
+import Synchronization
+
+/// Parses a tag's markup (and, for blocks, its body) into a node.
+typealias TagParse = @Sendable (TagToken, TemplateParser) throws(LiquidError) -> any Node
+
+/// The tags, filters and partial loader that templates are parsed and rendered with.
+///
+/// Create one per content set and share it: parsed partials are cached here, so a partial is
+/// parsed once however many renders include it.
+///
+/// ```swift
+/// let env = Environment(loader: FileSystemLoader(root: "templates"))
+/// let template = try env.parse("Hello {{ user.name | upcase }}")
+/// print(try template.render(["user": ["name": "Ada"]]))
+/// ```
+public final class Environment: Sendable {
+    let tags: [String: TagParse]
+    /// The filters templates may call, by name.
+    public let filters: [String: Filter]
+    public let loader: (any TemplateLoader)?
+    /// The parse strictness used when `parse` is not given one.
+    public let errorMode: ErrorMode
+    private let partials = Mutex<[String: ParsedTemplate]>([:])
+
+    /// - Parameters:
+    ///   - loader: where `render` and `include` find partials; none means partials are an error.
+    ///   - errorMode: strict (the default) or Shopify's lax.
+    ///   - extraFilters: filters added to (or replacing) the standard ones.
+    public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: [String: Filter] = [:]) {
+        self.loader = loader
+        self.errorMode = errorMode
+        self.tags = StandardTags.all
+        self.filters = StandardFilters.all.merging(extraFilters) { _, new in new }
+    }
+
+    /// Parses `source` into a template that can be rendered many times, from many threads.
+    /// - Throws: ``LiquidError`` of kind `syntax`, located in `source`.
+    public func parse(_ source: String, name: String? = nil, errorMode: ErrorMode? = nil,
+                      limits: ResourceLimits = ResourceLimits()) throws(LiquidError) -> Template
+    {
+        let parsed = try ParsedTemplate(source: source, name: name, environment: self,
+                                        errorMode: errorMode ?? self.errorMode, limits: limits)
+        return Template(parsed: parsed, environment: self)
+    }
+
+    /// A partial by name, parsed once and cached.
+    func partial(_ name: String, limits: ResourceLimits) throws(LiquidError) -> ParsedTemplate {
+        if let cached = partials.withLock({ $0[name] }) { return cached }
+        guard let loader else {
+            throw LiquidError(.fileSystem, "This environment has no template loader, so '\(name)' cannot be loaded")
+        }
+        let source = try loader.source(named: name)
+        let parsed = try ParsedTemplate(source: source, name: name, environment: self, errorMode: errorMode, limits: limits)
+        partials.withLock { $0[name] = parsed }
+        return parsed
+    }
+}
+
+/// A template's node tree with the source it came from.
+struct ParsedTemplate: Sendable {
+    let name: String?
+    let source: String
+    let body: BlockBody
+
+    init(source: String, name: String?, environment: Environment, errorMode: ErrorMode, limits: ResourceLimits) throws(LiquidError) {
+        self.name = name
+        self.source = source
+        guard source.utf8.count <= limits.maxTemplateBytes else {
+            throw LiquidError(.resourceLimit, "template is \(source.utf8.count) bytes, more than the limit of \(limits.maxTemplateBytes)")
+                .attributed(to: name, source: "")
+        }
+        var copy = source
+        let result: Result<BlockBody, LiquidError> = copy.withUTF8 { buffer in
+            let parser = TemplateParser(bytes: buffer, environment: environment, errorMode: errorMode)
+            do throws(LiquidError) {
+                return .success(try parser.parseDocument())
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch result {
+        case .success(let body): self.body = body
+        case .failure(let error): throw error.attributed(to: name, source: source)
+        }
+    }
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        do throws(LiquidError) {
+            try body.render(context, &out)
+        } catch {
+            throw error.attributed(to: name, source: source)
+        }
+    }
+}
+
+/// Where `render` and `include` find partials by name.
+public protocol TemplateLoader: Sendable {
+    /// The source of the partial `name`, as written in the tag.
+    /// - Throws: ``LiquidError`` of kind `fileSystem` when there is no such partial.
+    func source(named name: String) throws(LiquidError) -> String
+}
+
+/// Partials held in memory by name.
+public struct DictionaryLoader: TemplateLoader {
+    public let templates: [String: String]
+
+    public init(_ templates: [String: String]) { self.templates = templates }
+
+    public func source(named name: String) throws(LiquidError) -> String {
+        guard let s = templates[name] else { throw LiquidError(.fileSystem, "No such template '\(name)'") }
+        return s
+    }
+}

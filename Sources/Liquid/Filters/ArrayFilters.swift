@@ -1,0 +1,212 @@
+/// Filters over arrays (and, as Shopify allows, over hashes and single values treated as one-item arrays).
+enum ArrayFilters {
+    static func register(_ f: inout [String: Filter]) {
+        f["join"] = { input, args, _ throws(LiquidError) in
+            try args.expect("join", min: 0, max: 1)
+            let glue = args[0].map(rubyString) ?? " "
+            var out = ""
+            for (i, item) in inputArray(input).enumerated() {
+                if i > 0 { out += glue }
+                out += item.joinDescription
+            }
+            return .string(out)
+        }
+        f["first"] = { input, args, _ throws(LiquidError) in
+            try args.expect("first", min: 0, max: 0)
+            switch input {
+            case .array(let a): return a.first ?? .null
+            case .object(let o): return o.keys.first.map { .array([.string($0), o.values[0]]) } ?? .null
+            case .range(let lo, let hi): return hi >= lo ? .int(lo) : .null
+            default: return .null
+            }
+        }
+        f["last"] = { input, args, _ throws(LiquidError) in
+            try args.expect("last", min: 0, max: 0)
+            switch input {
+            case .array(let a): return a.last ?? .null
+            case .range(let lo, let hi): return hi >= lo ? .int(hi) : .null
+            default: return .null
+            }
+        }
+        f["concat"] = { input, args, _ throws(LiquidError) in
+            try args.expect("concat", min: 1, max: 1)
+            guard case .array(let other) = args[0]! else {
+                throw LiquidError.argument("concat filter requires an array argument")
+            }
+            return .array(inputArray(input) + other)
+        }
+        f["reverse"] = { input, args, _ throws(LiquidError) in
+            try args.expect("reverse", min: 0, max: 0)
+            return .array(inputArray(input).reversed())
+        }
+        f["map"] = { input, args, _ throws(LiquidError) in
+            try args.expect("map", min: 1, max: 1)
+            let property = args[0]!
+            var out: [Value] = []
+            for item in inputArray(input) { out.append(try rubyProperty(item, property)) }
+            return .array(out)
+        }
+        f["compact"] = { input, args, _ throws(LiquidError) in
+            try args.expect("compact", min: 0, max: 1)
+            var out: [Value] = []
+            for item in inputArray(input) {
+                let v = try args[0].map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
+                if !v.isNil { out.append(item) }
+            }
+            return .array(out)
+        }
+        f["uniq"] = { input, args, _ throws(LiquidError) in
+            try args.expect("uniq", min: 0, max: 1)
+            var seen = Set<EqlKey>()
+            var out: [Value] = []
+            for item in inputArray(input) {
+                let key = try args[0].map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
+                if seen.insert(EqlKey(key)).inserted { out.append(item) }
+            }
+            return .array(out)
+        }
+        f["sort"] = { input, args, _ throws(LiquidError) in
+            try args.expect("sort", min: 0, max: 1)
+            return try sorted(input, args[0]) { a, b throws(LiquidError) in
+                if let c = a.rubyCompare(b) { return c }
+                if a.isNil { return 1 }
+                if b.isNil { return -1 }
+                throw LiquidError.argument("cannot sort values of incompatible types")
+            }
+        }
+        f["sort_natural"] = { input, args, _ throws(LiquidError) in
+            try args.expect("sort_natural", min: 0, max: 1)
+            return try sorted(input, args[0]) { a, b throws(LiquidError) in
+                if a.isNil || b.isNil { return a.isNil && b.isNil ? 0 : (a.isNil ? 1 : -1) }
+                return compareBytes(caseFold(rubyString(a)), caseFold(rubyString(b)))
+            }
+        }
+        f["where"] = { input, args, _ throws(LiquidError) in
+            try args.expect("where", min: 1, max: 2)
+            let items = inputArray(input)
+            var out: [Value] = []
+            for item in items where try matches(item, args) { out.append(item) }
+            return .array(out)
+        }
+        f["reject"] = { input, args, _ throws(LiquidError) in
+            try args.expect("reject", min: 1, max: 2)
+            var out: [Value] = []
+            for item in inputArray(input) where !(try matches(item, args)) { out.append(item) }
+            return .array(out)
+        }
+        f["find"] = { input, args, _ throws(LiquidError) in
+            try args.expect("find", min: 1, max: 2)
+            for item in inputArray(input) where try matches(item, args) { return item }
+            return .null
+        }
+        f["find_index"] = { input, args, _ throws(LiquidError) in
+            try args.expect("find_index", min: 1, max: 2)
+            for (i, item) in inputArray(input).enumerated() where try matches(item, args) { return .int(i) }
+            return .null
+        }
+        f["has"] = { input, args, _ throws(LiquidError) in
+            try args.expect("has", min: 1, max: 2)
+            for item in inputArray(input) where try matches(item, args) { return .bool(true) }
+            return .bool(false)
+        }
+        f["sum"] = { input, args, _ throws(LiquidError) in
+            try args.expect("sum", min: 0, max: 1)
+            var total = Number.int(0)
+            for item in inputArray(input) {
+                var v = item
+                if let p = args[0] {
+                    switch item {
+                    case .object, .drop: v = try rubyProperty(item, p)
+                    case .array, .string, .int: v = (try? rubyProperty(item, p)) ?? .int(0)
+                    default: v = .int(0)
+                    }
+                }
+                total = MathFilters.add(total, Number(v))
+            }
+            return total.value
+        }
+    }
+
+    /// The test of where/reject/find/find_index/has: the property is truthy, or equals the target.
+    static func matches(_ item: Value, _ args: FilterArguments) throws(LiquidError) -> Bool {
+        let property = try rubyProperty(item, args[0]!)
+        if let target = args[1], !target.isNil {
+            return Condition.equals(property, target)
+        }
+        return property.isTruthy
+    }
+
+    static func sorted(_ input: Value, _ property: Value?, _ compare: (Value, Value) throws(LiquidError) -> Int) throws(LiquidError) -> Value {
+        let items = inputArray(input)
+        var keyed: [(Value, Value)] = []
+        keyed.reserveCapacity(items.count)
+        for item in items {
+            keyed.append((try property.map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item, item))
+        }
+        var failure: LiquidError?
+        let ordered = mergeSort(keyed) { a, b in
+            guard failure == nil else { return false }
+            do throws(LiquidError) {
+                return try compare(a.0, b.0) < 0
+            } catch {
+                failure = error
+                return false
+            }
+        }
+        if let failure { throw failure }
+        return .array(ordered.map(\.1))
+    }
+
+    /// A stable sort, so equal keys keep their input order.
+    static func mergeSort<T>(_ items: [T], _ less: (T, T) -> Bool) -> [T] {
+        let indexed = Array(items.enumerated())
+        return indexed.sorted { a, b in
+            if less(a.element, b.element) { return true }
+            if less(b.element, a.element) { return false }
+            return a.offset < b.offset
+        }.map(\.element)
+    }
+
+    static func caseFold(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
+            (scalar.value >= 65 && scalar.value <= 90) ? UnicodeScalar(scalar.value + 32)! : scalar
+        }))
+    }
+}
+
+extension Value {
+    /// How `join` prints an element: hashes as Ruby inspects them, everything else as output.
+    var joinDescription: String {
+        if case .object(let o) = self { return o.rubyInspect }
+        return description
+    }
+}
+
+/// Ruby's `eql?` equality, for `uniq`: `1` and `1.0` are different.
+struct EqlKey: Hashable {
+    let value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    static func == (a: EqlKey, b: EqlKey) -> Bool {
+        switch (a.value, b.value) {
+        case (.int, .double), (.double, .int): return false
+        default: return a.value.rubyEquals(b.value)
+        }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        switch value {
+        case .null: hasher.combine(0)
+        case .bool(let b): hasher.combine(b)
+        case .int(let i): hasher.combine(i)
+        case .double(let d): hasher.combine(d)
+        case .string(let s): hasher.combine(s.utf8.count); for b in s.utf8 { hasher.combine(b) }
+        case .array(let a): hasher.combine(a.count)
+        case .object(let o): hasher.combine(o.count)
+        case .range(let lo, let hi): hasher.combine(lo); hasher.combine(hi)
+        case .drop(let d): hasher.combine(ObjectIdentifier(d))
+        case .empty, .blank: hasher.combine(1)
+        }
+    }
+}

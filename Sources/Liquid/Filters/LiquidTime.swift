@@ -1,0 +1,62 @@
+import Foundation
+
+/// An instant with the UTC offset it is shown in: what the `date` filter formats.
+struct LiquidTime {
+    var seconds: Int
+    var nanoseconds: Int
+    /// Seconds east of UTC.
+    var offset: Int
+    /// What `%Z` prints; empty for a bare numeric offset, as in Ruby.
+    var zoneName: String
+
+    /// The same instant shown in `zone`.
+    func converted(to zone: TimeZone) -> LiquidTime {
+        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+        let off = zone.secondsFromGMT(for: date)
+        let name = zone.identifier == "UTC" || zone.identifier == "GMT" ? "UTC" : (zone.abbreviation(for: date) ?? "")
+        return LiquidTime(seconds: seconds, nanoseconds: nanoseconds, offset: off, zoneName: name)
+    }
+
+    /// Local calendar fields.
+    struct Fields {
+        let year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+        /// 0 = Sunday.
+        let weekday: Int
+        /// 1-based.
+        let dayOfYear: Int
+    }
+
+    var fields: Fields {
+        let local = seconds + offset
+        let days = Int((Double(local) / 86400).rounded(.down))
+        let secondsOfDay = local - days * 86400
+        let (y, m, d) = Self.civil(fromDays: days)
+        let weekday = ((days % 7) + 11) % 7
+        let dayOfYear = days - Self.days(fromCivil: y, 1, 1) + 1
+        return Fields(year: y, month: m, day: d, hour: secondsOfDay / 3600, minute: secondsOfDay % 3600 / 60,
+                      second: secondsOfDay % 60, weekday: weekday, dayOfYear: dayOfYear)
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    static func civil(fromDays days: Int) -> (Int, Int, Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+}

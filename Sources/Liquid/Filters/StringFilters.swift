@@ -1,0 +1,276 @@
+/// Filters over strings, with Ruby's semantics: lengths and offsets count code points.
+enum StringFilters {
+    static func register(_ f: inout [String: Filter]) {
+        f["append"] = { input, args, _ throws(LiquidError) in
+            try args.expect("append", min: 1, max: 1)
+            return .string(rubyString(input) + rubyString(args[0]!))
+        }
+        f["prepend"] = { input, args, _ throws(LiquidError) in
+            try args.expect("prepend", min: 1, max: 1)
+            return .string(rubyString(args[0]!) + rubyString(input))
+        }
+        f["upcase"] = { input, args, _ throws(LiquidError) in
+            try args.expect("upcase", min: 0, max: 0)
+            return .string(rubyString(input).uppercased())
+        }
+        f["downcase"] = { input, args, _ throws(LiquidError) in
+            try args.expect("downcase", min: 0, max: 0)
+            return .string(rubyString(input).lowercased())
+        }
+        f["capitalize"] = { input, args, _ throws(LiquidError) in
+            try args.expect("capitalize", min: 0, max: 0)
+            let s = rubyString(input)
+            guard let first = s.unicodeScalars.first else { return .string("") }
+            let rest = String(String.UnicodeScalarView(s.unicodeScalars.dropFirst()))
+            return .string(String(first).uppercased() + rest.lowercased())
+        }
+        f["strip"] = { input, args, _ throws(LiquidError) in
+            try args.expect("strip", min: 0, max: 0)
+            return .string(rubyString(input).trimmingRubyWhitespace())
+        }
+        f["lstrip"] = { input, args, _ throws(LiquidError) in
+            try args.expect("lstrip", min: 0, max: 0)
+            let u = Array(rubyString(input).utf8)
+            let start = u.firstIndex(where: { !isRubyWhitespace($0) }) ?? u.count
+            return .string(String(decoding: u[start...], as: UTF8.self))
+        }
+        f["rstrip"] = { input, args, _ throws(LiquidError) in
+            try args.expect("rstrip", min: 0, max: 0)
+            let u = Array(rubyString(input).utf8)
+            let end = (u.lastIndex(where: { !isRubyWhitespace($0) }) ?? -1) + 1
+            return .string(String(decoding: u[..<end], as: UTF8.self))
+        }
+        f["strip_newlines"] = { input, args, _ throws(LiquidError) in
+            try args.expect("strip_newlines", min: 0, max: 0)
+            return .string(replaceNewlines(rubyString(input), with: ""))
+        }
+        f["newline_to_br"] = { input, args, _ throws(LiquidError) in
+            try args.expect("newline_to_br", min: 0, max: 0)
+            return .string(replaceNewlines(rubyString(input), with: "<br />\n"))
+        }
+        f["replace"] = { input, args, _ throws(LiquidError) in
+            try args.expect("replace", min: 1, max: 2)
+            return .string(replaceAll(rubyString(input), rubyString(args[0]!), args[1].map(rubyString) ?? ""))
+        }
+        f["replace_first"] = { input, args, _ throws(LiquidError) in
+            try args.expect("replace_first", min: 1, max: 2)
+            return .string(replaceFirst(rubyString(input), rubyString(args[0]!), args[1].map(rubyString) ?? ""))
+        }
+        f["replace_last"] = { input, args, _ throws(LiquidError) in
+            try args.expect("replace_last", min: 2, max: 2)
+            return .string(replaceLast(rubyString(input), rubyString(args[0]!), rubyString(args[1]!)))
+        }
+        f["remove"] = { input, args, _ throws(LiquidError) in
+            try args.expect("remove", min: 1, max: 1)
+            return .string(replaceAll(rubyString(input), rubyString(args[0]!), ""))
+        }
+        f["remove_first"] = { input, args, _ throws(LiquidError) in
+            try args.expect("remove_first", min: 1, max: 1)
+            return .string(replaceFirst(rubyString(input), rubyString(args[0]!), ""))
+        }
+        f["remove_last"] = { input, args, _ throws(LiquidError) in
+            try args.expect("remove_last", min: 1, max: 1)
+            return .string(replaceLast(rubyString(input), rubyString(args[0]!), ""))
+        }
+        f["truncate"] = { input, args, context throws(LiquidError) in try truncate(input, args, context) }
+        f["truncatewords"] = { input, args, context throws(LiquidError) in try truncatewords(input, args, context) }
+        f["split"] = { input, args, _ throws(LiquidError) in
+            try args.expect("split", min: 1, max: 1)
+            return .array(split(rubyString(input), rubyString(args[0]!)).map { .string($0) })
+        }
+        f["strip_html"] = { input, args, _ throws(LiquidError) in
+            try args.expect("strip_html", min: 0, max: 0)
+            return .string(stripHTML(rubyString(input)))
+        }
+        f["slice"] = { input, args, context throws(LiquidError) in try slice(input, args, context) }
+    }
+
+    static func replaceNewlines(_ s: String, with replacement: String) -> String {
+        var out = [UInt8]()
+        let u = Array(s.utf8)
+        out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "\r") && i + 1 < u.count && u[i + 1] == UInt8(ascii: "\n") {
+                out.append(contentsOf: replacement.utf8)
+                i += 2
+            } else if u[i] == UInt8(ascii: "\n") {
+                out.append(contentsOf: replacement.utf8)
+                i += 1
+            } else {
+                out.append(u[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Ruby's `gsub` with a literal pattern; an empty pattern inserts between every character.
+    static func replaceAll(_ s: String, _ pattern: String, _ replacement: String) -> String {
+        if pattern.isEmpty {
+            var out = replacement
+            for scalar in s.unicodeScalars {
+                out.unicodeScalars.append(scalar)
+                out += replacement
+            }
+            return out
+        }
+        let u = Array(s.utf8), p = Array(pattern.utf8), r = Array(replacement.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            if u[i] == p[0] && i + p.count <= u.count && u[i..<(i + p.count)].elementsEqual(p) {
+                out.append(contentsOf: r)
+                i += p.count
+            } else {
+                out.append(u[i])
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func replaceFirst(_ s: String, _ pattern: String, _ replacement: String) -> String {
+        guard let range = s.utf8.firstRange(of: pattern.utf8) else { return s }
+        let u = Array(s.utf8)
+        let lo = s.utf8.distance(from: s.utf8.startIndex, to: range.lowerBound)
+        let hi = s.utf8.distance(from: s.utf8.startIndex, to: range.upperBound)
+        return String(decoding: u[..<lo] + Array(replacement.utf8) + u[hi...], as: UTF8.self)
+    }
+
+    static func replaceLast(_ s: String, _ pattern: String, _ replacement: String) -> String {
+        let u = Array(s.utf8), p = Array(pattern.utf8)
+        guard p.count <= u.count else { return s }
+        var i = u.count - p.count
+        while i >= 0 {
+            if u[i..<(i + p.count)].elementsEqual(p) {
+                return String(decoding: u[..<i] + Array(replacement.utf8) + u[(i + p.count)...], as: UTF8.self)
+            }
+            i -= 1
+        }
+        return s
+    }
+
+    @Sendable static func truncate(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {
+        try args.expect("truncate", min: 0, max: 2)
+        if input.isNil { return .null }
+        let s = rubyString(input)
+        let length = try args[0].map(rubyInteger) ?? 50
+        let ellipsis = args[1].map(rubyString) ?? "..."
+        let scalars = s.unicodeScalars
+        guard scalars.count > length else { return .string(s) }
+        let keep = max(0, length - ellipsis.unicodeScalars.count)
+        return .string(String(String.UnicodeScalarView(scalars.prefix(keep))) + ellipsis)
+    }
+
+    @Sendable static func truncatewords(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {
+        try args.expect("truncatewords", min: 0, max: 2)
+        if input.isNil { return .null }
+        let s = rubyString(input)
+        var words = try args[0].map(rubyInteger) ?? 15
+        if words <= 0 { words = 1 }
+        let ellipsis = args[1].map(rubyString) ?? "..."
+        let list = awkSplit(s, limit: words + 1)
+        guard list.count > words else { return .string(s) }
+        return .string(list.prefix(words).joined(separator: " ") + ellipsis)
+    }
+
+    /// Ruby's `split(" ", limit)`: runs of white space separate words; leading white space is ignored;
+    /// with a limit, the last piece is the unsplit rest.
+    static func awkSplit(_ s: String, limit: Int = 0) -> [String] {
+        let u = Array(s.utf8)
+        var out: [String] = []
+        var i = 0
+        while i < u.count {
+            while i < u.count && isRubyWhitespace(u[i]) && u[i] != 0 { i += 1 }
+            guard i < u.count else { break }
+            if limit > 0 && out.count == limit - 1 {
+                out.append(String(decoding: u[i...], as: UTF8.self))
+                return out
+            }
+            let start = i
+            while i < u.count && !(isRubyWhitespace(u[i]) && u[i] != 0) { i += 1 }
+            out.append(String(decoding: u[start..<i], as: UTF8.self))
+        }
+        return out
+    }
+
+    /// Ruby's `String#split` with a string pattern: trailing empty strings are dropped.
+    static func split(_ s: String, _ pattern: String) -> [String] {
+        if pattern == " " { return awkSplit(s) }
+        var out: [String]
+        if pattern.isEmpty {
+            out = s.unicodeScalars.map { String($0) }
+        } else {
+            out = []
+            let u = Array(s.utf8), p = Array(pattern.utf8)
+            var start = 0
+            var i = 0
+            while i + p.count <= u.count {
+                if u[i] == p[0] && u[i..<(i + p.count)].elementsEqual(p) {
+                    out.append(String(decoding: u[start..<i], as: UTF8.self))
+                    i += p.count
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            out.append(String(decoding: u[start...], as: UTF8.self))
+        }
+        while out.last?.isEmpty == true { out.removeLast() }
+        return out
+    }
+
+    /// Removes `<script>`, `<style>` and comment blocks, then every tag.
+    static func stripHTML(_ s: String) -> String {
+        let u = Array(s.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(u.count)
+        func starts(_ i: Int, _ prefix: String) -> Bool {
+            let p = Array(prefix.utf8)
+            return i + p.count <= u.count && u[i..<(i + p.count)].elementsEqual(p)
+        }
+        func find(_ from: Int, _ needle: String) -> Int? {
+            let p = Array(needle.utf8)
+            var j = from
+            while j + p.count <= u.count {
+                if u[j..<(j + p.count)].elementsEqual(p) { return j + p.count }
+                j += 1
+            }
+            return nil
+        }
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "<") {
+                if starts(i, "<script"), let e = find(i + 7, "</script>") { i = e; continue }
+                if starts(i, "<style"), let e = find(i + 6, "</style>") { i = e; continue }
+                if starts(i, "<!--"), let e = find(i + 4, "-->") { i = e; continue }
+                if let e = find(i + 1, ">") { i = e; continue }
+            }
+            out.append(u[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Sendable static func slice(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {
+        try args.expect("slice", min: 1, max: 2)
+        let offset = try rubyInteger(args[0]!)
+        let length = try args[1].map(rubyInteger) ?? 1
+        func window(_ count: Int) -> Range<Int>? {
+            let start = offset < 0 ? count + offset : offset
+            guard start >= 0, start <= count, length >= 0 else { return nil }
+            return start..<(start + min(length, count - start))
+        }
+        if case .array(let a) = input {
+            guard let r = window(a.count) else { return .array([]) }
+            return .array(Array(a[r]))
+        }
+        let scalars = Array(rubyString(input).unicodeScalars)
+        guard let r = window(scalars.count) else { return .string("") }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars[r])
+        return .string(String(out))
+    }
+}

@@ -1,0 +1,105 @@
+/// A parse or render error, with where it happened in which template.
+///
+/// The line, column and the source excerpt with a caret are computed from the byte offset
+/// only when the error is reported, so raising an error costs nothing up front.
+///
+/// ```
+/// banner.liquid:3:9: Liquid syntax error: Unknown tag 'endfi'
+///   3 | {% if x %}{% endfi %}
+///     |         ^
+/// ```
+public struct LiquidError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: String, Sendable {
+        case syntax = "Liquid syntax error"
+        case argument = "Liquid error"
+        case undefinedVariable = "Liquid undefined variable"
+        case undefinedFilter = "Liquid undefined filter"
+        case resourceLimit = "Liquid resource limit"
+        case fileSystem = "Liquid file system error"
+        case zeroDivision = "Liquid divide by zero"
+    }
+
+    public var kind: Kind
+    /// The sentence that says what is wrong, without location.
+    public var message: String
+    /// The template's name, when it has one (partials always do).
+    public var templateName: String?
+    /// Byte offset into ``source`` where the problem is.
+    public var offset: Int?
+    /// The template source the offset points into.
+    public var source: String?
+
+    public init(_ kind: Kind, _ message: String, offset: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.offset = offset
+    }
+
+    static func syntax(_ message: String, at offset: Int? = nil) -> LiquidError {
+        LiquidError(.syntax, message, offset: offset)
+    }
+
+    static func argument(_ message: String) -> LiquidError {
+        LiquidError(.argument, message)
+    }
+
+    /// Fills in the location when the error does not have one yet.
+    func located(at offset: Int) -> LiquidError {
+        guard self.offset == nil else { return self }
+        var copy = self
+        copy.offset = offset
+        return copy
+    }
+
+    /// Attaches the template the error came from, unless a nested template already did.
+    func attributed(to name: String?, source: String) -> LiquidError {
+        guard self.source == nil else { return self }
+        var copy = self
+        copy.templateName = name
+        copy.source = source
+        return copy
+    }
+
+    /// 1-based line of the error, when known.
+    public var line: Int? { position?.line }
+    /// 1-based column of the error in characters, when known.
+    public var column: Int? { position?.column }
+
+    private var position: (line: Int, column: Int, lineStart: Int, lineEnd: Int)? {
+        guard let offset, let source else { return nil }
+        let bytes = Array(source.utf8)
+        let clamped = min(max(offset, 0), bytes.count)
+        var line = 1
+        var lineStart = 0
+        for i in 0..<clamped where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        var lineEnd = clamped
+        while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+        let column = String(decoding: bytes[lineStart..<clamped], as: UTF8.self).unicodeScalars.count + 1
+        return (line, column, lineStart, lineEnd)
+    }
+
+    /// The offending source line and a caret under the column, or `nil` without a location.
+    public var excerpt: String? {
+        guard let position, let source else { return nil }
+        let bytes = Array(source.utf8)
+        var text = String(decoding: bytes[position.lineStart..<position.lineEnd], as: UTF8.self)
+        if text.last == "\r" { text.removeLast() }
+        let number = String(position.line)
+        let gutter = String(repeating: " ", count: number.count)
+        let pad = String(text.unicodeScalars.prefix(position.column - 1).map { $0 == "\t" ? "\t" : " " })
+        return "  \(number) | \(text)\n  \(gutter) | \(pad)^"
+    }
+
+    /// `name:line:column: kind: message`, then the excerpt.
+    public var description: String {
+        var head = ""
+        if let templateName { head += templateName }
+        if let line, let column { head += (head.isEmpty ? "line " : ":") + "\(line):\(column)" }
+        var text = head.isEmpty ? "\(kind.rawValue): \(message)" : "\(head): \(kind.rawValue): \(message)"
+        if let excerpt { text += "\n" + excerpt }
+        return text
+    }
+}

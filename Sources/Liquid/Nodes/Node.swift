@@ -1,0 +1,75 @@
+/// A parsed piece of a template that renders into an output buffer.
+protocol Node: Sendable {
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError)
+    /// Whether the node never outputs anything (assign, comment, ...), so white space around it can be dropped.
+    var isBlank: Bool { get }
+    /// Reports the variables, filters and tags the node uses.
+    func analyze(_ analysis: inout TemplateAnalysis)
+}
+
+extension Node {
+    var isBlank: Bool { false }
+}
+
+/// A sequence of nodes: a template, or the body of a block tag.
+struct BlockBody: Sendable {
+    var nodes: [any Node]
+    var isBlank: Bool
+
+    static let empty = BlockBody(nodes: [], isBlank: true)
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        for node in nodes {
+            try node.render(context, &out)
+            if context.interrupt != nil { return }
+        }
+        if out.count > context.options.limits.maxOutputBytes {
+            throw LiquidError(.resourceLimit, "output longer than \(context.options.limits.maxOutputBytes) bytes")
+        }
+    }
+
+    /// Drops white-space text from a body that outputs nothing, as Shopify does for blank blocks.
+    mutating func removeBlankText() {
+        guard isBlank else { return }
+        nodes.removeAll { $0 is TextNode }
+    }
+
+    func analyze(_ analysis: inout TemplateAnalysis) {
+        for node in nodes { node.analyze(&analysis) }
+    }
+}
+
+/// Literal template text.
+struct TextNode: Node {
+    let bytes: [UInt8]
+    var isBlank: Bool { bytes.allSatisfy { isRubyWhitespace($0) } }
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        out.append(bytes: bytes)
+    }
+
+    func analyze(_ analysis: inout TemplateAnalysis) {}
+}
+
+/// `{{ expression | filters }}` and `{% echo %}`.
+struct OutputNode: Node {
+    let expression: FilteredExpression
+    let offset: Int
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        do throws(LiquidError) {
+            if context.options.autoescape {
+                let (value, safe) = try expression.evaluateMarkingSafety(context)
+                out.append(value, escape: !safe)
+            } else {
+                out.append(try expression.evaluate(context))
+            }
+        } catch {
+            throw error.located(at: offset)
+        }
+    }
+
+    func analyze(_ analysis: inout TemplateAnalysis) {
+        analysis.add(expression)
+    }
+}

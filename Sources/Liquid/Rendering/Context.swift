@@ -1,0 +1,243 @@
+/// The state of one render: variables in scope, counters, cycle positions, limits.
+///
+/// A context lives for one render on one thread; templates themselves are immutable and shared.
+public final class Context {
+    /// Local scopes; index 0 is the outermost, where `assign` and `capture` write.
+    var scopes: [[String: Value]]
+    /// The render's input data; `increment` and `decrement` keep their counters here, as Shopify does.
+    var environment: LiquidObject
+    let options: RenderOptions
+    let engine: Environment
+    let budget: RenderBudget
+    /// Nesting of `render`/`include` above this context.
+    var depth: Int
+    /// Whether `include` is refused (inside a `render`ed partial).
+    let isolated: Bool
+
+    var cycles: [String: Int] = [:]
+    var forOffsets: [String: Int] = [:]
+    var lastIfChanged: [UInt8]?
+    var interrupt: Interrupt?
+    var forStack: [ForloopDrop] = []
+
+    enum Interrupt { case breakLoop, continueLoop }
+
+    init(data: LiquidObject, options: RenderOptions, engine: Environment, budget: RenderBudget,
+         depth: Int = 0, isolated: Bool = false)
+    {
+        self.scopes = [[:]]
+        self.environment = data
+        self.options = options
+        self.engine = engine
+        self.budget = budget
+        self.depth = depth
+        self.isolated = isolated
+    }
+
+    /// A context for a `render`ed partial: only the given variables, the same limits.
+    func isolatedChild(_ variables: [String: Value]) throws(LiquidError) -> Context {
+        let child = Context(data: LiquidObject(), options: options, engine: engine, budget: budget,
+                            depth: depth + 1, isolated: true)
+        child.scopes = [variables]
+        return child
+    }
+
+    // MARK: Variables
+
+    @inline(__always)
+    func find(_ name: String) -> Value? {
+        var i = scopes.count - 1
+        while i >= 0 {
+            if let v = scopes[i][name] { return v }
+            i -= 1
+        }
+        if let v = environment[name] { return v }
+        return options.globals?[name]
+    }
+
+    /// Sets a variable in the outermost scope, as `assign` does.
+    func assign(_ name: String, _ value: Value) throws(LiquidError) {
+        try budget.charge(assigned: value, limits: options.limits)
+        scopes[0][name] = value
+    }
+
+    /// Sets a variable in the innermost scope (loop variables).
+    @inline(__always)
+    func setLocal(_ name: String, _ value: Value) {
+        scopes[scopes.count - 1][name] = value
+    }
+
+    func pushScope() { scopes.append([:]) }
+    func popScope() { scopes.removeLast() }
+
+    // MARK: Evaluation
+
+    func evaluate(_ expression: Expression) throws(LiquidError) -> Value {
+        switch expression {
+        case .literal(let v): return v
+        case .variable(let lookup): return try resolve(lookup)
+        case .range(let lo, let hi, let offset):
+            let a = try evaluate(lo), b = try evaluate(hi)
+            guard let lower = try rangeBound(a), let upper = try rangeBound(b) else {
+                throw LiquidError.argument("invalid integer").located(at: offset)
+            }
+            return .range(lower, upper)
+        }
+    }
+
+    private func rangeBound(_ v: Value) throws(LiquidError) -> Int? {
+        if let i = v.rangeBound { return i }
+        if case .double(let d) = v, d.isFinite { return Int(d) }
+        return nil
+    }
+
+    func resolve(_ lookup: VariableLookup) throws(LiquidError) -> Value {
+        var current: Value
+        switch lookup.root {
+        case .name(let name):
+            guard let v = find(name) else { return try undefined(lookup) }
+            current = v
+        case .expression(let e):
+            let key = try evaluate(e)
+            guard case .string(let name) = key, let v = find(name) else {
+                if case .string = key { return try undefined(lookup) }
+                return .null
+            }
+            current = v
+        }
+        for segment in lookup.path {
+            switch segment {
+            case .key(let key):
+                if let next = Self.property(of: current, key) {
+                    current = next
+                } else {
+                    if case .object = current { return try undefined(lookup) }
+                    return .null
+                }
+            case .index(let e):
+                let key = try evaluate(e)
+                if let next = Self.index(current, key) {
+                    current = next
+                } else {
+                    if case .object = current, case .string = key { return try undefined(lookup) }
+                    return .null
+                }
+            }
+        }
+        return current
+    }
+
+    private func undefined(_ lookup: VariableLookup) throws(LiquidError) -> Value {
+        if options.strictVariables {
+            throw LiquidError(.undefinedVariable, "undefined variable \(lookup.dottedName)", offset: lookup.offset)
+        }
+        return .null
+    }
+
+    /// `value.key`, including the `size`, `first` and `last` commands.
+    static func property(of value: Value, _ key: String) -> Value? {
+        switch value {
+        case .object(let o):
+            if let v = o[key] { return v }
+            switch key {
+            case "size": return .int(o.count)
+            case "first":
+                guard let k = o.keys.first else { return .null }
+                return .array([.string(k), o.values[0]])
+            default: return nil
+            }
+        case .array(let a):
+            switch key {
+            case "size": return .int(a.count)
+            case "first": return a.first ?? .null
+            case "last": return a.last ?? .null
+            default: return nil
+            }
+        case .string(let s):
+            return key == "size" ? .int(s.unicodeScalars.count) : nil
+        case .range(let lo, let hi):
+            switch key {
+            case "size": return .int(max(0, hi - lo + 1))
+            case "first": return .int(lo)
+            case "last": return .int(hi)
+            default: return nil
+            }
+        case .drop(let d):
+            return d.value(forKey: key)
+        default:
+            return nil
+        }
+    }
+
+    /// `value[key]`.
+    static func index(_ value: Value, _ key: Value) -> Value? {
+        switch (value, key) {
+        case (.object(let o), .string(let k)): return o[k]
+        case (.array(let a), .int(let i)):
+            let j = i < 0 ? a.count + i : i
+            return j >= 0 && j < a.count ? a[j] : nil
+        case (.array(let a), .double(let d)) where d.isFinite:
+            let i = Int(d)
+            let j = i < 0 ? a.count + i : i
+            return j >= 0 && j < a.count ? a[j] : nil
+        case (.drop(let d), .string(let k)): return d.value(forKey: k)
+        case (.range(let lo, let hi), .int(let i)):
+            let n = hi - lo + 1
+            let j = i < 0 ? n + i : i
+            return j >= 0 && j < n ? .int(lo + j) : nil
+        default: return nil
+        }
+    }
+
+    // MARK: Filters
+
+    func apply(_ call: FilterCall, to input: Value) throws(LiquidError) -> Value {
+        guard let function = call.function else {
+            if options.strictFilters {
+                throw LiquidError(.undefinedFilter, "undefined filter \(call.name)", offset: call.offset)
+            }
+            return input
+        }
+        var positional: [Value] = []
+        if !call.arguments.isEmpty {
+            positional.reserveCapacity(call.arguments.count)
+            for a in call.arguments { positional.append(try evaluate(a)) }
+        }
+        var keywords: [(String, Value)] = []
+        for (k, e) in call.keywordArguments { keywords.append((k, try evaluate(e))) }
+        let result: Value
+        do {
+            result = try function(input, FilterArguments(positional, keywords: keywords), self)
+        } catch let error as LiquidError {
+            throw error.located(at: call.offset)
+        } catch {
+            throw LiquidError.argument("\(call.name): \(error)").located(at: call.offset)
+        }
+        if case .string(let s) = result, s.utf8.count > options.limits.maxStringBytes {
+            throw LiquidError(.resourceLimit, "string longer than \(options.limits.maxStringBytes) bytes", offset: call.offset)
+        }
+        return result
+    }
+}
+
+/// Counters shared by a render and every partial it renders, checked against ``ResourceLimits``.
+final class RenderBudget {
+    var iterations = 0
+    var assignedBytes = 0
+
+    @inline(__always)
+    func chargeIteration(_ limits: ResourceLimits) throws(LiquidError) {
+        iterations += 1
+        if iterations > limits.maxLoopIterations {
+            throw LiquidError(.resourceLimit, "more than \(limits.maxLoopIterations) loop iterations in one render")
+        }
+    }
+
+    func charge(assigned value: Value, limits: ResourceLimits) throws(LiquidError) {
+        guard case .string(let s) = value else { return }
+        assignedBytes += s.utf8.count
+        if assignedBytes > limits.maxAssignedBytes {
+            throw LiquidError(.resourceLimit, "more than \(limits.maxAssignedBytes) bytes assigned in one render")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+
+/// How a template renders: strictness, escaping, time zone and limits.
+public struct RenderOptions: Sendable {
+    /// An undefined variable is an error naming its full path, such as `user.profile.first_nme`.
+    public var strictVariables = false
+    /// An unknown filter is an error instead of passing its input through.
+    public var strictFilters = false
+    /// HTML-escape every output unless it went through `escape`, `escape_once` or `raw`.
+    public var autoescape = false
+    /// The zone dates are shown in by `date` when the call names none; `nil` keeps each time's own offset (UTC for timestamps), as Shopify does.
+    public var timeZone: TimeZone?
+    /// What `"now"` means to the `date` filter; the real clock when `nil`.
+    public var now: Date?
+    /// Variables every template and partial can see, below the render's own data.
+    public var globals: LiquidObject?
+    public var limits = ResourceLimits()
+
+    public init(strictVariables: Bool = false, strictFilters: Bool = false, autoescape: Bool = false,
+                timeZone: TimeZone? = nil, now: Date? = nil, globals: LiquidObject? = nil,
+                limits: ResourceLimits = ResourceLimits())
+    {
+        self.strictVariables = strictVariables
+        self.strictFilters = strictFilters
+        self.autoescape = autoescape
+        self.timeZone = timeZone
+        self.now = now
+        self.globals = globals
+        self.limits = limits
+    }
+}
+
+/// Bounds that end a render with a ``LiquidError`` of kind `resourceLimit` instead of exhausting the machine.
+public struct ResourceLimits: Sendable {
+    /// Bytes of output one render may produce.
+    public var maxOutputBytes = 8 << 20
+    /// Loop iterations (`for`, `tablerow`, `render ... for`) across one render and its partials.
+    public var maxLoopIterations = 1_000_000
+    /// Nesting of `render` and `include`.
+    public var maxRenderDepth = 64
+    /// Bytes of template source accepted by the parser.
+    public var maxTemplateBytes = 1 << 20
+    /// Bytes of one string value produced by a filter.
+    public var maxStringBytes = 8 << 20
+    /// Bytes assigned by `assign` and `capture` across one render.
+    public var maxAssignedBytes = 64 << 20
+
+    public init() {}
+}
+
+/// How forgiving the parser is, as Shopify's `error_mode`.
+public enum ErrorMode: String, Sendable {
+    /// Reject any markup the grammar does not accept.
+    case strict
+    /// Accept what Shopify's lax parser accepts, ignoring stray characters.
+    case lax
+}

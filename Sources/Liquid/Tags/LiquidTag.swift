@@ -1,0 +1,20 @@
+/// `{% liquid %}`: one tag per line, no delimiters.
+struct LiquidTag: Node {
+    let body: BlockBody
+    var isBlank: Bool { body.isBlank }
+
+    static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
+        let lines = try parser.liquidLines(tag)
+        let sub = TemplateParser(lines: lines, parent: parser)
+        return LiquidTag(body: try sub.parseDocument())
+    }
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        try body.render(context, &out)
+    }
+
+    func analyze(_ analysis: inout TemplateAnalysis) {
+        analysis.tag("liquid")
+        body.analyze(&analysis)
+    }
+}

@@ -1,0 +1,20 @@
+/// `{% raw %}...{% endraw %}`: the body is output as written, tags and all.
+struct RawTag: Node {
+    let bytes: [UInt8]
+
+    static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
+        guard tag.markupStart == tag.markupEnd else {
+            throw LiquidError.syntax("Syntax Error in 'raw' - Valid syntax: raw", at: tag.offset)
+        }
+        guard !parser.lineMode else {
+            throw LiquidError.syntax("'raw' tag was never closed", at: tag.offset)
+        }
+        return RawTag(bytes: try parser.rawBody(opener: tag))
+    }
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        out.append(bytes: bytes)
+    }
+
+    func analyze(_ analysis: inout TemplateAnalysis) { analysis.tag("raw") }
+}

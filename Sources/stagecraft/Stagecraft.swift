@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `stagecraft` command line.
+@main
+struct Stagecraft: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stagecraft",
+        abstract: "Personalization and template rendering server.",
+        subcommands: [RenderCommand.self, BenchCommand.self]
+    )
+}

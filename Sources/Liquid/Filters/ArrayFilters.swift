@@ -50,7 +50,7 @@ enum ArrayFilters {
             try args.expect("compact", min: 0, max: 1)
             var out: [Value] = []
             for item in inputArray(input) {
-                let v = try args[0].map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
+                let v = try args.optional(0).map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
                 if !v.isNil { out.append(item) }
             }
             return .array(out)
@@ -60,14 +60,14 @@ enum ArrayFilters {
             var seen = Set<EqlKey>()
             var out: [Value] = []
             for item in inputArray(input) {
-                let key = try args[0].map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
+                let key = try args.optional(0).map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
                 if seen.insert(EqlKey(key)).inserted { out.append(item) }
             }
             return .array(out)
         }
         f["sort"] = { input, args, _ throws(LiquidError) in
             try args.expect("sort", min: 0, max: 1)
-            return try sorted(input, args[0]) { a, b throws(LiquidError) in
+            return try sorted(input, args.optional(0)) { a, b throws(LiquidError) in
                 if let c = a.rubyCompare(b) { return c }
                 if a.isNil { return 1 }
                 if b.isNil { return -1 }
@@ -76,38 +76,42 @@ enum ArrayFilters {
         }
         f["sort_natural"] = { input, args, _ throws(LiquidError) in
             try args.expect("sort_natural", min: 0, max: 1)
-            return try sorted(input, args[0]) { a, b throws(LiquidError) in
+            return try sorted(input, args.optional(0)) { a, b throws(LiquidError) in
                 if a.isNil || b.isNil { return a.isNil && b.isNil ? 0 : (a.isNil ? 1 : -1) }
-                return compareBytes(caseFold(rubyString(a)), caseFold(rubyString(b)))
+                return compareBytes(caseFold(a.joinDescription), caseFold(b.joinDescription))
             }
         }
         f["where"] = { input, args, _ throws(LiquidError) in
-            try args.expect("where", min: 1, max: 2)
-            let items = inputArray(input)
-            var out: [Value] = []
-            for item in items where try matches(item, args) { out.append(item) }
-            return .array(out)
+            try selection("where", input, args, empty: .array([])) { items, test throws(LiquidError) in
+                var out: [Value] = []
+                for item in items where try test(item) { out.append(item) }
+                return .array(out)
+            }
         }
         f["reject"] = { input, args, _ throws(LiquidError) in
-            try args.expect("reject", min: 1, max: 2)
-            var out: [Value] = []
-            for item in inputArray(input) where !(try matches(item, args)) { out.append(item) }
-            return .array(out)
+            try selection("reject", input, args, empty: .array([])) { items, test throws(LiquidError) in
+                var out: [Value] = []
+                for item in items where !(try test(item)) { out.append(item) }
+                return .array(out)
+            }
         }
         f["find"] = { input, args, _ throws(LiquidError) in
-            try args.expect("find", min: 1, max: 2)
-            for item in inputArray(input) where try matches(item, args) { return item }
-            return .null
+            try selection("find", input, args, empty: .null) { items, test throws(LiquidError) in
+                for item in items where try test(item) { return item }
+                return .null
+            }
         }
         f["find_index"] = { input, args, _ throws(LiquidError) in
-            try args.expect("find_index", min: 1, max: 2)
-            for (i, item) in inputArray(input).enumerated() where try matches(item, args) { return .int(i) }
-            return .null
+            try selection("find_index", input, args, empty: .null) { items, test throws(LiquidError) in
+                for (i, item) in items.enumerated() where try test(item) { return .int(i) }
+                return .null
+            }
         }
         f["has"] = { input, args, _ throws(LiquidError) in
-            try args.expect("has", min: 1, max: 2)
-            for item in inputArray(input) where try matches(item, args) { return .bool(true) }
-            return .bool(false)
+            try selection("has", input, args, empty: .bool(false)) { items, test throws(LiquidError) in
+                for item in items where try test(item) { return .bool(true) }
+                return .bool(false)
+            }
         }
         f["sum"] = { input, args, _ throws(LiquidError) in
             try args.expect("sum", min: 0, max: 1)
@@ -116,8 +120,7 @@ enum ArrayFilters {
                 var v = item
                 if let p = args[0] {
                     switch item {
-                    case .object, .drop: v = try rubyProperty(item, p)
-                    case .array, .string, .int: v = (try? rubyProperty(item, p)) ?? .int(0)
+                    case .object, .drop, .array, .string, .int: v = try rubyProperty(item, p)
                     default: v = .int(0)
                     }
                 }
@@ -127,13 +130,32 @@ enum ArrayFilters {
         }
     }
 
-    /// The test of where/reject/find/find_index/has: the property is truthy, or equals the target.
-    static func matches(_ item: Value, _ args: FilterArguments) throws(LiquidError) -> Bool {
-        let property = try rubyProperty(item, args[0]!)
-        if let target = args[1], !target.isNil {
-            return Condition.equals(property, target)
+    /// Shared by where/reject/find/find_index/has: `empty` for no items or a nil property; an item without
+    /// properties (nil, a boolean, a float) ends the search with nil, as Ruby's NoMethodError does there;
+    /// otherwise `run` gets the items and the test, which holds when the property is truthy or, given a
+    /// target, equals it.
+    static func selection(_ name: String, _ input: Value, _ args: FilterArguments, empty: Value,
+                          _ run: ([Value], (Value) throws(LiquidError) -> Bool) throws(LiquidError) -> Value) throws(LiquidError) -> Value
+    {
+        try args.expect(name, min: 1, max: 2)
+        let items = inputArray(input)
+        let property = args[0]!
+        if items.isEmpty || property.isNil { return empty }
+        var sawPropertyless = false
+        let target = args.optional(1)
+        let result = try run(items) { item throws(LiquidError) in
+            if sawPropertyless { return false }
+            switch item {
+            case .null, .bool, .double:
+                sawPropertyless = true
+                return false
+            default: break
+            }
+            let value = try rubyProperty(item, property)
+            if let target { return Condition.equals(value, target) }
+            return value.isTruthy
         }
-        return property.isTruthy
+        return sawPropertyless ? .null : result
     }
 
     static func sorted(_ input: Value, _ property: Value?, _ compare: (Value, Value) throws(LiquidError) -> Int) throws(LiquidError) -> Value {

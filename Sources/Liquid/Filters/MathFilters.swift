@@ -7,14 +7,14 @@ enum MathFilters {
                 let (r, o) = x.subtractingReportingOverflow(y)
                 return o ? .double(Double(x) - Double(y)) : .int(r)
             }
-            return .double(a.double - b.double)
+            return .decimalOperation(a, b, -, -)
         }
         f["times"] = binary("times") { a, b throws(LiquidError) in
             if case .int(let x) = a, case .int(let y) = b {
                 let (r, o) = x.multipliedReportingOverflow(by: y)
                 return o ? .double(Double(x) * Double(y)) : .int(r)
             }
-            return .double(a.double * b.double)
+            return .decimalOperation(a, b, *, *)
         }
         f["divided_by"] = binary("divided_by") { a, b throws(LiquidError) in
             if case .int(let x) = a, case .int(let y) = b {
@@ -24,7 +24,7 @@ enum MathFilters {
                 return .int((x % y != 0 && (x < 0) != (y < 0)) ? q - 1 : q)
             }
             guard b.double != 0 else { throw LiquidError(.zeroDivision, "divided by 0") }
-            return .double(a.double / b.double)
+            return .decimalOperation(a, b, /, /)
         }
         f["modulo"] = binary("modulo") { a, b throws(LiquidError) in
             if case .int(let x) = a, case .int(let y) = b {
@@ -34,10 +34,11 @@ enum MathFilters {
                 return .int(r != 0 && (r < 0) != (y < 0) ? r + y : r)
             }
             guard b.double != 0 else { throw LiquidError(.zeroDivision, "divided by 0") }
-            let x = a.double, y = b.double
-            var r = x.truncatingRemainder(dividingBy: y)
-            if r != 0 && (r < 0) != (y < 0) { r += y }
-            return .double(r)
+            return .decimalOperation(a, b, %) { x, y in
+                var r = x.truncatingRemainder(dividingBy: y)
+                if r != 0 && (r < 0) != (y < 0) { r += y }
+                return r
+            }
         }
         f["at_least"] = binary("at_least") { a, b throws(LiquidError) in
             a.double < b.double ? b : a
@@ -73,12 +74,10 @@ enum MathFilters {
                 guard d.isFinite else {
                     throw LiquidError.argument(d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity"))
                 }
-                if places <= 0 {
-                    let scale = Double(pow10(-places))
-                    let r = (d / scale).rounded(.toNearestOrAwayFromZero) * scale
-                    return r.magnitude < 9.2e18 ? .int(Int(r)) : .double(r)
-                }
-                return .double(rubyRound(d, places))
+                let r = DecimalNumber(d).map { $0.rounded(places: places).double }
+                    ?? (d * Double(pow10(places))).rounded(.toNearestOrAwayFromZero) / Double(pow10(places))
+                if places <= 0 { return r.magnitude < 9.2e18 ? .int(Int(r)) : .double(r) }
+                return .double(r)
             }
         }
     }
@@ -89,30 +88,12 @@ enum MathFilters {
         return n > 18 ? 0 : r
     }
 
-    /// Ruby's `Float#round(ndigits)` for ndigits > 0 (`ros_half_up` with its correction step).
-    static func rubyRound(_ x: Double, _ ndigits: Int) -> Double {
-        let (_, binexp) = frexp(x)
-        if ndigits >= 17 - (binexp > 0 ? binexp / 4 : binexp / 3 - 1) { return x }
-        if ndigits > 14 {
-            let s = Double("1e\(ndigits)")!
-            return (x * s).rounded(.toNearestOrAwayFromZero) / s
-        }
-        let s = Double("1e\(ndigits)")!
-        var f = (x * s).rounded(.toNearestOrAwayFromZero)
-        if x > 0 {
-            if (f + 0.5) / s <= x { f += 1 }
-        } else {
-            if (f - 0.5) / s >= x { f -= 1 }
-        }
-        return f / s
-    }
-
     static func add(_ a: Number, _ b: Number) -> Number {
         if case .int(let x) = a, case .int(let y) = b {
             let (r, o) = x.addingReportingOverflow(y)
             return o ? .double(Double(x) + Double(y)) : .int(r)
         }
-        return .double(a.double + b.double)
+        return .decimalOperation(a, b, +, +)
     }
 
     static func toInt(_ n: Number, _ round: (Double) -> Double) throws(LiquidError) -> Value {
@@ -140,9 +121,3 @@ enum MathFilters {
     }
 }
 
-/// `frexp` without Foundation: the binary exponent such that x = m * 2^e with 0.5 <= |m| < 1.
-func frexp(_ x: Double) -> (Double, Int) {
-    guard x != 0 && x.isFinite else { return (x, 0) }
-    let e = Int(x.exponent) + 1
-    return (x / Double(sign: .plus, exponent: e, significand: 1), e)
-}

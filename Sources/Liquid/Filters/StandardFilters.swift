@@ -22,6 +22,7 @@ enum StandardFilters {
     }
 
     @Sendable static func size(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {
+        try args.expect("size", min: 0, max: 0)
         switch input {
         case .string(let s): return .int(s.unicodeScalars.count)
         case .array(let a): return .int(a.count)
@@ -102,7 +103,8 @@ func rubyProperty(_ item: Value, _ property: Value) throws(LiquidError) -> Value
             return j >= 0 && j < a.count ? a[j] : .null
         }
         throw LiquidError.argument("cannot select the property '\(property.description)'")
-    case .int:
+    case .int(let i):
+        if case .int(let bit) = property { return .int(bit < 0 ? 0 : (bit >= 64 ? (i < 0 ? 1 : 0) : (i >> bit) & 1)) }
         throw LiquidError.argument("cannot select the property '\(property.description)'")
     default:
         return .null

@@ -257,7 +257,7 @@ enum StringFilters {
     @Sendable static func slice(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {
         try args.expect("slice", min: 1, max: 2)
         let offset = try rubyInteger(args[0]!)
-        let length = try args[1].map(rubyInteger) ?? 1
+        let length = try args.optional(1).map(rubyInteger) ?? 1
         func window(_ count: Int) -> Range<Int>? {
             let start = offset < 0 ? count + offset : offset
             guard start >= 0, start <= count, length >= 0 else { return nil }

@@ -12,7 +12,7 @@ struct TagToken {
 /// Builds the node tree of one template: block structure, white-space control, tag dispatch.
 final class TemplateParser {
     struct Item {
-        enum Kind { case text, output, tag, malformed }
+        enum Kind { case text, output, tag, malformed, verbatim }
         let kind: Kind
         let token: TemplateToken
         let tag: TagToken?
@@ -43,6 +43,7 @@ final class TemplateParser {
         for t in tokens {
             switch t.kind {
             case .text: items.append(Item(kind: .text, token: t, tag: nil))
+            case .verbatim: items.append(Item(kind: .verbatim, token: t, tag: nil))
             case .output: items.append(Item(kind: t.terminated ? .output : .malformed, token: t, tag: nil))
             case .tag:
                 if t.terminated, let tag = Self.tagToken(bytes, t) {
@@ -131,6 +132,9 @@ final class TemplateParser {
                 let node = TextNode(bytes: Array(bytes[s..<e]))
                 blank = blank && node.isBlank
                 nodes.append(node)
+            case .verbatim:
+                nodes.append(TextNode(bytes: Array(bytes[item.token.start..<item.token.end])))
+                blank = false
             case .output:
                 trimNext = item.token.trimRight
                 nodes.append(try parseOutput(item.token))
@@ -202,10 +206,6 @@ final class TemplateParser {
             let item = items[index]
             index += 1
             guard let tag = item.tag else { continue }
-            if tag.name == "raw" && !lineMode {
-                _ = try rawBody(opener: tag)
-                continue
-            }
             if tag.name == name { nesting += 1 }
             if tag.name == "end" + name {
                 nesting -= 1
@@ -218,18 +218,20 @@ final class TemplateParser {
         throw LiquidError.syntax("'\(name)' tag was never closed", at: opener.offset)
     }
 
-    /// The verbatim source between `{% raw %}` and `{% endraw %}`.
-    func rawBody(opener: TagToken) throws(LiquidError) -> [UInt8] {
-        let start = index < items.count ? items[index].token.start : bytes.count
-        while index < items.count {
-            let item = items[index]
+    /// The verbatim source between `{% raw %}` and `{% endraw %}` (or `doc` and `enddoc`), which the tokenizer
+    /// set apart.
+    func verbatimBody(closing name: String, opener: TagToken) throws(LiquidError) -> [UInt8] {
+        var body: [UInt8] = []
+        if index < items.count, items[index].kind == .verbatim {
+            body = Array(bytes[items[index].token.start..<items[index].token.end])
             index += 1
-            if let tag = item.tag, tag.name == "endraw" {
-                trimNext = tag.trimRight
-                return Array(bytes[start..<item.token.start])
-            }
         }
-        throw LiquidError.syntax("'raw' tag was never closed", at: opener.offset)
+        guard index < items.count, let tag = items[index].tag, tag.name == name else {
+            throw LiquidError.syntax("'\(opener.name)' tag was never closed", at: opener.offset)
+        }
+        index += 1
+        trimNext = tag.trimRight
+        return body
     }
 
     /// The tags on the lines of a `{% liquid %}` markup.

@@ -1,6 +1,7 @@
 /// One piece of template source: literal text, an output `{{ }}` or a tag `{% %}`.
 struct TemplateToken {
-    enum Kind { case text, output, tag }
+    /// `verbatim` is the body of `raw` or `doc`, found by the tokenizer so nothing inside is tokenized.
+    enum Kind { case text, output, tag, verbatim }
     let kind: Kind
     /// Byte range of the whole token in the source.
     let start: Int
@@ -80,11 +81,64 @@ struct Tokenizer {
                                         terminated: terminated))
             pos = end
             textStart = end
+            if isTag && terminated, let name = verbatimBlockName(bytes, markupStart, markupEnd),
+               let close = findClosingTag("end" + name, in: bytes, from: end)
+            {
+                if close.start > end {
+                    tokens.append(TemplateToken(kind: .verbatim, start: end, end: close.start, trimLeft: false, trimRight: false,
+                                                markupStart: end, markupEnd: close.start, terminated: true))
+                }
+                tokens.append(close)
+                pos = close.end
+                textStart = close.end
+            }
         }
         if textStart < n {
             tokens.append(text(textStart, n))
         }
         return tokens
+    }
+
+    /// `raw` or `doc` when the tag markup names one of them.
+    private static func verbatimBlockName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String? {
+        var i = start
+        while i < end && isRubyWhitespace(bytes[i]) { i += 1 }
+        let s = i
+        while i < end && isWordByte(bytes[i]) { i += 1 }
+        switch i - s {
+        case 3:
+            let word = (bytes[s], bytes[s + 1], bytes[s + 2])
+            if word == (UInt8(ascii: "r"), UInt8(ascii: "a"), UInt8(ascii: "w")) { return "raw" }
+            if word == (UInt8(ascii: "d"), UInt8(ascii: "o"), UInt8(ascii: "c")) { return "doc" }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// The first `{%-? name -?%}` at or after `from`.
+    private static func findClosingTag(_ name: String, in bytes: UnsafeBufferPointer<UInt8>, from: Int) -> TemplateToken? {
+        let word = Array(name.utf8)
+        var i = from
+        while i + 1 < bytes.count {
+            defer { i += 1 }
+            guard bytes[i] == UInt8(ascii: "{"), bytes[i + 1] == UInt8(ascii: "%") else { continue }
+            var j = i + 2
+            let trimLeft = j < bytes.count && bytes[j] == UInt8(ascii: "-")
+            if trimLeft { j += 1 }
+            while j < bytes.count && isRubyWhitespace(bytes[j]) { j += 1 }
+            guard j + word.count <= bytes.count, bytes[j..<(j + word.count)].elementsEqual(word) else { continue }
+            let markupStart = j
+            j += word.count
+            let markupEnd = j
+            while j < bytes.count && isRubyWhitespace(bytes[j]) { j += 1 }
+            let trimRight = j < bytes.count && bytes[j] == UInt8(ascii: "-")
+            if trimRight { j += 1 }
+            guard j + 1 < bytes.count, bytes[j] == UInt8(ascii: "%"), bytes[j + 1] == UInt8(ascii: "}") else { continue }
+            return TemplateToken(kind: .tag, start: i, end: j + 2, trimLeft: trimLeft, trimRight: trimRight,
+                                 markupStart: markupStart, markupEnd: markupEnd, terminated: true)
+        }
+        return nil
     }
 
     private static func text(_ start: Int, _ end: Int) -> TemplateToken {

@@ -55,7 +55,8 @@ indirect enum Condition: Sendable {
     /// `==` with the `empty` and `blank` literals meaning Ruby's `empty?` and `blank?`.
     static func equals(_ left: Value, _ right: Value) -> Bool {
         switch (left, right) {
-        case (.empty, .empty), (.blank, .blank), (.empty, .blank), (.blank, .empty): return true
+        case (.empty, .empty), (.blank, .blank): return true
+        case (.empty, .blank), (.blank, .empty): return false
         case (.empty, let other), (let other, .empty): return other.isEmptyCollection ?? false
         case (.blank, let other), (let other, .blank): return other.isBlank
         default: return left.rubyEquals(right)
@@ -63,6 +64,7 @@ indirect enum Condition: Sendable {
     }
 
     static func contains(_ left: Value, _ right: Value) -> Bool {
+        guard left.isTruthy && right.isTruthy else { return false }
         switch left {
         case .string(let s):
             if case .null = right { return false }
@@ -89,6 +91,8 @@ indirect enum Condition: Sendable {
             return left.rubyCompare(right)
         case (.int, _), (.double, _), (.string, _):
             if case .object = right { return nil }
+            if case .empty = right { return nil }
+            if case .blank = right { return nil }
             if case .array = right { return nil }
             let rightName: String
             if case .string = left { rightName = right.rubyComparisonOperandName }

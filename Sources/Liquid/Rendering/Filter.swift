@@ -21,6 +21,12 @@ public struct FilterArguments {
         index < positional.count ? positional[index] : nil
     }
 
+    /// The positional argument at `index`, or `nil` when the call has fewer or it is nil.
+    public func optional(_ index: Int) -> Value? {
+        guard let v = self[index], !v.isNil else { return nil }
+        return v
+    }
+
     public func keyword(_ name: String) -> Value? {
         keywords.last(where: { $0.0 == name })?.1
     }

@@ -67,20 +67,34 @@ struct CaseTag: Node {
             return values
         } catch {
             guard parser.errorMode == .lax else { throw error }
-            let lax = LaxParser(bytes: parser.bytes, filters: [:])
-            var values: [Expression] = []
-            var i = tag.markupStart
-            while i < tag.markupEnd {
-                if let e = lax.fragmentEnd(i, tag.markupEnd) {
-                    let piece = lax.text(i, e)
-                    if piece != "or" { values.append(lax.expression(piece, offset: i)) }
-                    i = e
-                } else {
-                    i += 1
-                }
-            }
-            return values
+            return try laxWhenValues(tag, parser)
         }
+    }
+
+    /// Shopify's lax `when`: a fragment, then more only after `or` or a comma; anything else ends the list.
+    static func laxWhenValues(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> [Expression] {
+        let lax = LaxParser(bytes: parser.bytes, filters: [:])
+        let bytes = parser.bytes
+        var values: [Expression] = []
+        var i = tag.markupStart
+        while let e = lax.fragmentEnd(i, tag.markupEnd) {
+            values.append(lax.expression(lax.text(i, e), offset: i))
+            var j = e
+            while j < tag.markupEnd && isRubyWhitespace(bytes[j]) { j += 1 }
+            if j < tag.markupEnd && bytes[j] == UInt8(ascii: ",") {
+                j += 1
+            } else if j > e, j + 2 < tag.markupEnd, lax.text(j, j + 2) == "or", isRubyWhitespace(bytes[j + 2]) {
+                j += 3
+            } else {
+                break
+            }
+            while j < tag.markupEnd && isRubyWhitespace(bytes[j]) { j += 1 }
+            i = j
+        }
+        if values.isEmpty {
+            throw LiquidError.syntax("Syntax Error in tag 'case' - Valid when condition: {% when [condition] [or condition2...] %}", at: tag.offset)
+        }
+        return values
     }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
@@ -89,14 +103,11 @@ struct CaseTag: Node {
         for branch in branches {
             switch branch {
             case .when(let candidates, let body):
-                var hit = false
+                // Shopify makes one branch per value, so a body renders once for every value that matches.
                 for candidate in candidates where Condition.equals(try context.evaluate(candidate), value) {
-                    hit = true
-                    break
-                }
-                if hit {
                     matched = true
                     try body.render(context, &out)
+                    if context.interrupt != nil { return }
                 }
             case .otherwise(let body):
                 if !matched { try body.render(context, &out) }

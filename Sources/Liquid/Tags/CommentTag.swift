@@ -12,11 +12,10 @@ struct CommentTag: Node {
         guard tag.markupStart == tag.markupEnd else {
             throw LiquidError.syntax("Syntax Error in 'doc' - Valid syntax: {% doc %}{% enddoc %}", at: tag.offset)
         }
-        let start = parser.index
-        _ = try parser.skipBlock(named: "doc", opener: tag)
-        for item in parser.items[start..<(parser.index - 1)] where item.tag?.name == "doc" {
-            throw LiquidError.syntax("Nested doc tags are not allowed", at: item.token.start)
+        guard !parser.lineMode else {
+            throw LiquidError.syntax("'doc' tag was never closed", at: tag.offset)
         }
+        _ = try parser.verbatimBody(closing: "enddoc", opener: tag)
         return CommentTag(name: "doc")
     }
 

@@ -48,8 +48,8 @@ struct CycleTag: Node {
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         let name = try group.map { e throws(LiquidError) in "group:" + (try context.evaluate(e)).description } ?? key
         let position = context.cycles[name] ?? 0
-        out.append(try context.evaluate(values[position % values.count]))
-        context.cycles[name] = (position + 1) % values.count
+        if position < values.count { out.append(try context.evaluate(values[position])) }
+        context.cycles[name] = position + 1 >= values.count ? 0 : position + 1
     }
 
     func analyze(_ analysis: inout TemplateAnalysis) {

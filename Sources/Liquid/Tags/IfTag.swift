@@ -44,7 +44,7 @@ struct IfTag: Node {
             return c
         } catch {
             guard parser.errorMode == .lax else { throw error }
-            return LaxCondition.parse(tag, parser)
+            return try LaxCondition.parse(tag, parser)
         }
     }
 
@@ -73,7 +73,7 @@ struct IfTag: Node {
 
 /// Shopify's lax reading of a condition: words and quoted fragments, with `and`/`or` between comparisons.
 enum LaxCondition {
-    static func parse(_ tag: TagToken, _ parser: TemplateParser) -> Condition {
+    static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> Condition {
         let lax = LaxParser(bytes: parser.bytes, filters: [:])
         var pieces: [(String, Int)] = []
         var i = tag.markupStart
@@ -95,17 +95,23 @@ enum LaxCondition {
                 groups[groups.count - 1].append(piece)
             }
         }
-        func comparison(_ g: [(String, Int)]) -> Condition {
+        func comparison(_ g: [(String, Int)]) throws(LiquidError) -> Condition {
             guard let first = g.first else { return .truthy(.literal(.null)) }
             let left = lax.expression(first.0, offset: first.1)
-            if g.count >= 3, let op = Comparison(rawValue: g[1].0) {
-                return .compare(left, op, lax.expression(g[2].0, offset: g[2].1), offset: g[1].1)
+            guard g.count >= 2 else { return .truthy(left) }
+            let opText = g[1].0
+            guard let op = Comparison(rawValue: opText) else {
+                if opText.utf8.allSatisfy({ "=!<>_".utf8.contains($0) || ($0 >= 97 && $0 <= 122) }) {
+                    throw LiquidError.syntax("Unknown operator \(opText)", at: g[1].1)
+                }
+                return .truthy(left)
             }
-            return .truthy(left)
+            let right = g.count >= 3 ? lax.expression(g[2].0, offset: g[2].1) : .literal(.null)
+            return .compare(left, op, right, offset: g[1].1)
         }
-        var result = comparison(groups[groups.count - 1])
+        var result = try comparison(groups[groups.count - 1])
         for k in stride(from: groups.count - 2, through: 0, by: -1) {
-            let c = comparison(groups[k])
+            let c = try comparison(groups[k])
             result = joins[k] == "and" ? .and(c, result) : .or(c, result)
         }
         return result

@@ -9,7 +9,7 @@ struct RawTag: Node {
         guard !parser.lineMode else {
             throw LiquidError.syntax("'raw' tag was never closed", at: tag.offset)
         }
-        return RawTag(bytes: try parser.rawBody(opener: tag))
+        return RawTag(bytes: try parser.verbatimBody(closing: "endraw", opener: tag))
     }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {

@@ -158,35 +158,28 @@ enum ArrayFilters {
         return sawPropertyless ? .null : result
     }
 
+    /// Sorts by `compare` on each item's key (the item, or its `property`); equal keys keep their input order.
     static func sorted(_ input: Value, _ property: Value?, _ compare: (Value, Value) throws(LiquidError) -> Int) throws(LiquidError) -> Value {
         let items = inputArray(input)
-        var keyed: [(Value, Value)] = []
-        keyed.reserveCapacity(items.count)
+        var keys: [Value] = []
+        keys.reserveCapacity(items.count)
         for item in items {
-            keyed.append((try property.map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item, item))
+            keys.append(try property.map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item)
         }
+        var order = Array(items.indices)
         var failure: LiquidError?
-        let ordered = mergeSort(keyed) { a, b in
-            guard failure == nil else { return false }
+        order.sort { i, j in
+            guard failure == nil else { return i < j }
             do throws(LiquidError) {
-                return try compare(a.0, b.0) < 0
+                let c = try compare(keys[i], keys[j])
+                return c != 0 ? c < 0 : i < j
             } catch {
                 failure = error
-                return false
+                return i < j
             }
         }
         if let failure { throw failure }
-        return .array(ordered.map(\.1))
-    }
-
-    /// A stable sort, so equal keys keep their input order.
-    static func mergeSort<T>(_ items: [T], _ less: (T, T) -> Bool) -> [T] {
-        let indexed = Array(items.enumerated())
-        return indexed.sorted { a, b in
-            if less(a.element, b.element) { return true }
-            if less(b.element, a.element) { return false }
-            return a.offset < b.offset
-        }.map(\.element)
+        return .array(order.map { items[$0] })
     }
 
     static func caseFold(_ s: String) -> String {

@@ -65,11 +65,8 @@ enum Strftime {
             }
             let start = i
             i += 1
-            var flags: Set<UInt8> = []
-            while i < u.count, [UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "0"), UInt8(ascii: "^"), UInt8(ascii: "#")].contains(u[i]) {
-                flags.insert(u[i])
-                i += 1
-            }
+            var flags = Flags()
+            while i < u.count, flags.insert(u[i]) { i += 1 }
             var width: Int?
             while i < u.count && isDigit(u[i]) {
                 width = (width ?? 0) * 10 + Int(u[i] - 48)
@@ -88,9 +85,9 @@ enum Strftime {
             i += 1
             func num(_ v: Int, _ w: Int, _ pad: Character = "0") -> String {
                 var p: Character? = pad
-                if flags.contains(UInt8(ascii: "-")) { p = nil }
-                if flags.contains(UInt8(ascii: "_")) { p = " " }
-                if flags.contains(UInt8(ascii: "0")) { p = "0" }
+                if flags.noPadding { p = nil }
+                if flags.spaces { p = " " }
+                if flags.zeros { p = "0" }
                 let digits = String(abs(v))
                 let target = width ?? w
                 var s = digits
@@ -105,12 +102,12 @@ enum Strftime {
             }
             func text(_ s: String) -> String {
                 var r = s
-                if flags.contains(UInt8(ascii: "^")) { r = r.uppercased() }
-                if flags.contains(UInt8(ascii: "#")) {
+                if flags.upper { r = r.uppercased() }
+                if flags.swapCase {
                     r = r == r.uppercased() ? r.lowercased() : r.uppercased()
                 }
                 if let width, r.count < width {
-                    let pad = flags.contains(UInt8(ascii: "0")) ? "0" : " "
+                    let pad = flags.zeros ? "0" : " "
                     r = String(repeating: pad, count: width - r.count) + r
                 }
                 return r
@@ -133,7 +130,7 @@ enum Strftime {
             case UInt8(ascii: "P"): out += text(f.hour < 12 ? "am" : "pm")
             case UInt8(ascii: "p"):
                 let s = f.hour < 12 ? "AM" : "PM"
-                out += flags.contains(UInt8(ascii: "#")) ? s.lowercased() : text(s)
+                out += flags.swapCase ? s.lowercased() : text(s)
             case UInt8(ascii: "M"): out += num(f.minute, 2)
             case UInt8(ascii: "S"): out += num(f.second, 2)
             case UInt8(ascii: "L"):
@@ -178,6 +175,24 @@ enum Strftime {
             }
         }
         return out
+    }
+
+    /// The flags between `%` and a directive.
+    struct Flags {
+        var noPadding = false, spaces = false, zeros = false, upper = false, swapCase = false
+
+        /// Records `c` when it is a flag.
+        mutating func insert(_ c: UInt8) -> Bool {
+            switch c {
+            case UInt8(ascii: "-"): noPadding = true
+            case UInt8(ascii: "_"): spaces = true
+            case UInt8(ascii: "0"): zeros = true
+            case UInt8(ascii: "^"): upper = true
+            case UInt8(ascii: "#"): swapCase = true
+            default: return false
+            }
+            return true
+        }
     }
 
     static func isoWeek(_ f: LiquidTime.Fields) -> (Int, Int) {

@@ -3,10 +3,65 @@ import Foundation
 /// Reads the date strings templates meet: ISO 8601 and its SQL form, RFC 2822, and English forms such as
 /// "March 14, 2016 10:30 pm"; what Ruby's `Time.parse` reads in practice.
 enum DateParser {
+    /// `YYYY-MM-DDTHH:MM[:SS[.fff]](Z|±HH:MM)`, the form APIs send, read without allocating.
+    static func parseISO8601(_ text: String) -> LiquidTime? {
+        var text = text
+        return text.withUTF8 { u -> LiquidTime? in
+            func digits(_ at: Int, _ n: Int) -> Int? {
+                guard at + n <= u.count else { return nil }
+                var v = 0
+                for k in at..<(at + n) {
+                    guard isDigit(u[k]) else { return nil }
+                    v = v * 10 + Int(u[k] - 48)
+                }
+                return v
+            }
+            guard u.count >= 17, let y = digits(0, 4), u[4] == UInt8(ascii: "-"), let mo = digits(5, 2),
+                  u[7] == UInt8(ascii: "-"), let d = digits(8, 2), u[10] == UInt8(ascii: "T") || u[10] == UInt8(ascii: " "),
+                  let h = digits(11, 2), u[13] == UInt8(ascii: ":"), let mi = digits(14, 2),
+                  (1...12).contains(mo), (1...31).contains(d), h < 24, mi < 60
+            else { return nil }
+            var i = 16
+            var s = 0
+            var nanos = 0
+            if i < u.count && u[i] == UInt8(ascii: ":") {
+                guard let sec = digits(i + 1, 2), sec <= 60 else { return nil }
+                s = sec
+                i += 3
+                if i < u.count && u[i] == UInt8(ascii: ".") {
+                    i += 1
+                    var scale = 100_000_000
+                    let start = i
+                    while i < u.count && isDigit(u[i]) {
+                        nanos += Int(u[i] - 48) * scale
+                        scale /= 10
+                        i += 1
+                    }
+                    guard i > start else { return nil }
+                }
+            }
+            guard i < u.count else { return nil }
+            var offset = 0
+            var zoneName = ""
+            if u[i] == UInt8(ascii: "Z") && i + 1 == u.count {
+                zoneName = "UTC"
+            } else if (u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-")) && i + 6 == u.count,
+                      let oh = digits(i + 1, 2), u[i + 3] == UInt8(ascii: ":"), let om = digits(i + 4, 2)
+            {
+                offset = (u[i] == UInt8(ascii: "-") ? -1 : 1) * (oh * 3600 + om * 60)
+            } else {
+                return nil
+            }
+            let local = LiquidTime.days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+            return LiquidTime(seconds: local - offset, nanoseconds: nanos, offset: offset, zoneName: zoneName)
+        }
+    }
+
     static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
 
     /// A time for `text`; times without a zone are read in `zone` (UTC when `nil`).
     static func parse(_ text: String, zone: TimeZone?) -> LiquidTime? {
+        if let t = parseISO8601(text) { return t }
         let u = Array(text.lowercased().utf8)
         var i = 0
         var year: Int?, month: Int?, day: Int?

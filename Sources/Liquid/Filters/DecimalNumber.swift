@@ -116,6 +116,13 @@ extension Number {
         }
     }
 
+    var isExactInBinary: Bool {
+        switch self {
+        case .int(let i): return i.magnitude < 1 << 53
+        case .double(let d): return d.magnitude < 9.0e15 && d == d.rounded(.towardZero)
+        }
+    }
+
     var isFloat: Bool {
         if case .double = self { return true }
         return false
@@ -126,6 +133,9 @@ extension Number {
     static func decimalOperation(_ a: Number, _ b: Number, _ exact: (DecimalNumber, DecimalNumber) -> DecimalNumber?,
                                  _ approximate: (Double, Double) -> Double) -> Number
     {
+        // Integral values are exact in binary too, so one IEEE operation rounds the exact result just as
+        // the decimal's conversion back would.
+        if a.isExactInBinary && b.isExactInBinary { return .double(approximate(a.double, b.double)) }
         if let x = a.decimal, let y = b.decimal, let r = exact(x, y) { return .double(r.double) }
         return .double(approximate(a.double, b.double))
     }

@@ -161,7 +161,8 @@ enum StringFilters {
         let scalars = s.unicodeScalars
         guard scalars.count > length else { return .string(s) }
         let keep = max(0, length - ellipsis.unicodeScalars.count)
-        return .string(String(String.UnicodeScalarView(scalars.prefix(keep))) + ellipsis)
+        let end = scalars.index(scalars.startIndex, offsetBy: keep)
+        return .string(String(scalars[..<end]) + ellipsis)
     }
 
     @Sendable static func truncatewords(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {

@@ -1,5 +1,5 @@
 /// A parsed piece of a template that renders into an output buffer.
-protocol Node: Sendable {
+protocol Node: AnyObject, Sendable {
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError)
     /// Whether the node never outputs anything (assign, comment, ...), so white space around it can be dropped.
     var isBlank: Bool { get }
@@ -40,8 +40,12 @@ struct BlockBody: Sendable {
 }
 
 /// Literal template text.
-struct TextNode: Node {
+final class TextNode: Node {
     let bytes: [UInt8]
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
     var isBlank: Bool { bytes.allSatisfy { isRubyWhitespace($0) } }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
@@ -52,9 +56,14 @@ struct TextNode: Node {
 }
 
 /// `{{ expression | filters }}` and `{% echo %}`.
-struct OutputNode: Node {
+final class OutputNode: Node {
     let expression: FilteredExpression
     let offset: Int
+
+    init(expression: FilteredExpression, offset: Int) {
+        self.expression = expression
+        self.offset = offset
+    }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         do throws(LiquidError) {

@@ -3,7 +3,7 @@
 /// A context lives for one render on one thread; templates themselves are immutable and shared.
 public final class Context {
     /// Local scopes; index 0 is the outermost, where `assign` and `capture` write.
-    var scopes: [[String: Value]]
+    var scopes: [LiquidObject]
     /// The render's input data; `increment` and `decrement` keep their counters here, as Shopify does.
     var environment: LiquidObject
     let options: RenderOptions
@@ -25,7 +25,7 @@ public final class Context {
     init(data: LiquidObject, options: RenderOptions, engine: Environment, budget: RenderBudget,
          depth: Int = 0, isolated: Bool = false)
     {
-        self.scopes = [[:]]
+        self.scopes = [LiquidObject()]
         self.environment = data
         self.options = options
         self.engine = engine
@@ -35,7 +35,7 @@ public final class Context {
     }
 
     /// A context for a `render`ed partial: only the given variables, the same limits.
-    func isolatedChild(_ variables: [String: Value]) throws(LiquidError) -> Context {
+    func isolatedChild(_ variables: LiquidObject) -> Context {
         let child = Context(data: LiquidObject(), options: options, engine: engine, budget: budget,
                             depth: depth + 1, isolated: true)
         child.scopes = [variables]
@@ -67,7 +67,7 @@ public final class Context {
         scopes[scopes.count - 1][name] = value
     }
 
-    func pushScope() { scopes.append([:]) }
+    func pushScope() { scopes.append(LiquidObject()) }
     func popScope() { scopes.removeLast() }
 
     // MARK: Evaluation
@@ -198,16 +198,19 @@ public final class Context {
             }
             return input
         }
-        var positional: [Value] = []
-        if !call.arguments.isEmpty {
-            positional.reserveCapacity(call.arguments.count)
-            for a in call.arguments { positional.append(try evaluate(a)) }
+        let n = call.arguments.count
+        let first = n > 0 ? try evaluate(call.arguments[0]) : nil
+        let second = n > 1 ? try evaluate(call.arguments[1]) : nil
+        var rest: [Value] = []
+        if n > 2 {
+            for a in call.arguments[2...] { rest.append(try evaluate(a)) }
         }
         var keywords: [(String, Value)] = []
         for (k, e) in call.keywordArguments { keywords.append((k, try evaluate(e))) }
+        let arguments = FilterArguments(first: first, second: second, rest: rest, count: n, keywords: keywords)
         let result: Value
         do {
-            result = try function(input, FilterArguments(positional, keywords: keywords), self)
+            result = try function(input, arguments, self)
         } catch let error as LiquidError {
             throw error.located(at: call.offset)
         } catch {

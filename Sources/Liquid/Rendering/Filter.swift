@@ -5,20 +5,41 @@
 public typealias Filter = @Sendable (_ input: Value, _ arguments: FilterArguments, _ context: Context) throws -> Value
 
 /// The positional and keyword arguments of one filter call, already evaluated.
+///
+/// The first two positional arguments are stored inline: most filters take at most two, and a call then
+/// allocates nothing.
 public struct FilterArguments {
-    public var positional: [Value]
-    public var keywords: [(String, Value)]
+    private let first: Value?
+    private let second: Value?
+    private let rest: [Value]
+    public let count: Int
+    public let keywords: [(String, Value)]
 
     public init(_ positional: [Value] = [], keywords: [(String, Value)] = []) {
-        self.positional = positional
+        first = positional.count > 0 ? positional[0] : nil
+        second = positional.count > 1 ? positional[1] : nil
+        rest = positional.count > 2 ? Array(positional[2...]) : []
+        count = positional.count
         self.keywords = keywords
     }
 
-    public var count: Int { positional.count }
+    init(first: Value?, second: Value?, rest: [Value], count: Int, keywords: [(String, Value)]) {
+        self.first = first
+        self.second = second
+        self.rest = rest
+        self.count = count
+        self.keywords = keywords
+    }
+
+    public var positional: [Value] { (0..<count).map { self[$0]! } }
 
     /// The positional argument at `index`, or `nil` when the call has fewer.
     public subscript(index: Int) -> Value? {
-        index < positional.count ? positional[index] : nil
+        switch index {
+        case 0: return first
+        case 1: return second
+        default: return index < count ? rest[index - 2] : nil
+        }
     }
 
     /// The positional argument at `index`, or `nil` when the call has fewer or it is nil.
@@ -33,9 +54,9 @@ public struct FilterArguments {
 
     /// Throws unless the call has between `min` and `max` positional arguments.
     public func expect(_ name: String, min: Int, max: Int) throws(LiquidError) {
-        if positional.count < min || positional.count > max {
+        if count < min || count > max {
             let range = min == max ? "\(min)" : "\(min)..\(max)"
-            throw LiquidError.argument("\(name): wrong number of arguments (given \(positional.count), expected \(range))")
+            throw LiquidError.argument("\(name): wrong number of arguments (given \(count), expected \(range))")
         }
     }
 }

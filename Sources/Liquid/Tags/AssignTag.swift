@@ -1,8 +1,14 @@
 /// `{% assign name = expression | filters %}`: sets a variable in the template's outermost scope.
-struct AssignTag: Node {
+final class AssignTag: Node {
     let name: String
     let value: FilteredExpression
     let offset: Int
+
+    init(name: String, value: FilteredExpression, offset: Int) {
+        self.name = name
+        self.value = value
+        self.offset = offset
+    }
 
     var isBlank: Bool { true }
 

@@ -1,8 +1,14 @@
 /// `{% capture name %}...{% endcapture %}`: renders its body into a variable.
-struct CaptureTag: Node {
+final class CaptureTag: Node {
     let name: String
     let body: BlockBody
     let offset: Int
+
+    init(name: String, body: BlockBody, offset: Int) {
+        self.name = name
+        self.body = body
+        self.offset = offset
+    }
 
     var isBlank: Bool { true }
 

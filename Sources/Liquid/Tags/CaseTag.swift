@@ -1,6 +1,6 @@
 /// `{% case x %}{% when a, b %}...{% else %}...{% endcase %}`: every matching `when` renders, as in Shopify;
 /// `else` renders when none before it matched.
-struct CaseTag: Node {
+final class CaseTag: Node {
     enum Branch: Sendable {
         case when([Expression], BlockBody)
         case otherwise(BlockBody)
@@ -10,6 +10,13 @@ struct CaseTag: Node {
     let branches: [Branch]
     let offset: Int
     let isBlank: Bool
+
+    init(subject: Expression, branches: [Branch], offset: Int, isBlank: Bool) {
+        self.subject = subject
+        self.branches = branches
+        self.offset = offset
+        self.isBlank = isBlank
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         var subject: Expression

@@ -1,6 +1,10 @@
 /// `{% comment %}`, `{% doc %}` and the inline `{% # ... %}`: nothing is rendered.
-struct CommentTag: Node {
+final class CommentTag: Node {
     let name: String
+
+    init(name: String) {
+        self.name = name
+    }
     var isBlank: Bool { true }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {

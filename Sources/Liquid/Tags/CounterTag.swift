@@ -1,8 +1,13 @@
 /// `{% increment n %}` prints then adds one; `{% decrement n %}` subtracts one then prints.
 /// Counters start at 0, live apart from assigned variables, and are shared with the render's data as in Shopify.
-struct CounterTag: Node {
+final class CounterTag: Node {
     let name: String
     let step: Int
+
+    init(name: String, step: Int) {
+        self.name = name
+        self.step = step
+    }
 
     static func parseIncrement(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         CounterTag(name: try parseVariableName(parser, from: tag.markupStart, to: tag.markupEnd, tag: "increment", at: tag.offset), step: 1)

@@ -1,8 +1,14 @@
 /// `{% cycle 'a', 'b' %}` or `{% cycle group: 'a', 'b' %}`: prints the next value of the list each time.
-struct CycleTag: Node {
+final class CycleTag: Node {
     let group: Expression?
     let key: String
     let values: [Expression]
+
+    init(group: Expression?, key: String, values: [Expression]) {
+        self.group = group
+        self.key = key
+        self.values = values
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         var p = try parser.markupParser(tag)

@@ -1,5 +1,5 @@
 /// `{% for item in collection limit: n offset: n reversed %}...{% else %}...{% endfor %}`.
-struct ForTag: Node {
+final class ForTag: Node {
     let variable: String
     let collection: Expression
     /// `variable-collection`, the key of `offset: continue` and `forloop.name`.
@@ -12,6 +12,20 @@ struct ForTag: Node {
     let elseBody: BlockBody?
     let tagOffset: Int
     let isBlank: Bool
+
+    init(variable: String, collection: Expression, loopName: String, reversed: Bool, limit: Expression?, offset: Expression?, offsetContinues: Bool, body: BlockBody, elseBody: BlockBody?, tagOffset: Int, isBlank: Bool) {
+        self.variable = variable
+        self.collection = collection
+        self.loopName = loopName
+        self.reversed = reversed
+        self.limit = limit
+        self.offset = offset
+        self.offsetContinues = offsetContinues
+        self.body = body
+        self.elseBody = elseBody
+        self.tagOffset = tagOffset
+        self.isBlank = isBlank
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         var p = try parser.markupParser(tag)

@@ -1,6 +1,10 @@
 /// `{% ifchanged %}...{% endifchanged %}`: renders its body only when the output differs from the last time.
-struct IfChangedTag: Node {
+final class IfChangedTag: Node {
     let body: BlockBody
+
+    init(body: BlockBody) {
+        self.body = body
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         let (body, _) = try parser.parseBody(blockName: "ifchanged", until: ["endifchanged"], opener: tag.offset)

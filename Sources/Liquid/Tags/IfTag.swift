@@ -1,10 +1,17 @@
 /// `{% if %}`/`{% elsif %}`/`{% else %}` and `{% unless %}`: the first branch whose condition holds renders.
-struct IfTag: Node {
+final class IfTag: Node {
     let tagName: String
     /// A `nil` condition is an `else`.
     let branches: [(Condition?, BlockBody)]
     let negateFirst: Bool
     let isBlank: Bool
+
+    init(tagName: String, branches: [(Condition?, BlockBody)], negateFirst: Bool, isBlank: Bool) {
+        self.tagName = tagName
+        self.branches = branches
+        self.negateFirst = negateFirst
+        self.isBlank = isBlank
+    }
 
     static func parseIf(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         try parse(tag, parser, name: "if", negateFirst: false)

@@ -1,7 +1,12 @@
 /// `{% include 'name' %}`: renders a partial in the caller's scope (it sees and may change the caller's variables).
-struct IncludeTag: Node {
+final class IncludeTag: Node {
     let arguments: PartialArguments
     let offset: Int
+
+    init(arguments: PartialArguments, offset: Int) {
+        self.arguments = arguments
+        self.offset = offset
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         IncludeTag(arguments: try PartialArguments.parse(tag, parser), offset: tag.offset)

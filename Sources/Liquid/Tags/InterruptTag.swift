@@ -1,6 +1,10 @@
 /// `{% break %}` and `{% continue %}` inside loops.
-struct InterruptTag: Node {
+final class InterruptTag: Node {
     let interrupt: Context.Interrupt
+
+    init(interrupt: Context.Interrupt) {
+        self.interrupt = interrupt
+    }
 
     static func parseBreak(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         InterruptTag(interrupt: .breakLoop)

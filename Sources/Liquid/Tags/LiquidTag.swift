@@ -1,6 +1,10 @@
 /// `{% liquid %}`: one tag per line, no delimiters.
-struct LiquidTag: Node {
+final class LiquidTag: Node {
     let body: BlockBody
+
+    init(body: BlockBody) {
+        self.body = body
+    }
     var isBlank: Bool { body.isBlank }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {

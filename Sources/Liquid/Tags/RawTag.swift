@@ -1,6 +1,10 @@
 /// `{% raw %}...{% endraw %}`: the body is output as written, tags and all.
-struct RawTag: Node {
+final class RawTag: Node {
     let bytes: [UInt8]
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         guard tag.markupStart == tag.markupEnd else {

@@ -1,8 +1,16 @@
 /// `{% render 'name', key: value %}`: renders a partial in its own scope; it sees only what is passed.
-struct RenderTag: Node {
+final class RenderTag: Node {
     let arguments: PartialArguments
     let name: String
     let offset: Int
+    let variableName: String
+
+    init(arguments: PartialArguments, name: String, offset: Int) {
+        self.arguments = arguments
+        self.name = name
+        self.offset = offset
+        self.variableName = arguments.variableName(for: name)
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         let arguments = try PartialArguments.parse(tag, parser)
@@ -22,9 +30,8 @@ struct RenderTag: Node {
         } catch {
             throw error.located(at: offset)
         }
-        var base: [String: Value] = [:]
+        var base = LiquidObject()
         for (key, e) in arguments.attributes { base[key] = try context.evaluate(e) }
-        let variableName = arguments.variableName(for: name)
         let value = try arguments.variable.map { e throws(LiquidError) in try context.evaluate(e) }
         if arguments.isFor, let value, let items = Self.iterable(value) {
             for (i, item) in items.enumerated() {
@@ -32,13 +39,13 @@ struct RenderTag: Node {
                 var variables = base
                 variables["forloop"] = .drop(ForloopDrop(name: name, index0: i, length: items.count, parent: nil))
                 variables[variableName] = item
-                try partial.render(try context.isolatedChild(variables), &out)
+                try partial.render(context.isolatedChild(variables), &out)
             }
             return
         }
         var variables = base
         if let value, !value.isNil { variables[variableName] = value }
-        try partial.render(try context.isolatedChild(variables), &out)
+        try partial.render(context.isolatedChild(variables), &out)
     }
 
     static func iterable(_ value: Value) -> [Value]? {

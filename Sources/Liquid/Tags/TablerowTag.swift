@@ -1,10 +1,18 @@
 /// `{% tablerow item in collection cols: n limit: n offset: n %}`: table rows and cells around the body.
-struct TablerowTag: Node {
+final class TablerowTag: Node {
     let variable: String
     let collection: Expression
     let attributes: [(String, Expression)]
     let body: BlockBody
     let tagOffset: Int
+
+    init(variable: String, collection: Expression, attributes: [(String, Expression)], body: BlockBody, tagOffset: Int) {
+        self.variable = variable
+        self.collection = collection
+        self.attributes = attributes
+        self.body = body
+        self.tagOffset = tagOffset
+    }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
         var p = try parser.markupParser(tag)

@@ -104,6 +104,7 @@ public func formatRubyFloat(_ d: Double) -> String {
     if d.isNaN { return "NaN" }
     if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
     if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
+    if d.magnitude < 1e15, d == d.rounded(.towardZero) { return String(Int(d)) + ".0" }
     let swiftForm = d.magnitude.description
     var mantissa = Substring(swiftForm)
     var exponent = 0

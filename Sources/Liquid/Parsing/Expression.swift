@@ -12,7 +12,7 @@ indirect enum Expression: Sendable {
 }
 
 /// `user.orders[0].title` or `["a key"].x`: a root followed by keys and bracketed lookups.
-struct VariableLookup: Sendable {
+final class VariableLookup: Sendable {
     enum Root: Sendable {
         case name(String)
         case expression(Expression)
@@ -27,6 +27,12 @@ struct VariableLookup: Sendable {
     let path: [Segment]
     /// Byte offset of the lookup in its template.
     let offset: Int
+
+    init(root: Root, path: [Segment], offset: Int) {
+        self.root = root
+        self.path = path
+        self.offset = offset
+    }
 
     /// The lookup as it reads in a template, for errors and analysis (`user.orders[0].title`).
     var dottedName: String {

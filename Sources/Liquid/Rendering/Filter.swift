@@ -62,18 +62,31 @@ public struct FilterArguments {
 }
 
 /// One `| name: args` in a chain.
-struct FilterCall: Sendable {
+final class FilterCall: Sendable {
     let name: String
     let function: Filter?
     let arguments: [Expression]
     let keywordArguments: [(String, Expression)]
     let offset: Int
+
+    init(name: String, function: Filter?, arguments: [Expression], keywordArguments: [(String, Expression)], offset: Int) {
+        self.name = name
+        self.function = function
+        self.arguments = arguments
+        self.keywordArguments = keywordArguments
+        self.offset = offset
+    }
 }
 
 /// An expression followed by filters: the markup of outputs, `assign` and `echo`.
-struct FilteredExpression: Sendable {
+final class FilteredExpression: Sendable {
     let base: Expression
     let filters: [FilterCall]
+
+    init(base: Expression, filters: [FilterCall]) {
+        self.base = base
+        self.filters = filters
+    }
 
     /// The filters that mark their result as HTML already safe to print in autoescape mode.
     static let escapingFilters: Set<String> = ["escape", "h", "escape_once", "raw", "url_encode", "newline_to_br"]

@@ -1,55 +1,73 @@
 /// A string-keyed map that keeps its keys in insertion order, as Ruby hashes and JSON objects do.
 ///
-/// Small objects (the common case for profiles) are searched linearly, which beats hashing;
+/// A value type with one shared, copy-on-write storage reference, so passing an object around costs a
+/// single retain. Small objects (the common case for profiles) are searched linearly, which beats hashing;
 /// larger ones build a hash index once.
 public struct LiquidObject: Sendable {
-    public private(set) var keys: [String]
-    public private(set) var values: [Value]
-    private var index: [String: Int]?
+    /// Shared only while unchanged: every mutation goes through `makeUnique()` first.
+    final class Storage: @unchecked Sendable {
+        var keys: [String]
+        var values: [Value]
+        var index: [String: Int]?
 
-    private static let indexThreshold = 12
-
-    public init() {
-        keys = []
-        values = []
+        init(keys: [String] = [], values: [Value] = [], index: [String: Int]? = nil) {
+            self.keys = keys
+            self.values = values
+            self.index = index
+        }
     }
 
+    private var storage: Storage
+    private static let indexThreshold = 12
+
+    public init() { storage = Storage() }
+
     public init(_ pairs: [(String, Value)]) {
-        keys = []
-        values = []
-        keys.reserveCapacity(pairs.count)
-        values.reserveCapacity(pairs.count)
+        storage = Storage()
+        storage.keys.reserveCapacity(pairs.count)
+        storage.values.reserveCapacity(pairs.count)
         for (k, v) in pairs { self[k] = v }
     }
 
-    public var count: Int { keys.count }
-    public var isEmpty: Bool { keys.isEmpty }
+    public var keys: [String] { storage.keys }
+    public var values: [Value] { storage.values }
+    public var count: Int { storage.keys.count }
+    public var isEmpty: Bool { storage.keys.isEmpty }
 
     func position(of key: String) -> Int? {
-        if let index { return index[key] }
-        return keys.firstIndex(of: key)
+        if let index = storage.index { return index[key] }
+        let keys = storage.keys
+        for i in keys.indices where keys[i] == key { return i }
+        return nil
+    }
+
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) {
+            storage = Storage(keys: storage.keys, values: storage.values, index: storage.index)
+        }
     }
 
     public subscript(key: String) -> Value? {
         get {
             guard let i = position(of: key) else { return nil }
-            return values[i]
+            return storage.values[i]
         }
         set {
+            makeUnique()
             if let i = position(of: key) {
                 if let newValue {
-                    values[i] = newValue
+                    storage.values[i] = newValue
                 } else {
-                    keys.remove(at: i)
-                    values.remove(at: i)
+                    storage.keys.remove(at: i)
+                    storage.values.remove(at: i)
                     rebuildIndex()
                 }
             } else if let newValue {
-                keys.append(key)
-                values.append(newValue)
-                if index != nil {
-                    index![key] = keys.count - 1
-                } else if keys.count > Self.indexThreshold {
+                storage.keys.append(key)
+                storage.values.append(newValue)
+                if storage.index != nil {
+                    storage.index![key] = storage.keys.count - 1
+                } else if storage.keys.count > Self.indexThreshold {
                     rebuildIndex()
                 }
             }
@@ -57,17 +75,17 @@ public struct LiquidObject: Sendable {
     }
 
     private mutating func rebuildIndex() {
-        guard keys.count > Self.indexThreshold else {
-            index = nil
+        guard storage.keys.count > Self.indexThreshold else {
+            storage.index = nil
             return
         }
-        var built = [String: Int](minimumCapacity: keys.count)
-        for (i, k) in keys.enumerated() { built[k] = i }
-        index = built
+        var built = [String: Int](minimumCapacity: storage.keys.count)
+        for (i, k) in storage.keys.enumerated() { built[k] = i }
+        storage.index = built
     }
 
     /// Key-value pairs in insertion order.
-    public var pairs: Zip2Sequence<[String], [Value]> { zip(keys, values) }
+    public var pairs: Zip2Sequence<[String], [Value]> { zip(storage.keys, storage.values) }
 
     var rubyInspect: String {
         var out = "{"

@@ -13,7 +13,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
     ],
     targets: [
-        .target(name: "Liquid"),
+        .target(
+            name: "Liquid",
+            swiftSettings: [
+                // Renders touch class state (contexts, object storage) in tight loops; dynamic exclusivity
+                // checks there cost over a tenth of render time. Debug builds keep them.
+                .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+            ]
+        ),
         .executableTarget(
             name: "stagecraft",
             dependencies: [

@@ -182,10 +182,10 @@ enum ArrayFilters {
         return .array(order.map { items[$0] })
     }
 
+    /// ASCII-only case folding, as Ruby's `casecmp`.
     static func caseFold(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { scalar in
-            (scalar.value >= 65 && scalar.value <= 90) ? UnicodeScalar(scalar.value + 32)! : scalar
-        }))
+        guard s.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) else { return s }
+        return String(decoding: s.utf8.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
     }
 }
 

@@ -20,8 +20,9 @@ enum StringFilters {
         f["capitalize"] = { input, args, _ throws(LiquidError) in
             try args.expect("capitalize", min: 0, max: 0)
             let s = rubyString(input)
-            guard let first = s.unicodeScalars.first else { return .string("") }
-            let rest = String(String.UnicodeScalarView(s.unicodeScalars.dropFirst()))
+            let scalars = s.unicodeScalars
+            guard let first = scalars.first else { return .string("") }
+            let rest = String(scalars[scalars.index(after: scalars.startIndex)...])
             return .string(String(first).uppercased() + rest.lowercased())
         }
         f["strip"] = { input, args, _ throws(LiquidError) in

@@ -29,13 +29,12 @@ enum DateFilter {
             return utc(Int(s), Int((d - s) * 1e9))
         case .string(let raw):
             if raw.isEmpty { return nil }
-            let s = raw.lowercased()
-            if s == "now" || s == "today" {
+            if raw.utf8.count <= 5, case let s = raw.lowercased(), s == "now" || s == "today" {
                 let now = context.options.now ?? Date()
                 let t = now.timeIntervalSince1970
                 return utc(Int(t.rounded(.down)), Int((t - t.rounded(.down)) * 1e9))
             }
-            if !s.isEmpty, s.utf8.allSatisfy(isDigit), let i = Int(s) { return utc(i, 0) }
+            if raw.utf8.allSatisfy(isDigit), let i = Int(raw) { return utc(i, 0) }
             return DateParser.parse(raw, zone: zone)
         default:
             return nil

@@ -4,8 +4,10 @@ enum EncodingFilters {
         let escape: Filter = { input, args, _ throws(LiquidError) in
             try args.expect("escape", min: 0, max: 0)
             if input.isNil { return .null }
-            var out = OutputBuffer(capacity: 64)
-            out.appendEscaped(rubyString(input))
+            let s = rubyString(input)
+            if !s.utf8.contains(where: OutputBuffer.needsEscape) { return .string(s) }
+            var out = OutputBuffer(capacity: s.utf8.count + 16)
+            out.appendEscaped(s)
             return .string(out.string)
         }
         f["escape"] = escape

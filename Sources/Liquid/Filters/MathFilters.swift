@@ -74,6 +74,14 @@ enum MathFilters {
                 guard d.isFinite else {
                     throw LiquidError.argument(d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity"))
                 }
+                if places > 0 && places <= 9 && d.magnitude < 1e9 {
+                    // Away from a half, the decimal rounding is the binary one; m / 10^p is then the
+                    // correctly rounded double of the decimal result.
+                    let scale = Double(pow10(places))
+                    let x = d * scale
+                    let fraction = x.magnitude - x.magnitude.rounded(.down)
+                    if abs(fraction - 0.5) > 1e-6 { return .double(x.rounded(.toNearestOrAwayFromZero) / scale) }
+                }
                 let r = DecimalNumber(d).map { $0.rounded(places: places).double }
                     ?? (d * Double(pow10(places))).rounded(.toNearestOrAwayFromZero) / Double(pow10(places))
                 if places <= 0 { return r.magnitude < 9.2e18 ? .int(Int(r)) : .double(r) }

@@ -7,7 +7,8 @@ public struct OutputBuffer: Sendable {
     public var count: Int { bytes.count }
 
     mutating func append(_ string: String) {
-        bytes.append(contentsOf: string.utf8)
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
+        if copied == nil { bytes.append(contentsOf: string.utf8) }
     }
 
     mutating func append(bytes other: [UInt8]) {
@@ -49,6 +50,11 @@ public struct OutputBuffer: Sendable {
         default:
             if escape { appendEscaped(value.description) } else { append(value.description) }
         }
+    }
+
+    @inline(__always)
+    static func needsEscape(_ b: UInt8) -> Bool {
+        b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")
     }
 
     /// HTML-escapes `& < > " '` as Ruby's `CGI.escapeHTML` does.

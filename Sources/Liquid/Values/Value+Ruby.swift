@@ -105,6 +105,11 @@ public func formatRubyFloat(_ d: Double) -> String {
     if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
     if d == 0 { return d.sign == .minus ? "-0.0" : "0.0" }
     if d.magnitude < 1e15, d == d.rounded(.towardZero) { return String(Int(d)) + ".0" }
+    // Swift prints the same shortest digits; in fixed notation its text is already Ruby's.
+    if d.magnitude >= 1e-4 && d.magnitude < 1e15 {
+        let text = d.description
+        if !text.utf8.contains(UInt8(ascii: "e")) { return text }
+    }
     let swiftForm = d.magnitude.description
     var mantissa = Substring(swiftForm)
     var exponent = 0

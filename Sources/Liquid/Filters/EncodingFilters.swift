@@ -5,7 +5,7 @@ enum EncodingFilters {
             try args.expect("escape", min: 0, max: 0)
             if input.isNil { return .null }
             let s = rubyString(input)
-            if !s.utf8.contains(where: OutputBuffer.needsEscape) { return .string(s) }
+            if !OutputBuffer.containsEscapable(s) { return .string(s) }
             var out = OutputBuffer(capacity: s.utf8.count + 16)
             out.appendEscaped(s)
             return .string(out.string)

@@ -173,9 +173,25 @@ enum StringFilters {
         var words = try args[0].map(rubyInteger) ?? 15
         if words <= 0 { words = 1 }
         let ellipsis = args[1].map(rubyString) ?? "..."
+        if wordCount(s, atMost: words + 1) <= words { return .string(s) }
         let list = awkSplit(s, limit: words + 1)
         guard list.count > words else { return .string(s) }
         return .string(list.prefix(words).joined(separator: " ") + ellipsis)
+    }
+
+    /// The number of white-space separated words, counting no further than `limit`.
+    static func wordCount(_ s: String, atMost limit: Int) -> Int {
+        var count = 0
+        var inWord = false
+        for b in s.utf8 {
+            let space = isRubyWhitespace(b) && b != 0
+            if !space && !inWord {
+                count += 1
+                if count >= limit { return count }
+            }
+            inWord = !space
+        }
+        return count
     }
 
     /// Ruby's `split(" ", limit)`: runs of white space separate words; leading white space is ignored;

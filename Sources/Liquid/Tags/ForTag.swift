@@ -112,13 +112,14 @@ final class ForTag: Node {
         context.pushScope()
         defer { context.popScope() }
         let limits = context.options.limits
+        let loop = ForloopDrop(name: loopName, index0: 0, length: items.count, parent: parent)
+        context.forStack.append(loop)
+        defer { context.forStack.removeLast() }
+        context.setLocal("forloop", .drop(loop))
         for (i, item) in items.enumerated() {
             try context.budget.chargeIteration(limits)
-            let loop = ForloopDrop(name: loopName, index0: i, length: items.count, parent: parent)
-            context.forStack.append(loop)
-            context.setLocal("forloop", .drop(loop))
+            loop.index0 = i
             context.setLocal(variable, item)
-            defer { context.forStack.removeLast() }
             try body.render(context, &out)
             if let interrupt = context.interrupt {
                 context.interrupt = nil

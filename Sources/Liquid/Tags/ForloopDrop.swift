@@ -1,7 +1,10 @@
 /// The `forloop` object of `for` loops and of `render ... for`.
-final class ForloopDrop: Drop {
+///
+/// One object per loop, advanced in place as Shopify's is (a template that keeps a reference sees it move on).
+/// It is created, read and advanced only by the render that owns it, on that render's thread.
+final class ForloopDrop: Drop, @unchecked Sendable {
     let name: String
-    let index0: Int
+    var index0: Int
     let length: Int
     let parent: ForloopDrop?
 

@@ -19,8 +19,10 @@ public struct LiquidObject: Sendable {
 
     private var storage: Storage
     private static let indexThreshold = 12
+    /// Every new empty object shares this until its first write, so an empty scope costs no allocation.
+    private static let emptyStorage = Storage()
 
-    public init() { storage = Storage() }
+    public init() { storage = Self.emptyStorage }
 
     public init(_ pairs: [(String, Value)]) {
         storage = Storage()

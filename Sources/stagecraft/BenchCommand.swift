@@ -16,6 +16,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .long, help: "How long to keep rendering whole passes after the first.")
     var seconds: Double = 5
 
+    @Option(name: .long, help: "Render exactly this many timed passes instead of timing by --seconds (for instruction counts).")
+    var passes: Int?
+
     @Option(name: .long, help: "Write the first pass's outputs here, joined by a newline, NUL, newline.")
     var output: String?
 
@@ -60,7 +63,9 @@ struct BenchCommand: ParsableCommand {
         var buffer = OutputBuffer(capacity: 1 << 16)
         let start = ContinuousClock.now
         var elapsed = 0.0
-        while elapsed < seconds {
+        var passesDone = 0
+        while passes.map({ passesDone < $0 }) ?? (elapsed < seconds) {
+            passesDone += 1
             for template in templates {
                 for context in contexts {
                     buffer = OutputBuffer(capacity: 1 << 14)

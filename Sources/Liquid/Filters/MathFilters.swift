@@ -54,7 +54,7 @@ enum MathFilters {
         }
         f["ceil"] = unary("ceil") { n throws(LiquidError) in try toInt(n) { $0.rounded(.up) } }
         f["floor"] = unary("floor") { n throws(LiquidError) in try toInt(n) { $0.rounded(.down) } }
-        f["round"] = { input, args, _ throws(LiquidError) in
+        f["round"] = { input, args, _ in
             try args.expect("round", min: 0, max: 1)
             let n = Number(input)
             let digits = args[0].map { Number($0) } ?? .int(0)
@@ -115,14 +115,14 @@ enum MathFilters {
     }
 
     static func binary(_ name: String, _ op: @escaping @Sendable (Number, Number) throws(LiquidError) -> Number) -> Filter {
-        return { input, args, _ throws(LiquidError) in
+        return { input, args, _ in
             try args.expect(name, min: 1, max: 1)
             return try op(Number(input), Number(args[0]!)).value
         }
     }
 
     static func unary(_ name: String, _ op: @escaping @Sendable (Number) throws(LiquidError) -> Value) -> Filter {
-        return { input, args, _ throws(LiquidError) in
+        return { input, args, _ in
             try args.expect(name, min: 0, max: 0)
             return try op(Number(input))
         }

@@ -6,9 +6,9 @@ enum StandardFilters {
         ArrayFilters.register(&filters)
         MathFilters.register(&filters)
         EncodingFilters.register(&filters)
-        filters["date"] = { input, args, context throws(LiquidError) in try DateFilter.date(input, args, context) }
-        filters["default"] = { input, args, context throws(LiquidError) in try defaultFilter(input, args, context) }
-        filters["size"] = { input, args, context throws(LiquidError) in try size(input, args, context) }
+        filters["date"] = { input, args, context in try DateFilter.date(input, args, context) }
+        filters["default"] = { input, args, context in try defaultFilter(input, args, context) }
+        filters["size"] = { input, args, context in try size(input, args, context) }
         return filters
     }()
 

@@ -17,6 +17,19 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
         case resourceLimit = "Liquid resource limit"
         case fileSystem = "Liquid file system error"
         case zeroDivision = "Liquid divide by zero"
+
+        /// A stable machine-readable name, for JSON answers and metrics.
+        public var code: String {
+            switch self {
+            case .syntax: return "syntax"
+            case .argument: return "argument"
+            case .undefinedVariable: return "undefined_variable"
+            case .undefinedFilter: return "undefined_filter"
+            case .resourceLimit: return "resource_limit"
+            case .fileSystem: return "file_system"
+            case .zeroDivision: return "zero_division"
+            }
+        }
     }
 
     public var kind: Kind

@@ -95,7 +95,7 @@ struct MarkupParser {
             }
             return .range(lower, upper, offset: t.start)
         default:
-            throw LiquidError.syntax("\(describe(t)) is not a valid expression", at: t.start)
+            throw LiquidError.syntax("Expected a value or variable but found \(describe(t))", at: t.start)
         }
     }
 

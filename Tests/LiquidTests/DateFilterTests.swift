@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import Liquid
+
+@Suite struct DateFilterTests {
+    @Test(arguments: [
+        ("{{ t | date: '%Y-%m-%d %H:%M' }}", "2024-03-10 23:30"),
+        ("{{ t | date: '%H:%M %z', 'Europe/Paris' }}", "00:30 +0100"),
+        ("{{ s | date: '%H:%M %z', 'Europe/Paris' }}", "01:30 +0200"),
+        ("{{ t | date: '%H:%M %Z' }}", "23:30 UTC"),
+        ("{{ t | date: '%a %-d %b %Y', 'Asia/Tokyo' }}", "Mon 11 Mar 2024"),
+        ("{{ t | date: '%I:%M %p', 'America/New_York' }}", "07:30 PM"),
+        ("{{ t | date: '%s' }}", "1710113400"),
+        ("{{ t | date: '%j %U %W %u %w %V %G' }}", "070 10 10 7 0 10 2024"),
+        ("{{ t | date: '%-m/%e/%y %^b %10A|' }}", "3/10/24 MAR     Sunday|"),
+        ("{{ '2024-03-10T23:30:00+02:00' | date: '%H:%M %z %:z' }}", "23:30 +0200 +02:00"),
+        ("{{ 'March 14, 2016' | date: '%b %d, %y' }}", "Mar 14, 16"),
+        ("{{ '2016-03-14 10:05' | date: '%-I:%M%P' }}", "10:05am"),
+        ("{{ 'Tue, 12 Mar 2024 08:00:00 GMT' | date: '%F %T' }}", "2024-03-12 08:00:00"),
+        ("{{ 0 | date: '%c' }}", "Thu Jan  1 00:00:00 1970"),
+        ("{{ 'not a date' | date: '%Y' }}", "not a date"),
+        ("{{ now | date: '%Y' }}", "2026"),
+    ])
+    func formatsAsRubyDoes(template: String, expected: String) throws {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        #expect(try render(template, ["t": "2024-03-10T23:30:00Z", "s": "2024-07-10T23:30:00Z", "now": "now"], options: RenderOptions(now: now)) == expected)
+    }
+
+    @Test func renderWideZoneAppliesToEveryDate() throws {
+        let options = RenderOptions(timeZone: TimeZone(identifier: "Australia/Sydney"))
+        #expect(try render("{{ t | date: '%d %H:%M' }}", ["t": "2024-03-10T23:30:00Z"], options: options) == "11 10:30")
+        #expect(try render("{{ t | date: '%d %H:%M', 'UTC' }}", ["t": "2024-03-10T23:30:00Z"], options: options) == "10 23:30")
+    }
+
+    @Test func unknownZoneIsAnError() {
+        #expect(renderError("{{ 0 | date: '%H', 'Mars/Olympus' }}")?.kind == .argument)
+    }
+}

@@ -1,15 +1,38 @@
+import Synchronization
+
 /// `{% render 'name', key: value %}`: renders a partial in its own scope; it sees only what is passed.
 final class RenderTag: Node {
     let arguments: PartialArguments
     let name: String
     let offset: Int
     let variableName: String
+    /// The distinct parameter names (the last of a repeated one wins, as in Shopify) and their expressions.
+    let parameterKeys: [String]
+    let parameterValues: [Expression]
+    /// `parameterKeys` without the partial's variable name, then that name: the scope when a value is passed.
+    let keysWithVariable: [String]
+    /// The partial, once loaded: this node's environment never changes, so neither does the partial.
+    let loaded = Mutex<ParsedTemplate?>(nil)
 
     init(arguments: PartialArguments, name: String, offset: Int) {
         self.arguments = arguments
         self.name = name
         self.offset = offset
-        self.variableName = arguments.variableName(for: name)
+        let variableName = arguments.variableName(for: name)
+        self.variableName = variableName
+        var keys: [String] = []
+        var values: [Expression] = []
+        for (key, expression) in arguments.attributes {
+            if let i = keys.firstIndex(of: key) {
+                values[i] = expression
+            } else {
+                keys.append(key)
+                values.append(expression)
+            }
+        }
+        parameterKeys = keys
+        parameterValues = values
+        keysWithVariable = keys.filter { $0 != variableName } + [variableName]
     }
 
     static func parse(_ tag: TagToken, _ parser: TemplateParser) throws(LiquidError) -> any Node {
@@ -20,32 +43,48 @@ final class RenderTag: Node {
         return RenderTag(arguments: arguments, name: name, offset: tag.offset)
     }
 
-    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
-        let partial: ParsedTemplate
+    private func partial(_ context: Context) throws(LiquidError) -> ParsedTemplate {
         do throws(LiquidError) {
             if context.depth + 1 > context.options.limits.maxRenderDepth {
                 throw LiquidError(.resourceLimit, "Nesting too deep: more than \(context.options.limits.maxRenderDepth) partials deep")
             }
-            partial = try context.engine.partial(name, limits: context.options.limits)
+            if let partial = loaded.withLock({ $0 }) { return partial }
+            let partial = try context.engine.partial(name, limits: context.options.limits)
+            loaded.withLock { $0 = partial }
+            return partial
         } catch {
             throw error.located(at: offset)
         }
-        var base = LiquidObject()
-        for (key, e) in arguments.attributes { base[key] = try context.evaluate(e) }
+    }
+
+    /// The partial's scope: the parameters, then the passed value under the partial's variable name.
+    private func scope(_ parameters: [Value], _ value: Value?) -> LiquidObject {
+        guard let value, !value.isNil else { return LiquidObject(distinctKeys: parameterKeys, values: parameters) }
+        var values: [Value] = []
+        values.reserveCapacity(parameters.count + 1)
+        for (key, v) in zip(parameterKeys, parameters) where key != variableName { values.append(v) }
+        values.append(value)
+        return LiquidObject(distinctKeys: keysWithVariable, values: values)
+    }
+
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        let partial = try partial(context)
+        var parameters: [Value] = []
+        parameters.reserveCapacity(parameterValues.count + 1)
+        for e in parameterValues { parameters.append(try context.evaluate(e)) }
         let value = try arguments.variable.map { e throws(LiquidError) in try context.evaluate(e) }
         if arguments.isFor, let value, let items = Self.iterable(value) {
+            let loop = ForloopDrop(name: name, index0: 0, length: items.count, parent: nil)
             for (i, item) in items.enumerated() {
                 try context.budget.chargeIteration(context.options.limits)
-                var variables = base
-                variables["forloop"] = .drop(ForloopDrop(name: name, index0: i, length: items.count, parent: nil))
-                variables[variableName] = item
+                loop.index0 = i
+                var variables = scope(parameters, item)
+                variables["forloop"] = .drop(loop)
                 try partial.render(context.isolatedChild(variables), &out)
             }
             return
         }
-        var variables = base
-        if let value, !value.isNil { variables[variableName] = value }
-        try partial.render(context.isolatedChild(variables), &out)
+        try partial.render(context.isolatedChild(scope(parameters, value)), &out)
     }
 
     static func iterable(_ value: Value) -> [Value]? {

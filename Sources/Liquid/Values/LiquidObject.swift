@@ -15,6 +15,21 @@ public struct LiquidObject: Sendable {
             self.values = values
             self.index = index
         }
+
+        func value(forKey key: String) -> Value? {
+            if let index {
+                guard let i = index[key] else { return nil }
+                return values[i]
+            }
+            // Most keys differ in length, which is cheaper to compare than their text.
+            let length = key.utf8.count
+            let position = keys.withUnsafeBufferPointer { k -> Int? in
+                for i in 0..<k.count where k[i].utf8.count == length && k[i] == key { return i }
+                return nil
+            }
+            guard let position else { return nil }
+            return values[position]
+        }
     }
 
     private var storage: Storage
@@ -45,21 +60,27 @@ public struct LiquidObject: Sendable {
     func position(of key: String) -> Int? {
         if let index = storage.index { return index[key] }
         let keys = storage.keys
-        for i in keys.indices where keys[i] == key { return i }
+        let length = key.utf8.count
+        for i in keys.indices where keys[i].utf8.count == length && keys[i] == key { return i }
         return nil
     }
 
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
-            storage = Storage(keys: storage.keys, values: storage.values, index: storage.index)
+            if storage.keys.isEmpty {
+                // A first write (a new scope): leave room for a few variables so they do not regrow the arrays.
+                let fresh = Storage()
+                fresh.keys.reserveCapacity(8)
+                fresh.values.reserveCapacity(8)
+                storage = fresh
+            } else {
+                storage = Storage(keys: storage.keys, values: storage.values, index: storage.index)
+            }
         }
     }
 
     public subscript(key: String) -> Value? {
-        get {
-            guard let i = position(of: key) else { return nil }
-            return storage.values[i]
-        }
+        get { storage.value(forKey: key) }
         set {
             makeUnique()
             if let i = position(of: key) {

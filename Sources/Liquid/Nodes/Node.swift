@@ -40,13 +40,21 @@ struct BlockBody: Sendable {
 }
 
 /// Literal template text.
-final class TextNode: Node {
-    let bytes: [UInt8]
+///
+/// The bytes live in memory the node owns and never changes, so appending them needs no reference counting.
+final class TextNode: Node, @unchecked Sendable {
+    private let storage: UnsafeMutableBufferPointer<UInt8>
+    let isBlank: Bool
 
-    init(bytes: [UInt8]) {
-        self.bytes = bytes
+    init(bytes: some Collection<UInt8>) {
+        storage = .allocate(capacity: bytes.count)
+        _ = storage.initialize(from: bytes)
+        isBlank = bytes.allSatisfy { isRubyWhitespace($0) }
     }
-    var isBlank: Bool { bytes.allSatisfy { isRubyWhitespace($0) } }
+
+    deinit { storage.deallocate() }
+
+    var bytes: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(storage) }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         out.append(bytes: bytes)

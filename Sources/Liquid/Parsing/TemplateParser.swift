@@ -129,11 +129,11 @@ final class TemplateParser {
                     while e > s && isRubyWhitespace(bytes[e - 1]) { e -= 1 }
                 }
                 guard s < e else { continue }
-                let node = TextNode(bytes: Array(bytes[s..<e]))
+                let node = TextNode(bytes: bytes[s..<e])
                 blank = blank && node.isBlank
                 nodes.append(node)
             case .verbatim:
-                nodes.append(TextNode(bytes: Array(bytes[item.token.start..<item.token.end])))
+                nodes.append(TextNode(bytes: bytes[item.token.start..<item.token.end]))
                 blank = false
             case .output:
                 trimNext = item.token.trimRight

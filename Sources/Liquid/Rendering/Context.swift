@@ -201,12 +201,18 @@ public final class Context {
         let n = call.arguments.count
         let first = n > 0 ? try evaluate(call.arguments[0]) : nil
         let second = n > 1 ? try evaluate(call.arguments[1]) : nil
-        var rest: [Value] = []
+        var rest: [Value]?
         if n > 2 {
-            for a in call.arguments[2...] { rest.append(try evaluate(a)) }
+            var values: [Value] = []
+            for a in call.arguments[2...] { values.append(try evaluate(a)) }
+            rest = values
         }
-        var keywords: [(String, Value)] = []
-        for (k, e) in call.keywordArguments { keywords.append((k, try evaluate(e))) }
+        var keywords: [(String, Value)]?
+        if !call.keywordArguments.isEmpty {
+            var values: [(String, Value)] = []
+            for (k, e) in call.keywordArguments { values.append((k, try evaluate(e))) }
+            keywords = values
+        }
         let arguments = FilterArguments(first: first, second: second, rest: rest, count: n, keywords: keywords)
         let result: Value
         do {

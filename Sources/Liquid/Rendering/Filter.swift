@@ -11,24 +11,26 @@ public typealias Filter = @Sendable (_ input: Value, _ arguments: FilterArgument
 public struct FilterArguments {
     private let first: Value?
     private let second: Value?
-    private let rest: [Value]
+    private let rest: [Value]?
     public let count: Int
-    public let keywords: [(String, Value)]
+    private let keywordList: [(String, Value)]?
+
+    public var keywords: [(String, Value)] { keywordList ?? [] }
 
     public init(_ positional: [Value] = [], keywords: [(String, Value)] = []) {
         first = positional.count > 0 ? positional[0] : nil
         second = positional.count > 1 ? positional[1] : nil
-        rest = positional.count > 2 ? Array(positional[2...]) : []
+        rest = positional.count > 2 ? Array(positional[2...]) : nil
         count = positional.count
-        self.keywords = keywords
+        keywordList = keywords.isEmpty ? nil : keywords
     }
 
-    init(first: Value?, second: Value?, rest: [Value], count: Int, keywords: [(String, Value)]) {
+    init(first: Value?, second: Value?, rest: [Value]?, count: Int, keywords: [(String, Value)]?) {
         self.first = first
         self.second = second
         self.rest = rest
         self.count = count
-        self.keywords = keywords
+        self.keywordList = keywords
     }
 
     public var positional: [Value] { (0..<count).map { self[$0]! } }
@@ -38,7 +40,7 @@ public struct FilterArguments {
         switch index {
         case 0: return first
         case 1: return second
-        default: return index < count ? rest[index - 2] : nil
+        default: return index < count ? rest?[index - 2] : nil
         }
     }
 
@@ -49,7 +51,7 @@ public struct FilterArguments {
     }
 
     public func keyword(_ name: String) -> Value? {
-        keywords.last(where: { $0.0 == name })?.1
+        keywordList?.last(where: { $0.0 == name })?.1
     }
 
     /// Throws unless the call has between `min` and `max` positional arguments.

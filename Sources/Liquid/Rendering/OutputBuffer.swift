@@ -15,6 +15,10 @@ public struct OutputBuffer: Sendable {
         bytes.append(contentsOf: other)
     }
 
+    mutating func append(bytes other: UnsafeBufferPointer<UInt8>) {
+        bytes.append(contentsOf: other)
+    }
+
     mutating func append(_ other: OutputBuffer) {
         bytes.append(contentsOf: other.bytes)
     }

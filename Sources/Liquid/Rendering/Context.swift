@@ -6,9 +6,10 @@ public final class Context {
     var scopes: [LiquidObject]
     /// The render's input data; `increment` and `decrement` keep their counters here, as Shopify does.
     var environment: LiquidObject
-    let options: RenderOptions
-    let engine: Environment
+    /// What a render and its partials share: options, environment, counters.
     let budget: RenderBudget
+    var options: RenderOptions { _read { yield budget.options } }
+    var engine: Environment { budget.engine }
     /// Nesting of `render`/`include` above this context.
     var depth: Int
     /// Whether `include` is refused (inside a `render`ed partial).
@@ -22,13 +23,9 @@ public final class Context {
 
     enum Interrupt { case breakLoop, continueLoop }
 
-    init(data: LiquidObject, options: RenderOptions, engine: Environment, budget: RenderBudget,
-         depth: Int = 0, isolated: Bool = false)
-    {
+    init(data: LiquidObject, budget: RenderBudget, depth: Int = 0, isolated: Bool = false) {
         self.scopes = [LiquidObject()]
         self.environment = data
-        self.options = options
-        self.engine = engine
         self.budget = budget
         self.depth = depth
         self.isolated = isolated
@@ -36,8 +33,7 @@ public final class Context {
 
     /// A context for a `render`ed partial: only the given variables, the same limits.
     func isolatedChild(_ variables: LiquidObject) -> Context {
-        let child = Context(data: LiquidObject(), options: options, engine: engine, budget: budget,
-                            depth: depth + 1, isolated: true)
+        let child = Context(data: LiquidObject(), budget: budget, depth: depth + 1, isolated: true)
         child.scopes = [variables]
         return child
     }
@@ -229,10 +225,18 @@ public final class Context {
     }
 }
 
-/// Counters shared by a render and every partial it renders, checked against ``ResourceLimits``.
+/// What a render shares with every partial it renders: its options, its environment, and the counters
+/// checked against ``ResourceLimits``.
 final class RenderBudget {
+    let options: RenderOptions
+    let engine: Environment
     var iterations = 0
     var assignedBytes = 0
+
+    init(options: RenderOptions, engine: Environment) {
+        self.options = options
+        self.engine = engine
+    }
 
     @inline(__always)
     func chargeIteration(_ limits: ResourceLimits) throws(LiquidError) {

@@ -159,6 +159,8 @@ enum StringFilters {
         let s = rubyString(input)
         let length = try args[0].map(rubyInteger) ?? 50
         let ellipsis = args[1].map(rubyString) ?? "..."
+        // A string has no more code points than bytes.
+        if s.utf8.count <= length { return input.stringValue != nil ? input : .string(s) }
         let scalars = s.unicodeScalars
         guard scalars.count > length else { return .string(s) }
         let keep = max(0, length - ellipsis.unicodeScalars.count)
@@ -285,7 +287,15 @@ enum StringFilters {
             guard let r = window(a.count) else { return .array([]) }
             return .array(Array(a[r]))
         }
-        let scalars = Array(rubyString(input).unicodeScalars)
+        let s = rubyString(input)
+        if let ascii = s.utf8.withContiguousStorageIfAvailable({ b -> Value? in
+            guard !b.contains(where: { $0 >= 0x80 }) else { return nil }
+            guard let r = window(b.count) else { return .string("") }
+            return .string(String(decoding: UnsafeBufferPointer(rebasing: b[r]), as: UTF8.self))
+        }), let ascii {
+            return ascii
+        }
+        let scalars = Array(s.unicodeScalars)
         guard let r = window(scalars.count) else { return .string("") }
         var out = String.UnicodeScalarView()
         out.append(contentsOf: scalars[r])

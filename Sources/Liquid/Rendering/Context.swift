@@ -2,8 +2,8 @@
 ///
 /// A context lives for one render on one thread; templates themselves are immutable and shared.
 public final class Context {
-    /// Local scopes; index 0 is the outermost, where `assign` and `capture` write.
-    var scopes: [LiquidObject]
+    /// Local scopes; the outermost is where `assign` and `capture` write.
+    var scopes: ScopeStack
     /// The render's input data; `increment` and `decrement` keep their counters here, as Shopify does.
     var environment: LiquidObject
     /// What a render and its partials share: options, environment, counters.
@@ -24,7 +24,7 @@ public final class Context {
     enum Interrupt { case breakLoop, continueLoop }
 
     init(data: LiquidObject, budget: RenderBudget, depth: Int = 0, isolated: Bool = false) {
-        self.scopes = [LiquidObject()]
+        self.scopes = ScopeStack()
         self.environment = data
         self.budget = budget
         self.depth = depth
@@ -34,7 +34,7 @@ public final class Context {
     /// A context for a `render`ed partial: only the given variables, the same limits.
     func isolatedChild(_ variables: LiquidObject) -> Context {
         let child = Context(data: LiquidObject(), budget: budget, depth: depth + 1, isolated: true)
-        child.scopes = [variables]
+        child.scopes = ScopeStack(variables)
         return child
     }
 
@@ -42,11 +42,7 @@ public final class Context {
 
     @inline(__always)
     func find(_ name: String) -> Value? {
-        var i = scopes.count - 1
-        while i >= 0 {
-            if let v = scopes[i][name] { return v }
-            i -= 1
-        }
+        if let v = scopes.lookup(name) { return v }
         if let v = environment[name] { return v }
         return options.globals?[name]
     }
@@ -54,17 +50,17 @@ public final class Context {
     /// Sets a variable in the outermost scope, as `assign` does.
     func assign(_ name: String, _ value: Value) throws(LiquidError) {
         try budget.charge(assigned: value, limits: options.limits)
-        scopes[0][name] = value
+        scopes.setOutermost(name, value)
     }
 
     /// Sets a variable in the innermost scope (loop variables).
     @inline(__always)
     func setLocal(_ name: String, _ value: Value) {
-        scopes[scopes.count - 1][name] = value
+        scopes.setInnermost(name, value)
     }
 
-    func pushScope() { scopes.append(LiquidObject()) }
-    func popScope() { scopes.removeLast() }
+    func pushScope() { scopes.push() }
+    func popScope() { scopes.pop() }
 
     // MARK: Evaluation
 

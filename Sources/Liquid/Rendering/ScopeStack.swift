@@ -1,0 +1,61 @@
+/// The local variables of a render: nested scopes kept in one pair of arrays, innermost last.
+///
+/// A lookup is one backwards scan, however many loops are open; `marks` records where each scope starts.
+struct ScopeStack {
+    private var keys: [String] = []
+    private var values: [Value] = []
+    /// Start index of each open scope; `marks[0] == 0` is the outermost scope, where `assign` writes.
+    private var marks: [Int] = [0]
+
+    init() {
+        keys.reserveCapacity(16)
+        values.reserveCapacity(16)
+    }
+
+    /// One scope holding `object`'s variables.
+    init(_ object: LiquidObject) {
+        keys = object.keys
+        values = object.values
+    }
+
+    /// The innermost variable called `key`.
+    func lookup(_ key: String) -> Value? {
+        let length = key.utf8.count
+        var i = keys.count - 1
+        while i >= 0 {
+            if keys[i].utf8.count == length && keys[i] == key { return values[i] }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Sets `key` in the outermost scope.
+    mutating func setOutermost(_ key: String, _ value: Value) {
+        let end = marks.count > 1 ? marks[1] : keys.count
+        for i in 0..<end where keys[i] == key {
+            values[i] = value
+            return
+        }
+        keys.insert(key, at: end)
+        values.insert(value, at: end)
+        for j in 1..<marks.count { marks[j] += 1 }
+    }
+
+    /// Sets `key` in the innermost scope.
+    mutating func setInnermost(_ key: String, _ value: Value) {
+        for i in marks[marks.count - 1]..<keys.count where keys[i] == key {
+            values[i] = value
+            return
+        }
+        keys.append(key)
+        values.append(value)
+    }
+
+    mutating func push() { marks.append(keys.count) }
+
+    mutating func pop() {
+        let start = marks.removeLast()
+        keys.removeSubrange(start...)
+        values.removeSubrange(start...)
+    }
+}

@@ -1,44 +1,121 @@
 /// The bytes a render produces, appended in place.
+///
+/// A value type over one growable allocation (copied on write), so an append is a bounds check and a copy.
 public struct OutputBuffer: Sendable {
-    public private(set) var bytes: [UInt8] = []
+    /// Shared only while unchanged: every write goes through `makeUnique()` first.
+    final class Storage: @unchecked Sendable {
+        var base: UnsafeMutablePointer<UInt8>
+        var count = 0
+        var capacity: Int
 
-    public init(capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+        init(capacity: Int) {
+            self.capacity = Swift.max(capacity, 64)
+            base = .allocate(capacity: self.capacity)
+        }
 
-    public var count: Int { bytes.count }
+        deinit { base.deallocate() }
+
+        func copy() -> Storage {
+            let other = Storage(capacity: capacity)
+            other.base.update(from: base, count: count)
+            other.count = count
+            return other
+        }
+
+        @inline(__always)
+        func append(_ source: UnsafeRawPointer, _ n: Int) {
+            if count + n > capacity { grow(to: count + n) }
+            (base + count).update(from: source.assumingMemoryBound(to: UInt8.self), count: n)
+            count += n
+        }
+
+        @inline(__always)
+        func append(_ byte: UInt8) {
+            if count == capacity { grow(to: count + 1) }
+            base[count] = byte
+            count += 1
+        }
+
+        private func grow(to minimum: Int) {
+            let newCapacity = Swift.max(capacity * 2, minimum)
+            let fresh = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            fresh.update(from: base, count: count)
+            base.deallocate()
+            base = fresh
+            capacity = newCapacity
+        }
+    }
+
+    private var storage: Storage
+
+    public init(capacity: Int = 1024) { storage = Storage(capacity: capacity) }
+
+    public var count: Int { storage.count }
+
+    /// The output so far.
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: storage.base, count: storage.count)) }
+
+    /// The output as a string.
+    public var string: String {
+        String(decoding: UnsafeBufferPointer(start: storage.base, count: storage.count), as: UTF8.self)
+    }
+
+    @inline(__always)
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
 
     mutating func append(_ string: String) {
-        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { bytes.append(contentsOf: $0) }
-        if copied == nil { bytes.append(contentsOf: string.utf8) }
+        makeUnique()
+        let storage = self.storage
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { b in
+            if let base = b.baseAddress { storage.append(base, b.count) }
+        }
+        if copied == nil {
+            for byte in string.utf8 { storage.append(byte) }
+        }
     }
 
     mutating func append(bytes other: [UInt8]) {
-        bytes.append(contentsOf: other)
+        makeUnique()
+        other.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { storage.append(base, b.count) }
+        }
     }
 
     mutating func append(bytes other: UnsafeBufferPointer<UInt8>) {
-        bytes.append(contentsOf: other)
+        makeUnique()
+        if let base = other.baseAddress { storage.append(base, other.count) }
     }
 
     mutating func append(_ other: OutputBuffer) {
-        bytes.append(contentsOf: other.bytes)
+        makeUnique()
+        storage.append(other.storage.base, other.storage.count)
+    }
+
+    mutating func append(byte: UInt8) {
+        makeUnique()
+        storage.append(byte)
     }
 
     mutating func appendInteger(_ value: Int) {
+        makeUnique()
         if value >= 0 && value < 10 {
-            bytes.append(UInt8(48 + value))
+            storage.append(UInt8(48 + value))
             return
         }
         var v = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
         var count = 0
+        let storage = self.storage
         withUnsafeMutableBytes(of: &digits) { raw in
             while v > 0 {
                 raw[23 - count] = UInt8(48 + v % 10)
                 v /= 10
                 count += 1
             }
-            if value < 0 { bytes.append(UInt8(ascii: "-")) }
-            bytes.append(contentsOf: raw[(24 - count)...])
+            if value < 0 { storage.append(UInt8(ascii: "-")) }
+            storage.append(raw.baseAddress! + (24 - count), count)
         }
     }
 
@@ -68,8 +145,10 @@ public struct OutputBuffer: Sendable {
 
     /// HTML-escapes `& < > " '` as Ruby's `CGI.escapeHTML` does.
     mutating func appendEscaped(_ s: String) {
-        var utf8 = s.utf8
-        let handled: Void? = utf8.withContiguousStorageIfAvailable { buffer in
+        makeUnique()
+        let storage = self.storage
+        let handled: Void? = s.utf8.withContiguousStorageIfAvailable { buffer in
+            guard let base = buffer.baseAddress else { return }
             var runStart = 0
             for i in 0..<buffer.count {
                 let replacement: StaticString
@@ -81,20 +160,16 @@ public struct OutputBuffer: Sendable {
                 case UInt8(ascii: "'"): replacement = "&#39;"
                 default: continue
                 }
-                if runStart < i { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart..<i])) }
-                bytes.append(contentsOf: UnsafeBufferPointer(start: replacement.utf8Start, count: replacement.utf8CodeUnitCount))
+                if runStart < i { storage.append(base + runStart, i - runStart) }
+                storage.append(replacement.utf8Start, replacement.utf8CodeUnitCount)
                 runStart = i + 1
             }
-            if runStart < buffer.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[runStart...])) }
+            if runStart < buffer.count { storage.append(base + runStart, buffer.count - runStart) }
         }
         if handled == nil {
             var copy = s
             copy.makeContiguousUTF8()
-            utf8 = copy.utf8
             appendEscaped(copy)
         }
     }
-
-    /// The output as a string.
-    public var string: String { String(decoding: bytes, as: UTF8.self) }
 }

@@ -60,15 +60,16 @@ struct BenchCommand: ParsableCommand {
 
         let options = RenderOptions()
         var renders = 0
-        var buffer = OutputBuffer(capacity: 1 << 16)
+        // Each render gets a fresh buffer, as each Ruby render gets a fresh string, sized as Template.render sizes it.
+        let capacities = templates.map { max(256, $0.source.utf8.count * 2) }
         let start = ContinuousClock.now
         var elapsed = 0.0
         var passesDone = 0
         while passes.map({ passesDone < $0 }) ?? (elapsed < seconds) {
             passesDone += 1
-            for template in templates {
+            for (template, capacity) in zip(templates, capacities) {
                 for context in contexts {
-                    buffer = OutputBuffer(capacity: 1 << 14)
+                    var buffer = OutputBuffer(capacity: capacity)
                     try template.render(context, options: options, into: &buffer)
                 }
             }

@@ -4,13 +4,10 @@
 struct ScopeStack {
     private var keys: [String] = []
     private var values: [Value] = []
-    /// Start index of each open scope; `marks[0] == 0` is the outermost scope, where `assign` writes.
-    private var marks: [Int] = [0]
+    /// Start index of each open scope but the outermost (which starts at 0 and is where `assign` writes).
+    private var marks: [Int] = []
 
-    init() {
-        keys.reserveCapacity(16)
-        values.reserveCapacity(16)
-    }
+    init() {}
 
     /// One scope holding `object`'s variables.
     init(_ object: LiquidObject) {
@@ -31,24 +28,34 @@ struct ScopeStack {
 
     /// Sets `key` in the outermost scope.
     mutating func setOutermost(_ key: String, _ value: Value) {
-        let end = marks.count > 1 ? marks[1] : keys.count
+        let end = marks.first ?? keys.count
         for i in 0..<end where keys[i] == key {
             values[i] = value
             return
         }
+        reserveOnFirstUse()
         keys.insert(key, at: end)
         values.insert(value, at: end)
-        for j in 1..<marks.count { marks[j] += 1 }
+        for j in marks.indices { marks[j] += 1 }
     }
 
     /// Sets `key` in the innermost scope.
     mutating func setInnermost(_ key: String, _ value: Value) {
-        for i in marks[marks.count - 1]..<keys.count where keys[i] == key {
+        for i in (marks.last ?? 0)..<keys.count where keys[i] == key {
             values[i] = value
             return
         }
+        reserveOnFirstUse()
         keys.append(key)
         values.append(value)
+    }
+
+    /// Room for a few variables at once, rather than growing one by one.
+    private mutating func reserveOnFirstUse() {
+        if keys.capacity == 0 {
+            keys.reserveCapacity(8)
+            values.reserveCapacity(8)
+        }
     }
 
     mutating func push() { marks.append(keys.count) }

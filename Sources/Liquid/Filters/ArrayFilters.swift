@@ -4,12 +4,12 @@ enum ArrayFilters {
         f["join"] = { input, args, _ in
             try args.expect("join", min: 0, max: 1)
             let glue = args[0].map(rubyString) ?? " "
-            var out = ""
+            var out = OutputBuffer(capacity: 64)
             for (i, item) in inputArray(input).enumerated() {
-                if i > 0 { out += glue }
-                out += item.joinDescription
+                if i > 0 { out.append(glue) }
+                out.append(item.joinDescription)
             }
-            return .string(out)
+            return .string(out.string)
         }
         f["first"] = { input, args, _ in
             try args.expect("first", min: 0, max: 0)

@@ -159,3 +159,21 @@ enum Number {
         return fracDigits > 0 && c == nil
     }
 }
+
+/// `a + b`, copying bytes once into a string of the right size.
+func concatenate(_ a: String, _ b: String) -> String {
+    let total = a.utf8.count + b.utf8.count
+    if total <= 15 || a.isEmpty || b.isEmpty { return a + b }
+    var a = a, b = b
+    return String(unsafeUninitializedCapacity: total) { buffer in
+        let start = buffer.baseAddress!
+        let n = a.withUTF8 { bytes in
+            if let base = bytes.baseAddress { start.update(from: base, count: bytes.count) }
+            return bytes.count
+        }
+        b.withUTF8 { bytes in
+            if let base = bytes.baseAddress { (start + n).update(from: base, count: bytes.count) }
+        }
+        return total
+    }
+}

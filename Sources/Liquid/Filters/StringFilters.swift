@@ -3,11 +3,11 @@ enum StringFilters {
     static func register(_ f: inout [String: Filter]) {
         f["append"] = { input, args, _ in
             try args.expect("append", min: 1, max: 1)
-            return .string(rubyString(input) + rubyString(args[0]!))
+            return .string(concatenate(rubyString(input), rubyString(args[0]!)))
         }
         f["prepend"] = { input, args, _ in
             try args.expect("prepend", min: 1, max: 1)
-            return .string(rubyString(args[0]!) + rubyString(input))
+            return .string(concatenate(rubyString(args[0]!), rubyString(input)))
         }
         f["upcase"] = { input, args, _ in
             try args.expect("upcase", min: 0, max: 0)
@@ -165,7 +165,7 @@ enum StringFilters {
         guard scalars.count > length else { return .string(s) }
         let keep = max(0, length - ellipsis.unicodeScalars.count)
         let end = scalars.index(scalars.startIndex, offsetBy: keep)
-        return .string(String(scalars[..<end]) + ellipsis)
+        return .string(concatenate(String(scalars[..<end]), ellipsis))
     }
 
     @Sendable static func truncatewords(_ input: Value, _ args: FilterArguments, _ context: Context) throws(LiquidError) -> Value {

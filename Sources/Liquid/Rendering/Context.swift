@@ -15,9 +15,20 @@ public final class Context {
     /// Whether `include` is refused (inside a `render`ed partial).
     let isolated: Bool
 
-    var cycles: [String: Int] = [:]
-    var forOffsets: [String: Int] = [:]
-    var lastIfChanged: [UInt8]?
+    /// State of `cycle`, `for ... offset: continue` and `ifchanged`, made on first use.
+    final class Registers {
+        var cycles: [String: Int] = [:]
+        var forOffsets: [String: Int] = [:]
+        var lastIfChanged: [UInt8]?
+    }
+
+    private var madeRegisters: Registers?
+    var registers: Registers {
+        if let made = madeRegisters { return made }
+        let made = Registers()
+        madeRegisters = made
+        return made
+    }
     var interrupt: Interrupt?
     var forStack: [ForloopDrop] = []
 

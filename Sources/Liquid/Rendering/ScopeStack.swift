@@ -29,7 +29,8 @@ struct ScopeStack {
     /// Sets `key` in the outermost scope.
     mutating func setOutermost(_ key: String, _ value: Value) {
         let end = marks.first ?? keys.count
-        for i in 0..<end where keys[i] == key {
+        let length = key.utf8.count
+        for i in 0..<end where keys[i].utf8.count == length && keys[i] == key {
             values[i] = value
             return
         }
@@ -41,7 +42,8 @@ struct ScopeStack {
 
     /// Sets `key` in the innermost scope.
     mutating func setInnermost(_ key: String, _ value: Value) {
-        for i in (marks.last ?? 0)..<keys.count where keys[i] == key {
+        let length = key.utf8.count
+        for i in (marks.last ?? 0)..<keys.count where keys[i].utf8.count == length && keys[i] == key {
             values[i] = value
             return
         }

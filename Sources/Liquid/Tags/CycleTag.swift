@@ -53,9 +53,9 @@ final class CycleTag: Node {
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         let name = try group.map { e throws(LiquidError) in "group:" + (try context.evaluate(e)).description } ?? key
-        let position = context.cycles[name] ?? 0
+        let position = context.registers.cycles[name] ?? 0
         if position < values.count { out.append(try context.evaluate(values[position])) }
-        context.cycles[name] = position + 1 >= values.count ? 0 : position + 1
+        context.registers.cycles[name] = position + 1 >= values.count ? 0 : position + 1
     }
 
     func analyze(_ analysis: inout TemplateAnalysis) {

@@ -86,7 +86,7 @@ final class ForTag: Node {
         do throws(LiquidError) {
             var from = 0
             if offsetContinues {
-                from = context.forOffsets[loopName] ?? 0
+                from = context.registers.forOffsets[loopName] ?? 0
             } else if let offset {
                 let v = try context.evaluate(offset)
                 if !v.isNil { from = try LoopSource.integer(v) }
@@ -99,7 +99,7 @@ final class ForTag: Node {
             }
             var sliced = try LoopSource.items(source, from: from, to: to, context: context)
             if reversed { sliced.reverse() }
-            context.forOffsets[loopName] = from + sliced.count
+            context.registers.forOffsets[loopName] = from + sliced.count
             items = sliced
         } catch {
             throw error.located(at: tagOffset)

@@ -14,8 +14,8 @@ final class IfChangedTag: Node {
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         var rendered = OutputBuffer(capacity: 64)
         try body.render(context, &rendered)
-        if context.lastIfChanged != rendered.bytes {
-            context.lastIfChanged = rendered.bytes
+        if context.registers.lastIfChanged != rendered.bytes {
+            context.registers.lastIfChanged = rendered.bytes
             out.append(rendered)
         }
     }

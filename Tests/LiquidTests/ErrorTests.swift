@@ -74,3 +74,16 @@ import Testing
         #expect(try render("{% for i in (1..3), limit: 2 %}{{ i }}{% endfor %}", mode: .lax) == "12")
     }
 }
+
+@Suite struct ScopeTests {
+    @Test(arguments: [
+        ("{% for i in (1..2) %}{% assign x = i %}{% endfor %}{{ x }}", "2"),
+        ("{% for i in (1..2) %}{% for j in (1..2) %}{% assign k = j %}{% endfor %}{% endfor %}{{ k }}{{ j }}", "2"),
+        ("{% assign i = 'outer' %}{% for i in (1..2) %}{{ i }}{% assign i = 'set' %}{{ i }}{% endfor %}{{ i }}", "1122set"),
+        ("{% capture c %}{% for i in (1..3) %}{{ i }}{% endfor %}{% endcapture %}{% for x in (1..1) %}{{ c }}{% endfor %}", "123"),
+        ("{% increment n %}{% assign n = 5 %}{{ n }}{% increment n %}", "051"),
+    ])
+    func assignWritesTheOutermostScope(template: String, expected: String) throws {
+        #expect(try render(template) == expected)
+    }
+}

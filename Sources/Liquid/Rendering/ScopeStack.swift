@@ -35,8 +35,13 @@ struct ScopeStack {
             return
         }
         reserveOnFirstUse()
-        keys.insert(key, at: end)
-        values.insert(value, at: end)
+        if end == keys.count {
+            keys.append(key)
+            values.append(value)
+        } else {
+            keys.insert(key, at: end)
+            values.insert(value, at: end)
+        }
         for j in marks.indices { marks[j] += 1 }
     }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 // Ruby's semantics for the operations Liquid borrows from it: `==`, `<=>`, `to_s` on floats.
 
 extension Value {
@@ -10,7 +16,7 @@ extension Value {
         case (.int(let a), .double(let b)): return Double(a) == b
         case (.double(let a), .int(let b)): return a == Double(b)
         case (.double(let a), .double(let b)): return a == b
-        case (.string(let a), .string(let b)): return a.utf8.elementsEqual(b.utf8)
+        case (.string(let a), .string(let b)): return bytesEqual(a, b)
         case (.array(let a), .array(let b)):
             guard a.count == b.count else { return false }
             for i in a.indices where !a[i].rubyEquals(b[i]) { return false }
@@ -83,6 +89,19 @@ extension Value {
         default: return rubyClassName
         }
     }
+}
+
+/// Byte equality, as Ruby compares strings (Swift's `==` also equates canonically equivalent forms).
+func bytesEqual(_ a: String, _ b: String) -> Bool {
+    guard a.utf8.count == b.utf8.count else { return false }
+    if let same = a.utf8.withContiguousStorageIfAvailable({ x in
+        b.utf8.withContiguousStorageIfAvailable { y in
+            x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0
+        }
+    }), let same {
+        return same
+    }
+    return a.utf8.elementsEqual(b.utf8)
 }
 
 func compareBytes(_ a: String, _ b: String) -> Int {

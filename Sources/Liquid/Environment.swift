@@ -17,6 +17,8 @@ public final class Environment: Sendable {
     let tags: [String: TagParse]
     /// The filters templates may call, by name.
     public let filters: [String: Filter]
+    /// The same filters, boxed for the parser.
+    let filterTable: [String: FilterBox]
     public let loader: (any TemplateLoader)?
     /// The parse strictness used when `parse` is not given one.
     public let errorMode: ErrorMode
@@ -30,7 +32,8 @@ public final class Environment: Sendable {
         self.loader = loader
         self.errorMode = errorMode
         self.tags = StandardTags.all
-        self.filters = StandardFilters.all.merging(extraFilters) { _, new in new }
+        self.filterTable = StandardFilters.all.merging(extraFilters.mapValues { FilterBox($0) }) { _, new in new }
+        self.filters = filterTable.mapValues(\.function)
     }
 
     /// Parses `source` into a template that can be rendered many times, from many threads.

@@ -1,14 +1,14 @@
 /// Registers every standard Liquid filter.
 enum StandardFilters {
-    static let all: [String: Filter] = {
-        var filters: [String: Filter] = [:]
+    static let all: [String: FilterBox] = {
+        var filters: [String: FilterBox] = [:]
         StringFilters.register(&filters)
         ArrayFilters.register(&filters)
         MathFilters.register(&filters)
         EncodingFilters.register(&filters)
-        filters["date"] = { input, args, context in try DateFilter.date(input, args, context) }
-        filters["default"] = { input, args, context in try defaultFilter(input, args, context) }
-        filters["size"] = { input, args, context in try size(input, args, context) }
+        filters["date"] = FilterBox { input, args, context in try DateFilter.date(input, args, context) }
+        filters["default"] = FilterBox { input, args, context in try defaultFilter(input, args, context) }
+        filters["size"] = FilterBox { input, args, context in try size(input, args, context) }
         return filters
     }()
 

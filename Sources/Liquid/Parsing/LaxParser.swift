@@ -2,7 +2,7 @@
 /// filters are whatever follows `|`, and characters no rule accepts are ignored.
 struct LaxParser {
     let bytes: UnsafeBufferPointer<UInt8>
-    let filters: [String: Filter]
+    let filters: [String: FilterBox]
 
     /// End of a quoted string starting at `i`, or `nil` when it is not closed.
     func quotedEnd(_ i: Int, _ end: Int) -> Int? {
@@ -113,7 +113,7 @@ struct LaxParser {
                 i = j
             }
         }
-        return FilterCall(name: name, function: filters[name], arguments: args, keywordArguments: keywords, offset: nameStart)
+        return FilterCall(name: name, function: filters[name]?.function, arguments: args, keywordArguments: keywords, offset: nameStart)
     }
 
     /// Shopify's lax `Expression.parse`.

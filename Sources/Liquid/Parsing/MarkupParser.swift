@@ -2,10 +2,10 @@
 struct MarkupParser {
     let bytes: UnsafeBufferPointer<UInt8>
     let tokens: [Token]
-    let filters: [String: Filter]
+    let filters: [String: FilterBox]
     var pos = 0
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, filters: [String: Filter]) throws(LiquidError) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, filters: [String: FilterBox]) throws(LiquidError) {
         self.bytes = bytes
         self.tokens = try Lexer.tokenize(bytes, from: start, to: end)
         self.filters = filters
@@ -155,7 +155,7 @@ struct MarkupParser {
                     }
                 } while consumeIf(.comma) != nil
             }
-            calls.append(FilterCall(name: name, function: filters[name], arguments: args,
+            calls.append(FilterCall(name: name, function: filters[name]?.function, arguments: args,
                                     keywordArguments: keywords, offset: nameToken.start))
         }
         return calls

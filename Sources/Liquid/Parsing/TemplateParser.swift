@@ -95,7 +95,7 @@ final class TemplateParser {
     func markup(_ tag: TagToken) -> String { text(tag.markupStart, tag.markupEnd) }
 
     func markupParser(_ tag: TagToken) throws(LiquidError) -> MarkupParser {
-        try MarkupParser(bytes, from: tag.markupStart, to: tag.markupEnd, filters: environment.filters)
+        try MarkupParser(bytes, from: tag.markupStart, to: tag.markupEnd, filters: environment.filterTable)
     }
 
     /// Parses the whole template.
@@ -188,13 +188,13 @@ final class TemplateParser {
         while s < end && isRubyWhitespace(bytes[s]) { s += 1 }
         if s == end { return FilteredExpression(base: .literal(.null), filters: []) }
         do throws(LiquidError) {
-            var p = try MarkupParser(bytes, from: start, to: end, filters: environment.filters)
+            var p = try MarkupParser(bytes, from: start, to: end, filters: environment.filterTable)
             let e = try p.filteredExpression()
             try p.expectEnd()
             return e
         } catch {
             guard errorMode == .lax else { throw error }
-            return LaxParser(bytes: bytes, filters: environment.filters).filteredExpression(from: start, to: end)
+            return LaxParser(bytes: bytes, filters: environment.filterTable).filteredExpression(from: start, to: end)
         }
     }
 

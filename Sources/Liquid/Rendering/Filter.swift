@@ -63,6 +63,14 @@ public struct FilterArguments {
     }
 }
 
+/// A filter held by reference: a function value kept in a dictionary is stored in the dictionary's generic
+/// form and every call through it would be re-abstracted; through a box it is called directly.
+final class FilterBox: Sendable {
+    let function: Filter
+
+    init(_ function: @escaping Filter) { self.function = function }
+}
+
 /// One `| name: args` in a chain.
 final class FilterCall: Sendable {
     let name: String

@@ -17,16 +17,9 @@ final class ForloopDrop: Drop, @unchecked Sendable {
 
     func value(forKey key: String) -> Value? {
         switch key {
-        case "index": return .int(index0 + 1)
-        case "index0": return .int(index0)
-        case "rindex": return .int(length - index0)
-        case "rindex0": return .int(length - index0 - 1)
-        case "first": return .bool(index0 == 0)
-        case "last": return .bool(index0 == length - 1)
-        case "length": return .int(length)
         case "name": return .string(name)
         case "parentloop": return parent.map { .drop($0) } ?? .null
-        default: return nil
+        default: return loopPosition(key, index0: index0, length: length)
         }
     }
 }
@@ -48,19 +41,26 @@ final class TablerowloopDrop: Drop {
 
     func value(forKey key: String) -> Value? {
         switch key {
-        case "index": return .int(index0 + 1)
-        case "index0": return .int(index0)
-        case "rindex": return .int(length - index0)
-        case "rindex0": return .int(length - index0 - 1)
-        case "first": return .bool(index0 == 0)
-        case "last": return .bool(index0 == length - 1)
-        case "length": return .int(length)
         case "col": return .int(col0 + 1)
         case "col0": return .int(col0)
         case "col_first": return .bool(col0 == 0)
         case "col_last": return .bool(col0 + 1 == cols)
         case "row": return .int(row)
-        default: return nil
+        default: return loopPosition(key, index0: index0, length: length)
         }
+    }
+}
+
+/// The position keys `forloop` and `tablerowloop` share.
+private func loopPosition(_ key: String, index0: Int, length: Int) -> Value? {
+    switch key {
+    case "index": return .int(index0 + 1)
+    case "index0": return .int(index0)
+    case "rindex": return .int(length - index0)
+    case "rindex0": return .int(length - index0 - 1)
+    case "first": return .bool(index0 == 0)
+    case "last": return .bool(index0 == length - 1)
+    case "length": return .int(length)
+    default: return nil
     }
 }

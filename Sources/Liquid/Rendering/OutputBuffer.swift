@@ -133,16 +133,6 @@ public struct OutputBuffer: Sendable {
         }
     }
 
-    @inline(__always)
-    static func needsEscape(_ b: UInt8) -> Bool {
-        b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || b == UInt8(ascii: "\"") || b == UInt8(ascii: "'")
-    }
-
-    static func containsEscapable(_ s: String) -> Bool {
-        if let found = s.utf8.withContiguousStorageIfAvailable({ $0.contains(where: needsEscape) }) { return found }
-        return s.utf8.contains(where: needsEscape)
-    }
-
     /// HTML-escapes `& < > " '` as Ruby's `CGI.escapeHTML` does.
     mutating func appendEscaped(_ s: String) {
         makeUnique()

@@ -76,9 +76,12 @@ enum ArrayFilters {
         }
         f["sort_natural"] = FilterBox { input, args, _ in
             try args.expect("sort_natural", min: 0, max: 1)
-            return try sorted(input, args.optional(0)) { a, b throws(LiquidError) in
-                if a.isNil || b.isNil { return a.isNil && b.isNil ? 0 : (a.isNil ? 1 : -1) }
-                return compareBytes(caseFold(a.joinDescription), caseFold(b.joinDescription))
+            return try sorted(input, args.optional(0), key: { $0.isNil ? $0 : .string(caseFold($0.joinDescription)) }) {
+                a, b throws(LiquidError) in
+                guard case .string(let x) = a, case .string(let y) = b else {
+                    return a.isNil && b.isNil ? 0 : (a.isNil ? 1 : -1)
+                }
+                return compareBytes(x, y)
             }
         }
         f["where"] = FilterBox { input, args, _ in
@@ -159,12 +162,14 @@ enum ArrayFilters {
     }
 
     /// Sorts by `compare` on each item's key (the item, or its `property`); equal keys keep their input order.
-    static func sorted(_ input: Value, _ property: Value?, _ compare: (Value, Value) throws(LiquidError) -> Int) throws(LiquidError) -> Value {
+    static func sorted(_ input: Value, _ property: Value?, key transform: (Value) -> Value = { $0 },
+                       _ compare: (Value, Value) throws(LiquidError) -> Int) throws(LiquidError) -> Value
+    {
         let items = inputArray(input)
         var keys: [Value] = []
         keys.reserveCapacity(items.count)
         for item in items {
-            keys.append(try property.map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item)
+            keys.append(transform(try property.map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item))
         }
         var order = Array(items.indices)
         var failure: LiquidError?
@@ -216,7 +221,7 @@ struct EqlKey: Hashable {
         case .bool(let b): hasher.combine(b)
         case .int(let i): hasher.combine(i)
         case .double(let d): hasher.combine(d)
-        case .string(let s): hasher.combine(s.utf8.count); for b in s.utf8 { hasher.combine(b) }
+        case .string(let s): hasher.combine(s)
         case .array(let a): hasher.combine(a.count)
         case .object(let o): hasher.combine(o.count)
         case .range(let lo, let hi): hasher.combine(lo); hasher.combine(hi)

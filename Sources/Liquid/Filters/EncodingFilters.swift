@@ -130,6 +130,9 @@ enum EncodingFilters {
 
     /// Ruby's `CGI.escape`: unreserved characters kept, space as `+`, everything else `%XX`.
     static func urlEncode(_ s: String) -> String {
+        if s.utf8.allSatisfy({ isWordByte($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "~") }) {
+            return s
+        }
         let hex = Array("0123456789ABCDEF".utf8)
         var out = [UInt8]()
         for b in s.utf8 {

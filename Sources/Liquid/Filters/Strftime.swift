@@ -4,6 +4,8 @@ enum Strftime {
     static let monthNames = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
                              "October", "November", "December"]
     static let dayNames = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+    static let monthAbbreviations = monthNames.map { String($0.prefix(3)) }
+    static let dayAbbreviations = dayNames.map { String($0.prefix(3)) }
 
     /// The flags between `%` and a directive.
     struct Flags {
@@ -25,12 +27,13 @@ enum Strftime {
 
     static func format(_ time: LiquidTime, _ format: String) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(format.utf8.count + 16)
-        write(time, Array(format.utf8), into: &out)
+        out.reserveCapacity(format.utf8.count + 24)
+        var pattern = format
+        pattern.withUTF8 { write(time, $0, into: &out) }
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func write(_ time: LiquidTime, _ u: [UInt8], into out: inout [UInt8]) {
+    static func write(_ time: LiquidTime, _ u: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         let f = time.fields
         var i = 0
         while i < u.count {
@@ -65,13 +68,13 @@ enum Strftime {
                 if flags.noPadding { padding = nil }
                 if flags.spaces { padding = UInt8(ascii: " ") }
                 if flags.zeros { padding = UInt8(ascii: "0") }
-                var digits: [UInt8] = []
                 var m = v.magnitude
-                repeat {
-                    digits.append(UInt8(48 + m % 10))
+                var digitCount = 1
+                while m >= 10 {
                     m /= 10
-                } while m > 0
-                let length = digits.count + (v < 0 ? 1 : 0)
+                    digitCount += 1
+                }
+                let length = digitCount + (v < 0 ? 1 : 0)
                 let fill = max(0, (width ?? defaultWidth) - length)
                 if let padding, padding == UInt8(ascii: " ") {
                     out.append(contentsOf: repeatElement(padding, count: fill))
@@ -80,9 +83,20 @@ enum Strftime {
                 if let padding, padding == UInt8(ascii: "0") {
                     out.append(contentsOf: repeatElement(padding, count: fill))
                 }
-                out.append(contentsOf: digits.reversed())
+                out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digitCount))
+                var rest = v.magnitude
+                var k = out.count - 1
+                repeat {
+                    out[k] = UInt8(48 + rest % 10)
+                    rest /= 10
+                    k -= 1
+                } while rest > 0
             }
             func text(_ s: String) {
+                if !flags.upper && !flags.swapCase && width == nil {
+                    out.append(contentsOf: s.utf8)
+                    return
+                }
                 var r = s
                 if flags.upper { r = r.uppercased() }
                 if flags.swapCase { r = r == r.uppercased() ? r.lowercased() : r.uppercased() }
@@ -95,7 +109,8 @@ enum Strftime {
                 if flags.upper || flags.swapCase || width != nil {
                     text(Self.format(time, pattern))
                 } else {
-                    write(time, Array(pattern.utf8), into: &out)
+                    var pattern = pattern
+                    pattern.withUTF8 { write(time, $0, into: &out) }
                 }
             }
             func fraction(_ defaultDigits: Int) {
@@ -117,7 +132,7 @@ enum Strftime {
             case UInt8(ascii: "y"): number(((f.year % 100) + 100) % 100, 2)
             case UInt8(ascii: "m"): number(f.month, 2)
             case UInt8(ascii: "B"): text(monthNames[f.month - 1])
-            case UInt8(ascii: "b"), UInt8(ascii: "h"): text(String(monthNames[f.month - 1].prefix(3)))
+            case UInt8(ascii: "b"), UInt8(ascii: "h"): text(monthAbbreviations[f.month - 1])
             case UInt8(ascii: "d"): number(f.day, 2)
             case UInt8(ascii: "e"): number(f.day, 2, pad: UInt8(ascii: " "))
             case UInt8(ascii: "j"): number(f.dayOfYear, 3)
@@ -151,7 +166,7 @@ enum Strftime {
                 width = savedWidth
             case UInt8(ascii: "Z"): text(time.zoneName)
             case UInt8(ascii: "A"): text(dayNames[f.weekday])
-            case UInt8(ascii: "a"): text(String(dayNames[f.weekday].prefix(3)))
+            case UInt8(ascii: "a"): text(dayAbbreviations[f.weekday])
             case UInt8(ascii: "u"): number(f.weekday == 0 ? 7 : f.weekday, 1)
             case UInt8(ascii: "w"): number(f.weekday, 1)
             case UInt8(ascii: "U"): number((f.dayOfYear - 1 + 7 - f.weekday) / 7, 2)

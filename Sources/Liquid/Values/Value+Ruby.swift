@@ -105,6 +105,16 @@ func bytesEqual(_ a: String, _ b: String) -> Bool {
 }
 
 func compareBytes(_ a: String, _ b: String) -> Int {
+    if let order = a.utf8.withContiguousStorageIfAvailable({ x in
+        b.utf8.withContiguousStorageIfAvailable { y -> Int in
+            let common = Swift.min(x.count, y.count)
+            let c = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
+            if c != 0 { return c < 0 ? -1 : 1 }
+            return x.count < y.count ? -1 : (x.count == y.count ? 0 : 1)
+        }
+    }), let order {
+        return order
+    }
     var ia = a.utf8.makeIterator()
     var ib = b.utf8.makeIterator()
     while true {

@@ -74,3 +74,44 @@ import Testing
         #expect(renderError(brackets)?.kind == .syntax)
     }
 }
+
+@Suite struct HostileInputTests {
+    /// Markup built to overflow integers, nest without end or allocate without end gets an error or a result,
+    /// never a crash.
+    @Test(arguments: [
+        "{% for i in (1..9223372036854775807) limit: 3 %}{{ i }}{% endfor %}",
+        "{% for i in (-9223372036854775807..9223372036854775807) limit: 2 offset: 9223372036854775807 %}{{ i }}{% endfor %}",
+        "{{ (1..9223372036854775807) | join: ',' }}",
+        "{{ (1..9223372036854775807).size }}",
+        "{% tablerow i in (1..5) limit: 9223372036854775807 offset: 2 cols: 0 %}{{ i }}{% endtablerow %}",
+        "{{ 'a b c' | truncatewords: 9223372036854775807 }}",
+        "{{ 1.5 | round: -9223372036854775807 }}{{ 15 | round: -9223372036854775807 }}{{ 1.5 | round: 9223372036854775807 }}",
+        "{{ 9223372036854775807 | plus: 1 }}{{ -9223372036854775807 | minus: 10 }}{{ 9223372036854775807 | times: 3 }}",
+        "{{ -9223372036854775807 | minus: 1 | divided_by: -1 }}{{ -9223372036854775807 | minus: 1 | modulo: -1 }}",
+        "{{ 'abc' | slice: 9223372036854775807, 9223372036854775807 }}{{ 'abc' | slice: -9223372036854775807 }}",
+        "{% if " + String(repeating: "a and ", count: 5000) + "b %}x{% endif %}",
+        "{{ " + String(repeating: "(", count: 5000) + "1..2" + String(repeating: ")", count: 5000) + " }}",
+        "{% render 'x' for (1..9223372036854775807) %}",
+        "{{ '%' | date: '%9999999999Y' }}",
+        String(repeating: "{% comment %}", count: 5000),
+        String(repeating: "{% liquid\nif true\n", count: 3000),
+    ])
+    func endsInAResultOrAnError(_ source: String) {
+        for mode in [ErrorMode.strict, .lax] {
+            let environment = Environment(loader: DictionaryLoader(["x": "{{ x }}"]), errorMode: mode)
+            do {
+                let output = try environment.parse(source).render(["a": true, "b": true])
+                #expect(output.utf8.count < 1 << 20)
+            } catch {
+                #expect(!error.message.isEmpty)
+            }
+        }
+    }
+
+    @Test func hugeRangesStayLazyOrAreRefused() throws {
+        #expect(try render("{% for i in (1..9223372036854775807) limit: 3 %}{{ i }}{% endfor %}") == "123")
+        #expect(try render("{% assign r = (1..9223372036854775807) %}{{ r.size }}") == "2305843009213693952")
+        #expect(renderError("{{ (1..9223372036854775807) | join: ',' }}")?.kind == .resourceLimit)
+        #expect(try render("{{ 9223372036854775807 | plus: 1 }}") == "9.223372036854776e+18")
+    }
+}

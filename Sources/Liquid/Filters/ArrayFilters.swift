@@ -5,7 +5,7 @@ enum ArrayFilters {
             try args.expect("join", min: 0, max: 1)
             let glue = args[0].map(rubyString) ?? " "
             var out = OutputBuffer(capacity: 64)
-            for (i, item) in inputArray(input).enumerated() {
+            for (i, item) in try inputArray(input).enumerated() {
                 if i > 0 { out.append(glue) }
                 out.append(item.joinDescription)
             }
@@ -33,23 +33,23 @@ enum ArrayFilters {
             guard case .array(let other) = args[0]! else {
                 throw LiquidError.argument("concat filter requires an array argument")
             }
-            return .array(inputArray(input) + other)
+            return .array(try inputArray(input) + other)
         }
         f["reverse"] = FilterBox { input, args, _ in
             try args.expect("reverse", min: 0, max: 0)
-            return .array(inputArray(input).reversed())
+            return .array(try inputArray(input).reversed())
         }
         f["map"] = FilterBox { input, args, _ in
             try args.expect("map", min: 1, max: 1)
             let property = args[0]!
             var out: [Value] = []
-            for item in inputArray(input) { out.append(try rubyProperty(item, property)) }
+            for item in try inputArray(input) { out.append(try rubyProperty(item, property)) }
             return .array(out)
         }
         f["compact"] = FilterBox { input, args, _ in
             try args.expect("compact", min: 0, max: 1)
             var out: [Value] = []
-            for item in inputArray(input) {
+            for item in try inputArray(input) {
                 let v = try args.optional(0).map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
                 if !v.isNil { out.append(item) }
             }
@@ -59,7 +59,7 @@ enum ArrayFilters {
             try args.expect("uniq", min: 0, max: 1)
             var seen = Set<EqlKey>()
             var out: [Value] = []
-            for item in inputArray(input) {
+            for item in try inputArray(input) {
                 let key = try args.optional(0).map { p throws(LiquidError) in try rubyProperty(item, p) } ?? item
                 if seen.insert(EqlKey(key)).inserted { out.append(item) }
             }
@@ -119,7 +119,7 @@ enum ArrayFilters {
         f["sum"] = FilterBox { input, args, _ in
             try args.expect("sum", min: 0, max: 1)
             var total = Number.int(0)
-            for item in inputArray(input) {
+            for item in try inputArray(input) {
                 var v = item
                 if let p = args[0] {
                     switch item {
@@ -141,7 +141,7 @@ enum ArrayFilters {
                           _ run: ([Value], (Value) throws(LiquidError) -> Bool) throws(LiquidError) -> Value) throws(LiquidError) -> Value
     {
         try args.expect(name, min: 1, max: 2)
-        let items = inputArray(input)
+        let items = try inputArray(input)
         let property = args[0]!
         if items.isEmpty || property.isNil { return empty }
         var sawPropertyless = false
@@ -165,7 +165,7 @@ enum ArrayFilters {
     static func sorted(_ input: Value, _ property: Value?, key transform: (Value) -> Value = { $0 },
                        _ compare: (Value, Value) throws(LiquidError) -> Int) throws(LiquidError) -> Value
     {
-        let items = inputArray(input)
+        let items = try inputArray(input)
         var keys: [Value] = []
         keys.reserveCapacity(items.count)
         for item in items {

@@ -60,8 +60,8 @@ enum MathFilters {
             let digits = args[0].map { Number($0) } ?? .int(0)
             let places: Int
             switch digits {
-            case .int(let i): places = i
-            case .double(let d): places = d.isFinite ? Int(d) : 0
+            case .int(let i): places = min(max(i, -40), 40)
+            case .double(let d): places = d.isFinite ? Int(min(max(d, -40), 40)) : 0
             }
             switch n {
             case .int(let i):

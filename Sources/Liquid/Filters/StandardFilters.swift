@@ -57,12 +57,12 @@ func rubyInteger(_ v: Value) throws(LiquidError) -> Int {
 }
 
 /// What array filters iterate: arrays flattened, a hash as one item, a range's numbers, nil as nothing.
-func inputArray(_ v: Value) -> [Value] {
+func inputArray(_ v: Value) throws(LiquidError) -> [Value] {
     switch v {
     case .array(let a):
         return a.contains(where: { $0.arrayValue != nil }) ? flatten(a) : a
     case .null: return []
-    case .range(let lo, let hi): return hi >= lo ? (lo...hi).map { .int($0) } : []
+    case .range(let lo, let hi): return try Value.rangeElements(lo, hi)
     default: return [v]
     }
 }

@@ -174,6 +174,7 @@ enum StringFilters {
         let s = rubyString(input)
         var words = try args[0].map(rubyInteger) ?? 15
         if words <= 0 { words = 1 }
+        words = min(words, Int(Int32.max))
         let ellipsis = args[1].map(rubyString) ?? "..."
         if wordCount(s, atMost: words + 1) <= words { return .string(s) }
         let list = awkSplit(s, limit: words + 1)

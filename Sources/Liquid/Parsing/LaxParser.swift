@@ -117,7 +117,9 @@ struct LaxParser {
     }
 
     /// Shopify's lax `Expression.parse`.
-    func expression(_ raw: String, offset: Int) -> Expression {
+    func expression(_ raw: String, offset: Int, depth: Int = 0) -> Expression {
+        // Deeper nesting than any real template has is read as nothing rather than recursed into.
+        guard depth < 64 else { return .literal(.null) }
         let markup = raw.trimmingRubyWhitespace()
         let u = Array(markup.utf8)
         if u.count >= 2, let f = u.first, let l = u.last, (f == UInt8(ascii: "\"") || f == UInt8(ascii: "'")), f == l {
@@ -127,13 +129,13 @@ struct LaxParser {
         if u.first == UInt8(ascii: "("), u.last == UInt8(ascii: ")"), let dots = markup.range(of: "..") {
             let lo = String(markup[markup.index(after: markup.startIndex)..<dots.lowerBound])
             let hi = String(markup[dots.upperBound..<markup.index(before: markup.endIndex)])
-            let a = expression(lo, offset: offset), b = expression(hi, offset: offset)
+            let a = expression(lo, offset: offset, depth: depth + 1), b = expression(hi, offset: offset, depth: depth + 1)
             return .range(a, b, offset: offset)
         }
         if isLaxFloat(u) { return .literal(.double(Double(markup) ?? 0)) }
         if markup.isEmpty { return .literal(.null) }
         if let literal = MarkupParser.keywordLiteral(markup) { return .literal(literal) }
-        return .variable(variableLookup(u, offset: offset))
+        return .variable(variableLookup(u, offset: offset, depth: depth))
     }
 
     private func isLaxFloat(_ u: [UInt8]) -> Bool {
@@ -149,7 +151,7 @@ struct LaxParser {
     }
 
     /// Scans `name.key[expr]` pieces as Shopify's `VariableParser` does, skipping anything else.
-    private func variableLookup(_ u: [UInt8], offset: Int) -> VariableLookup {
+    private func variableLookup(_ u: [UInt8], offset: Int, depth: Int) -> VariableLookup {
         var pieces: [(String, Bool)] = []
         var i = 0
         while i < u.count {
@@ -181,9 +183,9 @@ struct LaxParser {
             }
         }
         guard let first = pieces.first else { return VariableLookup(root: .name(""), path: [], offset: offset) }
-        let root: VariableLookup.Root = first.1 ? .expression(expression(first.0, offset: offset)) : .name(first.0)
+        let root: VariableLookup.Root = first.1 ? .expression(expression(first.0, offset: offset, depth: depth + 1)) : .name(first.0)
         let path = pieces.dropFirst().map { piece -> VariableLookup.Segment in
-            piece.1 ? .index(expression(piece.0, offset: offset)) : .key(piece.0)
+            piece.1 ? .index(expression(piece.0, offset: offset, depth: depth + 1)) : .key(piece.0)
         }
         return VariableLookup(root: root, path: path, offset: offset)
     }

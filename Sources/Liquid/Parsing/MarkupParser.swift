@@ -91,7 +91,7 @@ struct MarkupParser {
             let upper = try expression(depth: depth + 1)
             try consume(.closeRound, "')'")
             if case .literal(let a) = lower, case .literal(let b) = upper, let lo = a.rangeBound, let hi = b.rangeBound {
-                return .literal(.range(lo, hi))
+                return .literal(.clampedRange(lo, hi))
             }
             return .range(lower, upper, offset: t.start)
         default:
@@ -162,12 +162,18 @@ struct MarkupParser {
     }
 
     /// `a == b and c contains d or e`: comparisons joined right to left, as Shopify evaluates them.
-    mutating func condition() throws(LiquidError) -> Condition {
+    mutating func condition(depth: Int = 0) throws(LiquidError) -> Condition {
+        guard depth < Self.maxConditions else {
+            throw LiquidError.syntax("More than \(Self.maxConditions) conditions joined by and/or", at: current.start)
+        }
         let first = try comparison()
-        if keyword("and") { return .and(first, try condition()) }
-        if keyword("or") { return .or(first, try condition()) }
+        if keyword("and") { return .and(first, try condition(depth: depth + 1)) }
+        if keyword("or") { return .or(first, try condition(depth: depth + 1)) }
         return first
     }
+
+    /// How many comparisons one `if` may chain; conditions nest as deep, and are evaluated recursively.
+    static let maxConditions = 256
 
     mutating func comparison() throws(LiquidError) -> Condition {
         let left = try expression()

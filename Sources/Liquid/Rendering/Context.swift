@@ -84,7 +84,7 @@ public final class Context {
             guard let lower = try rangeBound(a), let upper = try rangeBound(b) else {
                 throw LiquidError.argument("invalid integer").located(at: offset)
             }
-            return .range(lower, upper)
+            return .clampedRange(lower, upper)
         }
     }
 

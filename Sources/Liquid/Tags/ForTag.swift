@@ -95,7 +95,7 @@ final class ForTag: Node {
             var to: Int?
             if let limit {
                 let v = try context.evaluate(limit)
-                if !v.isNil { to = try LoopSource.integer(v) + from }
+                if !v.isNil { to = saturatingAdd(try LoopSource.integer(v), from) }
             }
             var sliced = try LoopSource.items(source, from: from, to: to, context: context)
             if reversed { sliced.reverse() }

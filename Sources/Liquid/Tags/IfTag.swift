@@ -116,6 +116,9 @@ enum LaxCondition {
             let right = g.count >= 3 ? lax.expression(g[2].0, offset: g[2].1) : .literal(.null)
             return .compare(left, op, right, offset: g[1].1)
         }
+        guard groups.count <= MarkupParser.maxConditions else {
+            throw LiquidError.syntax("More than \(MarkupParser.maxConditions) conditions joined by and/or", at: tag.offset)
+        }
         var result = try comparison(groups[groups.count - 1])
         for k in stride(from: groups.count - 2, through: 0, by: -1) {
             let c = try comparison(groups[k])

@@ -1,3 +1,9 @@
+/// `a + b`, held at the bounds of `Int` instead of overflowing.
+func saturatingAdd(_ a: Int, _ b: Int) -> Int {
+    let (sum, overflow) = a.addingReportingOverflow(b)
+    return overflow ? (b > 0 ? Int.max : Int.min) : sum
+}
+
 /// What `for`, `tablerow` and `render ... for` iterate over, sliced by `offset` and `limit` as Shopify slices:
 /// arrays element by element, objects as `[key, value]` pairs, ranges lazily, a string as one item.
 enum LoopSource {

@@ -73,7 +73,7 @@ final class RenderTag: Node {
         parameters.reserveCapacity(parameterValues.count + 1)
         for e in parameterValues { parameters.append(try context.evaluate(e)) }
         let value = try arguments.variable.map { e throws(LiquidError) in try context.evaluate(e) }
-        if arguments.isFor, let value, let items = Self.iterable(value) {
+        if arguments.isFor, let value, let items = try Self.iterable(value) {
             let loop = ForloopDrop(name: name, index0: 0, length: items.count, parent: nil)
             for (i, item) in items.enumerated() {
                 try context.budget.chargeIteration(context.options.limits)
@@ -87,11 +87,11 @@ final class RenderTag: Node {
         try partial.render(context.isolatedChild(scope(parameters, value)), &out)
     }
 
-    static func iterable(_ value: Value) -> [Value]? {
+    static func iterable(_ value: Value) throws(LiquidError) -> [Value]? {
         switch value {
         case .array(let a): return a
         case .object(let o): return o.pairs.map { .array([.string($0.0), $0.1]) }
-        case .range(let lo, let hi): return hi >= lo ? (lo...hi).map { .int($0) } : []
+        case .range(let lo, let hi): return try Value.rangeElements(lo, hi)
         default: return nil
         }
     }

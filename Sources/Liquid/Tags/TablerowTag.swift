@@ -52,7 +52,7 @@ final class TablerowTag: Node {
         do throws(LiquidError) {
             let source = try context.evaluate(collection)
             let from = try attribute("offset", context) ?? 0
-            let to = try attribute("limit", context).map { $0 + from }
+            let to = try attribute("limit", context).map { saturatingAdd($0, from) }
             items = try LoopSource.items(source, from: from, to: to, context: context)
             cols = try attribute("cols", context) ?? items.count
         } catch {

@@ -42,7 +42,7 @@ public enum JSON {
             out += "]"
         case .range(let lo, let hi):
             out += "["
-            if lo <= hi { out += (lo...hi).map(String.init).joined(separator: ",") }
+            if lo <= hi && hi - lo < 10_000 { out += (lo...hi).map(String.init).joined(separator: ",") }
             out += "]"
         case .object(let o):
             out += "{"

@@ -36,6 +36,28 @@ extension Drop {
 }
 
 extension Value {
+    /// The largest magnitude a range bound may have, so a range's length always fits in an `Int`.
+    static let rangeBoundLimit = 1 << 61
+
+    /// A range with both bounds clamped to ``rangeBoundLimit``.
+    static func clampedRange(_ lower: Int, _ upper: Int) -> Value {
+        let limit = rangeBoundLimit
+        return .range(Swift.min(Swift.max(lower, -limit), limit), Swift.min(Swift.max(upper, -limit), limit))
+    }
+
+    /// Most elements a range may be turned into an array of (by `join`, `map`, `render ... for`...).
+    static let rangeMaterializationLimit = 1_000_000
+
+    /// The numbers of a range, refusing ranges too large to hold in memory.
+    static func rangeElements(_ lower: Int, _ upper: Int) throws(LiquidError) -> [Value] {
+        guard upper >= lower else { return [] }
+        let count = upper - lower + 1
+        guard count <= rangeMaterializationLimit else {
+            throw LiquidError(.resourceLimit, "range of \(count) numbers is too large to use as an array")
+        }
+        return (lower...upper).map { .int($0) }
+    }
+
     /// Liquid truthiness: only `nil` and `false` are false.
     @inlinable
     public var isTruthy: Bool {

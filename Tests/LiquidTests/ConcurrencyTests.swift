@@ -27,3 +27,23 @@ import Testing
         for (i, output) in outputs { #expect(output == expected[i]) }
     }
 }
+
+@Suite struct StackDepthTests {
+    /// The deepest nesting the limits allow (blocks nested as deep as the parser accepts, in partials nested
+    /// as deep as the render depth allows) renders on a task's small stack without overflowing it.
+    @Test func deepestAllowedNestingFitsOnATaskStack() async throws {
+        let depth = 98
+        let nested = String(repeating: "{% if true %}", count: depth) + "{% render 'p' %}" + String(repeating: "{% endif %}", count: depth)
+        let environment = Environment(loader: DictionaryLoader(["p": nested]))
+        let template = try environment.parse("{% render 'p' %}")
+        let result = await Task.detached { () -> LiquidError? in
+            do throws(LiquidError) {
+                _ = try template.render()
+                return nil
+            } catch {
+                return error
+            }
+        }.value
+        #expect(result?.kind == .resourceLimit)
+    }
+}

@@ -19,6 +19,14 @@ struct BlockBody: Sendable {
     static let empty = BlockBody(nodes: [], isBlank: true)
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        // Blocks nest within a template and partials within each other; together they must stay shallow
+        // enough for a task's stack.
+        let budget = context.budget
+        budget.nesting += 1
+        defer { budget.nesting -= 1 }
+        if budget.nesting > budget.options.limits.maxNestingDepth {
+            throw LiquidError(.resourceLimit, "Nesting too deep: blocks and partials more than \(budget.options.limits.maxNestingDepth) levels deep")
+        }
         for node in nodes {
             try node.render(context, &out)
             if context.interrupt != nil { return }

@@ -239,6 +239,8 @@ final class RenderBudget {
     let engine: Environment
     var iterations = 0
     var assignedBytes = 0
+    /// Block bodies being rendered, across partials.
+    var nesting = 0
 
     init(options: RenderOptions, engine: Environment) {
         self.options = options

@@ -38,6 +38,8 @@ public struct ResourceLimits: Sendable {
     public var maxLoopIterations = 1_000_000
     /// Nesting of `render` and `include`.
     public var maxRenderDepth = 64
+    /// Nesting of blocks being rendered (`if`, `for`, ... bodies), counted across partials; bounds stack use.
+    public var maxNestingDepth = 160
     /// Bytes of template source accepted by the parser.
     public var maxTemplateBytes = 1 << 20
     /// Bytes of one string value produced by a filter.

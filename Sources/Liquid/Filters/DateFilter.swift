@@ -19,14 +19,12 @@ enum DateFilter {
         return .string(Strftime.format(time, format))
     }
 
-    /// `Utils.to_date`: "now"/"today", integer timestamps (also as digit strings), then parsed strings.
+    /// `Utils.to_date`: "now"/"today", integer timestamps (also as digit strings), then parsed strings;
+    /// anything else (floats included) is not a date and is printed as it is.
     static func toTime(_ input: Value, context: Context, zone: TimeZone?) -> LiquidTime? {
         let utc = { (seconds: Int, nanos: Int) in LiquidTime(seconds: seconds, nanoseconds: nanos, offset: 0, zoneName: "UTC") }
         switch input {
         case .int(let i): return utc(i, 0)
-        case .double(let d) where d.isFinite:
-            let s = d.rounded(.down)
-            return utc(Int(s), Int((d - s) * 1e9))
         case .string(let raw):
             if raw.isEmpty { return nil }
             if raw.utf8.count <= 5, case let s = raw.lowercased(), s == "now" || s == "today" {

@@ -123,11 +123,6 @@ extension Number {
         }
     }
 
-    var isFloat: Bool {
-        if case .double = self { return true }
-        return false
-    }
-
     /// `a op b` done exactly in decimal when either side is a float, as Shopify does; plain floating point
     /// where the decimal would overflow.
     static func decimalOperation(_ a: Number, _ b: Number, _ exact: (DecimalNumber, DecimalNumber) -> DecimalNumber?,

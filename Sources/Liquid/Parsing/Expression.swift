@@ -4,11 +4,6 @@ indirect enum Expression: Sendable {
     case variable(VariableLookup)
     case range(Expression, Expression, offset: Int)
 
-    /// Whether this is a literal, whose value is known at parse time.
-    var literalValue: Value? {
-        if case .literal(let v) = self { return v }
-        return nil
-    }
 }
 
 /// `user.orders[0].title` or `["a key"].x`: a root followed by keys and bracketed lookups.

@@ -1,14 +1,16 @@
 /// `{% if %}`/`{% elsif %}`/`{% else %}` and `{% unless %}`: the first branch whose condition holds renders.
 final class IfTag: Node {
     let tagName: String
-    /// A `nil` condition is an `else`.
-    let branches: [(Condition?, BlockBody)]
+    /// A `nil` condition is an `else`; `conditions[i]` guards `bodies[i]`.
+    let conditions: [Condition?]
+    let bodies: [BlockBody]
     let negateFirst: Bool
     let isBlank: Bool
 
     init(tagName: String, branches: [(Condition?, BlockBody)], negateFirst: Bool, isBlank: Bool) {
         self.tagName = tagName
-        self.branches = branches
+        self.conditions = branches.map(\.0)
+        self.bodies = branches.map(\.1)
         self.negateFirst = negateFirst
         self.isBlank = isBlank
     }
@@ -56,14 +58,14 @@ final class IfTag: Node {
     }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
-        for (i, (condition, body)) in branches.enumerated() {
+        for i in conditions.indices {
             var holds = true
-            if let condition {
+            if let condition = conditions[i] {
                 holds = try condition.evaluate(context)
                 if i == 0 && negateFirst { holds = !holds }
             }
             if holds {
-                try body.render(context, &out)
+                try bodies[i].render(context, &out)
                 return
             }
         }
@@ -71,7 +73,7 @@ final class IfTag: Node {
 
     func analyze(_ analysis: inout TemplateAnalysis) {
         analysis.tag(tagName)
-        for (condition, body) in branches {
+        for (condition, body) in zip(conditions, bodies) {
             if let condition { analysis.add(condition) }
             body.analyze(&analysis)
         }

@@ -43,9 +43,9 @@ public final class Context {
     }
 
     /// A context for a `render`ed partial: only the given variables, the same limits.
-    func isolatedChild(_ variables: LiquidObject) -> Context {
+    func isolatedChild(_ variables: ScopeStack) -> Context {
         let child = Context(data: LiquidObject(), budget: budget, depth: depth + 1, isolated: true)
-        child.scopes = ScopeStack(variables)
+        child.scopes = variables
         return child
     }
 

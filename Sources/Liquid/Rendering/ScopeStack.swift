@@ -9,10 +9,10 @@ struct ScopeStack {
 
     init() {}
 
-    /// One scope holding `object`'s variables.
-    init(_ object: LiquidObject) {
-        keys = object.keys
-        values = object.values
+    /// One scope holding these variables; the keys are distinct.
+    init(keys: [String], values: [Value]) {
+        self.keys = keys
+        self.values = values
     }
 
     /// The innermost variable called `key`.

@@ -58,13 +58,13 @@ final class RenderTag: Node {
     }
 
     /// The partial's scope: the parameters, then the passed value under the partial's variable name.
-    private func scope(_ parameters: [Value], _ value: Value?) -> LiquidObject {
-        guard let value, !value.isNil else { return LiquidObject(distinctKeys: parameterKeys, values: parameters) }
+    private func scope(_ parameters: [Value], _ value: Value?) -> ScopeStack {
+        guard let value, !value.isNil else { return ScopeStack(keys: parameterKeys, values: parameters) }
         var values: [Value] = []
         values.reserveCapacity(parameters.count + 1)
         for (key, v) in zip(parameterKeys, parameters) where key != variableName { values.append(v) }
         values.append(value)
-        return LiquidObject(distinctKeys: keysWithVariable, values: values)
+        return ScopeStack(keys: keysWithVariable, values: values)
     }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
@@ -79,7 +79,7 @@ final class RenderTag: Node {
                 try context.budget.chargeIteration(context.options.limits)
                 loop.index0 = i
                 var variables = scope(parameters, item)
-                variables["forloop"] = .drop(loop)
+                variables.setInnermost("forloop", .drop(loop))
                 try partial.render(context.isolatedChild(variables), &out)
             }
             return

@@ -46,12 +46,6 @@ public struct LiquidObject: Sendable {
         for (k, v) in pairs { self[k] = v }
     }
 
-    /// An object from keys known to be distinct and their values, sharing the keys array.
-    init(distinctKeys keys: [String], values: [Value]) {
-        storage = Storage(keys: keys, values: values)
-        if keys.count > Self.indexThreshold { rebuildIndex() }
-    }
-
     public var keys: [String] { storage.keys }
     public var values: [Value] { storage.values }
     public var count: Int { storage.keys.count }

@@ -22,7 +22,7 @@ public struct Template: Sendable {
         case .null: variables = LiquidObject()
         default: throw LiquidError.argument("render data must be an object")
         }
-        let context = Context(data: variables, budget: RenderBudget(options: options, engine: environment))
+        let context = Context(data: variables, state: RenderState(options: options, engine: environment))
         try parsed.render(context, &out)
     }
 

@@ -21,11 +21,11 @@ struct BlockBody: Sendable {
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         // Blocks nest within a template and partials within each other; together they must stay shallow
         // enough for a task's stack.
-        let budget = context.budget
-        budget.nesting += 1
-        defer { budget.nesting -= 1 }
-        if budget.nesting > budget.options.limits.maxNestingDepth {
-            throw LiquidError(.resourceLimit, "Nesting too deep: blocks and partials more than \(budget.options.limits.maxNestingDepth) levels deep")
+        let state = context.state
+        state.nesting += 1
+        defer { state.nesting -= 1 }
+        if state.nesting > state.options.limits.maxNestingDepth {
+            throw LiquidError(.resourceLimit, "Nesting too deep: blocks and partials more than \(state.options.limits.maxNestingDepth) levels deep")
         }
         for node in nodes {
             try node.render(context, &out)

@@ -7,9 +7,9 @@ public final class Context {
     /// The render's input data; `increment` and `decrement` keep their counters here, as Shopify does.
     var environment: LiquidObject
     /// What a render and its partials share: options, environment, counters.
-    let budget: RenderBudget
-    var options: RenderOptions { _read { yield budget.options } }
-    var engine: Environment { budget.engine }
+    let state: RenderState
+    var options: RenderOptions { _read { yield state.options } }
+    var engine: Environment { state.engine }
     /// Nesting of `render`/`include` above this context.
     var depth: Int
     /// Whether `include` is refused (inside a `render`ed partial).
@@ -34,17 +34,17 @@ public final class Context {
 
     enum Interrupt { case breakLoop, continueLoop }
 
-    init(data: LiquidObject, budget: RenderBudget, depth: Int = 0, isolated: Bool = false) {
+    init(data: LiquidObject, state: RenderState, depth: Int = 0, isolated: Bool = false) {
         self.scopes = ScopeStack()
         self.environment = data
-        self.budget = budget
+        self.state = state
         self.depth = depth
         self.isolated = isolated
     }
 
     /// A context for a `render`ed partial: only the given variables, the same limits.
     func isolatedChild(_ variables: ScopeStack) -> Context {
-        let child = Context(data: LiquidObject(), budget: budget, depth: depth + 1, isolated: true)
+        let child = Context(data: LiquidObject(), state: state, depth: depth + 1, isolated: true)
         child.scopes = variables
         return child
     }
@@ -60,7 +60,7 @@ public final class Context {
 
     /// Sets a variable in the outermost scope, as `assign` does.
     func assign(_ name: String, _ value: Value) throws(LiquidError) {
-        try budget.charge(assigned: value, limits: options.limits)
+        try state.charge(assigned: value, limits: options.limits)
         scopes.setOutermost(name, value)
     }
 
@@ -234,7 +234,7 @@ public final class Context {
 
 /// What a render shares with every partial it renders: its options, its environment, and the counters
 /// checked against ``ResourceLimits``.
-final class RenderBudget {
+final class RenderState {
     let options: RenderOptions
     let engine: Environment
     var iterations = 0

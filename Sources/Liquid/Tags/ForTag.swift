@@ -117,7 +117,7 @@ final class ForTag: Node {
         defer { context.forStack.removeLast() }
         context.setLocal("forloop", .drop(loop))
         for (i, item) in items.enumerated() {
-            try context.budget.chargeIteration(limits)
+            try context.state.chargeIteration(limits)
             loop.index0 = i
             context.setLocal(variable, item)
             try body.render(context, &out)

@@ -62,7 +62,7 @@ final class TablerowTag: Node {
         context.pushScope()
         defer { context.popScope() }
         for (i, item) in items.enumerated() {
-            try context.budget.chargeIteration(context.options.limits)
+            try context.state.chargeIteration(context.options.limits)
             let loop = TablerowloopDrop(index0: i, length: items.count, cols: cols)
             context.setLocal("tablerowloop", .drop(loop))
             context.setLocal(variable, item)

@@ -198,8 +198,8 @@ final class TemplateParser {
         }
     }
 
-    /// Skips tokens up to the closing tag of a block whose content is not parsed (`comment`, `doc`),
-    /// honouring nested blocks of the same name and `raw`.
+    /// Skips tokens up to the closing tag of a block whose content is not parsed (`comment`), honouring
+    /// nested blocks of the same name; `raw` bodies inside were already set apart by the tokenizer.
     func skipBlock(named name: String, opener: TagToken) throws(LiquidError) -> TagToken {
         var nesting = 1
         while index < items.count {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Filters over strings, with Ruby's semantics: lengths and offsets count code points.
 enum StringFilters {
     static func register(_ f: inout [String: FilterBox]) {
@@ -86,24 +92,27 @@ enum StringFilters {
         f["slice"] = FilterBox { input, args, context in try slice(input, args, context) }
     }
 
+    /// Replaces every `\r\n` or `\n` with `replacement`; the input itself when it has no newline.
     static func replaceNewlines(_ s: String, with replacement: String) -> String {
-        var out = [UInt8]()
-        let u = Array(s.utf8)
-        out.reserveCapacity(u.count)
-        var i = 0
-        while i < u.count {
-            if u[i] == UInt8(ascii: "\r") && i + 1 < u.count && u[i + 1] == UInt8(ascii: "\n") {
-                out.append(contentsOf: replacement.utf8)
-                i += 2
-            } else if u[i] == UInt8(ascii: "\n") {
-                out.append(contentsOf: replacement.utf8)
-                i += 1
-            } else {
-                out.append(u[i])
+        var input = s
+        return input.withUTF8 { u -> String in
+            guard u.contains(UInt8(ascii: "\n")) else { return s }
+            var out = [UInt8]()
+            out.reserveCapacity(u.count + 16)
+            var runStart = 0
+            var i = 0
+            while i < u.count {
+                if u[i] == UInt8(ascii: "\n") {
+                    let end = i > runStart && u[i - 1] == UInt8(ascii: "\r") ? i - 1 : i
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<end]))
+                    out.append(contentsOf: replacement.utf8)
+                    runStart = i + 1
+                }
                 i += 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart...]))
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Ruby's `gsub` with a literal pattern; an empty pattern inserts between every character.
@@ -116,20 +125,29 @@ enum StringFilters {
             }
             return out
         }
-        let u = Array(s.utf8), p = Array(pattern.utf8), r = Array(replacement.utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(u.count)
-        var i = 0
-        while i < u.count {
-            if u[i] == p[0] && i + p.count <= u.count && u[i..<(i + p.count)].elementsEqual(p) {
-                out.append(contentsOf: r)
-                i += p.count
-            } else {
-                out.append(u[i])
-                i += 1
+        var input = s, needle = pattern
+        return input.withUTF8 { u -> String in
+            needle.withUTF8 { p -> String in
+                var out: [UInt8] = []
+                var runStart = 0
+                var i = 0
+                let first = p[0]
+                while i + p.count <= u.count {
+                    if u[i] == first && memcmp(u.baseAddress! + i, p.baseAddress!, p.count) == 0 {
+                        if out.isEmpty { out.reserveCapacity(u.count + 16) }
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i]))
+                        out.append(contentsOf: replacement.utf8)
+                        i += p.count
+                        runStart = i
+                    } else {
+                        i += 1
+                    }
+                }
+                if runStart == 0 { return s }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart...]))
+                return String(decoding: out, as: UTF8.self)
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     static func replaceFirst(_ s: String, _ pattern: String, _ replacement: String) -> String {

@@ -4,12 +4,8 @@ enum ArrayFilters {
         f["join"] = FilterBox { input, args, _ in
             try args.expect("join", min: 0, max: 1)
             let glue = args[0].map(rubyString) ?? " "
-            var out = OutputBuffer(capacity: 64)
-            for (i, item) in try inputArray(input).enumerated() {
-                if i > 0 { out.append(glue) }
-                out.append(item.joinDescription)
-            }
-            return .string(out.string)
+            let pieces = try inputArray(input).map(\.joinDescription)
+            return .string(joined(pieces, glue))
         }
         f["first"] = FilterBox { input, args, _ in
             try args.expect("first", min: 0, max: 0)
@@ -185,6 +181,31 @@ enum ArrayFilters {
         }
         if let failure { throw failure }
         return .array(order.map { items[$0] })
+    }
+
+    /// `pieces` joined by `glue`, copied once into a string of the right size.
+    static func joined(_ pieces: [String], _ glue: String) -> String {
+        guard pieces.count > 1 else { return pieces.first ?? "" }
+        var total = glue.utf8.count * (pieces.count - 1)
+        for p in pieces { total += p.utf8.count }
+        var glue = glue
+        return glue.withUTF8 { g in
+            String(unsafeUninitializedCapacity: total) { out in
+                var offset = 0
+                for (i, piece) in pieces.enumerated() {
+                    if i > 0, let base = g.baseAddress {
+                        (out.baseAddress! + offset).update(from: base, count: g.count)
+                        offset += g.count
+                    }
+                    var piece = piece
+                    piece.withUTF8 { p in
+                        if let base = p.baseAddress { (out.baseAddress! + offset).update(from: base, count: p.count) }
+                        offset += p.count
+                    }
+                }
+                return offset
+            }
+        }
     }
 
     /// ASCII-only case folding, as Ruby's `casecmp`.

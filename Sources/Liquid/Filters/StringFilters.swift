@@ -25,7 +25,20 @@ enum StringFilters {
         }
         f["capitalize"] = FilterBox { input, args, _ in
             try args.expect("capitalize", min: 0, max: 0)
-            let s = rubyString(input)
+            var s = rubyString(input)
+            if let ascii = s.withUTF8({ u -> String? in
+                guard !u.contains(where: { $0 >= 0x80 }) else { return nil }
+                return String(unsafeUninitializedCapacity: u.count) { out in
+                    for i in 0..<u.count {
+                        let b = u[i]
+                        let lower = b >= 65 && b <= 90 ? b + 32 : b
+                        out[i] = i == 0 && lower >= 97 && lower <= 122 ? lower - 32 : lower
+                    }
+                    return u.count
+                }
+            }) {
+                return .string(ascii)
+            }
             let scalars = s.unicodeScalars
             guard let first = scalars.first else { return .string("") }
             let rest = String(scalars[scalars.index(after: scalars.startIndex)...])

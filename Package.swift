@@ -1,11 +1,16 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+/// Debian's libxml2 headers live under /usr/include/libxml2; pkg-config would say so, but a fresh machine may
+/// lack pkg-config, so every target that sees the C module is told directly.
+let libxml2Headers: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-I/usr/include/libxml2"])]
+
 let package = Package(
     name: "Stagecraft",
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Liquid", targets: ["Liquid"]),
+        .library(name: "HTMLCheck", targets: ["HTMLCheck"]),
         .executable(name: "stagecraft", targets: ["stagecraft"]),
     ],
     dependencies: [
@@ -21,13 +26,27 @@ let package = Package(
                 .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
             ]
         ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        .target(name: "HTMLCheck", dependencies: ["CLibXML2"], swiftSettings: libxml2Headers),
         .executableTarget(
             name: "stagecraft",
             dependencies: [
                 "Liquid",
+                "HTMLCheck",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            swiftSettings: libxml2Headers
+        ),
+        .testTarget(
+            name: "HTMLCheckTests",
+            dependencies: ["HTMLCheck"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: libxml2Headers
         ),
         .testTarget(
             name: "LiquidTests",

@@ -1,0 +1,38 @@
+/// Where HTML is going: a fragment for a web or in-app placement, or a whole email document.
+public enum HTMLChannel: String, Sendable, CaseIterable {
+    case web
+    case email
+}
+
+/// One problem found in a piece of HTML, with where it is and what to do about it.
+public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
+    public enum Severity: String, Sendable {
+        case error
+        case warning
+    }
+
+    public var severity: Severity
+    /// 1-based line in the checked HTML.
+    public var line: Int
+    /// 1-based column in characters.
+    public var column: Int
+    /// A stable, machine-readable name for the problem, such as `unknown-element`.
+    public var code: String
+    /// A sentence a template author understands.
+    public var message: String
+    /// The line of HTML the problem is on.
+    public var sourceLine: String
+
+    /// `line:column: severity: message [code]`.
+    public var description: String { "\(line):\(column): \(severity.rawValue): \(message) [\(code)]" }
+}
+
+/// Everything found in one piece of HTML.
+public struct HTMLReport: Sendable {
+    public var diagnostics: [Diagnostic]
+
+    /// Whether the HTML may be served: no diagnostic is an error.
+    public var isValid: Bool { !diagnostics.contains { $0.severity == .error } }
+    public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import Testing
+@testable import HTMLCheck
+
+@Suite struct ValidatorTests {
+    @Test(arguments: HTMLChannel.allCases)
+    func emptyInputIsAnError(_ channel: HTMLChannel) {
+        let report = HTMLValidator.validate(" \n ", channel: channel)
+        #expect(report.errors.map(\.code) == ["empty"])
+    }
+
+    @Test func invalidUTF8IsPointedAt() {
+        let bytes = Array("<p>ok</p>\n<p>caf".utf8) + [0xC3, 0x28] + Array(" au lait</p>".utf8)
+        let report = HTMLValidator.validate(bytes: bytes, channel: .web)
+        let first = report.diagnostics.first
+        #expect(first?.code == "invalid-utf8")
+        #expect(first?.line == 2)
+        #expect(first?.column == 7)
+    }
+
+    @Test func emailPastGmailsLimitIsWarned() {
+        let body = String(repeating: "<p>Lorem ipsum dolor sit amet.</p>\n", count: 3_200)
+        let report = HTMLValidator.validate("<!DOCTYPE html><html><body>\(body)</body></html>", channel: .email)
+        #expect(report.isValid)
+        #expect(report.warnings.map(\.code) == ["email-clipped"])
+    }
+
+    @Test func fiveMegabytesAreCheckedInReasonableTime() {
+        let row = "<tr><td class=\"c\">Item &amp; more</td><td><a href=\"https://x.example/p\">buy</a></td></tr>\n"
+        let html = "<table>" + String(repeating: row, count: 5_000_000 / row.utf8.count) + "</table>"
+        let start = ContinuousClock.now
+        let report = HTMLValidator.validate(html, channel: .web)
+        #expect(report.isValid, "\(report.diagnostics.prefix(3).map(\.description))")
+        #expect(ContinuousClock.now - start < .seconds(20))
+    }
+
+    /// libxml2's error handler is per thread: concurrent checks must each get exactly their own diagnostics.
+    @Test func concurrentChecksKeepTheirOwnDiagnostics() async {
+        let inputs = (0..<200).map { i -> (String, String?) in
+            i % 2 == 0 ? ("<div><p>fine \(i)</p></div>", nil) : ("<div>\n<x\(i)y>bad</x\(i)y></div>", "x\(i)y")
+        }
+        let reports = await withTaskGroup(of: (Int, HTMLReport).self) { group in
+            for (i, input) in inputs.enumerated() {
+                group.addTask { (i, HTMLValidator.validate(input.0, channel: .web)) }
+            }
+            var all: [(Int, HTMLReport)] = []
+            for await r in group { all.append(r) }
+            return all
+        }
+        #expect(reports.count == inputs.count)
+        for (i, report) in reports {
+            if let bad = inputs[i].1 {
+                #expect(report.diagnostics.map(\.message) == ["Unknown element <\(bad)>"])
+                #expect(report.diagnostics.first?.line == 2)
+            } else {
+                #expect(report.diagnostics.isEmpty)
+            }
+        }
+    }
+}

@@ -7,12 +7,17 @@ struct ScannedTag {
     let attributes: [(name: String, value: String?, offset: Int)]
     /// Byte offset of the `<`.
     let offset: Int
+    /// Byte offset just past the `>`.
+    let end: Int
 }
 
 /// Splits HTML source into tags as written, skipping text, comments, doctypes and the content of raw-text
 /// elements (`script`, `style`, `textarea`, `title`). One pass over the bytes; no tree is built.
 struct HTMLScanner {
     static let rawText: Set<String> = ["script", "style", "textarea", "title"]
+    /// Attributes whose values the checks read; the others are kept as present, with an empty value.
+    static let valuedAttributes: Set<String> = ["id", "href", "src", "action", "formaction", "background", "poster",
+                                                "xlink:href", "type"]
 
     static func tags(in b: [UInt8]) -> [ScannedTag] {
         var tags: [ScannedTag] = []
@@ -20,8 +25,11 @@ struct HTMLScanner {
         let n = b.count
         func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0C }
         func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 97 && (c | 0x20) <= 122 }
-        func lower(_ bytes: ArraySlice<UInt8>) -> String {
-            String(decoding: bytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        func lower(_ start: Int, _ end: Int) -> String {
+            String(unsafeUninitializedCapacity: end - start) { out in
+                for k in start..<end { out[k - start] = b[k] >= 65 && b[k] <= 90 ? b[k] + 32 : b[k] }
+                return end - start
+            }
         }
         func find(_ needle: [UInt8], from: Int, caseInsensitive: Bool = false) -> Int? {
             var j = from
@@ -60,7 +68,7 @@ struct HTMLScanner {
             }
             let nameStart = j
             while j < n && !isSpace(b[j]) && b[j] != UInt8(ascii: ">") && b[j] != UInt8(ascii: "/") { j += 1 }
-            let name = lower(b[nameStart..<j])
+            let name = lower(nameStart, j)
             var attributes: [(name: String, value: String?, offset: Int)] = []
             var selfClosing = false
             while j < n && b[j] != UInt8(ascii: ">") {
@@ -76,7 +84,8 @@ struct HTMLScanner {
                 let attrStart = j
                 while j < n && !isSpace(b[j]) && b[j] != UInt8(ascii: "=") && b[j] != UInt8(ascii: ">")
                     && !(b[j] == UInt8(ascii: "/") && j + 1 < n && b[j + 1] == UInt8(ascii: ">")) { j += 1 }
-                let attrName = lower(b[attrStart..<j])
+                let attrName = lower(attrStart, j)
+                let wanted = Self.valuedAttributes.contains(attrName)
                 var k = j
                 while k < n && isSpace(b[k]) { k += 1 }
                 var value: String?
@@ -88,19 +97,19 @@ struct HTMLScanner {
                         let valueStart = k + 1
                         var e = valueStart
                         while e < n && b[e] != quote { e += 1 }
-                        value = String(decoding: b[valueStart..<e], as: UTF8.self)
+                        value = wanted ? String(decoding: b[valueStart..<e], as: UTF8.self) : ""
                         k = min(e + 1, n)
                     } else {
                         let valueStart = k
                         while k < n && !isSpace(b[k]) && b[k] != UInt8(ascii: ">") { k += 1 }
-                        value = String(decoding: b[valueStart..<k], as: UTF8.self)
+                        value = wanted ? String(decoding: b[valueStart..<k], as: UTF8.self) : ""
                     }
                     j = k
                 }
                 if !attrName.isEmpty { attributes.append((attrName, value, attrStart)) }
             }
             i = min(j + 1, n)
-            tags.append(ScannedTag(name: name, isEnd: isEnd, selfClosing: selfClosing, attributes: attributes, offset: start))
+            tags.append(ScannedTag(name: name, isEnd: isEnd, selfClosing: selfClosing, attributes: attributes, offset: start, end: i))
             if !isEnd && rawText.contains(name) {
                 let close = Array("</\(name)".utf8)
                 i = find(close, from: i, caseInsensitive: true) ?? n

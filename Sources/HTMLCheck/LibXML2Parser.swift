@@ -27,10 +27,12 @@ enum LibXML2Parser {
         var messages: [ParserMessage] = []
     }
 
-    /// Parses `bytes` as HTML and returns libxml2's messages, or `nil` when it builds no document at all
-    /// (libxml2 returns no tree for empty input).
-    static func parse(_ bytes: [UInt8]) -> (messages: [ParserMessage], builtDocument: Bool) {
+    /// Parses `bytes` as HTML and returns libxml2's messages, and whether it built a document.
+    /// - Parameter treeless: parse without building the document tree (the checks' mode); `false` parses as
+    ///   `htmlReadMemory` does, the baseline the checks' cost is measured against.
+    static func parse(_ bytes: [UInt8], treeless: Bool = true) -> (messages: [ParserMessage], builtDocument: Bool) {
         _ = initialized
+        guard !bytes.isEmpty else { return ([], false) }
         let collector = Collector()
         let context = Unmanaged.passRetained(collector)
         defer { context.release() }
@@ -46,9 +48,34 @@ enum LibXML2Parser {
         xmlSetStructuredErrorFunc(context.toOpaque(), handler)
         defer { xmlSetStructuredErrorFunc(nil, nil) }
         let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_NOWARNING.rawValue)
-        let document: htmlDocPtr? = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
-                htmlReadMemory(chars, Int32(buffer.count), nil, "UTF-8", options)
+        var document: htmlDocPtr?
+        if treeless {
+            // No tree: the checks need libxml2's diagnostics only, and building nodes is most of its cost.
+            guard let context = htmlNewParserCtxt() else { return ([], false) }
+            if let sax = context.pointee.sax {
+                sax.pointee.startDocument = nil
+                sax.pointee.endDocument = nil
+                sax.pointee.startElement = nil
+                sax.pointee.endElement = nil
+                sax.pointee.characters = nil
+                sax.pointee.ignorableWhitespace = nil
+                sax.pointee.cdataBlock = nil
+                sax.pointee.comment = nil
+                sax.pointee.processingInstruction = nil
+                sax.pointee.internalSubset = nil
+                sax.pointee.reference = nil
+            }
+            document = bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                    htmlCtxtReadMemory(context, chars, Int32(buffer.count), nil, "UTF-8", options)
+                }
+            }
+            htmlFreeParserCtxt(context)
+        } else {
+            document = bytes.withUnsafeBufferPointer { buffer in
+                buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) { chars in
+                    htmlReadMemory(chars, Int32(buffer.count), nil, "UTF-8", options)
+                }
             }
         }
         if let document { xmlFreeDoc(document) }

@@ -11,6 +11,8 @@ struct Finding {
 /// stack of open elements, closing optional end tags as HTML5 does.
 struct StructureCheck {
     let channel: HTMLChannel
+    /// Whether `<script>` is allowed (a template explicitly marked as carrying one).
+    var allowsScript = false
 
     /// Elements whose end tag may be left out.
     static let optionalEnd: Set<String> = [
@@ -23,6 +25,13 @@ struct StructureCheck {
         "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "main", "menu",
         "nav", "ol", "p", "pre", "search", "section", "table", "ul",
     ]
+    /// Where the search for an element to close implicitly stops.
+    static let paragraphScope: Set<String> = ["button", "table", "td", "th", "caption", "html", "body"]
+    static let listScope: Set<String> = ["ul", "ol", "menu"]
+    static let definitionScope: Set<String> = ["dl"]
+    static let cellScope: Set<String> = ["tr", "table"]
+    static let rowScope: Set<String> = ["table", "tbody", "thead", "tfoot"]
+    static let optionScope: Set<String> = ["select", "datalist", "optgroup"]
     static let interactive: Set<String> = ["a", "button", "details", "embed", "iframe", "input", "label", "select", "textarea"]
     static let emailUnsupported: Set<String> = ["iframe", "object", "embed", "form", "video"]
     static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "background", "poster", "xlink:href"]
@@ -35,7 +44,8 @@ struct StructureCheck {
         func error(_ code: String, _ message: String, _ offset: Int) {
             findings.append(Finding(severity: .error, code: code, message: message, offset: offset))
         }
-        func isOpen(_ names: Set<String>) -> Bool { stack.contains { names.contains($0.name) } }
+        func isOpen(_ names: String...) -> Bool { stack.contains { names.contains($0.name) } }
+        var foreignDepth = 0
         /// Closes the innermost `name` if it is open above any of `boundary`.
         func closeImplied(_ name: String, stoppingAt boundary: Set<String>) -> Bool {
             for index in stack.indices.reversed() {
@@ -50,7 +60,7 @@ struct StructureCheck {
 
         for tag in tags {
             let name = tag.name
-            let foreign = isOpen(["svg", "math"])
+            let foreign = foreignDepth > 0
             if tag.isEnd {
                 if HTMLElements.void.contains(name) {
                     error("unexpected-end-tag", "<\(name)> has no end tag; remove </\(name)>", tag.offset)
@@ -63,37 +73,42 @@ struct StructureCheck {
                 for open in stack[(index + 1)...].reversed() where !Self.optionalEnd.contains(open.name) && !foreign {
                     error("unclosed-element", "<\(open.name)> is not closed before </\(name)>", open.offset)
                 }
+                foreignDepth -= stack[index...].filter { $0.name == "svg" || $0.name == "math" }.count
                 stack.removeSubrange(index...)
                 continue
             }
             if foreign {
-                if !tag.selfClosing { stack.append((name, tag.offset)) }
+                if !tag.selfClosing {
+                    stack.append((name, tag.offset))
+                    if name == "svg" || name == "math" { foreignDepth += 1 }
+                }
                 continue
             }
             if name == "html" { sawHTML = true }
-            if Self.closesParagraph.contains(name), closeImplied("p", stoppingAt: ["button", "table", "td", "th", "caption", "html", "body"]) {
+            // A new paragraph may end the last one without </p>; any other block inside a <p> is an error.
+            if Self.closesParagraph.contains(name), closeImplied("p", stoppingAt: Self.paragraphScope), name != "p" {
                 error("block-in-paragraph", "<\(name)> cannot be inside <p>: browsers close the paragraph before it", tag.offset)
             }
             switch name {
             case "li":
-                _ = closeImplied("li", stoppingAt: ["ul", "ol", "menu"])
-                if !isOpen(["ul", "ol", "menu"]) { error("misplaced-element", "<li> must be inside <ul>, <ol> or <menu>", tag.offset) }
+                _ = closeImplied("li", stoppingAt: Self.listScope)
+                if !isOpen("ul", "ol", "menu") { error("misplaced-element", "<li> must be inside <ul>, <ol> or <menu>", tag.offset) }
             case "dt", "dd":
-                _ = closeImplied("dt", stoppingAt: ["dl"]) || closeImplied("dd", stoppingAt: ["dl"])
-                if !isOpen(["dl"]) { error("misplaced-element", "<\(name)> must be inside <dl>", tag.offset) }
+                _ = closeImplied("dt", stoppingAt: Self.definitionScope) || closeImplied("dd", stoppingAt: Self.definitionScope)
+                if !isOpen("dl") { error("misplaced-element", "<\(name)> must be inside <dl>", tag.offset) }
             case "td", "th":
-                _ = closeImplied("td", stoppingAt: ["tr", "table"]) || closeImplied("th", stoppingAt: ["tr", "table"])
-                if !isOpen(["tr"]) { error("misplaced-element", "<\(name)> must be inside a table row <tr>", tag.offset) }
+                _ = closeImplied("td", stoppingAt: Self.cellScope) || closeImplied("th", stoppingAt: Self.cellScope)
+                if !isOpen("tr") { error("misplaced-element", "<\(name)> must be inside a table row <tr>", tag.offset) }
             case "tr":
-                _ = closeImplied("tr", stoppingAt: ["table", "tbody", "thead", "tfoot"])
-                if !isOpen(["table", "tbody", "thead", "tfoot"]) { error("misplaced-element", "<tr> must be inside a <table>", tag.offset) }
+                _ = closeImplied("tr", stoppingAt: Self.rowScope)
+                if !isOpen("table", "tbody", "thead", "tfoot") { error("misplaced-element", "<tr> must be inside a <table>", tag.offset) }
             case "option":
-                _ = closeImplied("option", stoppingAt: ["select", "datalist", "optgroup"])
+                _ = closeImplied("option", stoppingAt: Self.optionScope)
             case "html", "head", "body":
                 if channel == .web {
                     error("document-element-in-fragment", "<\(name)> belongs in a whole document, not in a fragment", tag.offset)
                 }
-            case "script":
+            case "script" where !allowsScript:
                 error("script", "<script> is not allowed in a template", tag.offset)
             default:
                 break
@@ -109,6 +124,7 @@ struct StructureCheck {
             checkAttributes(tag, ids: &ids, error)
             if !HTMLElements.void.contains(name) && !(tag.selfClosing && (name == "svg" || name == "math")) {
                 stack.append((name, tag.offset))
+                if name == "svg" || name == "math" { foreignDepth += 1 }
             }
         }
         for open in stack.reversed() where !Self.optionalEnd.contains(open.name) {

@@ -58,3 +58,32 @@ import Testing
         }
     }
 }
+
+@Suite struct RuleTests {
+    @Test func scriptIsAllowedOnlyWhenAsked() {
+        let html = "<div><script>track()</script></div>"
+        #expect(HTMLValidator.validate(html, channel: .web).errors.map(\.code) == ["script"])
+        #expect(HTMLValidator.validate(html, channel: .web, allowsScript: true).isValid)
+    }
+
+    @Test func ampersandInTextIsAWarningInAttributesAnError() {
+        let report = HTMLValidator.validate(#"<a href="/a?x=1&y=2">R&D</a>"#, channel: .web)
+        #expect(report.errors.map(\.code) == ["unescaped-ampersand"])
+        #expect(report.warnings.map(\.code) == ["unescaped-ampersand-in-text"])
+    }
+
+    @Test(arguments: [
+        ("<ul><li>a<li>b</ul>", true),
+        ("<table><tr><td>a<td>b</table>", true),
+        ("<dl><dt>a<dd>b</dl>", true),
+        ("<p>a<p>b", true),
+        ("<select><option>a<option>b</select>", true),
+        ("<li>a</li>", false),
+        ("<span><div>x</div>", false),
+        ("<a href=\"/\"><a href=\"/b\">x</a></a>", false),
+    ])
+    func optionalEndTagsAreHTML5(html: String, valid: Bool) {
+        let report = HTMLValidator.validate(html, channel: .web)
+        #expect(report.isValid == valid, "\(report.diagnostics.map(\.description))")
+    }
+}

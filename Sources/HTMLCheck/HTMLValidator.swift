@@ -49,7 +49,7 @@ public enum HTMLValidator {
 
     static func validate(source: [UInt8], channel: HTMLChannel, allowsScript: Bool) -> HTMLReport {
         var diagnostics: [Diagnostic] = []
-        let lines = SourceLines(source)
+        lazy var lines = SourceLines(source)
         if source.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             diagnostics.append(lines.diagnostic(.error, line: 1, byteColumn: 1, code: "empty",
                                                 message: channel == .email ? "The email has no HTML" : "The fragment has no HTML"))

@@ -40,7 +40,7 @@ struct StructureCheck {
         var findings: [Finding] = []
         var stack: [(name: String, offset: Int)] = []
         var ids: Set<String> = []
-        var sawHTML = false
+        var sawHTML = false, sawBody = false
         func error(_ code: String, _ message: String, _ offset: Int) {
             findings.append(Finding(severity: .error, code: code, message: message, offset: offset))
         }
@@ -85,6 +85,7 @@ struct StructureCheck {
                 continue
             }
             if name == "html" { sawHTML = true }
+            if name == "body" { sawBody = true }
             // A new paragraph may end the last one without </p>; any other block inside a <p> is an error.
             if Self.closesParagraph.contains(name), closeImplied("p", stoppingAt: Self.paragraphScope), name != "p" {
                 error("block-in-paragraph", "<\(name)> cannot be inside <p>: browsers close the paragraph before it", tag.offset)
@@ -130,7 +131,7 @@ struct StructureCheck {
         for open in stack.reversed() where !Self.optionalEnd.contains(open.name) {
             error("unclosed-element", "<\(open.name)> is never closed", open.offset)
         }
-        if channel == .email && !sawHTML {
+        if channel == .email && !(sawHTML && sawBody) {
             error("not-a-document", "An email must be a whole document, with <html> and <body>", 0)
         }
         return findings.sorted { $0.offset < $1.offset }

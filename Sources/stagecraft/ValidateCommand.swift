@@ -27,7 +27,7 @@ struct ValidateCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            let report = HTMLValidator.validate(String(decoding: data, as: UTF8.self), channel: HTMLChannel(rawValue: channel)!)
+            let report = HTMLValidator.validate(bytes: Array(data), channel: HTMLChannel(rawValue: channel)!)
             for d in report.diagnostics {
                 print("\(file):\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
             }

@@ -8,6 +8,8 @@
 public enum HTMLValidator {
     /// Gmail clips messages whose HTML passes this size.
     public static let emailClippingBytes = 102 * 1024
+    /// Larger HTML is refused unread (libxml2 takes sizes as 32-bit integers).
+    public static let maxBytes = 64 << 20
 
     /// Web fragments are parsed inside this wrapper, on the fragment's first line, so libxml2 builds the
     /// tree a browser would and columns on line 1 shift by its length.
@@ -50,6 +52,12 @@ public enum HTMLValidator {
     static func validate(source: [UInt8], channel: HTMLChannel, allowsScript: Bool) -> HTMLReport {
         var diagnostics: [Diagnostic] = []
         lazy var lines = SourceLines(source)
+        if source.count > maxBytes {
+            diagnostics.append(Diagnostic(severity: .error, line: 1, column: 1, code: "too-large",
+                                          message: "The HTML is \(source.count >> 20) MB; at most \(maxBytes >> 20) MB is checked",
+                                          sourceLine: ""))
+            return HTMLReport(diagnostics: diagnostics)
+        }
         if source.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             diagnostics.append(lines.diagnostic(.error, line: 1, byteColumn: 1, code: "empty",
                                                 message: channel == .email ? "The email has no HTML" : "The fragment has no HTML"))

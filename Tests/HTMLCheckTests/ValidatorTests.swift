@@ -87,3 +87,26 @@ import Testing
         #expect(report.isValid == valid, "\(report.diagnostics.map(\.description))")
     }
 }
+
+@Suite struct RobustnessTests {
+    /// Byte soup built from HTML's own pieces (deterministic) ends in a report, never a crash or a hang.
+    @Test func tagSoupAlwaysGetsAReport() {
+        let pieces = ["<", ">", "</", "/>", "<div", "<p", "</p>", "<!--", "-->", "<!DOCTYPE html>", "=", "\"", "'", "&",
+                      "&amp;", "&#", " ", "\n", "a", "<script>", "</script", "<svg>", "<li>", "<td>", "<table>", "\u{00e9}",
+                      "<img src=x", " onclick=", "javascript:", "<html>", "<body>", "</div>"]
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        for round in 0..<300 {
+            var html = ""
+            for _ in 0..<(round % 60 + 1) {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                html += pieces[Int(state >> 33) % pieces.count]
+            }
+            for channel in HTMLChannel.allCases {
+                let report = HTMLValidator.validate(html, channel: channel)
+                for d in report.diagnostics {
+                    #expect(d.line >= 1 && d.column >= 1 && !d.code.isEmpty)
+                }
+            }
+        }
+    }
+}

@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "HTMLCheck", targets: ["HTMLCheck"]),
+        .library(name: "Personalization", targets: ["Personalization"]),
         .executable(name: "stagecraft", targets: ["stagecraft"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "HTMLCheck", dependencies: ["CLibXML2"], swiftSettings: libxml2Headers),
+        .target(name: "Personalization", dependencies: ["Liquid"]),
         .executableTarget(
             name: "stagecraft",
             dependencies: [
@@ -42,6 +44,7 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
+        .testTarget(name: "PersonalizationTests", dependencies: ["Personalization"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "HTMLCheckTests",
             dependencies: ["HTMLCheck"],

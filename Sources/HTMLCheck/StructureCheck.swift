@@ -1,3 +1,5 @@
+import Foundation
+
 /// A problem found in the structure of the source, at a byte offset.
 struct Finding {
     let severity: Diagnostic.Severity
@@ -173,18 +175,8 @@ struct StructureCheck {
     }
 
     static func isAbsolute(_ url: String, link: Bool) -> Bool {
-        let lower = url.trimmingCharacters(in: " \t\n").lowercased()
+        let lower = url.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
         if lower.hasPrefix("https://") || lower.hasPrefix("http://") { return true }
         return link && (lower.hasPrefix("mailto:") || lower.hasPrefix("tel:"))
-    }
-}
-
-extension String {
-    func trimmingCharacters(in set: String) -> String {
-        let drop = Set(set.unicodeScalars)
-        let scalars = unicodeScalars
-        guard let first = scalars.firstIndex(where: { !drop.contains($0) }) else { return "" }
-        let last = scalars.lastIndex(where: { !drop.contains($0) })!
-        return String(scalars[first...last])
     }
 }

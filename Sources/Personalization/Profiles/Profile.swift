@@ -1,0 +1,88 @@
+import Foundation
+import Liquid
+
+/// Something a user did, at a time, with details (`cart_abandoned` with `value: 120`).
+public struct Event: Sendable {
+    public var name: String
+    public var time: Date
+    public var properties: LiquidObject
+
+    public init(name: String, time: Date, properties: LiquidObject = LiquidObject()) {
+        self.name = name
+        self.time = time
+        self.properties = properties
+    }
+}
+
+/// A user as the core sees one: an id, traits (any JSON), the zone they live in, and recent events.
+public struct Profile: Sendable {
+    public var id: String
+    public var traits: LiquidObject
+    public var timeZone: TimeZone
+    /// Oldest first.
+    public private(set) var events: [Event]
+
+    public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
+                events: [Event] = [])
+    {
+        self.id = id
+        self.traits = traits
+        self.timeZone = timeZone
+        self.events = events.sorted { $0.time < $1.time }
+    }
+
+    /// Reads `{"id", "traits", "time_zone", "events": [{"name", "time", "properties"}]}`.
+    /// - Throws: ``ProfileError`` naming the field that is wrong.
+    public init(json: Value) throws(ProfileError) {
+        guard case .object(let o) = json else { throw ProfileError("a profile must be a JSON object") }
+        guard let id = o["id"].map(Self.idString), !id.isEmpty else { throw ProfileError("a profile needs an \"id\"") }
+        var zone = TimeZone(identifier: "UTC")!
+        if let name = o["time_zone"]?.stringValue {
+            guard let z = TimeZone(identifier: name) else { throw ProfileError("unknown time zone \"\(name)\"") }
+            zone = z
+        }
+        var events: [Event] = []
+        for (i, raw) in (o["events"]?.arrayValue ?? []).enumerated() {
+            guard case .object(let e) = raw, let name = e["name"]?.stringValue, !name.isEmpty else {
+                throw ProfileError("event \(i) needs a \"name\"")
+            }
+            guard let text = e["time"]?.stringValue, let time = Timestamp.parse(text) else {
+                throw ProfileError("event \(i) (\(name)) needs an ISO 8601 \"time\"")
+            }
+            events.append(Event(name: name, time: time, properties: e["properties"]?.objectValue ?? LiquidObject()))
+        }
+        self.init(id: id, traits: o["traits"]?.objectValue ?? LiquidObject(), timeZone: zone, events: events)
+    }
+
+    private static func idString(_ v: Value) -> String {
+        switch v {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        default: return ""
+        }
+    }
+
+    /// Adds an event, keeping the order.
+    public mutating func record(_ event: Event) {
+        let index = events.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
+        events.insert(event, at: index)
+    }
+}
+
+/// A profile that could not be read.
+public struct ProfileError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// ISO 8601 times as APIs send them, with or without fractional seconds.
+enum Timestamp {
+    static func parse(_ text: String) -> Date? {
+        let plain = ISO8601DateFormatter()
+        if let d = plain.date(from: text) { return d }
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return fractional.date(from: text)
+    }
+}

@@ -16,18 +16,18 @@ public struct LiquidObject: Sendable {
             self.index = index
         }
 
-        func value(forKey key: String) -> Value? {
-            if let index {
-                guard let i = index[key] else { return nil }
-                return values[i]
-            }
+        func position(of key: String) -> Int? {
+            if let index { return index[key] }
             // Most keys differ in length, which is cheaper to compare than their text.
             let length = key.utf8.count
-            let position = keys.withUnsafeBufferPointer { k -> Int? in
+            return keys.withUnsafeBufferPointer { k -> Int? in
                 for i in 0..<k.count where k[i].utf8.count == length && k[i] == key { return i }
                 return nil
             }
-            guard let position else { return nil }
+        }
+
+        func value(forKey key: String) -> Value? {
+            guard let position = position(of: key) else { return nil }
             return values[position]
         }
     }
@@ -51,18 +51,10 @@ public struct LiquidObject: Sendable {
     public var count: Int { storage.keys.count }
     public var isEmpty: Bool { storage.keys.isEmpty }
 
-    func position(of key: String) -> Int? {
-        if let index = storage.index { return index[key] }
-        let keys = storage.keys
-        let length = key.utf8.count
-        for i in keys.indices where keys[i].utf8.count == length && keys[i] == key { return i }
-        return nil
-    }
-
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) {
             if storage.keys.isEmpty {
-                // A first write (a new scope): leave room for a few variables so they do not regrow the arrays.
+                // A first write to a new object: leave room for a few keys so they do not regrow the arrays.
                 let fresh = Storage()
                 fresh.keys.reserveCapacity(8)
                 fresh.values.reserveCapacity(8)
@@ -77,7 +69,7 @@ public struct LiquidObject: Sendable {
         get { storage.value(forKey: key) }
         set {
             makeUnique()
-            if let i = position(of: key) {
+            if let i = storage.position(of: key) {
                 if let newValue {
                     storage.values[i] = newValue
                 } else {

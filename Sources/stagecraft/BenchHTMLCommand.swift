@@ -12,18 +12,13 @@ struct BenchHTMLCommand: ParsableCommand {
     @Argument(help: "HTML files to time.")
     var files: [String]
 
-    @Option(name: .long, help: "web or email.")
-    var channel: String = "web"
+    @OptionGroup var channel: ChannelOption
 
     @Option(name: .long, help: "Seconds per measurement.")
     var seconds: Double = 1
 
-    func validate() throws {
-        if HTMLChannel(rawValue: channel) == nil { throw ValidationError("--channel is web or email.") }
-    }
-
     func run() throws {
-        let channel = HTMLChannel(rawValue: channel)!
+        let channel = channel.value
         for file in files {
             guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("Cannot read \(file).") }
             let html = String(decoding: data, as: UTF8.self)

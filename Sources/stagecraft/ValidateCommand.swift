@@ -12,12 +12,7 @@ struct ValidateCommand: ParsableCommand {
     @Argument(help: "HTML files to check.")
     var files: [String]
 
-    @Option(name: .long, help: "web (a fragment for a placement) or email (a whole document).")
-    var channel: String = "web"
-
-    func validate() throws {
-        if HTMLChannel(rawValue: channel) == nil { throw ValidationError("--channel is web or email.") }
-    }
+    @OptionGroup var channel: ChannelOption
 
     func run() throws {
         var failed = false
@@ -27,7 +22,7 @@ struct ValidateCommand: ParsableCommand {
                 failed = true
                 continue
             }
-            let report = HTMLValidator.validate(bytes: Array(data), channel: HTMLChannel(rawValue: channel)!)
+            let report = HTMLValidator.validate(bytes: Array(data), channel: channel.value)
             for d in report.diagnostics {
                 print("\(file):\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
             }

@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
     ],
     targets: [
         .target(
@@ -33,7 +34,7 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "HTMLCheck", dependencies: ["CLibXML2"], swiftSettings: libxml2Headers),
-        .target(name: "Personalization", dependencies: ["Liquid"]),
+        .target(name: "Personalization", dependencies: ["Liquid", "Yams"]),
         .executableTarget(
             name: "stagecraft",
             dependencies: [

@@ -37,12 +37,14 @@ public final class Environment: Sendable {
     }
 
     /// Parses `source` into a template that can be rendered many times, from many threads.
+    /// - Parameter firstLine: the line of its file that `source` starts on (after front matter, say), so errors
+    ///   name lines of the file.
     /// - Throws: ``LiquidError`` of kind `syntax`, located in `source`.
     public func parse(_ source: String, name: String? = nil, errorMode: ErrorMode? = nil,
-                      limits: ResourceLimits = ResourceLimits()) throws(LiquidError) -> Template
+                      limits: ResourceLimits = ResourceLimits(), firstLine: Int = 1) throws(LiquidError) -> Template
     {
         let parsed = try ParsedTemplate(source: source, name: name, environment: self,
-                                        errorMode: errorMode ?? self.errorMode, limits: limits)
+                                        errorMode: errorMode ?? self.errorMode, limits: limits, firstLine: firstLine)
         return Template(parsed: parsed, environment: self)
     }
 
@@ -63,11 +65,15 @@ public final class Environment: Sendable {
 struct ParsedTemplate: Sendable {
     let name: String?
     let source: String
+    let firstLine: Int
     let body: BlockBody
 
-    init(source: String, name: String?, environment: Environment, errorMode: ErrorMode, limits: ResourceLimits) throws(LiquidError) {
+    init(source: String, name: String?, environment: Environment, errorMode: ErrorMode, limits: ResourceLimits,
+         firstLine: Int = 1) throws(LiquidError)
+    {
         self.name = name
         self.source = source
+        self.firstLine = firstLine
         guard source.utf8.count <= limits.maxTemplateBytes else {
             throw LiquidError(.resourceLimit, "template is \(source.utf8.count) bytes, more than the limit of \(limits.maxTemplateBytes)")
                 .attributed(to: name, source: "")
@@ -83,7 +89,7 @@ struct ParsedTemplate: Sendable {
         }
         switch result {
         case .success(let body): self.body = body
-        case .failure(let error): throw error.attributed(to: name, source: source)
+        case .failure(let error): throw error.attributed(to: name, source: source, firstLine: firstLine)
         }
     }
 
@@ -91,7 +97,7 @@ struct ParsedTemplate: Sendable {
         do throws(LiquidError) {
             try body.render(context, &out)
         } catch {
-            throw error.attributed(to: name, source: source)
+            throw error.attributed(to: name, source: source, firstLine: firstLine)
         }
     }
 }

@@ -41,6 +41,8 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
     public var offset: Int?
     /// The template source the offset points into.
     public var source: String?
+    /// The line of its file that ``source`` starts on (templates after front matter start below line 1).
+    public var firstLine = 1
 
     public init(_ kind: Kind, _ message: String, offset: Int? = nil) {
         self.kind = kind
@@ -65,11 +67,12 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
     }
 
     /// Attaches the template the error came from, unless a nested template already did.
-    func attributed(to name: String?, source: String) -> LiquidError {
+    func attributed(to name: String?, source: String, firstLine: Int = 1) -> LiquidError {
         guard self.source == nil else { return self }
         var copy = self
         copy.templateName = name
         copy.source = source
+        copy.firstLine = firstLine
         return copy
     }
 
@@ -82,7 +85,7 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
         guard let offset, let source else { return nil }
         let bytes = Array(source.utf8)
         let clamped = min(max(offset, 0), bytes.count)
-        var line = 1
+        var line = firstLine
         var lineStart = 0
         for i in 0..<clamped where bytes[i] == 0x0A {
             line += 1

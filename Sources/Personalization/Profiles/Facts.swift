@@ -23,6 +23,9 @@ public struct Facts: Sendable, Equatable {
     public var localTime: String
     public var weekday: String
     public var localDate: String
+    /// Minutes since local midnight, and the weekday as 0 (Sunday) to 6, for time windows.
+    public var minuteOfDay: Int
+    public var weekdayNumber: Int
 
     /// Events that count as orders, and the property holding their amount.
     public static let purchaseEvents: Set<String> = ["purchase", "order_completed"]
@@ -39,17 +42,16 @@ public struct Facts: Sendable, Equatable {
         daysSinceLastSeen = lastSeen.map(days(since:))
 
         var counts: [String: [Int]] = [:]
+        for name in profile.eventNames {
+            counts[name] = Self.windows.map { profile.count(of: name, after: now.addingTimeInterval(-Double($0) * day), through: now) }
+        }
         var orders = 0
         var spent = 0.0
         var lastPurchase: Date?
-        for event in profile.events where event.time <= now {
-            let age = now.timeIntervalSince(event.time)
-            var row = counts[event.name] ?? [0, 0, 0]
-            for (i, window) in Self.windows.enumerated() where age < Double(window) * day { row[i] += 1 }
-            counts[event.name] = row
-            if Self.purchaseEvents.contains(event.name) {
+        for name in Self.purchaseEvents {
+            for event in profile.events(named: name, atOrBefore: now) {
                 orders += 1
-                lastPurchase = event.time
+                if lastPurchase.map({ event.time > $0 }) ?? true { lastPurchase = event.time }
                 for key in Self.amountProperties {
                     if case .int(let i)? = event.properties[key] { spent += Double(i); break }
                     if case .double(let d)? = event.properties[key] { spent += d; break }
@@ -68,6 +70,8 @@ public struct Facts: Sendable, Equatable {
         calendar.timeZone = profile.timeZone
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: now)
         localHour = parts.hour ?? 0
+        minuteOfDay = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
+        weekdayNumber = (parts.weekday ?? 1) - 1
         localTime = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
         weekday = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][(parts.weekday ?? 1) - 1]
         localDate = String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)

@@ -14,6 +14,13 @@ public struct AudienceCondition: Sendable {
 
     public init(_ definition: Value) { self.definition = definition }
 
+    /// Every operator the language has; content using any other is refused at load.
+    public static let operators: Set<String> = [
+        "$or", "$nor", "$and", "$not", "$eq", "$ne", "$lt", "$lte", "$gt", "$gte", "$exists", "$in", "$ini", "$nin",
+        "$nini", "$inGroup", "$notInGroup", "$size", "$elemMatch", "$all", "$alli", "$regex", "$regexi", "$type",
+        "$veq", "$vne", "$vgt", "$vgte", "$vlt", "$vlte",
+    ]
+
     /// Whether `attributes` satisfy the condition; `savedGroups` maps a group id to its member values, for
     /// `$inGroup` and `$notInGroup`.
     public func matches(_ attributes: Value, savedGroups: [String: [Value]] = [:]) -> Bool {

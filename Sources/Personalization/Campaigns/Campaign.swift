@@ -1,0 +1,286 @@
+import Foundation
+import Liquid
+
+/// Where a message is shown.
+public enum Channel: String, Sendable, CaseIterable, Comparable {
+    case banner, tooltip, tour, survey, email
+
+    /// Web channels are HTML fragments in a page; email is a whole document.
+    public var isWeb: Bool { self != .email }
+
+    /// Whether every campaign of the channel must name the placement it fills.
+    var needsPlacement: Bool { self == .banner || self == .tooltip || self == .survey }
+
+    public static func < (a: Channel, b: Channel) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// One message with its rules, read from a template's front matter.
+///
+/// ```yaml
+/// campaign: cart-rescue
+/// channel: email
+/// stages: [revenue]
+/// audience: { facts.order_count: { $gte: 1 } }
+/// priority: 80
+/// window: { from: "09:00", to: "21:00" }
+/// caps: [{ max: 1, per: week }]
+/// trigger: { event: cart_abandoned, where: { value: { $gt: 100 } }, delay: 30m, unless: [purchase], expires: 3d }
+/// variants: [{ key: plain, weight: 1 }, { key: story, weight: 1 }]
+/// holdout: 0.1
+/// ```
+public struct Campaign: Sendable {
+    public var id: String
+    /// The template that renders it (its file name without `.liquid`).
+    public var template: String
+    public var channel: Channel
+    /// The slot it fills (`home-hero`); emails and tours may have none.
+    public var placement: String?
+    /// The stages it is for; nil means every stage.
+    public var stages: [String]?
+    public var audience: AudienceCondition?
+    /// Higher wins.
+    public var priority: Int
+    public var schedule: Schedule
+    /// The hours of the user's day (and days of their week) it may be shown or sent in.
+    public var window: TimeWindow?
+    /// Its own caps (scope `.campaign`).
+    public var caps: [FrequencyCap]
+    /// Not counted against, nor stopped by, the channel's caps (its own caps still hold).
+    public var exemptFromChannelCaps: Bool
+    public var trigger: Trigger?
+    public var variants: [Variant]
+    /// The share of users (0 to 1) held out: they never get it, to measure what it changes.
+    public var holdout: Double
+    public var dismissal: Dismissal
+    /// The placement's fallback: shown when no other campaign is eligible (targeting rules do not apply to it).
+    public var isDefault: Bool
+    /// The whole front matter, for templates (`campaign.subject`...).
+    public var data: LiquidObject
+    /// Where the front matter starts, for reports.
+    public var file: String
+    public var line: Int
+
+    public init(id: String, template: String, channel: Channel, placement: String? = nil, stages: [String]? = nil,
+                audience: AudienceCondition? = nil, priority: Int = 0, schedule: Schedule = Schedule(),
+                window: TimeWindow? = nil, caps: [FrequencyCap] = [], exemptFromChannelCaps: Bool = false,
+                trigger: Trigger? = nil, variants: [Variant] = [], holdout: Double = 0, dismissal: Dismissal = .forever,
+                isDefault: Bool = false, data: LiquidObject = LiquidObject(), file: String = "", line: Int = 1)
+    {
+        self.id = id
+        self.template = template
+        self.channel = channel
+        self.placement = placement
+        self.stages = stages
+        self.audience = audience
+        self.priority = priority
+        self.schedule = schedule
+        self.window = window
+        self.caps = caps
+        self.exemptFromChannelCaps = exemptFromChannelCaps
+        self.trigger = trigger
+        self.variants = variants
+        self.holdout = holdout
+        self.dismissal = dismissal
+        self.isDefault = isDefault
+        self.data = data
+        self.file = file
+        self.line = line
+    }
+}
+
+/// One arm of an experiment.
+public struct Variant: Sendable, Equatable {
+    public var key: String
+    public var weight: Double
+
+    public init(key: String, weight: Double = 1) {
+        self.key = key
+        self.weight = weight
+    }
+}
+
+/// What a dismissal means: never again, or not for a while.
+public enum Dismissal: Sendable, Equatable {
+    case forever
+    case snooze(TimeInterval)
+}
+
+/// The dates a campaign runs between. A bound is an instant (`2026-11-27T08:00:00Z`) or a calendar date
+/// (`2026-11-27`) read in the user's own zone, the end date included.
+public struct Schedule: Sendable, Equatable {
+    public enum Bound: Sendable, Equatable {
+        case instant(Date)
+        /// `yyyy-MM-dd`, compared with the user's local date.
+        case localDate(String)
+    }
+
+    public var start: Bound?
+    public var end: Bound?
+
+    public init(start: Bound? = nil, end: Bound? = nil) {
+        self.start = start
+        self.end = end
+    }
+
+    /// Whether `now` (the user's local date being `localDate`) is inside.
+    public func contains(_ now: Date, localDate: String) -> Bool {
+        switch start {
+        case .instant(let d)?: if now < d { return false }
+        case .localDate(let d)?: if localDate < d { return false }
+        case nil: break
+        }
+        switch end {
+        case .instant(let d)?: if now >= d { return false }
+        case .localDate(let d)?: if localDate > d { return false }
+        case nil: break
+        }
+        return true
+    }
+
+    static func bound(_ text: String) -> Bound? {
+        if let date = Timestamp.parse(text) { return .instant(date) }
+        let parts = text.split(separator: "-")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), y > 0, (1...12).contains(m),
+              (1...31).contains(d)
+        else { return nil }
+        return .localDate(text)
+    }
+}
+
+/// Hours of the user's day, and optionally days of their week: `from: "09:00", to: "21:00"`. A window whose end is
+/// before its start runs over midnight (`22:00` to `06:00`); the weekday is the one the user is in.
+public struct TimeWindow: Sendable, Equatable, CustomStringConvertible {
+    /// Minutes after local midnight; `from` included, `to` excluded.
+    public var from: Int
+    public var to: Int
+    /// 0 = Sunday ... 6 = Saturday; nil = every day.
+    public var days: Set<Int>?
+
+    public init(from: Int, to: Int, days: Set<Int>? = nil) {
+        self.from = from
+        self.to = to
+        self.days = days
+    }
+
+    public func contains(minuteOfDay m: Int, weekday: Int) -> Bool {
+        if let days, !days.contains(weekday) { return false }
+        if from == to { return true }
+        return from < to ? (m >= from && m < to) : (m >= from || m < to)
+    }
+
+    public static let weekdayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+    static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
+              (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440
+        else { return nil }
+        return h * 60 + m
+    }
+
+    static func clock(_ minutes: Int) -> String { String(format: "%02d:%02d", minutes / 60, minutes % 60) }
+
+    public var description: String {
+        var text = "\(Self.clock(from))-\(Self.clock(to))"
+        if let days { text += " on " + days.sorted().map { Self.weekdayNames[$0] }.joined(separator: ",") }
+        return text
+    }
+}
+
+/// At most `max` messages per `period`, counted per campaign or per channel.
+public struct FrequencyCap: Sendable, Equatable, CustomStringConvertible {
+    public enum Period: Sendable, Equatable {
+        /// The user's calendar day (from local midnight).
+        case day
+        /// The user's calendar week (from Monday, local midnight).
+        case week
+        /// The last so many seconds (an impression exactly that long ago no longer counts).
+        case rolling(TimeInterval)
+
+        var isRolling: Bool {
+            if case .rolling = self { return true }
+            return false
+        }
+    }
+
+    public enum Scope: Sendable, Equatable {
+        case campaign
+        case channel(Channel)
+        /// Every channel together.
+        case all
+    }
+
+    public var max: Int
+    public var period: Period
+    public var scope: Scope
+
+    public init(max: Int, per period: Period, scope: Scope = .campaign) {
+        self.max = max
+        self.period = period
+        self.scope = scope
+    }
+
+    public var description: String {
+        let per: String
+        switch period {
+        case .day: per = "calendar day"
+        case .week: per = "calendar week"
+        case .rolling(let s): per = DurationText.format(s) + " (rolling)"
+        }
+        let whose: String
+        switch scope {
+        case .campaign: whose = "for this campaign"
+        case .channel(let c): whose = "for \(c.rawValue) messages"
+        case .all: whose = "for all messages"
+        }
+        return "\(max) per \(per) \(whose)"
+    }
+}
+
+/// A message answering an event: due `delay` after the latest matching event, cancelled by any `unless` event
+/// since, no longer due `expires` after it, and sent once per occurrence.
+public struct Trigger: Sendable {
+    public var event: String
+    /// A condition on the event's properties (`{ value: { $gt: 100 } }`).
+    public var condition: AudienceCondition?
+    public var delay: TimeInterval
+    public var exceptions: [String]
+    public var expiry: TimeInterval
+
+    public static let defaultExpiry: TimeInterval = 7 * 86_400
+
+    public init(event: String, condition: AudienceCondition? = nil, delay: TimeInterval = 0, exceptions: [String] = [],
+                expiry: TimeInterval = Trigger.defaultExpiry)
+    {
+        self.event = event
+        self.condition = condition
+        self.delay = delay
+        self.exceptions = exceptions
+        self.expiry = expiry
+    }
+}
+
+/// Durations as content writes them: `90s`, `30m`, `2h`, `3d`, `1w`.
+public enum DurationText {
+    public static func parse(_ text: String) -> TimeInterval? {
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let unit = t.last, let n = Double(t.dropLast()), n >= 0, n.isFinite else { return nil }
+        switch unit {
+        case "s": return n
+        case "m": return n * 60
+        case "h": return n * 3600
+        case "d": return n * 86_400
+        case "w": return n * 7 * 86_400
+        default: return nil
+        }
+    }
+
+    public static func format(_ seconds: TimeInterval) -> String {
+        for (unit, size) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("m", 60.0)]
+        where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
+            return "\(Int(seconds / size))\(unit)"
+        }
+        return "\(Int(seconds))s"
+    }
+}

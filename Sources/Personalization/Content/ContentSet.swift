@@ -1,0 +1,293 @@
+import Foundation
+import Liquid
+
+/// A message template: its parsed body and, from its front matter, the campaign it is.
+public struct MessageTemplate: Sendable {
+    /// The path without `.liquid` (`emails/welcome`).
+    public let name: String
+    /// The path as in the folder (`emails/welcome.liquid`).
+    public let file: String
+    public let template: Template
+    public let campaign: Campaign
+}
+
+/// Everything in a `templates/` folder, loaded and checked as a whole: message templates with their campaigns,
+/// partials and layouts, stage rules (`stages.yml`), channel caps (`caps.yml`), recommendation rules
+/// (`recommendations.yml`), the catalog (`catalog.json` or `catalog.csv`) and sample profiles (`profiles/*.json`).
+///
+/// A set with any error does not load: ``load(directory:)`` throws every problem found, each with file, line and
+/// column, so the last good set keeps serving.
+public struct ContentSet: Sendable {
+    public let directory: String
+    /// Parses and renders this set's templates; partials resolve within the set.
+    public let environment: Environment
+    /// Message templates by name.
+    public let messages: [String: MessageTemplate]
+    /// Partials and layouts by name, as source.
+    public let partials: [String: String]
+    public let stageRules: StageRules
+    public let channelCaps: [FrequencyCap]
+    public let catalog: Catalog
+    public let recommendationRules: [RecommendationRule]
+    /// Sample profiles by file name without `.json`.
+    public let profiles: [String: Profile]
+    /// Problems that do not stop the set from loading.
+    public let warnings: [ContentIssue]
+    public let engine: DecisionEngine
+    public let recommender: Recommender
+
+    public var campaigns: [Campaign] { engine.campaigns }
+
+    /// Stage rules when the set has no `stages.yml`: the SaaS journey of the product brief.
+    public static let defaultStageRules = StageRules(rules: [
+        StageRule(stage: "reengagement", when: AudienceCondition(["facts.days_since_last_seen": ["$gte": 30]])),
+        StageRule(stage: "loyalty", when: AudienceCondition(["facts.order_count": ["$gte": 3]])),
+        StageRule(stage: "revenue", when: AudienceCondition(["user.plan": "trial"])),
+        StageRule(stage: "retention", when: AudienceCondition(["user.activated": true])),
+    ], fallback: "activation")
+
+    static let knownFiles: Set<String> = ["stages.yml", "caps.yml", "recommendations.yml", "catalog.json", "catalog.csv"]
+
+    /// Loads the folder at `directory`.
+    /// - Throws: ``ContentError`` with every error (and warning) found.
+    public static func load(directory: String) throws(ContentError) -> ContentSet {
+        var files: [String: String] = [:]
+        var issues: [ContentIssue] = []
+        let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
+                                                          options: [.skipsHiddenFiles])
+        else {
+            throw ContentError([ContentIssue(file: directory, line: 1, column: 1, message: "cannot read the folder")])
+        }
+        for case let url as URL in walker {
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+            let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
+            let ext = url.pathExtension
+            guard ext == "liquid" || ext == "yml" || ext == "yaml" || relative == "catalog.json" || relative == "catalog.csv"
+                || (relative.hasPrefix("profiles/") && ext == "json")
+            else { continue }
+            guard let data = FileManager.default.contents(atPath: url.path) else {
+                issues.append(ContentIssue(file: relative, line: 1, column: 1, message: "cannot read the file"))
+                continue
+            }
+            guard let text = String(validating: data, as: UTF8.self) else {
+                issues.append(ContentIssue(file: relative, line: 1, column: 1, message: "the file is not valid UTF-8"))
+                continue
+            }
+            files[relative] = text
+        }
+        return try load(files: files, directory: directory, issues: issues)
+    }
+
+    /// Loads a set from file texts by relative path (what ``load(directory:)`` reads, or content from elsewhere).
+    public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = []) throws(ContentError) -> ContentSet {
+        var issues = issues
+        func collect(_ log: IssueLog) { issues += log.issues }
+
+        // Stage rules first: campaigns are checked against their stages.
+        var stageRules = defaultStageRules
+        if let text = files["stages.yml"] {
+            let log = IssueLog(file: "stages.yml")
+            if let node = YAMLNode.parse(text, firstLine: 1, log: log), let rules = ContentReader.stageRules(node, log: log) {
+                stageRules = rules
+            }
+            collect(log)
+        } else {
+            issues.append(ContentIssue(file: "stages.yml", line: 1, column: 1, severity: .warning,
+                                       message: "no stages.yml; using the default SaaS stage rules"))
+        }
+        var channelCaps: [FrequencyCap] = []
+        if let text = files["caps.yml"] {
+            let log = IssueLog(file: "caps.yml")
+            if let node = YAMLNode.parse(text, firstLine: 1, log: log) { channelCaps = ContentReader.channelCaps(node, log: log) }
+            collect(log)
+        }
+        var rules: [RecommendationRule] = []
+        if let text = files["recommendations.yml"] {
+            let log = IssueLog(file: "recommendations.yml")
+            if let node = YAMLNode.parse(text, firstLine: 1, log: log) { rules = ContentReader.recommendationRules(node, log: log) }
+            collect(log)
+        }
+        var items: [CatalogItem] = []
+        if files["catalog.json"] != nil, files["catalog.csv"] != nil {
+            issues.append(ContentIssue(file: "catalog.csv", line: 1, column: 1,
+                                       message: "both catalog.json and catalog.csv exist; keep one"))
+        } else if let text = files["catalog.json"] {
+            let log = IssueLog(file: "catalog.json")
+            items = CatalogFile.readJSON(text, log: log)
+            collect(log)
+        } else if let text = files["catalog.csv"] {
+            let log = IssueLog(file: "catalog.csv")
+            items = CatalogFile.readCSV(text, log: log)
+            collect(log)
+        }
+        var catalog = try! Catalog(items: [])
+        do {
+            catalog = try Catalog(items: items)
+        } catch {
+            issues.append(ContentIssue(file: files["catalog.json"] != nil ? "catalog.json" : "catalog.csv", line: 1,
+                                       column: 1, message: error.message))
+        }
+
+        var profiles: [String: Profile] = [:]
+        for (file, text) in files where file.hasPrefix("profiles/") && file.hasSuffix(".json") {
+            do {
+                profiles[String(file.dropFirst("profiles/".count).dropLast(".json".count))] = try Profile(json: JSON.parse(text))
+            } catch let error as ProfileError {
+                issues.append(ContentIssue(file: file, line: 1, column: 1, message: "profile: \(error.message)"))
+            } catch {
+                issues.append(ContentIssue(file: file, line: 1, column: 1, message: "profile JSON: \(error)"))
+            }
+        }
+
+        // Templates: with front matter a message, without a partial or layout.
+        var partials: [String: String] = [:]
+        var bodies: [(name: String, file: String, body: String, firstLine: Int, campaign: Campaign)] = []
+        for file in files.keys.sorted() where file.hasSuffix(".liquid") {
+            let name = String(file.dropLast(".liquid".count))
+            let log = IssueLog(file: file)
+            let text = files[file]!
+            switch FrontMatter.split(text) {
+            case .none:
+                partials[name] = text
+            case .unclosed:
+                log.error(line: 1, column: 1, "the front matter starting here has no closing \"---\" line")
+            case .some(let yaml, let body, let bodyLine):
+                if name.hasPrefix("partials/") || name.hasPrefix("layouts/") {
+                    log.error(line: 1, column: 1, "partials and layouts have no front matter; only messages do")
+                } else if let node = YAMLNode.parse(yaml, firstLine: 2, log: log) {
+                    if let fields = Fields(node, log: log, what: "front matter"),
+                       let campaign = ContentReader.campaign(fields, template: name)
+                    {
+                        bodies.append((name, file, body, bodyLine, campaign))
+                    }
+                } else if !log.hasErrors {
+                    log.error(line: 1, column: 1, "the front matter is empty; a message needs at least campaign and channel")
+                }
+            }
+            collect(log)
+        }
+        let environment = Environment(loader: DictionaryLoader(partials))
+        for name in partials.keys.sorted() {
+            do {
+                _ = try environment.parse(partials[name]!, name: name)
+            } catch {
+                issues.append(issue(from: error, file: name + ".liquid"))
+            }
+        }
+        var messages: [String: MessageTemplate] = [:]
+        var campaignFiles: [String: String] = [:]
+        var defaults: [String: String] = [:]
+        let stages = stageRules.stages
+        for b in bodies {
+            let log = IssueLog(file: b.file)
+            if let other = campaignFiles[b.campaign.id] {
+                log.error(line: b.campaign.line, column: 1, "campaign \"\(b.campaign.id)\" is also defined in \(other)")
+            }
+            campaignFiles[b.campaign.id] = b.file
+            if b.campaign.isDefault, let placement = b.campaign.placement {
+                if let other = defaults[placement] {
+                    log.error(line: b.campaign.line, column: 1, "placement \"\(placement)\" already has a default in \(other)")
+                }
+                defaults[placement] = b.file
+            }
+            for stage in b.campaign.stages ?? [] where !stages.contains(stage) {
+                var message = "unknown stage \"\(stage)\"; the stages are \(stages.joined(separator: ", "))"
+                if let near = Fields.closest(to: stage, in: stages) { message += " (did you mean \"\(near)\"?)" }
+                log.error(line: b.campaign.line, column: 1, message)
+            }
+            collect(log)
+            do {
+                let template = try environment.parse(b.body, name: b.name, firstLine: b.firstLine)
+                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign)
+            } catch {
+                issues.append(issue(from: error, file: b.file))
+            }
+        }
+
+        guard !issues.contains(where: { $0.severity == .error }) else {
+            throw ContentError(issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
+        }
+        let campaigns = messages.keys.sorted().map { messages[$0]!.campaign }
+        return ContentSet(directory: directory, environment: environment, messages: messages, partials: partials,
+                          stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
+                          profiles: profiles, warnings: issues,
+                          engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps),
+                          recommender: Recommender(catalog: catalog, rules: rules))
+    }
+
+    private static func issue(from error: LiquidError, file: String) -> ContentIssue {
+        ContentIssue(file: error.templateName.map { $0 + ".liquid" } ?? file, line: error.line ?? 1, column: error.column ?? 1,
+                            message: "\(error.kind.rawValue): \(error.message)")
+    }
+}
+
+/// A template's YAML header between `---` lines.
+enum FrontMatter {
+    case none
+    case unclosed
+    /// The YAML, the body, and the file line the body starts on.
+    case some(yaml: String, body: String, bodyLine: Int)
+
+    static func split(_ text: String) -> FrontMatter {
+        guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return .none }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        lines.removeFirst()
+        for (i, line) in lines.enumerated() {
+            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+            guard trimmed == "---" || trimmed == "..." else { continue }
+            let yaml = lines[..<i].joined(separator: "\n")
+            let body = lines[(i + 1)...].joined(separator: "\n")
+            return .some(yaml: yaml, body: body, bodyLine: i + 3)
+        }
+        return .unclosed
+    }
+}
+
+extension ContentReader {
+    /// `stages.yml`: `rules` (a list of `{stage, when}`, first match wins) and `fallback`.
+    static func stageRules(_ root: YAMLNode, log: IssueLog) -> StageRules? {
+        guard let f = Fields(root, log: log, what: "stages.yml") else { return nil }
+        let before = log.issues.count
+        let fallback = f.string("fallback", required: true)
+        var rules: [StageRule] = []
+        if let node = f.node("rules") {
+            guard case .sequence(let items) = node.kind else {
+                log.error(at: node, "\"rules\" is a list of { stage, when }")
+                return nil
+            }
+            for item in items {
+                guard let r = Fields(item, log: log, what: "a stage rule") else { continue }
+                let stage = r.string("stage", required: true)
+                let when = r.node("when").flatMap { condition($0, log: log, what: "\"when\"") }
+                if r.node("when") == nil { log.error(at: item, "a stage rule needs \"when\", a condition") }
+                r.reportUnknown(what: "a stage rule")
+                if let stage, let when { rules.append(StageRule(stage: stage, when: when)) }
+            }
+        }
+        f.reportUnknown(what: "stages.yml")
+        guard let fallback, log.issues.count == before else { return nil }
+        return StageRules(rules: rules, fallback: fallback)
+    }
+
+    /// `caps.yml`: caps per channel name, or `all` for every channel together.
+    static func channelCaps(_ root: YAMLNode, log: IssueLog) -> [FrequencyCap] {
+        guard let f = Fields(root, log: log, what: "caps.yml") else { return [] }
+        var caps: [FrequencyCap] = []
+        for key in f.keys {
+            guard let node = f.node(key) else { continue }
+            let scope: FrequencyCap.Scope
+            if key == "all" {
+                scope = .all
+            } else if let channel = Channel(rawValue: key) {
+                scope = .channel(channel)
+            } else {
+                log.error(at: node, "unknown channel \"\(key)\" in caps.yml; use all or one of "
+                    + Channel.allCases.map(\.rawValue).joined(separator: ", "))
+                continue
+            }
+            caps += frequencyCaps(node, log: log, scope: scope)
+        }
+        return caps
+    }
+}

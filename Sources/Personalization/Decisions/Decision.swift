@@ -1,0 +1,114 @@
+import Foundation
+import Liquid
+
+/// A campaign picked for a user, with the variant they are in.
+public struct Selection: Sendable {
+    public let campaign: Campaign
+    /// The variant key, nil when the campaign has no variants.
+    public let variant: String?
+}
+
+/// Why a candidate did not win. Candidates are checked in this order, and the first rule that fails is the one
+/// reported: schedule, stage, audience, trigger, time window, dismissal, caps, holdout; then among the eligible,
+/// priority.
+public enum Rejection: Sendable, Equatable, CustomStringConvertible {
+    case outsideSchedule
+    case wrongStage(stage: String, wanted: [String])
+    case audience
+    case triggerMissing(event: String)
+    case cancelledByException(event: String, at: Date)
+    case alreadySentForTrigger(triggeredAt: Date)
+    case triggerNotDue(dueAt: Date)
+    case triggerExpired(expiredAt: Date)
+    case outsideTimeWindow(localTime: String, window: TimeWindow)
+    case dismissed(at: Date, until: Date?)
+    case capped(FrequencyCap, count: Int)
+    case holdout
+    case filledAnotherSlot(placement: String)
+    case lowerPriority(than: String)
+
+    /// A stable machine-readable name.
+    public var code: String {
+        switch self {
+        case .outsideSchedule: return "schedule"
+        case .wrongStage: return "stage"
+        case .audience: return "audience"
+        case .triggerMissing: return "trigger_missing"
+        case .cancelledByException: return "trigger_cancelled"
+        case .alreadySentForTrigger: return "trigger_already_sent"
+        case .triggerNotDue: return "trigger_not_due"
+        case .triggerExpired: return "trigger_expired"
+        case .outsideTimeWindow: return "time_window"
+        case .dismissed: return "dismissed"
+        case .capped: return "capped"
+        case .holdout: return "holdout"
+        case .filledAnotherSlot: return "filled_another_slot"
+        case .lowerPriority: return "lower_priority"
+        }
+    }
+
+    public var description: String {
+        func time(_ d: Date) -> String { ISO8601DateFormatter().string(from: d) }
+        switch self {
+        case .outsideSchedule: return "not running now (schedule)"
+        case .wrongStage(let stage, let wanted):
+            return "user is in stage \(stage); the campaign is for \(wanted.joined(separator: ", "))"
+        case .audience: return "user is not in the audience"
+        case .triggerMissing(let event): return "no \(event) event that matches the trigger"
+        case .cancelledByException(let event, let at): return "cancelled by \(event) at \(time(at))"
+        case .alreadySentForTrigger(let at): return "already shown for the trigger event of \(time(at))"
+        case .triggerNotDue(let due): return "triggered, due at \(time(due))"
+        case .triggerExpired(let at): return "the trigger expired at \(time(at))"
+        case .outsideTimeWindow(let local, let window): return "user's local time \(local) is outside \(window)"
+        case .dismissed(let at, let until):
+            return "dismissed at \(time(at))" + (until.map { ", snoozed until \(time($0))" } ?? " for good")
+        case .capped(let cap, let count): return "capped: \(count) shown, at most \(cap)"
+        case .holdout: return "user is in the holdout group"
+        case .filledAnotherSlot(let placement): return "already fills \(placement) on this page"
+        case .lowerPriority(let winner): return "eligible, but \(winner) ranks higher"
+        }
+    }
+}
+
+/// One candidate's fate.
+public struct CandidateTrace: Sendable {
+    public let campaign: String
+    public let priority: Int
+    /// Nil for the winner.
+    public let rejection: Rejection?
+
+    public var won: Bool { rejection == nil }
+}
+
+/// The answer for one placement or email: who wins, who would stand in if the winner cannot be shown, and why
+/// every other candidate lost.
+public struct Decision: Sendable {
+    /// The placement, or the email template, decided for.
+    public let target: String
+    public let stage: StageDecision
+    public let selection: Selection?
+    /// The other eligible candidates, best first: the server falls back to them when the winner fails to render.
+    public let fallbacks: [Selection]
+    /// The placement's default, shown when nothing else can be.
+    public let placementDefault: Selection?
+    /// Every candidate, in the order they rank (priority, then id).
+    public let trace: [CandidateTrace]
+
+    /// The rule that orders candidates, as the trace states it.
+    public static let tieBreak = "highest priority first; equal priorities by campaign id, A to Z"
+
+    /// The trace as data for an API answer or a template.
+    public var traceValue: Value {
+        .array(trace.map { t in
+            var o = LiquidObject([("campaign", .string(t.campaign)), ("priority", .int(t.priority))])
+            if let r = t.rejection {
+                o["outcome"] = "rejected"
+                o["reason"] = .string(r.code)
+                o["detail"] = .string(r.description)
+            } else {
+                o["outcome"] = "chosen"
+            }
+            return .object(o)
+        })
+    }
+}

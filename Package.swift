@@ -34,12 +34,17 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "HTMLCheck", dependencies: ["CLibXML2"], swiftSettings: libxml2Headers),
-        .target(name: "Personalization", dependencies: ["Liquid", "Yams"]),
+        .target(
+            name: "Personalization",
+            dependencies: ["Liquid", "Yams"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+        ),
         .executableTarget(
             name: "stagecraft",
             dependencies: [
                 "Liquid",
                 "HTMLCheck",
+                "Personalization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],

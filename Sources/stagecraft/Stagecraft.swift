@@ -6,6 +6,7 @@ struct Stagecraft: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stagecraft",
         abstract: "Personalization and template rendering server.",
-        subcommands: [RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self]
+        subcommands: [PreviewCommand.self, RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self,
+                      BenchDecisionsCommand.self]
     )
 }

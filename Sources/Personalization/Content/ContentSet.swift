@@ -9,6 +9,8 @@ public struct MessageTemplate: Sendable {
     public let file: String
     public let template: Template
     public let campaign: Campaign
+    /// The recommendation rules it reads (`recommendations.<rule>`), computed only for its renders.
+    public let recommendations: [String]
 }
 
 /// Everything in a `templates/` folder, loaded and checked as a whole: message templates with their campaigns,
@@ -31,6 +33,8 @@ public struct ContentSet: Sendable {
     public let recommendationRules: [RecommendationRule]
     /// Sample profiles by file name without `.json`.
     public let profiles: [String: Profile]
+    /// Data every template sees (`globals.yml`: the brand's name and address...).
+    public let globals: LiquidObject
     /// Problems that do not stop the set from loading.
     public let warnings: [ContentIssue]
     public let engine: DecisionEngine
@@ -46,7 +50,6 @@ public struct ContentSet: Sendable {
         StageRule(stage: "retention", when: AudienceCondition(["user.activated": true])),
     ], fallback: "activation")
 
-    static let knownFiles: Set<String> = ["stages.yml", "caps.yml", "recommendations.yml", "catalog.json", "catalog.csv"]
 
     /// Loads the folder at `directory`.
     /// - Throws: ``ContentError`` with every error (and warning) found.
@@ -106,6 +109,14 @@ public struct ContentSet: Sendable {
         if let text = files["recommendations.yml"] {
             let log = IssueLog(file: "recommendations.yml")
             if let node = YAMLNode.parse(text, firstLine: 1, log: log) { rules = ContentReader.recommendationRules(node, log: log) }
+            collect(log)
+        }
+        var globals = LiquidObject()
+        if let text = files["globals.yml"] {
+            let log = IssueLog(file: "globals.yml")
+            if let node = YAMLNode.parse(text, firstLine: 1, log: log) {
+                if case .object(let o) = node.value { globals = o } else { log.error(at: node, "globals.yml must be a mapping") }
+            }
             collect(log)
         }
         var items: [CatalogItem] = []
@@ -199,7 +210,12 @@ public struct ContentSet: Sendable {
             collect(log)
             do {
                 let template = try environment.parse(b.body, name: b.name, firstLine: b.firstLine)
-                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign)
+                let rules = template.analysis.globalVariables.compactMap { path -> String? in
+                    let parts = path.split(separator: ".")
+                    return parts.count >= 2 && parts[0] == "recommendations" ? String(parts[1]) : nil
+                }
+                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign,
+                                                   recommendations: Array(Set(rules)).sorted())
             } catch {
                 issues.append(issue(from: error, file: b.file))
             }
@@ -211,9 +227,26 @@ public struct ContentSet: Sendable {
         let campaigns = messages.keys.sorted().map { messages[$0]!.campaign }
         return ContentSet(directory: directory, environment: environment, messages: messages, partials: partials,
                           stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
-                          profiles: profiles, warnings: issues,
+                          profiles: profiles, globals: globals, warnings: issues,
                           engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps),
                           recommender: Recommender(catalog: catalog, rules: rules))
+    }
+
+    /// What `message` renders with for `user`: the globals, then `user`, `stage`, `facts`, `campaign` (its front
+    /// matter and id), `variant`, `now`, `context` and the `recommendations` the template reads.
+    public func data(for message: MessageTemplate, user: UserMoment, variant: String? = nil) -> Value {
+        var data = globals
+        data["user"] = TargetingAttributes.user(user.profile)
+        data["stage"] = .string(user.stage.stage)
+        data["facts"] = user.facts.value
+        var campaign = message.campaign.data
+        campaign["id"] = .string(message.campaign.id)
+        data["campaign"] = .object(campaign)
+        data["variant"] = variant.map(Value.string) ?? .null
+        data["now"] = .string(Timestamp.format(user.now))
+        data["context"] = .object(user.context)
+        data["recommendations"] = recommender.value(rules: message.recommendations, for: user, context: user.context)
+        return .object(data)
     }
 
     private static func issue(from error: LiquidError, file: String) -> ContentIssue {

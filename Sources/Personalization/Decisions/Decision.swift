@@ -3,9 +3,14 @@ import Liquid
 
 /// A campaign picked for a user, with the variant they are in.
 public struct Selection: Sendable {
-    public let campaign: Campaign
-    /// The variant key, nil when the campaign has no variants.
-    public let variant: String?
+    let entry: DecisionEngine.Entry
+    let userId: String
+
+    public var campaign: Campaign { entry.campaign }
+
+    /// The user's variant, nil when the campaign has no variants: GrowthBook's hash (version 2) of the user id
+    /// seeded with the campaign id, placed in the weight ranges, so the same user gets the same variant everywhere.
+    public var variant: String? { DecisionEngine.variant(of: entry.campaign, for: userId) }
 }
 
 /// Why a candidate did not win. Candidates are checked in this order, and the first rule that fails is the one
@@ -26,6 +31,9 @@ public enum Rejection: Sendable, Equatable, CustomStringConvertible {
     case holdout
     case filledAnotherSlot(placement: String)
     case lowerPriority(than: String)
+    /// Ranked below the winner (and its fallbacks) in a decision that stopped there: it loses to a higher priority
+    /// whether or not its own rules hold.
+    case notChecked(winner: String)
 
     /// A stable machine-readable name.
     public var code: String {
@@ -44,11 +52,12 @@ public enum Rejection: Sendable, Equatable, CustomStringConvertible {
         case .holdout: return "holdout"
         case .filledAnotherSlot: return "filled_another_slot"
         case .lowerPriority: return "lower_priority"
+        case .notChecked: return "ranked_below_winner"
         }
     }
 
     public var description: String {
-        func time(_ d: Date) -> String { ISO8601DateFormatter().string(from: d) }
+        func time(_ d: Date) -> String { Timestamp.format(d) }
         switch self {
         case .outsideSchedule: return "not running now (schedule)"
         case .wrongStage(let stage, let wanted):
@@ -66,6 +75,7 @@ public enum Rejection: Sendable, Equatable, CustomStringConvertible {
         case .holdout: return "user is in the holdout group"
         case .filledAnotherSlot(let placement): return "already fills \(placement) on this page"
         case .lowerPriority(let winner): return "eligible, but \(winner) ranks higher"
+        case .notChecked(let winner): return "ranked below \(winner), which won; its own rules were not checked"
         }
     }
 }

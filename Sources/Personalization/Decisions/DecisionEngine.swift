@@ -8,33 +8,50 @@ public struct UserMoment: Sendable {
     public let now: Date
     public let facts: Facts
     public let stage: StageDecision
-    /// `{user, facts, stage, context}`.
-    public let attributes: Value
-    let calendar: Calendar
+    public let context: LiquidObject
+    /// What conditions read, path by path.
+    let source: UserAttributes
+    let clock: LocalClock
 
     public init(profile: Profile, now: Date, stageRules: StageRules, statedStage: String? = nil,
                 context: LiquidObject = LiquidObject())
     {
         self.profile = profile
         self.now = now
+        self.context = context
         let facts = Facts(profile: profile, now: now)
         self.facts = facts
-        let stage = stageRules.stage(for: TargetingAttributes.make(profile: profile, facts: facts, context: context),
+        // Stage rules see everything but the stage; campaigns see the stage too.
+        let stage = stageRules.stage(from: UserAttributes(profile: profile, facts: facts, stage: nil, context: context),
                                      stated: statedStage)
         self.stage = stage
-        self.attributes = TargetingAttributes.make(profile: profile, facts: facts, stage: stage.stage, context: context)
-        var calendar = Calendar(identifier: .iso8601)
-        calendar.timeZone = profile.timeZone
-        self.calendar = calendar
+        self.source = UserAttributes(profile: profile, facts: facts, stage: stage.stage, context: context)
+        self.clock = LocalClock(now, in: profile.timeZone)
     }
 
-    /// Where the period a calendar cap counts began, in the user's zone.
+    /// `{user, facts, stage, context}` as one document (built on each call: templates and traces use it).
+    public var attributes: Value {
+        TargetingAttributes.make(profile: profile, facts: facts, stage: stage.stage, context: context)
+    }
+
+    /// Where the period a cap counts began: local midnight today, or on Monday, in the user's zone.
     func start(of period: FrequencyCap.Period) -> Date {
         switch period {
-        case .day: return calendar.startOfDay(for: now)
-        case .week: return calendar.dateInterval(of: .weekOfYear, for: now)?.start ?? calendar.startOfDay(for: now)
+        case .day: return localMidnight(daysBack: 0)
+        case .week: return localMidnight(daysBack: (clock.weekday + 6) % 7)
         case .rolling(let seconds): return now.addingTimeInterval(-seconds)
         }
+    }
+
+    /// Local midnight `daysBack` days ago: plain arithmetic when the zone's offset is the same then as now, the
+    /// calendar's answer when a daylight-saving change lies between (or midnight itself was skipped).
+    private func localMidnight(daysBack: Int) -> Date {
+        let guess = Date(timeIntervalSince1970: Double((clock.days - daysBack) * 86_400 - clock.offset))
+        if profile.timeZone.secondsFromGMT(for: guess) == clock.offset { return guess }
+        var calendar = Calendar(identifier: .iso8601)
+        calendar.timeZone = profile.timeZone
+        let today = calendar.startOfDay(for: now)
+        return calendar.date(byAdding: .day, value: -daysBack, to: today).map { calendar.startOfDay(for: $0) } ?? today
     }
 }
 
@@ -48,38 +65,76 @@ public struct UserMoment: Sendable {
 /// decision.selection?.campaign.template   // "banners/win-back"
 /// ```
 public struct DecisionEngine: Sendable {
+    /// Campaigns kept once, by reference, so arbitration passes pointers rather than copying big structs.
+    /// The rules are copied out of the campaign so that checking one reads fields, not a whole struct.
+    final class Entry: Sendable {
+        let campaign: Campaign
+        /// Its place in ``DecisionEngine/campaigns``.
+        let number: Int
+        let id: String
+        let priority: Int
+        let channel: Channel
+        let schedule: Schedule
+        let stages: [String]?
+        let audience: AudienceCondition?
+        let trigger: Trigger?
+        let window: TimeWindow?
+        let caps: [FrequencyCap]
+        let exemptFromChannelCaps: Bool
+        let dismissal: Dismissal
+        let holdout: Double
+
+        init(_ c: Campaign, number: Int) {
+            campaign = c
+            self.number = number
+            id = c.id
+            priority = c.priority
+            channel = c.channel
+            schedule = c.schedule
+            stages = c.stages
+            audience = c.audience
+            trigger = c.trigger
+            window = c.window
+            caps = c.caps
+            exemptFromChannelCaps = c.exemptFromChannelCaps
+            dismissal = c.dismissal
+            holdout = c.holdout
+        }
+    }
+
     public let campaigns: [Campaign]
     public let stageRules: StageRules
     /// Caps over channels (`.channel`) or everything (`.all`).
     public let channelCaps: [FrequencyCap]
-    /// Candidate indexes per placement and per template, in rank order; defaults apart.
-    private let byPlacement: [String: [Int]]
-    private let byTemplate: [String: Int]
-    private let defaults: [String: Int]
+    /// Candidates per placement and per template, in rank order; defaults apart.
+    private let byPlacement: [String: [Entry]]
+    private let byTemplate: [String: Entry]
+    private let defaults: [String: Entry]
     private let exempt: Set<String>
+    private let numbers: [String: Int]
 
     public init(campaigns: [Campaign], stageRules: StageRules, channelCaps: [FrequencyCap] = []) {
         self.campaigns = campaigns
         self.stageRules = stageRules
         self.channelCaps = channelCaps
-        let ranked = campaigns.indices.sorted { a, b in
-            let x = campaigns[a], y = campaigns[b]
-            return x.priority != y.priority ? x.priority > y.priority : x.id < y.id
-        }
-        var byPlacement: [String: [Int]] = [:]
-        var defaults: [String: Int] = [:]
-        for i in ranked {
-            guard let placement = campaigns[i].placement else { continue }
-            if campaigns[i].isDefault {
-                if defaults[placement] == nil { defaults[placement] = i }
+        let ranked = campaigns.enumerated()
+            .sorted { x, y in x.element.priority != y.element.priority ? x.element.priority > y.element.priority : x.element.id < y.element.id }
+            .map { Entry($0.element, number: $0.offset) }
+        self.numbers = Dictionary(campaigns.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var byPlacement: [String: [Entry]] = [:]
+        var defaults: [String: Entry] = [:]
+        for e in ranked {
+            guard let placement = e.campaign.placement else { continue }
+            if e.campaign.isDefault {
+                if defaults[placement] == nil { defaults[placement] = e }
             } else {
-                byPlacement[placement, default: []].append(i)
+                byPlacement[placement, default: []].append(e)
             }
         }
         self.byPlacement = byPlacement
         self.defaults = defaults
-        var byTemplate: [String: Int] = [:]
-        for i in ranked where byTemplate[campaigns[i].template] == nil { byTemplate[campaigns[i].template] = i }
+        var byTemplate: [String: Entry] = [:]
+        for e in ranked where byTemplate[e.campaign.template] == nil { byTemplate[e.campaign.template] = e }
         self.byTemplate = byTemplate
         self.exempt = Set(campaigns.filter(\.exemptFromChannelCaps).map(\.id))
     }
@@ -87,34 +142,45 @@ public struct DecisionEngine: Sendable {
     /// The placements campaigns fill, sorted.
     public var placements: [String] { Set(byPlacement.keys).union(defaults.keys).sorted() }
 
-    public func campaign(forTemplate template: String) -> Campaign? { byTemplate[template].map { campaigns[$0] } }
+    public func campaign(forTemplate template: String) -> Campaign? { byTemplate[template]?.campaign }
 
     /// The campaigns competing for `placement`, best ranked first (the default apart).
-    public func candidates(for placement: String) -> [Campaign] { (byPlacement[placement] ?? []).map { campaigns[$0] } }
+    public func candidates(for placement: String) -> [Campaign] { (byPlacement[placement] ?? []).map(\.campaign) }
 
-    public func placementDefault(for placement: String) -> Campaign? { defaults[placement].map { campaigns[$0] } }
+    public func placementDefault(for placement: String) -> Campaign? { defaults[placement]?.campaign }
+
+    /// How far arbitration goes.
+    public enum Depth: Sendable {
+        /// Every candidate is checked: the trace gives each one's reason, and every eligible one is a fallback.
+        case full
+        /// Candidates are checked in rank order up to `fallbacks` eligible ones after the winner; those ranked below
+        /// are traced as ``Rejection/notChecked`` (they lost to a higher priority whatever their own rules say).
+        case winner(fallbacks: Int)
+    }
 
     /// The winner for `placement`; nil selection when no campaign may be shown.
-    public func decide(placement: String, for user: UserMoment, history: InteractionHistory) -> Decision {
+    public func decide(placement: String, for user: UserMoment, history: InteractionHistory, depth: Depth = .full) -> Decision {
         decide(target: placement, candidates: byPlacement[placement] ?? [], default: defaults[placement], user: user,
-               history: history, taken: [:])
+               history: index(history, user), taken: [:], depth: depth)
     }
 
     /// Whether the email `template` goes to the user now: the same rules, one candidate.
     public func decide(template: String, for user: UserMoment, history: InteractionHistory) -> Decision {
         decide(target: template, candidates: byTemplate[template].map { [$0] } ?? [], default: nil, user: user,
-               history: history, taken: [:])
+               history: index(history, user), taken: [:], depth: .full)
     }
 
     /// Several placements of one page: a campaign fills one slot at most, and each winner counts against the caps
     /// of the slots decided after it (in the order given).
-    public func decide(placements: [String], for user: UserMoment, history: InteractionHistory) -> [Decision] {
+    public func decide(placements: [String], for user: UserMoment, history: InteractionHistory,
+                       depth: Depth = .full) -> [Decision]
+    {
         var history = history
         var taken: [String: String] = [:]
         var decisions: [Decision] = []
         for placement in placements {
             let d = decide(target: placement, candidates: byPlacement[placement] ?? [], default: defaults[placement],
-                           user: user, history: history, taken: taken)
+                           user: user, history: index(history, user), taken: taken, depth: depth)
             if let s = d.selection {
                 taken[s.campaign.id] = placement
                 history.append(Interaction(userId: user.profile.id, campaign: s.campaign.id, channel: s.campaign.channel,
@@ -125,40 +191,52 @@ public struct DecisionEngine: Sendable {
         return decisions
     }
 
-    private func decide(target: String, candidates: [Int], default defaultIndex: Int?, user: UserMoment,
-                        history: InteractionHistory, taken: [String: String]) -> Decision
+    private func index(_ history: InteractionHistory, _ user: UserMoment) -> HistoryIndex {
+        HistoryIndex(history, now: user.now, campaignCount: campaigns.count, number: { numbers[$0] }, exempt: exempt,
+                     channelCaps: !channelCaps.isEmpty)
+    }
+
+    private func decide(target: String, candidates: [Entry], default fallbackEntry: Entry?, user: UserMoment,
+                        history: HistoryIndex, taken: [String: String], depth: Depth) -> Decision
     {
         var trace: [CandidateTrace] = []
         trace.reserveCapacity(candidates.count)
         var eligible: [Selection] = []
-        for i in candidates {
-            let c = campaigns[i]
-            var rejection = taken[c.id].map { Rejection.filledAnotherSlot(placement: $0) }
-                ?? check(c, user: user, history: history)
+        var wanted = Int.max
+        if case .winner(let fallbacks) = depth { wanted = 1 + max(0, fallbacks) }
+        for c in candidates {
+            if eligible.count >= wanted {
+                trace.append(CandidateTrace(campaign: c.id, priority: c.priority, rejection: .notChecked(winner: eligible[0].entry.id)))
+                continue
+            }
+            var rejection = taken.isEmpty ? check(c, user: user, history: history)
+                : taken[c.id].map { Rejection.filledAnotherSlot(placement: $0) } ?? check(c, user: user, history: history)
             if rejection == nil {
-                if let winner = eligible.first { rejection = .lowerPriority(than: winner.campaign.id) }
-                eligible.append(Selection(campaign: c, variant: variant(of: c, for: user.profile.id)))
+                if let winner = eligible.first { rejection = .lowerPriority(than: winner.entry.id) }
+                eligible.append(Selection(entry: c, userId: user.profile.id))
             }
             trace.append(CandidateTrace(campaign: c.id, priority: c.priority, rejection: rejection))
         }
-        let fallback = defaultIndex.map { Selection(campaign: campaigns[$0], variant: variant(of: campaigns[$0], for: user.profile.id)) }
+        let fallback = fallbackEntry.map { Selection(entry: $0, userId: user.profile.id) }
         return Decision(target: target, stage: user.stage, selection: eligible.first, fallbacks: Array(eligible.dropFirst()),
                         placementDefault: fallback, trace: trace)
     }
 
     /// The first rule `campaign` fails for the user now, in the documented order, or nil when it may be shown.
-    func check(_ c: Campaign, user: UserMoment, history: InteractionHistory) -> Rejection? {
+    private func check(_ c: Entry, user: UserMoment, history: HistoryIndex) -> Rejection? {
         let now = user.now
         if !c.schedule.contains(now, localDate: user.facts.localDate) { return .outsideSchedule }
         if let stages = c.stages, !stages.contains(user.stage.stage) {
             return .wrongStage(stage: user.stage.stage, wanted: stages)
         }
-        if let audience = c.audience, !audience.matches(user.attributes) { return .audience }
-        if let trigger = c.trigger, let rejection = check(trigger, of: c, user: user, history: history) { return rejection }
+        if let audience = c.audience, !audience.matches(user.source) { return .audience }
+        if let trigger = c.trigger, let rejection = check(trigger, user: user, lastShown: history.lastImpression(of: c.number)) {
+            return rejection
+        }
         if let window = c.window, !window.contains(minuteOfDay: user.facts.minuteOfDay, weekday: user.facts.weekdayNumber) {
             return .outsideTimeWindow(localTime: user.facts.localTime, window: window)
         }
-        if let dismissedAt = history.lastDismissal(of: c.id, before: now) {
+        if let dismissedAt = history.lastDismissal(of: c.number) {
             switch c.dismissal {
             case .forever: return .dismissed(at: dismissedAt, until: nil)
             case .snooze(let length):
@@ -167,21 +245,20 @@ public struct DecisionEngine: Sendable {
             }
         }
         for cap in c.caps {
-            let n = history.impressions(since: user.start(of: cap.period), exclusive: cap.period.isRolling, until: now) { $0.campaign == c.id }
+            let n = history.impressions(of: c.number, since: user.start(of: cap.period), exclusive: cap.period.isRolling)
             if n >= cap.max { return .capped(cap, count: n) }
         }
         if !c.exemptFromChannelCaps {
             for cap in channelCaps {
-                let counted: (Interaction) -> Bool
+                let times: [Double]
                 switch cap.scope {
                 case .channel(let channel):
                     guard channel == c.channel else { continue }
-                    counted = { $0.channel == channel && !self.isExempt($0.campaign) }
+                    times = history.channels[channel] ?? []
                 case .all, .campaign:
-                    counted = { !self.isExempt($0.campaign) }
+                    times = history.all
                 }
-                let n = history.impressions(since: user.start(of: cap.period), exclusive: cap.period.isRolling, until: now,
-                                            where: counted)
+                let n = HistoryIndex.count(times, since: user.start(of: cap.period), exclusive: cap.period.isRolling)
                 if n >= cap.max { return .capped(cap, count: n) }
             }
         }
@@ -191,10 +268,8 @@ public struct DecisionEngine: Sendable {
         return nil
     }
 
-    /// Impressions of exempt campaigns do not use up channel caps.
-    private func isExempt(_ campaign: String) -> Bool { exempt.contains(campaign) }
-
-    private func check(_ t: Trigger, of c: Campaign, user: UserMoment, history: InteractionHistory) -> Rejection? {
+    /// `lastShown`: when this campaign was last shown, in seconds since 1970.
+    private func check(_ t: Trigger, user: UserMoment, lastShown: Double?) -> Rejection? {
         let now = user.now
         let matches: (Event) -> Bool = { e in t.condition?.matches(.object(e.properties)) ?? true }
         guard let fired = user.profile.lastEvent(named: t.event, atOrBefore: now, where: matches) else {
@@ -209,7 +284,9 @@ public struct DecisionEngine: Sendable {
             }
         }
         if let cancel { return .cancelledByException(event: cancel.name, at: cancel.time) }
-        if history.shown(c.id, since: fired.time) { return .alreadySentForTrigger(triggeredAt: fired.time) }
+        if let lastShown, lastShown >= fired.time.timeIntervalSince1970 {
+            return .alreadySentForTrigger(triggeredAt: fired.time)
+        }
         let due = fired.time.addingTimeInterval(t.delay)
         if now < due { return .triggerNotDue(dueAt: due) }
         let expiry = fired.time.addingTimeInterval(t.expiry)
@@ -219,7 +296,7 @@ public struct DecisionEngine: Sendable {
 
     /// The user's variant of `campaign`: GrowthBook's hash (version 2) of the user id seeded with the campaign id,
     /// placed in the weight ranges, so the same user gets the same variant everywhere.
-    public func variant(of campaign: Campaign, for userId: String) -> String? {
+    public static func variant(of campaign: Campaign, for userId: String) -> String? {
         guard !campaign.variants.isEmpty else { return nil }
         guard let n = Bucketing.hash(seed: campaign.id, value: userId, version: 2) else { return nil }
         let ranges = Bucketing.bucketRanges(variations: campaign.variants.count, weights: campaign.variants.map(\.weight))

@@ -50,28 +50,96 @@ public struct InteractionHistory: Sendable {
         interactions.insert(interaction, at: index)
     }
 
-    /// Impressions from `since` (included unless `exclusive`) to `until` (included) matching `filter`.
-    func impressions(since: Date, exclusive: Bool = false, until: Date, where filter: (Interaction) -> Bool) -> Int {
-        var n = 0
-        for i in interactions.reversed() {
-            if i.time < since || (exclusive && i.time == since) { break }
-            if i.kind == .impression, i.time <= until, filter(i) { n += 1 }
+}
+
+/// A history summed up for deciding: impressions and dismissals grouped by campaign number (a counting sort, two
+/// arrays), and impression times per channel when channel caps need them.
+struct HistoryIndex {
+    /// `offsets[n]..<offsets[n + 1]` are campaign `n`'s entries in `times`/`dismissal`, oldest first.
+    private var offsets: [Int]
+    private var times: [Double]
+    private var dismissal: [Bool]
+    /// Impressions of campaigns that count against channel caps, per channel and all together.
+    private(set) var channels: [Channel: [Double]] = [:]
+    private(set) var all: [Double] = []
+
+    /// Indexes what happened at or before `now`. `number` gives a campaign's number (nil for campaigns no longer in
+    /// the content, which still count against channel caps); `exempt` campaigns do not use up channel caps.
+    init(_ history: InteractionHistory, now: Date, campaignCount: Int, number: (String) -> Int?, exempt: Set<String>,
+         channelCaps: Bool)
+    {
+        var numbers: [Int] = []
+        numbers.reserveCapacity(history.interactions.count)
+        var counts = Array(repeating: 0, count: campaignCount + 1)
+        for i in history.interactions {
+            guard i.time <= now, i.kind == .impression || i.kind == .dismiss else {
+                numbers.append(-1)
+                continue
+            }
+            let n = number(i.campaign) ?? -1
+            numbers.append(n)
+            if n >= 0 { counts[n + 1] += 1 }
+            if channelCaps, i.kind == .impression, !exempt.contains(i.campaign) {
+                let t = i.time.timeIntervalSince1970
+                channels[i.channel, default: []].append(t)
+                all.append(t)
+            }
         }
-        return n
+        for n in 0..<campaignCount { counts[n + 1] += counts[n] }
+        offsets = counts
+        times = Array(repeating: 0, count: counts[campaignCount])
+        dismissal = Array(repeating: false, count: counts[campaignCount])
+        var next = counts
+        for (k, i) in history.interactions.enumerated() where numbers[k] >= 0 {
+            let n = numbers[k]
+            times[next[n]] = i.time.timeIntervalSince1970
+            dismissal[next[n]] = i.kind == .dismiss
+            next[n] += 1
+        }
     }
 
-    /// The latest dismissal of `campaign` at or before `now`.
-    func lastDismissal(of campaign: String, before now: Date) -> Date? {
-        interactions.last { $0.kind == .dismiss && $0.campaign == campaign && $0.time <= now }?.time
+    /// Impressions of campaign `n` from `since` (excluded when `exclusive`) on.
+    func impressions(of n: Int, since: Date, exclusive: Bool) -> Int {
+        let s = since.timeIntervalSince1970
+        var count = 0
+        var k = offsets[n + 1]
+        while k > offsets[n] {
+            k -= 1
+            if times[k] < s || (exclusive && times[k] == s) { break }
+            if !dismissal[k] { count += 1 }
+        }
+        return count
     }
 
-    /// Whether `campaign` was shown or sent at or after `time`.
-    func shown(_ campaign: String, since time: Date) -> Bool {
-        for i in interactions.reversed() {
-            if i.time < time { return false }
-            if i.kind == .impression, i.campaign == campaign { return true }
+    /// The latest impression of campaign `n`, in seconds since 1970.
+    func lastImpression(of n: Int) -> Double? {
+        var k = offsets[n + 1]
+        while k > offsets[n] {
+            k -= 1
+            if !dismissal[k] { return times[k] }
         }
-        return false
+        return nil
+    }
+
+    func lastDismissal(of n: Int) -> Date? {
+        var k = offsets[n + 1]
+        while k > offsets[n] {
+            k -= 1
+            if dismissal[k] { return Date(timeIntervalSince1970: times[k]) }
+        }
+        return nil
+    }
+
+    /// How many of the sorted `times` lie from `since` (excluded when `exclusive`) on.
+    static func count(_ times: [Double], since: Date, exclusive: Bool) -> Int {
+        let s = since.timeIntervalSince1970
+        var low = 0
+        var high = times.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if times[mid] < s || (exclusive && times[mid] == s) { low = mid + 1 } else { high = mid }
+        }
+        return times.count - low
     }
 }
 

@@ -10,7 +10,7 @@ public struct Facts: Sendable, Equatable {
     /// Whole days since the last event (or `traits.last_seen_at`).
     public var daysSinceLastSeen: Int?
     /// How often each event happened in the last 1, 7 and 30 days.
-    public var eventCounts: [String: [Int]]
+    public var eventCounts: [String: WindowCounts]
     public var orderCount: Int
     public var totalSpent: Double
     public var lastPurchaseAt: Date?
@@ -30,7 +30,6 @@ public struct Facts: Sendable, Equatable {
     /// Events that count as orders, and the property holding their amount.
     public static let purchaseEvents: Set<String> = ["purchase", "order_completed"]
     public static let amountProperties = ["total", "value", "amount"]
-    static let windows = [1, 7, 30]
 
     public init(profile: Profile, now: Date) {
         let day = 86_400.0
@@ -38,43 +37,35 @@ public struct Facts: Sendable, Equatable {
 
         let signup = profile.traits["signed_up_at"]?.stringValue.flatMap(Timestamp.parse) ?? profile.events.first?.time
         daysSinceSignup = signup.map(days(since:))
-        let lastSeen = profile.events.last?.time ?? profile.traits["last_seen_at"]?.stringValue.flatMap(Timestamp.parse)
+        let lastSeen = profile.lastEventTime(atOrBefore: now) ?? profile.traits["last_seen_at"]?.stringValue.flatMap(Timestamp.parse)
         daysSinceLastSeen = lastSeen.map(days(since:))
 
-        var counts: [String: [Int]] = [:]
-        for name in profile.eventNames {
-            counts[name] = Self.windows.map { profile.count(of: name, after: now.addingTimeInterval(-Double($0) * day), through: now) }
+        var counts: [String: WindowCounts] = Dictionary(minimumCapacity: profile.times.count)
+        let t = now.timeIntervalSince1970
+        for (name, times) in profile.times {
+            let end = Profile.firstIndex(in: times, after: t)
+            guard end > 0 else { continue }
+            counts[name] = WindowCounts(end - Profile.firstIndex(in: times, after: t - day),
+                                        end - Profile.firstIndex(in: times, after: t - 7 * day),
+                                        end - Profile.firstIndex(in: times, after: t - 30 * day))
         }
-        var orders = 0
-        var spent = 0.0
-        var lastPurchase: Date?
-        for name in Self.purchaseEvents {
-            for event in profile.events(named: name, atOrBefore: now) {
-                orders += 1
-                if lastPurchase.map({ event.time > $0 }) ?? true { lastPurchase = event.time }
-                for key in Self.amountProperties {
-                    if case .int(let i)? = event.properties[key] { spent += Double(i); break }
-                    if case .double(let d)? = event.properties[key] { spent += d; break }
-                }
-            }
-        }
-        eventCounts = counts
+        let purchases = profile.purchases
+        let orders = Profile.firstIndex(in: purchases.times, after: t)
         orderCount = orders
-        totalSpent = spent
-        lastPurchaseAt = lastPurchase
-        recencyScore = Self.score(lastPurchase.map(days(since:)).map { -Double($0) } ?? -.infinity, [-180, -90, -30, -7])
+        totalSpent = orders == 0 ? 0 : purchases.runningTotal[orders - 1]
+        lastPurchaseAt = orders == 0 ? nil : Date(timeIntervalSince1970: purchases.times[orders - 1])
+        eventCounts = counts
+        recencyScore = Self.score(lastPurchaseAt.map(days(since:)).map { -Double($0) } ?? -.infinity, [-180, -90, -30, -7])
         frequencyScore = Self.score(Double(orders), [2, 3, 5, 10])
-        monetaryScore = Self.score(spent, [50, 200, 500, 1000])
+        monetaryScore = Self.score(totalSpent, [50, 200, 500, 1000])
 
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = profile.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: now)
-        localHour = parts.hour ?? 0
-        minuteOfDay = (parts.hour ?? 0) * 60 + (parts.minute ?? 0)
-        weekdayNumber = (parts.weekday ?? 1) - 1
-        localTime = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
-        weekday = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][(parts.weekday ?? 1) - 1]
-        localDate = String(format: "%04d-%02d-%02d", parts.year ?? 1970, parts.month ?? 1, parts.day ?? 1)
+        let clock = LocalClock(now, in: profile.timeZone)
+        localHour = clock.minuteOfDay / 60
+        minuteOfDay = clock.minuteOfDay
+        weekdayNumber = clock.weekday
+        localTime = LocalClock.pad(clock.minuteOfDay / 60) + ":" + LocalClock.pad(clock.minuteOfDay % 60)
+        weekday = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][clock.weekday]
+        localDate = clock.date
     }
 
     /// 1 plus the number of thresholds `value` reaches.
@@ -86,8 +77,7 @@ public struct Facts: Sendable, Equatable {
     public var value: Value {
         var counts = LiquidObject()
         for name in eventCounts.keys.sorted() {
-            let row = eventCounts[name]!
-            counts[name] = ["1d": .int(row[0]), "7d": .int(row[1]), "30d": .int(row[2])]
+            counts[name] = eventCounts[name]!.value
         }
         return .object(LiquidObject([
             ("days_since_signup", daysSinceSignup.map { .int($0) } ?? .null),
@@ -95,7 +85,7 @@ public struct Facts: Sendable, Equatable {
             ("event_counts", .object(counts)),
             ("order_count", .int(orderCount)),
             ("total_spent", .double(totalSpent)),
-            ("last_purchase_at", lastPurchaseAt.map { .string(ISO8601DateFormatter().string(from: $0)) } ?? .null),
+            ("last_purchase_at", lastPurchaseAt.map { .string(Timestamp.format($0)) } ?? .null),
             ("rfm", ["recency": .int(recencyScore), "frequency": .int(frequencyScore), "monetary": .int(monetaryScore)]),
             ("local_hour", .int(localHour)),
             ("local_time", .string(localTime)),
@@ -103,4 +93,48 @@ public struct Facts: Sendable, Equatable {
             ("local_date", .string(localDate)),
         ]))
     }
+}
+
+/// The user's wall clock at an instant, from the zone's offset at that instant (so daylight saving is exact).
+struct LocalClock {
+    /// Seconds since 1970 on the local wall clock.
+    let localSeconds: Int
+    let offset: Int
+    let minuteOfDay: Int
+    /// 0 = Sunday.
+    let weekday: Int
+    /// `yyyy-MM-dd`.
+    let date: String
+    let days: Int
+
+    init(_ now: Date, in zone: TimeZone) {
+        offset = zone.secondsFromGMT(for: now)
+        localSeconds = Int(now.timeIntervalSince1970.rounded(.down)) + offset
+        days = localSeconds >= 0 ? localSeconds / 86_400 : (localSeconds - 86_399) / 86_400
+        minuteOfDay = (localSeconds - days * 86_400) / 60
+        weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday
+        let (y, m, d) = Timestamp.civil(fromDays: days)
+        date = Self.pad(y, 4) + "-" + Self.pad(m) + "-" + Self.pad(d)
+    }
+
+    static func pad(_ v: Int, _ width: Int = 2) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+/// How often an event happened in the last day, 7 days and 30 days.
+public struct WindowCounts: Sendable, Equatable {
+    public var day: Int
+    public var week: Int
+    public var month: Int
+
+    public init(_ day: Int, _ week: Int, _ month: Int) {
+        self.day = day
+        self.week = week
+        self.month = month
+    }
+
+    /// `{"1d", "7d", "30d"}`.
+    public var value: Value { ["1d": .int(day), "7d": .int(week), "30d": .int(month)] }
 }

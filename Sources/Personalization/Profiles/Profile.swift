@@ -23,6 +23,10 @@ public struct Profile: Sendable {
     public private(set) var events: [Event]
     /// Positions in ``events`` by event name, oldest first: counts and triggers look up one name, not every event.
     private(set) var positions: [String: [Int]]
+    /// The same events' times (seconds since 1970), for counting by binary search in contiguous memory.
+    private(set) var times: [String: [Double]]
+    /// Purchases (``Facts/purchaseEvents``) in time order with their running total spent.
+    private(set) var purchases: (times: [Double], runningTotal: [Double])
 
     public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                 events: [Event] = [])
@@ -33,13 +37,54 @@ public struct Profile: Sendable {
         // A stable sort: events at the same instant keep the order they were given in.
         let sorted = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         self.events = sorted
-        self.positions = Self.index(sorted)
+        (positions, times, purchases) = Self.index(sorted)
     }
 
-    private static func index(_ events: [Event]) -> [String: [Int]] {
+    private static func index(_ events: [Event]) -> ([String: [Int]], [String: [Double]], ([Double], [Double])) {
         var positions: [String: [Int]] = [:]
-        for (i, e) in events.enumerated() { positions[e.name, default: []].append(i) }
-        return positions
+        var times: [String: [Double]] = [:]
+        var purchaseTimes: [Double] = []
+        var running: [Double] = []
+        for (i, e) in events.enumerated() {
+            positions[e.name, default: []].append(i)
+            times[e.name, default: []].append(e.time.timeIntervalSince1970)
+            if Facts.purchaseEvents.contains(e.name) {
+                purchaseTimes.append(e.time.timeIntervalSince1970)
+                running.append((running.last ?? 0) + Self.amount(e.properties))
+            }
+        }
+        return (positions, times, (purchaseTimes, running))
+    }
+
+    /// An order's amount: the first of ``Facts/amountProperties`` that is a number.
+    static func amount(_ properties: LiquidObject) -> Double {
+        for key in Facts.amountProperties {
+            if case .int(let i)? = properties[key] { return Double(i) }
+            if case .double(let d)? = properties[key] { return d }
+        }
+        return 0
+    }
+
+    /// The index of the first time in the sorted `times` later than `t`.
+    static func firstIndex(in times: [Double], after t: Double) -> Int {
+        var low = 0
+        var high = times.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if times[mid] <= t { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// When the user last did anything, at or before `now`.
+    public func lastEventTime(atOrBefore now: Date) -> Date? {
+        var low = 0
+        var high = events.count
+        while low < high {
+            let mid = (low + high) >> 1
+            if events[mid].time <= now { low = mid + 1 } else { high = mid }
+        }
+        return low == 0 ? nil : events[low - 1].time
     }
 
     /// The names of the user's events.
@@ -47,8 +92,8 @@ public struct Profile: Sendable {
 
     /// How many `name` events happened after `start` and at or before `end`.
     public func count(of name: String, after start: Date, through end: Date) -> Int {
-        guard let list = positions[name] else { return 0 }
-        return firstPosition(in: list, after: end, inclusive: false) - firstPosition(in: list, after: start, inclusive: false)
+        guard let list = times[name] else { return 0 }
+        return Self.firstIndex(in: list, after: end.timeIntervalSince1970) - Self.firstIndex(in: list, after: start.timeIntervalSince1970)
     }
 
     /// The latest `name` event at or before `now` for which `accept` holds.
@@ -124,7 +169,7 @@ public struct Profile: Sendable {
     public mutating func record(_ event: Event) {
         let index = events.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
         events.insert(event, at: index)
-        positions = Self.index(events)
+        (positions, times, purchases) = Self.index(events)
     }
 }
 
@@ -135,13 +180,118 @@ public struct ProfileError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// ISO 8601 times as APIs send them, with or without fractional seconds.
-enum Timestamp {
-    static func parse(_ text: String) -> Date? {
-        let plain = ISO8601DateFormatter()
-        if let d = plain.date(from: text) { return d }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
+/// RFC 3339 times as APIs send them (`2026-06-10T14:00:00Z`, `2026-06-10T16:00:00.250+02:00`), read and written
+/// by hand: a formatter costs tens of microseconds to make, and profiles carry thousands of event times.
+public enum Timestamp {
+    /// The instant, or nil when `text` is not an RFC 3339 date-time (`T` or a space between date and time; `Z`,
+    /// `z` or an offset; fractional seconds allowed).
+    public static func parse(_ text: String) -> Date? {
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    static func parse(bytes b: UnsafeBufferPointer<UInt8>) -> Date? {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= b.count else { return nil }
+            var v = 0
+            for k in i..<(i + n) {
+                let d = Int(b[k]) - 48
+                guard d >= 0 && d <= 9 else { return nil }
+                v = v * 10 + d
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else { return nil }
+        guard i < b.count, b[i] == 0x54 || b[i] == 0x74 || b[i] == 0x20 else { return nil }
+        i += 1
+        guard let hour = digits(2), expect(0x3A), let minute = digits(2), expect(0x3A), let second = digits(2) else { return nil }
+        guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year), hour <= 23, minute <= 59,
+              second <= 60
+        else { return nil }
+        var fraction = 0.0
+        if i < b.count, b[i] == 0x2E {
+            i += 1
+            var scale = 0.1
+            let start = i
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                fraction += Double(b[i] - 0x30) * scale
+                scale /= 10
+                i += 1
+            }
+            guard i > start else { return nil }
+        }
+        var offset = 0
+        guard i < b.count else { return nil }
+        if b[i] == 0x5A || b[i] == 0x7A {
+            i += 1
+        } else if b[i] == 0x2B || b[i] == 0x2D {
+            let sign = b[i] == 0x2D ? -1 : 1
+            i += 1
+            guard let oh = digits(2), expect(0x3A), let om = digits(2), oh <= 23, om <= 59 else { return nil }
+            offset = sign * (oh * 3600 + om * 60)
+        } else {
+            return nil
+        }
+        guard i == b.count else { return nil }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offset
+        return Date(timeIntervalSince1970: Double(seconds) + fraction)
+    }
+
+    /// `2026-06-10T14:00:00Z`, with milliseconds when the instant has them.
+    public static func format(_ date: Date) -> String {
+        let t = date.timeIntervalSince1970
+        let whole = t.rounded(.down)
+        let millis = Int(((t - whole) * 1000).rounded())
+        var seconds = Int(whole)
+        var ms = millis
+        if ms == 1000 { seconds += 1; ms = 0 }
+        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let rest = seconds - days * 86_400
+        let (y, m, d) = civil(fromDays: days)
+        func pad(_ v: Int, _ n: Int) -> String {
+            let s = String(v)
+            return s.count >= n ? s : String(repeating: "0", count: n - s.count) + s
+        }
+        var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))"
+        if ms != 0 { text += "." + pad(ms, 3) }
+        return text + "Z"
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+
+    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
+        let z = z0 + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp + (mp < 10 ? 3 : -9)
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }

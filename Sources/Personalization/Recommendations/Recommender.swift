@@ -62,11 +62,11 @@ public struct Recommender: Sendable {
     /// The items rule `name` picks for the user; nil when there is no such rule.
     public func recommend(_ name: String, for user: UserMoment, context: LiquidObject = LiquidObject()) -> [CatalogItem]? {
         guard let rule = rules[name], let p = prepared[name] else { return nil }
-        let signals = UserSignals(profile: user.profile, now: user.now, catalog: catalog, viewEvents: rule.viewEvents)
+        var signals = UserSignals(profile: user.profile, now: user.now, catalog: catalog, viewEvents: rule.viewEvents)
         var excluded = Set<Int>()
         for exclusion in rule.exclusions {
             switch exclusion {
-            case .purchased: excluded.formUnion(signals.lastPurchase.keys)
+            case .purchased: excluded.formUnion(signals.purchases.last.keys)
             case .inCart: excluded.formUnion(signals.cart(context: context))
             case .shown: excluded.formUnion(signals.shown(context: context))
             case .viewed: excluded.formUnion(signals.viewed)
@@ -119,7 +119,7 @@ public struct Recommender: Sendable {
             }
         case .crossSell:
             var scored: [Int: Double] = [:]
-            for source in signals.lastPurchaseItems {
+            for source in signals.purchases.latestItems {
                 for (rank, id) in items[source].complements.enumerated() {
                     guard let i = catalog.position[id], p.allowed[i] else { continue }
                     scored[i] = max(scored[i] ?? 0, p.boost[i] / Double(rank + 1))
@@ -128,7 +128,7 @@ public struct Recommender: Sendable {
             picker.take(Self.sorted(scored.map { ($0.key, $0.value) }, items))
         case .replenishment:
             var due: [(Int, Double)] = []
-            for (i, bought) in signals.lastPurchase {
+            for (i, bought) in signals.purchases.last {
                 guard p.allowed[i], let cycle = items[i].replenishDays else { continue }
                 let dueAt = bought.addingTimeInterval((cycle - rule.leadDays) * day)
                 guard now >= dueAt else { continue }
@@ -211,23 +211,23 @@ private struct Picker {
     }
 }
 
-/// What a user's events say about items: views, purchases, the cart, what was shown.
+/// What a user's events say about items: views, purchases, the cart, what was shown. Each part is read from the
+/// events the first time a strategy or exclusion asks for it.
 private struct UserSignals {
     let profile: Profile
     let now: Date
     let catalog: Catalog
-    /// Viewed items, latest view first, each once; with the time of that view.
-    let viewedWithTimes: [(Int, Date)]
-    var viewed: [Int] { viewedWithTimes.map(\.0) }
-    /// Each purchased item's latest purchase.
-    let lastPurchase: [Int: Date]
-    /// The items of the latest purchase.
-    let lastPurchaseItems: [Int]
+    let viewEvents: [String]
 
     init(profile: Profile, now: Date, catalog: Catalog, viewEvents: [String]) {
         self.profile = profile
         self.now = now
         self.catalog = catalog
+        self.viewEvents = viewEvents
+    }
+
+    /// Viewed items, latest view first, each once; with the time of that view.
+    lazy var viewedWithTimes: [(Int, Date)] = {
         var views: [(Int, Date)] = []
         for name in viewEvents {
             for e in profile.events(named: name, atOrBefore: now) {
@@ -236,7 +236,13 @@ private struct UserSignals {
         }
         views.sort { $0.1 > $1.1 }
         var seen = Set<Int>()
-        viewedWithTimes = views.filter { seen.insert($0.0).inserted }
+        return views.filter { seen.insert($0.0).inserted }
+    }()
+
+    lazy var viewed: [Int] = viewedWithTimes.map(\.0)
+
+    /// Each purchased item's latest purchase, and the items of the latest purchase.
+    lazy var purchases: (last: [Int: Date], latestItems: [Int]) = {
         var last: [Int: Date] = [:]
         var latest: Event?
         for name in Facts.purchaseEvents {
@@ -247,9 +253,8 @@ private struct UserSignals {
                 if latest.map({ e.time >= $0.time }) ?? true { latest = e }
             }
         }
-        lastPurchase = last
-        lastPurchaseItems = latest.map { Self.itemIds($0.properties).compactMap { catalog.position[$0] } } ?? []
-    }
+        return (last, latest.map { Self.itemIds($0.properties).compactMap { catalog.position[$0] } } ?? [])
+    }()
 
     func cart(context: LiquidObject) -> [Int] {
         var ids: [String] = []

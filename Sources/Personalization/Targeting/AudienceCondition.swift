@@ -11,8 +11,13 @@ import Liquid
 public struct AudienceCondition: Sendable {
     /// The condition as written (a JSON object).
     public let definition: Value
+    /// The same, parsed once: paths split, operators resolved, regular expressions compiled.
+    private let compiled: ConditionNode
 
-    public init(_ definition: Value) { self.definition = definition }
+    public init(_ definition: Value) {
+        self.definition = definition
+        self.compiled = ConditionNode(definition)
+    }
 
     /// Every operator the language has; content using any other is refused at load.
     public static let operators: Set<String> = [
@@ -24,55 +29,136 @@ public struct AudienceCondition: Sendable {
     /// Whether `attributes` satisfy the condition; `savedGroups` maps a group id to its member values, for
     /// `$inGroup` and `$notInGroup`.
     public func matches(_ attributes: Value, savedGroups: [String: [Value]] = [:]) -> Bool {
-        Evaluation(savedGroups: savedGroups).condition(definition, on: attributes)
+        compiled.holds(on: attributes, savedGroups)
+    }
+
+    /// The same over attributes that are looked up path by path rather than built as one document.
+    func matches(_ attributes: some AttributeSource, savedGroups: [String: [Value]] = [:]) -> Bool {
+        compiled.holds(on: attributes, savedGroups)
     }
 }
 
-/// One evaluation: the recursive rules of the condition language.
-private struct Evaluation {
-    let savedGroups: [String: [Value]]
+/// Where a condition's dotted paths are read from.
+protocol AttributeSource {
+    /// The value at `path`; null when any step is missing.
+    func value(at path: AttributePath) -> Value
+}
 
-    func condition(_ condition: Value, on object: Value) -> Bool {
-        guard case .object(let clauses) = condition else { return false }
-        for (key, argument) in clauses.pairs {
-            switch key {
-            case "$or": if !any(argument, on: object) { return false }
-            case "$nor": if any(argument, on: object) { return false }
-            case "$and": if !all(argument, on: object) { return false }
-            case "$not": if self.condition(argument, on: object) { return false }
-            default: if !value(argument, matches: Self.path(key, in: object)) { return false }
-            }
-        }
-        return true
+extension Value: AttributeSource {
+    func value(at path: AttributePath) -> Value { path.walk(self, from: 0) }
+}
+
+/// A dotted path, split once; a part that reads as an index also addresses arrays.
+struct AttributePath: Sendable {
+    struct Part: Sendable {
+        let name: String
+        let index: Int?
     }
 
-    /// `$or`: true for an empty list.
-    private func any(_ conditions: Value, on object: Value) -> Bool {
-        guard case .array(let list) = conditions else { return false }
-        return list.isEmpty || list.contains { condition($0, on: object) }
+    let parts: [Part]
+
+    init(_ text: String) {
+        parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Part(name: String($0), index: Int($0)) }
     }
 
-    private func all(_ conditions: Value, on object: Value) -> Bool {
-        guard case .array(let list) = conditions else { return false }
-        return list.allSatisfy { condition($0, on: object) }
-    }
-
-    /// The value at a dotted path; null when any step is missing.
-    static func path(_ path: String, in object: Value) -> Value {
-        var current = object
-        for part in path.split(separator: ".", omittingEmptySubsequences: false) {
+    /// The value at the parts from `start` on, read inside `value`.
+    func walk(_ value: Value, from start: Int) -> Value {
+        var current = value
+        var k = start
+        while k < parts.count {
             switch current {
             case .object(let o):
-                guard let next = o[String(part)] else { return .null }
+                guard let next = o[parts[k].name] else { return .null }
                 current = next
             case .array(let a):
-                guard let i = Int(part), i >= 0, i < a.count else { return .null }
+                guard let i = parts[k].index, i >= 0, i < a.count else { return .null }
                 current = a[i]
             default:
                 return .null
             }
+            k += 1
         }
         return current
+    }
+}
+
+/// A condition object: every clause must hold.
+private indirect enum ConditionNode: Sendable {
+    /// Not an object: never holds.
+    case invalid
+    case all([Clause])
+
+    enum Clause: Sendable {
+        /// `$or` (true when empty), `$nor`, `$and`; nil when the argument is not a list (never holds).
+        case or([ConditionNode]?)
+        case nor([ConditionNode]?)
+        case and([ConditionNode]?)
+        case not(ConditionNode)
+        case field(AttributePath, Matcher)
+    }
+
+    init(_ condition: Value) {
+        guard case .object(let clauses) = condition else {
+            self = .invalid
+            return
+        }
+        self = .all(clauses.pairs.map { key, argument in
+            func list() -> [ConditionNode]? { argument.arrayValue.map { $0.map(ConditionNode.init) } }
+            switch key {
+            case "$or": return .or(list())
+            case "$nor": return .nor(list())
+            case "$and": return .and(list())
+            case "$not": return .not(ConditionNode(argument))
+            default: return .field(AttributePath(key), Matcher(argument))
+            }
+        })
+    }
+
+    func holds(on object: some AttributeSource, _ groups: [String: [Value]]) -> Bool {
+        guard case .all(let clauses) = self else { return false }
+        for clause in clauses {
+            switch clause {
+            case .or(let list):
+                guard let list else { return false }
+                if !list.isEmpty && !list.contains(where: { $0.holds(on: object, groups) }) { return false }
+            case .nor(let list):
+                guard let list else { return false }
+                if list.contains(where: { $0.holds(on: object, groups) }) { return false }
+            case .and(let list):
+                guard let list, list.allSatisfy({ $0.holds(on: object, groups) }) else { return false }
+            case .not(let node):
+                if node.holds(on: object, groups) { return false }
+            case .field(let path, let matcher):
+                if !matcher.matches(object.value(at: path), groups) { return false }
+            }
+        }
+        return true
+    }
+}
+
+/// What a value must be: a literal compared as JavaScript would, or operators.
+private indirect enum Matcher: Sendable {
+    case string(String, caseInsensitive: Bool)
+    case number(Double)
+    case bool(Bool)
+    case null
+    /// Arrays and plain objects compare by their JSON text.
+    case json(String)
+    case operators([Operator])
+
+    init(_ condition: Value, caseInsensitive: Bool = false) {
+        switch condition {
+        case .string(let s): self = .string(caseInsensitive ? s.lowercased() : s, caseInsensitive: caseInsensitive)
+        case .int, .double: self = .number(JavaScript.number(condition))
+        case .bool(let b): self = .bool(b)
+        case .null: self = .null
+        default:
+            guard Self.isOperatorObject(condition), case .object(let ops) = condition else {
+                self = .json(JavaScript.stringify(condition))
+                return
+            }
+            self = .operators(ops.pairs.map { Operator($0.0, $0.1) })
+        }
     }
 
     static func isOperatorObject(_ v: Value) -> Bool {
@@ -80,76 +166,185 @@ private struct Evaluation {
         return o.keys.allSatisfy { $0.hasPrefix("$") }
     }
 
-    /// A value against a condition value: a literal (compared as JavaScript would), or operators.
-    func value(_ condition: Value, matches actual: Value, caseInsensitive: Bool = false) -> Bool {
-        switch condition {
-        case .string(let expected):
-            if caseInsensitive { return JavaScript.string(actual).lowercased() == expected.lowercased() }
-            return JavaScript.string(actual) == expected
-        case .int, .double:
-            return JavaScript.number(actual) == JavaScript.number(condition)
-        case .bool(let expected):
-            return !actual.isNil && JavaScript.truthy(actual) == expected
-        case .null:
-            return actual.isNil
-        default:
-            guard Self.isOperatorObject(condition), case .object(let operators) = condition else {
-                return JavaScript.stringify(actual) == JavaScript.stringify(condition)
-            }
-            return operators.pairs.allSatisfy { apply($0.0, actual, $0.1) }
+    func matches(_ actual: Value, _ groups: [String: [Value]]) -> Bool {
+        switch self {
+        case .string(let expected, let ci):
+            if case .string(let s) = actual { return ci ? s.lowercased() == expected : s == expected }
+            return ci ? JavaScript.string(actual).lowercased() == expected : JavaScript.string(actual) == expected
+        case .number(let n): return JavaScript.number(actual) == n
+        case .bool(let expected): return !actual.isNil && JavaScript.truthy(actual) == expected
+        case .null: return actual.isNil
+        case .json(let text): return JavaScript.stringify(actual) == text
+        case .operators(let ops): return ops.allSatisfy { $0.holds(actual, groups) }
         }
     }
+}
 
-    private func apply(_ op: String, _ actual: Value, _ expected: Value) -> Bool {
+/// A regular expression compiled once. `NSRegularExpression` is immutable and safe to share between threads.
+/// Patterns that are plain text, perhaps anchored (`^en`, `@example\\.com$`), are matched as text.
+private struct Regex: @unchecked Sendable {
+    let expression: NSRegularExpression?
+    /// For a plain pattern: the text, and whether it is anchored at the start and at the end.
+    let literal: (text: String, start: Bool, end: Bool)?
+
+    init(pattern: String, caseInsensitive: Bool) {
+        expression = try? NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : [])
+        literal = caseInsensitive ? nil : Self.plain(pattern)
+    }
+
+    /// The text of a pattern with no special characters besides a leading `^`, a trailing `$` and escaped dots.
+    private static func plain(_ pattern: String) -> (String, Bool, Bool)? {
+        var body = Substring(pattern)
+        let start = body.hasPrefix("^")
+        if start { body = body.dropFirst() }
+        let end = body.hasSuffix("$") && !body.hasSuffix("\\$")
+        if end { body = body.dropLast() }
+        var text = ""
+        var escaped = false
+        for c in body {
+            if escaped {
+                guard c == "." || c == "-" || c == "/" || c == "@" else { return nil }
+                text.append(c)
+                escaped = false
+            } else if c == "\\" {
+                escaped = true
+            } else if (c.isASCII && (c.isLetter || c.isNumber)) || c == "-" || c == "_" || c == "@" || c == "/" || c == ":" || c == " " {
+                text.append(c)
+            } else {
+                return nil
+            }
+        }
+        return escaped ? nil : (text, start, end)
+    }
+
+    /// A JavaScript `RegExp.test`; an invalid pattern never matches.
+    func test(_ subject: String) -> Bool {
+        if let literal {
+            switch (literal.start, literal.end) {
+            case (true, true): return subject == literal.text
+            case (true, false): return subject.hasPrefix(literal.text)
+            case (false, true): return subject.hasSuffix(literal.text)
+            case (false, false): return literal.text.isEmpty || subject.contains(literal.text)
+            }
+        }
+        guard let expression else { return false }
+        let range = NSRange(subject.startIndex..<subject.endIndex, in: subject)
+        return expression.firstMatch(in: subject, options: [], range: range) != nil
+    }
+}
+
+private indirect enum Operator: Sendable {
+    enum Relation: Sendable { case lt, lte, gt, gte }
+
+    case version(Relation?, equal: Bool, String)
+    case eq(Value, negated: Bool)
+    case relation(Relation, Value)
+    case exists(Bool)
+    case member([Value], caseInsensitive: Bool, negated: Bool)
+    /// `$in` with a list that is not a list: never holds.
+    case never
+    case group(String, negated: Bool)
+    case not(Matcher)
+    case size(Matcher)
+    case elemMatch(Matcher?, ConditionNode?)
+    case all([Matcher])
+    case regex(Regex)
+    case type(String)
+
+    init(_ op: String, _ expected: Value) {
         switch op {
-        case "$veq": return Version.padded(actual) == Version.padded(expected)
-        case "$vne": return Version.padded(actual) != Version.padded(expected)
-        case "$vgt": return Version.padded(actual) > Version.padded(expected)
-        case "$vgte": return Version.padded(actual) >= Version.padded(expected)
-        case "$vlt": return Version.padded(actual) < Version.padded(expected)
-        case "$vlte": return Version.padded(actual) <= Version.padded(expected)
-        case "$eq": return JavaScript.strictEquals(actual, expected)
-        case "$ne": return !JavaScript.strictEquals(actual, expected)
-        case "$lt": return JavaScript.order(actual, expected).map { $0 < 0 } ?? false
-        case "$lte": return JavaScript.order(actual, expected).map { $0 <= 0 } ?? false
-        case "$gt": return JavaScript.order(actual, expected).map { $0 > 0 } ?? false
-        case "$gte": return JavaScript.order(actual, expected).map { $0 >= 0 } ?? false
-        case "$exists": return JavaScript.truthy(expected) ? !actual.isNil : actual.isNil
+        case "$veq": self = .version(nil, equal: true, Version.padded(expected))
+        case "$vne": self = .version(nil, equal: false, Version.padded(expected))
+        case "$vgt": self = .version(.gt, equal: false, Version.padded(expected))
+        case "$vgte": self = .version(.gte, equal: false, Version.padded(expected))
+        case "$vlt": self = .version(.lt, equal: false, Version.padded(expected))
+        case "$vlte": self = .version(.lte, equal: false, Version.padded(expected))
+        case "$eq": self = .eq(expected, negated: false)
+        case "$ne": self = .eq(expected, negated: true)
+        case "$lt": self = .relation(.lt, expected)
+        case "$lte": self = .relation(.lte, expected)
+        case "$gt": self = .relation(.gt, expected)
+        case "$gte": self = .relation(.gte, expected)
+        case "$exists": self = .exists(JavaScript.truthy(expected))
         case "$in", "$ini", "$nin", "$nini":
-            guard case .array(let list) = expected else { return false }
-            let found = isIn(actual, list, caseInsensitive: op == "$ini" || op == "$nini")
-            return op.hasPrefix("$n") ? !found : found
-        case "$inGroup", "$notInGroup":
-            let members = savedGroups[JavaScript.string(expected)] ?? []
-            let found = isIn(actual, members, caseInsensitive: false)
-            return op == "$inGroup" ? found : !found
-        case "$not": return !value(expected, matches: actual)
-        case "$size":
-            guard case .array(let items) = actual else { return false }
-            return value(expected, matches: .int(items.count))
-        case "$elemMatch":
-            guard case .array(let items) = actual else { return false }
-            let operators = Self.isOperatorObject(expected)
-            return items.contains { item in
-                JavaScript.truthy(item) && (operators ? value(expected, matches: item) : condition(expected, on: item))
+            guard case .array(let list) = expected else {
+                self = .never
+                return
             }
+            let ci = op == "$ini" || op == "$nini"
+            self = .member(ci ? list.map(Self.folded) : list, caseInsensitive: ci, negated: op.hasPrefix("$n"))
+        case "$inGroup", "$notInGroup": self = .group(JavaScript.string(expected), negated: op == "$notInGroup")
+        case "$not": self = .not(Matcher(expected))
+        case "$size": self = .size(Matcher(expected))
+        case "$elemMatch":
+            self = Matcher.isOperatorObject(expected) ? .elemMatch(Matcher(expected), nil) : .elemMatch(nil, ConditionNode(expected))
         case "$all", "$alli":
-            guard case .array(let required) = expected, case .array(let items) = actual else { return false }
-            return required.allSatisfy { r in items.contains { value(r, matches: $0, caseInsensitive: op == "$alli") } }
+            guard case .array(let required) = expected else {
+                self = .never
+                return
+            }
+            self = .all(required.map { Matcher($0, caseInsensitive: op == "$alli") })
         case "$regex", "$regexi":
-            return Self.regexMatches(JavaScript.string(expected), JavaScript.string(actual), caseInsensitive: op == "$regexi")
-        case "$type": return Self.type(of: actual) == JavaScript.string(expected)
-        default: return false
+            self = .regex(Regex(pattern: JavaScript.string(expected), caseInsensitive: op == "$regexi"))
+        case "$type": self = .type(JavaScript.string(expected))
+        default: self = .never
         }
     }
 
-    /// Membership; when the attribute is an array, any shared element.
-    private func isIn(_ actual: Value, _ list: [Value], caseInsensitive: Bool) -> Bool {
-        func fold(_ v: Value) -> Value {
-            if caseInsensitive, case .string(let s) = v { return .string(s.lowercased()) }
-            return v
+    static func folded(_ v: Value) -> Value {
+        if case .string(let s) = v { return .string(s.lowercased()) }
+        return v
+    }
+
+    func holds(_ actual: Value, _ groups: [String: [Value]]) -> Bool {
+        switch self {
+        case .version(let relation, let equal, let expected):
+            let v = Version.padded(actual)
+            switch relation {
+            case nil: return (v == expected) == equal
+            case .gt?: return v > expected
+            case .gte?: return v >= expected
+            case .lt?: return v < expected
+            case .lte?: return v <= expected
+            }
+        case .eq(let expected, let negated): return JavaScript.strictEquals(actual, expected) != negated
+        case .relation(let relation, let expected):
+            guard let order = JavaScript.order(actual, expected) else { return false }
+            switch relation {
+            case .lt: return order < 0
+            case .lte: return order <= 0
+            case .gt: return order > 0
+            case .gte: return order >= 0
+            }
+        case .exists(let present): return present ? !actual.isNil : actual.isNil
+        case .member(let list, let ci, let negated):
+            return Self.isIn(actual, list, caseInsensitive: ci) != negated
+        case .never: return false
+        case .group(let id, let negated):
+            return Self.isIn(actual, groups[id] ?? [], caseInsensitive: false) != negated
+        case .not(let matcher): return !matcher.matches(actual, groups)
+        case .size(let matcher):
+            guard case .array(let items) = actual else { return false }
+            return matcher.matches(.int(items.count), groups)
+        case .elemMatch(let matcher, let node):
+            guard case .array(let items) = actual else { return false }
+            return items.contains { item in
+                JavaScript.truthy(item) && (matcher?.matches(item, groups) ?? node?.holds(on: item, groups) ?? false)
+            }
+        case .all(let required):
+            guard case .array(let items) = actual else { return false }
+            return required.allSatisfy { r in items.contains { r.matches($0, groups) } }
+        case .regex(let regex): return regex.test(JavaScript.string(actual))
+        case .type(let name): return Self.type(of: actual) == name
         }
-        func contains(_ v: Value) -> Bool { list.contains { JavaScript.sameValueZero(fold($0), fold(v)) } }
+    }
+
+    /// Membership (SameValueZero); when the attribute is an array, any shared element.
+    static func isIn(_ actual: Value, _ list: [Value], caseInsensitive: Bool) -> Bool {
+        func contains(_ v: Value) -> Bool {
+            let v = caseInsensitive ? folded(v) : v
+            return list.contains { JavaScript.sameValueZero($0, v) }
+        }
         if case .array(let items) = actual { return items.contains(where: contains) }
         return contains(actual)
     }
@@ -163,15 +358,6 @@ private struct Evaluation {
         case .bool: return "boolean"
         case .object, .drop: return "object"
         }
-    }
-
-    /// A JavaScript `RegExp.test`; an invalid pattern never matches.
-    static func regexMatches(_ pattern: String, _ subject: String, caseInsensitive: Bool) -> Bool {
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: caseInsensitive ? [.caseInsensitive] : []) else {
-            return false
-        }
-        let range = NSRange(subject.startIndex..<subject.endIndex, in: subject)
-        return regex.firstMatch(in: subject, options: [], range: range) != nil
     }
 }
 

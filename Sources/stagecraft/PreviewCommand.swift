@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import HTMLCheck
+import Liquid
+import Personalization
+
+/// `stagecraft preview`: a message rendered for a sample profile as the server would serve it: the content set
+/// loaded and checked, the user's facts and stage, the decision with its trace, the render (escaped), the HTML check.
+struct PreviewCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "preview",
+        abstract: "Render a message of the content folder for a sample profile, with its decision and HTML check."
+    )
+
+    @Argument(help: "The message template, by name (emails/welcome) or file path.")
+    var template: String
+
+    @Option(name: .long, help: "A sample profile: a name under the folder's profiles/, or a JSON file path.")
+    var profile: String
+
+    @Option(name: .long, help: "The content folder.")
+    var templates: String = "templates"
+
+    @Option(name: .long, help: "State the user's stage instead of deriving it.")
+    var stage: String?
+
+    @Option(name: .long, help: "The moment to decide and render at (ISO 8601); now by default.")
+    var at: String?
+
+    @Flag(name: .long, help: "Undefined variables are errors.")
+    var strict = false
+
+    @Flag(name: .long, help: "Print the decision trace (every candidate and why it lost) to standard error.")
+    var trace = false
+
+    func run() throws {
+        let content: ContentSet
+        do {
+            content = try ContentSet.load(directory: templates)
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        for warning in content.warnings { printError(warning.description) }
+        var name = template.hasSuffix(".liquid") ? String(template.dropLast(7)) : template
+        if name.hasPrefix(templates + "/") { name = String(name.dropFirst(templates.count + 1)) }
+        guard let message = content.messages[name] else {
+            throw ValidationError("no message template \"\(name)\" in \(templates); there are: "
+                + content.messages.keys.sorted().joined(separator: ", "))
+        }
+        let user = try loadProfile(content)
+        var now = Date()
+        if let at {
+            guard let date = Timestamp.parse(at) else { throw ValidationError("--at wants an ISO 8601 time such as 2026-11-23T09:00:00Z") }
+            now = date
+        }
+        if let stage, !content.stageRules.stages.contains(stage) {
+            throw ValidationError("unknown stage \"\(stage)\"; the stages are \(content.stageRules.stages.joined(separator: ", "))")
+        }
+        let moment = UserMoment(profile: user, now: now, stageRules: content.stageRules, statedStage: stage)
+
+        // The decision this message would get for the user now (its placement's, or the email's own).
+        let history = InteractionHistory()
+        let decision = message.campaign.placement.map { content.engine.decide(placement: $0, for: moment, history: history) }
+            ?? content.engine.decide(template: message.name, for: moment, history: history)
+        let verdict = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
+        printError("stage: \(moment.stage.stage)\(moment.stage.stated ? " (stated)" : "")")
+        if message.campaign.isDefault {
+            printError("decision: \(message.campaign.id) is the default of \(message.campaign.placement ?? "")")
+        } else if let verdict {
+            printError("decision: \(message.campaign.id) would not be shown now: \(verdict)")
+        } else {
+            printError("decision: \(message.campaign.id) is chosen for \(decision.target)")
+        }
+        if trace {
+            for t in decision.trace {
+                printError("  \(t.campaign) (priority \(t.priority)): \(t.rejection.map { "\($0.code): \($0)" } ?? "chosen")")
+            }
+        }
+
+        let variant = DecisionEngine.variant(of: message.campaign, for: user.id)
+        let data = content.data(for: message, user: moment, variant: variant)
+        let options = RenderOptions(strictVariables: strict, autoescape: true, timeZone: user.timeZone, now: now)
+        let html: String
+        do {
+            html = try message.template.render(data, options: options)
+            if message.campaign.channel == .email {
+                for key in ["subject", "preheader"] {
+                    guard let source = message.campaign.data[key]?.stringValue else { continue }
+                    let line = try content.environment.parse(source, name: "\(message.name) \(key)")
+                        .render(data, options: RenderOptions(strictVariables: strict, timeZone: user.timeZone, now: now))
+                    print("\(key.prefix(1).uppercased() + key.dropFirst()): \(line)")
+                }
+                print("")
+            }
+        } catch {
+            printError(error.description)
+            throw ExitCode(1)
+        }
+        print(html)
+        let report = HTMLValidator.validate(html, channel: message.campaign.channel == .email ? .email : .web)
+        for d in report.diagnostics {
+            printError("output:\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
+        }
+        if !report.isValid { throw ExitCode(1) }
+    }
+
+    private func loadProfile(_ content: ContentSet) throws -> Profile {
+        if let sample = content.profiles[profile] { return sample }
+        guard FileManager.default.fileExists(atPath: profile) else {
+            throw ValidationError("no sample profile \"\(profile)\"; there are: " + content.profiles.keys.sorted().joined(separator: ", "))
+        }
+        let text = try String(contentsOfFile: profile, encoding: .utf8)
+        do {
+            return try Profile(json: JSON.parse(text))
+        } catch {
+            throw ValidationError("\(profile): \(error)")
+        }
+    }
+
+    private func printError(_ text: String) {
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}

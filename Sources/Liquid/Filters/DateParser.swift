@@ -52,7 +52,7 @@ enum DateParser {
             } else {
                 return nil
             }
-            let local = LiquidTime.days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + s
+            let local = CivilCalendar.days(fromCivil: y, mo, d) * 86400 + h * 3600 + mi * 60 + s
             return LiquidTime(seconds: local - offset, nanoseconds: nanos, offset: offset, zoneName: zoneName)
         }
     }
@@ -182,7 +182,7 @@ enum DateParser {
             if pm && hour < 12 { hour += 12 }
             if !pm && hour == 12 { hour = 0 }
         }
-        let localSeconds = LiquidTime.days(fromCivil: y, mo, d) * 86400 + hour * 3600 + minute * 60 + second
+        let localSeconds = CivilCalendar.days(fromCivil: y, mo, d) * 86400 + hour * 3600 + minute * 60 + second
         if let offset {
             return LiquidTime(seconds: localSeconds - offset, nanoseconds: nanos, offset: offset, zoneName: zoneName)
         }

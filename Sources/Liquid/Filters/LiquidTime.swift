@@ -30,15 +30,19 @@ struct LiquidTime {
         let local = seconds + offset
         let days = Int((Double(local) / 86400).rounded(.down))
         let secondsOfDay = local - days * 86400
-        let (y, m, d) = Self.civil(fromDays: days)
+        let (y, m, d) = CivilCalendar.civil(fromDays: days)
         let weekday = ((days % 7) + 11) % 7
-        let dayOfYear = days - Self.days(fromCivil: y, 1, 1) + 1
+        let dayOfYear = days - CivilCalendar.days(fromCivil: y, 1, 1) + 1
         return Fields(year: y, month: m, day: d, hour: secondsOfDay / 3600, minute: secondsOfDay % 3600 / 60,
                       second: secondsOfDay % 60, weekday: weekday, dayOfYear: dayOfYear)
     }
+}
 
+/// Dates of the proleptic Gregorian calendar as day counts since 1970-01-01 and back (Howard Hinnant's
+/// algorithms): time zone arithmetic without a calendar object.
+public enum CivilCalendar {
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
+    public static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -48,7 +52,7 @@ struct LiquidTime {
         return era * 146097 + doe - 719468
     }
 
-    static func civil(fromDays days: Int) -> (Int, Int, Int) {
+    public static func civil(fromDays days: Int) -> (Int, Int, Int) {
         let z = days + 719468
         let era = (z >= 0 ? z : z - 146096) / 146097
         let doe = z - era * 146097

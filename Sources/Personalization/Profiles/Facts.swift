@@ -113,7 +113,7 @@ struct LocalClock {
         days = localSeconds >= 0 ? localSeconds / 86_400 : (localSeconds - 86_399) / 86_400
         minuteOfDay = (localSeconds - days * 86_400) / 60
         weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday
-        let (y, m, d) = Timestamp.civil(fromDays: days)
+        let (y, m, d) = CivilCalendar.civil(fromDays: days)
         date = Self.pad(y, 4) + "-" + Self.pad(m) + "-" + Self.pad(d)
     }
 

@@ -74,11 +74,19 @@ public enum TargetingAttributes {
 
 /// The same document as ``TargetingAttributes/make(profile:facts:stage:context:)``, read path by path: conditions
 /// look up the few values they name instead of building every fact into a document first.
-struct UserAttributes: AttributeSource {
+/// A class: a request passes one reference to every condition instead of copying a profile's worth of fields.
+final class UserAttributes: AttributeSource, Sendable {
     let profile: Profile
     let facts: Facts
     let stage: String?
     let context: LiquidObject
+
+    init(profile: Profile, facts: Facts, stage: String?, context: LiquidObject) {
+        self.profile = profile
+        self.facts = facts
+        self.stage = stage
+        self.context = context
+    }
 
     func value(at path: AttributePath) -> Value {
         guard let first = path.parts.first else { return .null }

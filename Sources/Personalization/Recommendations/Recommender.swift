@@ -140,18 +140,30 @@ public struct Recommender: Sendable {
             let anchorId = context["item_id"]?.stringValue ?? signals.viewed.first.map { items[$0].id }
             guard let anchorId, let a = catalog.position[anchorId] else { break }
             let anchor = items[a]
-            var candidates = Set(anchor.category.flatMap { catalog.byCategory[$0] } ?? [])
-            for tag in anchor.tags { candidates.formUnion(catalog.byTag[tag]?.prefix(500) ?? []) }
-            candidates.remove(a)
-            let anchorTags = Set(anchor.tags)
+            // Candidates: the anchor's category, and items sharing a tag with it (up to 500 per tag).
+            var seen = [Bool](repeating: false, count: items.count)
+            seen[a] = true
+            var candidates: [Int] = []
+            for i in anchor.category.flatMap({ catalog.byCategory[$0] }) ?? [] where !seen[i] {
+                seen[i] = true
+                candidates.append(i)
+            }
+            for tag in anchor.tags {
+                for i in catalog.byTag[tag]?.prefix(500) ?? [] where !seen[i] {
+                    seen[i] = true
+                    candidates.append(i)
+                }
+            }
+            let anchorTags = Self.distinct(anchor.tags)
             var scored: [(Int, Double)] = []
             for i in candidates where p.allowed[i] {
                 let item = items[i]
                 var s = item.category == anchor.category && anchor.category != nil ? 1.0 : 0
-                if !anchorTags.isEmpty || !item.tags.isEmpty {
-                    let tags = Set(item.tags)
-                    s += Double(tags.intersection(anchorTags).count) / Double(tags.union(anchorTags).count)
-                }
+                // Jaccard similarity of the tag sets (tag lists are short: a scan beats building sets).
+                let tags = Self.distinct(item.tags)
+                let shared = tags.reduce(0) { anchorTags.contains($1) ? $0 + 1 : $0 }
+                let union = tags.count + anchorTags.count - shared
+                if union > 0 { s += Double(shared) / Double(union) }
                 if let x = anchor.price, let y = item.price, max(x, y) > 0 { s += 1 - abs(x - y) / max(x, y) }
                 scored.append((i, s * p.boost[i]))
             }
@@ -168,6 +180,13 @@ public struct Recommender: Sendable {
             out[name] = .array(items.map { .object($0.fields) })
         }
         return .object(out)
+    }
+
+    /// The list without repeats, in order.
+    private static func distinct(_ list: [String]) -> [String] {
+        var out: [String] = []
+        for x in list where !out.contains(x) { out.append(x) }
+        return out
     }
 
     private static func sorted(_ scored: [(Int, Double)], _ items: [CatalogItem]) -> [Int] {

@@ -11,7 +11,7 @@ public struct UserMoment: Sendable {
     public let context: LiquidObject
     /// What conditions read, path by path.
     let source: UserAttributes
-    let clock: LocalClock
+    var clock: LocalClock { facts.clock }
 
     public init(profile: Profile, now: Date, stageRules: StageRules, statedStage: String? = nil,
                 context: LiquidObject = LiquidObject())
@@ -26,7 +26,6 @@ public struct UserMoment: Sendable {
                                      stated: statedStage)
         self.stage = stage
         self.source = UserAttributes(profile: profile, facts: facts, stage: stage.stage, context: context)
-        self.clock = LocalClock(now, in: profile.timeZone)
     }
 
     /// `{user, facts, stage, context}` as one document (built on each call: templates and traces use it).

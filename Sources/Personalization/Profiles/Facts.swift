@@ -26,6 +26,8 @@ public struct Facts: Sendable, Equatable {
     /// Minutes since local midnight, and the weekday as 0 (Sunday) to 6, for time windows.
     public var minuteOfDay: Int
     public var weekdayNumber: Int
+    /// The same clock for calendar arithmetic (local midnight for caps).
+    let clock: LocalClock
 
     /// Events that count as orders, and the property holding their amount.
     public static let purchaseEvents: Set<String> = ["purchase", "order_completed"]
@@ -59,7 +61,7 @@ public struct Facts: Sendable, Equatable {
         frequencyScore = Self.score(Double(orders), [2, 3, 5, 10])
         monetaryScore = Self.score(totalSpent, [50, 200, 500, 1000])
 
-        let clock = LocalClock(now, in: profile.timeZone)
+        clock = LocalClock(now, in: profile.timeZone)
         localHour = clock.minuteOfDay / 60
         minuteOfDay = clock.minuteOfDay
         weekdayNumber = clock.weekday
@@ -96,7 +98,7 @@ public struct Facts: Sendable, Equatable {
 }
 
 /// The user's wall clock at an instant, from the zone's offset at that instant (so daylight saving is exact).
-struct LocalClock {
+struct LocalClock: Sendable, Equatable {
     /// Seconds since 1970 on the local wall clock.
     let localSeconds: Int
     let offset: Int

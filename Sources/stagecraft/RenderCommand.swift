@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Liquid
+import Personalization
 
 /// `stagecraft render`: one template against one JSON data file, or a stream of JSON requests.
 struct RenderCommand: ParsableCommand {
@@ -59,8 +60,15 @@ struct RenderCommand: ParsableCommand {
                                     timeZone: timezone.flatMap(TimeZone.init(identifier:)))
         let environment = Environment(loader: FileSystemLoader(root: templates), errorMode: ErrorMode(rawValue: errorMode)!)
         do {
-            let file = try readTemplate(template!)
-            let parsed = try file.parse(in: environment, errorMode: environment.errorMode)
+            let (path, text) = try readTemplate(template!)
+            // Message templates start with front matter; errors still count lines from the top of the file.
+            var body = text
+            var firstLine = 1
+            if case .some(_, let rest, let line) = FrontMatter.split(text) {
+                body = rest
+                firstLine = line
+            }
+            let parsed = try environment.parse(body, name: path, firstLine: firstLine)
             let variables = try data.map(readData) ?? .object(LiquidObject())
             let output = try parsed.render(variables, options: options)
             FileHandle.standardOutput.write(Data(output.utf8))
@@ -70,13 +78,13 @@ struct RenderCommand: ParsableCommand {
         }
     }
 
-    private func readTemplate(_ name: String) throws -> TemplateFile {
+    private func readTemplate(_ name: String) throws -> (path: String, text: String) {
         let candidates = [name, templates + "/" + name, templates + "/" + name + ".liquid"]
         for path in candidates where FileManager.default.fileExists(atPath: path) {
             guard let data = FileManager.default.contents(atPath: path), let text = String(validating: data, as: UTF8.self) else {
                 throw ValidationError("\(path) is not readable UTF-8 text.")
             }
-            return TemplateFile(path: path, text: text)
+            return (path, text)
         }
         throw ValidationError("No template '\(name)' (looked in the current folder and in \(templates)/).")
     }

@@ -256,13 +256,13 @@ public struct ContentSet: Sendable {
 }
 
 /// A template's YAML header between `---` lines.
-enum FrontMatter {
+public enum FrontMatter {
     case none
     case unclosed
     /// The YAML, the body, and the file line the body starts on.
     case some(yaml: String, body: String, bodyLine: Int)
 
-    static func split(_ text: String) -> FrontMatter {
+    public static func split(_ text: String) -> FrontMatter {
         guard text.hasPrefix("---\n") || text.hasPrefix("---\r\n") else { return .none }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         lines.removeFirst()

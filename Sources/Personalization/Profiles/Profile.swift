@@ -99,7 +99,7 @@ public struct Profile: Sendable {
     /// The latest `name` event at or before `now` for which `accept` holds.
     public func lastEvent(named name: String, atOrBefore now: Date, where accept: (Event) -> Bool = { _ in true }) -> Event? {
         guard let list = positions[name] else { return nil }
-        var k = firstPosition(in: list, after: now, inclusive: false)
+        var k = countAtOrBefore(now, named: name)
         while k > 0 {
             k -= 1
             let e = events[list[k]]
@@ -111,7 +111,7 @@ public struct Profile: Sendable {
     /// The first `name` event after `time` and at or before `now`.
     public func firstEvent(named name: String, after time: Date, atOrBefore now: Date) -> Event? {
         guard let list = positions[name] else { return nil }
-        let k = firstPosition(in: list, after: time, inclusive: false)
+        let k = countAtOrBefore(time, named: name)
         guard k < list.count, events[list[k]].time <= now else { return nil }
         return events[list[k]]
     }
@@ -119,19 +119,13 @@ public struct Profile: Sendable {
     /// Every `name` event at or before `now`, oldest first.
     public func events(named name: String, atOrBefore now: Date) -> [Event] {
         guard let list = positions[name] else { return [] }
-        return list[..<firstPosition(in: list, after: now, inclusive: false)].map { events[$0] }
+        return list[..<countAtOrBefore(now, named: name)].map { events[$0] }
     }
 
-    /// The index in `list` of the first event later than `time` (or at it, when `inclusive`).
-    private func firstPosition(in list: [Int], after time: Date, inclusive: Bool) -> Int {
-        var low = 0
-        var high = list.count
-        while low < high {
-            let mid = (low + high) / 2
-            let t = events[list[mid]].time
-            if inclusive ? t < time : t <= time { low = mid + 1 } else { high = mid }
-        }
-        return low
+    /// How many of the `name` events (entries of `positions[name]`) happened at or before `time`: a binary search
+    /// over the name's times, which run parallel to its positions.
+    private func countAtOrBefore(_ time: Date, named name: String) -> Int {
+        Self.firstIndex(in: times[name] ?? [], after: time.timeIntervalSince1970)
     }
 
     /// Reads `{"id", "traits", "time_zone", "events": [{"name", "time", "properties"}]}`.

@@ -124,12 +124,7 @@ final class IssueLog {
         issues.append(ContentIssue(file: file, line: line, column: column, severity: .error, message: message))
     }
 
-    func warning(line: Int, column: Int, _ message: String) {
-        issues.append(ContentIssue(file: file, line: line, column: column, severity: .warning, message: message))
-    }
-
     func error(at node: YAMLNode, _ message: String) { error(line: node.line, column: node.column, message) }
-    func warning(at node: YAMLNode, _ message: String) { warning(line: node.line, column: node.column, message) }
 
     var hasErrors: Bool { issues.contains { $0.severity == .error } }
 }

@@ -86,8 +86,6 @@ public struct CandidateTrace: Sendable {
     public let priority: Int
     /// Nil for the winner.
     public let rejection: Rejection?
-
-    public var won: Bool { rejection == nil }
 }
 
 /// The answer for one placement or email: who wins, who would stand in if the winner cannot be shown, and why

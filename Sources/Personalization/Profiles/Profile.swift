@@ -87,15 +87,6 @@ public struct Profile: Sendable {
         return low == 0 ? nil : events[low - 1].time
     }
 
-    /// The names of the user's events.
-    public var eventNames: some Collection<String> { positions.keys }
-
-    /// How many `name` events happened after `start` and at or before `end`.
-    public func count(of name: String, after start: Date, through end: Date) -> Int {
-        guard let list = times[name] else { return 0 }
-        return Self.firstIndex(in: list, after: end.timeIntervalSince1970) - Self.firstIndex(in: list, after: start.timeIntervalSince1970)
-    }
-
     /// The latest `name` event at or before `now` for which `accept` holds.
     public func lastEvent(named name: String, atOrBefore now: Date, where accept: (Event) -> Bool = { _ in true }) -> Event? {
         guard let list = positions[name] else { return nil }

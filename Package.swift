@@ -12,12 +12,23 @@ let package = Package(
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "HTMLCheck", targets: ["HTMLCheck"]),
         .library(name: "Personalization", targets: ["Personalization"]),
+        .library(name: "Delivery", targets: ["Delivery"]),
+        .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "StagecraftServer", targets: ["StagecraftServer"]),
         .executable(name: "stagecraft", targets: ["stagecraft"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -39,13 +50,62 @@ let package = Package(
             dependencies: ["Liquid", "Yams"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        .target(
+            name: "Delivery",
+            dependencies: ["Liquid", "HTMLCheck", "Personalization", "CLibXML2"],
+            swiftSettings: libxml2Headers
+        ),
+        .target(
+            name: "Storage",
+            dependencies: [
+                "Liquid",
+                "Personalization",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "StagecraftServer",
+            dependencies: [
+                "Liquid",
+                "HTMLCheck",
+                "Personalization",
+                "Delivery",
+                "Storage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: libxml2Headers
+        ),
         .executableTarget(
             name: "stagecraft",
             dependencies: [
                 "Liquid",
                 "HTMLCheck",
                 "Personalization",
+                "Delivery",
+                "Storage",
+                "StagecraftServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: libxml2Headers
+        ),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "Personalization", "Liquid"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "StagecraftServer",
+                "Storage",
+                "Personalization",
+                "Liquid",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: libxml2Headers

@@ -1,0 +1,101 @@
+import Foundation
+import HTMLCheck
+import Liquid
+import Personalization
+
+/// A content set made ready to serve: besides what the core loaded, the parts only delivery reads (email
+/// subjects and preheaders, tour steps) parsed once, so a bad one fails the load instead of a request.
+public struct DeliveryContent: Sendable {
+    public let content: ContentSet
+    /// Per email message: its subject and preheader templates.
+    let subjects: [String: Template]
+    let preheaders: [String: Template]
+    /// Per email message: its unsubscribe address (front matter `unsubscribe`, else globals' `unsubscribe_url`).
+    let unsubscribes: [String: Template]
+    /// Per tour message: its steps.
+    public let tours: [String: [TourStep]]
+    /// When it was loaded.
+    public let loadedAt: Date
+
+    public init(_ content: ContentSet, loadedAt: Date = Date()) throws(ContentError) {
+        self.content = content
+        self.loadedAt = loadedAt
+        var issues: [ContentIssue] = []
+        var subjects: [String: Template] = [:]
+        var preheaders: [String: Template] = [:]
+        var tours: [String: [TourStep]] = [:]
+        var unsubscribes: [String: Template] = [:]
+        var sharedUnsubscribe: Template?
+        if let source = content.globals["unsubscribe_url"]?.stringValue {
+            do {
+                sharedUnsubscribe = try content.environment.parse(source, name: "globals.yml unsubscribe_url")
+            } catch {
+                issues.append(ContentIssue(file: "globals.yml", line: 1, column: 1, message: "unsubscribe_url: \(error.message)"))
+            }
+        }
+        for message in content.messages.values.sorted(by: { $0.name < $1.name }) {
+            let campaign = message.campaign
+            func parse(_ key: String) -> Template? {
+                guard let source = campaign.data[key]?.stringValue else { return nil }
+                do {
+                    return try content.environment.parse(source, name: "\(message.file) \(key)")
+                } catch {
+                    issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
+                                               message: "\(key): \(error.message)"))
+                    return nil
+                }
+            }
+            switch campaign.channel {
+            case .email:
+                if campaign.data["subject"] == nil, !campaign.isDefault {
+                    issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
+                                               message: "an email needs a subject in its front matter"))
+                }
+                subjects[message.name] = parse("subject")
+                preheaders[message.name] = parse("preheader")
+                unsubscribes[message.name] = parse("unsubscribe") ?? sharedUnsubscribe
+            case .tour:
+                tours[message.name] = TourStep.read(campaign.data["steps"], message: message, environment: content.environment,
+                                                     knownStages: content.stageRules.stages, issues: &issues)
+            default:
+                break
+            }
+        }
+        if !issues.isEmpty { throw ContentError(issues) }
+        self.subjects = subjects
+        self.preheaders = preheaders
+        self.tours = tours
+        self.unsubscribes = unsubscribes
+    }
+
+    /// The message template a campaign renders.
+    public func message(for campaign: Campaign) -> MessageTemplate? {
+        content.messages[campaign.template]
+    }
+}
+
+/// Why a message could not be served.
+public struct DeliveryFailure: Sendable, Error, CustomStringConvertible {
+    public enum Reason: String, Sendable {
+        /// The campaign's template is not in the content.
+        case missingTemplate = "missing_template"
+        /// Liquid stopped with an error (an undefined variable in strict mode, a limit, a filter error).
+        case renderError = "render_error"
+        /// The output is not valid HTML for its channel.
+        case invalidHTML = "invalid_html"
+    }
+
+    public let campaign: String
+    public let template: String
+    public let reason: Reason
+    public let message: String
+    /// Line and column of a Liquid error in the template file, when Liquid gave them.
+    public let line: Int?
+    public let column: Int?
+    /// The HTML checker's findings, for `invalid_html`.
+    public let diagnostics: [Diagnostic]
+
+    public var description: String {
+        "\(campaign) (\(template)): \(reason.rawValue): \(message)"
+    }
+}

@@ -1,0 +1,233 @@
+import CLibXML2
+import Foundation
+
+/// The plain-text part of an email, made from its HTML with libxml2's tree: headings underlined, paragraphs apart,
+/// list items marked, links as `text (url)`, table rows on their lines with cells apart, images by their alt text;
+/// no markup, and nothing hidden (`display:none` preheaders, `head`, `style`, `script`).
+public enum PlainText {
+    public static func from(html: String) -> String {
+        let bytes = Array(html.utf8)
+        guard !bytes.isEmpty else { return "" }
+        let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
+        let document = bytes.withUnsafeBufferPointer { buffer in
+            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                htmlReadMemory($0, Int32(buffer.count), nil, "UTF-8", options)
+            }
+        }
+        guard let document else { return "" }
+        defer { xmlFreeDoc(document) }
+        var out = Writer()
+        if let root = xmlDocGetRootElement(document) { write(root, into: &out, list: nil) }
+        return out.finish()
+    }
+
+    /// Text being built: runs of whitespace fold into one space; blocks ask for line breaks, which are only
+    /// written when text follows.
+    struct Writer {
+        var text = ""
+        var pendingBreaks = 0
+        var pendingSpace = false
+        var preformatted = false
+
+        mutating func breakLines(_ n: Int) {
+            if !text.isEmpty { pendingBreaks = max(pendingBreaks, n) }
+            pendingSpace = false
+        }
+
+        mutating func write(_ s: String) {
+            if preformatted {
+                flushBreaks()
+                text += s
+                return
+            }
+            for ch in s {
+                if ch.isWhitespace {
+                    if !text.isEmpty, pendingBreaks == 0 { pendingSpace = true }
+                } else {
+                    flushBreaks()
+                    if pendingSpace, let last = text.last, !last.isNewline { text.append(" ") }
+                    pendingSpace = false
+                    text.append(ch)
+                }
+            }
+        }
+
+        /// Writes `s` as is (list markers, underlines), after any pending breaks.
+        mutating func raw(_ s: String) {
+            flushBreaks()
+            if pendingSpace, let last = text.last, !last.isNewline { text.append(" ") }
+            pendingSpace = false
+            text += s
+        }
+
+        private mutating func flushBreaks() {
+            if pendingBreaks > 0, !text.isEmpty {
+                while text.last == " " { text.removeLast() }
+                let have = text.reversed().prefix { $0 == "\n" }.count
+                if have < pendingBreaks { text += String(repeating: "\n", count: pendingBreaks - have) }
+            }
+            pendingBreaks = 0
+        }
+
+        func finish() -> String {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+                String($0.reversed().drop { $0 == " " }.reversed())
+            }
+            while lines.last?.isEmpty == true { lines.removeLast() }
+            return lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+        }
+    }
+
+    enum ListKind { case bullets, numbers(Int) }
+
+    private static let skipped: Set<String> = ["head", "style", "script", "template", "title", "noscript", "iframe",
+                                               "object", "svg", "math"]
+    private static let paragraphs: Set<String> = ["p", "blockquote", "ul", "ol", "dl", "table", "pre", "figure",
+                                                  "address", "form", "fieldset"]
+    private static let lines: Set<String> = ["div", "section", "article", "header", "footer", "main", "nav", "aside",
+                                             "center", "tr", "dt", "dd", "li", "caption", "tbody", "thead", "tfoot",
+                                             "figcaption", "details", "summary", "body", "html"]
+
+    private static func name(_ node: UnsafeMutablePointer<xmlNode>) -> String {
+        node.pointee.name.map { String(cString: $0).lowercased() } ?? ""
+    }
+
+    /// An attribute's value, read off the node's attribute list (no copy for libxml2 to free).
+    private static func attribute(_ node: UnsafeMutablePointer<xmlNode>, _ key: String) -> String? {
+        var attr = node.pointee.properties
+        while let a = attr {
+            if let n = a.pointee.name, String(cString: n).lowercased() == key {
+                var value = ""
+                var child = a.pointee.children
+                while let c = child {
+                    if let content = c.pointee.content { value += String(cString: content) }
+                    child = c.pointee.next
+                }
+                return value
+            }
+            attr = a.pointee.next
+        }
+        return nil
+    }
+
+    private static func isHidden(_ node: UnsafeMutablePointer<xmlNode>) -> Bool {
+        if attribute(node, "hidden") != nil { return true }
+        guard let style = attribute(node, "style")?.lowercased() else { return false }
+        let compact = style.filter { !$0.isWhitespace }
+        return compact.contains("display:none") || compact.contains("visibility:hidden")
+    }
+
+    private static func children(_ node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] {
+        var list: [UnsafeMutablePointer<xmlNode>] = []
+        var child = node.pointee.children
+        while let c = child {
+            list.append(c)
+            child = c.pointee.next
+        }
+        return list
+    }
+
+    private static func text(of node: UnsafeMutablePointer<xmlNode>) -> String {
+        node.pointee.content.map { String(cString: $0) } ?? ""
+    }
+
+    private static func write(_ node: UnsafeMutablePointer<xmlNode>, into out: inout Writer, list: ListKind?) {
+        switch node.pointee.type {
+        case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+            out.write(text(of: node))
+            return
+        case XML_ELEMENT_NODE:
+            break
+        default:
+            return
+        }
+        let tag = name(node)
+        if skipped.contains(tag) || isHidden(node) { return }
+        switch tag {
+        case "br":
+            out.breakLines(1)
+            out.raw("")
+            out.pendingBreaks = 1
+            return
+        case "hr":
+            out.breakLines(2)
+            out.raw(String(repeating: "-", count: 40))
+            out.breakLines(2)
+            return
+        case "img":
+            if let alt = attribute(node, "alt")?.trimmingCharacters(in: .whitespacesAndNewlines), !alt.isEmpty {
+                out.write(" " + alt + " ")
+            }
+            return
+        case "h1", "h2", "h3", "h4", "h5", "h6":
+            var inner = Writer()
+            for c in children(node) { write(c, into: &inner, list: nil) }
+            let heading = inner.finish().trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !heading.isEmpty else { return }
+            out.breakLines(2)
+            out.raw(heading)
+            if tag == "h1" || tag == "h2" {
+                out.raw("\n" + String(repeating: tag == "h1" ? "=" : "-", count: min(heading.count, 78)))
+            }
+            out.breakLines(2)
+            return
+        case "a":
+            var inner = Writer()
+            for c in children(node) { write(c, into: &inner, list: nil) }
+            let label = inner.finish().trimmingCharacters(in: .whitespacesAndNewlines)
+            let href = attribute(node, "href")?.trimmingCharacters(in: .whitespaces) ?? ""
+            let url = href.hasPrefix("mailto:") ? String(href.dropFirst(7)) : href
+            if url.isEmpty || url.hasPrefix("#") || url.lowercased().hasPrefix("javascript:") || url == label {
+                out.write(label.isEmpty ? url : label)
+            } else if label.isEmpty {
+                out.write(url)
+            } else {
+                out.write(label)
+                out.raw(" (\(url))")
+            }
+            return
+        case "tr":
+            var cells: [String] = []
+            for c in children(node) where c.pointee.type == XML_ELEMENT_NODE && ["td", "th"].contains(name(c)) && !isHidden(c) {
+                var inner = Writer()
+                for g in children(c) { write(g, into: &inner, list: nil) }
+                let cell = inner.finish().trimmingCharacters(in: .whitespacesAndNewlines)
+                if !cell.isEmpty { cells.append(cell) }
+            }
+            guard !cells.isEmpty else { return }
+            out.breakLines(cells.contains { $0.contains("\n") } ? 2 : 1)
+            out.raw(cells.contains { $0.contains("\n") } ? cells.joined(separator: "\n\n") : cells.joined(separator: " | "))
+            out.breakLines(1)
+            return
+        case "pre":
+            out.breakLines(2)
+            out.preformatted = true
+            for c in children(node) { write(c, into: &out, list: nil) }
+            out.preformatted = false
+            out.breakLines(2)
+            return
+        case "ul", "ol":
+            out.breakLines(list == nil ? 2 : 1)
+            var counter = Int(attribute(node, "start") ?? "") ?? 1
+            for c in children(node) {
+                if c.pointee.type == XML_ELEMENT_NODE, name(c) == "li" {
+                    out.breakLines(1)
+                    out.raw(tag == "ol" ? "\(counter). " : "- ")
+                    counter += 1
+                    for g in children(c) { write(g, into: &out, list: tag == "ol" ? .numbers(counter) : .bullets) }
+                    out.breakLines(1)
+                } else {
+                    write(c, into: &out, list: list)
+                }
+            }
+            out.breakLines(list == nil ? 2 : 1)
+            return
+        default:
+            break
+        }
+        let breaks = paragraphs.contains(tag) ? 2 : lines.contains(tag) ? 1 : 0
+        if breaks > 0 { out.breakLines(breaks) }
+        for c in children(node) { write(c, into: &out, list: list) }
+        if breaks > 0 { out.breakLines(breaks) }
+    }
+}

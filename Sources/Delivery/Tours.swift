@@ -1,0 +1,101 @@
+import Foundation
+import Liquid
+import Personalization
+
+/// One step of a product tour: the element it points at, where it sits, and its words. The tour's template
+/// renders each step (as `step`), so one piece of markup serves them all.
+public struct TourStep: Sendable {
+    public enum Position: String, Sendable, CaseIterable {
+        case top, bottom, left, right
+    }
+
+    /// A CSS selector for the element the step points at.
+    public let target: String
+    public let position: Position
+    /// Liquid sources, rendered for the user (their output is escaped where the step template prints it).
+    let title: Template?
+    let body: Template?
+    /// Who sees the step: only these stages, and only users matching the audience (a role, say). Nil is everyone.
+    public let stages: [String]?
+    public let audience: AudienceCondition?
+
+    static let keys: Set<String> = ["target", "position", "title", "body", "stages", "audience"]
+
+    /// Reads a tour's `steps` front matter list, reporting problems against the message's file.
+    static func read(_ value: Value?, message: MessageTemplate, environment: Environment, knownStages: [String],
+                     issues: inout [ContentIssue]) -> [TourStep]
+    {
+        let line = message.campaign.line
+        func issue(_ text: String) {
+            issues.append(ContentIssue(file: message.file, line: line, column: 1, message: text))
+        }
+        guard let list = value?.arrayValue, !list.isEmpty else {
+            issue("a tour needs \"steps\": a list of {target, position, title, body}")
+            return []
+        }
+        var steps: [TourStep] = []
+        for (i, raw) in list.enumerated() {
+            let n = i + 1
+            guard case .object(let o) = raw else {
+                issue("step \(n) must be a mapping with target, position, title and body")
+                continue
+            }
+            for key in o.keys where !keys.contains(key) {
+                issue("step \(n): unknown key \"\(key)\"; a step has " + keys.sorted().joined(separator: ", "))
+            }
+            guard let target = o["target"]?.stringValue, !target.trimmingCharacters(in: .whitespaces).isEmpty else {
+                issue("step \(n) needs a \"target\" (a CSS selector such as #invite-button)")
+                continue
+            }
+            var position = Position.bottom
+            if let name = o["position"]?.stringValue {
+                guard let p = Position(rawValue: name) else {
+                    issue("step \(n): position \"\(name)\" is not one of top, bottom, left, right")
+                    continue
+                }
+                position = p
+            }
+            func parse(_ key: String) -> Template? {
+                guard let source = o[key]?.stringValue else { return nil }
+                do {
+                    return try environment.parse(source, name: "\(message.file) step \(n) \(key)")
+                } catch {
+                    issue("step \(n) \(key): \(error.message)")
+                    return nil
+                }
+            }
+            var stages: [String]?
+            if let raw = o["stages"] {
+                stages = (raw.arrayValue ?? [raw]).compactMap(\.stringValue)
+                for stage in stages ?? [] where !knownStages.contains(stage) {
+                    issue("step \(n): unknown stage \"\(stage)\"; the stages are " + knownStages.joined(separator: ", "))
+                }
+            }
+            var audience: AudienceCondition?
+            if let definition = o["audience"] {
+                guard case .object = definition else {
+                    issue("step \(n): \"audience\" is a condition mapping such as {user.role: admin}")
+                    continue
+                }
+                audience = AudienceCondition(definition)
+            }
+            steps.append(TourStep(target: target, position: position, title: parse("title"), body: parse("body"),
+                                  stages: stages, audience: audience))
+        }
+        return steps
+    }
+
+    /// Whether the user at this moment sees the step.
+    func applies(to user: UserMoment) -> Bool {
+        if let stages, !stages.contains(user.stage.stage) { return false }
+        if let audience, !audience.matches(user.attributes) { return false }
+        return true
+    }
+}
+
+/// A tour step rendered for a user.
+public struct RenderedStep: Sendable {
+    public let target: String
+    public let position: TourStep.Position
+    public let html: String
+}

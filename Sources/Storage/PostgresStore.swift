@@ -1,0 +1,274 @@
+import Foundation
+import Liquid
+import Logging
+import NIOSSL
+import Personalization
+import PostgresNIO
+
+/// PostgreSQL through PostgresNIO, for many server instances behind a load balancer. The schema is brought up to
+/// date at start under an advisory lock, so instances starting together migrate once.
+///
+/// The client's connection pool runs as a service: call ``run()`` (the server puts it in its service group) for
+/// as long as the store is used.
+public final class PostgresStore: Store {
+    private let client: PostgresClient
+    private let logger: Logger
+
+    /// A client for `url` (`postgres://user:password@host:5432/database?sslmode=disable|prefer|require`).
+    public init(url: String, logger: Logger) throws {
+        self.client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Keeps the connection pool going until the task is cancelled.
+    public func run() async {
+        await client.run()
+    }
+
+    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+        guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
+              let host = url.host, !host.isEmpty
+        else {
+            throw StoreError("a PostgreSQL address looks like postgres://user:password@host:5432/database, not \(text)")
+        }
+        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+        let tls: PostgresClient.Configuration.TLS
+        switch mode {
+        case "disable": tls = .disable
+        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
+        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        default: throw StoreError("sslmode must be disable, prefer or require, not \(mode)")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: url.port ?? 5432, username: url.user?.removingPercentEncoding ?? "postgres",
+            password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+        configuration.options.maximumConnections = 16
+        return configuration
+    }
+
+    /// The migrations, in order; each runs once, recorded in `stagecraft_migrations`.
+    static let migrations: [(version: Int, name: String, sql: [PostgresQuery])] = [
+        (1, "profiles, events, interactions", [
+            """
+            CREATE TABLE profiles (
+                id TEXT PRIMARY KEY,
+                traits TEXT NOT NULL,
+                time_zone TEXT,
+                created_at DOUBLE PRECISION NOT NULL,
+                updated_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE events (
+                seq BIGSERIAL PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                name TEXT NOT NULL,
+                time DOUBLE PRECISION NOT NULL,
+                properties TEXT,
+                message_id TEXT
+            )
+            """,
+            "CREATE INDEX events_by_user ON events (user_id, time, seq)",
+            "CREATE UNIQUE INDEX events_by_message ON events (user_id, message_id) WHERE message_id IS NOT NULL",
+            """
+            CREATE TABLE interactions (
+                seq BIGSERIAL PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                campaign TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                time DOUBLE PRECISION NOT NULL,
+                variant TEXT,
+                placement TEXT,
+                data TEXT
+            )
+            """,
+            "CREATE INDEX interactions_by_user ON interactions (user_id, time, seq)",
+        ]),
+    ]
+
+    /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
+    public func migrate() async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(7426839)", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS stagecraft_migrations (
+                    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query("SELECT version FROM stagecraft_migrations", logger: logger)
+                .decode(Int.self)
+            {
+                applied.insert(version)
+            }
+            for m in Self.migrations where !applied.contains(m.version) {
+                for statement in m.sql { try await connection.query(statement, logger: logger) }
+                try await connection.query(
+                    "INSERT INTO stagecraft_migrations (version, name) VALUES (\(m.version), \(m.name))", logger: logger)
+            }
+        }
+    }
+
+    /// Drops every table (tests start from nothing).
+    public func dropEverything() async throws {
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, stagecraft_migrations", logger: logger)
+    }
+
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool) {
+        let t = time.timeIntervalSince1970
+        let logger = logger
+        return try await client.withTransaction(logger: logger) { connection in
+            var created = false
+            for try await _ in try await connection.query("""
+                INSERT INTO profiles (id, traits, created_at, updated_at) VALUES (\(id), '{}', \(t), \(t))
+                ON CONFLICT (id) DO NOTHING RETURNING 1
+                """, logger: logger)
+            {
+                created = true
+            }
+            var old: ProfileRecord?
+            for try await (traitsText, zone, createdAt, updatedAt) in try await connection.query(
+                "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id) FOR UPDATE", logger: logger
+            ).decode((String, String?, Double, Double).self) {
+                old = ProfileRecord(id: id, traits: Encoding.traits(traitsText), timeZone: zone,
+                                    createdAt: Date(timeIntervalSince1970: createdAt),
+                                    updatedAt: Date(timeIntervalSince1970: updatedAt))
+            }
+            guard var record = old else { throw StoreError("profile \(id) vanished while being written") }
+            record.traits = traits.apply(to: record.traits)
+            if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
+            record.updatedAt = time
+            try await connection.query("""
+                UPDATE profiles SET traits = \(Encoding.traits(record.traits)), time_zone = \(record.timeZone),
+                    updated_at = \(t) WHERE id = \(id)
+                """, logger: logger)
+            return (record, created)
+        }
+    }
+
+    public func profileRecord(id: String) async throws -> ProfileRecord? {
+        try await client.withConnection { connection in try await Self.record(id: id, connection, logger) }
+    }
+
+    public func profile(id: String, eventLimit: Int) async throws -> Profile? {
+        try await client.withConnection { connection in try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) }
+    }
+
+    public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
+        try await client.withConnection { connection in
+            (try await Self.profile(id: userId, eventLimit: eventLimit, connection, logger),
+             try await Self.history(userId: userId, connection, logger))
+        }
+    }
+
+    public func append(_ events: [UserEvent]) async throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        // One statement for the batch: arrays unnested in order; '' stands for a missing value (NULLIF).
+        let users = events.map(\.userId)
+        let names = events.map(\.event.name)
+        let times = events.map { $0.event.time.timeIntervalSince1970 }
+        let properties = events.map { Encoding.properties($0.event.properties) ?? "" }
+        let messages = events.map { $0.messageId ?? "" }
+        var added = 0
+        for try await _ in try await client.query("""
+            INSERT INTO events (user_id, name, time, properties, message_id)
+            SELECT u, n, t, NULLIF(p, ''), NULLIF(m, '')
+            FROM unnest(\(users)::text[], \(names)::text[], \(times)::float8[], \(properties)::text[], \(messages)::text[])
+                WITH ORDINALITY AS batch(u, n, t, p, m, k)
+            ORDER BY k
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+            """, logger: logger)
+        {
+            added += 1
+        }
+        return added
+    }
+
+    public func events(userId: String, limit: Int) async throws -> [Event] {
+        try await client.withConnection { connection in try await Self.events(userId: userId, limit: limit, connection, logger) }
+    }
+
+    public func deleteProfile(id: String) async throws -> Bool {
+        try await client.withTransaction(logger: logger) { connection in
+            var removed = 0
+            for try await count in try await connection.query("""
+                WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
+                     e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
+                     i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1)
+                SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
+                """, logger: logger).decode(Int.self)
+            {
+                removed = count
+            }
+            return removed > 0
+        }
+    }
+
+    public func record(_ i: Interaction) async throws {
+        try await client.query("""
+            INSERT INTO interactions (user_id, campaign, channel, kind, time, variant, placement, data)
+            VALUES (\(i.userId), \(i.campaign), \(i.channel.rawValue), \(i.kind.rawValue),
+                    \(i.time.timeIntervalSince1970), \(i.variant), \(i.placement), \(Encoding.data(i.data)))
+            """, logger: logger)
+    }
+
+    public func history(userId: String) async throws -> InteractionHistory {
+        try await client.withConnection { connection in try await Self.history(userId: userId, connection, logger) }
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    // MARK: Reading rows
+
+    private static func record(id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> ProfileRecord? {
+        var record: ProfileRecord?
+        for try await (traits, zone, createdAt, updatedAt) in try await connection.query(
+            "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id)", logger: logger
+        ).decode((String, String?, Double, Double).self) {
+            record = ProfileRecord(id: id, traits: Encoding.traits(traits), timeZone: zone,
+                                   createdAt: Date(timeIntervalSince1970: createdAt),
+                                   updatedAt: Date(timeIntervalSince1970: updatedAt))
+        }
+        return record
+    }
+
+    private static func profile(id: String, eventLimit: Int, _ connection: PostgresConnection, _ logger: Logger) async throws -> Profile? {
+        let record = try await record(id: id, connection, logger)
+        let events = try await events(userId: id, limit: eventLimit, connection, logger)
+        guard record != nil || !events.isEmpty else { return nil }
+        return Encoding.profile(id: id, record: record, events: events)
+    }
+
+    private static func events(userId: String, limit: Int, _ connection: PostgresConnection, _ logger: Logger) async throws -> [Event] {
+        var events: [Event] = []
+        for try await (name, time, properties) in try await connection.query("""
+            SELECT name, time, properties FROM (
+                SELECT name, time, properties, seq FROM events WHERE user_id = \(userId)
+                ORDER BY time DESC, seq DESC LIMIT \(limit)
+            ) AS latest ORDER BY time, seq
+            """, logger: logger).decode((String, Double, String?).self)
+        {
+            events.append(Event(name: name, time: Date(timeIntervalSince1970: time), properties: Encoding.properties(properties)))
+        }
+        return events
+    }
+
+    private static func history(userId: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> InteractionHistory {
+        var list: [Interaction] = []
+        for try await (campaign, channel, kind, time, variant, placement, data) in try await connection.query("""
+            SELECT campaign, channel, kind, time, variant, placement, data FROM interactions
+            WHERE user_id = \(userId) ORDER BY time, seq
+            """, logger: logger).decode((String, String, String, Double, String?, String?, String?).self)
+        {
+            guard let channel = Channel(rawValue: channel), let kind = Interaction.Kind(rawValue: kind) else { continue }
+            list.append(Interaction(userId: userId, campaign: campaign, channel: channel, kind: kind,
+                                    time: Date(timeIntervalSince1970: time), variant: variant, placement: placement,
+                                    data: Encoding.data(data)))
+        }
+        return InteractionHistory(list)
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import GRDB
+import Liquid
+import Personalization
+
+/// The embedded default: one SQLite file (WAL) through GRDB. Readers never wait for the writer; every commit is
+/// synced to disk before it returns (`synchronous = FULL`), so an answered write survives a killed process or a
+/// lost machine alike.
+public final class SQLiteStore: Store {
+    private let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating when missing) the database at `path` and brings its schema up to date.
+    public init(path: String) throws {
+        self.path = path
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The schema, one migration per change, applied in order at start.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("1 profiles, events, interactions") { db in
+            try db.execute(sql: """
+                CREATE TABLE profiles (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    traits TEXT NOT NULL,
+                    time_zone TEXT,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE events (
+                    seq INTEGER PRIMARY KEY,
+                    user_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    time REAL NOT NULL,
+                    properties TEXT,
+                    message_id TEXT
+                );
+                CREATE INDEX events_by_user ON events (user_id, time, seq);
+                CREATE UNIQUE INDEX events_by_message ON events (user_id, message_id) WHERE message_id IS NOT NULL;
+                CREATE TABLE interactions (
+                    seq INTEGER PRIMARY KEY,
+                    user_id TEXT NOT NULL,
+                    campaign TEXT NOT NULL,
+                    channel TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    time REAL NOT NULL,
+                    variant TEXT,
+                    placement TEXT,
+                    data TEXT
+                );
+                CREATE INDEX interactions_by_user ON interactions (user_id, time, seq);
+                """)
+        }
+        return migrator
+    }
+
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool) {
+        try await pool.write { db in
+            let old = try Self.record(id: id, db)
+            var record = old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)
+            record.traits = traits.apply(to: old?.traits ?? LiquidObject())
+            if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
+            record.updatedAt = time
+            try db.execute(
+                sql: """
+                    INSERT INTO profiles (id, traits, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, time_zone = excluded.time_zone,
+                        updated_at = excluded.updated_at
+                    """,
+                arguments: [id, Encoding.traits(record.traits), record.timeZone, record.createdAt.timeIntervalSince1970,
+                            time.timeIntervalSince1970])
+            return (record, old == nil)
+        }
+    }
+
+    public func profileRecord(id: String) async throws -> ProfileRecord? {
+        try await pool.read { db in try Self.record(id: id, db) }
+    }
+
+    public func profile(id: String, eventLimit: Int) async throws -> Profile? {
+        try await pool.read { db in try Self.profile(id: id, eventLimit: eventLimit, db) }
+    }
+
+    public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
+        try await pool.read { db in
+            (try Self.profile(id: userId, eventLimit: eventLimit, db), try Self.history(userId: userId, db))
+        }
+    }
+
+    public func append(_ events: [UserEvent]) async throws -> Int {
+        guard !events.isEmpty else { return 0 }
+        return try await pool.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO events (user_id, name, time, properties, message_id) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT DO NOTHING
+                """)
+            var added = 0
+            for e in events {
+                try statement.execute(arguments: [e.userId, e.event.name, e.event.time.timeIntervalSince1970,
+                                                  Encoding.properties(e.event.properties), e.messageId])
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+
+    public func events(userId: String, limit: Int) async throws -> [Event] {
+        try await pool.read { db in try Self.events(userId: userId, limit: limit, db) }
+    }
+
+    public func deleteProfile(id: String) async throws -> Bool {
+        try await pool.write { db in
+            var removed = 0
+            for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
+                try db.execute(sql: "DELETE FROM " + table, arguments: [id])
+                removed += db.changesCount
+            }
+            return removed > 0
+        }
+    }
+
+    public func record(_ interaction: Interaction) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO interactions (user_id, campaign, channel, kind, time, variant, placement, data)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [interaction.userId, interaction.campaign, interaction.channel.rawValue,
+                            interaction.kind.rawValue, interaction.time.timeIntervalSince1970, interaction.variant,
+                            interaction.placement, Encoding.data(interaction.data)])
+        }
+    }
+
+    public func history(userId: String) async throws -> InteractionHistory {
+        try await pool.read { db in try Self.history(userId: userId, db) }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Reading rows
+
+    private static func record(id: String, _ db: Database) throws -> ProfileRecord? {
+        guard let row = try Row.fetchOne(
+            db, sql: "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = ?", arguments: [id])
+        else { return nil }
+        return ProfileRecord(id: id, traits: Encoding.traits(row[0] as String), timeZone: row[1],
+                             createdAt: Date(timeIntervalSince1970: row[2]), updatedAt: Date(timeIntervalSince1970: row[3]))
+    }
+
+    private static func profile(id: String, eventLimit: Int, _ db: Database) throws -> Profile? {
+        let record = try record(id: id, db)
+        let events = try events(userId: id, limit: eventLimit, db)
+        guard record != nil || !events.isEmpty else { return nil }
+        return Encoding.profile(id: id, record: record, events: events)
+    }
+
+    private static func events(userId: String, limit: Int, _ db: Database) throws -> [Event] {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT name, time, properties FROM (
+                    SELECT name, time, properties, seq FROM events WHERE user_id = ? ORDER BY time DESC, seq DESC LIMIT ?
+                ) ORDER BY time, seq
+                """,
+            arguments: [userId, limit])
+        var events: [Event] = []
+        while let row = try rows.next() {
+            events.append(Event(name: row[0], time: Date(timeIntervalSince1970: row[1]),
+                                properties: Encoding.properties(row[2] as String?)))
+        }
+        return events
+    }
+
+    private static func history(userId: String, _ db: Database) throws -> InteractionHistory {
+        let rows = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT campaign, channel, kind, time, variant, placement, data FROM interactions
+                WHERE user_id = ? ORDER BY time, seq
+                """,
+            arguments: [userId])
+        var list: [Interaction] = []
+        while let row = try rows.next() {
+            guard let channel = Channel(rawValue: row[1]), let kind = Interaction.Kind(rawValue: row[2]) else { continue }
+            list.append(Interaction(userId: userId, campaign: row[0], channel: channel, kind: kind,
+                                    time: Date(timeIntervalSince1970: row[3]), variant: row[4], placement: row[5],
+                                    data: Encoding.data(row[6] as String?)))
+        }
+        return InteractionHistory(list)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import Liquid
+import Personalization
+
+/// A profile as it is kept: who the user is, without the events (those are kept, and read, apart).
+public struct ProfileRecord: Sendable, Equatable {
+    public var id: String
+    public var traits: LiquidObject
+    /// An IANA zone name (`Europe/Paris`); nil means UTC.
+    public var timeZone: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: String? = nil, createdAt: Date,
+                updatedAt: Date)
+    {
+        self.id = id
+        self.traits = traits
+        self.timeZone = timeZone
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    public static func == (a: ProfileRecord, b: ProfileRecord) -> Bool {
+        a.id == b.id && JSON.serialize(.object(a.traits)) == JSON.serialize(.object(b.traits)) && a.timeZone == b.timeZone
+            && a.createdAt == b.createdAt && a.updatedAt == b.updatedAt
+    }
+}
+
+/// An event as it arrives for a user. `messageId`, when a sender gives one, makes a retried batch harmless: an
+/// event whose user and message id are already kept is skipped.
+public struct UserEvent: Sendable {
+    public var userId: String
+    public var event: Event
+    public var messageId: String?
+
+    public init(userId: String, event: Event, messageId: String? = nil) {
+        self.userId = userId
+        self.event = event
+        self.messageId = messageId
+    }
+}
+
+/// What to do with a profile's traits: replace them whole, or merge a JSON merge patch (RFC 7396) into them.
+public enum TraitsUpdate: Sendable {
+    case replace(LiquidObject)
+    case merge(LiquidObject)
+}
+
+/// Where the server keeps profiles, events and the interaction ledger. Every method that returns has made its
+/// change durable: a process killed right after still has it.
+///
+/// One contract test suite runs against every implementation (memory, SQLite, PostgreSQL).
+public protocol Store: InteractionLedger {
+    /// Writes a profile's traits and zone. Creates the profile when it is missing; returns whether it did.
+    /// `timeZone` nil keeps the zone a merge finds (a replace clears it).
+    func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool)
+
+    /// The profile's record, or nil when there is none.
+    func profileRecord(id: String) async throws -> ProfileRecord?
+
+    /// The user as the core decides for them: traits, zone and the latest `eventLimit` events, oldest first.
+    /// Nil when the store knows nothing about the id (neither a profile nor an event).
+    func profile(id: String, eventLimit: Int) async throws -> Profile?
+
+    /// The user's profile and interaction history read together (one round trip where the store can).
+    func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory)
+
+    /// Keeps events; returns how many were new (the rest repeated a kept message id).
+    func append(_ events: [UserEvent]) async throws -> Int
+
+    /// The user's latest `limit` events, oldest first.
+    func events(userId: String, limit: Int) async throws -> [Event]
+
+    /// Removes the profile, its events and its ledger; returns whether there was anything to remove.
+    func deleteProfile(id: String) async throws -> Bool
+
+    /// Checks that the store answers (readiness).
+    func ping() async throws
+}
+
+extension Store {
+    public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
+        (try await profile(id: userId, eventLimit: eventLimit), try await history(userId: userId))
+    }
+
+    public func forget(userId: String) async throws {
+        _ = try await deleteProfile(id: userId)
+    }
+}
+
+extension TraitsUpdate {
+    /// The traits after this update is applied to `old`.
+    public func apply(to old: LiquidObject) -> LiquidObject {
+        switch self {
+        case .replace(let new): return new
+        case .merge(let patch): return Self.mergePatch(old, patch)
+        }
+    }
+
+    /// RFC 7396: a null removes a key, an object merges into an object, anything else replaces.
+    static func mergePatch(_ target: LiquidObject, _ patch: LiquidObject) -> LiquidObject {
+        var result = target
+        for (key, value) in patch.pairs {
+            switch value {
+            case .null:
+                result[key] = nil
+            case .object(let inner):
+                let base = result[key]?.objectValue ?? LiquidObject()
+                result[key] = .object(mergePatch(base, inner))
+            default:
+                result[key] = value
+            }
+        }
+        return result
+    }
+}
+
+/// Problems a store reports about what it was given (not about itself).
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// The traits and events encoded as the SQL stores keep them.
+enum Encoding {
+    static func traits(_ object: LiquidObject) -> String { JSON.serialize(.object(object)) }
+
+    static func traits(_ text: String) -> LiquidObject {
+        (try? JSON.parse(text))?.objectValue ?? LiquidObject()
+    }
+
+    static func properties(_ object: LiquidObject) -> String? {
+        object.isEmpty ? nil : JSON.serialize(.object(object))
+    }
+
+    static func properties(_ text: String?) -> LiquidObject {
+        guard let text else { return LiquidObject() }
+        return (try? JSON.parse(text))?.objectValue ?? LiquidObject()
+    }
+
+    static func data(_ value: Value?) -> String? { value.map(JSON.serialize) }
+
+    static func data(_ text: String?) -> Value? { text.flatMap { try? JSON.parse($0) } }
+
+    static func zone(_ name: String?) -> TimeZone {
+        name.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
+    }
+
+    /// Builds the core's profile from what a store read.
+    static func profile(id: String, record: ProfileRecord?, events: [Event]) -> Profile {
+        Profile(id: id, traits: record?.traits ?? LiquidObject(), timeZone: zone(record?.timeZone), events: events)
+    }
+}

@@ -1,0 +1,189 @@
+import Foundation
+import Liquid
+import Logging
+import Personalization
+import Storage
+import Testing
+
+/// The stores the contract runs on: memory and SQLite always, PostgreSQL when `STAGECRAFT_TEST_POSTGRES_URL`
+/// names a database (`.ci/run` starts one and sets it).
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case memory, sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["STAGECRAFT_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static var available: [StoreKind] { postgresURL == nil ? [.memory, .sqlite] : allCases }
+}
+
+/// Runs `body` with a fresh, empty store of the kind.
+func withStore<T>(_ kind: StoreKind, _ body: (any Store) async throws -> T) async throws -> T {
+    switch kind {
+    case .memory:
+        return try await body(MemoryStore())
+    case .sqlite:
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-store-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        return try await body(SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path))
+    case .postgres:
+        var logger = Logger(label: "test")
+        logger.logLevel = .error  // the pool warns when a query races its start
+        let store = try PostgresStore(url: StoreKind.postgresURL!, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await store.dropEverything()
+            try await store.migrate()
+            return try await body(store)
+        }
+    }
+}
+
+private let t0 = Timestamp.parse("2026-06-01T12:00:00Z")!
+
+private func event(_ name: String, _ seconds: Double, _ properties: [(String, Value)] = []) -> Event {
+    Event(name: name, time: t0.addingTimeInterval(seconds), properties: LiquidObject(properties))
+}
+
+@Suite("Store contract (memory, SQLite, PostgreSQL)", .serialized)
+struct StoreContractTests {
+    @Test("profiles: create, merge patch, replace, zone", arguments: StoreKind.available)
+    func profiles(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            #expect(try await store.profileRecord(id: "u1") == nil)
+            #expect(try await store.profile(id: "u1", eventLimit: 100) == nil)
+
+            let traits = LiquidObject([("name", "Ada"), ("plan", "trial"), ("prefs", .object(LiquidObject([("lang", "en"), ("tz", "x")])))])
+            let (created, isNew) = try await store.saveProfile(id: "u1", traits: .replace(traits), timeZone: "Europe/Paris", at: t0)
+            #expect(isNew)
+            #expect(created.createdAt == t0 && created.updatedAt == t0)
+            #expect(try await store.profileRecord(id: "u1") == created)
+
+            // RFC 7396: null removes, objects merge, the rest replaces; a merge without a zone keeps it.
+            let patch = LiquidObject([("plan", "pro"), ("name", .null), ("prefs", .object(LiquidObject([("tz", .null), ("theme", "dark")])))])
+            let later = t0.addingTimeInterval(60)
+            let (merged, second) = try await store.saveProfile(id: "u1", traits: .merge(patch), timeZone: nil, at: later)
+            #expect(!second)
+            #expect(JSON.serialize(.object(merged.traits)) == #"{"plan":"pro","prefs":{"lang":"en","theme":"dark"}}"#)
+            #expect(merged.timeZone == "Europe/Paris" && merged.createdAt == t0 && merged.updatedAt == later)
+            #expect(try await store.profileRecord(id: "u1") == merged)
+
+            let (replaced, _) = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject([("z", 1), ("a", 2)])),
+                                                            timeZone: nil, at: later)
+            #expect(replaced.timeZone == nil)
+            let profile = try #require(try await store.profile(id: "u1", eventLimit: 10))
+            #expect(profile.traits.keys == ["z", "a"], "key order is kept")
+            #expect(profile.timeZone.secondsFromGMT(for: t0) == 0, "no zone is UTC")
+        }
+    }
+
+    @Test("events: order, latest N, message ids, users without a profile", arguments: StoreKind.available)
+    func events(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let batch = [
+                UserEvent(userId: "u2", event: event("b", 10)),
+                UserEvent(userId: "u2", event: event("a", 0, [("value", 120), ("sku", "X-1")]), messageId: "m1"),
+                UserEvent(userId: "u2", event: event("c", 10)),
+                UserEvent(userId: "u2", event: event("d", 20)),
+                UserEvent(userId: "other", event: event("x", 5)),
+            ]
+            #expect(try await store.append(batch) == 5)
+            // A retried batch: the message id repeats, so only the events without one land again.
+            #expect(try await store.append([UserEvent(userId: "u2", event: event("a", 0), messageId: "m1")]) == 0)
+            #expect(try await store.append([
+                UserEvent(userId: "u2", event: event("e", 30), messageId: "m2"),
+                UserEvent(userId: "u2", event: event("e", 30), messageId: "m2"),
+            ]) == 1)
+
+            let all = try await store.events(userId: "u2", limit: 100)
+            #expect(all.map(\.name) == ["a", "b", "c", "d", "e"], "oldest first; equal times keep arrival order")
+            #expect(all[0].properties["value"].map(JSON.serialize) == "120")
+            #expect(all[0].properties["sku"]?.stringValue == "X-1")
+            #expect(try await store.events(userId: "u2", limit: 3).map(\.name) == ["c", "d", "e"])
+
+            let profile = try #require(try await store.profile(id: "u2", eventLimit: 2), "events alone make a user known")
+            #expect(profile.events.map(\.name) == ["d", "e"])
+            #expect(profile.traits.isEmpty)
+            #expect(try await store.append([]) == 0)
+        }
+    }
+
+    @Test("ledger: interactions in time order, with their details", arguments: StoreKind.available)
+    func ledger(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let answer = Interaction(userId: "u3", campaign: "nps", channel: .survey, kind: .answer, time: t0.addingTimeInterval(5),
+                                     placement: "footer", data: .object(LiquidObject([("score", 9)])))
+            let seen = Interaction(userId: "u3", campaign: "hero", channel: .banner, kind: .impression, time: t0, variant: "b",
+                                   placement: "home-hero")
+            try await store.record(answer)
+            try await store.record(seen)
+            try await store.record(Interaction(userId: "u4", campaign: "hero", channel: .banner, kind: .dismiss, time: t0))
+            let history = try await store.history(userId: "u3")
+            #expect(history.interactions == [seen, answer])
+            let snapshot = try await store.snapshot(userId: "u3", eventLimit: 10)
+            #expect(snapshot.profile == nil)
+            #expect(snapshot.history.interactions == [seen, answer])
+        }
+    }
+
+    @Test("delete removes the profile, its events and its ledger, and no one else's", arguments: StoreKind.available)
+    func delete(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            _ = try await store.saveProfile(id: "u5", traits: .replace(LiquidObject([("a", 1)])), timeZone: nil, at: t0)
+            _ = try await store.append([UserEvent(userId: "u5", event: event("x", 1), messageId: "m"),
+                                        UserEvent(userId: "u6", event: event("y", 1))])
+            try await store.record(Interaction(userId: "u5", campaign: "c", channel: .banner, kind: .impression, time: t0))
+            #expect(try await store.deleteProfile(id: "u5"))
+            #expect(try await store.profile(id: "u5", eventLimit: 10) == nil)
+            #expect(try await store.history(userId: "u5").interactions.isEmpty)
+            #expect(try await store.deleteProfile(id: "u5") == false)
+            #expect(try await store.events(userId: "u6", limit: 10).count == 1)
+            // The message id is free again once the user is forgotten.
+            #expect(try await store.append([UserEvent(userId: "u5", event: event("x", 1), messageId: "m")]) == 1)
+        }
+    }
+
+    @Test("concurrent writers all land", arguments: StoreKind.available)
+    func concurrentWrites(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        _ = try await store.append([UserEvent(userId: "busy", event: event("e\(i)", Double(i)))])
+                        try await store.record(Interaction(userId: "busy", campaign: "c\(i)", channel: .banner, kind: .impression,
+                                                           time: t0.addingTimeInterval(Double(i))))
+                        _ = try await store.saveProfile(id: "busy", traits: .merge(LiquidObject([("k\(i)", .int(i))])),
+                                                        timeZone: nil, at: t0)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await store.events(userId: "busy", limit: 1000).count == 40)
+            #expect(try await store.history(userId: "busy").interactions.count == 40)
+            #expect(try await store.profileRecord(id: "busy")?.traits.count == 40, "no merge lost another's key")
+        }
+    }
+}
+
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("what was written is there after the database is opened again")
+    func reopen() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-reopen-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("nested/db.sqlite").path
+        do {
+            let store = try SQLiteStore(path: path)
+            _ = try await store.saveProfile(id: "p", traits: .replace(LiquidObject([("n", "Zoë")])), timeZone: "Asia/Tokyo", at: t0)
+            _ = try await store.append([UserEvent(userId: "p", event: event("signup", 0))])
+        }
+        let again = try SQLiteStore(path: path)
+        let profile = try #require(try await again.profile(id: "p", eventLimit: 10))
+        #expect(profile.traits["n"]?.stringValue == "Zoë")
+        #expect(profile.timeZone.identifier == "Asia/Tokyo")
+        #expect(profile.events.map(\.name) == ["signup"])
+    }
+}

@@ -23,6 +23,20 @@ extension DeliveryContent {
     public func renderEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
                             strict: Bool = false) -> Result<RenderedEmail, DeliveryFailure>
     {
+        composeEmail(message, for: user, extra: extra, strict: strict).flatMap { email, report in
+            guard report.isValid else {
+                let first = report.errors.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "invalid HTML"
+                return .failure(failure(message.campaign, .invalidHTML, "the output is not a valid email: \(first)",
+                                        diagnostics: report.diagnostics))
+            }
+            return .success(email)
+        }
+    }
+
+    /// The email and the HTML checker's full report, whether or not it passes (previews show both).
+    public func composeEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
+                             strict: Bool = false) -> Result<(RenderedEmail, HTMLReport), DeliveryFailure>
+    {
         let campaign = message.campaign
         let data = data(for: message, campaign: campaign, user: user, extra: extra)
         let plain = renderOptions(for: user, strict: strict, autoescape: false)
@@ -45,19 +59,15 @@ extension DeliveryContent {
             return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column))
         }
         let report = HTMLValidator.validate(html, channel: .email)
-        guard report.isValid else {
-            let first = report.errors.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "invalid HTML"
-            return .failure(failure(campaign, .invalidHTML, "the output is not a valid email: \(first)",
-                                    diagnostics: report.diagnostics))
-        }
         var headers: [(String, String)] = []
         if let unsubscribe, !unsubscribe.isEmpty {
             headers.append(("List-Unsubscribe", "<\(unsubscribe)>"))
             // RFC 8058: one-click unsubscribe works over HTTPS only.
             if unsubscribe.hasPrefix("https://") { headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")) }
         }
-        return .success(RenderedEmail(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
-                                      subject: subject, preheader: preheader, html: html, text: PlainText.from(html: html),
-                                      headers: headers, warnings: report.warnings))
+        let email = RenderedEmail(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
+                                  subject: subject, preheader: preheader, html: html, text: PlainText.from(html: html),
+                                  headers: headers, warnings: report.warnings)
+        return .success((email, report))
     }
 }

@@ -70,13 +70,14 @@ extension DeliveryContent {
     }
 
     /// Serves a placement decision: the winner if it renders and validates, else the next eligible campaign, else
-    /// the placement's default, else nothing. Never a broken block.
-    public func serve(_ decision: Decision, for user: UserMoment) -> ServedBlock {
+    /// the placement's default, else nothing. Never a broken block. Campaigns in `excluding` (already on the page)
+    /// are passed over.
+    public func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = []) -> ServedBlock {
         var failures: [DeliveryFailure] = []
         let tries: [(Selection, RenderedBlock.Source)] =
             (decision.selection.map { [($0, .winner)] } ?? []) + decision.fallbacks.map { ($0, .fallback) }
             + (decision.placementDefault.map { [($0, .placementDefault)] } ?? [])
-        for (selection, source) in tries {
+        for (selection, source) in tries where !excluding.contains(selection.campaign.id) {
             switch render(selection.campaign, for: user) {
             case .success(let html):
                 return ServedBlock(block: RenderedBlock(campaign: selection.campaign, variant: selection.variant, html: html,

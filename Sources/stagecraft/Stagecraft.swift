@@ -2,11 +2,11 @@ import ArgumentParser
 
 /// The `stagecraft` command line.
 @main
-struct Stagecraft: ParsableCommand {
+struct Stagecraft: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stagecraft",
         abstract: "Personalization and template rendering server.",
-        subcommands: [PreviewCommand.self, RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self,
+        subcommands: [ServeCommand.self, PreviewCommand.self, RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self,
                       BenchDecisionsCommand.self]
     )
 }

@@ -54,6 +54,14 @@ public struct ContentSet: Sendable {
     /// Loads the folder at `directory`.
     /// - Throws: ``ContentError`` with every error (and warning) found.
     public static func load(directory: String) throws(ContentError) -> ContentSet {
+        let (files, issues) = try readFiles(directory: directory)
+        return try load(files: files, directory: directory, issues: issues)
+    }
+
+    /// The texts of the folder's content files by relative path (templates, YAML, the catalog, sample profiles),
+    /// with the problems met reading them (unreadable files, invalid UTF-8).
+    /// - Throws: ``ContentError`` when the folder itself cannot be read.
+    public static func readFiles(directory: String) throws(ContentError) -> (files: [String: String], issues: [ContentIssue]) {
         var files: [String: String] = [:]
         var issues: [ContentIssue] = []
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
@@ -79,7 +87,7 @@ public struct ContentSet: Sendable {
             }
             files[relative] = text
         }
-        return try load(files: files, directory: directory, issues: issues)
+        return (files, issues)
     }
 
     /// Loads a set from file texts by relative path (what ``load(directory:)`` reads, or content from elsewhere).

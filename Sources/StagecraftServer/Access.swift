@@ -1,0 +1,141 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Who may call what. Secret keys (bearer) are for servers: every endpoint. Publishable keys are for browsers:
+/// blocks, decisions, tours and interactions only, from allowed origins, and for a known user id only with the
+/// id's HMAC made with a secret key (identity verification); anonymous ids need none.
+public struct AccessKeys: Sendable {
+    public var secretKeys: [String]
+    public var publishableKeys: [String]
+    /// Origins (`https://shop.example`) whose pages may call with a publishable key.
+    public var allowedOrigins: [String]
+
+    public init(secretKeys: [String] = [], publishableKeys: [String] = [], allowedOrigins: [String] = []) {
+        self.secretKeys = secretKeys.filter { !$0.isEmpty }
+        self.publishableKeys = publishableKeys.filter { !$0.isEmpty }
+        self.allowedOrigins = allowedOrigins.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }.filter { !$0.isEmpty }
+    }
+
+    /// No keys at all: the server is for this machine only (it binds 127.0.0.1) and lets every call through.
+    public var isOpen: Bool { secretKeys.isEmpty && publishableKeys.isEmpty }
+
+    /// The identity hash a page sends with a user id: hex HMAC-SHA256 of the id, keyed with a secret key.
+    public static func identityHash(of userId: String, secret: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data(userId.utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return code.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Whether `hash` is the id's HMAC under one of the secret keys (compared in constant time).
+    func verifies(userId: String, hash: String) -> Bool {
+        guard let given = Self.bytes(hex: hash) else { return false }
+        for secret in secretKeys {
+            let key = SymmetricKey(data: Data(secret.utf8))
+            if HMAC<SHA256>.isValidAuthenticationCode(given, authenticating: Data(userId.utf8), using: key) { return true }
+        }
+        return false
+    }
+
+    private static func bytes(hex: String) -> [UInt8]? {
+        let chars = Array(hex.utf8)
+        guard chars.count == 64 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(32)
+        var i = 0
+        while i < chars.count {
+            guard let hi = nibble(chars[i]), let lo = nibble(chars[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    private static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// Compares in time independent of where the texts differ.
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8), y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<x.count { diff |= x[i] ^ y[i] }
+        return diff == 0
+    }
+
+    /// What the request's key grants.
+    func grant(for request: Request) -> Grant {
+        if isOpen { return .open }
+        var key: String?
+        if let auth = request.headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { key = String(parts[1]).trimmingCharacters(in: .whitespaces) }
+        }
+        if key == nil, let header = request.headers[HTTPField.Name("X-Stagecraft-Key")!] { key = header }
+        if key == nil { key = request.uri.queryParameters["key"].map(String.init) }
+        guard let key, !key.isEmpty else { return .none }
+        if secretKeys.contains(where: { Self.constantTimeEqual($0, key) }) { return .secret }
+        if publishableKeys.contains(where: { Self.constantTimeEqual($0, key) }) { return .publishable }
+        return .invalid
+    }
+
+    /// Whether a page at `origin` may call with a publishable key: an allowed origin, or the server's own.
+    func allows(origin: String, host: String?) -> Bool {
+        let o = origin.hasSuffix("/") ? String(origin.dropLast()) : origin
+        if allowedOrigins.contains("*") || allowedOrigins.contains(o) { return true }
+        if let host, let url = URL(string: o), let h = url.host {
+            return (url.port.map { "\(h):\($0)" } ?? h) == host
+        }
+        return false
+    }
+}
+
+/// What a request may do.
+enum Grant: Sendable {
+    /// No keys configured (loopback only): everything.
+    case open
+    case secret
+    case publishable
+    /// No key given.
+    case none
+    /// A key that is not one of ours.
+    case invalid
+}
+
+/// CORS for browser calls: an allowed origin gets its `Access-Control-Allow-Origin`, and preflights are answered
+/// here. Other origins get no CORS headers (the browser then blocks the page from reading the answer).
+struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
+    let keys: AccessKeys
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let origin = request.headers[.origin], keys.isOpen || keys.allows(origin: origin, host: request.head.authority) else {
+            return try await next(request, context)
+        }
+        if request.method == .options, request.headers[.accessControlRequestMethod] != nil {
+            var headers = HTTPFields()
+            headers[.accessControlAllowOrigin] = origin
+            headers[.accessControlAllowMethods] = "GET, POST, PUT, PATCH, DELETE"
+            headers[.accessControlAllowHeaders] = "Authorization, Content-Type, X-Stagecraft-Key"
+            headers[.accessControlMaxAge] = "600"
+            headers[.vary] = "Origin"
+            return Response(status: .noContent, headers: headers)
+        }
+        do {
+            var response = try await next(request, context)
+            response.headers[.accessControlAllowOrigin] = origin
+            response.headers[.vary] = "Origin"
+            return response
+        } catch let error as Problem {
+            var p = error
+            p.headers[.accessControlAllowOrigin] = origin
+            p.headers[.vary] = "Origin"
+            throw p
+        }
+    }
+}

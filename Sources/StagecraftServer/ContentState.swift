@@ -1,0 +1,141 @@
+import Delivery
+import Foundation
+import Logging
+import Personalization
+import ServiceLifecycle
+import Synchronization
+
+/// One loaded content set and the files it came from; immutable, shared by every request that started while
+/// it was current.
+public final class LoadedContent: Sendable {
+    public let delivery: DeliveryContent
+    /// The files' texts by relative path (previews of edited templates load a copy with one file changed).
+    public let files: [String: String]
+    /// Counts loads since start; the first is 1.
+    public let generation: Int
+
+    init(delivery: DeliveryContent, files: [String: String], generation: Int) {
+        self.delivery = delivery
+        self.files = files
+        self.generation = generation
+    }
+
+    public var content: ContentSet { delivery.content }
+}
+
+/// What the last reload did, for `/v1/content/status`.
+public struct ReloadStatus: Sendable {
+    public var loadedAt: Date
+    public var generation: Int
+    public var lastAttempt: Date
+    /// Nil when the last attempt loaded; else why it was refused (the previous content kept serving).
+    public var refused: [ContentIssue]?
+    public var warnings: [ContentIssue]
+}
+
+/// The content being served, swapped whole and atomically when the folder changes and loads cleanly.
+public final class ContentState: Sendable {
+    public let directory: String
+    private let state: Mutex<(content: LoadedContent, status: ReloadStatus)>
+    private let logger: Logger
+    private let metrics: ServerMetrics?
+
+    /// Loads `directory`; a folder that does not load stops the start (there is nothing good to serve yet).
+    public init(directory: String, logger: Logger, metrics: ServerMetrics? = nil) throws(ContentError) {
+        self.directory = directory
+        self.logger = logger
+        self.metrics = metrics
+        let now = Date()
+        let (delivery, files) = try Self.load(directory)
+        let loaded = LoadedContent(delivery: delivery, files: files, generation: 1)
+        state = Mutex((loaded, ReloadStatus(loadedAt: now, generation: 1, lastAttempt: now, refused: nil,
+                                            warnings: delivery.content.warnings)))
+    }
+
+    static func load(_ directory: String) throws(ContentError) -> (DeliveryContent, [String: String]) {
+        let (files, issues) = try ContentSet.readFiles(directory: directory)
+        let set = try ContentSet.load(files: files, directory: directory, issues: issues)
+        return (try DeliveryContent(set), files)
+    }
+
+    /// The content to serve this request with.
+    public var current: LoadedContent { state.withLock { $0.content } }
+
+    public var status: ReloadStatus { state.withLock { $0.status } }
+
+    /// Loads the folder again; swaps it in when it loads, else keeps what is served and records why.
+    @discardableResult
+    public func reload() -> Bool {
+        let now = Date()
+        do {
+            let (delivery, files) = try Self.load(directory)
+            let generation = state.withLock { s in
+                let g = s.content.generation + 1
+                s.content = LoadedContent(delivery: delivery, files: files, generation: g)
+                s.status = ReloadStatus(loadedAt: now, generation: g, lastAttempt: now, refused: nil,
+                                        warnings: delivery.content.warnings)
+                return g
+            }
+            metrics?.count("content_reloads", [("result", "ok")])
+            logger.info("content reloaded", metadata: ["generation": "\(generation)", "messages": "\(delivery.content.messages.count)"])
+            return true
+        } catch {
+            state.withLock { s in
+                s.status.lastAttempt = now
+                s.status.refused = error.issues
+            }
+            metrics?.count("content_reloads", [("result", "refused")])
+            logger.error("content change refused; the last good content keeps serving",
+                         metadata: ["errors": "\(error.issues.filter { $0.severity == .error }.count)"])
+            for issue in error.issues where issue.severity == .error { logger.error("\(issue.description)") }
+            return false
+        }
+    }
+}
+
+/// Watches the content folder: every `interval` it compares the files' names, sizes and modification times,
+/// and reloads once a change has settled (the same on two looks in a row, so a half-saved set of files is not
+/// loaded).
+public struct ContentWatcher: Service {
+    let state: ContentState
+    let interval: Duration
+
+    public init(state: ContentState, interval: Duration = .seconds(1)) {
+        self.state = state
+        self.interval = interval
+    }
+
+    public func run() async throws {
+        var served = Self.fingerprint(state.directory)
+        var seen = served
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            let now = Self.fingerprint(state.directory)
+            if now != served, now == seen {
+                state.reload()
+                served = now
+            }
+            seen = now
+        }
+    }
+
+    /// Names, sizes and modification times of every file under the folder (hidden ones skipped).
+    static func fingerprint(_ directory: String) -> [String] {
+        let root = URL(fileURLWithPath: directory, isDirectory: true)
+        let keys: [URLResourceKey] = [.isRegularFileKey, .fileSizeKey, .contentModificationDateKey]
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: keys, options: [.skipsHiddenFiles]) else {
+            return []
+        }
+        var entries: [String] = []
+        for case let url as URL in walker {
+            guard let values = try? url.resourceValues(forKeys: Set(keys)), values.isRegularFile == true else { continue }
+            let stamp = values.contentModificationDate?.timeIntervalSince1970 ?? 0
+            entries.append("\(url.path)\u{1}\(values.fileSize ?? -1)\u{1}\(stamp)")
+        }
+        return entries.sorted()
+    }
+}

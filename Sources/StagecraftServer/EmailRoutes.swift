@@ -1,0 +1,171 @@
+import Delivery
+import Foundation
+import HTMLCheck
+import Hummingbird
+import Liquid
+import Personalization
+import Storage
+
+extension APIServer {
+    /// The email message a path names: `welcome`, `emails/welcome`, or its campaign id.
+    func emailMessage(_ name: String, _ loaded: LoadedContent) throws -> MessageTemplate {
+        let emails = loaded.content.messages.values.filter { $0.campaign.channel == .email }
+        if let m = emails.first(where: { $0.name == name || $0.name == "emails/" + name || $0.campaign.id == name }) { return m }
+        var detail = "no email template \"\(name)\""
+        if let near = Suggest.closest(to: name, in: emails.map(\.name) + emails.map(\.campaign.id)) { detail += "; did you mean \"\(near)\"?" }
+        throw Problem.notFound("unknown_template", detail, extra: [("templates", .array(emails.map(\.name).sorted().map(Value.string)))])
+    }
+
+    /// `POST /v1/emails/{template}/render`: one email as JSON, or with `Content-Type: application/x-ndjson` a stream
+    /// of requests, one per line, answered line by line as they are rendered.
+    func email(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        var request = request
+        try authorize(request, publishable: false)
+        let parts = context.parameters.getCatchAll()
+        guard parts.count >= 2, parts.last == "render" else {
+            throw Problem.notFound("not_found", "render an email at /v1/emails/{template}/render")
+        }
+        let name = parts.dropLast().joined(separator: "/")
+        let loaded = content.current
+        let message = try emailMessage(name, loaded)
+        if request.headers[.contentType]?.lowercased().hasPrefix("application/x-ndjson") == true {
+            return batch(request, message: message, loaded: loaded)
+        }
+        let input = try await JSONInput.object(&request, limit: configuration.bodyLimit)
+        switch try await renderEmail(input, message: message, loaded: loaded) {
+        case .success(let value): return json(value)
+        case .failure(let problem): throw problem
+        }
+    }
+
+    /// Renders one email request; a render that fails is a problem (422), as is a bad request.
+    func renderEmail(_ input: LiquidObject, message: MessageTemplate, loaded: LoadedContent, path: String = "") async throws -> Result<Value, Problem> {
+        var f = Fields(input, path: path)
+        let userId = try f.id("user_id")
+        let anonymousId = try f.id("anonymous_id")
+        let inline = try f.object("profile")
+        let extra = try f.object("data") ?? LiquidObject()
+        let stage = try f.string("stage")
+        let at = try f.time("at")
+        let strict = try f.bool("strict") ?? false
+        let correlation = f.value("id")
+        try f.finish()
+        if let stage, !loaded.content.stageRules.stages.contains(stage) {
+            throw Problem.unprocessable("invalid_field", "unknown stage \"\(stage)\"; the stages are " + loaded.content.stageRules.stages.joined(separator: ", "),
+                                        extra: [("field", "stage")])
+        }
+        let user: UserMoment
+        let history: InteractionHistory
+        if let inline {
+            guard userId == nil, anonymousId == nil else {
+                throw Problem.unprocessable("invalid_field", "send a user_id or an inline profile, not both", extra: [("field", "profile")])
+            }
+            let profile: Profile
+            do {
+                profile = try Profile(json: .object(inline))
+            } catch {
+                throw Problem.unprocessable("invalid_profile", "profile: \(error.message)", extra: [("field", "profile")])
+            }
+            user = UserMoment(profile: profile, now: at ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage)
+            history = InteractionHistory()
+        } else {
+            let who = try who(userId: userId, anonymousId: anonymousId, hash: nil, grant: .secret)
+            (user, history) = try await moment(who, loaded: loaded, now: at, stage: stage)
+        }
+        let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
+        let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
+        switch loaded.delivery.renderEmail(message, for: user, extra: Array(extra.pairs), strict: strict) {
+        case .failure(let failure):
+            metrics.count("renders", [("channel", "email"), ("outcome", failure.reason.rawValue)])
+            if failure.reason == .invalidHTML { metrics.count("validation_failures", [("channel", "email")]) }
+            logger.warning("email not rendered", metadata: ["template": "\(message.name)", "reason": "\(failure.reason.rawValue)",
+                                                             "detail": "\(failure.message)"])
+            var extra = failureMembers(failure)
+            if let correlation { extra.append(("id", correlation)) }
+            return .failure(Problem.unprocessable("render_failed", failure.message, extra: extra))
+        case .success(let email):
+            metrics.count("renders", [("channel", "email"), ("outcome", "ok")])
+            var headers = LiquidObject()
+            for h in email.headers { headers[h.name] = .string(h.value) }
+            var pairs: [(String, Value)] = []
+            if let correlation { pairs.append(("id", correlation)) }
+            pairs += [
+                ("template", .string(message.name)), ("campaign", .string(message.campaign.id)),
+                ("user_id", .string(user.profile.id)),
+                ("variant", email.variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
+                ("eligible", .bool(rejection == nil)),
+                ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
+                ("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
+                ("html", .string(email.html)), ("text", .string(email.text)), ("headers", .object(headers)),
+                ("warnings", .array(email.warnings.map(diagnosticValue))),
+            ]
+            return .success(object(pairs))
+        }
+    }
+
+    func failureMembers(_ f: DeliveryFailure) -> [(String, Value)] {
+        var extra: [(String, Value)] = [("reason", .string(f.reason.rawValue)), ("campaign", .string(f.campaign)),
+                                        ("template", .string(f.template))]
+        if let line = f.line { extra.append(("line", .int(line))) }
+        if let column = f.column { extra.append(("column", .int(column))) }
+        if !f.diagnostics.isEmpty { extra.append(("diagnostics", .array(f.diagnostics.map(diagnosticValue)))) }
+        return extra
+    }
+
+    func diagnosticValue(_ d: Diagnostic) -> Value {
+        object([("severity", .string(d.severity.rawValue)), ("line", .int(d.line)), ("column", .int(d.column)),
+                ("code", .string(d.code)), ("message", .string(d.message))])
+    }
+
+    /// NDJSON in, NDJSON out: each input line is one render request; each output line carries `line` (its number)
+    /// and either the email or an `error` problem. A bad line does not stop the stream.
+    func batch(_ request: Request, message: MessageTemplate, loaded: LoadedContent) -> Response {
+        let limit = configuration.bodyLimit
+        return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
+                        body: ResponseBody { writer in
+            var pending: [UInt8] = []
+            var start = 0
+            var number = 0
+            func handle(_ bytes: ArraySlice<UInt8>) async throws {
+                number += 1
+                var trimmed = bytes
+                while let last = trimmed.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") { trimmed = trimmed.dropLast() }
+                guard !trimmed.isEmpty else { return }
+                var out: Value
+                do {
+                    let input = try JSONInput.parseObject(Array(trimmed), what: "line \(number)")
+                    switch try await renderEmail(input, message: message, loaded: loaded) {
+                    case .success(let v): out = v
+                    case .failure(let p): out = object([("error", p.value)])
+                    }
+                } catch let p as Problem {
+                    out = object([("error", p.value)])
+                }
+                if case .object(var o) = out {
+                    o = LiquidObject([("line", .int(number))] + Array(o.pairs))
+                    out = .object(o)
+                }
+                try await writer.write(ByteBuffer(string: JSON.serialize(out) + "\n"))
+            }
+            for try await buffer in request.body {
+                pending.append(contentsOf: buffer.readableBytesView)
+                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                    try await handle(pending[start..<newline])
+                    start = newline + 1
+                }
+                if pending.count - start > limit {
+                    let p = Problem(.contentTooLarge, "line_too_large", "line \(number + 1) is over \(limit) bytes; the stream stops here")
+                    try await writer.write(ByteBuffer(string: JSON.serialize(object([("line", .int(number + 1)), ("error", p.value)])) + "\n"))
+                    try await writer.finish(nil)
+                    return
+                }
+                if start > 64 << 10 {
+                    pending.removeFirst(start)
+                    start = 0
+                }
+            }
+            if start < pending.count { try await handle(pending[start...]) }
+            try await writer.finish(nil)
+        })
+    }
+}

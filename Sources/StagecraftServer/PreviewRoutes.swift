@@ -1,0 +1,232 @@
+import Delivery
+import Foundation
+import HTMLCheck
+import Hummingbird
+import Liquid
+import Personalization
+import Storage
+
+extension APIServer {
+    /// `POST /v1/preview`: any template (by name, or an edited source with its front matter) for a stored or inline
+    /// profile, at a chosen stage, time and zone. Answers the output, every diagnostic with its line and column, and
+    /// the decision trace. A template with errors is an answer too (`ok: false`), not a failed request.
+    func preview(_ request: Request) async throws -> Response {
+        var request = request
+        try authorize(request, publishable: false)
+        var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
+        let name = try f.string("template")
+        let source = try f.string("source", nonEmpty: false)
+        let profileId = try f.id("profile_id")
+        let inline = try f.object("profile")
+        let stage = try f.string("stage")
+        let at = try f.time("at")
+        let zone = try f.timeZone("time_zone")
+        let extra = try f.object("data") ?? LiquidObject()
+        try f.finish()
+
+        var loaded = content.current
+        // An edited source is loaded with the rest of the content, so its front matter, partials and rules are
+        // checked as a reload would check them.
+        var templateName = name ?? "preview"
+        if templateName.hasSuffix(".liquid") { templateName = String(templateName.dropLast(7)) }
+        var set = loaded.content
+        var delivery = loaded.delivery
+        if let source {
+            var files = loaded.files
+            files[templateName + ".liquid"] = source
+            do {
+                set = try ContentSet.load(files: files, directory: content.directory)
+                delivery = try DeliveryContent(set)
+            } catch {
+                let mine = error.issues.filter { $0.file == templateName + ".liquid" }
+                let shown = mine.isEmpty ? error.issues : mine
+                return json(object([
+                    ("ok", false), ("template", .string(templateName)), ("output", .null),
+                    ("diagnostics", .array(shown.map { i in
+                        object([("source", "content"), ("file", .string(i.file)), ("severity", .string(i.severity.rawValue)),
+                                ("line", .int(i.line)), ("column", .int(i.column)), ("message", .string(i.message))])
+                    })),
+                ]))
+            }
+            loaded = LoadedContent(delivery: delivery, files: files, generation: loaded.generation)
+        } else if name == nil {
+            throw Problem.unprocessable("missing_field", "send \"template\" (a name) or \"source\" (the template's text)", extra: [("field", "template")])
+        }
+        guard let message = set.messages[templateName] else {
+            var detail = "no template \"\(templateName)\""
+            if let near = Suggest.closest(to: templateName, in: Array(set.messages.keys)) { detail += "; did you mean \"\(near)\"?" }
+            throw Problem.notFound("unknown_template", detail, extra: [("templates", .array(set.messages.keys.sorted().map(Value.string)))])
+        }
+        if let stage, !set.stageRules.stages.contains(stage) {
+            throw Problem.unprocessable("invalid_field", "unknown stage \"\(stage)\"; the stages are " + set.stageRules.stages.joined(separator: ", "),
+                                        extra: [("field", "stage")])
+        }
+
+        // The user: an inline profile, a stored one, a sample from profiles/, or nobody in particular.
+        var profile: Profile
+        var history = InteractionHistory()
+        if let inline {
+            do {
+                profile = try Profile(json: .object(inline))
+            } catch {
+                throw Problem.unprocessable("invalid_profile", "profile: \(error.message)", extra: [("field", "profile")])
+            }
+        } else if let profileId {
+            if let stored = try await store.profile(id: profileId, eventLimit: configuration.eventLimit) {
+                profile = stored
+                history = try await store.history(userId: profileId)
+            } else if let sample = set.profiles[profileId] {
+                profile = sample
+            } else {
+                throw Problem.notFound("unknown_profile", "no stored or sample profile \"\(profileId)\"",
+                                       extra: [("samples", .array(set.profiles.keys.sorted().map(Value.string)))])
+            }
+        } else {
+            profile = Profile(id: "preview")
+        }
+        if let zone { profile.timeZone = TimeZone(identifier: zone)! }
+        var context = extra
+        context["preview"] = true
+        let user = UserMoment(profile: profile, now: at ?? clock(), stageRules: set.stageRules, statedStage: stage, context: context)
+
+        let campaign = message.campaign
+        let decision = campaign.placement.flatMap { p in campaign.isDefault ? nil : set.engine.decide(placement: p, for: user, history: history) }
+            ?? set.engine.decide(template: message.name, for: user, history: history)
+        let verdict = decision.trace.first { $0.campaign == campaign.id }?.rejection
+
+        var diagnostics: [Value] = []
+        func liquid(_ e: LiquidError, severity: String) {
+            diagnostics.append(object([("source", "liquid"), ("file", .string(message.file)), ("severity", .string(severity)),
+                                       ("line", .int(e.line ?? campaign.line)), ("column", .int(e.column ?? 1)),
+                                       ("code", .string(e.kind.code)), ("message", .string(e.message))]))
+        }
+        func html(_ report: HTMLReport) {
+            for d in report.diagnostics {
+                diagnostics.append(object([("source", "html"), ("file", "output"), ("severity", .string(d.severity.rawValue)),
+                                           ("line", .int(d.line)), ("column", .int(d.column)), ("code", .string(d.code)),
+                                           ("message", .string(d.message))]))
+            }
+        }
+        // A strict render finds the first undefined variable; the output itself is the lenient render users get.
+        let data = set.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: profile.id))
+        do {
+            _ = try message.template.render(data, options: delivery.renderOptions(for: user, strict: true))
+        } catch {
+            if error.kind == .undefinedVariable || error.kind == .undefinedFilter { liquid(error, severity: "warning") }
+        }
+
+        var output: Value = .null
+        var ok = true
+        switch campaign.channel {
+        case .email:
+            switch delivery.composeEmail(message, for: user, extra: Array(extra.pairs)) {
+            case .success(let (email, report)):
+                html(report)
+                ok = report.isValid
+                var headers = LiquidObject()
+                for h in email.headers { headers[h.name] = .string(h.value) }
+                output = object([("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
+                                 ("html", .string(email.html)), ("text", .string(email.text)), ("headers", .object(headers))])
+            case .failure(let failure):
+                ok = false
+                diagnostics.append(object([("source", "liquid"), ("file", .string(message.file)), ("severity", "error"),
+                                           ("line", .int(failure.line ?? campaign.line)), ("column", .int(failure.column ?? 1)),
+                                           ("message", .string(failure.message))]))
+            }
+        case .tour:
+            switch delivery.renderTour(campaign, for: user) {
+            case .success(let steps):
+                output = object([("steps", .array(steps.map { s in
+                    object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
+                }))])
+            case .failure(let failure):
+                ok = false
+                diagnostics.append(object([("source", failure.reason == .invalidHTML ? "html" : "liquid"), ("file", .string(message.file)),
+                                           ("severity", "error"), ("line", .int(failure.line ?? campaign.line)),
+                                           ("column", .int(failure.column ?? 1)), ("message", .string(failure.message))]))
+            }
+        default:
+            do {
+                let text = try message.template.render(data, options: delivery.renderOptions(for: user))
+                let report = HTMLValidator.validate(text, channel: .web)
+                html(report)
+                ok = report.isValid
+                output = object([("html", .string(text))])
+            } catch {
+                ok = false
+                liquid(error, severity: "error")
+            }
+        }
+        return json(object([
+            ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
+            ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),
+            ("at", .string(Timestamp.format(user.now))), ("time_zone", .string(profile.timeZone.identifier)),
+            ("output", output), ("diagnostics", .array(diagnostics)),
+            ("decision", object([
+                ("target", .string(decision.target)),
+                ("eligible", .bool(verdict == nil)),
+                ("chosen", decision.selection.map { .string($0.campaign.id) } ?? .null),
+                ("reason", verdict.map { .string($0.code) } ?? .null),
+                ("tie_break", .string(Decision.tieBreak)),
+                ("trace", decision.traceValue),
+            ])),
+        ]))
+    }
+
+    // MARK: Content
+
+    func contentIndex(_ request: Request) throws -> Response {
+        try authorize(request, publishable: false)
+        let loaded = content.current
+        let set = loaded.content
+        let templates: [Value] = set.messages.values.sorted { $0.name < $1.name }.map { m in
+            let c = m.campaign
+            return object([
+                ("name", .string(m.name)), ("file", .string(m.file)), ("campaign", .string(c.id)),
+                ("channel", .string(c.channel.rawValue)), ("placement", c.placement.map(Value.string) ?? .null),
+                ("stages", c.stages.map { .array($0.map(Value.string)) } ?? .null), ("priority", .int(c.priority)),
+                ("default", .bool(c.isDefault)), ("variants", .array(c.variants.map { .string($0.key) })),
+                ("recommendations", .array(m.recommendations.map(Value.string))),
+            ])
+        }
+        let placements: [Value] = set.engine.placements.map { p in
+            object([("name", .string(p)), ("campaigns", .array(set.engine.candidates(for: p).map { .string($0.id) })),
+                    ("default", set.engine.placementDefault(for: p).map { .string($0.id) } ?? .null)])
+        }
+        return json(object([
+            ("generation", .int(loaded.generation)), ("loaded_at", .string(Timestamp.format(loaded.delivery.loadedAt))),
+            ("templates", .array(templates)), ("placements", .array(placements)),
+            ("stages", .array(set.stageRules.stages.map(Value.string))),
+            ("profiles", .array(set.profiles.keys.sorted().map(Value.string))),
+            ("recommendations", .array(set.recommendationRules.map { .string($0.name) })),
+            ("partials", .array(set.partials.keys.sorted().map(Value.string))),
+        ]))
+    }
+
+    func issueValue(_ i: ContentIssue) -> Value {
+        object([("file", .string(i.file)), ("line", .int(i.line)), ("column", .int(i.column)),
+                ("severity", .string(i.severity.rawValue)), ("message", .string(i.message))])
+    }
+
+    func contentStatus(_ request: Request) throws -> Response {
+        try authorize(request, publishable: false)
+        let s = content.status
+        return json(object([
+            ("ok", .bool(s.refused == nil)), ("generation", .int(s.generation)),
+            ("loaded_at", .string(Timestamp.format(s.loadedAt))), ("last_attempt", .string(Timestamp.format(s.lastAttempt))),
+            ("errors", .array((s.refused ?? []).filter { $0.severity == .error }.map(issueValue))),
+            ("warnings", .array(((s.refused ?? []).filter { $0.severity == .warning } + s.warnings).map(issueValue))),
+        ]))
+    }
+
+    /// A content file's text, for the preview studio to show the line a diagnostic names.
+    func contentFile(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+        try authorize(request, publishable: false)
+        let path = context.parameters.getCatchAll().joined(separator: "/")
+        guard let text = content.current.files[path] else {
+            throw Problem.notFound("unknown_file", "no content file \"\(path)\"")
+        }
+        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}

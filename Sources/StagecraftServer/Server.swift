@@ -1,0 +1,140 @@
+import Delivery
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Liquid
+import Logging
+import Personalization
+import ServiceLifecycle
+import Storage
+
+/// How a server runs; `stagecraft serve` fills it from options and the environment.
+public struct ServerConfiguration: Sendable {
+    /// Nil: 127.0.0.1 when no keys are configured, else every interface.
+    public var host: String?
+    public var port = 8080
+    public var templates = "templates"
+    /// Served at `/`; nil serves nothing.
+    public var publicDirectory: String? = "public"
+    public var keys = AccessKeys()
+    /// Largest request body, in bytes.
+    public var bodyLimit = 1 << 20
+    /// Most events (or NDJSON email lines per request line) in one batch.
+    public var maxBatch = 1000
+    /// Events read per user for deciding (the latest ones).
+    public var eventLimit = 5000
+    public var reloadInterval: Duration = .seconds(1)
+    /// How long a browser may keep a block before asking again, in seconds (the answer's `ttl`).
+    public var blockTTL = 60
+
+    public init() {}
+
+    /// The address to bind.
+    public var bindHost: String { host ?? (keys.isOpen ? "127.0.0.1" : "0.0.0.0") }
+
+    /// A configuration that would expose an unprotected server, refused at start.
+    public func check() throws {
+        if keys.isOpen, let host, !["127.0.0.1", "localhost", "::1"].contains(host) {
+            throw ServerError("refusing to listen on \(host) with no keys configured: set STAGECRAFT_SECRET_KEYS (and "
+                + "STAGECRAFT_PUBLISHABLE_KEYS for browsers), or listen on 127.0.0.1")
+        }
+        if !keys.publishableKeys.isEmpty, keys.secretKeys.isEmpty {
+            throw ServerError("publishable keys need at least one secret key: identity hashes are made with it")
+        }
+    }
+}
+
+public struct ServerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// The request path and its collaborators: content, store, keys, metrics.
+public struct APIServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let content: ContentState
+    public let store: any Store
+    public let metrics: ServerMetrics
+    public let logger: Logger
+    /// The clock requests are decided at (tests pin it).
+    public let clock: @Sendable () -> Date
+
+    public init(configuration: ServerConfiguration, content: ContentState, store: any Store, metrics: ServerMetrics,
+                logger: Logger, clock: @escaping @Sendable () -> Date = Date.init)
+    {
+        self.configuration = configuration
+        self.content = content
+        self.store = store
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    /// Every route, under the error, CORS and metrics middleware; the files of `public/` last.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware(logger: logger))
+        router.add(middleware: MetricsMiddleware(metrics: metrics))
+        router.add(middleware: CORSMiddleware(keys: configuration.keys))
+        addRoutes(to: router)
+        if let folder = configuration.publicDirectory, FileManager.default.fileExists(atPath: folder) {
+            router.add(middleware: FileMiddleware(folder, searchForIndexHtml: true, logger: logger))
+        }
+        return router
+    }
+
+    /// The application: HTTP server plus the content watcher (and whatever else `services` brings, such as the
+    /// PostgreSQL pool), stopped gracefully on SIGTERM/SIGINT with requests in flight finished.
+    /// `beforeStart` runs once the services are up and before the port opens (database migrations).
+    public func application(services: [any Service] = [], beforeStart: (@Sendable () async throws -> Void)? = nil) -> some ApplicationProtocol {
+        let address = BindAddress.hostname(configuration.bindHost, port: configuration.port)
+        var app = Application(router: router(), configuration: ApplicationConfiguration(address: address, serverName: "Stagecraft"),
+                              services: services, logger: logger)
+        app.addServices(ContentWatcher(state: content, interval: configuration.reloadInterval))
+        if let beforeStart { app.beforeServerStarts(perform: beforeStart) }
+        return app
+    }
+}
+
+/// Keeps a PostgreSQL store's connection pool running for the server's lifetime.
+public struct PostgresPoolService: Service {
+    let store: PostgresStore
+
+    public init(store: PostgresStore) { self.store = store }
+
+    public func run() async throws {
+        await store.run()
+    }
+}
+
+/// Every error becomes a problem document: the router's own (404, 405...) as well as unexpected ones, which are
+/// logged with the request and answered without internals.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as HTTPError {
+            switch error.status {
+            case .notFound:
+                throw Problem.notFound("not_found", "no route \(request.method.rawValue) \(request.uri.path); the API is described at /openapi.json")
+            case .contentTooLarge:
+                throw Problem(.contentTooLarge, "body_too_large", error.body ?? "the body is too large")
+            case .methodNotAllowed:
+                throw Problem(.methodNotAllowed, "method_not_allowed", "\(request.method.rawValue) is not allowed on \(request.uri.path)")
+            default:
+                throw Problem(error.status, "http_error", error.body ?? error.status.reasonPhrase)
+            }
+        } catch let error as any HTTPResponseError {
+            throw error
+        } catch is CancellationError {
+            throw Problem(.serviceUnavailable, "shutting_down", "the server is stopping; try again")
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
+            throw Problem(.internalServerError, "internal_error", "the server could not answer; the error is logged")
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Hummingbird
+import Prometheus
+import Synchronization
+
+/// The server's Prometheus metrics, in a registry of its own (no process-wide bootstrap, so tests and several
+/// servers in one process each count their own).
+public final class ServerMetrics: Sendable {
+    public let registry = PrometheusCollectorRegistry()
+    /// Collectors by name and labels: the registry locks on every lookup; this cache reads under a lighter lock.
+    private let counters = Mutex<[String: Counter]>([:])
+    private let histograms = Mutex<[String: DurationHistogram]>([:])
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1),
+        .seconds(2.5),
+    ]
+
+    static let help: [String: String] = [
+        "requests": "HTTP requests answered, by route, method and status.",
+        "request_duration": "Time to answer a request, by route.",
+        "renders": "Messages rendered, by channel and outcome (ok, render_error, invalid_html, missing_template).",
+        "validation_failures": "Rendered HTML that failed the checker and was not sent, by channel.",
+        "fallbacks": "Placements served by something other than their winner, by placement and what served (fallback, default, none).",
+        "decisions": "Placement decisions, by outcome (winner, fallback, default, empty).",
+        "content_reloads": "Content reloads, by result (ok, refused).",
+        "events_accepted": "Events stored.",
+        "interactions": "Interactions recorded, by kind.",
+    ]
+
+    public init() {}
+
+    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
+        labels.reduce(name) { $0 + "\u{1}" + $1.0 + "=" + $1.1 }
+    }
+
+    func count(_ name: String, _ labels: [(String, String)] = [], by amount: Int = 1) {
+        let k = Self.key(name, labels)
+        let counter = counters.withLock { cache in
+            if let c = cache[k] { return c }
+            let unit = "total"
+            let c = registry.makeCounter(descriptor: MetricNameDescriptor(namespace: "stagecraft", metricName: name, unitName: unit,
+                                                                          helpText: Self.help[name] ?? ""),
+                                         labels: labels)
+            cache[k] = c
+            return c
+        }
+        counter.increment(by: Int64(amount))
+    }
+
+    func time(_ name: String, _ labels: [(String, String)], _ duration: Duration) {
+        let k = Self.key(name, labels)
+        let histogram = histograms.withLock { cache in
+            if let h = cache[k] { return h }
+            let h = registry.makeDurationHistogram(
+                descriptor: MetricNameDescriptor(namespace: "stagecraft", metricName: name, unitName: "seconds",
+                                                 helpText: Self.help[name] ?? ""),
+                labels: labels, buckets: Self.latencyBuckets)
+            cache[k] = h
+            return h
+        }
+        histogram.record(duration)
+    }
+
+    /// The exposition text for `/metrics`.
+    public func exposition() -> [UInt8] {
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
+
+/// Counts and times every request by its route pattern (not its path, so ids do not multiply the series).
+struct MetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let method = request.method.rawValue
+        do {
+            let response = try await next(request, context)
+            record(context, method, response.status.code, start)
+            return response
+        } catch let error as any HTTPResponseError {
+            record(context, method, error.status.code, start)
+            throw error
+        } catch {
+            record(context, method, 500, start)
+            throw error
+        }
+    }
+
+    private func record(_ context: Context, _ method: String, _ status: Int, _ start: ContinuousClock.Instant) {
+        let route = context.endpointPath ?? (status == 404 ? "unmatched" : "static")
+        metrics.count("requests", [("route", route), ("method", method), ("status", String(status))])
+        metrics.time("request_duration", [("route", route)], ContinuousClock.now - start)
+    }
+}

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import StagecraftServer
+import Storage
+
+/// `stagecraft serve`: the HTTP server over the content folder, with SQLite under `.stagecraft/` by default.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the content folder over HTTP: blocks, decisions, tours, emails, profiles, events, previews.",
+        discussion: """
+            Keys come from the environment (comma-separated): STAGECRAFT_SECRET_KEYS for server-side calls,
+            STAGECRAFT_PUBLISHABLE_KEYS for browsers, STAGECRAFT_ALLOWED_ORIGINS for the pages that may use them.
+            With no keys the server listens on 127.0.0.1 only and lets every call through.
+            """
+    )
+
+    @Option(name: .long, help: "The address to listen on (127.0.0.1 without keys, 0.0.0.0 with keys, by default).")
+    var host: String?
+
+    @Option(name: .long, help: "The port.")
+    var port = 8080
+
+    @Option(name: .long, help: "The content folder; watched, and reloaded when it changes.")
+    var templates = "templates"
+
+    @Option(name: .long, help: "The folder served at / (preview studio, embed script).")
+    var `public` = "public"
+
+    @Option(name: .long, help: "Where profiles, events and the ledger live: a SQLite file path, postgres://user:password@host/db, or memory.")
+    var database = ".stagecraft/stagecraft.sqlite"
+
+    @Option(name: .long, help: "The largest request body in bytes.")
+    var bodyLimit = 1 << 20
+
+    @Option(name: .long, help: "The most events in one batch.")
+    var maxBatch = 1000
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        var logger = Logger(label: "stagecraft")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let env = ProcessInfo.processInfo.environment
+        func list(_ name: String) -> [String] {
+            (env[name] ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        var configuration = ServerConfiguration()
+        configuration.host = host
+        configuration.port = port
+        configuration.templates = templates
+        configuration.publicDirectory = self.public
+        configuration.bodyLimit = bodyLimit
+        configuration.maxBatch = maxBatch
+        configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),
+                                        allowedOrigins: list("STAGECRAFT_ALLOWED_ORIGINS"))
+        do {
+            try configuration.check()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+
+        let metrics = ServerMetrics()
+        let content: ContentState
+        do {
+            content = try ContentState(directory: templates, logger: logger, metrics: metrics)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            throw ExitCode(1)
+        }
+        for warning in content.status.warnings { logger.warning("\(warning.description)") }
+
+        let store: any Store
+        var services: [any Service] = []
+        var migrate: (@Sendable () async throws -> Void)?
+        if database == "memory" {
+            store = MemoryStore()
+            logger.warning("database: memory; profiles, events and the ledger are lost when the server stops")
+        } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            let postgres = try PostgresStore(url: database, logger: logger)
+            services.append(PostgresPoolService(store: postgres))
+            let log = logger
+            migrate = {
+                try await postgres.migrate()
+                log.info("database: PostgreSQL, schema up to date")
+            }
+            store = postgres
+        } else {
+            store = try SQLiteStore(path: database)
+            logger.info("database: SQLite at \(database)")
+        }
+
+        let server = APIServer(configuration: configuration, content: content, store: store, metrics: metrics, logger: logger)
+        if configuration.keys.isOpen {
+            logger.notice("no keys configured: listening on \(configuration.bindHost) only, and every call is let through; set STAGECRAFT_SECRET_KEYS to serve others")
+        }
+        logger.notice("serving \(content.current.content.messages.count) templates from \(templates) on http://\(configuration.bindHost):\(port)")
+        try await server.application(services: services, beforeStart: migrate).runService()
+    }
+}

@@ -71,6 +71,9 @@ extension APIServer {
         } else {
             let who = try who(userId: userId, anonymousId: anonymousId, hash: nil, grant: .secret)
             (user, history) = try await moment(who, loaded: loaded, now: at, stage: stage)
+            if !who.anonymous, user.profile.events.isEmpty, try await store.profileRecord(id: who.id) == nil {
+                throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
+            }
         }
         let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
         let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection

@@ -10,7 +10,7 @@ enum JSONInput {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: limit)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
             throw Problem(.contentTooLarge, "body_too_large", "the body is over the limit of \(limit) bytes",
                           extra: [("limit", .int(limit))])
         }

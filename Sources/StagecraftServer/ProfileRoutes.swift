@@ -63,8 +63,9 @@ extension APIServer {
         var request = request
         try authorize(request, publishable: false)
         var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
-        guard let list = try f.array("events") else { throw f.missing("events", "a list of events") }
+        let events = try f.array("events")
         try f.finish()
+        guard let list = events else { throw f.missing("events", "a list of events") }
         guard list.count <= configuration.maxBatch else {
             throw Problem(.contentTooLarge, "batch_too_large",
                           "\(list.count) events in one batch; send at most \(configuration.maxBatch) per request",

@@ -227,9 +227,10 @@ extension APIServer {
         let grant = try authorize(request, publishable: true)
         var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let who = try who(userId: try f.id("user_id"), anonymousId: try f.id("anonymous_id"), hash: try f.string("user_hash"), grant: grant)
-        guard let list = try f.array("placements") else { throw f.missing("placements", "a list of placement names") }
+        let placements = try f.array("placements")
         let context = try f.object("context") ?? LiquidObject()
         try f.finish()
+        guard let list = placements else { throw f.missing("placements", "a list of placement names") }
         guard !list.isEmpty, list.count <= 20 else {
             throw Problem.unprocessable("invalid_field", "\"placements\" lists 1 to 20 placements", extra: [("field", "placements")])
         }

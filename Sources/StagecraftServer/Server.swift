@@ -129,7 +129,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 throw Problem(error.status, "http_error", error.body ?? error.status.reasonPhrase)
             }
         } catch let error as any HTTPResponseError {
-            throw error
+            throw Problem(error.status, error.status == .contentTooLarge ? "body_too_large" : "http_error",
+                          error.status == .contentTooLarge ? "the body is too large" : error.status.reasonPhrase)
         } catch is CancellationError {
             throw Problem(.serviceUnavailable, "shutting_down", "the server is stopping; try again")
         } catch {

@@ -1,0 +1,244 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Liquid
+import Personalization
+import StagecraftServer
+import Storage
+import Testing
+
+@Suite("Keys, identity verification, CORS")
+struct AccessTests {
+    static let keys = AccessKeys(secretKeys: ["sk_test_1"], publishableKeys: ["pk_test_1"], allowedOrigins: ["https://shop.example"])
+
+    func bearer(_ key: String, origin: String? = nil) -> HTTPFields {
+        var h: HTTPFields = [.authorization: "Bearer \(key)", .contentType: "application/json"]
+        if let origin { h[.origin] = origin }
+        return h
+    }
+
+    @Test("secret keys open everything; no key or a wrong one is 401")
+    func secret() async throws {
+        let h = try Harness(keys: Self.keys)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/profiles/a", method: .put, headers: bearer("sk_test_1"), body: jsonBody(#"{"traits":{}}"#)) { r in
+                #expect(r.status == .created)
+            }
+            try await client.execute(uri: "/v1/profiles/a", method: .get) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.problemCode == "missing_key")
+                #expect(r.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            }
+            try await client.execute(uri: "/v1/profiles/a", method: .get, headers: bearer("sk_test_2")) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.problemCode == "invalid_key")
+            }
+            try await client.execute(uri: "/metrics", method: .get) { r in #expect(r.status == .unauthorized) }
+            try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
+        }
+    }
+
+    @Test("a publishable key reads blocks for anonymous visitors, and for a user only with the id's HMAC")
+    func publishable() async throws {
+        let h = try Harness(keys: Self.keys)
+        let hash = AccessKeys.identityHash(of: "42", secret: "sk_test_1")
+        #expect(hash.count == 64)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/placements/home-hero?anonymous_id=v1", method: .get, headers: bearer("pk_test_1")) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=42", method: .get, headers: bearer("pk_test_1")) { r in
+                #expect(r.status == .forbidden)
+                #expect(r.problemCode == "identity_unverified")
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=43&user_hash=\(hash)", method: .get, headers: bearer("pk_test_1")) { r in
+                #expect(r.status == .forbidden, "a hash made for another id")
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=42&user_hash=\(hash)", method: .get, headers: bearer("pk_test_1")) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=42&user_hash=\(hash)&key=pk_test_1", method: .get) { r in
+                #expect(r.status == .ok, "the key may come in the query, for script tags")
+            }
+            try await client.execute(uri: "/v1/profiles/42", method: .get, headers: bearer("pk_test_1")) { r in
+                #expect(r.status == .forbidden)
+                #expect(r.problemCode == "secret_key_required")
+            }
+            try await client.execute(uri: "/v1/preview", method: .post, headers: bearer("pk_test_1"), body: jsonBody(#"{"template":"banners/hero"}"#)) { r in
+                #expect(r.status == .forbidden)
+            }
+        }
+    }
+
+    @Test("browsers from allowed origins get CORS headers; others are refused")
+    func cors() async throws {
+        let h = try Harness(keys: Self.keys)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/decide", method: .options,
+                                     headers: [.origin: "https://shop.example", .accessControlRequestMethod: "POST"]) { r in
+                #expect(r.status == .noContent)
+                #expect(r.headers[.accessControlAllowOrigin] == "https://shop.example")
+                #expect(r.headers[.accessControlAllowHeaders]?.contains("Authorization") == true)
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?anonymous_id=v", method: .get,
+                                     headers: bearer("pk_test_1", origin: "https://shop.example")) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.accessControlAllowOrigin] == "https://shop.example")
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?anonymous_id=v", method: .get,
+                                     headers: bearer("pk_test_1", origin: "https://evil.example")) { r in
+                #expect(r.status == .forbidden)
+                #expect(r.problemCode == "origin_not_allowed")
+                #expect(r.headers[.accessControlAllowOrigin] == nil)
+            }
+        }
+    }
+
+    @Test("no keys: loopback only, and a public address is refused at start")
+    func openServer() throws {
+        var c = ServerConfiguration()
+        #expect(c.bindHost == "127.0.0.1")
+        c.host = "0.0.0.0"
+        #expect(throws: ServerError.self) { try c.check() }
+        c.keys = Self.keys
+        c.host = nil
+        #expect(c.bindHost == "0.0.0.0")
+        try c.check()
+    }
+}
+
+@Suite("Preview and content")
+struct PreviewContentTests {
+    @Test("preview by name: output, decision trace, stage and time chosen")
+    func byName() async throws {
+        let h = try Harness()
+        try await h.test { client in
+            try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"template":"banners/side","profile":{"id":"p","traits":{"trial_days_left":5}},"stage":"revenue","at":"2026-12-01T08:00:00Z","time_zone":"Asia/Tokyo"}"#)) { r in
+                #expect(r.status == .ok)
+                let o = r.json
+                #expect(o["ok"].map(JSON.serialize) == "true")
+                #expect(o["stage"]?.stringValue == "revenue")
+                #expect(o["stage_stated"].map(JSON.serialize) == "true")
+                #expect(o["time_zone"]?.stringValue == "Asia/Tokyo")
+                #expect(o["output"]?.objectValue?["html"]?.stringValue == "<aside>5 days left</aside>")
+                let decision = try #require(o["decision"]?.objectValue)
+                #expect(decision["chosen"]?.stringValue == "side-trial")
+                #expect(decision["trace"]?.arrayValue?.count == 1)
+            }
+            try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"template":"emails/trial","profile":{"id":"p","traits":{"name":"Li"}}}"#)) { r in
+                let output = r.json["output"]?.objectValue
+                #expect(output?["subject"]?.stringValue == "Li, your trial ends soon")
+                #expect(output?["text"]?.stringValue?.contains("Upgrade (https://northwind.example/upgrade)") == true)
+                // trial_days_left is missing: the strict pass lists it without failing the render.
+                let d = r.json["diagnostics"]?.arrayValue?.first?.objectValue
+                #expect(d?["code"]?.stringValue == "undefined_variable")
+                #expect(d?["line"].map(JSON.serialize) == "10")
+            }
+        }
+    }
+
+    @Test("preview of an edited source: a planted error comes back at its line and column")
+    func editedSource() async throws {
+        let h = try Harness()
+        let source = "---\ncampaign: hero-main\nchannel: banner\nplacement: home-hero\npriority: 10\n---\n<section>\n  {% if user.name %}Hi{% endfi %}\n</section>\n"
+        let body = JSON.serialize(.object(LiquidObject([("template", "banners/hero"), ("source", .string(source))])))
+        try await h.test { client in
+            try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders, body: jsonBody(body)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["ok"].map(JSON.serialize) == "false")
+                let d = try #require(r.json["diagnostics"]?.arrayValue?.first?.objectValue)
+                #expect(d["file"]?.stringValue == "banners/hero.liquid")
+                #expect(d["line"].map(JSON.serialize) == "8")
+                #expect(d["column"].map(JSON.serialize) == "23")
+            }
+            let invalid = source.replacingOccurrences(of: "{% if user.name %}Hi{% endfi %}", with: "<p><div>x</div></p>")
+            let body2 = JSON.serialize(.object(LiquidObject([("template", "banners/hero"), ("source", .string(invalid))])))
+            try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders, body: jsonBody(body2)) { r in
+                #expect(r.json["ok"].map(JSON.serialize) == "false")
+                let d = r.json["diagnostics"]?.arrayValue?.first?.objectValue
+                #expect(d?["source"]?.stringValue == "html")
+                #expect(d?["line"].map(JSON.serialize) == "2")
+            }
+        }
+    }
+
+    @Test("a template broken on disk is refused; the last good content keeps serving and the status says why")
+    func brokenReloadKeepsServing() async throws {
+        let h = try Harness()
+        let file = h.folder + "/banners/hero.liquid"
+        let good = try String(contentsOfFile: file, encoding: .utf8)
+        try good.replacingOccurrences(of: "{{ stage }}", with: "{{ stage ").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(h.server.content.reload() == false)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=1", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["html"]?.stringValue?.contains("Stage activation") == true)
+            }
+            try await client.execute(uri: "/v1/content/status", method: .get) { r in
+                #expect(r.json["ok"].map(JSON.serialize) == "false")
+                #expect(r.json["generation"].map(JSON.serialize) == "1")
+                let error = r.json["errors"]?.arrayValue?.first?.objectValue
+                #expect(error?["file"]?.stringValue == "banners/hero.liquid")
+                #expect(error?["line"].map(JSON.serialize) == "7")
+            }
+        }
+        // Fixed on disk: the next reload swaps it in.
+        try good.replacingOccurrences(of: "Hello", with: "Hey").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(h.server.content.reload())
+        try await h.test { client in
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=1", method: .get) { r in
+                #expect(r.json["html"]?.stringValue?.contains("Hey, there") == true)
+            }
+            try await client.execute(uri: "/v1/content/status", method: .get) { r in
+                #expect(r.json["ok"].map(JSON.serialize) == "true")
+                #expect(r.json["generation"].map(JSON.serialize) == "2")
+            }
+        }
+    }
+
+    @Test("the watcher picks up a change on disk by itself")
+    func watcher() async throws {
+        let h = try Harness()
+        let watcher = ContentWatcher(state: h.server.content, interval: .milliseconds(50))
+        let task = Task { try await watcher.run() }
+        defer { task.cancel() }
+        try await Task.sleep(for: .milliseconds(120))
+        let file = h.folder + "/banners/hero.liquid"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "Hello", with: "Howdy").write(toFile: file, atomically: true, encoding: .utf8)
+        var generation = 1
+        for _ in 0..<100 where generation == 1 {
+            try await Task.sleep(for: .milliseconds(50))
+            generation = h.server.content.current.generation
+        }
+        #expect(generation == 2)
+        #expect(try h.server.content.current.content.messages["banners/hero"]?.template.render() != nil)
+    }
+
+    @Test("content index, files, OpenAPI document, readiness")
+    func index() async throws {
+        let h = try Harness()
+        try await h.test { client in
+            try await client.execute(uri: "/v1/content", method: .get) { r in
+                let placements = r.json["placements"]?.arrayValue?.compactMap { $0.objectValue?["name"]?.stringValue }
+                #expect(placements == ["footer", "home-hero", "sidebar"])
+                #expect(r.json["stages"]?.arrayValue?.count == 2)
+            }
+            try await client.execute(uri: "/v1/content/files/banners/side.liquid", method: .get) { r in
+                #expect(r.text.hasPrefix("---\ncampaign: side-trial"))
+            }
+            try await client.execute(uri: "/openapi.json", method: .get) { r in
+                #expect(r.json["openapi"]?.stringValue == "3.1.0")
+                let paths = r.json["paths"]?.objectValue?.keys ?? []
+                for p in ["/v1/placements/{placement}", "/v1/decide", "/v1/tours/{tour}", "/v1/emails/{template}/render",
+                          "/v1/profiles/{id}", "/v1/events", "/v1/interactions", "/v1/preview", "/v1/content", "/v1/content/status"] {
+                    #expect(paths.contains(p), "\(p) is described")
+                }
+            }
+            try await client.execute(uri: "/readyz", method: .get) { r in #expect(r.status == .ok) }
+        }
+    }
+}

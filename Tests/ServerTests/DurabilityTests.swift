@@ -1,0 +1,101 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Liquid
+import Testing
+
+/// The real binary, killed with SIGKILL right after its answers: what it accepted is still there.
+@Suite("Durability")
+struct DurabilityTests {
+    /// The package root, found from this file.
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `stagecraft` binary of this build (debug, as `swift test` builds it); built when missing.
+    static func binary() throws -> URL {
+        for configuration in ["debug", "release"] {
+            let url = root.appendingPathComponent(".build/\(configuration)/stagecraft")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        let build = Process()
+        build.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        build.arguments = ["swift", "build", "--product", "stagecraft", "--package-path", root.path]
+        try build.run()
+        build.waitUntilExit()
+        return root.appendingPathComponent(".build/debug/stagecraft")
+    }
+
+    static func start(_ binary: URL, folder: URL, port: Int) throws -> Process {
+        let p = Process()
+        p.executableURL = binary
+        p.currentDirectoryURL = folder
+        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "\(port)",
+                       "--log-level", "error"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        return p
+    }
+
+    static func request(_ method: String, _ url: String, _ body: String? = nil) async throws -> (Int, String) {
+        var r = URLRequest(url: URL(string: url)!)
+        r.httpMethod = method
+        if let body {
+            r.httpBody = Data(body.utf8)
+            r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let (data, response) = try await URLSession.shared.data(for: r)
+        return ((response as! HTTPURLResponse).statusCode, String(decoding: data, as: UTF8.self))
+    }
+
+    static func waitReady(_ port: Int) async throws {
+        for _ in 0..<200 {
+            if let (status, _) = try? await request("GET", "http://127.0.0.1:\(port)/readyz"), status == 200 { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("the server did not get ready on port \(port)")
+    }
+
+    @Test("kill -9 right after 2xx answers loses nothing")
+    func killNine() async throws {
+        let binary = try Self.binary()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-kill-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = Int.random(in: 20_000..<40_000)
+        let base = "http://127.0.0.1:\(port)"
+
+        let first = try Self.start(binary, folder: folder, port: port)
+        try await Self.waitReady(port)
+        var accepted = 0
+        for i in 0..<20 {
+            let (s1, _) = try await Self.request("PUT", "\(base)/v1/profiles/user-\(i)", #"{"traits":{"n":\#(i),"name":"Zoë \#(i)"}}"#)
+            let events = (0..<5).map { #"{"user_id":"user-\#(i)","name":"e\#($0)"}"# }.joined(separator: ",")
+            let (s2, _) = try await Self.request("POST", "\(base)/v1/events", #"{"events":[\#(events)]}"#)
+            let (s3, _) = try await Self.request("POST", "\(base)/v1/interactions",
+                                                 #"{"user_id":"user-\#(i)","campaign":"hero-by-stage","kind":"dismiss"}"#)
+            if s1 / 100 == 2, s2 / 100 == 2, s3 / 100 == 2 { accepted += 1 }
+        }
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+        #expect(accepted == 20)
+        #expect(first.terminationReason == .uncaughtSignal)
+
+        let second = try Self.start(binary, folder: folder, port: port)
+        defer {
+            second.terminate()
+            second.waitUntilExit()
+        }
+        try await Self.waitReady(port)
+        for i in 0..<20 {
+            let (status, body) = try await Self.request("GET", "\(base)/v1/profiles/user-\(i)")
+            #expect(status == 200)
+            let traits = (try? JSON.parse(body))?.objectValue?["traits"]?.objectValue
+            #expect(traits?["name"]?.stringValue == "Zoë \(i)")
+        }
+        // The dismissals survived too: the dismissed campaign is not served again.
+        let (status, body) = try await Self.request("GET", "\(base)/v1/placements/home-hero?user_id=user-3")
+        #expect(status == 200 || status == 204)
+        #expect(!body.contains("\"campaign\":\"hero-by-stage\""))
+    }
+}

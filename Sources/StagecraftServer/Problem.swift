@@ -39,7 +39,7 @@ public struct Problem: HTTPResponseError, CustomStringConvertible {
         var fields = headers
         fields[.contentType] = "application/problem+json"
         fields[.cacheControl] = "no-store"
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: JSON.serialize(value))))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSON.serializeBytes(value))))
     }
 
     // MARK: The common ones

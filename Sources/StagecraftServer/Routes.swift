@@ -57,7 +57,7 @@ extension APIServer {
         var fields = headers
         fields[.contentType] = "application/json"
         if fields[.cacheControl] == nil { fields[.cacheControl] = "no-store" }
-        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(string: JSON.serialize(value))))
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSON.serializeBytes(value))))
     }
 
     func object(_ pairs: [(String, Value)]) -> Value { .object(LiquidObject(pairs)) }
@@ -192,7 +192,7 @@ extension APIServer {
     }
 
     func knownPlacement(_ name: String, _ loaded: LoadedContent) throws {
-        guard loaded.content.engine.placements.contains(name) else {
+        guard loaded.content.engine.fills(name) else {
             var detail = "no placement \"\(name)\""
             if let near = Suggest.closest(to: name, in: loaded.content.engine.placements) { detail += "; did you mean \"\(near)\"?" }
             throw Problem.notFound("unknown_placement", detail,

@@ -90,10 +90,18 @@ public final class SQLiteStore: Store {
         try await pool.read { db in try Self.profile(id: id, eventLimit: eventLimit, db) }
     }
 
+    /// The read on the hot path (every block and decision). It runs on the calling thread: a read of one user's
+    /// rows takes tens of microseconds, less than handing it to GRDB's queue and back would cost; the pool's
+    /// readers let several run at once.
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
-        try await pool.read { db in
+        try readHere { db in
             (try Self.profile(id: userId, eventLimit: eventLimit, db), try Self.history(userId: userId, db))
         }
+    }
+
+    /// GRDB's blocking read (outside an async context, so overloading picks it).
+    private func readHere<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.read(body)
     }
 
     public func append(_ events: [UserEvent]) async throws -> Int {
@@ -152,9 +160,8 @@ public final class SQLiteStore: Store {
     // MARK: Reading rows
 
     private static func record(id: String, _ db: Database) throws -> ProfileRecord? {
-        guard let row = try Row.fetchOne(
-            db, sql: "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = ?", arguments: [id])
-        else { return nil }
+        let statement = try db.cachedStatement(sql: "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = ?")
+        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
         return ProfileRecord(id: id, traits: Encoding.traits(row[0] as String), timeZone: row[1],
                              createdAt: Date(timeIntervalSince1970: row[2]), updatedAt: Date(timeIntervalSince1970: row[3]))
     }
@@ -167,14 +174,12 @@ public final class SQLiteStore: Store {
     }
 
     private static func events(userId: String, limit: Int, _ db: Database) throws -> [Event] {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT name, time, properties FROM (
-                    SELECT name, time, properties, seq FROM events WHERE user_id = ? ORDER BY time DESC, seq DESC LIMIT ?
-                ) ORDER BY time, seq
-                """,
-            arguments: [userId, limit])
+        let statement = try db.cachedStatement(sql: """
+            SELECT name, time, properties FROM (
+                SELECT name, time, properties, seq FROM events WHERE user_id = ? ORDER BY time DESC, seq DESC LIMIT ?
+            ) ORDER BY time, seq
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [userId, limit])
         var events: [Event] = []
         while let row = try rows.next() {
             events.append(Event(name: row[0], time: Date(timeIntervalSince1970: row[1]),
@@ -184,13 +189,11 @@ public final class SQLiteStore: Store {
     }
 
     private static func history(userId: String, _ db: Database) throws -> InteractionHistory {
-        let rows = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT campaign, channel, kind, time, variant, placement, data FROM interactions
-                WHERE user_id = ? ORDER BY time, seq
-                """,
-            arguments: [userId])
+        let statement = try db.cachedStatement(sql: """
+            SELECT campaign, channel, kind, time, variant, placement, data FROM interactions
+            WHERE user_id = ? ORDER BY time, seq
+            """)
+        let rows = try Row.fetchCursor(statement, arguments: [userId])
         var list: [Interaction] = []
         while let row = try rows.next() {
             guard let channel = Channel(rawValue: row[1]), let kind = Interaction.Kind(rawValue: row[2]) else { continue }

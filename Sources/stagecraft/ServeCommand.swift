@@ -38,6 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The most events in one batch.")
     var maxBatch = 1000
 
+    @Option(name: .long, help: "Rows (events and interactions) of recently read users kept parsed in memory, for SQLite; 0 turns it off.")
+    var cacheRows = 2_000_000
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -89,7 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
             }
             store = postgres
         } else {
-            store = try SQLiteStore(path: database)
+            let sqlite = try SQLiteStore(path: database)
+            // This process is the file's only writer, so a write-through cache of parsed users is never stale.
+            store = cacheRows > 0 ? CachedStore(sqlite, capacity: cacheRows, eventLimit: configuration.eventLimit) : sqlite
             logger.info("database: SQLite at \(database)")
         }
 

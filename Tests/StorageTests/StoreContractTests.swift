@@ -8,7 +8,7 @@ import Testing
 /// The stores the contract runs on: memory and SQLite always, PostgreSQL when `STAGECRAFT_TEST_POSTGRES_URL`
 /// names a database (`.ci/run` starts one and sets it).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case memory, sqlite, postgres
+    case memory, sqlite, cachedSQLite, postgres
 
     var testDescription: String { rawValue }
 
@@ -16,7 +16,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         ProcessInfo.processInfo.environment["STAGECRAFT_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static var available: [StoreKind] { postgresURL == nil ? [.memory, .sqlite] : allCases }
+    static var available: [StoreKind] { postgresURL == nil ? [.memory, .sqlite, .cachedSQLite] : allCases }
 }
 
 /// Runs `body` with a fresh, empty store of the kind.
@@ -24,10 +24,12 @@ func withStore<T>(_ kind: StoreKind, _ body: (any Store) async throws -> T) asyn
     switch kind {
     case .memory:
         return try await body(MemoryStore())
-    case .sqlite:
+    case .sqlite, .cachedSQLite:
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        return try await body(SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path))
+        let sqlite = try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path)
+        // The cache as the server sets it up, with the event limit the contract reads with.
+        return try await body(kind == .sqlite ? sqlite : CachedStore(sqlite, capacity: 10_000, eventLimit: 10))
     case .postgres:
         var logger = Logger(label: "test")
         logger.logLevel = .error  // the pool warns when a query races its start
@@ -48,7 +50,7 @@ private func event(_ name: String, _ seconds: Double, _ properties: [(String, Va
     Event(name: name, time: t0.addingTimeInterval(seconds), properties: LiquidObject(properties))
 }
 
-@Suite("Store contract (memory, SQLite, PostgreSQL)", .serialized)
+@Suite("Store contract (memory, SQLite, SQLite cached, PostgreSQL)", .serialized)
 struct StoreContractTests {
     @Test("profiles: create, merge patch, replace, zone", arguments: StoreKind.available)
     func profiles(kind: StoreKind) async throws {
@@ -185,5 +187,27 @@ struct SQLiteStoreTests {
         #expect(profile.traits["n"]?.stringValue == "Zoë")
         #expect(profile.timeZone.identifier == "Asia/Tokyo")
         #expect(profile.events.map(\.name) == ["signup"])
+    }
+}
+
+@Suite("Cached store")
+struct CachedStoreTests {
+    @Test("reads are served from memory until a write for that user; the row bound holds")
+    func boundAndInvalidation() async throws {
+        let base = MemoryStore()
+        let cached = CachedStore(base, capacity: 100, eventLimit: 50)
+        for u in 0..<60 {
+            _ = try await cached.append((0..<5).map { UserEvent(userId: "u\(u)", event: event("e\($0)", Double($0))) })
+            _ = try await cached.snapshot(userId: "u\(u)", eventLimit: 50)
+            #expect(cached.usage.rows <= 100)
+        }
+        #expect(cached.usage.users >= 10)
+        // A write that bypasses the cache is not seen (the reason only one process may write behind it)...
+        _ = try await cached.snapshot(userId: "u59", eventLimit: 50)
+        _ = try await base.append([UserEvent(userId: "u59", event: event("sneaky", 100))])
+        #expect(try await cached.snapshot(userId: "u59", eventLimit: 50).profile?.events.count == 5)
+        // ...and one through it is, at once.
+        _ = try await cached.append([UserEvent(userId: "u59", event: event("seen", 101))])
+        #expect(try await cached.snapshot(userId: "u59", eventLimit: 50).profile?.events.map(\.name).suffix(2) == ["sneaky", "seen"])
     }
 }

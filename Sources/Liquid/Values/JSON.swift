@@ -21,66 +21,107 @@ public enum JSON {
 
     /// Serializes a value as compact JSON (ranges become arrays, drops become null).
     public static func serialize(_ value: Value) -> String {
-        var out = ""
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(value, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The same, as UTF-8 bytes (what a response body wants).
+    public static func serializeBytes(_ value: Value) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
         write(value, into: &out)
         return out
     }
 
     static func write(_ value: Value, into out: inout String) {
+        out += serialize(value)
+    }
+
+    static func write(_ value: Value, into out: inout [UInt8]) {
         switch value {
-        case .null, .empty, .blank, .drop: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? (d == d.rounded() && abs(d) < 1e16 ? String(Int(d)) + ".0" : "\(d)") : "null"
+        case .null, .empty, .blank, .drop: out += "null".utf8
+        case .bool(let b): out += (b ? "true" : "false").utf8
+        case .int(let i): out += String(i).utf8
+        case .double(let d): out += (d.isFinite ? (d == d.rounded() && abs(d) < 1e16 ? String(Int(d)) + ".0" : "\(d)") : "null").utf8
         case .string(let s): writeString(s, into: &out)
         case .array(let a):
-            out += "["
+            out.append(UInt8(ascii: "["))
             for (i, v) in a.enumerated() {
-                if i > 0 { out += "," }
+                if i > 0 { out.append(UInt8(ascii: ",")) }
                 write(v, into: &out)
             }
-            out += "]"
+            out.append(UInt8(ascii: "]"))
         case .range(let lo, let hi):
-            out += "["
-            if lo <= hi && hi - lo < 10_000 { out += (lo...hi).map(String.init).joined(separator: ",") }
-            out += "]"
+            out.append(UInt8(ascii: "["))
+            if lo <= hi && hi - lo < 10_000 { out += (lo...hi).map(String.init).joined(separator: ",").utf8 }
+            out.append(UInt8(ascii: "]"))
         case .object(let o):
-            out += "{"
+            out.append(UInt8(ascii: "{"))
             var first = true
             for (k, v) in o.pairs {
-                if !first { out += "," }
+                if !first { out.append(UInt8(ascii: ",")) }
                 first = false
                 writeString(k, into: &out)
-                out += ":"
+                out.append(UInt8(ascii: ":"))
                 write(v, into: &out)
             }
-            out += "}"
+            out.append(UInt8(ascii: "}"))
         }
     }
 
-    static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\u{2028}": out += "\\u2028"
-            case "\u{2029}": out += "\\u2029"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// A string with JSON's escapes (and U+2028/U+2029 escaped, so the output is also valid JavaScript); runs
+    /// needing no escape are copied whole.
+    static func writeString(_ s: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var s = s
+        s.withUTF8 { bytes in
+            let n = bytes.count
+            var start = 0
+            var i = 0
+            func flush(_ end: Int) {
+                if start < end { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<end])) }
             }
+            while i < n {
+                let b = bytes[i]
+                if b >= 0x20, b != 0x22, b != 0x5C, b != 0xE2 {
+                    i += 1
+                    continue
+                }
+                if b == 0xE2 {
+                    guard i + 2 < n, bytes[i + 1] == 0x80, bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9 else {
+                        i += 1
+                        continue
+                    }
+                    flush(i)
+                    out += (bytes[i + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8
+                    i += 3
+                    start = i
+                    continue
+                }
+                flush(i)
+                switch b {
+                case 0x22: out += "\\\"".utf8
+                case 0x5C: out += "\\\\".utf8
+                case 0x0A: out += "\\n".utf8
+                case 0x0D: out += "\\r".utf8
+                case 0x09: out += "\\t".utf8
+                case 0x08: out += "\\b".utf8
+                case 0x0C: out += "\\f".utf8
+                default:
+                    out += "\\u00".utf8
+                    out.append(hexDigits[Int(b >> 4)])
+                    out.append(hexDigits[Int(b & 15)])
+                }
+                i += 1
+                start = i
+            }
+            flush(n)
         }
-        out += "\""
+        out.append(UInt8(ascii: "\""))
     }
 }
 

@@ -141,6 +141,9 @@ public struct DecisionEngine: Sendable {
     /// The placements campaigns fill, sorted.
     public var placements: [String] { Set(byPlacement.keys).union(defaults.keys).sorted() }
 
+    /// Whether some campaign (or a default) fills `placement`.
+    public func fills(_ placement: String) -> Bool { byPlacement[placement] != nil || defaults[placement] != nil }
+
     public func campaign(forTemplate template: String) -> Campaign? { byTemplate[template]?.campaign }
 
     /// The campaigns competing for `placement`, best ranked first (the default apart).

@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Delivery",
             dependencies: ["Liquid", "HTMLCheck", "Personalization", "CLibXML2"],
-            swiftSettings: libxml2Headers
+            swiftSettings: libxml2Headers + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .target(
             name: "Storage",
@@ -83,7 +83,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: libxml2Headers
+            swiftSettings: libxml2Headers + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .executableTarget(
             name: "stagecraft",

@@ -36,7 +36,12 @@ public struct ReloadStatus: Sendable {
 /// The content being served, swapped whole and atomically when the folder changes and loads cleanly.
 public final class ContentState: Sendable {
     public let directory: String
-    private let state: Mutex<(content: LoadedContent, status: ReloadStatus)>
+    private struct State {
+        var content: LoadedContent
+        var status: ReloadStatus
+    }
+
+    private let state: Mutex<State>
     private let logger: Logger
     private let metrics: ServerMetrics?
 
@@ -48,8 +53,8 @@ public final class ContentState: Sendable {
         let now = Date()
         let (delivery, files) = try Self.load(directory)
         let loaded = LoadedContent(delivery: delivery, files: files, generation: 1)
-        state = Mutex((loaded, ReloadStatus(loadedAt: now, generation: 1, lastAttempt: now, refused: nil,
-                                            warnings: delivery.content.warnings)))
+        state = Mutex(State(content: loaded, status: ReloadStatus(loadedAt: now, generation: 1, lastAttempt: now, refused: nil,
+                                                                  warnings: delivery.content.warnings)))
     }
 
     static func load(_ directory: String) throws(ContentError) -> (DeliveryContent, [String: String]) {

@@ -8,8 +8,21 @@ import Synchronization
 public final class ServerMetrics: Sendable {
     public let registry = PrometheusCollectorRegistry()
     /// Collectors by name and labels: the registry locks on every lookup; this cache reads under a lighter lock.
-    private let counters = Mutex<[String: Counter]>([:])
-    private let histograms = Mutex<[String: DurationHistogram]>([:])
+    private let counters = Mutex<[Key: Counter]>([:])
+    private let histograms = Mutex<[Key: DurationHistogram]>([:])
+
+    /// A metric and its label values (up to three), hashed without building a string.
+    private struct Key: Hashable {
+        let name: String
+        let a: String, b: String, c: String
+
+        init(_ name: String, _ labels: [(String, String)]) {
+            self.name = name
+            a = labels.count > 0 ? labels[0].1 : ""
+            b = labels.count > 1 ? labels[1].1 : ""
+            c = labels.count > 2 ? labels[2].1 : ""
+        }
+    }
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -31,12 +44,8 @@ public final class ServerMetrics: Sendable {
 
     public init() {}
 
-    private static func key(_ name: String, _ labels: [(String, String)]) -> String {
-        labels.reduce(name) { $0 + "\u{1}" + $1.0 + "=" + $1.1 }
-    }
-
     func count(_ name: String, _ labels: [(String, String)] = [], by amount: Int = 1) {
-        let k = Self.key(name, labels)
+        let k = Key(name, labels)
         let counter = counters.withLock { cache in
             if let c = cache[k] { return c }
             let unit = "total"
@@ -50,7 +59,7 @@ public final class ServerMetrics: Sendable {
     }
 
     func time(_ name: String, _ labels: [(String, String)], _ duration: Duration) {
-        let k = Self.key(name, labels)
+        let k = Key(name, labels)
         let histogram = histograms.withLock { cache in
             if let h = cache[k] { return h }
             let h = registry.makeDurationHistogram(

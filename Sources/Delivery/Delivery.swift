@@ -66,6 +66,18 @@ public struct DeliveryContent: Sendable {
         self.preheaders = preheaders
         self.tours = tours
         self.unsubscribes = unsubscribes
+        // A placement's default is what shows when everything else fails, so it must render and validate for
+        // anyone: it is tried here for a user the set knows nothing about.
+        let nobody = UserMoment(profile: Profile(id: "default-check"), now: loadedAt, stageRules: content.stageRules)
+        for placement in content.engine.placements {
+            guard let campaign = content.engine.placementDefault(for: placement) else { continue }
+            if case .failure(let f) = render(campaign, for: nobody) {
+                let line = f.line ?? campaign.line
+                issues.append(ContentIssue(file: campaign.file, line: line, column: f.column ?? 1,
+                                           message: "the default of \(placement) must render and validate for any user: \(f.message)"))
+            }
+        }
+        if !issues.isEmpty { throw ContentError(issues) }
     }
 
     /// The message template a campaign renders.

@@ -199,6 +199,17 @@ struct PreviewContentTests {
         }
     }
 
+    @Test("a placement default that does not validate refuses the content (it is checked at load)")
+    func brokenDefault() async throws {
+        let h = try Harness()
+        let file = h.folder + "/banners/hero-default.liquid"
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        try text.replacingOccurrences(of: "</h2>", with: "</h3>").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(h.server.content.reload() == false)
+        let refused = try #require(h.server.content.status.refused)
+        #expect(refused.contains { $0.file == "banners/hero-default.liquid" && $0.message.contains("the default of home-hero") })
+    }
+
     @Test("the watcher picks up a change on disk by itself")
     func watcher() async throws {
         let h = try Harness()

@@ -153,6 +153,29 @@ import Testing
         }
     }
 
+    @Test func factsAreBuiltForTemplatesThatMayReadThem() throws {
+        func banner(_ id: String, _ body: String) -> String {
+            "---\ncampaign: \(id)\nchannel: banner\nplacement: p\n---\n" + body
+        }
+        let set = try ContentSet.load(files: [
+            "a.liquid": banner("a", "{{ facts.order_count }}"),
+            "b.liquid": banner("b", "{{ user.name }}"),
+            "c.liquid": banner("c", "{% include 'partials/orders' %}"),
+            "partials/orders.liquid": "{{ facts.order_count }}",
+            "globals.yml": "brand: Northwind\nstage: shadowed\n",
+        ])
+        let user = UserMoment(profile: Profile(id: "u"), now: Date(timeIntervalSince1970: 1_800_000_000), stageRules: set.stageRules)
+        for (name, reads) in [("a", true), ("b", false), ("c", true)] {
+            let message = try #require(set.messages[name])
+            #expect(message.readsFacts == reads)
+            guard case .object(let data) = set.data(for: message, user: user) else { Issue.record("no object"); continue }
+            #expect((data["facts"] != nil) == reads)
+            #expect(data.keys.first == "brand" && data["stage"]?.stringValue == "activation", "globals first; ours win")
+            #expect(data["campaign"]?.objectValue?["id"]?.stringValue == name)
+        }
+        #expect(try set.messages["c"]!.template.render(set.data(for: set.messages["c"]!, user: user)) == "0")
+    }
+
     @Test func theSampleTemplatesFolderLoads() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("templates").path

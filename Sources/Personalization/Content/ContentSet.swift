@@ -11,6 +11,22 @@ public struct MessageTemplate: Sendable {
     public let campaign: Campaign
     /// The recommendation rules it reads (`recommendations.<rule>`), computed only for its renders.
     public let recommendations: [String]
+    /// Whether it may read `facts` (named in it, or an `include`d partial could): built only for such renders.
+    public let readsFacts: Bool
+    /// `campaign` as templates see it (front matter and `id`), built once.
+    let campaignValue: Value
+
+    init(name: String, file: String, template: Template, campaign: Campaign, recommendations: [String], readsFacts: Bool) {
+        self.name = name
+        self.file = file
+        self.template = template
+        self.campaign = campaign
+        self.recommendations = recommendations
+        self.readsFacts = readsFacts
+        var data = campaign.data
+        data["id"] = .string(campaign.id)
+        campaignValue = .object(data)
+    }
 }
 
 /// Everything in a `templates/` folder, loaded and checked as a whole: message templates with their campaigns,
@@ -222,8 +238,11 @@ public struct ContentSet: Sendable {
                     let parts = path.split(separator: ".")
                     return parts.count >= 2 && parts[0] == "recommendations" ? String(parts[1]) : nil
                 }
+                let analysis = template.analysis
+                let readsFacts = analysis.tags.contains("include")
+                    || analysis.globalVariables.contains { $0 == "facts" || $0.hasPrefix("facts.") || $0.hasPrefix("facts[") }
                 messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign,
-                                                   recommendations: Array(Set(rules)).sorted())
+                                                   recommendations: Array(Set(rules)).sorted(), readsFacts: readsFacts)
             } catch {
                 issues.append(issue(from: error, file: b.file))
             }
@@ -243,18 +262,21 @@ public struct ContentSet: Sendable {
     /// What `message` renders with for `user`: the globals, then `user`, `stage`, `facts`, `campaign` (its front
     /// matter and id), `variant`, `now`, `context` and the `recommendations` the template reads.
     public func data(for message: MessageTemplate, user: UserMoment, variant: String? = nil) -> Value {
-        var data = globals
-        data["user"] = TargetingAttributes.user(user.profile)
-        data["stage"] = .string(user.stage.stage)
-        data["facts"] = user.facts.value
-        var campaign = message.campaign.data
-        campaign["id"] = .string(message.campaign.id)
-        data["campaign"] = .object(campaign)
-        data["variant"] = variant.map(Value.string) ?? .null
-        data["now"] = .string(Timestamp.format(user.now))
-        data["context"] = .object(user.context)
-        data["recommendations"] = recommender.value(rules: message.recommendations, for: user, context: user.context)
-        return .object(data)
+        // Built in one go (copying the globals and then adding keys would copy their storage on every render).
+        var pairs: [(String, Value)] = []
+        pairs.reserveCapacity(globals.count + 9)
+        for (k, v) in globals.pairs { pairs.append((k, v)) }
+        pairs.append(("user", TargetingAttributes.user(user.profile)))
+        pairs.append(("stage", .string(user.stage.stage)))
+        if message.readsFacts { pairs.append(("facts", user.facts.value)) }
+        pairs.append(("campaign", message.campaignValue))
+        pairs.append(("variant", variant.map(Value.string) ?? .null))
+        pairs.append(("now", .string(Timestamp.format(user.now))))
+        pairs.append(("context", .object(user.context)))
+        pairs.append(("recommendations", message.recommendations.isEmpty ? .object(LiquidObject())
+            : recommender.value(rules: message.recommendations, for: user, context: user.context)))
+        // A global named like one of these keys keeps its place and takes the value (the init assigns in order).
+        return .object(LiquidObject(pairs))
     }
 
     private static func issue(from error: LiquidError, file: String) -> ContentIssue {

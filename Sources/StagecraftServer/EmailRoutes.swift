@@ -12,7 +12,7 @@ extension APIServer {
         let emails = loaded.content.messages.values.filter { $0.campaign.channel == .email }
         if let m = emails.first(where: { $0.name == name || $0.name == "emails/" + name || $0.campaign.id == name }) { return m }
         var detail = "no email template \"\(name)\""
-        if let near = Suggest.closest(to: name, in: emails.map(\.name) + emails.map(\.campaign.id)) { detail += "; did you mean \"\(near)\"?" }
+        if let near = Suggestion.closest(to: name, in: emails.map(\.name) + emails.map(\.campaign.id)) { detail += "; did you mean \"\(near)\"?" }
         throw Problem.notFound("unknown_template", detail, extra: [("templates", .array(emails.map(\.name).sorted().map(Value.string)))])
     }
 

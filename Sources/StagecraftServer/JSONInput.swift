@@ -197,33 +197,9 @@ struct Fields {
         for key in object.keys where !read.contains(key) && !extra.contains(key) {
             let candidates = Array(read) + extra
             var detail = "unknown field \"\(name(key))\""
-            if let near = Suggest.closest(to: key, in: candidates) { detail += "; did you mean \"\(name(near))\"?" }
+            if let near = Suggestion.closest(to: key, in: candidates) { detail += "; did you mean \"\(name(near))\"?" }
             detail += " Known fields: " + candidates.sorted().joined(separator: ", ")
             throw Problem.unprocessable("unknown_field", detail, extra: [("field", .string(name(key)))])
         }
-    }
-}
-
-/// "Did you mean": the candidate within a small edit distance.
-enum Suggest {
-    static func closest(to word: String, in candidates: [String]) -> String? {
-        let limit = max(1, word.count / 3)
-        return candidates.map { ($0, distance(word, $0)) }.filter { $0.1 <= limit }.min { $0.1 < $1.1 }?.0
-    }
-
-    static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        if a.isEmpty { return b.count }
-        var row = Array(0...b.count)
-        for i in 1...a.count {
-            var previous = row[0]
-            row[0] = i
-            for j in stride(from: 1, through: b.count, by: 1) {
-                let saved = row[j]
-                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
-                previous = saved
-            }
-        }
-        return row[b.count]
     }
 }

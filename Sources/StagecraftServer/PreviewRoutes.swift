@@ -54,7 +54,7 @@ extension APIServer {
         }
         guard let message = set.messages[templateName] else {
             var detail = "no template \"\(templateName)\""
-            if let near = Suggest.closest(to: templateName, in: Array(set.messages.keys)) { detail += "; did you mean \"\(near)\"?" }
+            if let near = Suggestion.closest(to: templateName, in: Array(set.messages.keys)) { detail += "; did you mean \"\(near)\"?" }
             throw Problem.notFound("unknown_template", detail, extra: [("templates", .array(set.messages.keys.sorted().map(Value.string)))])
         }
         if let stage, !set.stageRules.stages.contains(stage) {

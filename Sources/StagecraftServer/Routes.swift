@@ -194,7 +194,7 @@ extension APIServer {
     func knownPlacement(_ name: String, _ loaded: LoadedContent) throws {
         guard loaded.content.engine.fills(name) else {
             var detail = "no placement \"\(name)\""
-            if let near = Suggest.closest(to: name, in: loaded.content.engine.placements) { detail += "; did you mean \"\(near)\"?" }
+            if let near = Suggestion.closest(to: name, in: loaded.content.engine.placements) { detail += "; did you mean \"\(near)\"?" }
             throw Problem.notFound("unknown_placement", detail,
                                    extra: [("placements", .array(loaded.content.engine.placements.map(Value.string)))])
         }

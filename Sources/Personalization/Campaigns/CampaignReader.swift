@@ -97,7 +97,7 @@ enum ContentReader {
             for pair in pairs {
                 if let key = pair.key.text, key.hasPrefix("$"), !AudienceCondition.operators.contains(key) {
                     var message = "unknown condition operator \"\(key)\""
-                    if let near = Fields.closest(to: key, in: AudienceCondition.operators) { message += " (did you mean \"\(near)\"?)" }
+                    if let near = Suggestion.closest(to: key, in: AudienceCondition.operators) { message += " (did you mean \"\(near)\"?)" }
                     log.error(at: pair.key, message)
                 }
                 if pair.key.text == "$regex" || pair.key.text == "$regexi", let pattern = pair.value.text,

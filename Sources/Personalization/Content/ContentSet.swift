@@ -228,7 +228,7 @@ public struct ContentSet: Sendable {
             }
             for stage in b.campaign.stages ?? [] where !stages.contains(stage) {
                 var message = "unknown stage \"\(stage)\"; the stages are \(stages.joined(separator: ", "))"
-                if let near = Fields.closest(to: stage, in: stages) { message += " (did you mean \"\(near)\"?)" }
+                if let near = Suggestion.closest(to: stage, in: stages) { message += " (did you mean \"\(near)\"?)" }
                 log.error(line: b.campaign.line, column: 1, message)
             }
             collect(log)

@@ -229,13 +229,16 @@ final class Fields {
     func reportUnknown(what: String) {
         for pair in pairs where !used.contains(pair.key) {
             var message = "unknown key \"\(pair.key)\" in \(what)"
-            if let near = Fields.closest(to: pair.key, in: used) { message += " (did you mean \"\(near)\"?)" }
+            if let near = Suggestion.closest(to: pair.key, in: used) { message += " (did you mean \"\(near)\"?)" }
             log.error(at: pair.keyNode, message)
         }
     }
+}
 
+/// "Did you mean": the one suggestion every refusal of a misspelt name makes (content files and the API alike).
+public enum Suggestion {
     /// The candidate within edit distance 2, if any.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         var best: (String, Int)?
         for candidate in candidates {
             let d = editDistance(Array(word.lowercased()), Array(candidate.lowercased()))

@@ -13,17 +13,10 @@ public actor MemoryStore: Store {
     public init() {}
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) -> (record: ProfileRecord, created: Bool) {
-        if var record = records[id] {
-            record.traits = traits.apply(to: record.traits)
-            if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
-            record.updatedAt = time
-            records[id] = record
-            return (record, false)
-        }
-        let record = ProfileRecord(id: id, traits: traits.apply(to: LiquidObject()), timeZone: timeZone, createdAt: time,
-                                   updatedAt: time)
+        let old = records[id]
+        let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, at: time)
         records[id] = record
-        return (record, true)
+        return (record, old == nil)
     }
 
     public func profileRecord(id: String) -> ProfileRecord? { records[id] }
@@ -69,10 +62,6 @@ public actor MemoryStore: Store {
 
     public func history(userId: String) -> InteractionHistory {
         interactions[userId] ?? InteractionHistory()
-    }
-
-    public func forget(userId: String) {
-        _ = deleteProfile(id: userId)
     }
 
     public func ping() {}

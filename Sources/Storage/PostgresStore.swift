@@ -135,10 +135,8 @@ public final class PostgresStore: Store {
                                     createdAt: Date(timeIntervalSince1970: createdAt),
                                     updatedAt: Date(timeIntervalSince1970: updatedAt))
             }
-            guard var record = old else { throw StoreError("profile \(id) vanished while being written") }
-            record.traits = traits.apply(to: record.traits)
-            if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
-            record.updatedAt = time
+            guard let old else { throw StoreError("profile \(id) vanished while being written") }
+            let record = old.saving(traits, timeZone: timeZone, at: time)
             try await connection.query("""
                 UPDATE profiles SET traits = \(Encoding.traits(record.traits)), time_zone = \(record.timeZone),
                     updated_at = \(t) WHERE id = \(id)

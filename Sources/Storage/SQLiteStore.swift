@@ -66,10 +66,7 @@ public final class SQLiteStore: Store {
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool) {
         try await pool.write { db in
             let old = try Self.record(id: id, db)
-            var record = old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)
-            record.traits = traits.apply(to: old?.traits ?? LiquidObject())
-            if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
-            record.updatedAt = time
+            let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, at: time)
             try db.execute(
                 sql: """
                     INSERT INTO profiles (id, traits, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)

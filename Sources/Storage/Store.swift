@@ -116,6 +116,18 @@ extension TraitsUpdate {
     }
 }
 
+extension ProfileRecord {
+    /// The record after a save: traits updated, the zone replaced (a replace clears it when none is given, a
+    /// merge keeps it), the update time set. Every store saves through this.
+    func saving(_ traits: TraitsUpdate, timeZone: String?, at time: Date) -> ProfileRecord {
+        var record = self
+        record.traits = traits.apply(to: self.traits)
+        if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
+        record.updatedAt = time
+        return record
+    }
+}
+
 /// Problems a store reports about what it was given (not about itself).
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let message: String

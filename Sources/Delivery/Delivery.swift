@@ -99,6 +99,7 @@ public struct DeliveryFailure: Sendable, Error, CustomStringConvertible {
 
     public let campaign: String
     public let template: String
+    public let channel: Channel
     public let reason: Reason
     public let message: String
     /// Line and column of a Liquid error in the template file, when Liquid gave them.

@@ -24,12 +24,7 @@ extension DeliveryContent {
                             strict: Bool = false) -> Result<RenderedEmail, DeliveryFailure>
     {
         composeEmail(message, for: user, extra: extra, strict: strict).flatMap { email, report in
-            guard report.isValid else {
-                let first = report.errors.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "invalid HTML"
-                return .failure(failure(message.campaign, .invalidHTML, "the output is not a valid email: \(first)",
-                                        diagnostics: report.diagnostics))
-            }
-            return .success(email)
+            verdict(report, campaign: message.campaign).map { email }
         }
     }
 

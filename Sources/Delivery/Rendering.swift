@@ -61,10 +61,15 @@ extension DeliveryContent {
 
     /// The HTML checker's verdict on a campaign's output.
     func check(_ html: String, campaign: Campaign) -> Result<Void, DeliveryFailure> {
-        let report = HTMLValidator.validate(html, channel: campaign.channel == .email ? .email : .web)
+        verdict(HTMLValidator.validate(html, channel: campaign.channel == .email ? .email : .web), campaign: campaign)
+    }
+
+    /// A checker's report as a delivery result: an `invalid_html` failure naming the first error.
+    func verdict(_ report: HTMLReport, campaign: Campaign) -> Result<Void, DeliveryFailure> {
         guard report.isValid else {
             let first = report.errors.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "invalid HTML"
-            return .failure(failure(campaign, .invalidHTML, "the output is not valid HTML: \(first)", diagnostics: report.diagnostics))
+            let what = campaign.channel == .email ? "a valid email" : "valid HTML"
+            return .failure(failure(campaign, .invalidHTML, "the output is not \(what): \(first)", diagnostics: report.diagnostics))
         }
         return .success(())
     }
@@ -99,9 +104,10 @@ extension DeliveryContent {
         let steps = (tours[message.name] ?? []).filter { $0.applies(to: user) }
         var rendered: [RenderedStep] = []
         let plain = renderOptions(for: user, strict: strict, autoescape: false)
+        // The user's data is the same for every step; each step adds only `step`.
+        let base = data(for: message, campaign: campaign, user: user)
         for (i, step) in steps.enumerated() {
             do {
-                let base = data(for: message, campaign: campaign, user: user)
                 let title = try step.title?.render(base, options: plain) ?? ""
                 let body = try step.body?.render(base, options: plain) ?? ""
                 let stepValue: Value = .object(LiquidObject([
@@ -109,8 +115,9 @@ extension DeliveryContent {
                     ("last", .bool(i == steps.count - 1)), ("title", .string(title)), ("body", .string(body)),
                     ("target", .string(step.target)), ("position", .string(step.position.rawValue)),
                 ]))
-                let html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: [("step", stepValue)]),
-                                                       options: renderOptions(for: user, strict: strict))
+                var withStep = base.objectValue ?? LiquidObject()
+                withStep["step"] = stepValue
+                let html = try message.template.render(.object(withStep), options: renderOptions(for: user, strict: strict))
                 if case .failure(let f) = check(html, campaign: campaign) { return .failure(f) }
                 rendered.append(RenderedStep(target: step.target, position: step.position, html: html))
             } catch {
@@ -124,7 +131,7 @@ extension DeliveryContent {
     func failure(_ campaign: Campaign, _ reason: DeliveryFailure.Reason, _ message: String, line: Int? = nil,
                  column: Int? = nil, diagnostics: [Diagnostic] = []) -> DeliveryFailure
     {
-        DeliveryFailure(campaign: campaign.id, template: campaign.template, reason: reason, message: message, line: line,
-                        column: column, diagnostics: diagnostics)
+        DeliveryFailure(campaign: campaign.id, template: campaign.template, channel: campaign.channel, reason: reason,
+                        message: message, line: line, column: column, diagnostics: diagnostics)
     }
 }

@@ -59,8 +59,12 @@ public final class ContentState: Sendable {
 
     static func load(_ directory: String) throws(ContentError) -> (DeliveryContent, [String: String]) {
         let (files, issues) = try ContentSet.readFiles(directory: directory)
-        let set = try ContentSet.load(files: files, directory: directory, issues: issues)
-        return (try DeliveryContent(set), files)
+        return (try load(files: files, directory: directory, issues: issues), files)
+    }
+
+    /// The content made ready to serve from file texts: what a reload and a preview of edited source both load.
+    static func load(files: [String: String], directory: String, issues: [ContentIssue] = []) throws(ContentError) -> DeliveryContent {
+        try DeliveryContent(ContentSet.load(files: files, directory: directory, issues: issues))
     }
 
     /// The content to serve this request with.

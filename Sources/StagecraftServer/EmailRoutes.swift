@@ -79,17 +79,12 @@ extension APIServer {
         let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
         switch loaded.delivery.renderEmail(message, for: user, extra: Array(extra.pairs), strict: strict) {
         case .failure(let failure):
-            metrics.count("renders", [("channel", "email"), ("outcome", failure.reason.rawValue)])
-            if failure.reason == .invalidHTML { metrics.count("validation_failures", [("channel", "email")]) }
-            logger.warning("email not rendered", metadata: ["template": "\(message.name)", "reason": "\(failure.reason.rawValue)",
-                                                             "detail": "\(failure.message)"])
+            record(failure, what: "email not rendered", target: message.name)
             var extra = failureMembers(failure)
             if let correlation { extra.append(("id", correlation)) }
             return .failure(Problem.unprocessable("render_failed", failure.message, extra: extra))
         case .success(let email):
             metrics.count("renders", [("channel", "email"), ("outcome", "ok")])
-            var headers = LiquidObject()
-            for h in email.headers { headers[h.name] = .string(h.value) }
             var pairs: [(String, Value)] = []
             if let correlation { pairs.append(("id", correlation)) }
             pairs += [
@@ -99,11 +94,16 @@ extension APIServer {
                 ("eligible", .bool(rejection == nil)),
                 ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
                 ("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-                ("html", .string(email.html)), ("text", .string(email.text)), ("headers", .object(headers)),
+                ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email)),
                 ("warnings", .array(email.warnings.map(diagnosticValue))),
             ]
             return .success(object(pairs))
         }
+    }
+
+    /// An email's extra headers as a JSON object, in order.
+    func headersValue(_ email: RenderedEmail) -> Value {
+        .object(LiquidObject(email.headers.map { ($0.name, .string($0.value)) }))
     }
 
     func failureMembers(_ f: DeliveryFailure) -> [(String, Value)] {

@@ -24,34 +24,32 @@ extension APIServer {
         let extra = try f.object("data") ?? LiquidObject()
         try f.finish()
 
-        var loaded = content.current
         // An edited source is loaded with the rest of the content, so its front matter, partials and rules are
         // checked as a reload would check them.
         var templateName = name ?? "preview"
         if templateName.hasSuffix(".liquid") { templateName = String(templateName.dropLast(7)) }
-        var set = loaded.content
-        var delivery = loaded.delivery
+        let current = content.current
+        var delivery = current.delivery
         if let source {
-            var files = loaded.files
+            var files = current.files
             files[templateName + ".liquid"] = source
             do {
-                set = try ContentSet.load(files: files, directory: content.directory)
-                delivery = try DeliveryContent(set)
+                delivery = try ContentState.load(files: files, directory: content.directory)
             } catch {
                 let mine = error.issues.filter { $0.file == templateName + ".liquid" }
                 let shown = mine.isEmpty ? error.issues : mine
                 return json(object([
                     ("ok", false), ("template", .string(templateName)), ("output", .null),
                     ("diagnostics", .array(shown.map { i in
-                        object([("source", "content"), ("file", .string(i.file)), ("severity", .string(i.severity.rawValue)),
-                                ("line", .int(i.line)), ("column", .int(i.column)), ("message", .string(i.message))])
+                        diagnostic("content", file: i.file, severity: i.severity.rawValue, line: i.line, column: i.column,
+                                   message: i.message)
                     })),
                 ]))
             }
-            loaded = LoadedContent(delivery: delivery, files: files, generation: loaded.generation)
         } else if name == nil {
             throw Problem.unprocessable("missing_field", "send \"template\" (a name) or \"source\" (the template's text)", extra: [("field", "template")])
         }
+        let set = delivery.content
         guard let message = set.messages[templateName] else {
             var detail = "no template \"\(templateName)\""
             if let near = Suggestion.closest(to: templateName, in: Array(set.messages.keys)) { detail += "; did you mean \"\(near)\"?" }
@@ -95,17 +93,21 @@ extension APIServer {
         let verdict = decision.trace.first { $0.campaign == campaign.id }?.rejection
 
         var diagnostics: [Value] = []
+        var ok = true
         func liquid(_ e: LiquidError, severity: String) {
-            diagnostics.append(object([("source", "liquid"), ("file", .string(message.file)), ("severity", .string(severity)),
-                                       ("line", .int(e.line ?? campaign.line)), ("column", .int(e.column ?? 1)),
-                                       ("code", .string(e.kind.code)), ("message", .string(e.message))]))
+            diagnostics.append(diagnostic("liquid", file: message.file, severity: severity, line: e.line ?? campaign.line,
+                                          column: e.column ?? 1, code: e.kind.code, message: e.message))
         }
         func html(_ report: HTMLReport) {
             for d in report.diagnostics {
-                diagnostics.append(object([("source", "html"), ("file", "output"), ("severity", .string(d.severity.rawValue)),
-                                           ("line", .int(d.line)), ("column", .int(d.column)), ("code", .string(d.code)),
-                                           ("message", .string(d.message))]))
+                diagnostics.append(diagnostic("html", file: "output", severity: d.severity.rawValue, line: d.line, column: d.column,
+                                              code: d.code, message: d.message))
             }
+        }
+        func failed(_ f: DeliveryFailure) {
+            ok = false
+            diagnostics.append(diagnostic(f.reason == .invalidHTML ? "html" : "liquid", file: message.file, severity: "error",
+                                          line: f.line ?? campaign.line, column: f.column ?? 1, message: f.message))
         }
         // A strict render finds the first undefined variable; the output itself is the lenient render users get.
         let data = set.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: profile.id))
@@ -116,22 +118,16 @@ extension APIServer {
         }
 
         var output: Value = .null
-        var ok = true
         switch campaign.channel {
         case .email:
             switch delivery.composeEmail(message, for: user, extra: Array(extra.pairs)) {
             case .success(let (email, report)):
                 html(report)
                 ok = report.isValid
-                var headers = LiquidObject()
-                for h in email.headers { headers[h.name] = .string(h.value) }
                 output = object([("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-                                 ("html", .string(email.html)), ("text", .string(email.text)), ("headers", .object(headers))])
+                                 ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email))])
             case .failure(let failure):
-                ok = false
-                diagnostics.append(object([("source", "liquid"), ("file", .string(message.file)), ("severity", "error"),
-                                           ("line", .int(failure.line ?? campaign.line)), ("column", .int(failure.column ?? 1)),
-                                           ("message", .string(failure.message))]))
+                failed(failure)
             }
         case .tour:
             switch delivery.renderTour(campaign, for: user) {
@@ -140,10 +136,7 @@ extension APIServer {
                     object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
                 }))])
             case .failure(let failure):
-                ok = false
-                diagnostics.append(object([("source", failure.reason == .invalidHTML ? "html" : "liquid"), ("file", .string(message.file)),
-                                           ("severity", "error"), ("line", .int(failure.line ?? campaign.line)),
-                                           ("column", .int(failure.column ?? 1)), ("message", .string(failure.message))]))
+                failed(failure)
             }
         default:
             do {
@@ -171,6 +164,17 @@ extension APIServer {
                 ("trace", decision.traceValue),
             ])),
         ]))
+    }
+
+    /// One entry of a preview's `diagnostics`.
+    func diagnostic(_ source: String, file: String, severity: String, line: Int, column: Int, code: String? = nil,
+                    message: String) -> Value
+    {
+        var pairs: [(String, Value)] = [("source", .string(source)), ("file", .string(file)), ("severity", .string(severity)),
+                                        ("line", .int(line)), ("column", .int(column))]
+        if let code { pairs.append(("code", .string(code))) }
+        pairs.append(("message", .string(message)))
+        return object(pairs)
     }
 
     // MARK: Content

@@ -126,20 +126,17 @@ extension APIServer {
         }
     }
 
-    /// Who, from the query string of a GET.
-    func who(query request: Request, grant: Grant) throws -> Who {
+    /// Who, and the template's `context`, from a GET's query string (parsed once): the query parameters besides
+    /// the reserved ones become the context (page URL, locale...).
+    func visitor(_ request: Request, grant: Grant) throws -> (who: Who, context: LiquidObject) {
         let q = request.uri.queryParameters
-        return try who(userId: q["user_id"].map(String.init), anonymousId: q["anonymous_id"].map(String.init),
-                       hash: q["user_hash"].map(String.init), grant: grant)
-    }
-
-    /// Query parameters besides the reserved ones become the template's `context` (page URL, locale...).
-    func context(query request: Request) -> LiquidObject {
-        var o = LiquidObject()
-        for (k, v) in request.uri.queryParameters where !["user_id", "anonymous_id", "user_hash", "key"].contains(String(k)) {
-            o[String(k)] = .string(String(v))
+        let who = try who(userId: q["user_id"].map(String.init), anonymousId: q["anonymous_id"].map(String.init),
+                          hash: q["user_hash"].map(String.init), grant: grant)
+        var context = LiquidObject()
+        for (k, v) in q where !["user_id", "anonymous_id", "user_hash", "key"].contains(String(k)) {
+            context[String(k)] = .string(String(v))
         }
-        return o
+        return (who, context)
     }
 
     /// The user now: their stored profile (or an empty one), their history, their facts and stage.
@@ -167,12 +164,7 @@ extension APIServer {
     /// Serves a decision and counts what happened; failures are logged with their reason.
     func serve(_ decision: Decision, user: UserMoment, loaded: LoadedContent, excluding: Set<String> = []) -> ServedBlock {
         let served = loaded.delivery.serve(decision, for: user, excluding: excluding)
-        for f in served.failures {
-            metrics.count("renders", [("channel", channelName(f.campaign, loaded)), ("outcome", f.reason.rawValue)])
-            if f.reason == .invalidHTML { metrics.count("validation_failures", [("channel", channelName(f.campaign, loaded))]) }
-            logger.warning("block not sent", metadata: ["placement": "\(decision.target)", "campaign": "\(f.campaign)",
-                                                         "reason": "\(f.reason.rawValue)", "detail": "\(f.message)"])
-        }
+        for f in served.failures { record(f, what: "block not sent", target: decision.target) }
         let outcome: String
         if let block = served.block {
             metrics.count("renders", [("channel", block.campaign.channel.rawValue), ("outcome", "ok")])
@@ -187,8 +179,12 @@ extension APIServer {
         return served
     }
 
-    private func channelName(_ campaign: String, _ loaded: LoadedContent) -> String {
-        loaded.content.campaigns.first { $0.id == campaign }?.channel.rawValue ?? "unknown"
+    /// Counts and logs a message that was not sent, with its reason.
+    func record(_ f: DeliveryFailure, what: String, target: String) {
+        metrics.count("renders", [("channel", f.channel.rawValue), ("outcome", f.reason.rawValue)])
+        if f.reason == .invalidHTML { metrics.count("validation_failures", [("channel", f.channel.rawValue)]) }
+        logger.warning("\(what)", metadata: ["target": "\(target)", "campaign": "\(f.campaign)", "reason": "\(f.reason.rawValue)",
+                                            "detail": "\(f.message)"])
     }
 
     func knownPlacement(_ name: String, _ loaded: LoadedContent) throws {
@@ -205,8 +201,8 @@ extension APIServer {
         let name = context.parameters.get("placement") ?? ""
         let loaded = content.current
         try knownPlacement(name, loaded)
-        let who = try who(query: request, grant: grant)
-        let (user, history) = try await moment(who, loaded: loaded, context: self.context(query: request))
+        let (who, page) = try visitor(request, grant: grant)
+        let (user, history) = try await moment(who, loaded: loaded, context: page)
         let decision = loaded.content.engine.decide(placement: name, for: user, history: history, depth: .winner(fallbacks: 3))
         let served = serve(decision, user: user, loaded: loaded)
         guard let block = served.block else {
@@ -268,8 +264,8 @@ extension APIServer {
             throw Problem.notFound("unknown_tour", "no tour \"\(name)\"",
                                    extra: [("tours", .array(tours.map { .string($0.campaign.id) }.sorted { $0.description < $1.description }))])
         }
-        let who = try who(query: request, grant: grant)
-        let (user, history) = try await moment(who, loaded: loaded, context: self.context(query: request))
+        let (who, page) = try visitor(request, grant: grant)
+        let (user, history) = try await moment(who, loaded: loaded, context: page)
         let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
         if let rejection = decision.trace.first?.rejection, decision.selection == nil {
             metrics.count("decisions", [("outcome", "empty")])
@@ -277,9 +273,7 @@ extension APIServer {
         }
         switch loaded.delivery.renderTour(message.campaign, for: user) {
         case .failure(let f):
-            metrics.count("renders", [("channel", "tour"), ("outcome", f.reason.rawValue)])
-            if f.reason == .invalidHTML { metrics.count("validation_failures", [("channel", "tour")]) }
-            logger.warning("tour not sent", metadata: ["campaign": "\(f.campaign)", "reason": "\(f.reason.rawValue)", "detail": "\(f.message)"])
+            record(f, what: "tour not sent", target: message.name)
             metrics.count("decisions", [("outcome", "empty")])
             return noContent(reason: f.reason.rawValue)
         case .success(let steps):

@@ -70,12 +70,14 @@ public struct APIServer: Sendable {
         self.clock = clock
     }
 
-    /// Every route, under the error, CORS and metrics middleware; the files of `public/` last.
+    /// Every route, under the CORS, error and metrics middleware; the files of `public/` last.
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        // CORS outermost: it sees every answer after ProblemMiddleware has made errors into problems, so an
+        // allowed page can read the error as well as the success.
+        router.add(middleware: CORSMiddleware(keys: configuration.keys))
         router.add(middleware: ProblemMiddleware(logger: logger))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
-        router.add(middleware: CORSMiddleware(keys: configuration.keys))
         addRoutes(to: router)
         if let folder = configuration.publicDirectory, FileManager.default.fileExists(atPath: folder) {
             router.add(middleware: FileMiddleware(folder, searchForIndexHtml: true, logger: logger))

@@ -86,6 +86,16 @@ struct AccessTests {
                 #expect(r.status == .ok)
                 #expect(r.headers[.accessControlAllowOrigin] == "https://shop.example")
             }
+            // An error answered to an allowed page carries the header too, so the page can read the problem.
+            try await client.execute(uri: "/v1/placements/nope?anonymous_id=v", method: .get,
+                                     headers: bearer("pk_test_1", origin: "https://shop.example")) { r in
+                #expect(r.status == .notFound)
+                #expect(r.headers[.accessControlAllowOrigin] == "https://shop.example")
+            }
+            try await client.execute(uri: "/v2/nothing", method: .get, headers: bearer("pk_test_1", origin: "https://shop.example")) { r in
+                #expect(r.problemCode == "not_found")
+                #expect(r.headers[.accessControlAllowOrigin] == "https://shop.example")
+            }
             try await client.execute(uri: "/v1/placements/home-hero?anonymous_id=v", method: .get,
                                      headers: bearer("pk_test_1", origin: "https://evil.example")) { r in
                 #expect(r.status == .forbidden)

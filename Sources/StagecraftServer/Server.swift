@@ -19,7 +19,7 @@ public struct ServerConfiguration: Sendable {
     public var keys = AccessKeys()
     /// Largest request body, in bytes.
     public var bodyLimit = 1 << 20
-    /// Most events (or NDJSON email lines per request line) in one batch.
+    /// Most events in one `POST /v1/events` batch.
     public var maxBatch = 1000
     /// Events read per user for deciding (the latest ones).
     public var eventLimit = 5000

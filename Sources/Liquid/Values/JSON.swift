@@ -35,10 +35,6 @@ public enum JSON {
         return out
     }
 
-    static func write(_ value: Value, into out: inout String) {
-        out += serialize(value)
-    }
-
     static func write(_ value: Value, into out: inout [UInt8]) {
         switch value {
         case .null, .empty, .blank, .drop: out += "null".utf8

@@ -70,8 +70,9 @@ extension APIServer {
             history = InteractionHistory()
         } else {
             let who = try who(userId: userId, anonymousId: anonymousId, hash: nil, grant: .secret)
-            (user, history) = try await moment(who, loaded: loaded, now: at, stage: stage)
-            if !who.anonymous, user.profile.events.isEmpty, try await store.profileRecord(id: who.id) == nil {
+            let known: Bool
+            (user, history, known) = try await moment(who, loaded: loaded, now: at, stage: stage)
+            if !who.anonymous, !known {
                 throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
             }
         }

@@ -139,15 +139,16 @@ extension APIServer {
         return (who, context)
     }
 
-    /// The user now: their stored profile (or an empty one), their history, their facts and stage.
+    /// The user now: their stored profile (or an empty one), their history, their facts and stage; `known` says
+    /// whether the store had anything on them.
     func moment(_ who: Who, loaded: LoadedContent, context: LiquidObject = LiquidObject(), now: Date? = nil,
-                stage: String? = nil) async throws -> (UserMoment, InteractionHistory)
+                stage: String? = nil) async throws -> (UserMoment, InteractionHistory, known: Bool)
     {
         let (stored, history) = try await store.snapshot(userId: who.storeId, eventLimit: configuration.eventLimit)
         let profile = stored ?? Profile(id: who.storeId)
         let moment = UserMoment(profile: profile, now: now ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
                                 context: context)
-        return (moment, history)
+        return (moment, history, stored != nil)
     }
 
     // MARK: Blocks
@@ -202,7 +203,7 @@ extension APIServer {
         let loaded = content.current
         try knownPlacement(name, loaded)
         let (who, page) = try visitor(request, grant: grant)
-        let (user, history) = try await moment(who, loaded: loaded, context: page)
+        let (user, history, _) = try await moment(who, loaded: loaded, context: page)
         let decision = loaded.content.engine.decide(placement: name, for: user, history: history, depth: .winner(fallbacks: 3))
         let served = serve(decision, user: user, loaded: loaded)
         guard let block = served.block else {
@@ -239,7 +240,7 @@ extension APIServer {
             try knownPlacement(name, loaded)
             if !names.contains(name) { names.append(name) }
         }
-        let (user, history) = try await moment(who, loaded: loaded, context: context)
+        let (user, history, _) = try await moment(who, loaded: loaded, context: context)
         let decisions = loaded.content.engine.decide(placements: names, for: user, history: history, depth: .winner(fallbacks: 3))
         var shown = Set<String>()
         var blocks = LiquidObject()
@@ -265,7 +266,7 @@ extension APIServer {
                                    extra: [("tours", .array(tours.map { .string($0.campaign.id) }.sorted { $0.description < $1.description }))])
         }
         let (who, page) = try visitor(request, grant: grant)
-        let (user, history) = try await moment(who, loaded: loaded, context: page)
+        let (user, history, _) = try await moment(who, loaded: loaded, context: page)
         let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
         if let rejection = decision.trace.first?.rejection, decision.selection == nil {
             metrics.count("decisions", [("outcome", "empty")])

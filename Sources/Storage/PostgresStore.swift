@@ -127,15 +127,9 @@ public final class PostgresStore: Store {
             {
                 created = true
             }
-            var old: ProfileRecord?
-            for try await (traitsText, zone, createdAt, updatedAt) in try await connection.query(
-                "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id) FOR UPDATE", logger: logger
-            ).decode((String, String?, Double, Double).self) {
-                old = ProfileRecord(id: id, traits: Encoding.traits(traitsText), timeZone: zone,
-                                    createdAt: Date(timeIntervalSince1970: createdAt),
-                                    updatedAt: Date(timeIntervalSince1970: updatedAt))
+            guard let old = try await Self.record(id: id, connection, logger, forUpdate: true) else {
+                throw StoreError("profile \(id) vanished while being written")
             }
-            guard let old else { throw StoreError("profile \(id) vanished while being written") }
             let record = old.saving(traits, timeZone: timeZone, at: time)
             try await connection.query("""
                 UPDATE profiles SET traits = \(Encoding.traits(record.traits)), time_zone = \(record.timeZone),
@@ -222,11 +216,17 @@ public final class PostgresStore: Store {
 
     // MARK: Reading rows
 
-    private static func record(id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> ProfileRecord? {
+    /// The profile's row; `forUpdate` locks it for the rest of the transaction.
+    private static func record(id: String, _ connection: PostgresConnection, _ logger: Logger,
+                               forUpdate: Bool = false) async throws -> ProfileRecord?
+    {
+        let query: PostgresQuery = forUpdate
+            ? "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id) FOR UPDATE"
+            : "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id)"
         var record: ProfileRecord?
-        for try await (traits, zone, createdAt, updatedAt) in try await connection.query(
-            "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id)", logger: logger
-        ).decode((String, String?, Double, Double).self) {
+        for try await (traits, zone, createdAt, updatedAt) in try await connection.query(query, logger: logger)
+            .decode((String, String?, Double, Double).self)
+        {
             record = ProfileRecord(id: id, traits: Encoding.traits(traits), timeZone: zone,
                                    createdAt: Date(timeIntervalSince1970: createdAt),
                                    updatedAt: Date(timeIntervalSince1970: updatedAt))

@@ -31,7 +31,7 @@ public final class Environment: Sendable {
     public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: [String: Filter] = [:]) {
         self.loader = loader
         self.errorMode = errorMode
-        self.tags = StandardTags.all
+        self.tags = StandardTags.all.merging(LayoutTags.all) { standard, _ in standard }
         self.filterTable = StandardFilters.all.merging(extraFilters.mapValues { FilterBox($0) }) { _, new in new }
         self.filters = filterTable.mapValues(\.function)
     }
@@ -88,7 +88,16 @@ struct ParsedTemplate: Sendable {
             }
         }
         switch result {
-        case .success(let body): self.body = body
+        case .success(let body):
+            // A page that extends a layout says so first: only blank text and comments may come before.
+            if let i = body.nodes.firstIndex(where: { $0 is ExtendsTag }),
+               body.nodes[..<i].contains(where: { !(($0 as? TextNode)?.isBlank ?? false) && !($0 is CommentTag) })
+            {
+                let offset = (body.nodes[i] as! ExtendsTag).offset
+                throw LiquidError.syntax("'extends' must be the template's first tag", at: offset)
+                    .attributed(to: name, source: source, firstLine: firstLine)
+            }
+            self.body = body
         case .failure(let error): throw error.attributed(to: name, source: source, firstLine: firstLine)
         }
     }

@@ -241,6 +241,9 @@ final class RenderState {
     var assignedBytes = 0
     /// Block bodies being rendered, across partials.
     var nesting = 0
+    /// `{% extends %}`: each block's versions from the page up, and how many layouts deep the render is.
+    var blockChains: [String: [BlockTag]] = [:]
+    var layoutDepth = 0
 
     init(options: RenderOptions, engine: Environment) {
         self.options = options

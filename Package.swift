@@ -101,6 +101,7 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Personalization", "Liquid", "HTMLCheck"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "Personalization", "Liquid"]),
         .testTarget(
             name: "ServerTests",

@@ -6,6 +6,11 @@
 #undef LIBXML_ICU_ENABLED
 #include <libxml/parser.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/HTMLtree.h>
+#include <libxml/xmlIO.h>
 #include <libxml/xmlerror.h>
+
+/* xmlFree is a global function pointer, which Swift 6 will not read from concurrent code; this wrapper reads it. */
+static inline void stagecraft_xml_free(void *p) { xmlFree(p); }
 
 #endif

@@ -10,8 +10,10 @@ public struct DeliveryContent: Sendable {
     /// Per email message: its subject and preheader templates.
     let subjects: [String: Template]
     let preheaders: [String: Template]
-    /// Per email message: its unsubscribe address (front matter `unsubscribe`, else globals' `unsubscribe_url`).
+    /// Per email message: its unsubscribe address (front matter `unsubscribe`, else `email.yml`'s).
     let unsubscribes: [String: Template]
+    /// Per email message: the parameters its links get (`email.yml`'s, with the front matter's `utm` over them).
+    let linkParameters: [String: [(name: String, value: Template)]]
     /// Per tour message: its steps.
     public let tours: [String: [TourStep]]
     /// When it was loaded.
@@ -25,14 +27,18 @@ public struct DeliveryContent: Sendable {
         var preheaders: [String: Template] = [:]
         var tours: [String: [TourStep]] = [:]
         var unsubscribes: [String: Template] = [:]
-        var sharedUnsubscribe: Template?
-        if let source = content.globals["unsubscribe_url"]?.stringValue {
+        var linkParameters: [String: [(name: String, value: Template)]] = [:]
+        let settings = content.email
+        func parseSetting(_ source: EmailSettings.Source, _ what: String) -> Template? {
             do {
-                sharedUnsubscribe = try content.environment.parse(source, name: "globals.yml unsubscribe_url")
+                return try content.environment.parse(source.text, name: "email.yml \(what)")
             } catch {
-                issues.append(ContentIssue(file: "globals.yml", line: 1, column: 1, message: "unsubscribe_url: \(error.message)"))
+                issues.append(ContentIssue(file: "email.yml", line: source.line, column: 1, message: "\(what): \(error.message)"))
+                return nil
             }
         }
+        let sharedUnsubscribe = settings.unsubscribe.flatMap { parseSetting($0, "unsubscribe") }
+        let sharedParameters = settings.linkParameters.compactMap { p in parseSetting(p.value, p.name).map { (name: p.name, value: $0) } }
         for message in content.messages.values.sorted(by: { $0.name < $1.name }) {
             let campaign = message.campaign
             func parse(_ key: String) -> Template? {
@@ -54,6 +60,8 @@ public struct DeliveryContent: Sendable {
                 subjects[message.name] = parse("subject")
                 preheaders[message.name] = parse("preheader")
                 unsubscribes[message.name] = parse("unsubscribe") ?? sharedUnsubscribe
+                linkParameters[message.name] = Self.linkParameters(of: message, over: sharedParameters,
+                                                                   environment: content.environment, issues: &issues)
             case .tour:
                 tours[message.name] = TourStep.read(campaign.data["steps"], message: message, environment: content.environment,
                                                      knownStages: content.stageRules.stages, issues: &issues)
@@ -66,6 +74,7 @@ public struct DeliveryContent: Sendable {
         self.preheaders = preheaders
         self.tours = tours
         self.unsubscribes = unsubscribes
+        self.linkParameters = linkParameters
         // A placement's default is what shows when everything else fails, so it must render and validate for
         // anyone: it is tried here for a user the set knows nothing about.
         let nobody = UserMoment(profile: Profile(id: "default-check"), now: loadedAt, stageRules: content.stageRules)
@@ -78,6 +87,42 @@ public struct DeliveryContent: Sendable {
             }
         }
         if !issues.isEmpty { throw ContentError(issues) }
+    }
+
+    /// A campaign's link parameters: the shared ones, with its front matter `utm` mapping over them (a value replaces,
+    /// a new name adds, an empty value removes), or none for `utm: false`.
+    static func linkParameters(of message: MessageTemplate, over shared: [(name: String, value: Template)],
+                               environment: Environment, issues: inout [ContentIssue]) -> [(name: String, value: Template)]
+    {
+        let campaign = message.campaign
+        guard let own = campaign.data["utm"] else { return shared }
+        if case .bool(false) = own { return [] }
+        guard case .object(let o) = own else {
+            issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
+                                       message: "utm: a mapping of link parameters such as { utm_campaign: spring-sale }, or false"))
+            return shared
+        }
+        var list = shared
+        for (name, value) in o.pairs {
+            guard let source = value.stringValue ?? (value.isNil ? "" : nil) else {
+                issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
+                                           message: "utm: the parameter \"\(name)\" must be text"))
+                continue
+            }
+            let template: Template
+            do {
+                template = try environment.parse(source, name: "\(message.file) utm \(name)")
+            } catch {
+                issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1, message: "utm \(name): \(error.message)"))
+                continue
+            }
+            if let i = list.firstIndex(where: { $0.name == name }) {
+                list[i].value = template
+            } else {
+                list.append((name, template))
+            }
+        }
+        return list
     }
 
     /// The message template a campaign renders.

@@ -6,18 +6,14 @@ import Foundation
 /// no markup, and nothing hidden (`display:none` preheaders, `head`, `style`, `script`).
 public enum PlainText {
     public static func from(html: String) -> String {
-        let bytes = Array(html.utf8)
-        guard !bytes.isEmpty else { return "" }
-        let options = Int32(HTML_PARSE_NONET.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue)
-        let document = bytes.withUnsafeBufferPointer { buffer in
-            buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                htmlReadMemory($0, Int32(buffer.count), nil, "UTF-8", options)
-            }
-        }
-        guard let document else { return "" }
-        defer { xmlFreeDoc(document) }
+        guard let tree = HTMLTree(html: html) else { return "" }
+        return from(tree)
+    }
+
+    /// The text of a tree already parsed (an email being finished).
+    static func from(_ tree: HTMLTree) -> String {
         var out = Writer()
-        if let root = xmlDocGetRootElement(document) { write(root, into: &out, list: nil) }
+        if let root = tree.root { write(root, into: &out, list: nil) }
         return out.finish()
     }
 

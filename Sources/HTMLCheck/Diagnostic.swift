@@ -36,3 +36,18 @@ public struct HTMLReport: Sendable {
     public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
     public var warnings: [Diagnostic] { diagnostics.filter { $0.severity == .warning } }
 }
+
+extension HTMLReport {
+    /// The report with its clipping warning about `finalBytes`, the size of the email as sent (inlined styles and
+    /// decorated links make it larger than the template's output that was checked).
+    public func withClippingChecked(finalBytes: Int) -> HTMLReport {
+        var copy = self
+        copy.diagnostics.removeAll { $0.code == "email-clipped" }
+        if finalBytes > HTMLValidator.emailClippingBytes {
+            copy.diagnostics.append(Diagnostic(severity: .warning, line: 1, column: 1, code: "email-clipped",
+                                               message: "The email's HTML is \(finalBytes / 1024) KB as sent; Gmail clips messages past 102 KB",
+                                               sourceLine: ""))
+        }
+        return copy
+    }
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Delivery
 import HTMLCheck
 import Liquid
 import Personalization
@@ -29,6 +30,9 @@ struct PreviewCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Undefined variables are errors.")
     var strict = false
+
+    @Flag(name: .long, help: "For an email, print its plain-text version instead of the HTML.")
+    var textOnly = false
 
     @Flag(name: .long, help: "Print the decision trace (every candidate and why it lost) to standard error.")
     var trace = false
@@ -78,31 +82,47 @@ struct PreviewCommand: ParsableCommand {
             }
         }
 
-        let variant = DecisionEngine.variant(of: message.campaign, for: user.id)
-        let data = content.data(for: message, user: moment, variant: variant)
-        let options = RenderOptions(strictVariables: strict, autoescape: true, timeZone: user.timeZone, now: now)
-        let html: String
+        let delivery: DeliveryContent
         do {
-            html = try message.template.render(data, options: options)
-            if message.campaign.channel == .email {
-                for key in ["subject", "preheader"] {
-                    guard let source = message.campaign.data[key]?.stringValue else { continue }
-                    let line = try content.environment.parse(source, name: "\(message.name) \(key)")
-                        .render(data, options: RenderOptions(strictVariables: strict, timeZone: user.timeZone, now: now))
-                    print("\(key.prefix(1).uppercased() + key.dropFirst()): \(line)")
-                }
-                print("")
-            }
+            delivery = try DeliveryContent(content, loadedAt: now)
         } catch {
             printError(error.description)
             throw ExitCode(1)
         }
-        print(html)
-        let report = HTMLValidator.validate(html, channel: message.campaign.channel == .email ? .email : .web)
+        let report: HTMLReport
+        if message.campaign.channel == .email {
+            switch delivery.composeEmail(message, for: moment, strict: strict) {
+            case .failure(let f):
+                printError(describe(f, message))
+                throw ExitCode(1)
+            case .success(let (email, r)):
+                report = r
+                print("Subject: \(email.subject)")
+                if let preheader = email.preheader { print("Preheader: \(preheader)") }
+                for (name, value) in email.headers { print("\(name): \(value)") }
+                print("")
+                print(textOnly ? email.text : email.html)
+            }
+        } else {
+            let variant = DecisionEngine.variant(of: message.campaign, for: user.id)
+            let data = content.data(for: message, user: moment, variant: variant)
+            do {
+                let html = try message.template.render(data, options: delivery.renderOptions(for: moment, strict: strict))
+                print(html)
+                report = HTMLValidator.validate(html, channel: .web)
+            } catch {
+                printError(error.description)
+                throw ExitCode(1)
+            }
+        }
         for d in report.diagnostics {
             printError("output:\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
         }
         if !report.isValid { throw ExitCode(1) }
+    }
+
+    private func describe(_ f: DeliveryFailure, _ message: MessageTemplate) -> String {
+        "\(message.file):\(f.line ?? message.campaign.line):\(f.column ?? 1): error: \(f.message)"
     }
 
     private func loadProfile(_ content: ContentSet) throws -> Profile {

@@ -21,7 +21,9 @@ enum Fixture {
             """,
         "globals.yml": """
             brand: { name: Northwind }
-            unsubscribe_url: "https://northwind.example/u?id={{ user.id | url_encode }}"
+            """,
+        "email.yml": """
+            unsubscribe: "https://northwind.example/u?id={{ user.id | url_encode }}"
             """,
         "banners/hero.liquid": """
             ---

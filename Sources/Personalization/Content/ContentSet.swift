@@ -51,6 +51,8 @@ public struct ContentSet: Sendable {
     public let profiles: [String: Profile]
     /// Data every template sees (`globals.yml`: the brand's name and address...).
     public let globals: LiquidObject
+    /// What every email shares (`email.yml`): unsubscribe address, link parameters, CSS inlining.
+    public let email: EmailSettings
     /// Problems that do not stop the set from loading.
     public let warnings: [ContentIssue]
     public let engine: DecisionEngine
@@ -143,6 +145,12 @@ public struct ContentSet: Sendable {
             }
             collect(log)
         }
+        var email = EmailSettings()
+        if let text = files["email.yml"] {
+            let log = IssueLog(file: "email.yml")
+            if let node = YAMLNode.parse(text, firstLine: 1, log: log) { email = ContentReader.emailSettings(node, log: log) }
+            collect(log)
+        }
         var items: [CatalogItem] = []
         if files["catalog.json"] != nil, files["catalog.csv"] != nil {
             issues.append(ContentIssue(file: "catalog.csv", line: 1, column: 1,
@@ -211,6 +219,7 @@ public struct ContentSet: Sendable {
             }
         }
         var messages: [String: MessageTemplate] = [:]
+        var partialAnalyses: [String: TemplateAnalysis] = [:]
         var campaignFiles: [String: String] = [:]
         var defaults: [String: String] = [:]
         let stages = stageRules.stages
@@ -234,13 +243,14 @@ public struct ContentSet: Sendable {
             collect(log)
             do {
                 let template = try environment.parse(b.body, name: b.name, firstLine: b.firstLine)
-                let rules = template.analysis.globalVariables.compactMap { path -> String? in
+                // A layout it extends reads the same variables, so what the message needs is the union.
+                let inputs = reachable(from: template, partials: partials, environment: environment, parsed: &partialAnalyses)
+                let rules = inputs.variables.compactMap { path -> String? in
                     let parts = path.split(separator: ".")
                     return parts.count >= 2 && parts[0] == "recommendations" ? String(parts[1]) : nil
                 }
-                let analysis = template.analysis
-                let readsFacts = analysis.tags.contains("include")
-                    || analysis.globalVariables.contains { $0 == "facts" || $0.hasPrefix("facts.") || $0.hasPrefix("facts[") }
+                let readsFacts = inputs.tags.contains("include")
+                    || inputs.variables.contains { $0 == "facts" || $0.hasPrefix("facts.") || $0.hasPrefix("facts[") }
                 messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign,
                                                    recommendations: Array(Set(rules)).sorted(), readsFacts: readsFacts)
             } catch {
@@ -254,7 +264,7 @@ public struct ContentSet: Sendable {
         let campaigns = messages.keys.sorted().map { messages[$0]!.campaign }
         return ContentSet(directory: directory, environment: environment, messages: messages, partials: partials,
                           stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
-                          profiles: profiles, globals: globals, warnings: issues,
+                          profiles: profiles, globals: globals, email: email, warnings: issues,
                           engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps),
                           recommender: Recommender(catalog: catalog, rules: rules))
     }
@@ -277,6 +287,31 @@ public struct ContentSet: Sendable {
             : recommender.value(rules: message.recommendations, for: user, context: user.context)))
         // A global named like one of these keys keeps its place and takes the value (the init assigns in order).
         return .object(LiquidObject(pairs))
+    }
+
+    /// The input variables and tags of a template together with those of every partial and layout it names, as far
+    /// as they go (partials that do not parse are reported elsewhere and left out here).
+    static func reachable(from template: Template, partials: [String: String], environment: Environment,
+                          parsed: inout [String: TemplateAnalysis]) -> (variables: Set<String>, tags: Set<String>)
+    {
+        var variables = Set(template.analysis.globalVariables)
+        var tags = Set(template.analysis.tags)
+        var queue = template.analysis.partials
+        var seen = Set(queue)
+        while let name = queue.popLast() {
+            let analysis: TemplateAnalysis
+            if let known = parsed[name] {
+                analysis = known
+            } else {
+                guard let source = partials[name], let t = try? environment.parse(source, name: name) else { continue }
+                analysis = t.analysis
+                parsed[name] = analysis
+            }
+            variables.formUnion(analysis.globalVariables)
+            tags.formUnion(analysis.tags)
+            for next in analysis.partials where seen.insert(next).inserted { queue.append(next) }
+        }
+        return (variables, tags)
     }
 
     private static func issue(from error: LiquidError, file: String) -> ContentIssue {

@@ -14,10 +14,17 @@ public struct DeliveryContent: Sendable {
     let unsubscribes: [String: Template]
     /// Per email message: the parameters its links get (`email.yml`'s, with the front matter's `utm` over them).
     let linkParameters: [String: [(name: String, value: Template)]]
+    /// Per survey message: its question and answers.
+    public let surveys: [String: SurveySpec]
+    /// Per tooltip message: the element it points at.
+    public let tooltips: [String: TooltipAnchor]
     /// Per tour message: its steps.
     public let tours: [String: [TourStep]]
     /// When it was loaded.
     public let loadedAt: Date
+    /// In strict renders, the top-level names whose missing fields are not errors (`stagecraft check` makes
+    /// `user` and `context` such: profiles legitimately lack traits, while a misspelt global is still caught).
+    public var strictOptionalRoots: Set<String> = []
 
     public init(_ content: ContentSet, loadedAt: Date = Date()) throws(ContentError) {
         self.content = content
@@ -26,6 +33,8 @@ public struct DeliveryContent: Sendable {
         var subjects: [String: Template] = [:]
         var preheaders: [String: Template] = [:]
         var tours: [String: [TourStep]] = [:]
+        var surveys: [String: SurveySpec] = [:]
+        var tooltips: [String: TooltipAnchor] = [:]
         var unsubscribes: [String: Template] = [:]
         var linkParameters: [String: [(name: String, value: Template)]] = [:]
         let settings = content.email
@@ -65,7 +74,11 @@ public struct DeliveryContent: Sendable {
             case .tour:
                 tours[message.name] = TourStep.read(campaign.data["steps"], message: message, environment: content.environment,
                                                      knownStages: content.stageRules.stages, issues: &issues)
-            default:
+            case .survey:
+                surveys[message.name] = SurveySpec.read(message, issues: &issues)
+            case .tooltip:
+                tooltips[message.name] = TooltipAnchor.read(message, issues: &issues)
+            case .banner:
                 break
             }
         }
@@ -73,6 +86,8 @@ public struct DeliveryContent: Sendable {
         self.subjects = subjects
         self.preheaders = preheaders
         self.tours = tours
+        self.surveys = surveys
+        self.tooltips = tooltips
         self.unsubscribes = unsubscribes
         self.linkParameters = linkParameters
         // A placement's default is what shows when everything else fails, so it must render and validate for
@@ -147,9 +162,11 @@ public struct DeliveryFailure: Sendable, Error, CustomStringConvertible {
     public let channel: Channel
     public let reason: Reason
     public let message: String
-    /// Line and column of a Liquid error in the template file, when Liquid gave them.
+    /// Line and column of a Liquid error in the template file (or in `partial`), when Liquid gave them.
     public let line: Int?
     public let column: Int?
+    /// The partial or layout the Liquid error is in, when it is not the message's own file.
+    public let partial: String?
     /// The HTML checker's findings, for `invalid_html`.
     public let diagnostics: [Diagnostic]
 

@@ -64,7 +64,8 @@ extension DeliveryContent {
             }
             raw = try message.template.render(data, options: renderOptions(for: user, strict: strict))
         } catch {
-            return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column))
+            return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
+                                    in: error.templateName))
         }
         var report = HTMLValidator.validate(raw, channel: .email)
         var html = raw

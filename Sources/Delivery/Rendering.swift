@@ -30,7 +30,9 @@ public struct ServedBlock: Sendable {
 extension DeliveryContent {
     /// The options every render for `user` uses: escaping on for HTML, the user's zone and clock.
     public func renderOptions(for user: UserMoment, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
-        RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
+        var options = RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
+        if strict { options.optionalFieldRoots = strictOptionalRoots }
+        return options
     }
 
     /// The template data for a campaign's message: the core's (user, stage, facts, recommendations...) plus
@@ -51,10 +53,12 @@ extension DeliveryContent {
         }
         let html: String
         do {
-            html = try message.template.render(data(for: message, campaign: campaign, user: user),
+            let extra = surveys[message.name].map { [("survey", $0.value)] } ?? []
+            html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: extra),
                                                options: renderOptions(for: user, strict: strict))
         } catch {
-            return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column))
+            return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
+                                    in: error.templateName))
         }
         return check(html, campaign: campaign).map { html }
     }
@@ -122,16 +126,17 @@ extension DeliveryContent {
                 rendered.append(RenderedStep(target: step.target, position: step.position, html: html))
             } catch {
                 return .failure(failure(campaign, .renderError, "step \(i + 1): " + error.message, line: error.line,
-                                        column: error.column))
+                                        column: error.column, in: error.templateName))
             }
         }
         return .success(rendered)
     }
 
     func failure(_ campaign: Campaign, _ reason: DeliveryFailure.Reason, _ message: String, line: Int? = nil,
-                 column: Int? = nil, diagnostics: [Diagnostic] = []) -> DeliveryFailure
+                 column: Int? = nil, in source: String? = nil, diagnostics: [Diagnostic] = []) -> DeliveryFailure
     {
         DeliveryFailure(campaign: campaign.id, template: campaign.template, channel: campaign.channel, reason: reason,
-                        message: message, line: line, column: column, diagnostics: diagnostics)
+                        message: message, line: line, column: column,
+                        partial: source.flatMap { $0 == campaign.template ? nil : $0 }, diagnostics: diagnostics)
     }
 }

@@ -153,13 +153,19 @@ extension APIServer {
 
     // MARK: Blocks
 
-    func blockValue(_ block: RenderedBlock, placement: String, stage: String) -> Value {
-        object([
+    func blockValue(_ block: RenderedBlock, placement: String, stage: String, delivery: DeliveryContent) -> Value {
+        var pairs: [(String, Value)] = [
             ("placement", .string(placement)), ("campaign", .string(block.campaign.id)),
             ("variant", block.variant.map(Value.string) ?? .null), ("channel", .string(block.campaign.channel.rawValue)),
             ("stage", .string(stage)), ("source", .string(block.source.rawValue)), ("html", .string(block.html)),
             ("ttl", .int(configuration.blockTTL)),
-        ])
+        ]
+        // What a page's script needs besides the HTML: where a tooltip points, what a survey asks.
+        if let anchor = delivery.tooltips[block.campaign.template] {
+            pairs += [("target", .string(anchor.target)), ("position", .string(anchor.position.rawValue))]
+        }
+        if let survey = delivery.surveys[block.campaign.template] { pairs.append(("survey", survey.value)) }
+        return object(pairs)
     }
 
     /// Serves a decision and counts what happened; failures are logged with their reason.
@@ -216,7 +222,7 @@ extension APIServer {
             if let v = block.variant { headers[HTTPField.Name("X-Stagecraft-Variant")!] = v }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: block.html)))
         }
-        return json(blockValue(block, placement: name, stage: user.stage.stage))
+        return json(blockValue(block, placement: name, stage: user.stage.stage, delivery: loaded.delivery))
     }
 
     func decide(_ request: Request) async throws -> Response {
@@ -248,7 +254,7 @@ extension APIServer {
             let served = serve(d, user: user, loaded: loaded, excluding: shown)
             if let block = served.block {
                 if !block.campaign.isDefault { shown.insert(block.campaign.id) }
-                blocks[d.target] = blockValue(block, placement: d.target, stage: user.stage.stage)
+                blocks[d.target] = blockValue(block, placement: d.target, stage: user.stage.stage, delivery: loaded.delivery)
             } else {
                 blocks[d.target] = .null
             }

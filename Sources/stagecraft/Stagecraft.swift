@@ -6,7 +6,7 @@ struct Stagecraft: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stagecraft",
         abstract: "Personalization and template rendering server.",
-        subcommands: [ServeCommand.self, PreviewCommand.self, RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self,
+        subcommands: [ServeCommand.self, CheckCommand.self, PreviewCommand.self, RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self,
                       BenchDecisionsCommand.self, BenchServeCommand.self]
     )
 }

@@ -132,6 +132,11 @@ public final class Context {
 
     private func undefined(_ lookup: VariableLookup) throws(LiquidError) -> Value {
         if options.strictVariables {
+            if !options.optionalFieldRoots.isEmpty, !lookup.path.isEmpty, case .name(let root) = lookup.root,
+               options.optionalFieldRoots.contains(root), find(root) != nil
+            {
+                return .null
+            }
             throw LiquidError(.undefinedVariable, "undefined variable \(lookup.dottedName)", offset: lookup.offset)
         }
         return .null

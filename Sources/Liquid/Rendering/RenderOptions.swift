@@ -4,6 +4,10 @@ import Foundation
 public struct RenderOptions: Sendable {
     /// An undefined variable is an error naming its full path, such as `user.profile.first_nme`.
     public var strictVariables = false
+    /// Under `strictVariables`, top-level names whose missing fields are not errors (data that is optional by
+    /// nature, such as a user's profile traits): `user.nickname` renders as nothing when `user` is one of these
+    /// and has no `nickname`, while `usr.name` or `brand.nmae` are still errors.
+    public var optionalFieldRoots: Set<String> = []
     /// An unknown filter is an error instead of passing its input through.
     public var strictFilters = false
     /// HTML-escape every output unless it went through `escape`, `escape_once` or `raw`.

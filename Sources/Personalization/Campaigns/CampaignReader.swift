@@ -6,8 +6,8 @@ enum ContentReader {
     /// Front matter keys that belong to channels (subjects, tour steps...): known, so not typos, and kept in
     /// ``Campaign/data`` for templates and the server.
     static let channelKeys: Set<String> = [
-        "subject", "preheader", "layout", "from", "reply_to", "title", "description", "steps", "target", "position",
-        "question", "scale", "choices", "ttl", "utm", "unsubscribe", "tags",
+        "subject", "preheader", "from", "reply_to", "title", "description", "steps", "target", "position",
+        "question", "scale", "choices", "labels", "ttl", "utm", "unsubscribe", "tags",
     ]
 
     /// A campaign from a template's front matter (`fields`), or nil when it has errors.
@@ -22,6 +22,9 @@ enum ContentReader {
                 log.error(at: fields.node("channel")!, "unknown channel \"\(name)\"; use one of "
                     + Channel.allCases.map(\.rawValue).joined(separator: ", "))
             }
+        }
+        if let node = fields.node("layout") {
+            log.error(at: node, "front matter has no \"layout\": start the body with {% extends 'layouts/NAME' %} and fill its blocks")
         }
         let placement = fields.string("placement")
         if let channel, channel.needsPlacement, placement == nil {

@@ -291,7 +291,7 @@ public struct ContentSet: Sendable {
 
     /// The input variables and tags of a template together with those of every partial and layout it names, as far
     /// as they go (partials that do not parse are reported elsewhere and left out here).
-    static func reachable(from template: Template, partials: [String: String], environment: Environment,
+    public static func reachable(from template: Template, partials: [String: String], environment: Environment,
                           parsed: inout [String: TemplateAnalysis]) -> (variables: Set<String>, tags: Set<String>)
     {
         var variables = Set(template.analysis.globalVariables)

@@ -106,7 +106,7 @@ final class UserAttributes: AttributeSource, Sendable {
 
 extension TargetingAttributes {
     /// The traits with the user's id.
-    static func user(_ profile: Profile) -> Value {
+    public static func user(_ profile: Profile) -> Value {
         var user = profile.traits
         user["id"] = .string(profile.id)
         return .object(user)

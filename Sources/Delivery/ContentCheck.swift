@@ -1,0 +1,305 @@
+import Foundation
+import HTMLCheck
+import Liquid
+import Personalization
+
+/// `stagecraft check`: everything that can be known about a content folder before it goes live. The folder is
+/// loaded as the server loads it; then every message is rendered for every sample profile at every stage in strict
+/// mode and checked as its channel's HTML, and the set is read for mistakes no single render shows: partials and
+/// recommendation rules that do not exist, profile fields no sample has (a typo, or a sample to complete),
+/// campaigns that can never win, placements with nothing to show when no campaign is eligible.
+public struct ContentCheck: Sendable {
+    /// One finding, at a place in a file of the folder.
+    public struct Finding: Sendable, Equatable {
+        public var file: String
+        public var line: Int
+        public var column: Int
+        public var severity: ContentIssue.Severity
+        public var message: String
+
+        public var description: String { "\(file):\(line):\(column): \(severity.rawValue): \(message)" }
+    }
+
+    /// What one message needs and was tried with.
+    public struct MessageSummary: Sendable {
+        public var file: String
+        public var campaign: String
+        public var channel: String
+        /// `user.*` fields it reads (with its layouts and partials), sorted.
+        public var profileFields: [String]
+        public var renders: Int
+    }
+
+    public var findings: [Finding] = []
+    public var messages: [MessageSummary] = []
+    public var profiles: [String] = []
+    public var stages: [String] = []
+    public var renders = 0
+
+    public var errorCount: Int { findings.filter { $0.severity == .error }.count }
+    public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
+
+    /// Checks the folder at `directory` as of `now`.
+    public static func run(directory: String, now: Date = Date()) -> ContentCheck {
+        var check = ContentCheck()
+        let files: [String: String]
+        let readIssues: [ContentIssue]
+        do {
+            (files, readIssues) = try ContentSet.readFiles(directory: directory)
+        } catch {
+            check.add(error.issues)
+            return check
+        }
+        let content: ContentSet
+        do {
+            content = try ContentSet.load(files: files, directory: directory, issues: readIssues)
+        } catch {
+            check.add(error.issues)
+            return check
+        }
+        check.add(content.warnings)
+        var delivery: DeliveryContent
+        do {
+            delivery = try DeliveryContent(content, loadedAt: now)
+        } catch {
+            check.add(error.issues)
+            return check
+        }
+        delivery.strictOptionalRoots = ["user", "context"]
+        check.profiles = content.profiles.keys.sorted()
+        check.stages = content.stageRules.stages
+        if content.profiles.isEmpty {
+            check.warn("profiles", 1, 1, "no sample profiles in profiles/: templates were not rendered; add one per stage at least")
+        }
+        check.checkReferences(content, files: files)
+        check.renderAll(delivery, files: files, now: now)
+        check.checkShadowing(content)
+        check.checkDefaults(content)
+        check.findings.sort { ($0.file, $0.line, $0.column, $0.message) < ($1.file, $1.line, $1.column, $1.message) }
+        return check
+    }
+
+    // MARK: Findings
+
+    private mutating func add(_ issues: [ContentIssue]) {
+        for i in issues {
+            findings.append(Finding(file: i.file, line: i.line, column: i.column, severity: i.severity, message: i.message))
+        }
+    }
+
+    private mutating func error(_ file: String, _ line: Int, _ column: Int, _ message: String) {
+        findings.append(Finding(file: file, line: line, column: column, severity: .error, message: message))
+    }
+
+    private mutating func warn(_ file: String, _ line: Int, _ column: Int, _ message: String) {
+        findings.append(Finding(file: file, line: line, column: column, severity: .warning, message: message))
+    }
+
+    /// Where `text` first appears in a file (1-based line and column), for findings about a name.
+    static func position(of text: String, in source: String?) -> (Int, Int)? {
+        guard let source, let range = source.range(of: text) else { return nil }
+        let before = source[..<range.lowerBound]
+        let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+        let lineStart = before.lastIndex(of: "\n").map { source.index(after: $0) } ?? source.startIndex
+        return (line, source[lineStart..<range.lowerBound].count + 1)
+    }
+
+    // MARK: References
+
+    /// Partials, layouts and recommendation rules named but not there; profile fields no sample profile has.
+    private mutating func checkReferences(_ content: ContentSet, files: [String: String]) {
+        let ruleNames = Set(content.recommendationRules.map(\.name))
+        let sampleUsers = content.profiles.values.map { TargetingAttributes.user($0) }
+        var partialAnalyses: [String: TemplateAnalysis] = [:]
+        for message in content.messages.values.sorted(by: { $0.file < $1.file }) {
+            let source = files[message.file]
+            let inputs = ContentSet.reachable(from: message.template, partials: content.partials,
+                                              environment: content.environment, parsed: &partialAnalyses)
+            for name in Self.namedPartials(message.template, content: content) where content.partials[name] == nil {
+                let (line, column) = Self.position(of: "'\(name)'", in: source) ?? Self.position(of: "\"\(name)\"", in: source)
+                    ?? (message.campaign.line, 1)
+                var text = "no partial or layout \"\(name)\" (\(name).liquid)"
+                if let near = Suggestion.closest(to: name, in: content.partials.keys) { text += "; did you mean \"\(near)\"?" }
+                error(message.file, line, column, text)
+            }
+            for rule in message.recommendations where !ruleNames.contains(rule) {
+                let (line, column) = Self.position(of: "recommendations.\(rule)", in: source) ?? (message.campaign.line, 1)
+                var text = "no recommendation rule \"\(rule)\" in recommendations.yml"
+                if let near = Suggestion.closest(to: rule, in: ruleNames) { text += "; did you mean \"\(near)\"?" }
+                error(message.file, line, column, text)
+            }
+            let fields = inputs.variables.filter { $0.hasPrefix("user.") }.sorted()
+            messages.append(MessageSummary(file: message.file, campaign: message.campaign.id,
+                                           channel: message.campaign.channel.rawValue, profileFields: fields, renders: 0))
+            guard !sampleUsers.isEmpty else { continue }
+            for field in fields where !sampleUsers.contains(where: { Self.resolves(field, in: $0) }) {
+                let (line, column) = Self.position(of: field, in: source) ?? (message.campaign.line, 1)
+                warn(message.file, line, column,
+                     "\(field) is in no sample profile: a typo, or a field to add to one of profiles/*.json so it is checked")
+            }
+        }
+    }
+
+    /// Partials and layouts the message names, its own and its partials' (as far as they exist).
+    static func namedPartials(_ template: Template, content: ContentSet) -> [String] {
+        var names: [String] = []
+        var queue = template.analysis.partials
+        while let name = queue.first {
+            queue.removeFirst()
+            guard !names.contains(name) else { continue }
+            names.append(name)
+            if let source = content.partials[name], let t = try? content.environment.parse(source, name: name) {
+                queue += t.analysis.partials
+            }
+        }
+        return names
+    }
+
+    /// Whether a dotted path (`user.address.city`) leads somewhere in `value` (its first part is the root).
+    static func resolves(_ path: String, in value: Value) -> Bool {
+        var current = value
+        for key in path.split(separator: ".").dropFirst() {
+            switch current {
+            case .object(let o):
+                guard let next = o[String(key)] else { return false }
+                current = next
+            case .array(let a):
+                guard ["size", "first", "last"].contains(key) else { return false }
+                if key == "size" { return true }
+                guard let next = key == "first" ? a.first : a.last else { return true }
+                current = next
+            case .string:
+                return key == "size"
+            default:
+                return false
+            }
+        }
+        return true
+    }
+
+    // MARK: Renders
+
+    /// Every message for every sample profile at every stage, strict, checked as its channel's HTML. A problem
+    /// met by several renders is reported once, with the first profile and stage it showed for and how many more.
+    private mutating func renderAll(_ delivery: DeliveryContent, files: [String: String], now: Date) {
+        let content = delivery.content
+        var seen: [String: (index: Int, count: Int)] = [:]
+        for (m, message) in content.messages.values.sorted(by: { $0.file < $1.file }).enumerated() {
+            let summaryIndex = messages.firstIndex { $0.file == message.file } ?? m
+            for profileName in content.profiles.keys.sorted() {
+                let profile = content.profiles[profileName]!
+                for stage in content.stageRules.stages {
+                    let user = UserMoment(profile: profile, now: now, stageRules: content.stageRules, statedStage: stage)
+                    renders += 1
+                    if messages.indices.contains(summaryIndex) { messages[summaryIndex].renders += 1 }
+                    for (finding, key) in render(message, for: user, delivery) {
+                        let full = key + "|" + finding.file
+                        if let s = seen[full] {
+                            seen[full] = (s.index, s.count + 1)
+                            continue
+                        }
+                        var f = finding
+                        f.message += " (for profile \(profileName) at stage \(stage))"
+                        seen[full] = (findings.count, 0)
+                        findings.append(f)
+                    }
+                }
+            }
+        }
+        for (_, s) in seen where s.count > 0 {
+            findings[s.index].message.removeLast()
+            findings[s.index].message += ", and \(s.count) more \(s.count == 1 ? "render" : "renders"))"
+        }
+    }
+
+    /// The findings of one render, each with a key that is the same for the same problem in another render.
+    private func render(_ message: MessageTemplate, for user: UserMoment, _ delivery: DeliveryContent) -> [(Finding, String)] {
+        let campaign = message.campaign
+        var out: [(Finding, String)] = []
+        func failure(_ f: DeliveryFailure) {
+            switch f.reason {
+            case .renderError:
+                let file = f.partial.map { $0 + ".liquid" } ?? message.file
+                let finding = Finding(file: file, line: f.line ?? campaign.line, column: f.column ?? 1, severity: .error,
+                                      message: f.message + (f.partial != nil ? " (rendering \(message.file))" : ""))
+                out.append((finding, "render|\(finding.line)|\(finding.column)|\(f.message)"))
+            case .invalidHTML:
+                report(f.diagnostics)
+            case .missingTemplate:
+                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error, message: f.message), f.message))
+            }
+        }
+        func report(_ diagnostics: [Diagnostic]) {
+            for d in diagnostics {
+                let finding = Finding(file: message.file, line: campaign.line, column: 1, severity: d.severity == .error ? .error : .warning,
+                                      message: "the \(campaign.channel == .email ? "email" : campaign.channel.rawValue)'s HTML, at its line \(d.line):\(d.column): \(d.message) [\(d.code)]")
+                out.append((finding, "html|\(d.code)|\(d.message)"))
+            }
+        }
+        switch campaign.channel {
+        case .email:
+            switch delivery.composeEmail(message, for: user, strict: true) {
+            case .failure(let f): failure(f)
+            case .success(let (email, htmlReport)):
+                report(htmlReport.diagnostics)
+                if email.subject.isEmpty {
+                    out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error,
+                                        message: "the subject renders empty"), "subject-empty"))
+                }
+                if !email.headers.contains(where: { $0.name == "List-Unsubscribe" }) {
+                    out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
+                                        message: "no unsubscribe address: set `unsubscribe` in email.yml or the front matter"), "no-unsubscribe"))
+                } else if let unsubscribe = email.headers.first(where: { $0.name == "List-Unsubscribe" })?.value.dropFirst().dropLast(),
+                          !email.html.contains(String(unsubscribe).replacingOccurrences(of: "&", with: "&amp;"))
+                {
+                    out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
+                                        message: "the email has no unsubscribe link in its body; link to {{ unsubscribe_url }}"), "no-unsubscribe-link"))
+                }
+            }
+        case .tour:
+            if case .failure(let f) = delivery.renderTour(campaign, for: user, strict: true) { failure(f) }
+        default:
+            if case .failure(let f) = delivery.render(campaign, for: user, strict: true) { failure(f) }
+        }
+        return out
+    }
+
+    // MARK: Decisions
+
+    /// Campaigns that can never win their placement: another with a higher priority (or the same, winning the tie
+    /// by id), the same audience and at least the same stages, that is always eligible when they are (no trigger,
+    /// schedule, time window, caps of its own or holdout). Dismissals and channel caps aside.
+    private mutating func checkShadowing(_ content: ContentSet) {
+        let campaigns = content.campaigns.filter { !$0.isDefault && $0.placement != nil }
+        for b in campaigns {
+            for a in campaigns where a.id != b.id && a.placement == b.placement {
+                guard a.priority > b.priority || (a.priority == b.priority && a.id < b.id) else { continue }
+                guard a.trigger == nil, a.window == nil, a.caps.isEmpty, a.holdout == 0,
+                      a.schedule.start == nil, a.schedule.end == nil
+                else { continue }
+                let sameAudience = Self.definition(a.audience) == Self.definition(b.audience) || a.audience == nil
+                let coversStages = a.stages == nil || Set(b.stages ?? content.stageRules.stages).isSubset(of: Set(a.stages!))
+                guard sameAudience, coversStages else { continue }
+                warn(b.file, b.line, 1, "campaign \"\(b.id)\" can never win \(b.placement!): \"\(a.id)\" (\(a.file), priority "
+                    + "\(a.priority)) reaches the same users at the same stages and is always eligible when it is")
+                break
+            }
+        }
+    }
+
+    private static func definition(_ audience: AudienceCondition?) -> String {
+        audience.map { JSON.serialize($0.definition) } ?? ""
+    }
+
+    /// Banner and tooltip placements with no default show nothing when no campaign is eligible. (A survey asks only
+    /// when one is due, so it needs none.)
+    private mutating func checkDefaults(_ content: ContentSet) {
+        for placement in content.engine.placements where content.engine.placementDefault(for: placement) == nil {
+            guard let first = content.campaigns.first(where: { $0.placement == placement }),
+                  first.channel == .banner || first.channel == .tooltip
+            else { continue }
+            warn(first.file, first.line, 1, "placement \"\(placement)\" has no default (a campaign with `default: true`): "
+                + "it shows nothing when no campaign is eligible")
+        }
+    }
+}

@@ -277,6 +277,21 @@ struct DataTests {
                 #expect(r.status == .unprocessableContent)
                 #expect(r.problemCode == "missing_field")
             }
+            // An NPS answer is 0 to 10.
+            for bad in ["11", "-1", #""great""#] {
+                try await client.execute(uri: "/v1/interactions", method: .post, headers: jsonHeaders,
+                                         body: jsonBody(#"{"anonymous_id":"v9","campaign":"nps","kind":"answer","answer":\#(bad)}"#)) { r in
+                    #expect(r.status == .unprocessableContent)
+                    #expect(r.problemCode == "invalid_field")
+                }
+            }
+            // The block says what it asks, so a page's script can send the answer.
+            try await client.execute(uri: "/v1/placements/footer?anonymous_id=v9", method: .get) { r in
+                let body = try JSON.parse(String(buffer: r.body))
+                #expect(body.objectValue?["survey"]?.objectValue?["kind"]?.stringValue == "nps")
+                #expect(body.objectValue?["survey"]?.objectValue?["choices"]?.arrayValue?.count == 11)
+                #expect(body.objectValue?["html"]?.stringValue?.contains(#"value="10""#) == true)
+            }
             try await client.execute(uri: "/v1/interactions", method: .post, headers: jsonHeaders,
                                      body: jsonBody(#"{"anonymous_id":"v9","campaign":"gone","kind":"click"}"#)) { r in
                 #expect(r.status == .notFound)
@@ -286,6 +301,7 @@ struct DataTests {
         let events = try await h.store.events(userId: "anon:v9", limit: 10)
         #expect(events.map(\.name) == ["survey_answered"])
         #expect(events.first?.properties["answer"].map(JSON.serialize) == "9")
+        #expect(events.first?.properties["nps_category"]?.stringValue == "promoter")
         #expect(try await h.store.history(userId: "anon:v9").interactions.count == 1)
     }
 }

@@ -91,8 +91,9 @@ enum Fixture {
             channel: survey
             placement: footer
             question: "How likely are you to recommend us?"
+            scale: nps
             ---
-            <form class="nps"><p>{{ campaign.question }}</p></form>
+            <form class="nps"><p>{{ survey.question }}</p>{% for c in survey.choices %}<button name="score" value="{{ c.value }}">{{ c.label }}</button>{% endfor %}</form>
             """,
     ]
 

@@ -81,6 +81,14 @@ struct CSSInlinerTests {
         #expect(style(of: "s", in: html) == "color: blue")
     }
 
+    @Test func aLargeDocumentComesBackWhole() {
+        let rows = (0..<2000).map { "<tr><td class=c>row \($0) 山田</td></tr>" }.joined()
+        let out = inlined(page(".c { padding: 4px }", "<table>\(rows)</table>"))
+        #expect(out.hasPrefix("<!DOCTYPE html>"))
+        #expect(out.contains("<td class=\"c\" style=\"padding: 4px\">row 0 山田</td>"))
+        #expect(out.contains("<td class=\"c\" style=\"padding: 4px\">row 1999 山田</td></tr></table></body></html>"))
+    }
+
     @Test func headElementsAreNotStyledAndTextIsKept() {
         let out = inlined("<html><head><title>T</title><style>* { margin: 0 } title { color: red }</style></head>"
             + "<body><p>Ада 山田 &amp; &lt;b&gt;</p></body></html>")

@@ -30,7 +30,7 @@ final class HTMLTree {
     func serialize() -> String {
         // libxml2 2.9 reads the output encoding from an http-equiv meta only, and without one escapes every
         // non-ASCII character; writing through a UTF-8 buffer keeps text as text.
-        guard let buffer = xmlAllocOutputBuffer(xmlFindCharEncodingHandler("UTF-8")) else { return "" }
+        guard let buffer = xmlAllocOutputBuffer(nil) else { return "" }
         htmlDocContentDumpFormatOutput(buffer, document, "UTF-8", 0)
         let size = Int(xmlOutputBufferGetSize(buffer))
         let text = xmlOutputBufferGetContent(buffer).map {

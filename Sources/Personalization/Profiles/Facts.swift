@@ -26,6 +26,9 @@ public struct Facts: Sendable, Equatable {
     /// Minutes since local midnight, and the weekday as 0 (Sunday) to 6, for time windows.
     public var minuteOfDay: Int
     public var weekdayNumber: Int
+    /// Days from the user's local today to their next birthday (0 on the day), from `traits.birthday`
+    /// (`1990-04-12` or `04-12`); a 29 February birthday falls on 28 February in other years. Nil without one.
+    public var daysUntilBirthday: Int?
     /// The same clock for calendar arithmetic (local midnight for caps).
     let clock: LocalClock
 
@@ -68,6 +71,21 @@ public struct Facts: Sendable, Equatable {
         localTime = LocalClock.pad(clock.minuteOfDay / 60) + ":" + LocalClock.pad(clock.minuteOfDay % 60)
         weekday = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"][clock.weekday]
         localDate = clock.date
+        daysUntilBirthday = profile.traits["birthday"]?.stringValue.flatMap { Self.daysUntil(birthday: $0, from: clock) }
+    }
+
+    static func daysUntil(birthday: String, from clock: LocalClock) -> Int? {
+        let parts = birthday.split(separator: "-").compactMap { Int($0) }
+        guard parts.count >= 2, let month = parts.suffix(2).first, let day = parts.last, (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
+        let (year, _, _) = CivilCalendar.civil(fromDays: clock.days)
+        func next(in y: Int) -> Int {
+            let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+            let d = month == 2 && day == 29 && !leap ? 28 : day
+            return CivilCalendar.days(fromCivil: y, month, d)
+        }
+        let thisYear = next(in: year)
+        return thisYear >= clock.days ? thisYear - clock.days : next(in: year + 1) - clock.days
     }
 
     /// 1 plus the number of thresholds `value` reaches.
@@ -93,6 +111,7 @@ public struct Facts: Sendable, Equatable {
             ("local_time", .string(localTime)),
             ("weekday", .string(weekday)),
             ("local_date", .string(localDate)),
+            ("days_until_birthday", daysUntilBirthday.map { .int($0) } ?? .null),
         ]))
     }
 }

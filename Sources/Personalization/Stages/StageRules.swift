@@ -140,6 +140,7 @@ extension Facts {
         case "local_time": return scalar(.string(localTime))
         case "weekday": return scalar(.string(weekday))
         case "local_date": return scalar(.string(localDate))
+        case "days_until_birthday": return scalar(daysUntilBirthday.map { .int($0) } ?? .null)
         case "rfm" where k + 2 == parts.count:
             switch parts[k + 1].name {
             case "recency": return .int(recencyScore)

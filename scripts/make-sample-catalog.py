@@ -11,7 +11,7 @@ def add(id, title, category, price, stock, tags, complements=(), replenish="", c
     prev = max(0, pop + random.randint(-200, 120))
     created = created or (datetime.date(2026, 11, 20) - datetime.timedelta(days=random.randint(0, 700))).isoformat()
     rows.append([id, title, category, price, stock, pop, prev, created, replenish, "|".join(tags), "|".join(complements),
-                 url or f"/shop/{category}/{id}"])
+                 url or f"/{category}/{id}"])
 
 topics = ["analytics", "retention", "activation", "revenue", "experiments", "sql", "forecasting", "churn", "pricing",
           "onboarding", "cohorts", "attribution", "dashboards", "segmentation", "nps"]

@@ -155,3 +155,36 @@ import Testing
         #expect(Timestamp.format(Date(timeIntervalSince1970: 0.5)) == "1970-01-01T00:00:00.500Z")
     }
 }
+
+@Suite struct CrossSellAnchorTests {
+    @Test func crossSellFromTheCartWhenTheRuleSaysSo() throws {
+        typealias R = RecommendationTests
+        var r = R.rule(.crossSell, exclude: [.inCart])
+        r.anchor = .cart
+        let traits = try JSON.parse(#"{"cart": {"items": [{"id": "razor"}, {"id": "foam"}]}}"#).objectValue!
+        #expect(R.ids(r, R.user([], traits: traits)) == ["blades", "mug"])
+        // From the context's cart too (a page sends what is in it), and nothing without a cart.
+        let context = try JSON.parse(#"{"cart_items": ["razor"]}"#).objectValue!
+        #expect(R.ids(r, R.user([]), context: context) == ["blades", "foam", "mug"])
+        #expect(R.ids(r, R.user([])).isEmpty)
+    }
+}
+
+@Suite struct BirthdayFactTests {
+    static func days(_ birthday: String, at iso: String, zone: String = "UTC") -> Int? {
+        Facts(profile: Profile(id: "u", traits: LiquidObject([("birthday", .string(birthday))]), timeZone: TimeZone(identifier: zone)!),
+              now: World.at(iso)).daysUntilBirthday
+    }
+
+    @Test func daysUntilTheNextBirthdayInTheUsersZone() {
+        #expect(Self.days("1988-11-23", at: "2026-11-23T12:00:00Z") == 0)
+        #expect(Self.days("11-24", at: "2026-11-23T12:00:00Z") == 1)
+        #expect(Self.days("1988-11-22", at: "2026-11-23T12:00:00Z") == 364)
+        // 22:00 UTC on the 22nd is already the 23rd in Dubai.
+        #expect(Self.days("1988-11-23", at: "2026-11-22T22:00:00Z", zone: "Asia/Dubai") == 0)
+        #expect(Self.days("1988-11-23", at: "2026-11-22T22:00:00Z") == 1)
+        // 29 February is kept on 28 February in other years; nonsense is no birthday.
+        #expect(Self.days("2000-02-29", at: "2027-02-28T09:00:00Z") == 0)
+        #expect(Self.days("2000-13-40", at: "2027-02-28T09:00:00Z") == nil)
+    }
+}

@@ -58,6 +58,12 @@ public struct RecommendationRule: Sendable {
     public var days: Double
     public var topCategories: Int
     public var leadDays: Double
+    /// For `cross_sell`: what the complements are of, the latest purchase (`purchase`) or the cart (`cart`).
+    public var anchor: Anchor = .purchase
+
+    public enum Anchor: String, Sendable, CaseIterable {
+        case purchase, cart
+    }
 
     public static let defaultViewEvents = ["product_viewed", "item_viewed", "article_viewed"]
 
@@ -128,15 +134,25 @@ extension ContentReader {
             let days = f.number("days")
             let top = f.int("top_categories") ?? 3
             let lead = f.number("lead_days") ?? 3
+            var anchor = RecommendationRule.Anchor.purchase
+            if let text = f.string("anchor") {
+                if let a = RecommendationRule.Anchor(rawValue: text), strategy == .crossSell {
+                    anchor = a
+                } else {
+                    log.error(at: f.node("anchor")!, "\"anchor\" is for cross_sell rules: purchase (the latest order) or cart")
+                }
+            }
             f.reportUnknown(what: "rule \"\(name)\"")
             if limit < 1 || limit > 100 { log.error(at: f.node("limit") ?? node, "\"limit\" is from 1 to 100") }
             if let m = maxPerCategory, m < 1 { log.error(at: f.node("max_per_category")!, "\"max_per_category\" is at least 1") }
             if let d = days, d <= 0 { log.error(at: f.node("days")!, "\"days\" must be above 0") }
             if top < 1 { log.error(at: f.node("top_categories")!, "\"top_categories\" is at least 1") }
             guard let strategy, log.issues.count == before else { continue }
-            rules.append(RecommendationRule(name: name, strategy: strategy, filter: filter, exclusions: exclusions,
-                                            boosts: boosts, maxPerCategory: maxPerCategory, limit: limit,
-                                            viewEvents: viewEvents, days: days, topCategories: top, leadDays: lead))
+            var rule = RecommendationRule(name: name, strategy: strategy, filter: filter, exclusions: exclusions,
+                                          boosts: boosts, maxPerCategory: maxPerCategory, limit: limit,
+                                          viewEvents: viewEvents, days: days, topCategories: top, leadDays: lead)
+            rule.anchor = anchor
+            rules.append(rule)
         }
         top.reportUnknown(what: "recommendations.yml")
         return rules

@@ -119,7 +119,8 @@ public struct Recommender: Sendable {
             }
         case .crossSell:
             var scored: [Int: Double] = [:]
-            for source in signals.purchases.latestItems {
+            let anchors = rule.anchor == .cart ? signals.cart(context: context) : signals.purchases.latestItems
+            for source in anchors {
                 for (rank, id) in items[source].complements.enumerated() {
                     guard let i = catalog.position[id], p.allowed[i] else { continue }
                     scored[i] = max(scored[i] ?? 0, p.boost[i] / Double(rank + 1))

@@ -17,33 +17,35 @@ public enum PlainText {
         return out.finish()
     }
 
-    /// Text being built: runs of whitespace fold into one space; blocks ask for line breaks, which are only
-    /// written when text follows.
+    /// Text being built, as UTF-8: runs of HTML white space (ASCII, as browsers collapse it) fold into one space;
+    /// blocks ask for line breaks, which are only written when text follows.
     struct Writer {
-        var text = ""
+        var bytes: [UInt8] = []
         var pendingBreaks = 0
         var pendingSpace = false
         var preformatted = false
 
+        static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C }
+
         mutating func breakLines(_ n: Int) {
-            if !text.isEmpty { pendingBreaks = max(pendingBreaks, n) }
+            if !bytes.isEmpty { pendingBreaks = max(pendingBreaks, n) }
             pendingSpace = false
         }
 
         mutating func write(_ s: String) {
             if preformatted {
                 flushBreaks()
-                text += s
+                bytes.append(contentsOf: s.utf8)
                 return
             }
-            for ch in s {
-                if ch.isWhitespace {
-                    if !text.isEmpty, pendingBreaks == 0 { pendingSpace = true }
+            for b in s.utf8 {
+                if Self.isSpace(b) {
+                    if !bytes.isEmpty, pendingBreaks == 0 { pendingSpace = true }
                 } else {
-                    flushBreaks()
-                    if pendingSpace, let last = text.last, !last.isNewline { text.append(" ") }
+                    if pendingBreaks > 0 { flushBreaks() }
+                    if pendingSpace, let last = bytes.last, last != 0x0A { bytes.append(0x20) }
                     pendingSpace = false
-                    text.append(ch)
+                    bytes.append(b)
                 }
             }
         }
@@ -51,26 +53,55 @@ public enum PlainText {
         /// Writes `s` as is (list markers, underlines), after any pending breaks.
         mutating func raw(_ s: String) {
             flushBreaks()
-            if pendingSpace, let last = text.last, !last.isNewline { text.append(" ") }
+            if pendingSpace, let last = bytes.last, last != 0x0A { bytes.append(0x20) }
             pendingSpace = false
-            text += s
+            bytes.append(contentsOf: s.utf8)
         }
 
         private mutating func flushBreaks() {
-            if pendingBreaks > 0, !text.isEmpty {
-                while text.last == " " { text.removeLast() }
-                let have = text.reversed().prefix { $0 == "\n" }.count
-                if have < pendingBreaks { text += String(repeating: "\n", count: pendingBreaks - have) }
+            if pendingBreaks > 0, !bytes.isEmpty {
+                while bytes.last == 0x20 { bytes.removeLast() }
+                var have = 0
+                var i = bytes.count - 1
+                while i >= 0, bytes[i] == 0x0A {
+                    have += 1
+                    i -= 1
+                }
+                if have < pendingBreaks { bytes.append(contentsOf: repeatElement(0x0A, count: pendingBreaks - have)) }
             }
             pendingBreaks = 0
         }
 
+        /// The text with spaces at line ends and empty lines at the end dropped, ending in one newline.
         func finish() -> String {
-            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
-                String($0.reversed().drop { $0 == " " }.reversed())
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 1)
+            for b in bytes {
+                if b == 0x0A {
+                    while out.last == 0x20 { out.removeLast() }
+                }
+                out.append(b)
             }
-            while lines.last?.isEmpty == true { lines.removeLast() }
-            return lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n")
+            while let last = out.last, last == 0x20 || last == 0x0A { out.removeLast() }
+            if !out.isEmpty { out.append(0x0A) }
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        /// The text without white space at either end (a link's label, a cell).
+        func trimmed() -> String {
+            var a = 0
+            var b = bytes.count
+            while a < b, Self.isSpace(bytes[a]) { a += 1 }
+            while b > a, Self.isSpace(bytes[b - 1]) { b -= 1 }
+            guard a < b else { return "" }
+            // Lines inside keep no trailing spaces, as `finish` would leave them.
+            var out: [UInt8] = []
+            out.reserveCapacity(b - a)
+            for byte in bytes[a..<b] {
+                if byte == 0x0A { while out.last == 0x20 { out.removeLast() } }
+                out.append(byte)
+            }
+            return String(decoding: out, as: UTF8.self)
         }
     }
 
@@ -108,9 +139,20 @@ public enum PlainText {
 
     private static func isHidden(_ node: UnsafeMutablePointer<xmlNode>) -> Bool {
         if attribute(node, "hidden") != nil { return true }
-        guard let style = attribute(node, "style")?.lowercased() else { return false }
-        let compact = style.filter { !$0.isWhitespace }
-        return compact.contains("display:none") || compact.contains("visibility:hidden")
+        guard let style = attribute(node, "style") else { return false }
+        // Lowercased with white space removed, byte by byte (this runs for every element).
+        var compact: [UInt8] = []
+        compact.reserveCapacity(style.utf8.count)
+        for b in style.utf8 where !Writer.isSpace(b) { compact.append(b >= 65 && b <= 90 ? b + 32 : b) }
+        return contains(compact, "display:none") || contains(compact, "visibility:hidden")
+    }
+
+    private static func contains(_ haystack: [UInt8], _ needle: StaticString) -> Bool {
+        let n = needle.utf8CodeUnitCount
+        guard haystack.count >= n else { return false }
+        return needle.withUTF8Buffer { p in
+            (0...(haystack.count - n)).contains { i in (0..<n).allSatisfy { haystack[i + $0] == p[$0] } }
+        }
     }
 
     private static func children(_ node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] {
@@ -158,7 +200,7 @@ public enum PlainText {
         case "h1", "h2", "h3", "h4", "h5", "h6":
             var inner = Writer()
             for c in children(node) { write(c, into: &inner, list: nil) }
-            let heading = inner.finish().trimmingCharacters(in: .whitespacesAndNewlines)
+            let heading = inner.trimmed()
             guard !heading.isEmpty else { return }
             out.breakLines(2)
             out.raw(heading)
@@ -170,7 +212,7 @@ public enum PlainText {
         case "a":
             var inner = Writer()
             for c in children(node) { write(c, into: &inner, list: nil) }
-            let label = inner.finish().trimmingCharacters(in: .whitespacesAndNewlines)
+            let label = inner.trimmed()
             let href = attribute(node, "href")?.trimmingCharacters(in: .whitespaces) ?? ""
             let url = href.hasPrefix("mailto:") ? String(href.dropFirst(7)) : href
             if url.isEmpty || url.hasPrefix("#") || url.lowercased().hasPrefix("javascript:") || url == label {
@@ -187,7 +229,7 @@ public enum PlainText {
             for c in children(node) where c.pointee.type == XML_ELEMENT_NODE && ["td", "th"].contains(name(c)) && !isHidden(c) {
                 var inner = Writer()
                 for g in children(c) { write(g, into: &inner, list: nil) }
-                let cell = inner.finish().trimmingCharacters(in: .whitespacesAndNewlines)
+                let cell = inner.trimmed()
                 if !cell.isEmpty { cells.append(cell) }
             }
             guard !cells.isEmpty else { return }

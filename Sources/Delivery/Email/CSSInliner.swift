@@ -1,3 +1,4 @@
+import Synchronization
 import CLibXML2
 
 /// Moves a document's `<style>` rules onto the elements they select, as email clients need (many drop `<style>`
@@ -25,26 +26,11 @@ enum CSSInliner {
             if let media = DOM.attribute(node, "media")?.trimmed.lowercased(), !media.isEmpty, media != "all", media != "screen" {
                 continue
             }
-            var kept: [String] = []
-            for item in Stylesheet(DOM.text(node)).items {
-                switch item {
-                case .atRule(let text):
-                    kept.append(text)
-                case .rule(let selectorText, let declarations):
-                    var leftOver: [String] = []
-                    for part in Selector.splitList(selectorText) {
-                        if let selector = Selector(part) {
-                            entries.append(Entry(selector: selector, declarations: declarations, order: entries.count))
-                        } else {
-                            leftOver.append(part)
-                        }
-                    }
-                    if !leftOver.isEmpty, !declarations.isEmpty {
-                        kept.append(leftOver.joined(separator: ", ") + " { "
-                            + declarations.map(\.text).joined(separator: "; ") + " }")
-                    }
-                }
+            let parsed = parse(DOM.text(node))
+            for (selector, declarations) in parsed.rules {
+                entries.append(Entry(selector: selector, declarations: declarations, order: entries.count))
             }
+            let kept = parsed.kept
             if kept.isEmpty {
                 DOM.remove(node)
             } else {
@@ -62,6 +48,44 @@ enum CSSInliner {
             guard !matched.isEmpty else { continue }
             apply(matched.map { entries[$0] }, to: index.nodes[e])
         }
+    }
+
+    /// A `<style>` block's CSS read for inlining: the inlinable selectors with their declarations, in order, and
+    /// what stays in the block.
+    struct ParsedStyle: Sendable {
+        var rules: [(Selector, [CSSDeclaration])] = []
+        var kept: [String] = []
+    }
+
+    /// The same layout sends the same CSS in every email, so a block's reading is kept (a few hundred at most).
+    private static let parsedStyles = Mutex<[String: ParsedStyle]>([:])
+
+    static func parse(_ css: String) -> ParsedStyle {
+        if let known = parsedStyles.withLock({ $0[css] }) { return known }
+        var parsed = ParsedStyle()
+        for item in Stylesheet(css).items {
+            switch item {
+            case .atRule(let text):
+                parsed.kept.append(text)
+            case .rule(let selectorText, let declarations):
+                var leftOver: [String] = []
+                for part in Selector.splitList(selectorText) {
+                    if let selector = Selector(part) {
+                        parsed.rules.append((selector, declarations))
+                    } else {
+                        leftOver.append(part)
+                    }
+                }
+                if !leftOver.isEmpty, !declarations.isEmpty {
+                    parsed.kept.append(leftOver.joined(separator: ", ") + " { " + declarations.map(\.text).joined(separator: "; ") + " }")
+                }
+            }
+        }
+        parsedStyles.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[css] = parsed
+        }
+        return parsed
     }
 
     /// Writes the cascade's result for one element into its `style` attribute.

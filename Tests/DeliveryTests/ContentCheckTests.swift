@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import Delivery
+import Personalization
+
+/// Writes files into a new folder and returns its path.
+func contentFolder(_ files: [String: String]) throws -> String {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-check-\(UUID().uuidString)")
+    for (path, text) in files {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+    }
+    return root.path
+}
+
+let checkedAt = Date(timeIntervalSince1970: 1_795_428_000)  // 2026-11-23T10:00:00Z
+
+@Suite("stagecraft check")
+struct ContentCheckTests {
+    static let base: [String: String] = [
+        "stages.yml": "rules:\n  - stage: revenue\n    when: { user.plan: trial }\nfallback: activation\n",
+        "globals.yml": "brand: { name: Northwind }\n",
+        "recommendations.yml": "popular:\n  strategy: popular\n  limit: 2\n",
+        "catalog.csv": "id,title,category,price,stock,popularity\na,Alpha,x,1,1,5\nb,Beta,x,2,1,3\n",
+        "profiles/ada.json": #"{"id": "u1", "traits": {"first_name": "Ada", "plan": "trial"}}"#,
+        "profiles/bo.json": #"{"id": "u2", "traits": {"first_name": "Bo"}}"#,
+        "banners/default.liquid": "---\ncampaign: d\nchannel: banner\nplacement: hero\ndefault: true\n---\n<p>Hi</p>\n",
+    ]
+
+    func run(_ extra: [String: String]) throws -> ContentCheck {
+        ContentCheck.run(directory: try contentFolder(Self.base.merging(extra) { $1 }), now: checkedAt)
+    }
+
+    @Test func aCleanFolderPassesAndEveryMessageIsRenderedForEveryProfileAndStage() throws {
+        let check = try run([:])
+        #expect(check.findings.isEmpty)
+        #expect(check.renders == 1 * 2 * 2)
+    }
+
+    @Test func aStrictMissIsAnErrorAtItsLineButAMissingProfileFieldIsAWarning() throws {
+        let check = try run([
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n<p>{{ user.first_name }}</p>\n<p>{{ brand.nmae }}</p>\n<p>{{ user.nickname }}</p>\n",
+        ])
+        let errors = check.findings.filter { $0.severity == .error }
+        #expect(errors.count == 1)
+        #expect(errors.first?.file == "banners/a.liquid")
+        #expect(errors.first?.line == 7)
+        #expect(errors.first?.message.contains("brand.nmae") == true)
+        // Reported once, for the first render, with how many more met it.
+        #expect(errors.first?.message.contains("and 3 more renders") == true)
+        let warning = check.findings.first { $0.message.contains("user.nickname") }
+        #expect(warning?.severity == .warning)
+        #expect(warning?.line == 8)
+        #expect(check.messages.first { $0.campaign == "a" }?.profileFields == ["user.first_name", "user.nickname"])
+    }
+
+    @Test func missingPartialsAndRulesAreNamedWithSuggestions() throws {
+        let check = try run([
+            "partials/card.liquid": "<b>card</b>",
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n<div>{% render 'partials/crad' %}</div>\n{% for i in recommendations.populr %}{{ i.title }}{% endfor %}\n",
+        ])
+        let messages = check.findings.filter { $0.severity == .error }.map(\.message)
+        #expect(messages.contains { $0.contains("no partial or layout \"partials/crad\"") && $0.contains("partials/card") })
+        #expect(messages.contains { $0.contains("no recommendation rule \"populr\"") && $0.contains("\"popular\"") })
+        #expect(check.findings.contains { $0.line == 6 && $0.column == 16 })
+    }
+
+    @Test func brokenHTMLForSomeProfileIsAnError() throws {
+        let check = try run([
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n{% if user.plan == 'trial' %}<div>{% endif %}<p>x</p>\n",
+        ])
+        let error = check.findings.first { $0.severity == .error }
+        #expect(error?.message.contains("for profile ada") == true)
+        #expect(error?.message.contains("HTML") == true)
+    }
+
+    @Test func shadowedCampaignsAndPlacementsWithoutADefault() throws {
+        let check = try run([
+            "banners/big.liquid": "---\ncampaign: big\nchannel: banner\nplacement: hero\npriority: 10\n---\n<p>big</p>\n",
+            "banners/small.liquid": "---\ncampaign: small\nchannel: banner\nplacement: hero\npriority: 5\nstages: [revenue]\n---\n<p>small</p>\n",
+            "banners/timed.liquid": "---\ncampaign: timed\nchannel: banner\nplacement: side\npriority: 9\nwindow: { from: \"09:00\", to: \"17:00\" }\n---\n<p>t</p>\n",
+            "banners/after.liquid": "---\ncampaign: after\nchannel: banner\nplacement: side\npriority: 1\n---\n<p>a</p>\n",
+        ])
+        let warnings = check.findings.filter { $0.severity == .warning }.map(\.message)
+        #expect(warnings.contains { $0.contains("\"small\" can never win hero") && $0.contains("\"big\"") })
+        // A campaign limited to hours leaves the rest of the day to the one below it.
+        #expect(!warnings.contains { $0.contains("\"after\" can never win") })
+        #expect(warnings.contains { $0.contains("placement \"side\" has no default") })
+        #expect(check.errorCount == 0)
+    }
+
+    @Test func aFolderThatDoesNotLoadReportsItsLoadErrors() throws {
+        let check = try run(["banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\npriorty: 3\n---\n<p>x</p>\n"])
+        #expect(check.errorCount == 1)
+        #expect(check.findings.first?.description.hasPrefix("banners/a.liquid:5:1: error: unknown key \"priorty\"") == true)
+    }
+
+    @Test func theSampleContentPassesClean() throws {
+        let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("templates").path
+        let check = ContentCheck.run(directory: templates, now: checkedAt)
+        #expect(check.findings.map(\.description) == [])
+        #expect(check.profiles.count >= 5)
+        #expect(Set(check.messages.map(\.channel)) == ["banner", "email", "tooltip", "tour", "survey"])
+    }
+}

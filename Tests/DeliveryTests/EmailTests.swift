@@ -1,0 +1,89 @@
+import Foundation
+import Liquid
+import Testing
+@testable import Delivery
+import Personalization
+
+@Suite("Emails end to end")
+struct EmailTests {
+    static let files: [String: String] = [
+        "globals.yml": "brand: { name: Northwind, url: \"https://northwind.example\" }\n",
+        "email.yml": """
+            unsubscribe: "https://northwind.example/unsubscribe?u={{ user.id | url_encode }}"
+            links:
+              hosts: [northwind.example]
+              parameters: { utm_source: stagecraft, utm_medium: email, utm_campaign: "{{ campaign.id }}", utm_content: "{{ variant }}" }
+            """,
+        "layouts/email.liquid": """
+            <!DOCTYPE html>
+            <html><head><title>{% block title %}{{ brand.name }}{% endblock %}</title>
+            <style>p { color: #111 } .cta { color: #fff; background: #1d4ed8 } a:hover { color: red } @media (max-width: 600px) { p { font-size: 14px } }</style>
+            </head><body>{% block content %}{% endblock %}
+            <p class="foot">{% block footer %}<a href="{{ unsubscribe_url }}">Unsubscribe</a>{% endblock %}</p></body></html>
+            """,
+        "emails/hello.liquid": """
+            ---
+            campaign: hello
+            channel: email
+            subject: "Hello {{ user.first_name }}"
+            preheader: "A short note"
+            ---
+            {% extends 'layouts/email' %}
+            {% block content %}<h1>Hi {{ user.first_name }}</h1><ul><li>One</li><li>Two</li></ul>
+            <p><a class="cta" href="https://northwind.example/start?ref=mail">Start</a> or <a href="https://elsewhere.example/">read</a></p>{% endblock %}
+            """,
+        "emails/no-utm.liquid": """
+            ---
+            campaign: receipt
+            channel: email
+            subject: "Your receipt"
+            utm: false
+            ---
+            {% extends 'layouts/email' %}{% block content %}<p><a href="https://northwind.example/orders/1">Order 1</a></p>{% endblock %}
+            """,
+    ]
+
+    static func email(_ name: String, user: Profile = Profile(id: "u 1", traits: LiquidObject([("first_name", .string("<Ada>"))]))) throws -> RenderedEmail {
+        let content = try ContentSet.load(files: files)
+        let delivery = try DeliveryContent(content, loadedAt: checkedAt)
+        let moment = UserMoment(profile: user, now: checkedAt, stageRules: content.stageRules)
+        return try delivery.renderEmail(content.messages[name]!, for: moment).get()
+    }
+
+    @Test func layoutInliningLinksPreheaderAndHeaders() throws {
+        let email = try Self.email("emails/hello")
+        #expect(email.subject == "Hello <Ada>")
+        #expect(email.html.contains("<h1>Hi &lt;Ada&gt;</h1>"))
+        #expect(email.html.contains(#"<a class="cta" href="https://northwind.example/start?ref=mail&amp;utm_source=stagecraft&amp;utm_medium=email&amp;utm_campaign=hello" style="color: #fff; background: #1d4ed8">Start</a>"#))
+        #expect(email.html.contains(#"<a href="https://elsewhere.example/">read</a>"#))
+        #expect(email.html.contains(#"<p class="foot" style="color: #111"><a href="https://northwind.example/unsubscribe?u=u+1">Unsubscribe</a></p>"#))
+        #expect(email.html.contains("a:hover { color: red }"))
+        #expect(email.html.contains("@media (max-width: 600px) { p { font-size: 14px } }"))
+        #expect(email.html.contains(#"<div class="preheader" style="display: none; max-height: 0; overflow: hidden; mso-hide: all">A short note</div>"#))
+        #expect(email.headers.map(\.name) == ["List-Unsubscribe", "List-Unsubscribe-Post"])
+        #expect(email.headers.first?.value == "<https://northwind.example/unsubscribe?u=u+1>")
+        #expect(email.text == """
+            Hi <Ada>
+            ========
+
+            - One
+            - Two
+
+            Start (https://northwind.example/start?ref=mail&utm_source=stagecraft&utm_medium=email&utm_campaign=hello) or read (https://elsewhere.example/)
+
+            Unsubscribe (https://northwind.example/unsubscribe?u=u+1)
+
+            """)
+    }
+
+    @Test func aCampaignCanTurnLinkParametersOff() throws {
+        let email = try Self.email("emails/no-utm")
+        #expect(email.html.contains(#"href="https://northwind.example/orders/1""#))
+    }
+
+    @Test func theClippingWarningIsAboutWhatIsSent() throws {
+        let traits = LiquidObject([("first_name", .string(String(repeating: "A", count: 110 * 1024)))])
+        let email = try Self.email("emails/hello", user: Profile(id: "u", traits: traits))
+        #expect(email.warnings.contains { $0.code == "email-clipped" && $0.message.contains("as sent") })
+    }
+}

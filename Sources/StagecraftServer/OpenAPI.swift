@@ -956,6 +956,63 @@ enum OpenAPI {
      },
      "ttl": {
       "type": "integer"
+     },
+     "target": {
+      "type": "string",
+      "description": "Tooltips: the CSS selector of the element it points at."
+     },
+     "position": {
+      "type": "string",
+      "enum": [
+       "top",
+       "bottom",
+       "left",
+       "right"
+      ],
+      "description": "Tooltips: the side of the target it sits on."
+     },
+     "survey": {
+      "type": "object",
+      "description": "Surveys: what it asks. Send the answer as an interaction of kind answer with one of the choices' values.",
+      "properties": {
+       "question": {
+        "type": "string"
+       },
+       "kind": {
+        "type": "string",
+        "enum": [
+         "nps",
+         "scale",
+         "choice"
+        ]
+       },
+       "choices": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "value": {
+           "type": "string"
+          },
+          "label": {
+           "type": "string"
+          }
+         }
+        }
+       },
+       "low": {
+        "type": [
+         "string",
+         "null"
+        ]
+       },
+       "high": {
+        "type": [
+         "string",
+         "null"
+        ]
+       }
+      }
      }
     }
    },

@@ -73,7 +73,7 @@ struct DurabilityTests {
             let events = (0..<5).map { #"{"user_id":"user-\#(i)","name":"e\#($0)"}"# }.joined(separator: ",")
             let (s2, _) = try await Self.request("POST", "\(base)/v1/events", #"{"events":[\#(events)]}"#)
             let (s3, _) = try await Self.request("POST", "\(base)/v1/interactions",
-                                                 #"{"user_id":"user-\#(i)","campaign":"hero-by-stage","kind":"dismiss"}"#)
+                                                 #"{"user_id":"user-\#(i)","campaign":"hero-setup","kind":"dismiss"}"#)
             if s1 / 100 == 2, s2 / 100 == 2, s3 / 100 == 2 { accepted += 1 }
         }
         kill(first.processIdentifier, SIGKILL)
@@ -96,6 +96,6 @@ struct DurabilityTests {
         // The dismissals survived too: the dismissed campaign is not served again.
         let (status, body) = try await Self.request("GET", "\(base)/v1/placements/home-hero?user_id=user-3")
         #expect(status == 200 || status == 204)
-        #expect(!body.contains("\"campaign\":\"hero-by-stage\""))
+        #expect(!body.contains("\"campaign\":\"hero-setup\""))
     }
 }

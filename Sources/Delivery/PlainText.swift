@@ -115,27 +115,9 @@ public enum PlainText {
                                              "center", "tr", "dt", "dd", "li", "caption", "tbody", "thead", "tfoot",
                                              "figcaption", "details", "summary", "body", "html"]
 
-    private static func name(_ node: UnsafeMutablePointer<xmlNode>) -> String {
-        node.pointee.name.map { String(cString: $0).lowercased() } ?? ""
-    }
+    private static func name(_ node: UnsafeMutablePointer<xmlNode>) -> String { DOM.name(node) }
 
-    /// An attribute's value, read off the node's attribute list (no copy for libxml2 to free).
-    private static func attribute(_ node: UnsafeMutablePointer<xmlNode>, _ key: String) -> String? {
-        var attr = node.pointee.properties
-        while let a = attr {
-            if let n = a.pointee.name, String(cString: n).lowercased() == key {
-                var value = ""
-                var child = a.pointee.children
-                while let c = child {
-                    if let content = c.pointee.content { value += String(cString: content) }
-                    child = c.pointee.next
-                }
-                return value
-            }
-            attr = a.pointee.next
-        }
-        return nil
-    }
+    private static func attribute(_ node: UnsafeMutablePointer<xmlNode>, _ key: String) -> String? { DOM.attribute(node, key) }
 
     private static func isHidden(_ node: UnsafeMutablePointer<xmlNode>) -> Bool {
         if attribute(node, "hidden") != nil { return true }
@@ -155,15 +137,7 @@ public enum PlainText {
         }
     }
 
-    private static func children(_ node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] {
-        var list: [UnsafeMutablePointer<xmlNode>] = []
-        var child = node.pointee.children
-        while let c = child {
-            list.append(c)
-            child = c.pointee.next
-        }
-        return list
-    }
+    private static func children(_ node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] { DOM.children(node) }
 
     private static func text(of node: UnsafeMutablePointer<xmlNode>) -> String {
         node.pointee.content.map { String(cString: $0) } ?? ""

@@ -6,15 +6,32 @@ struct LiquidTime {
     var nanoseconds: Int
     /// Seconds east of UTC.
     var offset: Int
-    /// What `%Z` prints; empty for a bare numeric offset, as in Ruby.
-    var zoneName: String
+    /// The name `%Z` prints when it was given; empty for a bare numeric offset, as in Ruby.
+    private var givenZoneName: String
+    /// The zone the time is shown in, when it came from one: its name is looked up only if `%Z` asks for it (ICU's
+    /// abbreviations cost microseconds each, and most formats never print one).
+    private var zone: TimeZone?
+
+    init(seconds: Int, nanoseconds: Int, offset: Int, zoneName: String) {
+        self.seconds = seconds
+        self.nanoseconds = nanoseconds
+        self.offset = offset
+        self.givenZoneName = zoneName
+    }
+
+    /// What `%Z` prints.
+    var zoneName: String {
+        guard let zone else { return givenZoneName }
+        if zone.identifier == "UTC" || zone.identifier == "GMT" { return "UTC" }
+        return zone.abbreviation(for: Date(timeIntervalSince1970: TimeInterval(seconds))) ?? ""
+    }
 
     /// The same instant shown in `zone`.
     func converted(to zone: TimeZone) -> LiquidTime {
-        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
-        let off = zone.secondsFromGMT(for: date)
-        let name = zone.identifier == "UTC" || zone.identifier == "GMT" ? "UTC" : (zone.abbreviation(for: date) ?? "")
-        return LiquidTime(seconds: seconds, nanoseconds: nanoseconds, offset: off, zoneName: name)
+        let off = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
+        var time = LiquidTime(seconds: seconds, nanoseconds: nanoseconds, offset: off, zoneName: "")
+        time.zone = zone
+        return time
     }
 
     /// Local calendar fields.

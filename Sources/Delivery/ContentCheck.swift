@@ -115,7 +115,7 @@ public struct ContentCheck: Sendable {
             let source = files[message.file]
             let inputs = ContentSet.reachable(from: message.template, partials: content.partials,
                                               environment: content.environment, parsed: &partialAnalyses)
-            for name in Self.namedPartials(message.template, content: content) where content.partials[name] == nil {
+            for name in inputs.partials where content.partials[name] == nil {
                 let (line, column) = Self.position(of: "'\(name)'", in: source) ?? Self.position(of: "\"\(name)\"", in: source)
                     ?? (message.campaign.line, 1)
                 var text = "no partial or layout \"\(name)\" (\(name).liquid)"
@@ -138,21 +138,6 @@ public struct ContentCheck: Sendable {
                      "\(field) is in no sample profile: a typo, or a field to add to one of profiles/*.json so it is checked")
             }
         }
-    }
-
-    /// Partials and layouts the message names, its own and its partials' (as far as they exist).
-    static func namedPartials(_ template: Template, content: ContentSet) -> [String] {
-        var names: [String] = []
-        var queue = template.analysis.partials
-        while let name = queue.first {
-            queue.removeFirst()
-            guard !names.contains(name) else { continue }
-            names.append(name)
-            if let source = content.partials[name], let t = try? content.environment.parse(source, name: name) {
-                queue += t.analysis.partials
-            }
-        }
-        return names
     }
 
     /// Whether a dotted path (`user.address.city`) leads somewhere in `value` (its first part is the root).

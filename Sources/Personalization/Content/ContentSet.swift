@@ -290,15 +290,18 @@ public struct ContentSet: Sendable {
     }
 
     /// The input variables and tags of a template together with those of every partial and layout it names, as far
-    /// as they go (partials that do not parse are reported elsewhere and left out here).
+    /// as they go (partials that do not parse are reported elsewhere and left out here), and the names reached
+    /// (missing ones included).
     public static func reachable(from template: Template, partials: [String: String], environment: Environment,
-                          parsed: inout [String: TemplateAnalysis]) -> (variables: Set<String>, tags: Set<String>)
+                          parsed: inout [String: TemplateAnalysis]) -> (variables: Set<String>, tags: Set<String>, partials: [String])
     {
         var variables = Set(template.analysis.globalVariables)
         var tags = Set(template.analysis.tags)
         var queue = template.analysis.partials
         var seen = Set(queue)
+        var named: [String] = []
         while let name = queue.popLast() {
+            named.append(name)
             let analysis: TemplateAnalysis
             if let known = parsed[name] {
                 analysis = known
@@ -311,7 +314,7 @@ public struct ContentSet: Sendable {
             tags.formUnion(analysis.tags)
             for next in analysis.partials where seen.insert(next).inserted { queue.append(next) }
         }
-        return (variables, tags)
+        return (variables, tags, named)
     }
 
     private static func issue(from error: LiquidError, file: String) -> ContentIssue {

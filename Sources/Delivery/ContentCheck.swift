@@ -170,13 +170,13 @@ public struct ContentCheck: Sendable {
         let content = delivery.content
         var seen: [String: (index: Int, count: Int)] = [:]
         for (m, message) in content.messages.values.sorted(by: { $0.file < $1.file }).enumerated() {
-            let summaryIndex = messages.firstIndex { $0.file == message.file } ?? m
+            // `checkReferences` made one summary per message, in this same order.
             for profileName in content.profiles.keys.sorted() {
                 let profile = content.profiles[profileName]!
                 for stage in content.stageRules.stages {
                     let user = UserMoment(profile: profile, now: now, stageRules: content.stageRules, statedStage: stage)
                     renders += 1
-                    if messages.indices.contains(summaryIndex) { messages[summaryIndex].renders += 1 }
+                    messages[m].renders += 1
                     for (finding, key) in render(message, for: user, delivery) {
                         let full = key + "|" + finding.file
                         if let s = seen[full] {

@@ -17,7 +17,7 @@ public struct DeliveryContent: Sendable {
     /// Per survey message: its question and answers.
     public let surveys: [String: SurveySpec]
     /// Per tooltip message: the element it points at.
-    public let tooltips: [String: TooltipAnchor]
+    public let tooltips: [String: Anchor]
     /// Per tour message: its steps.
     public let tours: [String: [TourStep]]
     /// When it was loaded.
@@ -34,7 +34,7 @@ public struct DeliveryContent: Sendable {
         var preheaders: [String: Template] = [:]
         var tours: [String: [TourStep]] = [:]
         var surveys: [String: SurveySpec] = [:]
-        var tooltips: [String: TooltipAnchor] = [:]
+        var tooltips: [String: Anchor] = [:]
         var unsubscribes: [String: Template] = [:]
         var linkParameters: [String: [(name: String, value: Template)]] = [:]
         let settings = content.email
@@ -77,7 +77,9 @@ public struct DeliveryContent: Sendable {
             case .survey:
                 surveys[message.name] = SurveySpec.read(message, issues: &issues)
             case .tooltip:
-                tooltips[message.name] = TooltipAnchor.read(message, issues: &issues)
+                tooltips[message.name] = Anchor.read(message.campaign.data, what: "a tooltip") { text in
+                    issues.append(ContentIssue(file: message.file, line: message.campaign.line, column: 1, message: text))
+                }
             case .banner:
                 break
             }

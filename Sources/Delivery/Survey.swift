@@ -104,29 +104,3 @@ public struct SurveySpec: Sendable {
         return SurveySpec(question: question, kind: kind, low: labels?["low"]?.stringValue, high: labels?["high"]?.stringValue)
     }
 }
-
-/// Where a tooltip points: a CSS selector and the side it sits on (`target`, `position` in its front matter).
-public struct TooltipAnchor: Sendable {
-    public let target: String
-    public let position: TourStep.Position
-
-    static func read(_ message: MessageTemplate, issues: inout [ContentIssue]) -> TooltipAnchor? {
-        let data = message.campaign.data
-        func issue(_ text: String) {
-            issues.append(ContentIssue(file: message.file, line: message.campaign.line, column: 1, message: text))
-        }
-        guard let target = data["target"]?.stringValue, !target.trimmingCharacters(in: .whitespaces).isEmpty else {
-            issue("a tooltip needs a \"target\": the CSS selector of the element it points at")
-            return nil
-        }
-        var position = TourStep.Position.bottom
-        if let name = data["position"]?.stringValue {
-            guard let p = TourStep.Position(rawValue: name) else {
-                issue("position \"\(name)\" is not one of top, bottom, left, right")
-                return nil
-            }
-            position = p
-        }
-        return TooltipAnchor(target: target, position: position)
-    }
-}

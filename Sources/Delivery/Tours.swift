@@ -43,18 +43,7 @@ public struct TourStep: Sendable {
             for key in o.keys where !keys.contains(key) {
                 issue("step \(n): unknown key \"\(key)\"; a step has " + keys.sorted().joined(separator: ", "))
             }
-            guard let target = o["target"]?.stringValue, !target.trimmingCharacters(in: .whitespaces).isEmpty else {
-                issue("step \(n) needs a \"target\" (a CSS selector such as #invite-button)")
-                continue
-            }
-            var position = Position.bottom
-            if let name = o["position"]?.stringValue {
-                guard let p = Position(rawValue: name) else {
-                    issue("step \(n): position \"\(name)\" is not one of top, bottom, left, right")
-                    continue
-                }
-                position = p
-            }
+            guard let anchor = Anchor.read(o, what: "step \(n)", issue: issue) else { continue }
             func parse(_ key: String) -> Template? {
                 guard let source = o[key]?.stringValue else { return nil }
                 do {
@@ -79,7 +68,7 @@ public struct TourStep: Sendable {
                 }
                 audience = AudienceCondition(definition)
             }
-            steps.append(TourStep(target: target, position: position, title: parse("title"), body: parse("body"),
+            steps.append(TourStep(target: anchor.target, position: anchor.position, title: parse("title"), body: parse("body"),
                                   stages: stages, audience: audience))
         }
         return steps
@@ -98,4 +87,27 @@ public struct RenderedStep: Sendable {
     public let target: String
     public let position: TourStep.Position
     public let html: String
+}
+
+/// Where a tooltip or a tour step points: a CSS selector and the side it sits on (`target`, `position`).
+public struct Anchor: Sendable {
+    public let target: String
+    public let position: TourStep.Position
+
+    /// Reads `target` (required) and `position` (bottom when not given) from a tooltip's front matter or a step.
+    static func read(_ o: LiquidObject, what: String, issue: (String) -> Void) -> Anchor? {
+        guard let target = o["target"]?.stringValue, !target.trimmingCharacters(in: .whitespaces).isEmpty else {
+            issue("\(what) needs a \"target\": the CSS selector of the element it points at, such as #invite-button")
+            return nil
+        }
+        var position = TourStep.Position.bottom
+        if let name = o["position"]?.stringValue {
+            guard let p = TourStep.Position(rawValue: name) else {
+                issue("\(what): position \"\(name)\" is not one of top, bottom, left, right")
+                return nil
+            }
+            position = p
+        }
+        return Anchor(target: target, position: position)
+    }
 }

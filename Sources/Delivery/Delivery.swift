@@ -169,6 +169,8 @@ public struct DeliveryFailure: Sendable, Error, CustomStringConvertible {
     public let column: Int?
     /// The partial or layout the Liquid error is in, when it is not the message's own file.
     public let partial: String?
+    /// What kind of Liquid error stopped the render, for `render_error`.
+    public let liquidError: LiquidError.Kind?
     /// The HTML checker's findings, for `invalid_html`.
     public let diagnostics: [Diagnostic]
 

@@ -65,7 +65,7 @@ extension DeliveryContent {
             raw = try message.template.render(data, options: renderOptions(for: user, strict: strict))
         } catch {
             return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
-                                    in: error.templateName))
+                                    in: error.templateName, liquid: error.kind))
         }
         var report = HTMLValidator.validate(raw, channel: .email)
         var html = raw

@@ -58,7 +58,7 @@ extension DeliveryContent {
                                                options: renderOptions(for: user, strict: strict))
         } catch {
             return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
-                                    in: error.templateName))
+                                    in: error.templateName, liquid: error.kind))
         }
         return check(html, campaign: campaign).map { html }
     }
@@ -126,17 +126,18 @@ extension DeliveryContent {
                 rendered.append(RenderedStep(target: step.target, position: step.position, html: html))
             } catch {
                 return .failure(failure(campaign, .renderError, "step \(i + 1): " + error.message, line: error.line,
-                                        column: error.column, in: error.templateName))
+                                        column: error.column, in: error.templateName, liquid: error.kind))
             }
         }
         return .success(rendered)
     }
 
     func failure(_ campaign: Campaign, _ reason: DeliveryFailure.Reason, _ message: String, line: Int? = nil,
-                 column: Int? = nil, in source: String? = nil, diagnostics: [Diagnostic] = []) -> DeliveryFailure
+                 column: Int? = nil, in source: String? = nil, liquid kind: LiquidError.Kind? = nil,
+                 diagnostics: [Diagnostic] = []) -> DeliveryFailure
     {
         DeliveryFailure(campaign: campaign.id, template: campaign.template, channel: campaign.channel, reason: reason,
                         message: message, line: line, column: column,
-                        partial: source.flatMap { $0 == campaign.template ? nil : $0 }, diagnostics: diagnostics)
+                        partial: source.flatMap { $0 == campaign.template ? nil : $0 }, liquidError: kind, diagnostics: diagnostics)
     }
 }

@@ -21,7 +21,7 @@ extension APIServer {
     func email(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         var request = request
         try authorize(request, publishable: false)
-        let parts = context.parameters.getCatchAll()
+        let parts = try pathSegments(context)
         guard parts.count >= 2, parts.last == "render" else {
             throw Problem.notFound("not_found", "render an email at /v1/emails/{template}/render")
         }

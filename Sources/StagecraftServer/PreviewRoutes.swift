@@ -94,8 +94,13 @@ extension APIServer {
 
         var diagnostics: [Value] = []
         var ok = true
+        /// The file a Liquid error is in: the message's own, or the partial or layout it names.
+        func file(of partial: String?) -> String {
+            guard let partial, partial != message.name else { return message.file }
+            return partial + ".liquid"
+        }
         func liquid(_ e: LiquidError, severity: String) {
-            diagnostics.append(diagnostic("liquid", file: message.file, severity: severity, line: e.line ?? campaign.line,
+            diagnostics.append(diagnostic("liquid", file: file(of: e.templateName), severity: severity, line: e.line ?? campaign.line,
                                           column: e.column ?? 1, code: e.kind.code, message: e.message))
         }
         func html(_ report: HTMLReport) {
@@ -106,15 +111,29 @@ extension APIServer {
         }
         func failed(_ f: DeliveryFailure) {
             ok = false
-            diagnostics.append(diagnostic(f.reason == .invalidHTML ? "html" : "liquid", file: message.file, severity: "error",
-                                          line: f.line ?? campaign.line, column: f.column ?? 1, message: f.message))
+            diagnostics.append(diagnostic(f.reason == .invalidHTML ? "html" : "liquid", file: file(of: f.partial), severity: "error",
+                                          line: f.line ?? campaign.line, column: f.column ?? 1, code: f.liquidError?.code,
+                                          message: f.message))
         }
-        // A strict render finds the first undefined variable; the output itself is the lenient render users get.
         let data = set.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: profile.id))
-        do {
-            _ = try message.template.render(data, options: delivery.renderOptions(for: user, strict: true))
-        } catch {
-            if error.kind == .undefinedVariable || error.kind == .undefinedFilter { liquid(error, severity: "warning") }
+        // After a render that worked, a strict one finds the first undefined variable or filter (a warning: the
+        // output is the lenient render users get). An email is composed again, so it sees what the email sees
+        // (subject, unsubscribe_url, layout).
+        func strictPass() {
+            if campaign.channel == .email {
+                if case .failure(let f) = delivery.composeEmail(message, for: user, extra: Array(extra.pairs), strict: true),
+                   let kind = f.liquidError, kind == .undefinedVariable || kind == .undefinedFilter
+                {
+                    diagnostics.append(diagnostic("liquid", file: file(of: f.partial), severity: "warning",
+                                                  line: f.line ?? campaign.line, column: f.column ?? 1, code: kind.code, message: f.message))
+                }
+                return
+            }
+            do {
+                _ = try message.template.render(data, options: delivery.renderOptions(for: user, strict: true))
+            } catch {
+                if error.kind == .undefinedVariable || error.kind == .undefinedFilter { liquid(error, severity: "warning") }
+            }
         }
 
         var output: Value = .null
@@ -150,6 +169,7 @@ extension APIServer {
                 liquid(error, severity: "error")
             }
         }
+        if case .null = output {} else { strictPass() }
         return json(object([
             ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
             ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),
@@ -159,6 +179,8 @@ extension APIServer {
                 ("target", .string(decision.target)),
                 ("eligible", .bool(verdict == nil)),
                 ("chosen", decision.selection.map { .string($0.campaign.id) } ?? .null),
+                // What the slot shows when nothing is chosen (or the chosen one fails to render).
+                ("default", decision.placementDefault.map { .string($0.campaign.id) } ?? .null),
                 ("reason", verdict.map { .string($0.code) } ?? .null),
                 ("tie_break", .string(Decision.tieBreak)),
                 ("trace", decision.traceValue),
@@ -226,7 +248,7 @@ extension APIServer {
     /// A content file's text, for the preview studio to show the line a diagnostic names.
     func contentFile(_ request: Request, _ context: BasicRequestContext) throws -> Response {
         try authorize(request, publishable: false)
-        let path = context.parameters.getCatchAll().joined(separator: "/")
+        let path = try pathSegments(context).joined(separator: "/")
         guard let text = content.current.files[path] else {
             throw Problem.notFound("unknown_file", "no content file \"\(path)\"")
         }

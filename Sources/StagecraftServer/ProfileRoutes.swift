@@ -6,7 +6,7 @@ import Storage
 
 extension APIServer {
     func profileId(_ context: BasicRequestContext) throws -> String {
-        let id = context.parameters.get("id") ?? ""
+        let id = try pathParameter(context, "id")
         try checkId(id, "the profile id")
         return id
     }
@@ -35,7 +35,7 @@ extension APIServer {
         let update: TraitsUpdate = merge ? .merge(traits ?? LiquidObject()) : .replace(traits ?? LiquidObject())
         let (record, created) = try await store.saveProfile(id: id, traits: update, timeZone: zone, at: clock())
         return json(profileValue(record, stage: nil), status: created ? .created : .ok,
-                    headers: created ? [.location: "/v1/profiles/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? id)"] : [:])
+                    headers: created ? [.location: "/v1/profiles/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id)"] : [:])
     }
 
     func getProfile(_ request: Request, _ context: BasicRequestContext) async throws -> Response {

@@ -51,6 +51,28 @@ extension APIServer {
         }
     }
 
+    // MARK: Path parameters
+
+    /// A path parameter as the client meant it: the router hands segments over still percent-encoded, so
+    /// `/v1/profiles/a%20b` would otherwise be stored under the id `a%20b` while events name `a b`.
+    func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+        try decodedSegment(context.parameters.get(name) ?? "", name)
+    }
+
+    /// The catch-all path segments (`**`), each decoded.
+    func pathSegments(_ context: BasicRequestContext) throws -> [String] {
+        try context.parameters.getCatchAll().map { try decodedSegment(String($0), "path") }
+    }
+
+    private func decodedSegment(_ raw: String, _ name: String) throws -> String {
+        guard raw.contains("%") else { return raw }
+        guard let text = raw.removingPercentEncoding else {
+            throw Problem.unprocessable("invalid_path", "the \(name) in the path is not valid percent-encoded UTF-8: \(raw)",
+                                        extra: [("field", .string(name))])
+        }
+        return text
+    }
+
     // MARK: Answers
 
     func json(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
@@ -205,7 +227,7 @@ extension APIServer {
 
     func placement(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let grant = try authorize(request, publishable: true)
-        let name = context.parameters.get("placement") ?? ""
+        let name = try pathParameter(context, "placement")
         let loaded = content.current
         try knownPlacement(name, loaded)
         let (who, page) = try visitor(request, grant: grant)
@@ -264,7 +286,7 @@ extension APIServer {
 
     func tour(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let grant = try authorize(request, publishable: true)
-        let name = context.parameters.get("tour") ?? ""
+        let name = try pathParameter(context, "tour")
         let loaded = content.current
         let tours = loaded.content.messages.values.filter { $0.campaign.channel == .tour }
         guard let message = tours.first(where: { $0.campaign.id == name || $0.name == name || $0.name == "tours/" + name }) else {

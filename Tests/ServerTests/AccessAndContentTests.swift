@@ -150,6 +150,38 @@ struct PreviewContentTests {
         }
     }
 
+    @Test("an email's strict pass sees what the email sees: unsubscribe_url is no undefined variable")
+    func emailStrictPass() async throws {
+        let h = try Harness()
+        let source = """
+            ---
+            campaign: trial-ending
+            channel: email
+            stages: [revenue]
+            subject: "Your trial"
+            ---
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>Trial</title></head>
+            <body><p>{{ user.trial_days_left }} days left.</p><p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>
+            <p>{{ user.nickname }}</p></body></html>
+            """
+        let body = JSON.serialize(.object(LiquidObject([("template", "emails/trial"), ("source", .string(source)),
+                                                        ("profile", .object(LiquidObject([("id", "p"), ("traits", .object(LiquidObject([("trial_days_left", 3)])))])))])))
+        try await h.test { client in
+            try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders, body: jsonBody(body)) { r in
+                #expect(r.json["ok"].map(JSON.serialize) == "true")
+                #expect(r.json["output"]?.objectValue?["html"]?.stringValue?.contains("https://northwind.example/u?id=p") == true)
+                let list = r.json["diagnostics"]?.arrayValue ?? []
+                #expect(list.count == 1)
+                let d = list.first?.objectValue
+                #expect(d?["message"]?.stringValue?.contains("nickname") == true)
+                #expect(d?["severity"]?.stringValue == "warning")
+                #expect(d?["file"]?.stringValue == "emails/trial.liquid")
+                #expect(d?["line"].map(JSON.serialize) == "10")
+            }
+        }
+    }
+
     @Test("preview of an edited source: a planted error comes back at its line and column")
     func editedSource() async throws {
         let h = try Harness()

@@ -264,6 +264,32 @@ struct DataTests {
         #expect(try await h.store.events(userId: "ada", limit: 10).isEmpty)
     }
 
+    @Test("ids in the path are percent-decoded: the profile is the one events and decisions name")
+    func encodedIds() async throws {
+        let h = try Harness()
+        let id = #"u 1/"><b>"#
+        try await h.test { client in
+            try await client.execute(uri: "/v1/profiles/u%201%2F%22%3E%3Cb%3E", method: .put, headers: jsonHeaders,
+                                     body: jsonBody(#"{"traits":{"name":"Ada"}}"#)) { r in
+                #expect(r.status == .created)
+                #expect(r.json["id"]?.stringValue == id)
+                #expect(r.headers[.location] == "/v1/profiles/u%201%2F%22%3E%3Cb%3E")
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=u%201%2F%22%3E%3Cb%3E", method: .get) { r in
+                #expect(r.json["html"]?.stringValue?.contains("Hello, Ada") == true)
+            }
+            try await client.execute(uri: "/v1/profiles/u%201%2F%22%3E%3Cb%3E", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["traits"].map(JSON.serialize) == #"{"name":"Ada"}"#)
+            }
+            try await client.execute(uri: "/v1/profiles/bad%FF", method: .get) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problemCode == "invalid_path")
+            }
+        }
+        #expect(try await h.store.profileRecord(id: id) != nil)
+    }
+
     @Test("a survey answer is kept in the ledger and as an event")
     func answer() async throws {
         let h = try Harness()
@@ -285,8 +311,13 @@ struct DataTests {
                     #expect(r.problemCode == "invalid_field")
                 }
             }
-            // The block says what it asks, so a page's script can send the answer.
+            // An answered survey does not ask again.
             try await client.execute(uri: "/v1/placements/footer?anonymous_id=v9", method: .get) { r in
+                #expect(r.status == .noContent)
+                #expect(r.headers[HTTPField.Name("X-Stagecraft-Reason")!] == "dismissed")
+            }
+            // The block says what it asks, so a page's script can send the answer.
+            try await client.execute(uri: "/v1/placements/footer?anonymous_id=v10", method: .get) { r in
                 let body = try JSON.parse(String(buffer: r.body))
                 #expect(body.objectValue?["survey"]?.objectValue?["kind"]?.stringValue == "nps")
                 #expect(body.objectValue?["survey"]?.objectValue?["choices"]?.arrayValue?.count == 11)

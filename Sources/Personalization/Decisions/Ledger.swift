@@ -72,7 +72,7 @@ struct HistoryIndex {
         numbers.reserveCapacity(history.interactions.count)
         var counts = Array(repeating: 0, count: campaignCount + 1)
         for i in history.interactions {
-            guard i.time <= now, i.kind == .impression || i.kind == .dismiss else {
+            guard i.time <= now, i.kind != .click else {
                 numbers.append(-1)
                 continue
             }
@@ -93,7 +93,8 @@ struct HistoryIndex {
         for (k, i) in history.interactions.enumerated() where numbers[k] >= 0 {
             let n = numbers[k]
             times[next[n]] = i.time.timeIntervalSince1970
-            dismissal[next[n]] = i.kind == .dismiss
+            // An answered survey is done with, as if dismissed: it does not come back to ask again.
+            dismissal[next[n]] = i.kind == .dismiss || i.kind == .answer
             next[n] += 1
         }
     }

@@ -1,0 +1,484 @@
+#!/usr/bin/env python3
+"""Stagecraft in a real browser: starts a server on 127.0.0.1 (keys on, a fresh SQLite file, the sample content),
+seeds the sample profiles, and drives headless Chromium through the demo site and the preview studio.
+
+    python3 Tests/Browser/run.py [--stagecraft .build/release/stagecraft] [--screenshots Tests/Browser/screenshots]
+
+Needs Debian's chromium and chromium-driver. Screenshots of every step go to the screenshots folder (git ignores
+it). Exits 1 when a test fails."""
+
+import argparse
+import datetime
+import gzip
+import hashlib
+import hmac
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+import urllib.parse
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webdriver import Browser, WebDriverError, free_port  # noqa: E402
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+SECRET = "sk_browser_test_secret"
+PUBLISHABLE = "pk_demo"
+# The sample profiles are written as of this moment; seeding moves their times to now.
+SAMPLE_NOW = datetime.datetime(2026, 11, 23, 10, 0, tzinfo=datetime.timezone.utc)
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$")
+
+
+def user_hash(user_id):
+    return hmac.new(SECRET.encode(), user_id.encode(), hashlib.sha256).hexdigest()
+
+
+class Server:
+    def __init__(self, binary, workdir, log):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = dict(os.environ, STAGECRAFT_SECRET_KEYS=SECRET, STAGECRAFT_PUBLISHABLE_KEYS=PUBLISHABLE)
+        self.process = subprocess.Popen(
+            [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--templates", os.path.join(ROOT, "templates"),
+             "--public", os.path.join(ROOT, "public"), "--database", os.path.join(workdir, "stagecraft.sqlite"),
+             "--log-level", "warning"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 60
+        while True:
+            try:
+                self.call("GET", "/readyz")
+                break
+            except OSError:
+                if self.process.poll() is not None or time.time() > deadline:
+                    raise RuntimeError("the server did not start; see its log")
+                time.sleep(0.2)
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.base + path, method=method, data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": "Bearer " + SECRET, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read()
+            return json.loads(text) if text and response.headers.get_content_type() == "application/json" else text
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def shifted(value, delta):
+    """The sample's timestamps moved by `delta`, so that its 'now' is the real now."""
+    if isinstance(value, str) and ISO.match(value):
+        t = datetime.datetime.fromisoformat(value.replace("Z", "+00:00")) + delta
+        return t.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dict):
+        return {k: shifted(v, delta) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shifted(v, delta) for v in value]
+    return value
+
+
+def seed(server):
+    delta = datetime.datetime.now(datetime.timezone.utc) - SAMPLE_NOW
+    folder = os.path.join(ROOT, "templates", "profiles")
+    ids = {}
+    for name in sorted(os.listdir(folder)):
+        if not name.endswith(".json"):
+            continue
+        with open(os.path.join(folder, name), encoding="utf-8") as f:
+            sample = shifted(json.load(f), delta)
+        user = sample["id"]
+        ids[name[:-5]] = user
+        server.call("PUT", "/v1/profiles/" + urllib.parse.quote(user, safe=""),
+                    {"traits": sample.get("traits", {}), "time_zone": sample.get("time_zone")})
+        events = [dict(e, user_id=user) for e in sample.get("events", [])]
+        if events:
+            server.call("POST", "/v1/events", {"events": events})
+    return ids
+
+
+class Silent:
+    """A server that accepts connections and never answers: a Stagecraft that hangs."""
+
+    def __init__(self):
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.port = self.socket.getsockname()[1]
+        self.held = []
+        threading.Thread(target=self.hold, daemon=True).start()
+
+    def hold(self):
+        while True:
+            try:
+                self.held.append(self.socket.accept()[0])
+            except OSError:
+                return
+
+
+class Run:
+    def __init__(self, browser, server, ids, shots):
+        self.b, self.server, self.ids, self.shots = browser, server, ids, shots
+        self.count = 0
+
+    def shot(self, name):
+        self.count += 1
+        path = os.path.join(self.shots, f"{self.count:02d}-{name}.png")
+        self.b.screenshot(path)
+        return path
+
+    def demo(self, user=None, **query):
+        q = dict(query)
+        if user:
+            q["user_id"] = user
+            q["user_hash"] = user_hash(user)
+        self.b.open(self.server.base + "/demo.html" + ("?" + urllib.parse.urlencode(q) if q else ""))
+
+    def slot(self, placement):
+        return self.b.js("""const s = document.querySelector('[data-stagecraft-placement="' + arguments[0] + '"]');
+            return {state: s.dataset.stagecraftState || null, campaign: s.dataset.stagecraftCampaign || null,
+                    text: s.textContent.replace(/\\s+/g, ' ').trim(), html: s.innerHTML};""", placement)
+
+    def settled(self, *placements):
+        cond = " && ".join(f"""(s => s && !['loading', undefined].includes(s.dataset.stagecraftState))(
+            document.querySelector('[data-stagecraft-placement="{p}"]'))""" for p in placements)
+        self.b.wait(cond, "the slots " + ", ".join(placements) + " to settle")
+        return {p: self.slot(p) for p in placements}
+
+    def no_alert(self):
+        text = self.b.alert_text()
+        assert text is None, f"a script ran on the page: alert({text!r})"
+
+
+# MARK: Tests
+
+
+def test_embed_script_size(run):
+    """The embed script is under 10 KB gzipped."""
+    with open(os.path.join(ROOT, "public", "stagecraft.js"), "rb") as f:
+        raw = f.read()
+    size = len(gzip.compress(raw, 9))
+    print(f"      stagecraft.js: {len(raw)} bytes, {size} gzipped")
+    assert size < 10 * 1024, f"stagecraft.js is {size} bytes gzipped; the limit is 10240"
+
+
+def test_demo_fills_slots(run):
+    """Layla (loyalty): the hero, the toolbar tooltip next to its target and the NPS survey, from one decide call."""
+    b = run.b
+    b.js("performance.clearResourceTimings && performance.clearResourceTimings()")
+    run.demo(run.ids["layla"])
+    slots = run.settled("home-hero", "reports-toolbar", "feedback")
+    run.shot("demo-layla-slots")
+    for name, s in slots.items():
+        assert s["state"] == "shown", f"{name} is {s['state']}, not shown: {s}"
+    assert slots["feedback"]["campaign"] == "nps-quarterly", slots["feedback"]
+    assert "Welcome to Northwind" not in slots["home-hero"]["text"], "the hero kept its fallback content"
+    decides = b.js("return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/v1/decide')).length")
+    assert decides == 1, f"{decides} decide calls for one page"
+    tip = b.js("""const t = document.querySelector('.sc-float[data-stagecraft-campaign]');
+        if (!t) return null;
+        const a = document.querySelector('#export-button').getBoundingClientRect(), r = t.getBoundingClientRect();
+        return {campaign: t.dataset.stagecraftCampaign, position: t.dataset.position, gap: r.top - a.bottom,
+                overlapX: Math.min(a.right, r.right) - Math.max(a.left, r.left), text: t.textContent};""")
+    assert tip and tip["campaign"] == "tip-schedule-exports", f"tooltip: {tip}"
+    assert tip["position"] == "bottom" and 0 <= tip["gap"] <= 20 and tip["overlapX"] > 0, f"the tooltip is not under #export-button: {tip}"
+    b.wait("document.getElementById('demo-log').textContent.includes('impression')", "an impression to be reported")
+    run.no_alert()
+
+
+def test_survey_answer(run):
+    """Layla answers the NPS question: the answer is recorded, thanks are shown, and the survey does not come back.
+    Answers on the page the previous test left (the survey's cap is one showing a quarter)."""
+    b = run.b
+    if not b.js("return location.search.includes(arguments[0]) && document.querySelector('[data-stagecraft-campaign=\"nps-quarterly\"]')",
+                urllib.parse.quote(run.ids["layla"])):
+        run.demo(run.ids["layla"])
+    assert run.settled("feedback")["feedback"]["campaign"] == "nps-quarterly"
+    b.click('[data-stagecraft-placement="feedback"] button[value="9"]')
+    b.wait("document.querySelector('[data-stagecraft-placement=\"feedback\"] .sc-thanks')", "the thanks")
+    log = b.wait("(t => t.includes('answer') && t)(document.getElementById('demo-log').textContent)", "the answer to be reported")
+    assert "answer nps-quarterly (recorded)" in log, log
+    run.shot("demo-survey-answered")
+    run.demo(run.ids["layla"])
+    after = run.settled("feedback")["feedback"]
+    assert after["state"] != "shown", f"the answered survey came back: {after}"
+
+
+def test_tour_runs_to_end(run):
+    """Amara (admin, activation): the onboarding tour, by keyboard, skipping the step whose target is gone."""
+    b = run.b
+    run.demo(run.ids["amara"])
+    b.wait("document.querySelector('.sc-tour')", "the tour's first step")
+    b.js("""window.tourEvents = []; document.addEventListener('stagecraft:tour', e => tourEvents.push(e.detail));
+            document.getElementById('privacy-settings').remove();""")
+    current = """(() => { const s = document.querySelector('.sc-tour'); const t = document.querySelector('.sc-tour-target');
+        return s && t ? {step: s.dataset.stagecraftStep, target: '#' + t.id, focus: document.activeElement.textContent,
+                          dialog: s.getAttribute('role'), text: s.textContent} : null; })()"""
+    visited = []
+    first = b.wait(current, "a tour step")
+    assert first["dialog"] == "dialog" and first["focus"] == "Next", f"the step is not a focused dialog: {first}"
+    visited.append(first["target"])
+    run.shot("tour-step-1")
+    # Forward with Enter on the focused Next, back with the left arrow, forward again with the right arrow.
+    b.keys("Enter")
+    step = b.wait(current + " && " + current + ".target !== '#new-project' && " + current, "step 2")
+    visited.append(step["target"])
+    b.keys("ArrowLeft")
+    back = b.wait(f"(s => s && s.target === '#new-project' && s)({current})", "back to step 1")
+    assert back["target"] == "#new-project"
+    b.keys("ArrowRight")
+    b.wait(f"(s => s && s.target === '#connect-source' && s)({current})", "step 2 again")
+    for _ in range(6):
+        before = b.js("return " + current)
+        if before["focus"] == "Done":
+            run.shot("tour-last-step")
+            b.keys("Enter")
+            break
+        b.keys("ArrowRight")
+        step = b.wait(f"(s => s && s.target !== {json.dumps(before['target'])} && s)({current})", "the next step")
+        visited.append(step["target"])
+        run.shot("tour-step-" + step["step"])
+    ended = b.wait("tourEvents.find(e => e.state === 'done')", "the tour to end")
+    assert ended["recorded"], f"the tour's end was not recorded: {ended}"
+    expected = ["#new-project", "#connect-source", "#billing-link", "#invite-teammates"]
+    assert visited == expected, f"visited {visited}, expected {expected} (privacy settings removed, member step not for admins)"
+    assert not b.js("return document.querySelector('.sc-tour, .sc-tour-target')"), "the tour left something behind"
+    # Finished tours do not start again.
+    run.demo(run.ids["amara"])
+    run.settled("home-hero")
+    again = b.js_async("Stagecraft.tour('onboarding-tour').then(arguments[0])")
+    assert again is False, "the finished tour started again"
+
+
+def test_dismissal_sticks(run):
+    """Amara dismisses her hero banner: the dismissal is recorded and the banner does not come back."""
+    b = run.b
+    run.demo(run.ids["amara"])
+    hero = run.settled("home-hero")["home-hero"]
+    assert hero["state"] == "shown", hero
+    dismissed = hero["campaign"]
+    run.shot("dismiss-before")
+    b.click('[data-stagecraft-placement="home-hero"] .sc-close')
+    log = b.wait("(t => t.includes('dismiss') && t)(document.getElementById('demo-log').textContent)", "the dismissal to be reported")
+    assert f"dismiss {dismissed} (recorded)" in log, log
+    assert "Welcome to Northwind" in run.slot("home-hero")["text"], "the slot did not go back to its own content"
+    run.demo(run.ids["amara"])
+    after = run.settled("home-hero")["home-hero"]
+    run.shot("dismiss-after-reload")
+    assert after["campaign"] != dismissed, f"{dismissed} came back after being dismissed"
+
+
+def test_xss_profile_on_demo(run):
+    """Mallory, whose every field is a script: the page shows the text and runs nothing."""
+    b = run.b
+    run.demo(run.ids["mallory"])
+    hero = run.settled("home-hero")["home-hero"]
+    run.shot("demo-mallory")
+    run.no_alert()
+    assert hero["state"] == "shown", hero
+    assert "<img src=x onerror=alert(1)>" in hero["text"], f"the name is not shown as text: {hero['text']!r}"
+    bad = b.js("""return [...document.querySelectorAll('[data-stagecraft-placement] *, .sc-float *')]
+        .filter(e => e.tagName === 'SCRIPT' || e.tagName === 'IMG' || [...e.attributes].some(a => a.name.startsWith('on'))
+                     || /^\\s*javascript:/i.test(e.getAttribute('href') || '')).map(e => e.outerHTML)""")
+    assert not bad, f"markup from the profile reached the page: {bad}"
+
+
+def test_server_down_keeps_fallback(run):
+    """Stagecraft down (nothing listening) or hanging (never answers): the slots keep their own content."""
+    b = run.b
+    closed = free_port()
+    run.demo(run.ids["layla"], api=f"http://127.0.0.1:{closed}")
+    slots = run.settled("home-hero", "feedback")
+    assert slots["home-hero"]["state"] == "fallback" and "Welcome to Northwind" in slots["home-hero"]["text"], slots
+    assert "help@northwind.example" in slots["feedback"]["text"], slots
+    silent = Silent()
+    started = time.time()
+    run.demo(run.ids["layla"], api=f"http://127.0.0.1:{silent.port}", timeout="800")
+    slots = run.settled("home-hero")
+    waited = time.time() - started
+    run.shot("demo-server-hanging")
+    assert slots["home-hero"]["state"] == "fallback" and "Welcome to Northwind" in slots["home-hero"]["text"], slots
+    assert waited < 5, f"the page waited {waited:.1f} s for a hanging server"
+    assert b.js("return document.querySelector('#new-project').offsetWidth > 0"), "the page broke"
+    run.no_alert()
+
+
+def studio(run, fragment):
+    """Opens the studio at `fragment`, giving the key if it asks, and waits for a render."""
+    b = run.b
+    b.open("about:blank")
+    b.open(run.server.base + "/#" + fragment)
+    asked = b.wait("document.body.dataset.rendered || (document.getElementById('key-dialog').open && 'key')", "a render or the key dialog")
+    if asked == "key":
+        b.type("#key-input", SECRET)
+        b.click("#key-form button[type=submit]")
+    b.wait("Number(document.body.dataset.rendered) >= 1 && !document.getElementById('status').textContent.startsWith('Rendering')",
+           "the studio's first render", 15)
+
+
+def iframe_text(run, selector):
+    """The text and risky elements of a sandboxed preview frame, read from inside it."""
+    b = run.b
+    b.frame(selector)
+    try:
+        return b.js("""return {text: document.body.textContent.replace(/\\s+/g, ' ').trim(),
+            risky: [...document.querySelectorAll('script, img[onerror], [onclick], [onmouseover]')].map(e => e.outerHTML)}""")
+    finally:
+        b.frame(None)
+
+
+def test_studio_renders_and_shows_planted_error(run):
+    """The studio asks for the key once, renders Amara's setup banner at both widths, and points at a planted error."""
+    b = run.b
+    b.open(run.server.base + "/healthz")
+    b.js("sessionStorage.clear()")
+    b.open(run.server.base + "/")
+    b.wait("document.getElementById('key-dialog').open", "the studio to ask for the key")
+    run.shot("studio-key")
+    b.type("#key-input", SECRET)
+    b.click("#key-form button[type=submit]")
+    b.wait("document.body.dataset.rendered", "a first render")
+    studio(run, "template=banners/setup&profile=amara")
+    frames = b.js("return [...document.querySelectorAll('#output iframe')].map(f => ({sandbox: f.getAttribute('sandbox'), width: f.width}))")
+    assert [f["width"] for f in frames] == ["1024", "375"], f"not desktop and phone: {frames}"
+    assert all(f["sandbox"] == "" for f in frames), f"a preview frame is not fully sandboxed: {frames}"
+    inside = iframe_text(run, "#output .device iframe")
+    assert "Amara, you are 1 of 3 steps" in inside["text"], inside
+    assert b.js("return sessionStorage.getItem('stagecraft.studio.key')") == SECRET
+    assert b.js("return localStorage.length") == 0, "the key must not outlive the session"
+    run.shot("studio-amara-setup")
+
+    # Plant a stray endif at line 14 of the template, as if typed in the editor.
+    b.js("""const area = document.getElementById('source'); const lines = area.value.split('\\n');
+            lines.splice(13, 0, '  <p>{% endif %}</p>'); area.value = lines.join('\\n');
+            area.dispatchEvent(new Event('input', {bubbles: true}));""")
+    b.wait("document.querySelector('#diagnostics .error button[data-line]')", "the planted error to be listed")
+    listed = b.js("""const d = document.querySelector('#diagnostics .error button'); return {line: d.dataset.line, file: d.dataset.file, text: d.textContent}""")
+    assert listed["line"] == "14" and listed["file"] == "banners/setup.liquid", f"the error is not at line 14: {listed}"
+    assert b.js("return document.querySelector('#output .empty') !== null"), "a template with a syntax error still showed output"
+    b.click("#diagnostics .error button")
+    peek = b.wait("(p => !p.hidden && p.dataset.line === '14' && p.textContent)(document.getElementById('peek'))", "line 14 to be shown")
+    assert "{% endif %}" in peek, peek
+    selected = b.js("""const a = document.getElementById('source'); return {line: a.value.slice(0, a.selectionStart).split('\\n').length,
+                       text: a.value.slice(a.selectionStart, a.selectionEnd), focused: document.activeElement === a}""")
+    assert selected["line"] == 14 and "{% endif %}" in selected["text"] and selected["focused"], selected
+    run.shot("studio-planted-error")
+    # The studio remembers the key for the tab: a reload renders without asking.
+    b.js("location.reload()")
+    b.wait("document.body.dataset.rendered", "a render after reload without the key dialog")
+    assert not b.js("return document.getElementById('key-dialog').open")
+
+
+def test_studio_xss_profile(run):
+    """Mallory's payloads render as text in the preview, in a banner and in an email, and nothing runs."""
+    b = run.b
+    studio(run, "template=banners/setup&profile=mallory")
+    inside = iframe_text(run, "#output .device iframe")
+    run.shot("studio-mallory-banner")
+    run.no_alert()
+    assert "<img src=x onerror=alert(1)>" in inside["text"], inside
+    assert not inside["risky"], inside
+    studio(run, "template=emails/cart-abandoned&profile=mallory")
+    run.shot("studio-mallory-email")
+    run.no_alert()
+    text = b.js("return document.querySelector('.plain').textContent")
+    inside = iframe_text(run, "#output .device iframe")
+    assert "<script>alert(5)</script>" in inside["text"] and "<script>alert(5)</script>" in text, inside
+    assert not inside["risky"], inside
+
+
+def test_studio_email_matrix_and_decision(run):
+    """An email shows subject, preheader, HTML at two widths and text; the stage matrix renders every stage; the
+    decision trace lists the candidates."""
+    b = run.b
+    studio(run, "template=emails/welcome&profile=hana")
+    email = b.js("""return {subject: document.querySelector('.subject').textContent, preheader: document.querySelector('.preheader').textContent,
+                    frames: document.querySelectorAll('#output iframe').length, text: document.querySelector('.plain').textContent}""")
+    assert email["subject"] and email["preheader"] and email["frames"] == 2 and "花子" in email["text"], email
+    run.shot("studio-email")
+    studio(run, "template=banners/whats-new&profile=lukas")
+    b.click("#tab-matrix")
+    stages = b.js("return [...document.querySelectorAll('#stage option')].slice(1).map(o => o.value)")
+    b.wait("[...document.querySelectorAll('#matrix-grid .cell')].every(c => !c.textContent.includes('Rendering'))", "every stage to render", 15)
+    cells = b.js("return [...document.querySelectorAll('#matrix-grid .cell')].map(c => ({stage: c.dataset.stage, text: c.textContent, frame: !!c.querySelector('iframe')}))")
+    assert [c["stage"] for c in cells] == stages and len(stages) == 5, cells
+    assert all(c["frame"] or "not eligible" in c["text"] or "nothing" in c["text"] for c in cells), cells
+    b.click("#matrix-winner")
+    b.wait("[...document.querySelectorAll('#matrix-grid .cell')].every(c => !c.textContent.includes('Rendering'))", "the placement's winners", 15)
+    run.shot("studio-matrix")
+    b.click("#tab-decision")
+    rows = b.js("return [...document.querySelectorAll('.trace tbody tr')].map(r => r.textContent)")
+    assert len(rows) >= 5 and any("shown" in r for r in rows), rows
+    run.shot("studio-decision")
+
+
+TESTS = [
+    test_embed_script_size,
+    test_demo_fills_slots,
+    test_survey_answer,
+    test_tour_runs_to_end,
+    test_dismissal_sticks,
+    test_xss_profile_on_demo,
+    test_server_down_keeps_fallback,
+    test_studio_renders_and_shows_planted_error,
+    test_studio_xss_profile,
+    test_studio_email_matrix_and_decision,
+]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stagecraft", default=os.path.join(ROOT, ".build", "release", "stagecraft"))
+    parser.add_argument("--screenshots", default=os.path.join(ROOT, "Tests", "Browser", "screenshots"))
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
+    parser.add_argument("--chromedriver", default=shutil.which("chromedriver") or "/usr/bin/chromedriver")
+    parser.add_argument("-k", dest="only", help="run only tests whose name contains this")
+    options = parser.parse_args()
+
+    shutil.rmtree(options.screenshots, ignore_errors=True)
+    os.makedirs(options.screenshots)
+    work = tempfile.mkdtemp(prefix="stagecraft-browser-")
+    server_log = open(os.path.join(options.screenshots, "server.log"), "w")
+    server = Server(options.stagecraft, work, server_log)
+    browser = None
+    failures = []
+    try:
+        ids = seed(server)
+        browser = Browser(options.chromium, options.chromedriver, log=open(os.path.join(options.screenshots, "chromedriver.log"), "w"))
+        run = Run(browser, server, ids, options.screenshots)
+        chosen = [t for t in TESTS if not options.only or options.only in t.__name__]
+        for test in chosen:
+            started = time.time()
+            try:
+                test(run)
+                print(f"  ok    {test.__name__} ({time.time() - started:.1f} s)")
+            except Exception as e:  # a broken test is a failure, and the others still run
+                failures.append(test.__name__)
+                print(f"  FAIL  {test.__name__}: {e}")
+                traceback.print_exc(limit=3, file=sys.stdout)
+                try:
+                    run.b.frame(None)
+                    run.shot("FAILED-" + test.__name__)
+                except Exception:
+                    pass
+        print(f"{len(chosen) - len(failures)} of {len(chosen)} browser tests passed; screenshots in {options.screenshots}")
+    finally:
+        if browser:
+            browser.quit()
+        server.stop()
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+// Stagecraft preview studio: pick a template, a profile, a stage, a time and a zone; edit the template or the
+// profile; see the output (desktop and phone), every diagnostic at its line, the output at every stage, and why the
+// decision went as it did. Everything comes from the server's /v1/preview and /v1/content endpoints.
+'use strict';
+
+const $ = (selector) => document.querySelector(selector);
+const KEY = 'stagecraft.studio.key';
+const WIDTHS = { web: { desktop: 1024, phone: 375 }, email: { desktop: 700, phone: 375 } };
+
+const state = {
+  key: sessionStorage.getItem(KEY) || '',
+  content: null,
+  template: null, // an entry of content.templates
+  original: '', // the template's text as the server has it
+  profileText: '', // the sample profile's JSON as loaded
+  last: null, // the last preview answer
+  rendering: null, // AbortController of the request in flight
+  tab: 'output',
+};
+
+// MARK: Server calls
+
+class Refused extends Error {}
+
+async function api(method, path, body, signal) {
+  const headers = { Accept: 'application/json' };
+  if (state.key) headers.Authorization = 'Bearer ' + state.key;
+  if (body) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, { method, headers, body: body && JSON.stringify(body), signal });
+  const text = await response.text();
+  const type = response.headers.get('Content-Type') || '';
+  const answer = type.includes('json') && text ? JSON.parse(text) : text;
+  if (response.status === 401 || (response.status === 403 && answer && answer.code === 'secret_key_required')) {
+    askForKey(answer && answer.detail);
+    throw new Refused(answer && answer.detail);
+  }
+  if (!response.ok) throw new Error((answer && answer.detail) || response.status + ' ' + response.statusText);
+  return answer;
+}
+
+function askForKey(reason) {
+  const dialog = $('#key-dialog');
+  $('#key-error').textContent = state.key && reason ? 'That key did not work: ' + reason : '';
+  if (!dialog.open) dialog.showModal();
+  $('#key-input').focus();
+}
+
+$('#key-form').addEventListener('submit', () => {
+  state.key = $('#key-input').value.trim();
+  sessionStorage.setItem(KEY, state.key);
+  $('#key-input').value = '';
+  start();
+});
+
+$('#forget-key').addEventListener('click', () => {
+  sessionStorage.removeItem(KEY);
+  state.key = '';
+  location.reload();
+});
+
+function status(text, kind) {
+  const el = $('#status');
+  el.textContent = text;
+  el.className = kind || '';
+}
+
+// MARK: Elements
+
+function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on')) node.addEventListener(name.slice(2), value);
+    else if (name === 'text') node.textContent = value;
+    else node.setAttribute(name, value === true ? '' : value);
+  }
+  for (const child of children.flat()) if (child !== null && child !== undefined) node.append(child);
+  return node;
+}
+
+/** A sandboxed frame (no scripts, no same origin) showing `html` at a device width, scaled to fit its column. */
+function frame(html, width, height, label, page) {
+  const doc = page ? html
+    : '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+      + '<link rel="stylesheet" href="' + location.origin + '/demo.css"><style>body{margin:16px}</style></head><body>'
+      + html + '</body></html>';
+  const iframe = el('iframe', { sandbox: '', title: label, srcdoc: doc, width, height, referrerpolicy: 'no-referrer' });
+  const box = el('div', { class: 'device', 'data-width': width }, iframe);
+  box.style.setProperty('--w', width + 'px');
+  box.style.setProperty('--h', height + 'px');
+  requestAnimationFrame(() => fit(box));
+  return el('figure', { class: 'shot' }, el('figcaption', { text: label + ' · ' + width + ' px' }), box);
+}
+
+function fit(box) {
+  const width = Number(box.dataset.width);
+  const room = box.parentElement ? box.parentElement.clientWidth : width;
+  const scale = Math.min(1, room / width);
+  box.style.setProperty('--scale', scale);
+}
+addEventListener('resize', () => document.querySelectorAll('.device').forEach(fit));
+
+// MARK: Times and zones
+
+/** The instant at which the wall time `local` (YYYY-MM-DDTHH:MM) reads in `zone`. */
+function instant(local, zone) {
+  const [date, time] = local.split('T');
+  const [y, m, d] = date.split('-').map(Number);
+  const [hh, mm] = time.split(':').map(Number);
+  const wall = Date.UTC(y, m - 1, d, hh, mm);
+  let guess = wall;
+  for (let i = 0; i < 2; i++) guess = wall - (zoneWall(guess, zone) - guess);
+  return new Date(guess).toISOString();
+}
+
+/** The wall time in `zone` at instant `t`, as if it were UTC (milliseconds). */
+function zoneWall(t, zone) {
+  const parts = {};
+  for (const p of new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(t))) parts[p.type] = Number(p.value);
+  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour % 24, parts.minute, parts.second);
+}
+
+function profileZone() {
+  try { return JSON.parse($('#profile-json').value).time_zone || 'UTC'; } catch (_) { return 'UTC'; }
+}
+
+function setNow() {
+  const zone = $('#zone').value || profileZone();
+  const wall = new Date(zoneWall(Date.now(), zone));
+  $('#time').value = wall.toISOString().slice(0, 16);
+}
+
+// MARK: Loading
+
+async function start() {
+  try {
+    state.content = await api('GET', '/v1/content');
+  } catch (error) {
+    if (!(error instanceof Refused)) status('Could not load the content: ' + error.message, 'bad');
+    return;
+  }
+  if ($('#key-dialog').open) $('#key-dialog').close();
+  $('#forget-key').hidden = !state.key;
+  const c = state.content;
+  // Stages in lifecycle order (the content lists them in the order its rules are tried).
+  const order = ['activation', 'retention', 'revenue', 'reengagement', 're-engagement', 'loyalty'];
+  const rank = (s) => (order.includes(s) ? order.indexOf(s) : order.length);
+  c.stages = c.stages.slice().sort((a, b) => rank(a) - rank(b));
+  status(c.templates.length + ' templates, content generation ' + c.generation, 'good');
+
+  const pick = $('#template');
+  pick.replaceChildren();
+  const channels = [...new Set(c.templates.map((t) => t.channel))];
+  for (const channel of channels) {
+    pick.append(el('optgroup', { label: channel },
+      c.templates.filter((t) => t.channel === channel).map((t) =>
+        el('option', { value: t.name, text: t.name + (t.default ? ' (default)' : t.placement ? ' · ' + t.placement : '') }))));
+  }
+  const profiles = $('#profile');
+  profiles.replaceChildren(el('option', { value: '', text: 'nobody in particular' }),
+    ...c.profiles.map((p) => el('option', { value: p, text: p })));
+  const stages = $('#stage');
+  stages.replaceChildren(stages.options[0], ...c.stages.map((s) => el('option', { value: s, text: s })));
+  const zones = $('#zone');
+  if (zones.options.length < 2) {
+    const list = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : ['UTC'];
+    zones.append(...list.map((z) => el('option', { value: z, text: z })));
+  }
+
+  const wanted = new URLSearchParams(location.hash.slice(1));
+  pick.value = wanted.get('template') || c.templates[0].name;
+  profiles.value = wanted.get('profile') ?? (c.profiles[0] || '');
+  stages.value = wanted.get('stage') || '';
+  zones.value = wanted.get('zone') || '';
+  await Promise.all([loadTemplate(), loadProfile()]);
+  if (wanted.get('at')) $('#time').value = wanted.get('at');
+  else setNow();
+  render();
+}
+
+async function loadTemplate() {
+  const name = $('#template').value;
+  state.template = state.content.templates.find((t) => t.name === name);
+  $('#source-name').textContent = state.template.file;
+  state.original = await api('GET', '/v1/content/files/' + state.template.file.split('/').map(encodeURIComponent).join('/'));
+  $('#source').value = state.original;
+  $('#peek').hidden = true;
+  sourceChanged(false);
+}
+
+async function loadProfile() {
+  const name = $('#profile').value;
+  state.profileText = name ? await api('GET', '/v1/content/files/profiles/' + encodeURIComponent(name) + '.json') : '';
+  $('#profile-json').value = state.profileText;
+  $('#profile-error').textContent = '';
+}
+
+function remember() {
+  const q = new URLSearchParams();
+  q.set('template', $('#template').value);
+  q.set('profile', $('#profile').value);
+  for (const name of ['stage', 'zone']) if ($('#' + name).value) q.set(name, $('#' + name).value);
+  if ($('#time').value) q.set('at', $('#time').value);
+  history.replaceState(null, '', '#' + q);
+}
+
+// MARK: Editing
+
+function sourceChanged(rerender = true) {
+  const text = $('#source').value;
+  const lines = text.split('\n').length;
+  $('#gutter').textContent = Array.from({ length: lines }, (_, i) => i + 1).join('\n');
+  const edited = text !== state.original;
+  $('#edited').hidden = !edited;
+  $('#revert').hidden = !edited;
+  if (rerender) later();
+}
+
+$('#source').addEventListener('input', () => sourceChanged());
+$('#source').addEventListener('scroll', () => { $('#gutter').scrollTop = $('#source').scrollTop; });
+$('#source').addEventListener('keydown', (event) => {
+  if (event.key === 'Tab' && !event.shiftKey && !event.ctrlKey && !event.metaKey) {
+    event.preventDefault();
+    document.execCommand('insertText', false, '  ');
+  }
+});
+$('#revert').addEventListener('click', () => { $('#source').value = state.original; sourceChanged(); });
+$('#profile-json').addEventListener('input', later);
+
+$('#controls').addEventListener('submit', (event) => event.preventDefault());
+$('#template').addEventListener('change', async () => { await loadTemplate(); render(); });
+$('#profile').addEventListener('change', async () => { await loadProfile(); render(); });
+for (const id of ['stage', 'time', 'zone']) $('#' + id).addEventListener('change', () => render());
+$('#now').addEventListener('click', () => { setNow(); render(); });
+
+let timer = null;
+function later() {
+  clearTimeout(timer);
+  timer = setTimeout(render, 250);
+}
+
+// MARK: Rendering
+
+/** The preview request for the current controls, or null with the reason shown when the profile JSON is broken. */
+function request(stage) {
+  const body = { template: state.template.name };
+  const source = $('#source').value;
+  if (source !== state.original) body.source = source;
+  const json = $('#profile-json').value;
+  if (json.trim() && json !== state.profileText) {
+    try {
+      body.profile = JSON.parse(json);
+      $('#profile-error').textContent = '';
+    } catch (error) {
+      $('#profile-error').textContent = 'The profile is not valid JSON: ' + error.message;
+      return null;
+    }
+  } else if ($('#profile').value) {
+    body.profile_id = $('#profile').value;
+  }
+  if (stage) body.stage = stage;
+  else if ($('#stage').value) body.stage = $('#stage').value;
+  const zone = $('#zone').value;
+  if (zone) body.time_zone = zone;
+  if ($('#time').value) body.at = instant($('#time').value, zone || profileZone());
+  return body;
+}
+
+async function render() {
+  if (!state.template) return;
+  remember();
+  const body = request();
+  if (!body) return;
+  if (state.rendering) state.rendering.abort();
+  const abort = (state.rendering = new AbortController());
+  status('Rendering…');
+  let answer;
+  try {
+    answer = await api('POST', '/v1/preview', body, abort.signal);
+  } catch (error) {
+    if (error.name === 'AbortError' || error instanceof Refused) return;
+    status(error.message, 'bad');
+    showDiagnostics([{ source: 'request', severity: 'error', line: 0, column: 0, message: error.message }]);
+    return;
+  }
+  if (abort !== state.rendering) return;
+  state.rendering = null;
+  state.last = answer;
+  const errors = answer.diagnostics.filter((d) => d.severity === 'error').length;
+  const count = errors ? ', ' + errors + ' error' + (errors > 1 ? 's' : '') : '';
+  if (!answer.stage) status(answer.template + ' does not load' + count + ': see the diagnostics', 'bad');
+  else status((answer.ok ? 'Rendered ' : 'Not sendable: ') + answer.template + ' for stage ' + answer.stage + ' at ' + answer.at
+    + ' (' + answer.time_zone + ')' + count, answer.ok ? 'good' : 'bad');
+  document.body.dataset.rendered = String((Number(document.body.dataset.rendered) || 0) + 1);
+  showDiagnostics(answer.diagnostics);
+  showOutput(answer);
+  if (answer.decision) showDecision(answer);
+  else $('#decision').replaceChildren(el('p', { class: 'empty', text: 'No decision: the template does not load.' }));
+  if (state.tab === 'matrix') matrix();
+}
+
+function showOutput(answer) {
+  const out = $('#output');
+  out.replaceChildren();
+  const o = answer.output;
+  if (!o) {
+    out.append(el('p', { class: 'empty', text: 'Nothing to show: the template did not render. The diagnostics say why.' }));
+    return;
+  }
+  if (answer.channel === 'email') {
+    const w = WIDTHS.email;
+    out.append(
+      el('dl', { class: 'email-head' },
+        el('dt', { text: 'Subject' }), el('dd', { class: 'subject', text: o.subject }),
+        el('dt', { text: 'Preheader' }), el('dd', { class: 'preheader', text: o.preheader || '(none)' }),
+        ...Object.entries(o.headers || {}).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })])),
+      el('div', { class: 'email-views' },
+        frame(o.html, w.desktop, 640, 'HTML, desktop', true),
+        frame(o.html, w.phone, 640, 'HTML, phone', true),
+        el('figure', { class: 'shot text-view' }, el('figcaption', { text: 'Plain text' }), el('pre', { class: 'plain', text: o.text }))));
+  } else if (o.steps) {
+    out.append(el('ol', { class: 'steps' }, o.steps.map((s) =>
+      el('li', {}, el('p', { class: 'hint', text: 'Next to ' + s.target + ' (' + s.position + ')' }), frame(s.html, 375, 220, 'Step', false)))));
+  } else {
+    const w = WIDTHS.web;
+    out.append(el('div', { class: 'web-views' },
+      frame(o.html, w.desktop, 380, 'Desktop', false), frame(o.html, w.phone, 520, 'Phone', false)));
+  }
+}
+
+// MARK: Diagnostics
+
+function showDiagnostics(list) {
+  const ul = $('#diagnostics');
+  ul.replaceChildren();
+  $('#diagnostic-count').textContent = list.length ? String(list.length) : 'none';
+  if (!list.length) ul.append(el('li', { class: 'clean', text: 'No errors, no warnings.' }));
+  for (const d of list) {
+    const where = d.line ? d.file + ':' + d.line + ':' + d.column : d.file || d.source;
+    ul.append(el('li', { class: d.severity },
+      el('button', {
+        type: 'button', class: 'diagnostic', 'data-line': d.line, 'data-file': d.file,
+        onclick: () => reveal(d),
+      }, el('span', { class: 'severity', text: d.severity }), el('code', { text: where }),
+      el('span', { class: 'message', text: (d.code ? d.code + ': ' : '') + d.message }))));
+  }
+}
+
+/** Shows the line a diagnostic names: selected in the editor for the template itself, and quoted with a caret. */
+async function reveal(d) {
+  if (!d.line) return;
+  let text;
+  if (d.file === state.template.file) {
+    text = $('#source').value;
+    selectLine(d.line);
+  } else if (d.file === 'output') {
+    const o = state.last && state.last.output;
+    text = (o && o.html) || '';
+  } else {
+    try { text = await api('GET', '/v1/content/files/' + d.file.split('/').map(encodeURIComponent).join('/')); } catch (_) { text = ''; }
+  }
+  const lines = text.split('\n');
+  const line = lines[d.line - 1];
+  const peek = $('#peek');
+  peek.hidden = false;
+  peek.dataset.line = d.line;
+  peek.replaceChildren(
+    el('p', { class: 'where', text: (d.file === 'output' ? 'the output' : d.file) + ', line ' + d.line + ', column ' + d.column }),
+    line === undefined ? el('p', { text: '(the file has no such line)' })
+      : el('pre', {}, el('span', { class: 'num', text: d.line + ' ' }), el('span', { class: 'line', text: line }),
+        '\n', el('span', { class: 'caret', text: ' '.repeat(String(d.line).length + 1 + Math.max(0, d.column - 1)) + '^' })),
+    el('p', { class: 'message ' + d.severity, text: d.message }));
+}
+
+function selectLine(n) {
+  const area = $('#source');
+  const lines = area.value.split('\n');
+  let start = 0;
+  for (let i = 0; i < n - 1 && i < lines.length; i++) start += lines[i].length + 1;
+  const end = start + (lines[n - 1] || '').length;
+  area.focus({ preventScroll: true });
+  area.setSelectionRange(start, end);
+  const height = parseFloat(getComputedStyle(area).lineHeight) || 18;
+  area.scrollTop = Math.max(0, (n - 1) * height - area.clientHeight / 3);
+  $('#gutter').scrollTop = area.scrollTop;
+}
+
+// MARK: Decision
+
+function showDecision(answer) {
+  const d = answer.decision;
+  const panel = $('#decision');
+  const mine = answer.campaign;
+  panel.replaceChildren(
+    el('p', {}, 'Decided for ', el('strong', { text: d.target }), ' with the user in stage ', el('strong', { text: answer.stage }),
+      answer.stage_stated ? ' (as chosen above)' : ' (from the stage rules)', '. ',
+      d.chosen ? el('span', {}, 'Shown: ', el('strong', { class: 'chosen-name', text: d.chosen }), '.')
+        : d.default ? el('span', {}, 'No campaign is chosen; the placement shows its default, ', el('strong', { text: d.default }), '.') : 'Nothing is shown.',
+      ' ', d.eligible ? mine + ' is eligible.' : mine + ' is not: ' + (d.reason || 'not a candidate') + '.'),
+    el('p', { class: 'hint', text: 'Order: ' + d.tie_break + '.' }),
+    el('table', { class: 'trace' },
+      el('thead', {}, el('tr', {}, ['Campaign', 'Priority', 'Outcome', 'Why'].map((h) => el('th', { text: h })))),
+      el('tbody', {}, d.trace.map((t) => el('tr', { class: [t.outcome, t.campaign === mine ? 'mine' : ''].join(' ') },
+        el('td', {}, el('code', { text: t.campaign })), el('td', { text: String(t.priority) }),
+        el('td', { text: t.campaign === d.chosen ? 'shown' : t.outcome === 'chosen' ? 'eligible' : t.reason }),
+        el('td', { text: t.detail || (t.campaign === d.chosen ? 'wins' : 'eligible, stands in if the winner cannot be shown') }))))));
+}
+
+// MARK: Stage matrix
+
+let matrixRun = 0;
+
+async function matrix() {
+  const run = ++matrixRun;
+  const grid = $('#matrix-grid');
+  const winner = $('#matrix-winner').checked;
+  grid.replaceChildren(...state.content.stages.map((s) => el('section', { class: 'cell', 'data-stage': s }, el('h3', { text: s }), el('p', { class: 'hint', text: 'Rendering…' }))));
+  await Promise.all(state.content.stages.map(async (stage) => {
+    const cell = grid.querySelector('[data-stage="' + stage + '"]');
+    const body = request(stage);
+    if (!body) return;
+    try {
+      let answer = await api('POST', '/v1/preview', body);
+      let note = answer.decision.eligible ? 'eligible' : 'not eligible: ' + answer.decision.reason;
+      const shown = answer.decision.chosen || answer.decision.default;
+      if (winner && shown !== answer.campaign) {
+        const chosen = state.content.templates.find((t) => t.campaign === shown);
+        if (chosen) {
+          answer = await api('POST', '/v1/preview', Object.assign({}, body, { template: chosen.name, source: undefined }));
+          note = 'the placement shows ' + chosen.name + (answer.decision.chosen ? '' : ', its default');
+        } else {
+          note = 'the placement shows nothing';
+          answer = Object.assign({}, answer, { output: null });
+        }
+      }
+      if (run !== matrixRun) return;
+      const o = answer.output;
+      const errors = answer.diagnostics.filter((x) => x.severity === 'error').length;
+      cell.replaceChildren(el('h3', { text: stage }),
+        el('p', { class: 'hint ' + (answer.ok ? '' : 'bad'), text: note + (errors ? ' · ' + errors + ' error(s)' : '') }),
+        !o ? el('p', { class: 'empty', text: 'nothing rendered' })
+          : answer.channel === 'email' ? frame(o.html, 600, 520, answer.template + ' (' + o.subject + ')', true)
+            : o.steps ? el('p', { text: o.steps.length + ' steps' })
+              : frame(o.html, 600, 300, answer.template, false));
+    } catch (error) {
+      if (run === matrixRun) cell.replaceChildren(el('h3', { text: stage }), el('p', { class: 'error', text: error.message }));
+    }
+  }));
+}
+
+$('#matrix-winner').addEventListener('change', matrix);
+
+// MARK: Tabs
+
+for (const tab of document.querySelectorAll('[role=tab]')) {
+  tab.addEventListener('click', () => {
+    for (const t of document.querySelectorAll('[role=tab]')) {
+      const on = t === tab;
+      t.setAttribute('aria-selected', String(on));
+      $('#' + t.getAttribute('aria-controls')).hidden = !on;
+    }
+    state.tab = tab.getAttribute('aria-controls');
+    if (state.tab === 'matrix') matrix();
+    document.querySelectorAll('.device').forEach(fit);
+  });
+}
+
+start();

@@ -12,6 +12,8 @@ import datetime
 import gzip
 import hashlib
 import hmac
+import html
+import http.server
 import json
 import os
 import re
@@ -42,10 +44,11 @@ def user_hash(user_id):
 
 
 class Server:
-    def __init__(self, binary, workdir, log):
+    def __init__(self, binary, workdir, log, allowed_origin):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, STAGECRAFT_SECRET_KEYS=SECRET, STAGECRAFT_PUBLISHABLE_KEYS=PUBLISHABLE)
+        env = dict(os.environ, STAGECRAFT_SECRET_KEYS=SECRET, STAGECRAFT_PUBLISHABLE_KEYS=PUBLISHABLE,
+                   STAGECRAFT_ALLOWED_ORIGINS=allowed_origin)
         self.process = subprocess.Popen(
             [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--templates", os.path.join(ROOT, "templates"),
              "--public", os.path.join(ROOT, "public"), "--database", os.path.join(workdir, "stagecraft.sqlite"),
@@ -126,9 +129,43 @@ class Silent:
                 return
 
 
+class Shop:
+    """Another site (another origin) that embeds the script from the Stagecraft server, as customers' sites do."""
+
+    def __init__(self, port):
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.stagecraft = None
+        shop = self
+
+        class Pages(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
+                user = q.get("user_id", [""])[0]
+                identity = f'data-user-id="{html.escape(user)}" data-user-hash="{user_hash(user)}"' if user else ""
+                page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+                    <link rel="stylesheet" href="{shop.stagecraft}/demo.css"></head><body>
+                    <h1>Another site</h1>
+                    <div data-stagecraft-placement="home-hero"><p>The shop's own welcome</p></div>
+                    <script>document.addEventListener('stagecraft:ready', e => {{ window.decided = e.detail; }});</script>
+                    <script src="{shop.stagecraft}/stagecraft.js" data-key="{PUBLISHABLE}" {identity}></script>
+                    </body></html>""".encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(page)))
+                self.end_headers()
+                self.wfile.write(page)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Pages)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
 class Run:
-    def __init__(self, browser, server, ids, shots):
-        self.b, self.server, self.ids, self.shots = browser, server, ids, shots
+    def __init__(self, browser, server, ids, shots, shop):
+        self.b, self.server, self.ids, self.shots, self.shop = browser, server, ids, shots, shop
         self.count = 0
 
     def shot(self, name):
@@ -317,7 +354,7 @@ def studio(run, fragment):
     """Opens the studio at `fragment`, giving the key if it asks, and waits for a render."""
     b = run.b
     b.open("about:blank")
-    b.open(run.server.base + "/#" + fragment)
+    b.open(run.server.base + "/#" + fragment + "&at=2026-11-23T10:00")
     asked = b.wait("document.body.dataset.rendered || (document.getElementById('key-dialog').open && 'key')", "a render or the key dialog")
     if asked == "key":
         b.type("#key-input", SECRET)
@@ -422,6 +459,36 @@ def test_studio_email_matrix_and_decision(run):
     run.shot("studio-decision")
 
 
+def test_other_origin(run):
+    """A customer's site on another origin embeds the script: CORS lets the allowed origin decide with the
+    publishable key and a user's HMAC; a wrong HMAC is refused and the site keeps its own content."""
+    b = run.b
+    user = run.ids["lukas"]
+    b.open(run.shop.base + "/?user_id=" + urllib.parse.quote(user))
+    hero = run.settled("home-hero")["home-hero"]
+    run.shot("other-origin")
+    assert hero["state"] == "shown", hero
+    stage = b.wait("window.decided && window.decided.stage", "the decision")
+    assert stage == "retention", f"decided for stage {stage}: the user's identity was not used"
+    b.wait("document.querySelectorAll('[data-stagecraft-placement] .sc-close').length", "the close button")
+    b.js("document.addEventListener('stagecraft:interaction', e => window.lastInteraction = e.detail)")
+    b.click('[data-stagecraft-placement="home-hero"] .sc-close')
+    seen = b.wait("window.lastInteraction", "the dismissal to be reported")
+    assert seen["kind"] == "dismiss" and seen["ok"], seen
+    # A forged identity: Ada's id with Layla's hash.
+    forged = run.shop.base + "/?user_id=" + urllib.parse.quote(run.ids["layla"])
+    b.open(forged)
+    b.wait("document.querySelector('[data-stagecraft-placement]').dataset.stagecraftState === 'shown'", "Layla's own block")
+    b.js("""const s = document.createElement('div'); s.dataset.stagecraftPlacement = 'home-hero'; s.id = 'forged';
+            s.textContent = 'fallback'; document.body.append(s);
+            Stagecraft.identify(arguments[0], arguments[1]);
+            window.errors = []; document.addEventListener('stagecraft:error', e => errors.push(e.detail.error));
+            Stagecraft.fill();""", run.ids["ada"], user_hash(run.ids["layla"]))
+    error = b.wait("window.errors[0]", "the forged identity to be refused")
+    assert "user_hash" in error, error
+    assert b.js("return document.getElementById('forged').textContent") == "fallback"
+
+
 TESTS = [
     test_embed_script_size,
     test_demo_fills_slots,
@@ -430,6 +497,7 @@ TESTS = [
     test_dismissal_sticks,
     test_xss_profile_on_demo,
     test_server_down_keeps_fallback,
+    test_other_origin,
     test_studio_renders_and_shows_planted_error,
     test_studio_xss_profile,
     test_studio_email_matrix_and_decision,
@@ -449,13 +517,15 @@ def main():
     os.makedirs(options.screenshots)
     work = tempfile.mkdtemp(prefix="stagecraft-browser-")
     server_log = open(os.path.join(options.screenshots, "server.log"), "w")
-    server = Server(options.stagecraft, work, server_log)
+    shop = Shop(free_port())
+    server = Server(options.stagecraft, work, server_log, allowed_origin=shop.base)
+    shop.stagecraft = server.base
     browser = None
     failures = []
     try:
         ids = seed(server)
         browser = Browser(options.chromium, options.chromedriver, log=open(os.path.join(options.screenshots, "chromedriver.log"), "w"))
-        run = Run(browser, server, ids, options.screenshots)
+        run = Run(browser, server, ids, options.screenshots, shop)
         chosen = [t for t in TESTS if not options.only or options.only in t.__name__]
         for test in chosen:
             started = time.time()

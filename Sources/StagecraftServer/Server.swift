@@ -80,6 +80,7 @@ public struct APIServer: Sendable {
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         addRoutes(to: router)
         if let folder = configuration.publicDirectory, FileManager.default.fileExists(atPath: folder) {
+            router.add(middleware: PublicHeadersMiddleware())
             router.add(middleware: FileMiddleware(folder, searchForIndexHtml: true, logger: logger))
         }
         return router
@@ -139,5 +140,32 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             throw Problem(.internalServerError, "internal_error", "the server could not answer; the error is logged")
         }
+    }
+}
+
+/// Headers for the files of `public/`. The studio holds a secret key, so its page may not be framed by another site
+/// and loads scripts from this server only; the previews it shows are sandboxed frames inside it (their styles and
+/// images are the template's own, so those may come from anywhere). No file is sniffed as another type.
+struct PublicHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var studioPolicy: String {
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; font-src * data:; "
+            + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response = try await next(request, context)
+        let path = request.uri.path
+        guard !path.hasPrefix("/v1/") else { return response }
+        response.headers[.xContentTypeOptions] = "nosniff"
+        if path == "/" || path == "/index.html" {
+            response.headers[.contentSecurityPolicy] = Self.studioPolicy
+            response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+            response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+            response.headers[.cacheControl] = "no-cache"
+        } else if path.hasSuffix(".js") || path.hasSuffix(".css") {
+            // The embed script on customers' pages: fresh within minutes of a deploy, revalidated after.
+            response.headers[.cacheControl] = "public, max-age=300"
+        }
+        return response
     }
 }

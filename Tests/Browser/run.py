@@ -530,7 +530,12 @@ def main():
         for test in chosen:
             started = time.time()
             try:
+                browser.console()
                 test(run)
+                # Whatever the test checked, the page may not have thrown or been refused by its own policy.
+                broken = [e["message"] for e in browser.console()
+                          if "Uncaught" in e.get("message", "") or "Content Security Policy" in e.get("message", "")]
+                assert not broken, f"the browser's console: {broken}"
                 print(f"  ok    {test.__name__} ({time.time() - started:.1f} s)")
             except Exception as e:  # a broken test is a failure, and the others still run
                 failures.append(test.__name__)

@@ -150,6 +150,38 @@ struct PreviewContentTests {
         }
     }
 
+    @Test("the files of public/: the studio may not be framed and runs this server's scripts only; no sniffing")
+    func publicFiles() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-public-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try "<!doctype html><title>studio</title>".write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)
+        try "/* embed */".write(toFile: folder + "/stagecraft.js", atomically: true, encoding: .utf8)
+        let h = try Harness(publicDirectory: folder)
+        try await h.test { client in
+            try await client.execute(uri: "/", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.text.contains("studio"))
+                let policy = r.headers[.contentSecurityPolicy] ?? ""
+                #expect(policy.contains("script-src 'self'"))
+                #expect(policy.contains("frame-ancestors 'none'"))
+                #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(r.headers[.xContentTypeOptions] == "nosniff")
+            }
+            try await client.execute(uri: "/stagecraft.js", method: .get) { r in
+                #expect(r.status == .ok)
+                #expect(r.headers[.contentType]?.contains("javascript") == true)
+                #expect(r.headers[.cacheControl] == "public, max-age=300")
+                #expect(r.headers[.contentSecurityPolicy] == nil)
+            }
+            // The API keeps its own headers.
+            try await client.execute(uri: "/v1/content", method: .get) { r in
+                #expect(r.headers[.xContentTypeOptions] == nil)
+                #expect(r.headers[.cacheControl] == "no-store")
+            }
+        }
+    }
+
     @Test("an email's strict pass sees what the email sees: unsubscribe_url is no undefined variable")
     func emailStrictPass() async throws {
         let h = try Harness()

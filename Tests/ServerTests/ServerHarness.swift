@@ -118,12 +118,12 @@ struct Harness {
     let folder: String
 
     init(keys: AccessKeys = AccessKeys(), store: (any Store)? = nil, files: [String: String] = Fixture.files,
-         bodyLimit: Int = 1 << 20, maxBatch: Int = 1000) throws
+         bodyLimit: Int = 1 << 20, maxBatch: Int = 1000, publicDirectory: String? = nil) throws
     {
         folder = try Fixture.folder(files)
         var configuration = ServerConfiguration()
         configuration.templates = folder
-        configuration.publicDirectory = nil
+        configuration.publicDirectory = publicDirectory
         configuration.keys = keys
         configuration.bodyLimit = bodyLimit
         configuration.maxBatch = maxBatch

@@ -192,26 +192,42 @@
     watcher.observe(el);
   }
 
+  // A slot's own content (its fallback), the block it shows now, and the tooltip it put up, kept across refreshes.
+  const originals = new WeakMap();
+  const showing = new WeakMap();
+  const wired = new WeakSet();
+  const tips = new WeakMap();
+
+  /** Counts clicks on links and buttons of whatever block `el` shows (one listener per element). */
   function countClicks(el, block) {
+    showing.set(el, block);
+    if (wired.has(el)) return;
+    wired.add(el);
     el.addEventListener('click', (event) => {
       const target = event.target.closest && event.target.closest('a[href],button,[data-stagecraft-click]');
       if (!target || target.classList.contains('sc-close') || target.closest('[data-stagecraft-survey]')) return;
-      report(block, 'click');
+      const shown = showing.get(el);
+      if (shown) report(shown, 'click');
     });
   }
 
+  function restore(slot) {
+    const own = originals.get(slot);
+    if (own) slot.replaceChildren(...own.map((n) => n.cloneNode(true)));
+  }
+
   function showInSlot(slot, block) {
-    const fallback = document.createDocumentFragment();
-    fallback.append(...slot.childNodes);
+    if (!originals.has(slot)) originals.set(slot, Array.from(slot.childNodes, (n) => n.cloneNode(true)));
     slot.innerHTML = block.html;
     slot.dataset.stagecraftState = 'shown';
     slot.dataset.stagecraftCampaign = block.campaign;
-    if (block.survey) survey(slot, block);
+    if (block.survey) { showing.set(slot, null); survey(slot, block); }
     else countClicks(slot, block);
     const own = slot.querySelector('[data-stagecraft-dismiss]');
     const dismiss = () => {
       report(block, 'dismiss');
-      slot.replaceChildren(fallback);
+      showing.set(slot, null);
+      restore(slot);
       slot.dataset.stagecraftState = 'dismissed';
     };
     if (own) own.addEventListener('click', (event) => { event.preventDefault(); dismiss(); });
@@ -220,9 +236,11 @@
   }
 
   function tooltip(slot, block) {
+    if (tips.has(slot)) tips.get(slot).remove();
     const anchor = find(block.target);
     if (!anchor) { slot.dataset.stagecraftState = 'no-target'; return; }
     const tip = float(block.html, anchor, block.position, 'dialog');
+    tips.set(slot, tip);
     tip.el.setAttribute('aria-label', 'Tip');
     tip.el.dataset.stagecraftCampaign = block.campaign;
     slot.dataset.stagecraftState = 'shown';
@@ -285,7 +303,12 @@
     for (const slot of slots) {
       const name = slot.dataset.stagecraftPlacement;
       const block = answer && answer.blocks && answer.blocks[name];
-      if (!block || used.has(name)) { slot.dataset.stagecraftState = 'empty'; continue; }
+      if (!block || used.has(name)) {
+        if (tips.has(slot)) { tips.get(slot).remove(); tips.delete(slot); }
+        if (slot.dataset.stagecraftState === 'loading' && originals.has(slot)) restore(slot);
+        slot.dataset.stagecraftState = 'empty';
+        continue;
+      }
       used.add(name);
       try {
         if (block.channel === 'tooltip') tooltip(slot, block);

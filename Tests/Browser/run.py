@@ -249,6 +249,15 @@ def test_survey_answer(run):
     run.demo(run.ids["layla"])
     after = run.settled("feedback")["feedback"]
     assert after["state"] != "shown", f"the answered survey came back: {after}"
+    # Deciding again (a single-page app's navigation) replaces the blocks instead of stacking them, and a slot
+    # with nothing to show any more gets its own content back.
+    b.js_async("Stagecraft.refresh().then(() => Stagecraft.refresh()).then(arguments[0])")
+    counts = b.js("""return {tips: document.querySelectorAll('.sc-float').length,
+        closes: document.querySelectorAll('[data-stagecraft-placement="home-hero"] .sc-close').length,
+        state: document.querySelector('[data-stagecraft-placement="home-hero"]').dataset.stagecraftState,
+        feedback: document.querySelector('[data-stagecraft-placement="feedback"]').textContent.trim()}""")
+    assert counts == {"tips": 1, "closes": 1, "state": "shown", "feedback": "Questions? Write to help@northwind.example."}, \
+        f"after two refreshes: {counts}"
 
 
 def test_tour_runs_to_end(run):

@@ -1354,7 +1354,29 @@ enum OpenAPI {
       }
      },
      "decision": {
-      "type": "object"
+      "type": "object",
+      "description": "The decision for the template's placement (or the template itself): whether this campaign is eligible, which one is shown, the placement's default, and every candidate with why it won or lost.",
+      "properties": {
+       "target": { "type": "string" },
+       "eligible": { "type": "boolean" },
+       "chosen": { "type": ["string", "null"] },
+       "default": { "type": ["string", "null"] },
+       "reason": { "type": ["string", "null"] },
+       "tie_break": { "type": "string" },
+       "trace": {
+        "type": "array",
+        "items": {
+         "type": "object",
+         "properties": {
+          "campaign": { "type": "string" },
+          "priority": { "type": "integer" },
+          "outcome": { "type": "string", "enum": ["chosen", "rejected"] },
+          "reason": { "type": "string" },
+          "detail": { "type": "string" }
+         }
+        }
+       }
+      }
      }
     }
    },

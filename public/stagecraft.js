@@ -184,11 +184,14 @@
   // MARK: Slots
 
   /** Records an impression once at least half of the element has been on screen. */
+  const watchers = new WeakMap();
   function whenSeen(el, block) {
+    if (watchers.has(el)) watchers.get(el).disconnect(); // a block replaced before it was seen was not seen
     if (!('IntersectionObserver' in window)) { report(block, 'impression'); return; }
     const watcher = new IntersectionObserver((entries) => {
       if (entries.some((e) => e.isIntersecting)) { watcher.disconnect(); report(block, 'impression'); }
     }, { threshold: 0.5 });
+    watchers.set(el, watcher);
     watcher.observe(el);
   }
 
@@ -226,6 +229,7 @@
     const own = slot.querySelector('[data-stagecraft-dismiss]');
     const dismiss = () => {
       report(block, 'dismiss');
+      if (watchers.has(slot)) watchers.get(slot).disconnect();
       showing.set(slot, null);
       restore(slot);
       slot.dataset.stagecraftState = 'dismissed';
@@ -289,12 +293,14 @@
       .filter((s) => again || !s.dataset.stagecraftState || s.dataset.stagecraftState === 'fallback');
     const placements = [...new Set(slots.map((s) => s.dataset.stagecraftPlacement).filter(Boolean))].slice(0, 20);
     if (!placements.length) return null;
+    const before = new Map(slots.map((s) => [s, s.dataset.stagecraftState]));
     slots.forEach((s) => { s.dataset.stagecraftState = 'loading'; });
     let answer;
     try {
       answer = await call('POST', '/v1/decide', Object.assign(who(), { placements, context: pageContext() }));
     } catch (error) {
-      slots.forEach((s) => { s.dataset.stagecraftState = 'fallback'; });
+      // What a slot showed stays: its own content, or the block an earlier decision put there.
+      slots.forEach((s) => { s.dataset.stagecraftState = before.get(s) || 'fallback'; });
       warn('slots keep their own content:', error.message);
       emit('error', { error: error.message, placements });
       return null;

@@ -178,11 +178,16 @@ async function start() {
   render();
 }
 
+/** A content file's text, by its path in the content folder. */
+function contentFile(path) {
+  return api('GET', '/v1/content/files/' + path.split('/').map(encodeURIComponent).join('/'));
+}
+
 async function loadTemplate() {
   const name = $('#template').value;
   state.template = state.content.templates.find((t) => t.name === name);
   $('#source-name').textContent = state.template.file;
-  state.original = await api('GET', '/v1/content/files/' + state.template.file.split('/').map(encodeURIComponent).join('/'));
+  state.original = await contentFile(state.template.file);
   $('#source').value = state.original;
   $('#peek').hidden = true;
   sourceChanged(false);
@@ -190,7 +195,7 @@ async function loadTemplate() {
 
 async function loadProfile() {
   const name = $('#profile').value;
-  state.profileText = name ? await api('GET', '/v1/content/files/profiles/' + encodeURIComponent(name) + '.json') : '';
+  state.profileText = name ? await contentFile('profiles/' + name + '.json') : '';
   $('#profile-json').value = state.profileText;
   $('#profile-error').textContent = '';
 }
@@ -357,7 +362,7 @@ async function reveal(d) {
     const o = state.last && state.last.output;
     text = (o && o.html) || '';
   } else {
-    try { text = await api('GET', '/v1/content/files/' + d.file.split('/').map(encodeURIComponent).join('/')); } catch (_) { text = ''; }
+    try { text = await contentFile(d.file); } catch (_) { text = ''; }
   }
   const lines = text.split('\n');
   const line = lines[d.line - 1];

@@ -109,11 +109,14 @@ extension APIServer {
                                               code: d.code, message: d.message))
             }
         }
-        func failed(_ f: DeliveryFailure) {
-            ok = false
-            diagnostics.append(diagnostic(f.reason == .invalidHTML ? "html" : "liquid", file: file(of: f.partial), severity: "error",
+        func report(_ f: DeliveryFailure, severity: String) {
+            diagnostics.append(diagnostic(f.reason == .invalidHTML ? "html" : "liquid", file: file(of: f.partial), severity: severity,
                                           line: f.line ?? campaign.line, column: f.column ?? 1, code: f.liquidError?.code,
                                           message: f.message))
+        }
+        func failed(_ f: DeliveryFailure) {
+            ok = false
+            report(f, severity: "error")
         }
         let data = set.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: profile.id))
         // After a render that worked, a strict one finds the first undefined variable or filter (a warning: the
@@ -124,8 +127,7 @@ extension APIServer {
                 if case .failure(let f) = delivery.composeEmail(message, for: user, extra: Array(extra.pairs), strict: true),
                    let kind = f.liquidError, kind == .undefinedVariable || kind == .undefinedFilter
                 {
-                    diagnostics.append(diagnostic("liquid", file: file(of: f.partial), severity: "warning",
-                                                  line: f.line ?? campaign.line, column: f.column ?? 1, code: kind.code, message: f.message))
+                    report(f, severity: "warning")
                 }
                 return
             }

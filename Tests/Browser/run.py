@@ -192,6 +192,11 @@ class Run:
         self.b.wait(cond, "the slots " + ", ".join(placements) + " to settle")
         return {p: self.slot(p) for p in placements}
 
+    def logged(self, kind):
+        """The demo bar's line about the last interaction, once it is about `kind`."""
+        return self.b.wait(f"(t => t.includes({json.dumps(kind)}) && t)(document.getElementById('demo-log').textContent)",
+                           f"the {kind} to be reported")
+
     def no_alert(self):
         text = self.b.alert_text()
         assert text is None, f"a script ran on the page: alert({text!r})"
@@ -229,7 +234,7 @@ def test_demo_fills_slots(run):
                 overlapX: Math.min(a.right, r.right) - Math.max(a.left, r.left), text: t.textContent};""")
     assert tip and tip["campaign"] == "tip-schedule-exports", f"tooltip: {tip}"
     assert tip["position"] == "bottom" and 0 <= tip["gap"] <= 20 and tip["overlapX"] > 0, f"the tooltip is not under #export-button: {tip}"
-    b.wait("document.getElementById('demo-log').textContent.includes('impression')", "an impression to be reported")
+    run.logged("impression")
     run.no_alert()
 
 
@@ -243,7 +248,7 @@ def test_survey_answer(run):
     assert run.settled("feedback")["feedback"]["campaign"] == "nps-quarterly"
     b.click('[data-stagecraft-placement="feedback"] button[value="9"]')
     b.wait("document.querySelector('[data-stagecraft-placement=\"feedback\"] .sc-thanks')", "the thanks")
-    log = b.wait("(t => t.includes('answer') && t)(document.getElementById('demo-log').textContent)", "the answer to be reported")
+    log = run.logged("answer")
     assert "answer nps-quarterly (recorded)" in log, log
     run.shot("demo-survey-answered")
     run.demo(run.ids["layla"])
@@ -315,7 +320,7 @@ def test_dismissal_sticks(run):
     dismissed = hero["campaign"]
     run.shot("dismiss-before")
     b.click('[data-stagecraft-placement="home-hero"] .sc-close')
-    log = b.wait("(t => t.includes('dismiss') && t)(document.getElementById('demo-log').textContent)", "the dismissal to be reported")
+    log = run.logged("dismiss")
     assert f"dismiss {dismissed} (recorded)" in log, log
     assert "Welcome to Northwind" in run.slot("home-hero")["text"], "the slot did not go back to its own content"
     run.demo(run.ids["amara"])

@@ -4,7 +4,7 @@ internal import CLibXML2
 struct ParserMessage: Sendable {
     let code: Int
     let line: Int
-    /// libxml2's column, 1-based, in bytes of the parsed buffer's line.
+    /// libxml2's column, 1-based, in characters of the parsed buffer's line.
     let column: Int
     let message: String
     /// The name libxml2 gives with the message (a tag or attribute), when it gives one.
@@ -22,28 +22,37 @@ enum LibXML2Parser {
         return true
     }()
 
-    /// Collects messages while one parse runs; reached from the C callback through its context pointer.
-    private final class Collector {
-        var messages: [ParserMessage] = []
+    /// Hands each message to the caller while one parse runs; reached from the C callback through its context
+    /// pointer.
+    private final class Receiver {
+        let receive: (ParserMessage) -> Void
+        init(_ receive: @escaping (ParserMessage) -> Void) { self.receive = receive }
     }
 
-    /// Parses `bytes` as HTML and returns libxml2's messages, and whether it built a document.
+    /// Parses `bytes` as HTML, handing each of libxml2's messages to `receive` as it is reported (nothing is
+    /// kept, so a parse reporting a million problems holds none of them); returns whether it built a document.
     /// - Parameter treeless: parse without building the document tree (the checks' mode); `false` parses as
     ///   `htmlReadMemory` does, the baseline the checks' cost is measured against.
-    static func parse(_ bytes: [UInt8], treeless: Bool = true) -> (messages: [ParserMessage], builtDocument: Bool) {
+    @discardableResult
+    static func parse(_ bytes: [UInt8], treeless: Bool = true, _ receive: (ParserMessage) -> Void) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        return withoutActuallyEscaping(receive) { receive in
+            parse(bytes, treeless: treeless, receiver: Receiver(receive))
+        }
+    }
+
+    private static func parse(_ bytes: [UInt8], treeless: Bool, receiver: Receiver) -> Bool {
         _ = initialized
-        guard !bytes.isEmpty else { return ([], false) }
-        let collector = Collector()
-        let context = Unmanaged.passRetained(collector)
+        let context = Unmanaged.passRetained(receiver)
         defer { context.release() }
         let handler: xmlStructuredErrorFunc = { userData, error in
             guard let userData, let error else { return }
-            let collector = Unmanaged<Collector>.fromOpaque(userData).takeUnretainedValue()
+            let receiver = Unmanaged<Receiver>.fromOpaque(userData).takeUnretainedValue()
             let e = error.pointee
             var message = e.message.map { String(cString: $0) } ?? "parse error"
             while message.last == "\n" { message.removeLast() }
-            collector.messages.append(ParserMessage(code: Int(e.code), line: Int(e.line), column: Int(e.int2),
-                                                    message: message, name: e.str1.map { String(cString: $0) }))
+            receiver.receive(ParserMessage(code: Int(e.code), line: Int(e.line), column: Int(e.int2),
+                                           message: message, name: e.str1.map { String(cString: $0) }))
         }
         xmlSetStructuredErrorFunc(context.toOpaque(), handler)
         defer { xmlSetStructuredErrorFunc(nil, nil) }
@@ -51,7 +60,7 @@ enum LibXML2Parser {
         var document: htmlDocPtr?
         if treeless {
             // No tree: the checks need libxml2's diagnostics only, and building nodes is most of its cost.
-            guard let context = htmlNewParserCtxt() else { return ([], false) }
+            guard let context = htmlNewParserCtxt() else { return false }
             if let sax = context.pointee.sax {
                 sax.pointee.startDocument = nil
                 sax.pointee.endDocument = nil
@@ -79,6 +88,6 @@ enum LibXML2Parser {
             }
         }
         if let document { xmlFreeDoc(document) }
-        return (collector.messages, document != nil)
+        return document != nil
     }
 }

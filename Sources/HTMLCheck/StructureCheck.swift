@@ -34,79 +34,84 @@ struct StructureCheck {
     static let cellScope: Set<String> = ["tr", "table"]
     static let rowScope: Set<String> = ["table", "tbody", "thead", "tfoot"]
     static let optionScope: Set<String> = ["select", "datalist", "optgroup"]
+    static let linksAndButtons: Set<String> = ["a", "button"]
     static let interactive: Set<String> = ["a", "button", "details", "embed", "iframe", "input", "label", "select", "textarea"]
     static let emailUnsupported: Set<String> = ["iframe", "object", "embed", "form", "video"]
     static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "background", "poster", "xlink:href"]
 
-    func check(_ tags: [ScannedTag]) -> [Finding] {
+    /// Attributes on one tag beyond which the HTML is refused unread by libxml2 (its duplicate check is quadratic).
+    static let maxAttributes = 256
+    /// Open elements beyond which the HTML is refused unread by libxml2 (it searches its stack per end tag).
+    static let maxDepth = 512
+    /// Problems that stop the check before libxml2 reads the HTML.
+    static let tooComplex = ["too-many-attributes", "too-deep"]
+
+    /// The problems in `tags`, in source order, the first few of each kind in full and the rest counted in `tally`.
+    func check(_ tags: [ScannedTag], tally: inout ProblemTally) -> [Finding] {
         var findings: [Finding] = []
-        var stack: [(name: String, offset: Int)] = []
+        var open = OpenElements()
         var ids: Set<String> = []
-        var sawHTML = false, sawBody = false
-        func error(_ code: String, _ message: String, _ offset: Int) {
-            findings.append(Finding(severity: .error, code: code, message: message, offset: offset))
+        var sawHTML = false, sawBody = false, reportedDepth = false
+        func error(_ code: String, _ message: @autoclosure () -> String, _ offset: Int) {
+            guard tally.admit(code) else { return }
+            findings.append(Finding(severity: .error, code: code, message: message(), offset: offset))
         }
-        func isOpen(_ names: String...) -> Bool { stack.contains { names.contains($0.name) } }
-        var foreignDepth = 0
-        /// Closes the innermost `name` if it is open above any of `boundary`.
-        func closeImplied(_ name: String, stoppingAt boundary: Set<String>) -> Bool {
-            for index in stack.indices.reversed() {
-                if stack[index].name == name {
-                    stack.removeSubrange(index...)
-                    return true
-                }
-                if boundary.contains(stack[index].name) { return false }
+        func push(_ name: String, _ offset: Int) {
+            open.push(name, at: offset)
+            if open.depth > Self.maxDepth && !reportedDepth {
+                reportedDepth = true
+                error("too-deep", "Elements are nested more than \(Self.maxDepth) deep here", offset)
             }
-            return false
         }
 
         for tag in tags {
             let name = tag.name
-            let foreign = foreignDepth > 0
+            let foreign = open.foreignDepth > 0
             if tag.isEnd {
                 if HTMLElements.void.contains(name) {
                     error("unexpected-end-tag", "<\(name)> has no end tag; remove </\(name)>", tag.offset)
                     continue
                 }
-                guard let index = stack.lastIndex(where: { $0.name == name }) else {
+                guard let index = open.innermost(name) else {
                     error("unexpected-end-tag", "End tag </\(name)> does not match an open element", tag.offset)
                     continue
                 }
-                for open in stack[(index + 1)...].reversed() where !Self.optionalEnd.contains(open.name) && !foreign {
-                    error("unclosed-element", "<\(open.name)> is not closed before </\(name)>", open.offset)
+                open.pop(from: index + 1) { inner, offset in
+                    if !Self.optionalEnd.contains(inner) && !foreign {
+                        error("unclosed-element", "<\(inner)> is not closed before </\(name)>", offset)
+                    }
                 }
-                foreignDepth -= stack[index...].filter { $0.name == "svg" || $0.name == "math" }.count
-                stack.removeSubrange(index...)
+                open.pop(from: index)
                 continue
             }
+            if tag.attributes.count > Self.maxAttributes {
+                error("too-many-attributes", "<\(name)> has \(tag.attributes.count) attributes; at most \(Self.maxAttributes) are checked", tag.offset)
+            }
             if foreign {
-                if !tag.selfClosing {
-                    stack.append((name, tag.offset))
-                    if name == "svg" || name == "math" { foreignDepth += 1 }
-                }
+                if !tag.selfClosing { push(name, tag.offset) }
                 continue
             }
             if name == "html" { sawHTML = true }
             if name == "body" { sawBody = true }
             // A new paragraph may end the last one without </p>; any other block inside a <p> is an error.
-            if Self.closesParagraph.contains(name), closeImplied("p", stoppingAt: Self.paragraphScope), name != "p" {
+            if Self.closesParagraph.contains(name), open.closeImplied("p", stoppingAt: Self.paragraphScope), name != "p" {
                 error("block-in-paragraph", "<\(name)> cannot be inside <p>: browsers close the paragraph before it", tag.offset)
             }
             switch name {
             case "li":
-                _ = closeImplied("li", stoppingAt: Self.listScope)
-                if !isOpen("ul", "ol", "menu") { error("misplaced-element", "<li> must be inside <ul>, <ol> or <menu>", tag.offset) }
+                _ = open.closeImplied("li", stoppingAt: Self.listScope)
+                if !open.isOpen(Self.listScope) { error("misplaced-element", "<li> must be inside <ul>, <ol> or <menu>", tag.offset) }
             case "dt", "dd":
-                _ = closeImplied("dt", stoppingAt: Self.definitionScope) || closeImplied("dd", stoppingAt: Self.definitionScope)
-                if !isOpen("dl") { error("misplaced-element", "<\(name)> must be inside <dl>", tag.offset) }
+                _ = open.closeImplied("dt", stoppingAt: Self.definitionScope) || open.closeImplied("dd", stoppingAt: Self.definitionScope)
+                if !open.isOpen(Self.definitionScope) { error("misplaced-element", "<\(name)> must be inside <dl>", tag.offset) }
             case "td", "th":
-                _ = closeImplied("td", stoppingAt: Self.cellScope) || closeImplied("th", stoppingAt: Self.cellScope)
-                if !isOpen("tr") { error("misplaced-element", "<\(name)> must be inside a table row <tr>", tag.offset) }
+                _ = open.closeImplied("td", stoppingAt: Self.cellScope) || open.closeImplied("th", stoppingAt: Self.cellScope)
+                if open.innermost("tr") == nil { error("misplaced-element", "<\(name)> must be inside a table row <tr>", tag.offset) }
             case "tr":
-                _ = closeImplied("tr", stoppingAt: Self.rowScope)
-                if !isOpen("table", "tbody", "thead", "tfoot") { error("misplaced-element", "<tr> must be inside a <table>", tag.offset) }
+                _ = open.closeImplied("tr", stoppingAt: Self.rowScope)
+                if !open.isOpen(Self.rowScope) { error("misplaced-element", "<tr> must be inside a <table>", tag.offset) }
             case "option":
-                _ = closeImplied("option", stoppingAt: Self.optionScope)
+                _ = open.closeImplied("option", stoppingAt: Self.optionScope)
             case "html", "head", "body":
                 if channel == .web {
                     error("document-element-in-fragment", "<\(name)> belongs in a whole document, not in a fragment", tag.offset)
@@ -117,21 +122,20 @@ struct StructureCheck {
                 break
             }
             if Self.interactive.contains(name), !(name == "input" && attribute("type", of: tag)?.lowercased() == "hidden"),
-               let outer = stack.last(where: { $0.name == "a" || $0.name == "button" })
+               let outer = open.innermost(anyOf: Self.linksAndButtons)
             {
-                error("interactive-in-interactive", "<\(name)> cannot be inside <\(outer.name)>", tag.offset)
+                error("interactive-in-interactive", "<\(name)> cannot be inside <\(open.elements[outer].name)>", tag.offset)
             }
             if channel == .email && Self.emailUnsupported.contains(name) {
                 error("email-unsupported-element", "<\(name)> does not work in email clients", tag.offset)
             }
             checkAttributes(tag, ids: &ids, error)
             if !HTMLElements.void.contains(name) && !(tag.selfClosing && (name == "svg" || name == "math")) {
-                stack.append((name, tag.offset))
-                if name == "svg" || name == "math" { foreignDepth += 1 }
+                push(name, tag.offset)
             }
         }
-        for open in stack.reversed() where !Self.optionalEnd.contains(open.name) {
-            error("unclosed-element", "<\(open.name)> is never closed", open.offset)
+        open.pop(from: 0) { name, offset in
+            if !Self.optionalEnd.contains(name) { error("unclosed-element", "<\(name)> is never closed", offset) }
         }
         if channel == .email && !(sawHTML && sawBody) {
             error("not-a-document", "An email must be a whole document, with <html> and <body>", 0)
@@ -143,7 +147,7 @@ struct StructureCheck {
         tag.attributes.last { $0.name == name }?.value
     }
 
-    private func checkAttributes(_ tag: ScannedTag, ids: inout Set<String>, _ error: (String, String, Int) -> Void) {
+    private func checkAttributes(_ tag: ScannedTag, ids: inout Set<String>, _ error: (String, @autoclosure () -> String, Int) -> Void) {
         for attribute in tag.attributes {
             let value = attribute.value ?? ""
             if attribute.name == "id" && !value.isEmpty && !ids.insert(value).inserted {

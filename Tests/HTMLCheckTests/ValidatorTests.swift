@@ -110,3 +110,90 @@ import Testing
         }
     }
 }
+
+/// Output that repeats a mistake many times, or is built to make a checker work per pair of tags, gets a report of
+/// bounded size: the first few problems of each kind in full, then one line with the count of the rest.
+@Suite struct AbusiveOutputTests {
+    static func codes(_ report: HTMLReport) -> [String: Int] {
+        report.diagnostics.reduce(into: [:]) { $0[$1.code, default: 0] += 1 }
+    }
+
+    @Test func repeatedDuplicateIdsAreListedTenTimesAndCounted() {
+        let html = String(repeating: "<p id=\"x\">a</p>", count: 100_000)
+        let report = HTMLValidator.validate(html, channel: .web)
+        let duplicates = report.diagnostics.filter { $0.code == "duplicate-id" }
+        #expect(duplicates.count == ProblemTally.shownPerCode + 1)
+        #expect(duplicates.last?.message == "99989 more like this are not listed")
+        #expect(duplicates.first?.column == 19)
+        // One line of 1.5 MB: each diagnostic quotes the part of it around the problem.
+        #expect(report.diagnostics.allSatisfy { $0.sourceLine.utf8.count < 2 * SourceLines.quotedContext + 8 })
+        #expect(duplicates.first?.sourceLine.hasPrefix("<p id=\"x\">a</p><p id=\"x\">") == true)
+        #expect(duplicates.first?.sourceLine.hasSuffix("…") == true)
+    }
+
+    @Test func imagesWithoutAltOnManyLinesAreCounted() {
+        let html = String(repeating: "<img src=\"https://x.example/a.png\">\n", count: 20_000)
+        let report = HTMLValidator.validate(html, channel: .web)
+        #expect(Self.codes(report) == ["img-missing-alt": ProblemTally.shownPerCode + 1])
+        #expect(report.diagnostics.last?.message == "19990 more like this are not listed")
+        #expect(report.diagnostics.map(\.line).prefix(10) == ArraySlice(1...10))
+    }
+
+    @Test func deepNestingIsRefusedOnceWithoutLibxml2() {
+        let html = String(repeating: "<div>", count: 200_000) + "x"
+        let report = HTMLValidator.validate(html, channel: .web)
+        let codes = Self.codes(report)
+        #expect(codes["too-deep"] == 1)
+        #expect(codes["unclosed-element"] == ProblemTally.shownPerCode + 1)
+        #expect(report.diagnostics.first { $0.code == "too-deep" }?.column == 5 * StructureCheck.maxDepth + 1)
+    }
+
+    @Test func deepNestingWithStrayEndTagsStaysBounded() {
+        let html = String(repeating: "<span>", count: 50_000) + String(repeating: "</b>", count: 50_000)
+        let codes = Self.codes(HTMLValidator.validate(html, channel: .web))
+        #expect(codes["unexpected-end-tag"] == ProblemTally.shownPerCode + 1)
+        #expect(codes["too-deep"] == 1)
+    }
+
+    @Test func aParagraphHeldOpenUnderATableIsNotSearchedForPerTag() {
+        // <p> stays open below the button, so every <div> asks whether it closes it: the button stops the search.
+        let html = "<p><button>" + String(repeating: "<span>", count: 400) + String(repeating: "<div>x</div>", count: 100_000)
+            + String(repeating: "</span>", count: 400) + "</button></p>"
+        let report = HTMLValidator.validate(html, channel: .web)
+        #expect(!report.diagnostics.contains { $0.code == "block-in-paragraph" })
+    }
+
+    @Test func tooManyAttributesAreRefusedWithoutLibxml2() {
+        let attributes = (0..<50_000).map { " data-a\($0)=\"1\"" }.joined()
+        let report = HTMLValidator.validate("<div\(attributes)>x</div>", channel: .web)
+        #expect(report.errors.map(\.code) == ["too-many-attributes"])
+        #expect(report.errors.first?.message == "<div> has 50000 attributes; at most \(StructureCheck.maxAttributes) are checked")
+    }
+
+    @Test func libxml2sOwnMessagesAreCappedToo() {
+        let html = String(repeating: "<dvi>a</dvi> R&D <a href=\"/a?x=1&y=2\">b</a>\n", count: 30_000)
+        let report = HTMLValidator.validate(html, channel: .web)
+        let codes = Self.codes(report)
+        for code in ["unknown-element", "unescaped-ampersand", "unescaped-ampersand-in-text"] {
+            #expect(codes[code] == ProblemTally.shownPerCode + 1, "\(code)")
+        }
+        #expect(report.diagnostics.first { $0.code == "unescaped-ampersand-in-text" }?.severity == .warning)
+        #expect(report.diagnostics.last { $0.code == "unescaped-ampersand-in-text" }?.severity == .warning)
+    }
+
+    /// libxml2 counts columns in characters: text before a problem that is not ASCII does not move it.
+    @Test func columnsAfterNonASCIITextAreCharacters() {
+        let report = HTMLValidator.validate("<p>日本 é</p><dvi>x</dvi> R&D", channel: .web)
+        #expect(report.diagnostics.map { "\($0.code)@\($0.column)" } == ["unknown-element@12", "unescaped-ampersand-in-text@26"])
+    }
+
+    /// A problem deep in a long line is placed by characters, not bytes, and quoted around where it is.
+    @Test func columnsInALongLineCountCharacters() {
+        let html = String(repeating: "<b>é</b>", count: 3_000) + "<dvi>x</dvi>"
+        let report = HTMLValidator.validate(html, channel: .web)
+        let unknown = report.diagnostics.first { $0.code == "unknown-element" }
+        #expect(unknown?.column == 3_000 * 8 + 1)
+        #expect(unknown?.sourceLine.hasSuffix("<dvi>x</dvi>") == true)
+        #expect(unknown?.sourceLine.hasPrefix("…") == true)
+    }
+}

@@ -28,10 +28,14 @@ public struct ServedBlock: Sendable {
 }
 
 extension DeliveryContent {
-    /// The options every render for `user` uses: escaping on for HTML, the user's zone and clock.
+    /// The options every render for `user` uses: escaping on for HTML, the user's zone and clock, the deadline of
+    /// the current ``RenderBudget``.
     public func renderOptions(for user: UserMoment, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
         var options = RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
         if strict { options.optionalFieldRoots = strictOptionalRoots }
+        let budget = RenderBudget.current
+        options.deadline = budget.deadline
+        options.isCancelled = budget.isCancelled
         return options
     }
 

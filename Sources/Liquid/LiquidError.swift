@@ -17,6 +17,10 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
         case resourceLimit = "Liquid resource limit"
         case fileSystem = "Liquid file system error"
         case zeroDivision = "Liquid divide by zero"
+        /// The render ran past its deadline (``RenderOptions/deadline``).
+        case timeout = "Liquid render timeout"
+        /// The render was stopped from outside (``RenderOptions/isCancelled``): its answer is no longer wanted.
+        case cancelled = "Liquid render cancelled"
 
         /// A stable machine-readable name, for JSON answers and metrics.
         public var code: String {
@@ -28,6 +32,8 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
             case .resourceLimit: return "resource_limit"
             case .fileSystem: return "file_system"
             case .zeroDivision: return "zero_division"
+            case .timeout: return "render_timeout"
+            case .cancelled: return "render_cancelled"
             }
         }
     }

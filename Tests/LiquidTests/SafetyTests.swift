@@ -75,6 +75,78 @@ import Testing
     }
 }
 
+/// Work is charged by what it touches, not only by loop turns, and every render can be given a deadline and be
+/// called off: the issue's reproduction (a megabyte string split a million times) ends in milliseconds.
+@Suite struct WorkAndDeadlineTests {
+    /// Doubles a string to a megabyte, then splits it into characters in a long loop.
+    static let splitting = """
+        {% assign s = "x" %}{% for i in (1..20) %}{% assign s = s | append: s %}{% endfor %}
+        {% for i in (1..1000000) %}{% assign n = s | split: "" | size %}{% endfor %}
+        """
+
+    @Test func filtersAreChargedForTheBytesAndItemsTheyTouch() throws {
+        let error = try #require(renderError(Self.splitting))
+        #expect(error.kind == .resourceLimit)
+        #expect(error.message.contains("units of work"))
+        // At the filter that went over (`split` or `size`), on the template's second line.
+        #expect(error.line == 2)
+        #expect([46, 58].contains(error.column))
+    }
+
+    @Test(arguments: [
+        "{% for i in (1..1000000) %}{% if s == t %}{% endif %}{% endfor %}",
+        "{% for i in (1..1000000) %}{% if s contains 'zz' %}{% endif %}{% endfor %}",
+        "{% for i in (1..1000000) %}{% assign n = s.size %}{% endfor %}",
+        "{% for i in (1..1000000) %}{% assign n = s | downcase %}{% endfor %}",
+    ])
+    func comparisonsAndSizesOfLargeStringsAreCharged(_ source: String) throws {
+        let big = String(repeating: "y", count: 1 << 20)
+        let error = try #require(renderError(source, ["s": .string(big), "t": .string(big + "!")]))
+        #expect(error.kind == .resourceLimit)
+    }
+
+    @Test func theSampleWorkOfATypicalTemplateIsFarBelowTheLimit() throws {
+        let items: Value = .array((0..<250).map { i in ["title": .string("Item \(i)"), "price": .int(i * 100)] })
+        let source = "{% assign sorted = items | sort: 'price' | reverse %}{% for item in sorted limit: 20 %}"
+            + "{{ item.title | upcase | truncate: 12 }} {{ item.price | money }}{% endfor %}"
+        var options = RenderOptions()
+        options.limits.maxWork = 10_000
+        #expect(try !render(source, ["items": items], options: options).isEmpty)
+    }
+
+    @Test func aRenderPastItsDeadlineStopsWithATimeoutAtTheLoop() throws {
+        var options = RenderOptions()
+        options.limits.maxWork = .max
+        options.limits.maxLoopIterations = .max
+        options.deadline = .now + .milliseconds(50)
+        let start = ContinuousClock.now
+        let loops = "{% for i in (1..1000) %}{% for j in (1..1000) %}{% for k in (1..1000) %}"
+        let error = try #require(renderError("{% assign s = 'ab' %}\n\(loops){% assign t = s | append: k %}{% endfor %}{% endfor %}{% endfor %}",
+                                             options: options))
+        #expect(error.kind == .timeout)
+        #expect(error.kind.code == "render_timeout")
+        #expect(error.line == 2)
+        #expect(ContinuousClock.now - start < .seconds(30))
+    }
+
+    @Test func aDeadlineAlreadyPassedStopsAtTheFirstCheckpoint() throws {
+        var options = RenderOptions()
+        options.deadline = .now - .seconds(1)
+        #expect(renderError("{% for i in (1..10) %}{% endfor %}", options: options)?.kind == .timeout)
+    }
+
+    @Test func aCancelledRenderStops() throws {
+        var options = RenderOptions()
+        options.limits.maxWork = .max
+        options.limits.maxLoopIterations = .max
+        options.isCancelled = { true }
+        let loops = "{% for i in (1..1000) %}{% for j in (1..1000) %}{% for k in (1..1000) %}"
+        let error = try #require(renderError("\(loops){{ k }}{% endfor %}{% endfor %}{% endfor %}", options: options))
+        #expect(error.kind == .cancelled)
+        #expect(error.kind.code == "render_cancelled")
+    }
+}
+
 @Suite struct HostileInputTests {
     /// Markup built to overflow integers, nest without end or allocate without end gets an error or a result,
     /// never a crash.
@@ -113,5 +185,56 @@ import Testing
         #expect(try render("{% assign r = (1..9223372036854775807) %}{{ r.size }}") == "2305843009213693952")
         #expect(renderError("{{ (1..9223372036854775807) | join: ',' }}")?.kind == .resourceLimit)
         #expect(try render("{{ 9223372036854775807 | plus: 1 }}") == "9.223372036854776e+18")
+    }
+}
+
+/// The one substring search behind `contains`, `replace`, `split` and `strip_html` finds what a naive search
+/// finds, in linear time on the repetitive inputs that make naive searches quadratic.
+@Suite struct ByteSearchTests {
+    static func naive(_ haystack: [UInt8], _ needle: [UInt8], from: Int) -> Int? {
+        guard from + needle.count <= haystack.count else { return nil }
+        return (from...(haystack.count - needle.count)).first { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
+    @Test func agreesWithANaiveSearch() {
+        var state: UInt64 = 42
+        func next(_ n: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33) % n
+        }
+        for _ in 0..<2_000 {
+            // A two-letter alphabet makes partial matches, where the fallback table matters, common.
+            let haystack = (0..<next(80)).map { _ in UInt8(ascii: next(2) == 0 ? "a" : "b") }
+            let needle = (0..<(1 + next(30))).map { _ in UInt8(ascii: next(3) == 0 ? "b" : "a") }
+            let from = haystack.isEmpty ? 0 : next(haystack.count)
+            let found = haystack.withUnsafeBufferPointer { ByteSearch(needle).firstIndex(in: $0, from: from) }
+            #expect(found == Self.naive(haystack, needle, from: from), "\(haystack) \(needle) \(from)")
+        }
+    }
+
+    @Test(arguments: [
+        ("{{ s | replace: n, 'X' | size }}", "1048576"),
+        ("{{ s | replace_last: n, 'X' | size }}", "1048576"),
+        ("{{ s | split: n | size }}", "1"),
+        ("{% if s contains n %}yes{% else %}no{% endif %}", "no"),
+        ("{{ t | strip_html | size }}", "1048576"),
+    ])
+    func repetitiveTextAndPatternsAreSearchedOnce(_ source: String, _ expected: String) throws {
+        // A pattern of 64 KB of `a` then `b`, in a megabyte of `a`: almost matching at every byte.
+        let data: Value = ["s": .string(String(repeating: "a", count: 1 << 20)),
+                           "n": .string(String(repeating: "a", count: 1 << 16) + "b"),
+                           "t": .string(String(repeating: "<", count: 1 << 20))]
+        #expect(try render(source, data) == expected)
+    }
+
+    @Test(arguments: [
+        ("{{ 'abcabc' | replace_last: 'bc', 'X' }}", "abcaX"),
+        ("{{ 'abcabc' | replace_first: 'bc', 'X' }}", "aXabc"),
+        ("{{ 'aaaa' | replace: 'aa', 'b' }}", "bb"),
+        ("{{ 'a--b--' | split: '--' | join: '|' }}", "a|b"),
+        ("{{ 'x<script>a</script>y<b>z' | strip_html }}", "xyz"),
+    ])
+    func searchesKeepShopifysResults(_ source: String, _ expected: String) throws {
+        #expect(try render(source) == expected)
     }
 }

@@ -90,7 +90,7 @@ func rubyProperty(_ item: Value, _ property: Value) throws(LiquidError) -> Value
         return .null
     case .string(let s):
         switch property {
-        case .string(let p): return s.utf8.firstRange(of: p.utf8) != nil ? .string(p) : .null
+        case .string(let p): return ByteSearch.contains(s, p) ? .string(p) : .null
         case .int(let i):
             let scalars = Array(s.unicodeScalars)
             let j = i < 0 ? scalars.count + i : i

@@ -138,50 +138,37 @@ enum StringFilters {
             }
             return out
         }
-        var input = s, needle = pattern
+        let search = ByteSearch(pattern.utf8)
+        var input = s
         return input.withUTF8 { u -> String in
-            needle.withUTF8 { p -> String in
-                var out: [UInt8] = []
-                var runStart = 0
-                var i = 0
-                let first = p[0]
-                while i + p.count <= u.count {
-                    if u[i] == first && memcmp(u.baseAddress! + i, p.baseAddress!, p.count) == 0 {
-                        if out.isEmpty { out.reserveCapacity(u.count + 16) }
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i]))
-                        out.append(contentsOf: replacement.utf8)
-                        i += p.count
-                        runStart = i
-                    } else {
-                        i += 1
-                    }
-                }
-                if runStart == 0 { return s }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart...]))
-                return String(decoding: out, as: UTF8.self)
+            var out: [UInt8] = []
+            var runStart = 0
+            while let i = search.firstIndex(in: u, from: runStart) {
+                if out.isEmpty { out.reserveCapacity(u.count + 16) }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i]))
+                out.append(contentsOf: replacement.utf8)
+                runStart = i + search.needle.count
             }
+            if runStart == 0 { return s }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart...]))
+            return String(decoding: out, as: UTF8.self)
         }
     }
 
     static func replaceFirst(_ s: String, _ pattern: String, _ replacement: String) -> String {
-        guard let range = s.utf8.firstRange(of: pattern.utf8) else { return s }
         let u = Array(s.utf8)
-        let lo = s.utf8.distance(from: s.utf8.startIndex, to: range.lowerBound)
-        let hi = s.utf8.distance(from: s.utf8.startIndex, to: range.upperBound)
-        return String(decoding: u[..<lo] + Array(replacement.utf8) + u[hi...], as: UTF8.self)
+        let search = ByteSearch(pattern.utf8)
+        guard let i = u.withUnsafeBufferPointer({ search.firstIndex(in: $0) }) else { return s }
+        return String(decoding: u[..<i] + Array(replacement.utf8) + u[(i + search.needle.count)...], as: UTF8.self)
     }
 
+    /// The last occurrence is the first one in the reversed text of the reversed pattern.
     static func replaceLast(_ s: String, _ pattern: String, _ replacement: String) -> String {
-        let u = Array(s.utf8), p = Array(pattern.utf8)
-        guard p.count <= u.count else { return s }
-        var i = u.count - p.count
-        while i >= 0 {
-            if u[i..<(i + p.count)].elementsEqual(p) {
-                return String(decoding: u[..<i] + Array(replacement.utf8) + u[(i + p.count)...], as: UTF8.self)
-            }
-            i -= 1
-        }
-        return s
+        let u = Array(s.utf8)
+        let search = ByteSearch(pattern.utf8.reversed())
+        guard let j = Array(u.reversed()).withUnsafeBufferPointer({ search.firstIndex(in: $0) }) else { return s }
+        let i = u.count - j - search.needle.count
+        return String(decoding: u[..<i] + Array(replacement.utf8) + u[(i + search.needle.count)...], as: UTF8.self)
     }
 
     /// Ruby's `String#split` with a string pattern: trailing empty strings are dropped.
@@ -192,16 +179,13 @@ enum StringFilters {
             out = s.unicodeScalars.map { String($0) }
         } else {
             out = []
-            let u = Array(s.utf8), p = Array(pattern.utf8)
+            let u = Array(s.utf8)
+            let search = ByteSearch(pattern.utf8)
             var start = 0
-            var i = 0
-            while i + p.count <= u.count {
-                if u[i] == p[0] && u[i..<(i + p.count)].elementsEqual(p) {
-                    out.append(String(decoding: u[start..<i], as: UTF8.self))
-                    i += p.count
-                    start = i
-                } else {
-                    i += 1
+            u.withUnsafeBufferPointer { buffer in
+                while let i = search.firstIndex(in: buffer, from: start) {
+                    out.append(String(decoding: buffer[start..<i], as: UTF8.self))
+                    start = i + search.needle.count
                 }
             }
             out.append(String(decoding: u[start...], as: UTF8.self))
@@ -219,14 +203,17 @@ enum StringFilters {
             let p = Array(prefix.utf8)
             return i + p.count <= u.count && u[i..<(i + p.count)].elementsEqual(p)
         }
+        // Where each closing string is known to be absent from: text full of `<` and no `>` is read once, not once
+        // per `<`.
+        var absentFrom: [String: Int] = [:]
         func find(_ from: Int, _ needle: String) -> Int? {
-            let p = Array(needle.utf8)
-            var j = from
-            while j + p.count <= u.count {
-                if u[j..<(j + p.count)].elementsEqual(p) { return j + p.count }
-                j += 1
+            if let absent = absentFrom[needle], from >= absent { return nil }
+            let search = ByteSearch(needle.utf8)
+            guard let j = u.withUnsafeBufferPointer({ search.firstIndex(in: $0, from: from) }) else {
+                absentFrom[needle] = from
+                return nil
             }
-            return nil
+            return j + search.needle.count
         }
         var i = 0
         while i < u.count {

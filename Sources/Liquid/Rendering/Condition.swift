@@ -23,7 +23,10 @@ indirect enum Condition: Sendable {
             return try context.evaluate(e).isTruthy
         case .compare(let l, let op, let r, let offset):
             do throws(LiquidError) {
-                return try Self.compare(try context.evaluate(l), op, try context.evaluate(r))
+                let left = try context.evaluate(l), right = try context.evaluate(r)
+                // Comparing or searching strings and arrays reads them.
+                try context.state.charge(work: left.workSize + right.workSize)
+                return try Self.compare(left, op, right)
             } catch {
                 throw error.located(at: offset)
             }
@@ -69,7 +72,7 @@ indirect enum Condition: Sendable {
         case .string(let s):
             if case .null = right { return false }
             let needle = right.description
-            return needle.isEmpty || s.utf8.firstRange(of: needle.utf8) != nil
+            return ByteSearch.contains(s, needle)
         case .array(let items):
             return items.contains { $0.rubyEquals(right) }
         case .object(let o):

@@ -112,6 +112,8 @@ public final class Context {
             switch segment {
             case .key(let key):
                 if let next = Self.property(of: current, key) {
+                    // A string's `size` counts its characters.
+                    if case .string(let s) = current { try state.charge(work: s.utf8.count) }
                     current = next
                 } else {
                     if case .object = current { return try undefined(lookup) }
@@ -233,6 +235,11 @@ public final class Context {
         if case .string(let s) = result, s.utf8.count > options.limits.maxStringBytes {
             throw LiquidError(.resourceLimit, "string longer than \(options.limits.maxStringBytes) bytes", offset: call.offset)
         }
+        do throws(LiquidError) {
+            try state.charge(work: input.workSize + result.workSize)
+        } catch {
+            throw error.located(at: call.offset)
+        }
         return result
     }
 }
@@ -260,6 +267,38 @@ final class RenderState {
         iterations += 1
         if iterations > limits.maxLoopIterations {
             throw LiquidError(.resourceLimit, "more than \(limits.maxLoopIterations) loop iterations in one render")
+        }
+        try charge(work: 1)
+    }
+
+    /// Work done so far (see ``ResourceLimits/maxWork``).
+    private(set) var work = 0
+    /// The work at which the limits, the deadline and cancellation are looked at next.
+    private var nextCheckpoint = 0
+    /// Work between two looks at the clock: a few milliseconds of the cheapest work (loop turns), far less of
+    /// costly work, which is charged by its size.
+    static let checkpointInterval = 1 << 14
+
+    /// Adds `units` of work; past a checkpoint, ends the render if it is over its work limit, past its deadline
+    /// or cancelled.
+    @inline(__always)
+    func charge(work units: Int) throws(LiquidError) {
+        work &+= units
+        if work >= nextCheckpoint { try checkpoint() }
+    }
+
+    @inline(never)
+    private func checkpoint() throws(LiquidError) {
+        let limit = options.limits.maxWork
+        if work > limit {
+            throw LiquidError(.resourceLimit, "more than \(limit) units of work (bytes and items handled) in one render")
+        }
+        nextCheckpoint = limit - work > Self.checkpointInterval ? work + Self.checkpointInterval : limit &+ 1
+        if let deadline = options.deadline, ContinuousClock.now >= deadline {
+            throw LiquidError(.timeout, "the render ran past its deadline and was stopped here")
+        }
+        if let isCancelled = options.isCancelled, isCancelled() {
+            throw LiquidError(.cancelled, "the render was stopped here: its answer is no longer wanted")
         }
     }
 

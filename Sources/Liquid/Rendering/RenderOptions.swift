@@ -19,6 +19,12 @@ public struct RenderOptions: Sendable {
     /// Variables every template and partial can see, below the render's own data.
     public var globals: LiquidObject?
     public var limits = ResourceLimits()
+    /// When the render must be over: past it, the render ends with a ``LiquidError`` of kind `timeout` at the
+    /// tag or filter it was in. Checked as the render charges its work, so within a few milliseconds of passing.
+    public var deadline: ContinuousClock.Instant?
+    /// Asked as often as the deadline: `true` ends the render with a ``LiquidError`` of kind `cancelled` (the client
+    /// went away, the server is stopping).
+    public var isCancelled: (@Sendable () -> Bool)?
 
     public init(strictVariables: Bool = false, strictFilters: Bool = false, autoescape: Bool = false,
                 timeZone: TimeZone? = nil, now: Date? = nil, globals: LiquidObject? = nil,
@@ -50,6 +56,10 @@ public struct ResourceLimits: Sendable {
     public var maxStringBytes = 8 << 20
     /// Bytes assigned by `assign` and `capture` across one render.
     public var maxAssignedBytes = 64 << 20
+    /// Work across one render and its partials: the bytes and items each filter reads and writes, the bytes each
+    /// comparison and `size` reads, and one per loop turn. A loop that splits a megabyte string a thousand times
+    /// passes it; the sample content's largest email uses under a hundred thousand.
+    public var maxWork = 100_000_000
 
     public init() {}
 }

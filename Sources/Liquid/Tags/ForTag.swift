@@ -117,7 +117,11 @@ final class ForTag: Node {
         defer { context.forStack.removeLast() }
         context.setLocal("forloop", .drop(loop))
         for (i, item) in items.enumerated() {
-            try context.state.chargeIteration(limits)
+            do throws(LiquidError) {
+                try context.state.chargeIteration(limits)
+            } catch {
+                throw error.located(at: tagOffset)
+            }
             loop.index0 = i
             context.setLocal(variable, item)
             try body.render(context, &out)

@@ -76,7 +76,11 @@ final class RenderTag: Node {
         if arguments.isFor, let value, let items = try Self.iterable(value) {
             let loop = ForloopDrop(name: name, index0: 0, length: items.count, parent: nil)
             for (i, item) in items.enumerated() {
-                try context.state.chargeIteration(context.options.limits)
+                do throws(LiquidError) {
+                    try context.state.chargeIteration(context.options.limits)
+                } catch {
+                    throw error.located(at: offset)
+                }
                 loop.index0 = i
                 var variables = scope(parameters, item)
                 variables.setInnermost("forloop", .drop(loop))

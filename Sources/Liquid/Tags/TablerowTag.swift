@@ -62,7 +62,11 @@ final class TablerowTag: Node {
         context.pushScope()
         defer { context.popScope() }
         for (i, item) in items.enumerated() {
-            try context.state.chargeIteration(context.options.limits)
+            do throws(LiquidError) {
+                try context.state.chargeIteration(context.options.limits)
+            } catch {
+                throw error.located(at: tagOffset)
+            }
             let loop = TablerowloopDrop(index0: i, length: items.count, cols: cols)
             context.setLocal("tablerowloop", .drop(loop))
             context.setLocal(variable, item)

@@ -60,6 +60,16 @@ extension Value {
 
     /// Liquid truthiness: only `nil` and `false` are false.
     @inlinable
+    /// What reading the value whole costs, for ``ResourceLimits/maxWork``: a string's bytes, a collection's items.
+    var workSize: Int {
+        switch self {
+        case .string(let s): return s.utf8.count
+        case .array(let a): return a.count
+        case .object(let o): return o.count
+        default: return 1
+        }
+    }
+
     public var isTruthy: Bool {
         switch self {
         case .null: return false

@@ -76,14 +76,19 @@ extension APIServer {
                 throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
             }
         }
-        let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
-        let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
-        switch loaded.delivery.renderEmail(message, for: user, extra: Array(extra.pairs), strict: strict) {
+        let (rejection, rendered) = try await rendering {
+            let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
+            let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
+            return (rejection, loaded.delivery.renderEmail(message, for: user, extra: Array(extra.pairs), strict: strict))
+        }
+        switch rendered {
         case .failure(let failure):
             record(failure, what: "email not rendered", target: message.name)
             var extra = failureMembers(failure)
             if let correlation { extra.append(("id", correlation)) }
-            return .failure(Problem.unprocessable("render_failed", failure.message, extra: extra))
+            if failure.liquidError == .cancelled { throw CancellationError() }
+            let code = failure.liquidError == .timeout ? "render_timeout" : "render_failed"
+            return .failure(Problem.unprocessable(code, failure.message, extra: extra))
         case .success(let email):
             metrics.count("renders", [("channel", "email"), ("outcome", "ok")])
             var pairs: [(String, Value)] = []
@@ -122,14 +127,22 @@ extension APIServer {
     }
 
     /// NDJSON in, NDJSON out: each input line is one render request; each output line carries `line` (its number)
-    /// and either the email or an `error` problem. A bad line does not stop the stream.
+    /// and either the email or an `error` problem. A bad line does not stop the stream; a line over the body limit,
+    /// or a line past the stream's limit of requests, does (with an error line saying so).
     func batch(_ request: Request, message: MessageTemplate, loaded: LoadedContent) -> Response {
         let limit = configuration.bodyLimit
+        let maxLines = configuration.maxStreamLines
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
                         body: ResponseBody { writer in
             var pending: [UInt8] = []
             var start = 0
+            /// Where the search for the next line break goes on from: each byte is looked at once.
+            var scanned = 0
             var number = 0
+            func stop(_ problem: Problem) async throws {
+                try await writer.write(ByteBuffer(string: JSON.serialize(object([("line", .int(number + 1)), ("error", problem.value)])) + "\n"))
+                try await writer.finish(nil)
+            }
             func handle(_ bytes: ArraySlice<UInt8>) async throws {
                 number += 1
                 var trimmed = bytes
@@ -151,24 +164,29 @@ extension APIServer {
                 }
                 try await writer.write(ByteBuffer(string: JSON.serialize(out) + "\n"))
             }
+            let tooMany = Problem(.contentTooLarge, "too_many_lines",
+                                  "a stream carries at most \(maxLines) render requests; the stream stops here, send the rest in another")
             for try await buffer in request.body {
                 pending.append(contentsOf: buffer.readableBytesView)
-                while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                while let newline = pending[max(start, scanned)...].firstIndex(of: UInt8(ascii: "\n")) {
+                    guard number < maxLines else { return try await stop(tooMany) }
                     try await handle(pending[start..<newline])
                     start = newline + 1
                 }
+                scanned = pending.count
                 if pending.count - start > limit {
-                    let p = Problem(.contentTooLarge, "line_too_large", "line \(number + 1) is over \(limit) bytes; the stream stops here")
-                    try await writer.write(ByteBuffer(string: JSON.serialize(object([("line", .int(number + 1)), ("error", p.value)])) + "\n"))
-                    try await writer.finish(nil)
-                    return
+                    return try await stop(Problem(.contentTooLarge, "line_too_large", "line \(number + 1) is over \(limit) bytes; the stream stops here"))
                 }
                 if start > 64 << 10 {
                     pending.removeFirst(start)
+                    scanned -= start
                     start = 0
                 }
             }
-            if start < pending.count { try await handle(pending[start...]) }
+            if start < pending.count {
+                guard number < maxLines else { return try await stop(tooMany) }
+                try await handle(pending[start...])
+            }
             try await writer.finish(nil)
         })
     }

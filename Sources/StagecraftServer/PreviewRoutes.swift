@@ -86,7 +86,17 @@ extension APIServer {
         var context = extra
         context["preview"] = true
         let user = UserMoment(profile: profile, now: at ?? clock(), stageRules: set.stageRules, statedStage: stage, context: context)
+        return try await rendering { [delivery, history] in
+            previewAnswer(message: message, user: user, history: history, delivery: delivery, extra: extra)
+        }
+    }
 
+    /// The decide-render-check step of a preview, and its answer.
+    private func previewAnswer(message: MessageTemplate, user: UserMoment, history: InteractionHistory, delivery: DeliveryContent,
+                               extra: LiquidObject) -> Response
+    {
+        let set = delivery.content
+        let profile = user.profile
         let campaign = message.campaign
         let decision = campaign.placement.flatMap { p in campaign.isDefault ? nil : set.engine.decide(placement: p, for: user, history: history) }
             ?? set.engine.decide(template: message.name, for: user, history: history)

@@ -210,7 +210,7 @@ extension APIServer {
 
     /// Counts and logs a message that was not sent, with its reason.
     func record(_ f: DeliveryFailure, what: String, target: String) {
-        metrics.count("renders", [("channel", f.channel.rawValue), ("outcome", f.reason.rawValue)])
+        metrics.count("renders", [("channel", f.channel.rawValue), ("outcome", f.liquidError == .timeout ? "timeout" : f.reason.rawValue)])
         if f.reason == .invalidHTML { metrics.count("validation_failures", [("channel", f.channel.rawValue)]) }
         logger.warning("\(what)", metadata: ["target": "\(target)", "campaign": "\(f.campaign)", "reason": "\(f.reason.rawValue)",
                                             "detail": "\(f.message)"])
@@ -232,10 +232,14 @@ extension APIServer {
         try knownPlacement(name, loaded)
         let (who, page) = try visitor(request, grant: grant)
         let (user, history, _) = try await moment(who, loaded: loaded, context: page)
-        let decision = loaded.content.engine.decide(placement: name, for: user, history: history, depth: .winner(fallbacks: 3))
-        let served = serve(decision, user: user, loaded: loaded)
+        let (decision, served) = try await rendering {
+            let decision = loaded.content.engine.decide(placement: name, for: user, history: history, depth: .winner(fallbacks: 3))
+            return (decision, serve(decision, user: user, loaded: loaded))
+        }
         guard let block = served.block else {
-            return noContent(reason: decision.trace.first?.rejection?.code ?? "no_candidates")
+            // Nothing eligible, or everything eligible failed: the reason of the first rejection or the last failure.
+            let failed = served.failures.last.map { $0.liquidError == .timeout ? "render_timeout" : $0.reason.rawValue }
+            return noContent(reason: decision.trace.first?.rejection?.code ?? failed ?? "no_candidates")
         }
         let accept = request.headers[.accept] ?? ""
         if accept.contains("text/html"), !accept.contains("application/json") {
@@ -269,17 +273,20 @@ extension APIServer {
             if !names.contains(name) { names.append(name) }
         }
         let (user, history, _) = try await moment(who, loaded: loaded, context: context)
-        let decisions = loaded.content.engine.decide(placements: names, for: user, history: history, depth: .winner(fallbacks: 3))
-        var shown = Set<String>()
-        var blocks = LiquidObject()
-        for d in decisions {
-            let served = serve(d, user: user, loaded: loaded, excluding: shown)
-            if let block = served.block {
-                if !block.campaign.isDefault { shown.insert(block.campaign.id) }
-                blocks[d.target] = blockValue(block, placement: d.target, stage: user.stage.stage, delivery: loaded.delivery)
-            } else {
-                blocks[d.target] = .null
+        let blocks = try await rendering { [names] in
+            let decisions = loaded.content.engine.decide(placements: names, for: user, history: history, depth: .winner(fallbacks: 3))
+            var shown = Set<String>()
+            var blocks = LiquidObject()
+            for d in decisions {
+                let served = serve(d, user: user, loaded: loaded, excluding: shown)
+                if let block = served.block {
+                    if !block.campaign.isDefault { shown.insert(block.campaign.id) }
+                    blocks[d.target] = blockValue(block, placement: d.target, stage: user.stage.stage, delivery: loaded.delivery)
+                } else {
+                    blocks[d.target] = .null
+                }
             }
+            return blocks
         }
         return json(object([("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]))
     }
@@ -295,12 +302,16 @@ extension APIServer {
         }
         let (who, page) = try visitor(request, grant: grant)
         let (user, history, _) = try await moment(who, loaded: loaded, context: page)
-        let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
-        if let rejection = decision.trace.first?.rejection, decision.selection == nil {
-            metrics.count("decisions", [("outcome", "empty")])
-            return noContent(reason: rejection.code)
+        let (decision, rendered) = try await rendering { () -> (Decision, Result<[RenderedStep], DeliveryFailure>?) in
+            let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
+            if decision.trace.first?.rejection != nil, decision.selection == nil { return (decision, nil) }
+            return (decision, loaded.delivery.renderTour(message.campaign, for: user))
         }
-        switch loaded.delivery.renderTour(message.campaign, for: user) {
+        guard let rendered else {
+            metrics.count("decisions", [("outcome", "empty")])
+            return noContent(reason: decision.trace.first?.rejection?.code ?? "no_candidates")
+        }
+        switch rendered {
         case .failure(let f):
             record(f, what: "tour not sent", target: message.name)
             metrics.count("decisions", [("outcome", "empty")])

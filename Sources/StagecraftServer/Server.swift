@@ -26,6 +26,12 @@ public struct ServerConfiguration: Sendable {
     public var reloadInterval: Duration = .seconds(1)
     /// How long a browser may keep a block before asking again, in seconds (the answer's `ttl`).
     public var blockTTL = 60
+    /// How long one request's decide-render-check step may take; past it the render stops with `render_timeout`.
+    public var renderTimeout: Duration? = .seconds(2)
+    /// Render requests one NDJSON email stream may carry; past them the stream ends with an error line.
+    public var maxStreamLines = 10_000
+    /// How long SIGTERM waits for requests in flight before cancelling them (and their renders).
+    public var gracePeriod: Duration = .seconds(10)
 
     public init() {}
 
@@ -68,6 +74,11 @@ public struct APIServer: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
+    }
+
+    /// Runs a request's decide-render-check step on the render threads, within the configured render timeout.
+    func rendering<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await RenderPool.shared.run(timeout: configuration.renderTimeout, work)
     }
 
     /// Every route, under the CORS, error and metrics middleware; the files of `public/` last.

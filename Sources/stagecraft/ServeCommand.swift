@@ -41,6 +41,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Rows (events and interactions) of recently read users kept parsed in memory, for SQLite; 0 turns it off.")
     var cacheRows = 2_000_000
 
+    @Option(name: .long, help: "Seconds one request's renders may take before they stop with render_timeout; 0 for no deadline.")
+    var renderTimeout = 2.0
+
+    @Option(name: .long, help: "Render requests one NDJSON email stream may carry.")
+    var streamLines = 10_000
+
+    @Option(name: .long, help: "Seconds SIGTERM waits for requests in flight before cancelling them.")
+    var gracePeriod = 10.0
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -58,6 +67,12 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.publicDirectory = self.public
         configuration.bodyLimit = bodyLimit
         configuration.maxBatch = maxBatch
+        guard renderTimeout >= 0, gracePeriod >= 0, streamLines > 0 else {
+            throw ValidationError("--render-timeout and --grace-period take seconds from 0 up, --stream-lines a count from 1 up")
+        }
+        configuration.renderTimeout = renderTimeout > 0 ? .milliseconds(Int64(renderTimeout * 1000)) : nil
+        configuration.maxStreamLines = streamLines
+        configuration.gracePeriod = .milliseconds(Int64(gracePeriod * 1000))
         configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),
                                         allowedOrigins: list("STAGECRAFT_ALLOWED_ORIGINS"))
         do {
@@ -103,6 +118,11 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("no keys configured: listening on \(configuration.bindHost) only, and every call is let through; set STAGECRAFT_SECRET_KEYS to serve others")
         }
         logger.notice("serving \(content.current.content.messages.count) templates from \(templates) on http://\(configuration.bindHost):\(port)")
-        try await server.application(services: services, beforeStart: migrate).runService()
+        // SIGTERM and SIGINT stop accepting and let requests in flight finish; past the grace period they are
+        // cancelled, and so are their renders.
+        var group = ServiceGroupConfiguration(services: [server.application(services: services, beforeStart: migrate)],
+                                              gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.gracePeriod
+        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -118,7 +118,8 @@ struct Harness {
     let folder: String
 
     init(keys: AccessKeys = AccessKeys(), store: (any Store)? = nil, files: [String: String] = Fixture.files,
-         bodyLimit: Int = 1 << 20, maxBatch: Int = 1000, publicDirectory: String? = nil) throws
+         bodyLimit: Int = 1 << 20, maxBatch: Int = 1000, publicDirectory: String? = nil,
+         renderTimeout: Duration? = .seconds(2), maxStreamLines: Int = 10_000) throws
     {
         folder = try Fixture.folder(files)
         var configuration = ServerConfiguration()
@@ -127,6 +128,8 @@ struct Harness {
         configuration.keys = keys
         configuration.bodyLimit = bodyLimit
         configuration.maxBatch = maxBatch
+        configuration.renderTimeout = renderTimeout
+        configuration.maxStreamLines = maxStreamLines
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let metrics = ServerMetrics()

@@ -1,0 +1,43 @@
+import Delivery
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// The threads that decide, render and check, apart from the event loops and Swift's cooperative pool.
+///
+/// A request's handler awaits its render here, so a render that runs long holds a render thread and nothing else:
+/// `/healthz`, profile writes and every other request keep being read, answered and timed out as usual. Each
+/// render runs under a ``RenderBudget``: a deadline from when it was handed over (time spent waiting for a thread
+/// counts, so an overloaded server sheds work instead of queueing it without end), and cancelled when the
+/// request's task is (the server's grace period after SIGTERM ran out, or the request was dropped).
+public final class RenderPool: Sendable {
+    /// One per process, a thread per core: renders are CPU work, more threads would only take turns.
+    public static let shared = RenderPool(threads: System.coreCount)
+
+    private let pool: NIOThreadPool
+
+    init(threads: Int) {
+        pool = NIOThreadPool(numberOfThreads: max(1, threads))
+        pool.start()
+    }
+
+    /// Runs `work` on a render thread within `timeout` (none when nil), and returns what it returns.
+    public func run<T: Sendable>(timeout: Duration?, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let cancelled = CancellationFlag()
+        let budget = RenderBudget(deadline: timeout.map { .now + $0 }, isCancelled: { cancelled.isSet })
+        return try await withTaskCancellationHandler {
+            try await pool.runIfActive { try RenderBudget.$current.withValue(budget) { try work() } }
+        } onCancel: {
+            cancelled.set()
+        }
+    }
+}
+
+/// Set once from any thread, read by the render it belongs to at each of its checkpoints.
+final class CancellationFlag: Sendable {
+    private let flag = Atomic(false)
+
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+
+    func set() { flag.store(true, ordering: .relaxed) }
+}

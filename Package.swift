@@ -113,6 +113,7 @@ let package = Package(
                 "StagecraftServer",
                 "Storage",
                 "Personalization",
+                "Delivery",
                 "Liquid",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),

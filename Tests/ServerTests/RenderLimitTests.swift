@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -102,6 +103,26 @@ import Testing
                 try await group.waitForAll()
             }
         }
+    }
+
+    @Test("cancelling the request's task (SIGTERM's grace period over, or the request dropped) stops its render")
+    func cancellationReachesTheRender() async throws {
+        let template = try Environment().parse("{% for i in (1..1000) %}{% for j in (1..999) %}{{ 'now' | date: '%Y' }}{% endfor %}{% endfor %}")
+        let request = Task {
+            try await RenderPool.shared.run(timeout: nil) { () -> String in
+                var options = RenderOptions()
+                options.isCancelled = RenderBudget.current.isCancelled
+                do throws(LiquidError) {
+                    _ = try template.render(.object(LiquidObject()), options: options)
+                    return "finished"
+                } catch {
+                    return error.kind.code
+                }
+            }
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        request.cancel()
+        #expect(try await request.value == "render_cancelled")
     }
 
     @Test("an NDJSON stream carries at most the configured number of render requests")

@@ -18,7 +18,7 @@ extension APIServer {
 
     /// `POST /v1/emails/{template}/render`: one email as JSON, or with `Content-Type: application/x-ndjson` a stream
     /// of requests, one per line, answered line by line as they are rendered.
-    func email(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func email(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         var request = request
         try authorize(request, publishable: false)
         let parts = try pathSegments(context)
@@ -29,17 +29,19 @@ extension APIServer {
         let loaded = content.current
         let message = try emailMessage(name, loaded)
         if request.headers[.contentType]?.lowercased().hasPrefix("application/x-ndjson") == true {
-            return batch(request, message: message, loaded: loaded)
+            return batch(request, context, message: message, loaded: loaded)
         }
         let input = try await JSONInput.object(&request, limit: configuration.bodyLimit)
-        switch try await renderEmail(input, message: message, loaded: loaded) {
+        switch try await renderEmail(input, context, message: message, loaded: loaded) {
         case .success(let value): return json(value)
         case .failure(let problem): throw problem
         }
     }
 
     /// Renders one email request; a render that fails is a problem (422), as is a bad request.
-    func renderEmail(_ input: LiquidObject, message: MessageTemplate, loaded: LoadedContent, path: String = "") async throws -> Result<Value, Problem> {
+    func renderEmail(_ input: LiquidObject, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent,
+                     path: String = "") async throws -> Result<Value, Problem>
+    {
         var f = Fields(input, path: path)
         let userId = try f.id("user_id")
         let anonymousId = try f.id("anonymous_id")
@@ -76,7 +78,7 @@ extension APIServer {
                 throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
             }
         }
-        let (rejection, rendered) = try await rendering {
+        let (rejection, rendered) = try await rendering(context) {
             let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
             let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
             return (rejection, loaded.delivery.renderEmail(message, for: user, extra: Array(extra.pairs), strict: strict))
@@ -129,7 +131,7 @@ extension APIServer {
     /// NDJSON in, NDJSON out: each input line is one render request; each output line carries `line` (its number)
     /// and either the email or an `error` problem. A bad line does not stop the stream; a line over the body limit,
     /// or a line past the stream's limit of requests, does (with an error line saying so).
-    func batch(_ request: Request, message: MessageTemplate, loaded: LoadedContent) -> Response {
+    func batch(_ request: Request, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent) -> Response {
         let limit = configuration.bodyLimit
         let maxLines = configuration.maxStreamLines
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
@@ -151,7 +153,7 @@ extension APIServer {
                 var out: Value
                 do {
                     let input = try JSONInput.parseObject(Array(trimmed), what: "line \(number)")
-                    switch try await renderEmail(input, message: message, loaded: loaded) {
+                    switch try await renderEmail(input, context, message: message, loaded: loaded) {
                     case .success(let v): out = v
                     case .failure(let p): out = object([("error", p.value)])
                     }

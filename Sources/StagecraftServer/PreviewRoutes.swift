@@ -10,7 +10,7 @@ extension APIServer {
     /// `POST /v1/preview`: any template (by name, or an edited source with its front matter) for a stored or inline
     /// profile, at a chosen stage, time and zone. Answers the output, every diagnostic with its line and column, and
     /// the decision trace. A template with errors is an answer too (`ok: false`), not a failed request.
-    func preview(_ request: Request) async throws -> Response {
+    func preview(_ request: Request, _ requestContext: StagecraftRequestContext) async throws -> Response {
         var request = request
         try authorize(request, publishable: false)
         var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
@@ -86,7 +86,7 @@ extension APIServer {
         var context = extra
         context["preview"] = true
         let user = UserMoment(profile: profile, now: at ?? clock(), stageRules: set.stageRules, statedStage: stage, context: context)
-        return try await rendering { [delivery, history] in
+        return try await rendering(requestContext) { [delivery, history] in
             previewAnswer(message: message, user: user, history: history, delivery: delivery, extra: extra)
         }
     }
@@ -258,7 +258,7 @@ extension APIServer {
     }
 
     /// A content file's text, for the preview studio to show the line a diagnostic names.
-    func contentFile(_ request: Request, _ context: BasicRequestContext) throws -> Response {
+    func contentFile(_ request: Request, _ context: StagecraftRequestContext) throws -> Response {
         try authorize(request, publishable: false)
         let path = try pathSegments(context).joined(separator: "/")
         guard let text = content.current.files[path] else {

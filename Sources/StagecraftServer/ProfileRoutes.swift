@@ -5,7 +5,7 @@ import Personalization
 import Storage
 
 extension APIServer {
-    func profileId(_ context: BasicRequestContext) throws -> String {
+    func profileId(_ context: StagecraftRequestContext) throws -> String {
         let id = try pathParameter(context, "id")
         try checkId(id, "the profile id")
         return id
@@ -23,7 +23,7 @@ extension APIServer {
 
     /// PUT replaces the traits (and zone); PATCH merges the traits as a JSON merge patch (RFC 7396). Both create a
     /// missing profile (201).
-    func saveProfile(_ request: Request, _ context: BasicRequestContext, merge: Bool) async throws -> Response {
+    func saveProfile(_ request: Request, _ context: StagecraftRequestContext, merge: Bool) async throws -> Response {
         var request = request
         try authorize(request, publishable: false)
         let id = try profileId(context)
@@ -38,7 +38,7 @@ extension APIServer {
                     headers: created ? [.location: "/v1/profiles/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id)"] : [:])
     }
 
-    func getProfile(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func getProfile(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         try authorize(request, publishable: false)
         let id = try profileId(context)
         guard let record = try await store.profileRecord(id: id) else {
@@ -51,7 +51,7 @@ extension APIServer {
     }
 
     /// Removes the profile with its events and ledger.
-    func deleteProfile(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func deleteProfile(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         try authorize(request, publishable: false)
         let id = try profileId(context)
         guard try await store.deleteProfile(id: id) else { throw Problem.notFound("unknown_profile", "no profile \"\(id)\"") }

@@ -22,9 +22,12 @@ public final class RenderPool: Sendable {
     }
 
     /// Runs `work` on a render thread within `timeout` (none when nil), and returns what it returns.
-    public func run<T: Sendable>(timeout: Duration?, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    /// - Parameter stop: asked at each of the render's checkpoints besides the task's cancellation (the client left).
+    public func run<T: Sendable>(timeout: Duration?, alsoStopWhen stop: (@Sendable () -> Bool)? = nil,
+                                 _ work: @escaping @Sendable () throws -> T) async throws -> T
+    {
         let cancelled = CancellationFlag()
-        let budget = RenderBudget(deadline: timeout.map { .now + $0 }, isCancelled: { cancelled.isSet })
+        let budget = RenderBudget(deadline: timeout.map { .now + $0 }, isCancelled: { cancelled.isSet || stop?() == true })
         return try await withTaskCancellationHandler {
             try await pool.runIfActive { try RenderBudget.$current.withValue(budget) { try work() } }
         } onCancel: {

@@ -17,7 +17,7 @@ struct Who {
 }
 
 extension APIServer {
-    func addRoutes(to router: Router<BasicRequestContext>) {
+    func addRoutes(to router: Router<StagecraftRequestContext>) {
         router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         router.get("/readyz") { _, _ in try await ready() }
         router.get("/metrics") { request, _ in
@@ -31,7 +31,7 @@ extension APIServer {
 
         let v1 = router.group("v1")
         v1.get("placements/:placement") { request, context in try await placement(request, context) }
-        v1.post("decide") { request, _ in try await decide(request) }
+        v1.post("decide") { request, context in try await decide(request, context) }
         v1.get("tours/:tour") { request, context in try await tour(request, context) }
         v1.post("emails/**") { request, context in try await email(request, context) }
         v1.put("profiles/:id") { request, context in try await saveProfile(request, context, merge: false) }
@@ -40,7 +40,7 @@ extension APIServer {
         v1.delete("profiles/:id") { request, context in try await deleteProfile(request, context) }
         v1.post("events") { request, _ in try await events(request) }
         v1.post("interactions") { request, _ in try await interaction(request) }
-        v1.post("preview") { request, _ in try await preview(request) }
+        v1.post("preview") { request, context in try await preview(request, context) }
         v1.get("content") { request, _ in try contentIndex(request) }
         v1.get("content/status") { request, _ in try contentStatus(request) }
         v1.get("content/files/**") { request, context in try contentFile(request, context) }
@@ -55,12 +55,12 @@ extension APIServer {
 
     /// A path parameter as the client meant it: the router hands segments over still percent-encoded, so
     /// `/v1/profiles/a%20b` would otherwise be stored under the id `a%20b` while events name `a b`.
-    func pathParameter(_ context: BasicRequestContext, _ name: String) throws -> String {
+    func pathParameter(_ context: StagecraftRequestContext, _ name: String) throws -> String {
         try decodedSegment(context.parameters.get(name) ?? "", name)
     }
 
     /// The catch-all path segments (`**`), each decoded.
-    func pathSegments(_ context: BasicRequestContext) throws -> [String] {
+    func pathSegments(_ context: StagecraftRequestContext) throws -> [String] {
         try context.parameters.getCatchAll().map { try decodedSegment(String($0), "path") }
     }
 
@@ -225,14 +225,14 @@ extension APIServer {
         }
     }
 
-    func placement(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func placement(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         let grant = try authorize(request, publishable: true)
         let name = try pathParameter(context, "placement")
         let loaded = content.current
         try knownPlacement(name, loaded)
         let (who, page) = try visitor(request, grant: grant)
         let (user, history, _) = try await moment(who, loaded: loaded, context: page)
-        let (decision, served) = try await rendering {
+        let (decision, served) = try await rendering(context) {
             let decision = loaded.content.engine.decide(placement: name, for: user, history: history, depth: .winner(fallbacks: 3))
             return (decision, serve(decision, user: user, loaded: loaded))
         }
@@ -251,7 +251,7 @@ extension APIServer {
         return json(blockValue(block, placement: name, stage: user.stage.stage, delivery: loaded.delivery))
     }
 
-    func decide(_ request: Request) async throws -> Response {
+    func decide(_ request: Request, _ requestContext: StagecraftRequestContext) async throws -> Response {
         var request = request
         let grant = try authorize(request, publishable: true)
         var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
@@ -273,7 +273,7 @@ extension APIServer {
             if !names.contains(name) { names.append(name) }
         }
         let (user, history, _) = try await moment(who, loaded: loaded, context: context)
-        let blocks = try await rendering { [names] in
+        let blocks = try await rendering(requestContext) { [names] in
             let decisions = loaded.content.engine.decide(placements: names, for: user, history: history, depth: .winner(fallbacks: 3))
             var shown = Set<String>()
             var blocks = LiquidObject()
@@ -291,7 +291,7 @@ extension APIServer {
         return json(object([("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]))
     }
 
-    func tour(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func tour(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         let grant = try authorize(request, publishable: true)
         let name = try pathParameter(context, "tour")
         let loaded = content.current
@@ -302,7 +302,7 @@ extension APIServer {
         }
         let (who, page) = try visitor(request, grant: grant)
         let (user, history, _) = try await moment(who, loaded: loaded, context: page)
-        let (decision, rendered) = try await rendering { () -> (Decision, Result<[RenderedStep], DeliveryFailure>?) in
+        let (decision, rendered) = try await rendering(context) { () -> (Decision, Result<[RenderedStep], DeliveryFailure>?) in
             let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
             if decision.trace.first?.rejection != nil, decision.selection == nil { return (decision, nil) }
             return (decision, loaded.delivery.renderTour(message.campaign, for: user))

@@ -2,6 +2,8 @@ import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import NIOCore
 import Liquid
 import Logging
 import Personalization
@@ -32,6 +34,10 @@ public struct ServerConfiguration: Sendable {
     public var maxStreamLines = 10_000
     /// How long SIGTERM waits for requests in flight before cancelling them (and their renders).
     public var gracePeriod: Duration = .seconds(10)
+    /// Connections open at once; more are closed on arrival, with a log line.
+    public var maxConnections = 4096
+    /// How long a connection may stay without a whole request (a header sent slowly, an idle keep-alive).
+    public var idleTimeout: Duration = .seconds(30)
 
     public init() {}
 
@@ -64,6 +70,7 @@ public struct APIServer: Sendable {
     public let logger: Logger
     /// The clock requests are decided at (tests pin it).
     public let clock: @Sendable () -> Date
+    let connections: Connections
 
     public init(configuration: ServerConfiguration, content: ContentState, store: any Store, metrics: ServerMetrics,
                 logger: Logger, clock: @escaping @Sendable () -> Date = Date.init)
@@ -74,16 +81,20 @@ public struct APIServer: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
+        connections = Connections(limit: configuration.maxConnections, metrics: metrics, logger: logger)
     }
 
-    /// Runs a request's decide-render-check step on the render threads, within the configured render timeout.
-    func rendering<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await RenderPool.shared.run(timeout: configuration.renderTimeout, work)
+    /// Runs a request's decide-render-check step on the render threads, within the configured render timeout, and
+    /// stops it when the request's client goes away.
+    func rendering<T: Sendable>(_ context: StagecraftRequestContext, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let channel = context.channel
+        let connections = connections
+        return try await RenderPool.shared.run(timeout: configuration.renderTimeout, alsoStopWhen: { connections.clientGone(channel) }, work)
     }
 
     /// Every route, under the CORS, error and metrics middleware; the files of `public/` last.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    public func router() -> Router<StagecraftRequestContext> {
+        let router = Router(context: StagecraftRequestContext.self)
         // CORS outermost: it sees every answer after ProblemMiddleware has made errors into problems, so an
         // allowed page can read the error as well as the success.
         router.add(middleware: CORSMiddleware(keys: configuration.keys))
@@ -102,7 +113,11 @@ public struct APIServer: Sendable {
     /// `beforeStart` runs once the services are up and before the port opens (database migrations).
     public func application(services: [any Service] = [], beforeStart: (@Sendable () async throws -> Void)? = nil) -> some ApplicationProtocol {
         let address = BindAddress.hostname(configuration.bindHost, port: configuration.port)
-        var app = Application(router: router(), configuration: ApplicationConfiguration(address: address, serverName: "Stagecraft"),
+        let connections = connections
+        let http = HTTP1Channel.Configuration(additionalChannelHandlers: [connections.handler()],
+                                              idleTimeout: TimeAmount(configuration.idleTimeout))
+        var app = Application(router: router(), server: .http1(configuration: http),
+                              configuration: ApplicationConfiguration(address: address, serverName: "Stagecraft"),
                               services: services, logger: logger)
         app.addServices(ContentWatcher(state: content, interval: configuration.reloadInterval))
         if let beforeStart { app.beforeServerStarts(perform: beforeStart) }

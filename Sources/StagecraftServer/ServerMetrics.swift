@@ -10,6 +10,7 @@ public final class ServerMetrics: Sendable {
     /// Collectors by name and labels: the registry locks on every lookup; this cache reads under a lighter lock.
     private let counters = Mutex<[Key: Counter]>([:])
     private let histograms = Mutex<[Key: DurationHistogram]>([:])
+    private let gauges = Mutex<[Key: Gauge]>([:])
 
     /// A metric and its label values (up to three), hashed without building a string.
     private struct Key: Hashable {
@@ -40,6 +41,8 @@ public final class ServerMetrics: Sendable {
         "content_reloads": "Content reloads, by result (ok, refused).",
         "events_accepted": "Events stored.",
         "interactions": "Interactions recorded, by kind.",
+        "open_connections": "HTTP connections open now.",
+        "connections_refused": "Connections closed on arrival because --max-connections were open.",
     ]
 
     public init() {}
@@ -70,6 +73,17 @@ public final class ServerMetrics: Sendable {
             return h
         }
         histogram.record(duration)
+    }
+
+    func gauge(_ name: String, _ value: Double) {
+        let k = Key(name, [])
+        let gauge = gauges.withLock { cache in
+            if let g = cache[k] { return g }
+            let g = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "stagecraft", metricName: name, helpText: Self.help[name] ?? ""))
+            cache[k] = g
+            return g
+        }
+        gauge.set(value)
     }
 
     /// The exposition text for `/metrics`.

@@ -50,6 +50,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds SIGTERM waits for requests in flight before cancelling them.")
     var gracePeriod = 10.0
 
+    @Option(name: .long, help: "Connections open at once; more are closed on arrival (and logged). At most the file limit less 256.")
+    var maxConnections = 4096
+
+    @Option(name: .long, help: "Seconds a connection may go without a whole request (a slow header, an idle keep-alive) before it is closed.")
+    var idleTimeout = 30.0
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -73,6 +79,17 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.renderTimeout = renderTimeout > 0 ? .milliseconds(Int64(renderTimeout * 1000)) : nil
         configuration.maxStreamLines = streamLines
         configuration.gracePeriod = .milliseconds(Int64(gracePeriod * 1000))
+        guard maxConnections > 0, idleTimeout > 0 else {
+            throw ValidationError("--max-connections takes a count from 1 up, --idle-timeout seconds above 0")
+        }
+        configuration.idleTimeout = .milliseconds(Int64(idleTimeout * 1000))
+        // Each connection is a file descriptor: raise the soft limit to the hard one, and keep room for the database,
+        // content files and logs, so that the cap is reached before the process runs out of descriptors.
+        let descriptors = raiseFileLimit()
+        configuration.maxConnections = min(maxConnections, max(1, descriptors - 256))
+        if configuration.maxConnections < maxConnections {
+            logger.notice("--max-connections lowered to \(configuration.maxConnections): the file limit is \(descriptors)")
+        }
         configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),
                                         allowedOrigins: list("STAGECRAFT_ALLOWED_ORIGINS"))
         do {
@@ -124,5 +141,17 @@ struct ServeCommand: AsyncParsableCommand {
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.gracePeriod
         try await ServiceGroup(configuration: group).run()
+    }
+
+    /// Raises this process's soft limit on open files to its hard limit; returns the limit in force.
+    private func raiseFileLimit() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 }

@@ -108,8 +108,10 @@ import Testing
     @Test("cancelling the request's task (SIGTERM's grace period over, or the request dropped) stops its render")
     func cancellationReachesTheRender() async throws {
         let template = try Environment().parse("{% for i in (1..1000) %}{% for j in (1..999) %}{{ 'now' | date: '%Y' }}{% endfor %}{% endfor %}")
+        let started = DoneCount()
         let request = Task {
             try await RenderPool.shared.run(timeout: nil) { () -> String in
+                started.count.add(1, ordering: .relaxed)
                 var options = RenderOptions()
                 options.isCancelled = RenderBudget.current.isCancelled
                 do throws(LiquidError) {
@@ -120,7 +122,8 @@ import Testing
                 }
             }
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Cancelled once it runs (a request cancelled while its render waits for a thread never starts it).
+        while started.count.load(ordering: .relaxed) == 0 { try await Task.sleep(for: .milliseconds(10)) }
         request.cancel()
         #expect(try await request.value == "render_cancelled")
     }

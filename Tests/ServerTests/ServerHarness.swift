@@ -119,7 +119,8 @@ struct Harness {
 
     init(keys: AccessKeys = AccessKeys(), store: (any Store)? = nil, files: [String: String] = Fixture.files,
          bodyLimit: Int = 1 << 20, maxBatch: Int = 1000, publicDirectory: String? = nil,
-         renderTimeout: Duration? = .seconds(2), maxStreamLines: Int = 10_000) throws
+         renderTimeout: Duration? = .seconds(2), maxStreamLines: Int = 10_000, maxConnections: Int = 4096,
+         idleTimeout: Duration = .seconds(30)) throws
     {
         folder = try Fixture.folder(files)
         var configuration = ServerConfiguration()
@@ -130,6 +131,8 @@ struct Harness {
         configuration.maxBatch = maxBatch
         configuration.renderTimeout = renderTimeout
         configuration.maxStreamLines = maxStreamLines
+        configuration.maxConnections = maxConnections
+        configuration.idleTimeout = idleTimeout
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let metrics = ServerMetrics()
@@ -143,6 +146,11 @@ struct Harness {
     func test<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
         let app = Application(router: server.router())
         return try await app.test(.router) { client in try await body(client) }
+    }
+
+    /// The whole application on a real socket (HummingbirdTesting's live mode), connection handling included.
+    func live<T: Sendable>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        try await server.application().test(.live) { client in try await body(client) }
     }
 }
 

@@ -59,11 +59,18 @@ final class Connections: Sendable {
 
 /// One connection's part in ``Connections``: counted while active, closed at once over the cap, marked when the
 /// client half-closes (HTTP/1.1 clients that give up close their side; the server keeps its own open for the answer).
-final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
+///
+/// It also holds a close back until what was written before it has gone out: on graceful shutdown Hummingbird
+/// closes a connection right after writing the end of its last answer, and a close drops writes still queued
+/// behind a slow reader (a 4 MB answer being sent when SIGTERM came was cut short).
+final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
+    typealias OutboundIn = NIOAny
 
     private let connections: Connections
     private var counted = false
+    /// The last write handed down, done when everything before it is written (or failed).
+    private var lastWrite: EventLoopFuture<Void>?
 
     fileprivate init(_ connections: Connections) { self.connections = connections }
 
@@ -91,6 +98,23 @@ final class ConnectionHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         connections.forget(context.channel)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let promise = promise ?? context.eventLoop.makePromise()
+        lastWrite = promise.futureResult
+        context.write(data, promise: promise)
+    }
+
+    func close(context: ChannelHandlerContext, mode: CloseMode, promise: EventLoopPromise<Void>?) {
+        guard mode == .all, let pending = lastWrite else {
+            context.close(mode: mode, promise: promise)
+            return
+        }
+        // Runs at once when the writes are out already.
+        context.flush()
+        let context = NIOLoopBound(context, eventLoop: context.eventLoop)
+        pending.whenComplete { _ in context.value.close(mode: mode, promise: promise) }
     }
 }
 

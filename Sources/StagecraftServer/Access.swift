@@ -108,13 +108,52 @@ enum Grant: Sendable {
     case invalid
 }
 
+extension AccessKeys {
+    /// Host names that mean this machine.
+    static let loopbackHosts: Set<String> = ["localhost", "127.0.0.1", "::1"]
+
+    /// The host of a `Host` header or an origin's authority, without its port or IPv6 brackets, lowercased.
+    static func hostName(_ authority: Substring) -> String {
+        var host = authority
+        if host.hasPrefix("[") {
+            host = host.dropFirst().prefix { $0 != "]" }
+        } else if let colon = host.lastIndex(of: ":") {
+            host = host[..<colon]
+        }
+        return host.lowercased()
+    }
+
+    /// With no keys, the server answers this machine only: a `Host` naming anything else is a page on another site
+    /// that had its name pointed at 127.0.0.1 (DNS rebinding), unless it is an allowed origin's host.
+    func refusesOpenAccess(host: String) -> Bool {
+        let name = Self.hostName(host[...])
+        if Self.loopbackHosts.contains(name) || allowedOrigins.contains("*") { return false }
+        return !allowedOrigins.contains { URL(string: $0)?.host?.lowercased() == name }
+    }
+}
+
 /// CORS for browser calls: an allowed origin gets its `Access-Control-Allow-Origin`, and preflights are answered
 /// here. Other origins get no CORS headers (the browser then blocks the page from reading the answer).
+///
+/// With no keys every call is let through, so no page may make one but the server's own (the studio) and the
+/// allowed origins: any other origin, `null` among them, is refused before the route runs. Without that, any site
+/// the developer visits could post events or profiles to their local server with a form or a `text/plain` fetch,
+/// which need no preflight.
 struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
     let keys: AccessKeys
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let origin = request.headers[.origin], keys.isOpen || keys.allows(origin: origin, host: request.head.authority) else {
+        if keys.isOpen {
+            if let host = request.head.authority, keys.refusesOpenAccess(host: host) {
+                throw Problem.forbidden("host_not_allowed", "with no keys configured this server answers localhost only, not \(host); "
+                    + "set STAGECRAFT_SECRET_KEYS, or list the site in STAGECRAFT_ALLOWED_ORIGINS")
+            }
+            if let origin = request.headers[.origin], !keys.allows(origin: origin, host: request.head.authority) {
+                throw Problem.forbidden("origin_not_allowed", "with no keys configured only this server's own pages and the "
+                    + "origins in STAGECRAFT_ALLOWED_ORIGINS may call it, not \(origin)")
+            }
+        }
+        guard let origin = request.headers[.origin], keys.allows(origin: origin, host: request.head.authority) else {
             return try await next(request, context)
         }
         if request.method == .options, request.headers[.accessControlRequestMethod] != nil {

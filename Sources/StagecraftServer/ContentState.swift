@@ -59,7 +59,14 @@ public final class ContentState: Sendable {
 
     static func load(_ directory: String) throws(ContentError) -> (DeliveryContent, [String: String]) {
         let (files, issues) = try ContentSet.readFiles(directory: directory)
-        return (try load(files: files, directory: directory, issues: issues), files)
+        let delivery = try load(files: files, directory: directory, issues: issues)
+        // A folder with nothing to serve is a mistake (a wrong path, a checkout in progress, files that could not be
+        // read), not content: serving it would answer 404 everywhere while saying all is well.
+        guard !delivery.content.messages.isEmpty else {
+            throw ContentError([ContentIssue(file: directory, line: 1, column: 1,
+                                             message: "no templates in \(directory) (no .liquid file with front matter): nothing to serve")])
+        }
+        return (delivery, files)
     }
 
     /// The content made ready to serve from file texts: what a reload and a preview of edited source both load.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Liquid
+import Logging
 import Personalization
 import StagecraftServer
 import Storage
@@ -270,6 +271,27 @@ struct PreviewContentTests {
                 #expect(r.json["ok"].map(JSON.serialize) == "true")
                 #expect(r.json["generation"].map(JSON.serialize) == "2")
             }
+        }
+    }
+
+    @Test("a folder emptied on disk (or a wrong path) is refused like a broken load; the last good content keeps serving")
+    func emptiedFolderIsRefused() async throws {
+        let h = try Harness()
+        for folder in ["banners", "emails", "tours", "surveys"] {
+            try FileManager.default.removeItem(atPath: h.folder + "/" + folder)
+        }
+        #expect(h.server.content.reload() == false)
+        #expect(h.server.content.status.refused?.first?.message.contains("no templates") == true)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/placements/home-hero?user_id=1", method: .get) { r in
+                #expect(r.status == .ok)
+            }
+            try await client.execute(uri: "/v1/content/status", method: .get) { r in
+                #expect(r.json["ok"].map(JSON.serialize) == "false")
+            }
+        }
+        #expect(throws: ContentError.self) {
+            _ = try ContentState(directory: h.folder + "/no-such-folder", logger: Logger(label: "test"))
         }
     }
 

@@ -122,3 +122,48 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 }
+
+/// With no keys every call is let through, so only this machine's own pages may make one.
+@Suite struct OpenAccessTests {
+    static func exchange(_ port: Int, host: String, origin: String?, method: String = "PUT", path: String = "/v1/profiles/victim",
+                         body: String = #"{"traits":{"plan":"gone"}}"#) async throws -> String
+    {
+        let connection = try RawConnection(port: port)
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        if let origin { head += "Origin: \(origin)\r\n" }
+        connection.send(head + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)")
+        return await connection.readToEnd() ?? ""
+    }
+
+    @Test(arguments: [
+        ("localhost", "https://evil.example", "origin_not_allowed"),
+        ("127.0.0.1", "null", "origin_not_allowed"),
+        ("evil.example", nil, "host_not_allowed"),
+        ("evil.example", "http://evil.example", "host_not_allowed"),
+    ] as [(String, String?, String)])
+    func otherSitesAreRefused(host: String, origin: String?, code: String) async throws {
+        let h = try Harness()
+        try await h.live { client in
+            let port = try #require(client.port)
+            let answer = try await Self.exchange(port, host: "\(host):\(port)", origin: origin.map { $0 == "null" ? $0 : "\($0):\(port)" })
+            #expect(answer.hasPrefix("HTTP/1.1 403"))
+            #expect(answer.contains("\"code\":\"\(code)\""))
+            #expect(!answer.contains("access-control-allow-origin"))
+        }
+        #expect(try await h.store.profile(id: "victim", eventLimit: 10) == nil)
+    }
+
+    @Test func theServersOwnPagesAndAllowedOriginsMayCall() async throws {
+        let h = try Harness(keys: AccessKeys(allowedOrigins: ["http://shop.test:3000"]))
+        try await h.live { client in
+            let port = try #require(client.port)
+            let own = try await Self.exchange(port, host: "127.0.0.1:\(port)", origin: "http://127.0.0.1:\(port)")
+            #expect(own.hasPrefix("HTTP/1.1 201"))
+            #expect(own.lowercased().contains("access-control-allow-origin: http://127.0.0.1:\(port)"))
+            let listed = try await Self.exchange(port, host: "localhost:\(port)", origin: "http://shop.test:3000", method: "GET")
+            #expect(listed.hasPrefix("HTTP/1.1 200"))
+            let tool = try await Self.exchange(port, host: "localhost:\(port)", origin: nil, method: "GET")
+            #expect(tool.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+}

@@ -83,8 +83,16 @@ public struct ContentSet: Sendable {
         var files: [String: String] = [:]
         var issues: [ContentIssue] = []
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        // A folder that cannot be listed (no permission, no file descriptors left) is a failed read, not an empty one.
+        var unreadable: [ContentIssue] = []
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
-                                                          options: [.skipsHiddenFiles])
+                                                          options: [.skipsHiddenFiles], errorHandler: { url, error in
+                                                              let path = url.standardizedFileURL.path
+                                                              let relative = path.hasPrefix(root.path + "/") ? String(path.dropFirst(root.path.count + 1)) : path
+                                                              unreadable.append(ContentIssue(file: relative, line: 1, column: 1,
+                                                                                             message: "cannot read: \(error.localizedDescription)"))
+                                                              return true
+                                                          })
         else {
             throw ContentError([ContentIssue(file: directory, line: 1, column: 1, message: "cannot read the folder")])
         }
@@ -105,7 +113,7 @@ public struct ContentSet: Sendable {
             }
             files[relative] = text
         }
-        return (files, issues)
+        return (files, unreadable + issues)
     }
 
     /// Loads a set from file texts by relative path (what ``load(directory:)`` reads, or content from elsewhere).

@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "Personalization", targets: ["Personalization"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "Storage", targets: ["Storage"]),
+        .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
+        .library(name: "PostgresStorage", targets: ["PostgresStorage"]),
         .library(name: "StagecraftServer", targets: ["StagecraftServer"]),
         .executable(name: "stagecraft", targets: ["stagecraft"]),
     ],
@@ -57,15 +59,23 @@ let package = Package(
             dependencies: ["Liquid", "HTMLCheck", "Personalization", "CLibXML2"],
             swiftSettings: libxml2Headers + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // The store protocol with the memory store and the cache of parsed users; each database behind it is a
+        // target of its own, so only the command that picks one links its driver.
+        .target(name: "Storage", dependencies: ["Liquid", "Personalization"]),
         .target(
-            name: "Storage",
+            name: "SQLiteStorage",
+            dependencies: ["Liquid", "Personalization", "Storage", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "PostgresStorage",
             dependencies: [
                 "Liquid",
                 "Personalization",
-                .product(name: "GRDB", package: "GRDB.swift"),
+                "Storage",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .target(
@@ -98,6 +108,8 @@ let package = Package(
                 "Personalization",
                 "Delivery",
                 "Storage",
+                "SQLiteStorage",
+                "PostgresStorage",
                 "StagecraftServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,7 +119,7 @@ let package = Package(
             swiftSettings: libxml2Headers
         ),
         .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Personalization", "Liquid", "HTMLCheck"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "Personalization", "Liquid"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -125,17 +125,6 @@ public struct APIServer: Sendable {
     }
 }
 
-/// Keeps a PostgreSQL store's connection pool running for the server's lifetime.
-public struct PostgresPoolService: Service {
-    let store: PostgresStore
-
-    public init(store: PostgresStore) { self.store = store }
-
-    public func run() async throws {
-        await store.run()
-    }
-}
-
 /// Every error becomes a problem document: the router's own (404, 405...) as well as unexpected ones, which are
 /// logged with the request and answered without internals.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {

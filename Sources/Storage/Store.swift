@@ -119,7 +119,7 @@ extension TraitsUpdate {
 extension ProfileRecord {
     /// The record after a save: traits updated, the zone replaced (a replace clears it when none is given, a
     /// merge keeps it), the update time set. Every store saves through this.
-    func saving(_ traits: TraitsUpdate, timeZone: String?, at time: Date) -> ProfileRecord {
+    package func saving(_ traits: TraitsUpdate, timeZone: String?, at time: Date) -> ProfileRecord {
         var record = self
         record.traits = traits.apply(to: self.traits)
         if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
@@ -135,33 +135,33 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The traits and events encoded as the SQL stores keep them.
-enum Encoding {
-    static func traits(_ object: LiquidObject) -> String { JSON.serialize(.object(object)) }
+/// The traits and events encoded as the SQL stores (SQLite, PostgreSQL) keep them.
+package enum Encoding {
+    package static func traits(_ object: LiquidObject) -> String { JSON.serialize(.object(object)) }
 
-    static func traits(_ text: String) -> LiquidObject {
+    package static func traits(_ text: String) -> LiquidObject {
         (try? JSON.parse(text))?.objectValue ?? LiquidObject()
     }
 
-    static func properties(_ object: LiquidObject) -> String? {
+    package static func properties(_ object: LiquidObject) -> String? {
         object.isEmpty ? nil : JSON.serialize(.object(object))
     }
 
-    static func properties(_ text: String?) -> LiquidObject {
+    package static func properties(_ text: String?) -> LiquidObject {
         guard let text else { return LiquidObject() }
         return (try? JSON.parse(text))?.objectValue ?? LiquidObject()
     }
 
-    static func data(_ value: Value?) -> String? { value.map(JSON.serialize) }
+    package static func data(_ value: Value?) -> String? { value.map(JSON.serialize) }
 
-    static func data(_ text: String?) -> Value? { text.flatMap { try? JSON.parse($0) } }
+    package static func data(_ text: String?) -> Value? { text.flatMap { try? JSON.parse($0) } }
 
-    static func zone(_ name: String?) -> TimeZone {
+    package static func zone(_ name: String?) -> TimeZone {
         name.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
     }
 
     /// Builds the core's profile from what a store read.
-    static func profile(id: String, record: ProfileRecord?, events: [Event]) -> Profile {
+    package static func profile(id: String, record: ProfileRecord?, events: [Event]) -> Profile {
         Profile(id: id, traits: record?.traits ?? LiquidObject(), timeZone: zone(record?.timeZone), events: events)
     }
 }

@@ -4,6 +4,7 @@ import Foundation
 import Liquid
 import Logging
 import Personalization
+import SQLiteStorage
 import StagecraftServer
 import Storage
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PostgresStorage
 import ServiceLifecycle
+import SQLiteStorage
 import StagecraftServer
 import Storage
 

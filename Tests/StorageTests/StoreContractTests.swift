@@ -2,6 +2,8 @@ import Foundation
 import Liquid
 import Logging
 import Personalization
+import PostgresStorage
+import SQLiteStorage
 import Storage
 import Testing
 

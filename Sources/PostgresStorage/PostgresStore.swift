@@ -4,6 +4,8 @@ import Logging
 import NIOSSL
 import Personalization
 import PostgresNIO
+import ServiceLifecycle
+import Storage
 
 /// PostgreSQL through PostgresNIO, for many server instances behind a load balancer. The schema is brought up to
 /// date at start under an advisory lock, so instances starting together migrate once.
@@ -268,5 +270,16 @@ public final class PostgresStore: Store {
                                     data: Encoding.data(data)))
         }
         return InteractionHistory(list)
+    }
+}
+
+/// Keeps a PostgreSQL store's connection pool running for the server's lifetime.
+public struct PostgresPoolService: Service {
+    let store: PostgresStore
+
+    public init(store: PostgresStore) { self.store = store }
+
+    public func run() async throws {
+        await store.run()
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Liquid
 import Personalization
+import Storage
 
 /// The embedded default: one SQLite file (WAL) through GRDB. Readers never wait for the writer; every commit is
 /// synced to disk before it returns (`synchronous = FULL`), so an answered write survives a killed process or a

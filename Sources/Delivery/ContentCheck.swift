@@ -72,6 +72,7 @@ public struct ContentCheck: Sendable {
             check.warn("profiles", 1, 1, "no sample profiles in profiles/: templates were not rendered; add one per stage at least")
         }
         check.checkReferences(content, files: files)
+        check.checkLayouts(content)
         check.renderAll(delivery, files: files, now: now)
         check.checkShadowing(content)
         check.checkDefaults(content)
@@ -138,6 +139,46 @@ public struct ContentCheck: Sendable {
                      "\(field) is in no sample profile: a typo, or a field to add to one of profiles/*.json so it is checked")
             }
         }
+    }
+
+    /// Templates that extend a layout: a block the layout (or the layouts it extends) does not have is never shown
+    /// (an error); text or tags outside the blocks are dropped (a warning at their line).
+    private mutating func checkLayouts(_ content: ContentSet) {
+        let partials = content.partials.compactMapValues { try? content.environment.parse($0, name: nil) }
+        var templates: [(file: String, template: Template)] = content.messages.values.map { ($0.file, $0.template) }
+        templates += partials.map { ($0.key + ".liquid", $0.value) }
+        for (file, template) in templates.sorted(by: { $0.file < $1.file }) {
+            guard let inheritance = template.inheritance else { continue }
+            for site in inheritance.outside {
+                let what = site.name == "text" ? "Text" : site.name == "output" ? "Output" : "{% \(site.name) %}"
+                warn(file, site.line, site.column,
+                     "\(what) outside any block is never shown: a template that extends \"\(inheritance.layout)\" renders its blocks only")
+            }
+            guard let defined = Self.blocks(of: inheritance.layout, in: partials) else { continue }
+            for site in inheritance.blocks where !defined.contains(site.name) {
+                var text = "block \"\(site.name)\" is not in the layout \"\(inheritance.layout)\", so it is never shown"
+                if let near = Suggestion.closest(to: site.name, in: defined) {
+                    text += "; did you mean \"\(near)\"?"
+                } else {
+                    text += "; the layout's blocks: " + defined.sorted().joined(separator: ", ")
+                }
+                error(file, site.line, site.column, text)
+            }
+        }
+    }
+
+    /// The blocks a layout offers: its own and those of the layouts it extends; nil when it is missing (reported
+    /// with the other missing partials).
+    static func blocks(of layout: String, in partials: [String: Template]) -> Set<String>? {
+        var names: Set<String> = []
+        var next: String? = layout
+        var seen: Set<String> = []
+        while let name = next, seen.insert(name).inserted {
+            guard let template = partials[name] else { return name == layout ? nil : names }
+            names.formUnion(template.analysis.blocks)
+            next = template.inheritance?.layout
+        }
+        return names
     }
 
     /// Whether a dotted path (`user.address.city`) leads somewhere in `value` (its first part is the root).

@@ -14,10 +14,16 @@ public struct TemplateAnalysis: Sendable, Equatable {
     public private(set) var tags: [String] = []
     /// Partials named by `render` and `include` with a literal name.
     public private(set) var partials: [String] = []
+    /// Names of the `{% block %}`s the template defines, in order.
+    public private(set) var blocks: [String] = []
 
     private var locals: [Set<String>] = [[]]
 
     public init() {}
+
+    mutating func block(_ name: String) {
+        if !blocks.contains(name) { blocks.append(name) }
+    }
 
     mutating func add(_ expression: FilteredExpression) {
         add(expression.base)

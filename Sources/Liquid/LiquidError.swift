@@ -87,20 +87,9 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
     /// 1-based column of the error in characters, when known.
     public var column: Int? { position?.column }
 
-    private var position: (line: Int, column: Int, lineStart: Int, lineEnd: Int)? {
+    private var position: SourcePosition? {
         guard let offset, let source else { return nil }
-        let bytes = Array(source.utf8)
-        let clamped = min(max(offset, 0), bytes.count)
-        var line = firstLine
-        var lineStart = 0
-        for i in 0..<clamped where bytes[i] == 0x0A {
-            line += 1
-            lineStart = i + 1
-        }
-        var lineEnd = clamped
-        while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
-        let column = String(decoding: bytes[lineStart..<clamped], as: UTF8.self).unicodeScalars.count + 1
-        return (line, column, lineStart, lineEnd)
+        return SourcePosition(offset: offset, in: source, firstLine: firstLine)
     }
 
     /// The offending source line and a caret under the column, or `nil` without a location.
@@ -123,5 +112,31 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
         var text = head.isEmpty ? "\(kind.rawValue): \(message)" : "\(head): \(kind.rawValue): \(message)"
         if let excerpt { text += "\n" + excerpt }
         return text
+    }
+}
+
+/// Where a byte offset of a template's source is in its file: the line (counted from `firstLine`), the column in
+/// characters, and the byte range of that line.
+struct SourcePosition {
+    let line: Int
+    let column: Int
+    let lineStart: Int
+    let lineEnd: Int
+
+    init(offset: Int, in source: String, firstLine: Int) {
+        let bytes = Array(source.utf8)
+        let clamped = min(max(offset, 0), bytes.count)
+        var line = firstLine
+        var lineStart = 0
+        for i in 0..<clamped where bytes[i] == 0x0A {
+            line += 1
+            lineStart = i + 1
+        }
+        var lineEnd = clamped
+        while lineEnd < bytes.count && bytes[lineEnd] != 0x0A { lineEnd += 1 }
+        self.line = line
+        self.column = String(decoding: bytes[lineStart..<clamped], as: UTF8.self).unicodeScalars.count + 1
+        self.lineStart = lineStart
+        self.lineEnd = lineEnd
     }
 }

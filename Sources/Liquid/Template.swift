@@ -33,3 +33,35 @@ public struct Template: Sendable {
         return a
     }
 }
+
+/// A place in a template's file, and what is there.
+public struct TemplateSite: Sendable, Equatable {
+    public let name: String
+    public let line: Int
+    public let column: Int
+}
+
+/// How a template that starts with `{% extends %}` fits its layout.
+public struct Inheritance: Sendable {
+    /// The layout it names.
+    public let layout: String
+    /// The blocks it fills, in source order (the site's name is the block's).
+    public let blocks: [TemplateSite]
+    /// What it writes or does outside its blocks, which is never rendered: the site's name is `text`, `output`
+    /// or the tag's name. White space and comments are not listed.
+    public let outside: [TemplateSite]
+}
+
+extension Template {
+    /// For a template that extends a layout, the layout, its blocks and what it has outside them; `nil` for others.
+    public var inheritance: Inheritance? {
+        guard let extends = parsed.body.nodes.lazy.compactMap({ $0 as? ExtendsTag }).first else { return nil }
+        func site(_ name: String, _ offset: Int) -> TemplateSite {
+            let position = SourcePosition(offset: offset, in: parsed.source, firstLine: parsed.firstLine)
+            return TemplateSite(name: name, line: position.line, column: position.column)
+        }
+        return Inheritance(layout: extends.parent,
+                           blocks: extends.blocks.values.sorted { $0.offset < $1.offset }.map { site($0.name, $0.offset) },
+                           outside: extends.outside.map { site($0.kind, $0.offset) })
+    }
+}

@@ -66,6 +66,23 @@ struct ContentCheckTests {
         #expect(check.findings.contains { $0.line == 6 && $0.column == 16 })
     }
 
+    @Test func whatAPageThatExtendsALayoutWouldDropIsReported() throws {
+        let check = try run([
+            "layouts/page.liquid": "<div>{% block head %}{% endblock %}{% block body %}default{% endblock %}</div>",
+            "layouts/wide.liquid": "{% extends 'layouts/page' %}{% block body %}<section>{% block aside %}{% endblock %}</section>{% endblock %}",
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n{% extends 'layouts/wide' %}\n"
+                + "{% comment %}notes{% endcomment %}\n{% block head %}<b>Hi</b>{% endblock %}\n"
+                + "  Hello {{ user.first_name }}\n{% block aside %}x{% endblock %}\n{% block bdoy %}y{% endblock %}\n{% assign n = 1 %}\n",
+        ])
+        let mine = check.findings.filter { $0.file == "banners/a.liquid" }.map { "\($0.line):\($0.column) \($0.severity.rawValue): \($0.message)" }
+        #expect(mine == [
+            "9:3 warning: Text outside any block is never shown: a template that extends \"layouts/wide\" renders its blocks only",
+            "9:9 warning: Output outside any block is never shown: a template that extends \"layouts/wide\" renders its blocks only",
+            "11:1 error: block \"bdoy\" is not in the layout \"layouts/wide\", so it is never shown; did you mean \"body\"?",
+            "12:1 warning: {% assign %} outside any block is never shown: a template that extends \"layouts/wide\" renders its blocks only",
+        ])
+    }
+
     @Test func brokenHTMLForSomeProfileIsAnError() throws {
         let check = try run([
             "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n{% if user.plan == 'trial' %}<div>{% endif %}<p>x</p>\n",

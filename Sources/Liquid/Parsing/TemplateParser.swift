@@ -107,6 +107,14 @@ final class TemplateParser {
     /// Parses nodes until one of the tags in `ends`, which it returns; at the end of input that is an error
     /// for a block.
     func parseBody(blockName: String?, until ends: Set<String>, opener: Int? = nil) throws(LiquidError) -> (BlockBody, TagToken?) {
+        var sites: [(offset: Int, kind: String)] = []
+        return try parseBody(blockName: blockName, until: ends, opener: opener, sites: &sites)
+    }
+
+    /// Parses a body, and says where each of its nodes starts and what it is (`text`, `output` or the tag's name).
+    func parseBody(blockName: String?, until ends: Set<String>, opener: Int? = nil,
+                   sites: inout [(offset: Int, kind: String)]) throws(LiquidError) -> (BlockBody, TagToken?)
+    {
         depth += 1
         defer { depth -= 1 }
         if depth > Self.maxDepth {
@@ -132,13 +140,16 @@ final class TemplateParser {
                 let node = TextNode(bytes: bytes[s..<e])
                 blank = blank && node.isBlank
                 nodes.append(node)
+                sites.append((s, "text"))
             case .verbatim:
                 nodes.append(TextNode(bytes: bytes[item.token.start..<item.token.end]))
                 blank = false
+                sites.append((item.token.start, "text"))
             case .output:
                 trimNext = item.token.trimRight
                 nodes.append(try parseOutput(item.token))
                 blank = false
+                sites.append((item.token.start, "output"))
             case .malformed:
                 let raw = text(item.token.start, item.token.end)
                 if item.token.kind == .output {
@@ -157,6 +168,7 @@ final class TemplateParser {
                 let node = try parse(tag, self)
                 blank = blank && node.isBlank
                 nodes.append(node)
+                sites.append((tag.offset, tag.name))
             }
         }
         if let blockName {

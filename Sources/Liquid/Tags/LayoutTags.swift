@@ -19,11 +19,15 @@ final class ExtendsTag: Node {
     /// Every block the template defines, at any depth, by name.
     let blocks: [String: BlockTag]
     let body: BlockBody
+    /// What the template writes or does outside its blocks, which is never rendered: where, and what (`text`,
+    /// `output` or a tag's name). Comments and white space are left out.
+    let outside: [(offset: Int, kind: String)]
 
-    init(parent: String, offset: Int, body: BlockBody) throws(LiquidError) {
+    init(parent: String, offset: Int, body: BlockBody, outside: [(offset: Int, kind: String)] = []) throws(LiquidError) {
         self.parent = parent
         self.offset = offset
         self.body = body
+        self.outside = outside
         var blocks: [String: BlockTag] = [:]
         func collect(_ nodes: [any Node]) throws(LiquidError) {
             for node in nodes {
@@ -49,8 +53,16 @@ final class ExtendsTag: Node {
         }
         let name = String(markup.dropFirst().dropLast())
         // The rest of the template belongs to the page: its blocks.
-        let (body, _) = try parser.parseBody(blockName: nil, until: [])
-        return try ExtendsTag(parent: name, offset: tag.offset, body: body)
+        var sites: [(offset: Int, kind: String)] = []
+        let (body, _) = try parser.parseBody(blockName: nil, until: [], sites: &sites)
+        let outside = zip(body.nodes, sites).filter { node, _ in
+            !(node is BlockTag || node is CommentTag || (node as? TextNode)?.isBlank == true)
+        }.map { node, site in
+            // Text is placed at its first visible character.
+            let skipped = (node as? TextNode)?.bytes.prefix { isRubyWhitespace($0) }.count ?? 0
+            return (offset: site.offset + skipped, kind: site.kind)
+        }
+        return try ExtendsTag(parent: name, offset: tag.offset, body: body, outside: outside)
     }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
@@ -136,6 +148,7 @@ final class BlockTag: Node {
 
     func analyze(_ analysis: inout TemplateAnalysis) {
         analysis.tag("block")
+        analysis.block(name)
         analysis.withLocals(["block"]) { body.analyze(&$0) }
     }
 }

@@ -27,11 +27,22 @@ public final class Environment: Sendable {
     /// - Parameters:
     ///   - loader: where `render` and `include` find partials; none means partials are an error.
     ///   - errorMode: strict (the default) or Shopify's lax.
-    ///   - extraFilters: filters added to (or replacing) the standard ones.
-    public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: [String: Filter] = [:]) {
+    ///   - extraFilters: filters added to (or replacing) the standard ones, each a ``Filter`` function as the standard
+    ///     ones are written.
+    ///   - extraTags: tags added to (or replacing) the standard ones.
+    ///
+    /// ```swift
+    /// let env = Environment(extraFilters: ["shout": { input, _, _ in .string(input.description.uppercased() + "!") }])
+    /// try env.parse("{{ 'hi' | shout }}").render()   // "HI!"
+    /// ```
+    public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: [String: Filter] = [:],
+                extraTags: [CustomTag] = [])
+    {
         self.loader = loader
         self.errorMode = errorMode
-        self.tags = StandardTags.all.merging(LayoutTags.all) { standard, _ in standard }
+        var tags = StandardTags.all.merging(LayoutTags.all) { standard, _ in standard }
+        for tag in extraTags { tags[tag.name] = tag.parse }
+        self.tags = tags
         self.filterTable = StandardFilters.all.merging(extraFilters.mapValues { FilterBox($0) }) { _, new in new }
         self.filters = filterTable.mapValues(\.function)
     }

@@ -144,21 +144,27 @@ struct MarkupParser {
             let name = text(nameToken)
             var args: [Expression] = []
             var keywords: [(String, Expression)] = []
-            if consumeIf(.colon) != nil {
-                repeat {
-                    if current.kind == .identifier && peek().kind == .colon {
-                        let key = text(current)
-                        pos += 2
-                        keywords.append((key, try expression()))
-                    } else {
-                        args.append(try expression())
-                    }
-                } while consumeIf(.comma) != nil
-            }
+            if consumeIf(.colon) != nil { (args, keywords) = try argumentList() }
             calls.append(FilterCall(name: name, function: filters[name]?.function, arguments: args,
                                     keywordArguments: keywords, offset: nameToken.start))
         }
         return calls
+    }
+
+    /// `a, b, key: c`: a filter's arguments after its colon, or a custom tag's markup.
+    mutating func argumentList() throws(LiquidError) -> (positional: [Expression], keywords: [(String, Expression)]) {
+        var args: [Expression] = []
+        var keywords: [(String, Expression)] = []
+        repeat {
+            if current.kind == .identifier && peek().kind == .colon {
+                let key = text(current)
+                pos += 2
+                keywords.append((key, try expression()))
+            } else {
+                args.append(try expression())
+            }
+        } while consumeIf(.comma) != nil
+        return (args, keywords)
     }
 
     /// `a == b and c contains d or e`: comparisons joined right to left, as Shopify evaluates them.

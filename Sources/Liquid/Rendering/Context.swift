@@ -201,6 +201,26 @@ public final class Context {
 
     // MARK: Filters
 
+    /// The arguments of a filter call or a custom tag, evaluated.
+    func evaluate(_ positional: [Expression], _ keywordArguments: [(String, Expression)]) throws(LiquidError) -> FilterArguments {
+        let n = positional.count
+        let first = n > 0 ? try evaluate(positional[0]) : nil
+        let second = n > 1 ? try evaluate(positional[1]) : nil
+        var rest: [Value]?
+        if n > 2 {
+            var values: [Value] = []
+            for a in positional[2...] { values.append(try evaluate(a)) }
+            rest = values
+        }
+        var keywords: [(String, Value)]?
+        if !keywordArguments.isEmpty {
+            var values: [(String, Value)] = []
+            for (k, e) in keywordArguments { values.append((k, try evaluate(e))) }
+            keywords = values
+        }
+        return FilterArguments(first: first, second: second, rest: rest, count: n, keywords: keywords)
+    }
+
     func apply(_ call: FilterCall, to input: Value) throws(LiquidError) -> Value {
         guard let function = call.function else {
             if options.strictFilters {
@@ -208,22 +228,7 @@ public final class Context {
             }
             return input
         }
-        let n = call.arguments.count
-        let first = n > 0 ? try evaluate(call.arguments[0]) : nil
-        let second = n > 1 ? try evaluate(call.arguments[1]) : nil
-        var rest: [Value]?
-        if n > 2 {
-            var values: [Value] = []
-            for a in call.arguments[2...] { values.append(try evaluate(a)) }
-            rest = values
-        }
-        var keywords: [(String, Value)]?
-        if !call.keywordArguments.isEmpty {
-            var values: [(String, Value)] = []
-            for (k, e) in call.keywordArguments { values.append((k, try evaluate(e))) }
-            keywords = values
-        }
-        let arguments = FilterArguments(first: first, second: second, rest: rest, count: n, keywords: keywords)
+        let arguments = try evaluate(call.arguments, call.keywordArguments)
         let result: Value
         do {
             result = try function(input, arguments, self)

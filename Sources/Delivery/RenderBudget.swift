@@ -7,7 +7,7 @@
 ///
 /// ```swift
 /// let budget = RenderBudget(deadline: .now + .seconds(1))
-/// let served = RenderBudget.$current.withValue(budget) { delivery.serve(decision, for: user) }
+/// let outcomes = RenderBudget.$current.withValue(budget) { delivery.deliver(.placement("home-hero"), to: user, history: history) }
 /// ```
 public struct RenderBudget: Sendable {
     public var deadline: ContinuousClock.Instant?

@@ -18,6 +18,8 @@ public struct RenderedBlock: Sendable {
     public let variant: String?
     public let html: String
     public let source: Source
+    /// The HTML checker's report on `html` (warnings only, for a block that is served).
+    public let report: HTMLReport
 }
 
 /// What serving a decision came to: the block (nil when nothing may be shown) and every candidate that failed on
@@ -50,21 +52,29 @@ extension DeliveryContent {
         return data
     }
 
-    /// Renders a campaign's message for the user and checks it as its channel's HTML.
+    /// Renders a campaign's message for the user and checks it as its channel's HTML: the HTML when it passes.
     public func render(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<String, DeliveryFailure> {
+        renderBlock(campaign, for: user, strict: strict).flatMap { html, report in verdict(report, campaign: campaign).map { html } }
+    }
+
+    /// A campaign's block rendered for the user (with its survey, and `extra` keys on top of the data) and the HTML
+    /// checker's report on it, whether or not it passes.
+    func renderBlock(_ campaign: Campaign, for user: UserMoment, strict: Bool = false,
+                     extra: [(String, Value)] = []) -> Result<(String, HTMLReport), DeliveryFailure>
+    {
         guard let message = message(for: campaign) else {
             return .failure(failure(campaign, .missingTemplate, "no template \"\(campaign.template)\" in the content"))
         }
         let html: String
         do {
-            let extra = surveys[message.name].map { [("survey", $0.value)] } ?? []
-            html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: extra),
+            let survey = surveys[message.name].map { [("survey", $0.value)] } ?? []
+            html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: survey + extra),
                                                options: renderOptions(for: user, strict: strict))
         } catch {
             return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
                                     in: error.templateName, liquid: error.kind))
         }
-        return check(html, campaign: campaign).map { html }
+        return .success((html, HTMLValidator.validate(html, channel: campaign.channel == .email ? .email : .web)))
     }
 
     /// The HTML checker's verdict on a campaign's output.
@@ -85,16 +95,21 @@ extension DeliveryContent {
     /// Serves a placement decision: the winner if it renders and validates, else the next eligible campaign, else
     /// the placement's default, else nothing. Never a broken block. Campaigns in `excluding` (already on the page)
     /// are passed over.
-    public func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = []) -> ServedBlock {
+    public func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = [], strict: Bool = false,
+                      extra: [(String, Value)] = []) -> ServedBlock
+    {
         var failures: [DeliveryFailure] = []
         let tries: [(Selection, RenderedBlock.Source)] =
             (decision.selection.map { [($0, .winner)] } ?? []) + decision.fallbacks.map { ($0, .fallback) }
             + (decision.placementDefault.map { [($0, .placementDefault)] } ?? [])
         for (selection, source) in tries where !excluding.contains(selection.campaign.id) {
-            switch render(selection.campaign, for: user) {
-            case .success(let html):
+            let checked = renderBlock(selection.campaign, for: user, strict: strict, extra: extra).flatMap { html, report in
+                verdict(report, campaign: selection.campaign).map { (html, report) }
+            }
+            switch checked {
+            case .success(let (html, report)):
                 return ServedBlock(block: RenderedBlock(campaign: selection.campaign, variant: selection.variant, html: html,
-                                                        source: source),
+                                                        source: source, report: report),
                                    failures: failures)
             case .failure(let f):
                 failures.append(f)

@@ -78,35 +78,42 @@ extension APIServer {
                 throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
             }
         }
-        let (rejection, rendered) = try await rendering(context) {
-            let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
-            let rejection = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
-            return (rejection, loaded.delivery.renderEmail(message, for: user, extra: Array(extra.pairs), strict: strict))
-        }
-        switch rendered {
-        case .failure(let failure):
+        // Rendered whether or not the email is eligible now: the answer says which (`eligible`, `rejection`).
+        let options = DeliveryOptions(renderRejected: true, strict: strict, extra: Array(extra.pairs))
+        let outcome = try await rendering(context) { loaded.delivery.deliver(.message(message), to: user, history: history, options: options)[0] }
+        let rejection = outcome.rejection
+        switch (outcome.failures.first, outcome.output) {
+        case (nil, .email(let email, _)?):
+            return .success(emailValue(email, message: message, user: user, rejection: rejection, correlation: correlation))
+        case (let failure?, _):
             record(failure, what: "email not rendered", target: message.name)
             var extra = failureMembers(failure)
             if let correlation { extra.append(("id", correlation)) }
             if failure.liquidError == .cancelled { throw CancellationError() }
             let code = failure.liquidError == .timeout ? "render_timeout" : "render_failed"
             return .failure(Problem.unprocessable(code, failure.message, extra: extra))
-        case .success(let email):
-            metrics.count("renders", [("channel", "email"), ("outcome", "ok")])
-            var pairs: [(String, Value)] = []
-            if let correlation { pairs.append(("id", correlation)) }
-            pairs += [
-                ("template", .string(message.name)), ("campaign", .string(message.campaign.id)),
-                ("user_id", .string(user.profile.id)),
-                ("variant", email.variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
-                ("eligible", .bool(rejection == nil)),
-                ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
-                ("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-                ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email)),
-                ("warnings", .array(email.warnings.map(diagnosticValue))),
-            ]
-            return .success(object(pairs))
+        default:
+            // The pipeline renders an email or says why not; anything else is a fault here, logged by the problem middleware.
+            throw ServerError("no email and no failure for \(message.name)")
         }
+    }
+
+    /// A rendered email as the route answers it.
+    func emailValue(_ email: RenderedEmail, message: MessageTemplate, user: UserMoment, rejection: Rejection?, correlation: Value?) -> Value {
+        metrics.count("renders", [("channel", "email"), ("outcome", "ok")])
+        var pairs: [(String, Value)] = []
+        if let correlation { pairs.append(("id", correlation)) }
+        pairs += [
+            ("template", .string(message.name)), ("campaign", .string(message.campaign.id)),
+            ("user_id", .string(user.profile.id)),
+            ("variant", email.variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
+            ("eligible", .bool(rejection == nil)),
+            ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
+            ("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
+            ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email)),
+            ("warnings", .array(email.warnings.map(diagnosticValue))),
+        ]
+        return object(pairs)
     }
 
     /// An email's extra headers as a JSON object, in order.

@@ -95,12 +95,13 @@ extension APIServer {
     private func previewAnswer(message: MessageTemplate, user: UserMoment, history: InteractionHistory, delivery: DeliveryContent,
                                extra: LiquidObject) -> Response
     {
-        let set = delivery.content
         let profile = user.profile
         let campaign = message.campaign
-        let decision = campaign.placement.flatMap { p in campaign.isDefault ? nil : set.engine.decide(placement: p, for: user, history: history) }
-            ?? set.engine.decide(template: message.name, for: user, history: history)
-        let verdict = decision.trace.first { $0.campaign == campaign.id }?.rejection
+        // As served, but rendered whatever the decision says, with every candidate in the trace.
+        let options = DeliveryOptions(depth: .full, renderRejected: true, extra: Array(extra.pairs))
+        let outcome = delivery.deliver(.message(message), to: user, history: history, options: options)[0]
+        let decision = outcome.decision
+        let verdict = outcome.rejection
 
         var diagnostics: [Value] = []
         var ok = true
@@ -108,10 +109,6 @@ extension APIServer {
         func file(of partial: String?) -> String {
             guard let partial, partial != message.name else { return message.file }
             return partial + ".liquid"
-        }
-        func liquid(_ e: LiquidError, severity: String) {
-            diagnostics.append(diagnostic("liquid", file: file(of: e.templateName), severity: severity, line: e.line ?? campaign.line,
-                                          column: e.column ?? 1, code: e.kind.code, message: e.message))
         }
         func html(_ report: HTMLReport) {
             for d in report.diagnostics {
@@ -124,64 +121,37 @@ extension APIServer {
                                           line: f.line ?? campaign.line, column: f.column ?? 1, code: f.liquidError?.code,
                                           message: f.message))
         }
-        func failed(_ f: DeliveryFailure) {
-            ok = false
-            report(f, severity: "error")
-        }
-        let data = set.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: profile.id))
-        // After a render that worked, a strict one finds the first undefined variable or filter (a warning: the
-        // output is the lenient render users get). An email is composed again, so it sees what the email sees
-        // (subject, unsubscribe_url, layout).
-        func strictPass() {
-            if campaign.channel == .email {
-                if case .failure(let f) = delivery.composeEmail(message, for: user, extra: Array(extra.pairs), strict: true),
-                   let kind = f.liquidError, kind == .undefinedVariable || kind == .undefinedFilter
-                {
-                    report(f, severity: "warning")
-                }
-                return
-            }
-            do {
-                _ = try message.template.render(data, options: delivery.renderOptions(for: user, strict: true))
-            } catch {
-                if error.kind == .undefinedVariable || error.kind == .undefinedFilter { liquid(error, severity: "warning") }
-            }
-        }
 
         var output: Value = .null
-        switch campaign.channel {
-        case .email:
-            switch delivery.composeEmail(message, for: user, extra: Array(extra.pairs)) {
-            case .success(let (email, report)):
-                html(report)
-                ok = report.isValid
-                output = object([("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-                                 ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email))])
-            case .failure(let failure):
-                failed(failure)
-            }
-        case .tour:
-            switch delivery.renderTour(campaign, for: user) {
-            case .success(let steps):
-                output = object([("steps", .array(steps.map { s in
-                    object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
-                }))])
-            case .failure(let failure):
-                failed(failure)
-            }
-        default:
-            do {
-                let text = try message.template.render(data, options: delivery.renderOptions(for: user))
-                let report = HTMLValidator.validate(text, channel: .web)
-                html(report)
-                ok = report.isValid
-                output = object([("html", .string(text))])
-            } catch {
-                ok = false
-                liquid(error, severity: "error")
+        switch outcome.output {
+        case .email(let email, let checked)?:
+            html(checked)
+            ok = checked.isValid
+            output = object([("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
+                             ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email))])
+        case .block(let block)?:
+            html(block.report)
+            ok = block.report.isValid
+            output = object([("html", .string(block.html))])
+        case .tour(let steps)?:
+            output = object([("steps", .array(steps.map { s in
+                object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
+            }))])
+        case nil:
+            ok = false
+            for f in outcome.failures { report(f, severity: "error") }
+        }
+        // After a render that worked, a strict one finds the first undefined variable or filter (a warning: the
+        // output is the lenient render users get), through the same path with the same data.
+        if outcome.output != nil {
+            var strict = options
+            strict.strict = true
+            for f in delivery.deliver(.message(message), to: user, history: history, options: strict)[0].failures
+                where f.liquidError == .undefinedVariable || f.liquidError == .undefinedFilter
+            {
+                report(f, severity: "warning")
             }
         }
-        if case .null = output {} else { strictPass() }
         return json(object([
             ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
             ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),

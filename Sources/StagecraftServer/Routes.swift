@@ -190,22 +190,24 @@ extension APIServer {
         return object(pairs)
     }
 
-    /// Serves a decision and counts what happened; failures are logged with their reason.
-    func serve(_ decision: Decision, user: UserMoment, loaded: LoadedContent, excluding: Set<String> = []) -> ServedBlock {
-        let served = loaded.delivery.serve(decision, for: user, excluding: excluding)
-        for f in served.failures { record(f, what: "block not sent", target: decision.target) }
-        let outcome: String
-        if let block = served.block {
+    /// Counts what serving a slot came to, and logs each failure on the way with its reason; the block, when one
+    /// may be shown.
+    func account(_ outcome: DeliveryOutcome) -> RenderedBlock? {
+        for f in outcome.failures { record(f, what: "block not sent", target: outcome.target) }
+        let label: String
+        var shown: RenderedBlock?
+        if case .block(let block) = outcome.output {
+            shown = block
             metrics.count("renders", [("channel", block.campaign.channel.rawValue), ("outcome", "ok")])
-            outcome = block.source == .winner ? "winner" : block.source.rawValue
+            label = block.source == .winner ? "winner" : block.source.rawValue
         } else {
-            outcome = "empty"
+            label = "empty"
         }
-        metrics.count("decisions", [("outcome", outcome)])
-        if outcome != "winner", decision.selection != nil || !served.failures.isEmpty {
-            metrics.count("fallbacks", [("placement", decision.target), ("served_by", served.block == nil ? "none" : outcome)])
+        metrics.count("decisions", [("outcome", label)])
+        if label != "winner", outcome.decision.selection != nil || !outcome.failures.isEmpty {
+            metrics.count("fallbacks", [("placement", outcome.target), ("served_by", shown == nil ? "none" : label)])
         }
-        return served
+        return shown
     }
 
     /// Counts and logs a message that was not sent, with its reason.
@@ -232,14 +234,11 @@ extension APIServer {
         try knownPlacement(name, loaded)
         let (who, page) = try visitor(request, grant: grant)
         let (user, history, _) = try await moment(who, loaded: loaded, context: page)
-        let (decision, served) = try await rendering(context) {
-            let decision = loaded.content.engine.decide(placement: name, for: user, history: history, depth: .winner(fallbacks: 3))
-            return (decision, serve(decision, user: user, loaded: loaded))
-        }
-        guard let block = served.block else {
+        let outcome = try await rendering(context) { loaded.delivery.deliver(.placement(name), to: user, history: history)[0] }
+        guard let block = account(outcome) else {
             // Nothing eligible, or everything eligible failed: the reason of the first rejection or the last failure.
-            let failed = served.failures.last.map { $0.liquidError == .timeout ? "render_timeout" : $0.reason.rawValue }
-            return noContent(reason: decision.trace.first?.rejection?.code ?? failed ?? "no_candidates")
+            let failed = outcome.failures.last.map { $0.liquidError == .timeout ? "render_timeout" : $0.reason.rawValue }
+            return noContent(reason: outcome.decision.trace.first?.rejection?.code ?? failed ?? "no_candidates")
         }
         let accept = request.headers[.accept] ?? ""
         if accept.contains("text/html"), !accept.contains("application/json") {
@@ -273,20 +272,12 @@ extension APIServer {
             if !names.contains(name) { names.append(name) }
         }
         let (user, history, _) = try await moment(who, loaded: loaded, context: context)
-        let blocks = try await rendering(requestContext) { [names] in
-            let decisions = loaded.content.engine.decide(placements: names, for: user, history: history, depth: .winner(fallbacks: 3))
-            var shown = Set<String>()
-            var blocks = LiquidObject()
-            for d in decisions {
-                let served = serve(d, user: user, loaded: loaded, excluding: shown)
-                if let block = served.block {
-                    if !block.campaign.isDefault { shown.insert(block.campaign.id) }
-                    blocks[d.target] = blockValue(block, placement: d.target, stage: user.stage.stage, delivery: loaded.delivery)
-                } else {
-                    blocks[d.target] = .null
-                }
-            }
-            return blocks
+        let outcomes = try await rendering(requestContext) { [names] in loaded.delivery.deliver(.page(names), to: user, history: history) }
+        var blocks = LiquidObject()
+        for outcome in outcomes {
+            blocks[outcome.target] = account(outcome).map {
+                blockValue($0, placement: outcome.target, stage: user.stage.stage, delivery: loaded.delivery)
+            } ?? .null
         }
         return json(object([("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]))
     }
@@ -302,35 +293,30 @@ extension APIServer {
         }
         let (who, page) = try visitor(request, grant: grant)
         let (user, history, _) = try await moment(who, loaded: loaded, context: page)
-        let (decision, rendered) = try await rendering(context) { () -> (Decision, Result<[RenderedStep], DeliveryFailure>?) in
-            let decision = loaded.content.engine.decide(template: message.name, for: user, history: history)
-            if decision.trace.first?.rejection != nil, decision.selection == nil { return (decision, nil) }
-            return (decision, loaded.delivery.renderTour(message.campaign, for: user))
-        }
-        guard let rendered else {
+        let outcome = try await rendering(context) { loaded.delivery.deliver(.message(message), to: user, history: history)[0] }
+        if let rejection = outcome.rejection {
             metrics.count("decisions", [("outcome", "empty")])
-            return noContent(reason: decision.trace.first?.rejection?.code ?? "no_candidates")
+            return noContent(reason: rejection.code)
         }
-        switch rendered {
-        case .failure(let f):
-            record(f, what: "tour not sent", target: message.name)
+        guard outcome.isSendable, case .tour(let steps)? = outcome.output else {
+            let failure = outcome.failures.first
+            if let failure { record(failure, what: "tour not sent", target: message.name) }
             metrics.count("decisions", [("outcome", "empty")])
-            return noContent(reason: f.reason.rawValue)
-        case .success(let steps):
-            metrics.count("renders", [("channel", "tour"), ("outcome", "ok")])
-            metrics.count("decisions", [("outcome", "winner")])
-            guard !steps.isEmpty else { return noContent(reason: "no_steps_for_user") }
-            return json(object([
-                ("tour", .string(message.campaign.id)), ("campaign", .string(message.campaign.id)),
-                ("variant", DecisionEngine.variant(of: message.campaign, for: user.profile.id).map(Value.string) ?? .null),
-                ("stage", .string(user.stage.stage)),
-                ("steps", .array(steps.enumerated().map { i, s in
-                    object([("number", .int(i + 1)), ("target", .string(s.target)), ("position", .string(s.position.rawValue)),
-                            ("html", .string(s.html))])
-                })),
-                ("ttl", .int(configuration.blockTTL)),
-            ]))
+            return noContent(reason: failure.map { $0.liquidError == .timeout ? "render_timeout" : $0.reason.rawValue } ?? "no_candidates")
         }
+        metrics.count("renders", [("channel", "tour"), ("outcome", "ok")])
+        metrics.count("decisions", [("outcome", "winner")])
+        guard !steps.isEmpty else { return noContent(reason: "no_steps_for_user") }
+        return json(object([
+            ("tour", .string(message.campaign.id)), ("campaign", .string(message.campaign.id)),
+            ("variant", DecisionEngine.variant(of: message.campaign, for: user.profile.id).map(Value.string) ?? .null),
+            ("stage", .string(user.stage.stage)),
+            ("steps", .array(steps.enumerated().map { i, s in
+                object([("number", .int(i + 1)), ("target", .string(s.target)), ("position", .string(s.position.rawValue)),
+                        ("html", .string(s.html))])
+            })),
+            ("ttl", .int(configuration.blockTTL)),
+        ]))
     }
 
     // MARK: Readiness

@@ -46,7 +46,7 @@ struct BenchServeCommand: AsyncParsableCommand {
                                                  properties: LiquidObject([("sku", .string("SKU-\($0)"))])))
         })
         let loaded = content.current
-        var t = [Duration](repeating: .zero, count: 5)
+        var t = [Duration](repeating: .zero, count: 4)
         let clock = ContinuousClock()
         var bytes = 0
         for _ in 0..<iterations {
@@ -60,15 +60,15 @@ struct BenchServeCommand: AsyncParsableCommand {
             lap(0)
             let user = UserMoment(profile: profile!, now: now, stageRules: loaded.content.stageRules)
             lap(1)
-            let decision = loaded.content.engine.decide(placement: placement, for: user, history: history, depth: .winner(fallbacks: 3))
+            let outcome = loaded.delivery.deliver(.placement(placement), to: user, history: history)[0]
             lap(2)
-            let served = loaded.delivery.serve(decision, for: user)
-            lap(3)
-            let json = JSON.serialize(.object(LiquidObject([("html", .string(served.block?.html ?? ""))])))
+            var html = ""
+            if case .block(let block)? = outcome.output { html = block.html }
+            let json = JSON.serialize(.object(LiquidObject([("html", .string(html))])))
             bytes += json.utf8.count
-            lap(4)
+            lap(3)
         }
-        let names = ["store read (profile, events, ledger)", "user moment (facts, stage)", "decision", "render + HTML check", "JSON answer"]
+        let names = ["store read (profile, events, ledger)", "user moment (facts, stage)", "decision + render + HTML check", "JSON answer"]
         var total = Duration.zero
         for (i, name) in names.enumerated() {
             total += t[i]

@@ -117,12 +117,14 @@ struct Harness {
     let store: any Store
     let folder: String
 
-    init(keys: AccessKeys = AccessKeys(), store: (any Store)? = nil, files: [String: String] = Fixture.files,
+    /// - Parameter folder: a content folder to serve instead of one written from `files`.
+    init(keys: AccessKeys = AccessKeys(), store: (any Store)? = nil, files: [String: String] = Fixture.files, folder: String? = nil,
          bodyLimit: Int = 1 << 20, maxBatch: Int = 1000, publicDirectory: String? = nil,
          renderTimeout: Duration? = .seconds(2), maxStreamLines: Int = 10_000, maxConnections: Int = 4096,
          idleTimeout: Duration = .seconds(30)) throws
     {
-        folder = try Fixture.folder(files)
+        let folder = try folder ?? Fixture.folder(files)
+        self.folder = folder
         var configuration = ServerConfiguration()
         configuration.templates = folder
         configuration.publicDirectory = publicDirectory

@@ -1,0 +1,142 @@
+import HTMLCheck
+import Liquid
+import Personalization
+
+/// What to deliver: a slot, the slots of one page, or one message.
+public enum DeliveryTarget: Sendable {
+    /// A slot: its winner, else the next eligible campaign, else its default, else nothing.
+    case placement(String)
+    /// The slots of one page, in order: a campaign fills one slot at most.
+    case page([String])
+    /// One message, rendered as its channel renders it (a block, an email, a tour): decided in its placement when it
+    /// has one and is not the default there, else as a candidate on its own.
+    case message(MessageTemplate)
+}
+
+/// How to deliver it.
+public struct DeliveryOptions: Sendable {
+    /// How far down the ranking a decision goes: `.winner(fallbacks:)` to serve, `.full` to report every candidate.
+    public var depth: DecisionEngine.Depth
+    /// For a message: render it even when the decision rejects it (an email asked for by name, a preview).
+    public var renderRejected: Bool
+    /// Undefined variables and filters are errors (profile traits and `context` as the content set allows).
+    public var strict: Bool
+    /// Keys put on top of the template data (an email request's `data`).
+    public var extra: [(String, Value)]
+
+    public init(depth: DecisionEngine.Depth = .winner(fallbacks: 3), renderRejected: Bool = false, strict: Bool = false,
+                extra: [(String, Value)] = [])
+    {
+        self.depth = depth
+        self.renderRejected = renderRejected
+        self.strict = strict
+        self.extra = extra
+    }
+}
+
+/// A message rendered in its channel's form, with the HTML checker's report on it.
+public enum DeliveredOutput: Sendable {
+    case block(RenderedBlock)
+    case email(RenderedEmail, HTMLReport)
+    case tour([RenderedStep])
+}
+
+/// What delivering to one slot or one message came to.
+public struct DeliveryOutcome: Sendable {
+    /// The placement, or the message's name.
+    public let target: String
+    public let decision: Decision
+    /// For a message: why its decision rejects it; nil when it is eligible.
+    public let rejection: Rejection?
+    /// What was rendered: for a slot, what may be sent; for a message, also output that failed its check (a preview
+    /// shows it beside the diagnostics).
+    public let output: DeliveredOutput?
+    /// Every render or check that failed on the way, in the order tried.
+    public let failures: [DeliveryFailure]
+    /// Whether `output` may be sent: a slot's block (whatever failed before it), a message that rendered and passed.
+    public let isSendable: Bool
+}
+
+extension DeliveryContent {
+    /// The one delivery path: decides, renders and checks what `target` names for `user`, as every caller (the
+    /// server's routes, the preview, the command line, `check`, the benchmarks) needs it, so what is previewed is
+    /// what is served.
+    public func deliver(_ target: DeliveryTarget, to user: UserMoment, history: InteractionHistory,
+                        options: DeliveryOptions = DeliveryOptions()) -> [DeliveryOutcome]
+    {
+        let engine = content.engine
+        switch target {
+        case .placement(let placement):
+            let decision = engine.decide(placement: placement, for: user, history: history, depth: options.depth)
+            return [outcome(of: decision, for: user, options: options)]
+        case .page(let placements):
+            var shown = Set<String>()
+            return engine.decide(placements: placements, for: user, history: history, depth: options.depth).map { decision in
+                let outcome = outcome(of: decision, for: user, options: options, excluding: shown)
+                if case .block(let block) = outcome.output, !block.campaign.isDefault { shown.insert(block.campaign.id) }
+                return outcome
+            }
+        case .message(let message):
+            let campaign = message.campaign
+            let decision = campaign.placement.flatMap { placement in
+                campaign.isDefault ? nil : engine.decide(placement: placement, for: user, history: history, depth: options.depth)
+            } ?? engine.decide(template: message.name, for: user, history: history)
+            let rejection = decision.trace.first { $0.campaign == campaign.id }?.rejection
+            guard rejection == nil || options.renderRejected else {
+                return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: nil, failures: [],
+                                        isSendable: false)]
+            }
+            let (output, failures) = render(message, for: user, options: options)
+            return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: output, failures: failures,
+                                    isSendable: output != nil && failures.isEmpty)]
+        }
+    }
+
+    /// A slot's decision served: the winner, a fallback or the default, whichever first renders and validates.
+    private func outcome(of decision: Decision, for user: UserMoment, options: DeliveryOptions,
+                         excluding: Set<String> = []) -> DeliveryOutcome
+    {
+        let served = serve(decision, for: user, excluding: excluding, strict: options.strict, extra: options.extra)
+        return DeliveryOutcome(target: decision.target, decision: decision, rejection: nil, output: served.block.map(DeliveredOutput.block),
+                               failures: served.failures, isSendable: served.block != nil)
+    }
+
+    /// One message in its channel's form, with what failed.
+    private func render(_ message: MessageTemplate, for user: UserMoment,
+                        options: DeliveryOptions) -> (DeliveredOutput?, [DeliveryFailure])
+    {
+        let campaign = message.campaign
+        switch campaign.channel {
+        case .email:
+            switch composeEmail(message, for: user, extra: options.extra, strict: options.strict) {
+            case .success(let (email, report)):
+                let checked = verdict(report, campaign: campaign)
+                return (.email(email, report), checked.failure.map { [$0] } ?? [])
+            case .failure(let f):
+                return (nil, [f])
+            }
+        case .tour:
+            switch renderTour(campaign, for: user, strict: options.strict) {
+            case .success(let steps): return (.tour(steps), [])
+            case .failure(let f): return (nil, [f])
+            }
+        case .banner, .tooltip, .survey:
+            switch renderBlock(campaign, for: user, strict: options.strict, extra: options.extra) {
+            case .success(let (html, report)):
+                let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
+                                          html: html, source: .winner, report: report)
+                return (.block(block), verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
+            case .failure(let f):
+                return (nil, [f])
+            }
+        }
+    }
+}
+
+extension Result {
+    /// The error, when the result is one.
+    var failure: Failure? {
+        if case .failure(let f) = self { return f }
+        return nil
+    }
+}

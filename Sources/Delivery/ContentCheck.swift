@@ -262,30 +262,32 @@ public struct ContentCheck: Sendable {
                 out.append((finding, "html|\(d.code)|\(d.message)"))
             }
         }
-        switch campaign.channel {
-        case .email:
-            switch delivery.composeEmail(message, for: user, strict: true) {
-            case .failure(let f): failure(f)
-            case .success(let (email, htmlReport)):
-                report(htmlReport.diagnostics)
-                if email.subject.isEmpty {
-                    out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error,
-                                        message: "the subject renders empty"), "subject-empty"))
-                }
-                if !email.headers.contains(where: { $0.name == "List-Unsubscribe" }) {
-                    out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
-                                        message: "no unsubscribe address: set `unsubscribe` in email.yml or the front matter"), "no-unsubscribe"))
-                } else if let unsubscribe = email.headers.first(where: { $0.name == "List-Unsubscribe" })?.value.dropFirst().dropLast(),
-                          !email.html.contains(String(unsubscribe).replacingOccurrences(of: "&", with: "&amp;"))
-                {
-                    out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
-                                        message: "the email has no unsubscribe link in its body; link to {{ unsubscribe_url }}"), "no-unsubscribe-link"))
-                }
+        // Rendered through the delivery pipeline, strict, whatever the decision says.
+        let options = DeliveryOptions(depth: .winner(fallbacks: 0), renderRejected: true, strict: true)
+        let outcome = delivery.deliver(.message(message), to: user, history: InteractionHistory(), options: options)[0]
+        switch outcome.output {
+        case .email(let email, let htmlReport)?:
+            report(htmlReport.diagnostics)
+            if email.subject.isEmpty {
+                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error,
+                                    message: "the subject renders empty"), "subject-empty"))
             }
-        case .tour:
-            if case .failure(let f) = delivery.renderTour(campaign, for: user, strict: true) { failure(f) }
-        default:
-            if case .failure(let f) = delivery.render(campaign, for: user, strict: true) { failure(f) }
+            if !email.headers.contains(where: { $0.name == "List-Unsubscribe" }) {
+                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
+                                    message: "no unsubscribe address: set `unsubscribe` in email.yml or the front matter"), "no-unsubscribe"))
+            } else if let unsubscribe = email.headers.first(where: { $0.name == "List-Unsubscribe" })?.value.dropFirst().dropLast(),
+                      !email.html.contains(String(unsubscribe).replacingOccurrences(of: "&", with: "&amp;"))
+            {
+                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
+                                    message: "the email has no unsubscribe link in its body; link to {{ unsubscribe_url }}"), "no-unsubscribe-link"))
+            }
+        case .block(let block)?:
+            // A block that passes is served as it is; its report matters when it does not.
+            if !block.report.isValid { report(block.report.diagnostics) }
+        case .tour?:
+            break
+        case nil:
+            outcome.failures.forEach(failure)
         }
         return out
     }

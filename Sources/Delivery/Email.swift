@@ -20,7 +20,7 @@ public struct RenderedEmail: Sendable {
 extension DeliveryContent {
     /// Renders an email message for the user: subject and preheader (plain text, one line), the HTML document
     /// (escaped, checked as an email), its plain-text version and headers. `extra` keys are added to the data.
-    public func renderEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
+    func renderEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
                             strict: Bool = false) -> Result<RenderedEmail, DeliveryFailure>
     {
         composeEmail(message, for: user, extra: extra, strict: strict).flatMap { email, report in
@@ -33,7 +33,7 @@ extension DeliveryContent {
     /// The template's output is checked as it was written; when it passes, it is finished on libxml2's tree: the
     /// preheader put first in the body (hidden) unless the template placed one, `<style>` rules inlined, links given
     /// their tracking parameters; the plain text is made from that same tree, and the size warning is about what is sent.
-    public func composeEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
+    func composeEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
                              strict: Bool = false) -> Result<(RenderedEmail, HTMLReport), DeliveryFailure>
     {
         let campaign = message.campaign

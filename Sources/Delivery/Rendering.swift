@@ -53,7 +53,7 @@ extension DeliveryContent {
     }
 
     /// Renders a campaign's message for the user and checks it as its channel's HTML: the HTML when it passes.
-    public func render(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<String, DeliveryFailure> {
+    func render(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<String, DeliveryFailure> {
         renderBlock(campaign, for: user, strict: strict).flatMap { html, report in verdict(report, campaign: campaign).map { html } }
     }
 
@@ -95,7 +95,7 @@ extension DeliveryContent {
     /// Serves a placement decision: the winner if it renders and validates, else the next eligible campaign, else
     /// the placement's default, else nothing. Never a broken block. Campaigns in `excluding` (already on the page)
     /// are passed over.
-    public func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = [], strict: Bool = false,
+    func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = [], strict: Bool = false,
                       extra: [(String, Value)] = []) -> ServedBlock
     {
         var failures: [DeliveryFailure] = []
@@ -120,7 +120,7 @@ extension DeliveryContent {
 
     /// The steps of a tour campaign this user sees, each rendered through the tour's template with `step`
     /// (`number`, `count`, `title`, `body`, `target`, `position`, `first`, `last`).
-    public func renderTour(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<[RenderedStep], DeliveryFailure> {
+    func renderTour(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<[RenderedStep], DeliveryFailure> {
         guard let message = message(for: campaign) else {
             return .failure(failure(campaign, .missingTemplate, "no template \"\(campaign.template)\" in the content"))
         }

@@ -40,16 +40,18 @@ struct BenchEmailCommand: ParsableCommand {
         var failures = 0
         let history = InteractionHistory()
         func one(_ message: MessageTemplate, _ user: UserMoment) {
-            let decision = content.engine.decide(template: message.name, for: user, history: history)
-            switch delivery.renderEmail(message, for: user) {
-            case .success(let email):
+            // As the email route renders one: decided, and rendered whether or not it is eligible now.
+            let outcome = delivery.deliver(.message(message), to: user, history: history, options: DeliveryOptions(renderRejected: true))[0]
+            let decision = outcome.decision
+            switch (outcome.failures.isEmpty, outcome.output) {
+            case (true, .email(let email, _)?):
                 bytes += email.html.utf8.count
                 if summing {
                     for b in email.html.utf8 { checksum = (checksum ^ UInt64(b)) &* 0x100_0000_01b3 }
                     for b in email.text.utf8 { checksum = (checksum ^ UInt64(b)) &* 0x100_0000_01b3 }
                     checksum = checksum &+ UInt64(decision.trace.count)
                 }
-            case .failure:
+            default:
                 failures += 1
             }
             count += 1

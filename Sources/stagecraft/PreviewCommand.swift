@@ -63,25 +63,6 @@ struct PreviewCommand: ParsableCommand {
         }
         let moment = UserMoment(profile: user, now: now, stageRules: content.stageRules, statedStage: stage)
 
-        // The decision this message would get for the user now (its placement's, or the email's own).
-        let history = InteractionHistory()
-        let decision = message.campaign.placement.map { content.engine.decide(placement: $0, for: moment, history: history) }
-            ?? content.engine.decide(template: message.name, for: moment, history: history)
-        let verdict = decision.trace.first { $0.campaign == message.campaign.id }?.rejection
-        printError("stage: \(moment.stage.stage)\(moment.stage.stated ? " (stated)" : "")")
-        if message.campaign.isDefault {
-            printError("decision: \(message.campaign.id) is the default of \(message.campaign.placement ?? "")")
-        } else if let verdict {
-            printError("decision: \(message.campaign.id) would not be shown now: \(verdict)")
-        } else {
-            printError("decision: \(message.campaign.id) is chosen for \(decision.target)")
-        }
-        if trace {
-            for t in decision.trace {
-                printError("  \(t.campaign) (priority \(t.priority)): \(t.rejection.map { "\($0.code): \($0)" } ?? "chosen")")
-            }
-        }
-
         let delivery: DeliveryContent
         do {
             delivery = try DeliveryContent(content, loadedAt: now)
@@ -89,36 +70,50 @@ struct PreviewCommand: ParsableCommand {
             printError(error.description)
             throw ExitCode(1)
         }
-        let report: HTMLReport
-        if message.campaign.channel == .email {
-            switch delivery.composeEmail(message, for: moment, strict: strict) {
-            case .failure(let f):
-                printError(describe(f, message))
-                throw ExitCode(1)
-            case .success(let (email, r)):
-                report = r
-                print("Subject: \(email.subject)")
-                if let preheader = email.preheader { print("Preheader: \(preheader)") }
-                for (name, value) in email.headers { print("\(name): \(value)") }
-                print("")
-                print(textOnly ? email.text : email.html)
-            }
+        // Decided and rendered as the server serves it (the preview endpoint makes the same call): the decision this
+        // message would get now (its placement's, or its own), and the message whatever that decision is.
+        let options = DeliveryOptions(depth: .full, renderRejected: true, strict: strict)
+        let outcome = delivery.deliver(.message(message), to: moment, history: InteractionHistory(), options: options)[0]
+        printError("stage: \(moment.stage.stage)\(moment.stage.stated ? " (stated)" : "")")
+        if message.campaign.isDefault {
+            printError("decision: \(message.campaign.id) is the default of \(message.campaign.placement ?? "")")
+        } else if let verdict = outcome.rejection {
+            printError("decision: \(message.campaign.id) would not be shown now: \(verdict)")
         } else {
-            let variant = DecisionEngine.variant(of: message.campaign, for: user.id)
-            let data = content.data(for: message, user: moment, variant: variant)
-            do {
-                let html = try message.template.render(data, options: delivery.renderOptions(for: moment, strict: strict))
-                print(html)
-                report = HTMLValidator.validate(html, channel: .web)
-            } catch {
-                printError(error.description)
-                throw ExitCode(1)
+            printError("decision: \(message.campaign.id) is chosen for \(outcome.decision.target)")
+        }
+        if trace {
+            for t in outcome.decision.trace {
+                printError("  \(t.campaign) (priority \(t.priority)): \(t.rejection.map { "\($0.code): \($0)" } ?? "chosen")")
             }
         }
-        for d in report.diagnostics {
+
+        /// The checker's report on an email or a block (a tour's steps are each checked on the way).
+        var report: HTMLReport?
+        switch outcome.output {
+        case .email(let email, let checked)?:
+            report = checked
+            print("Subject: \(email.subject)")
+            if let preheader = email.preheader { print("Preheader: \(preheader)") }
+            for (name, value) in email.headers { print("\(name): \(value)") }
+            print("")
+            print(textOnly ? email.text : email.html)
+        case .block(let block)?:
+            report = block.report
+            print(block.html)
+        case .tour(let steps)?:
+            for (i, step) in steps.enumerated() {
+                print("<!-- step \(i + 1) of \(steps.count): \(step.target), \(step.position.rawValue) -->")
+                print(step.html)
+            }
+        case nil:
+            for f in outcome.failures { printError(describe(f, message)) }
+            throw ExitCode(1)
+        }
+        for d in report?.diagnostics ?? [] {
             printError("output:\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
         }
-        if !report.isValid { throw ExitCode(1) }
+        if report?.isValid == false { throw ExitCode(1) }
     }
 
     private func describe(_ f: DeliveryFailure, _ message: MessageTemplate) -> String {

@@ -22,6 +22,49 @@ import Testing
     @Test func offByDefaultAsInShopify() throws {
         #expect(try render("{{ x }}", ["x": "<b>"]) == "<b>")
     }
+
+    /// User data that would open an element if printed raw.
+    static let payload = "<x-evil onload=alert(1)>\"'&"
+    static let data: Value = ["p": .string(payload), "items": [.string(payload), "b"], "obj": ["name": .string(payload)],
+                              "none": "", "n": 3]
+    static let partials = ["echo": "{{ v }}", "layout": "<div>{% block b %}{{ p }}{% endblock %}</div>"]
+
+    /// Every tag that writes a value, with user data in it: nothing reaches the output unescaped.
+    @Test(arguments: [
+        "{{ p }}", "{{ obj.name }}", "{{ obj['name'] }}", "{{ items[0] }}", "{% echo p %}", "{% liquid\necho p %}",
+        "{% cycle p, 'b' %}", "{% cycle 'g': 'a', p %}{% cycle 'g': 'a', p %}", "{% for i in items %}{% cycle i, p %}{% endfor %}",
+        "{% for i in items %}{{ i }}{% else %}{{ p }}{% endfor %}", "{% tablerow i in items %}{{ i }}{% endtablerow %}",
+        "{% capture c %}{{ p }}{% endcapture %}{{ c }}", "{% assign a = p %}{{ a }}", "{% case p %}{% when p %}{{ p }}{% endcase %}",
+        "{% if p %}{{ p }}{% endif %}", "{% unless none %}{{ p }}{% endunless %}", "{% ifchanged %}{{ p }}{% endifchanged %}",
+        "{% render 'echo', v: p %}", "{% include 'echo' with p as v %}", "{% render 'echo' for items as v %}",
+        "{% extends 'layout' %}{% block b %}{{ p }}{% endblock %}", "{% extends 'layout' %}{% block b %}{{ block.super }}{% endblock %}",
+        "{{ none | escape | default: p }}", "{{ none | escape | default: p | upcase }}", "{{ p | escape | default: p }}",
+        "{{ none | h | default: p, allow_false: true }}", "{{ p | escape | append: p }}", "{{ p | escape | replace: 'x', p }}",
+        "{{ p | escape_once | prepend: p }}", "{{ p | url_encode | append: p }}", "{{ p | newline_to_br }}",
+    ])
+    func noTagPrintsUserDataRaw(_ source: String) throws {
+        let output = try render(source, Self.data, partials: Self.partials, options: Self.on)
+        #expect(!output.contains("<x-evil"), "\(output)")
+    }
+
+    /// Every standard filter but `raw`, given user data as input and as arguments, in the shapes filters take:
+    /// whatever it returns is escaped or was escaped by it.
+    @Test(arguments: Environment().filters.keys.sorted().filter { $0 != "raw" })
+    func noFilterPrintsUserDataRaw(_ filter: String) throws {
+        let inputs = ["p", "items", "obj", "none", "n"]
+        let argumentLists = ["", ": p", ": p, p", ": 1", ": 1, p", ": 'name'", ": 'name', p", ": p, 1", ": n", ": items"]
+        var rendered = 0
+        for input in inputs {
+            for arguments in argumentLists {
+                for tail in ["", " | first", " | join: p"] {
+                    guard let output = try? render("{{ \(input) | \(filter)\(arguments)\(tail) }}", Self.data, options: Self.on) else { continue }
+                    rendered += 1
+                    #expect(!output.contains("<x-evil"), "{{ \(input) | \(filter)\(arguments)\(tail) }} gave \(output)")
+                }
+            }
+        }
+        #expect(rendered > 0)
+    }
 }
 
 @Suite struct ResourceLimitTests {

@@ -119,16 +119,24 @@ final class FilteredExpression: Sendable {
         var value = try context.evaluate(base)
         var safe = false
         for call in filters {
-            if call.name == "newline_to_br" && !safe, case .string(let s) = value {
+            if call.name == "newline_to_br" && !safe {
+                // The filter marks its result safe, so its input is escaped first, whatever its type (an array or a
+                // hash becomes its text as the filter would make it).
+                let s = rubyString(value)
                 var escaped = OutputBuffer(capacity: s.utf8.count)
                 escaped.appendEscaped(s)
                 value = .string(escaped.string)
             }
+            let input = value
             value = try context.apply(call, to: value)
             if Self.escapingFilters.contains(call.name) {
                 safe = true
             } else if !Self.safePreservingFilters.contains(call.name) {
                 safe = false
+            } else if safe && call.name == "default" {
+                // `default` hands back its fallback, an unescaped argument, when the input is empty: the result is as
+                // safe as the input only when it is the input's text.
+                safe = rubyString(value) == rubyString(input)
             }
         }
         return (value, safe)

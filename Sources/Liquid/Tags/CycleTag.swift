@@ -54,7 +54,8 @@ final class CycleTag: Node {
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         let name = try group.map { e throws(LiquidError) in "group:" + (try context.evaluate(e)).description } ?? key
         let position = context.registers.cycles[name] ?? 0
-        if position < values.count { out.append(try context.evaluate(values[position])) }
+        // A cycle's values are expressions like any output's: escaped when the render escapes.
+        if position < values.count { out.append(try context.evaluate(values[position]), escape: context.options.autoescape) }
         context.registers.cycles[name] = position + 1 >= values.count ? 0 : position + 1
     }
 

@@ -37,7 +37,15 @@ struct StructureCheck {
     static let linksAndButtons: Set<String> = ["a", "button"]
     static let interactive: Set<String> = ["a", "button", "details", "embed", "iframe", "input", "label", "select", "textarea"]
     static let emailUnsupported: Set<String> = ["iframe", "object", "embed", "form", "video"]
-    static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "background", "poster", "xlink:href"]
+    static let urlAttributes: Set<String> = ["href", "src", "action", "formaction", "background", "poster", "xlink:href", "data"]
+    /// Attributes that navigate (or submit) to their URL: a `data:` URL there is a document of its own. (An image's
+    /// `src` may be a `data:` image.)
+    static let navigableAttributes: Set<String> = ["href", "action", "formaction", "xlink:href"]
+    static let frames: Set<String> = ["iframe", "frame", "embed", "object"]
+
+    static func navigates(_ attribute: String, of element: String) -> Bool {
+        navigableAttributes.contains(attribute) || ((attribute == "src" || attribute == "data") && frames.contains(element))
+    }
 
     /// Attributes on one tag beyond which the HTML is refused unread by libxml2 (its duplicate check is quadratic).
     static let maxAttributes = 256
@@ -156,10 +164,17 @@ struct StructureCheck {
             if attribute.name.hasPrefix("on") && attribute.name.count > 2 {
                 error("event-handler-attribute", "Event handler attribute \(attribute.name) is not allowed", attribute.offset)
             }
-            if Self.urlAttributes.contains(attribute.name) {
-                let scheme = String(value.unicodeScalars.filter { $0.value > 0x20 }).lowercased()
-                if scheme.hasPrefix("javascript:") || scheme.hasPrefix("vbscript:") {
-                    error("javascript-url", "\(attribute.name) must not run script (\(attribute.name)=\"javascript:...\")", attribute.offset)
+            if attribute.name == "srcdoc" {
+                error("srcdoc-attribute", "srcdoc puts a whole document, scripts and all, in the frame; give it a src instead", attribute.offset)
+            }
+            if attribute.name == "formaction" {
+                error("formaction-attribute", "formaction sends the form somewhere else than its action; it is not allowed", attribute.offset)
+            }
+            if Self.urlAttributes.contains(attribute.name), let scheme = URLAttribute.scheme(of: value) {
+                if scheme == "javascript" || scheme == "vbscript" {
+                    error("javascript-url", "\(attribute.name) must not run script (\(attribute.name)=\"\(scheme):...\")", attribute.offset)
+                } else if scheme == "data" && Self.navigates(attribute.name, of: tag.name) {
+                    error("data-url", "\(attribute.name) must not open a data: URL (a page of its own, with its own scripts)", attribute.offset)
                 }
             }
         }

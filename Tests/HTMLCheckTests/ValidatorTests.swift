@@ -88,6 +88,32 @@ import Testing
     }
 }
 
+/// A URL is judged as a browser reads it: references decoded, tabs, line breaks and leading controls dropped.
+@Suite struct URLRuleTests {
+    @Test(arguments: [
+        (#"<a href="&#106;avascript:alert(1)">x</a>"#, ["javascript-url"]),
+        (#"<a href="&#x6A;avascript:alert(1)">x</a>"#, ["javascript-url"]),
+        // libxml2 adds that the reference lacks its semicolon.
+        (#"<a href="&#106avascript:alert(1)">x</a>"#, ["javascript-url", "parse-error"]),
+        (#"<a href="java&Tab;script:alert(1)">x</a>"#, ["javascript-url"]),
+        (#"<a href="java&#x09;script&colon;alert(1)">x</a>"#, ["javascript-url"]),
+        ("<a href=\" \u{1}JaVaScRiPt:alert(1)\">x</a>", ["javascript-url"]),
+        (#"<a href="vbscript:msgbox">x</a>"#, ["javascript-url"]),
+        (#"<iframe srcdoc="&lt;script&gt;alert(1)&lt;/script&gt;"></iframe>"#, ["srcdoc-attribute"]),
+        (#"<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>"#, ["data-url"]),
+        (#"<iframe src="data:text/html,x"></iframe>"#, ["data-url"]),
+        (#"<object data="data:text/html,x"></object>"#, ["data-url"]),
+        (#"<form action="/a"><button formaction="https://evil.example">x</button></form>"#, ["formaction-attribute"]),
+        (#"<img src="data:image/png;base64,iVBORw0KGgo=" alt="">"#, []),
+        (#"<a href="https://example.com/a?b=1&amp;c=javascript:x">x</a>"#, []),
+        (#"<a href="/path:with:colons">x</a>"#, []),
+        (#"<a href="mailto:ada@example.com">x</a>"#, []),
+    ])
+    func urlsAreJudgedAsBrowsersReadThem(_ html: String, _ codes: [String]) {
+        #expect(HTMLValidator.validate(html, channel: .web).errors.map(\.code) == codes)
+    }
+}
+
 @Suite struct RobustnessTests {
     /// Byte soup built from HTML's own pieces (deterministic) ends in a report, never a crash or a hang.
     @Test func tagSoupAlwaysGetsAReport() {

@@ -1,0 +1,72 @@
+/// How a browser reads a URL attribute's value before it looks at the scheme: character references decoded, then
+/// leading and trailing spaces and controls trimmed and every tab and line break removed (the URL parser drops
+/// them). `href="&#106;ava&#x09;script:..."` is a `javascript:` URL to a browser, so it is one to the checker too.
+enum URLAttribute {
+    /// The scheme the browser will see (lowercased, without the colon), if the value has one.
+    static func scheme(of value: String) -> String? {
+        var scalars = Array(decodingReferences(value).unicodeScalars)
+        while let first = scalars.first, first.value <= 0x20 { scalars.removeFirst() }
+        var scheme = ""
+        for scalar in scalars where !(scalar == "\t" || scalar == "\n" || scalar == "\r") {
+            if scalar == ":" { return scheme.isEmpty ? nil : scheme.lowercased() }
+            guard scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "+-.".unicodeScalars.contains(scalar)
+            else { return nil }
+            scheme.unicodeScalars.append(scalar)
+        }
+        return nil
+    }
+
+    /// Named references that can spell or hide a scheme (a colon, white space) or are common in attribute values.
+    /// Letters have no named references; numeric ones cover them.
+    static let named: [String: Unicode.Scalar] = [
+        "colon": ":", "Tab": "\t", "NewLine": "\n", "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "nbsp": "\u{A0}",
+    ]
+
+    /// `value` with numeric references (`&#106;`, `&#x6A;`, with or without the semicolon) and the named ones above
+    /// decoded, as the HTML tokenizer decodes them in an attribute.
+    static func decodingReferences(_ value: String) -> String {
+        guard value.contains("&") else { return value }
+        let scalars = Array(value.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        while i < scalars.count {
+            guard scalars[i] == "&", i + 1 < scalars.count else {
+                out.append(scalars[i])
+                i += 1
+                continue
+            }
+            var j = i + 1
+            if scalars[j] == "#" {
+                j += 1
+                let hex = j < scalars.count && (scalars[j] == "x" || scalars[j] == "X")
+                if hex { j += 1 }
+                var number: UInt32 = 0
+                let digitsStart = j
+                while j < scalars.count, let digit = Int(String(scalars[j]), radix: hex ? 16 : 10), j - digitsStart < 8 {
+                    number = number * (hex ? 16 : 10) + UInt32(digit)
+                    j += 1
+                }
+                if j > digitsStart {
+                    out.append(Unicode.Scalar(number) ?? "\u{FFFD}")
+                    if j < scalars.count && scalars[j] == ";" { j += 1 }
+                    i = j
+                    continue
+                }
+            } else {
+                var name = ""
+                while j < scalars.count, scalars[j].properties.isAlphabetic, name.count < 10 {
+                    name.unicodeScalars.append(scalars[j])
+                    j += 1
+                }
+                if let decoded = named[name], j < scalars.count, scalars[j] == ";" {
+                    out.append(decoded)
+                    i = j + 1
+                    continue
+                }
+            }
+            out.append(scalars[i])
+            i += 1
+        }
+        return String(out)
+    }
+}

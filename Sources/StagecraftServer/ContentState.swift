@@ -66,6 +66,10 @@ public final class ContentState: Sendable {
             throw ContentError([ContentIssue(file: directory, line: 1, column: 1,
                                              message: "no templates in \(directory) (no .liquid file with front matter): nothing to serve")])
         }
+        // What would fail for a sample user fails the load, as `stagecraft check` would: served, it would quietly be
+        // replaced by the next block or the default.
+        let failures = delivery.sampleFailures(at: delivery.loadedAt)
+        if !failures.isEmpty { throw ContentError(failures) }
         return (delivery, files)
     }
 

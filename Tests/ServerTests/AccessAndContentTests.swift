@@ -295,6 +295,20 @@ struct PreviewContentTests {
         }
     }
 
+    @Test("a campaign that fails for a sample profile refuses the reload, at its file and line, as check would")
+    func sampleProfilesAreRenderedAtReload() async throws {
+        let h = try Harness()
+        // The fixture's hero-broken is broken HTML for anyone; with a sample profile to render it for, it is found.
+        try FileManager.default.createDirectory(atPath: h.folder + "/profiles", withIntermediateDirectories: true)
+        try #"{"id": "s1", "traits": {"name": "Sam", "beta": true}}"#.write(toFile: h.folder + "/profiles/sam.json", atomically: true,
+                                                                            encoding: .utf8)
+        #expect(h.server.content.reload() == false)
+        let refused = try #require(h.server.content.status.refused)
+        // An HTML problem is placed at the campaign's line until outputs map back to template lines (issue 15).
+        #expect(refused.contains { $0.file == "banners/hero-broken.liquid" && $0.line == 2 && $0.message.contains("for the sample profile sam") })
+        #expect(h.server.content.current.generation == 1)
+    }
+
     @Test("a placement default that does not validate refuses the content (it is checked at load)")
     func brokenDefault() async throws {
         let h = try Harness()

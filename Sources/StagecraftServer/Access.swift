@@ -77,10 +77,14 @@ public struct AccessKeys: Sendable {
             let parts = auth.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" { key = String(parts[1]).trimmingCharacters(in: .whitespaces) }
         }
+        let inAuthorization = key != nil
         if key == nil, let header = request.headers[HTTPField.Name("X-Stagecraft-Key")!] { key = header }
         if key == nil { key = request.uri.queryParameters["key"].map(String.init) }
         guard let key, !key.isEmpty else { return .none }
-        if secretKeys.contains(where: { Self.constantTimeEqual($0, key) }) { return .secret }
+        if secretKeys.contains(where: { Self.constantTimeEqual($0, key) }) {
+            // A secret key in a URL or a browser's header ends up in logs, histories and pages: it is refused there.
+            return inAuthorization ? .secret : .misplacedSecret
+        }
         if publishableKeys.contains(where: { Self.constantTimeEqual($0, key) }) { return .publishable }
         return .invalid
     }
@@ -106,6 +110,8 @@ enum Grant: Sendable {
     case none
     /// A key that is not one of ours.
     case invalid
+    /// A secret key sent where publishable keys go (`?key=`, `X-Stagecraft-Key`).
+    case misplacedSecret
 }
 
 extension AccessKeys {

@@ -130,7 +130,8 @@ struct Fields {
         return v
     }
 
-    mutating func string(_ key: String, required: Bool = false, nonEmpty: Bool = true) throws -> String? {
+    /// - Parameter maxBytes: the longest value accepted, in UTF-8 bytes.
+    mutating func string(_ key: String, required: Bool = false, nonEmpty: Bool = true, maxBytes: Int? = nil) throws -> String? {
         guard let v = value(key) else {
             if required { throw missing(key, "a string") }
             return nil
@@ -138,6 +139,9 @@ struct Fields {
         guard case .string(let s) = v else { throw wrongType(key, "a string", v) }
         if nonEmpty, s.isEmpty { throw Problem.unprocessable("invalid_field", "\"\(name(key))\" must not be empty",
                                                             extra: [("field", .string(name(key)))]) }
+        if let maxBytes, s.utf8.count > maxBytes {
+            throw Problem.unprocessable("invalid_field", "\"\(name(key))\" is longer than \(maxBytes) bytes", extra: [("field", .string(name(key)))])
+        }
         return s
     }
 
@@ -174,14 +178,24 @@ struct Fields {
         return b
     }
 
-    mutating func time(_ key: String) throws -> Date? {
+    /// - Parameter latest: the latest time accepted (for what has happened already: an event, an interaction).
+    mutating func time(_ key: String, notAfter latest: Date? = nil) throws -> Date? {
         guard let s = try string(key) else { return nil }
         guard let t = Timestamp.parse(s) else {
             throw Problem.unprocessable("invalid_field", "\"\(name(key))\" must be an RFC 3339 time such as 2026-11-23T09:30:00Z, not \"\(s)\"",
                                         extra: [("field", .string(name(key)))])
         }
+        if t < Self.earliest || latest.map({ t > $0 }) == true {
+            let bound = latest.map { " and \(Timestamp.format($0))" } ?? ""
+            throw Problem.unprocessable("invalid_field", "\"\(name(key))\" must be between 1970-01-01T00:00:00Z\(bound), not \(s)",
+                                        extra: [("field", .string(name(key)))])
+        }
         return t
     }
+
+    static let earliest = Date(timeIntervalSince1970: 0)
+    /// How far ahead of the server's clock a reported time may be (a client's clock running fast).
+    static let clockSkew: TimeInterval = 24 * 3600
 
     mutating func timeZone(_ key: String) throws -> String? {
         guard let s = try string(key) else { return nil }

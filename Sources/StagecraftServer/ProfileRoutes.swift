@@ -84,11 +84,7 @@ extension APIServer {
             guard name.utf8.count <= 128 else {
                 throw Problem.unprocessable("invalid_field", "events[\(i)].name is longer than 128 bytes", extra: [("field", .string("events[\(i)].name"))])
             }
-            let time = try e.time("time") ?? now
-            if time.timeIntervalSince(now) > 86_400 {
-                throw Problem.unprocessable("invalid_field", "events[\(i)].time is more than a day ahead of the server's clock",
-                                            extra: [("field", .string("events[\(i)].time"))])
-            }
+            let time = try e.time("time", notAfter: now.addingTimeInterval(Fields.clockSkew)) ?? now
             let properties = try e.object("properties") ?? LiquidObject()
             let messageId = try e.string("message_id")
             try e.finish()
@@ -111,10 +107,10 @@ extension APIServer {
             throw Problem.unprocessable("invalid_field", "\"kind\" is one of impression, click, dismiss, answer; not \"\(kindName)\"",
                                         extra: [("field", "kind")])
         }
-        let placement = try f.string("placement")
-        let variant = try f.string("variant")
-        // Browsers cannot choose the time (it would let a page wind caps back); servers may.
-        let time = try f.time("time")
+        let placement = try f.string("placement", maxBytes: 256)
+        let variant = try f.string("variant", maxBytes: 256)
+        // Browsers cannot choose the time (it would let a page wind caps back); servers may, up to now.
+        let time = try f.time("time", notAfter: clock().addingTimeInterval(Fields.clockSkew))
         let answer = f.value("answer")
         try f.finish()
         let loaded = content.current

@@ -109,6 +109,12 @@ extension APIServer {
             return grant
         case .none:
             throw Problem.unauthorized("send a key: Authorization: Bearer <key>")
+        case .misplacedSecret:
+            var p = Problem(.unauthorized, "secret_key_misplaced",
+                            "a secret key goes in the Authorization header only (Authorization: Bearer <key>), never in ?key= or "
+                                + "X-Stagecraft-Key; this one has been sent where logs and pages keep it: rotate it")
+            p.headers[.wwwAuthenticate] = "Bearer realm=\"stagecraft\""
+            throw p
         case .invalid:
             var p = Problem(.unauthorized, "invalid_key", "the key is not one of this server's keys")
             p.headers[.wwwAuthenticate] = "Bearer realm=\"stagecraft\", error=\"invalid_token\""

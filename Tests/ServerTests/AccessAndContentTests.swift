@@ -37,6 +37,16 @@ struct AccessTests {
             }
             try await client.execute(uri: "/metrics", method: .get) { r in #expect(r.status == .unauthorized) }
             try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
+            // A secret key goes in Authorization only: in the query or the browser header it is refused, whatever it
+            // would have opened.
+            try await client.execute(uri: "/v1/profiles/a?key=sk_test_1", method: .get) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.problemCode == "secret_key_misplaced")
+            }
+            try await client.execute(uri: "/v1/placements/home-hero?anonymous_id=v1", method: .get,
+                                     headers: [HTTPField.Name("X-Stagecraft-Key")!: "sk_test_1"]) { r in
+                #expect(r.problemCode == "secret_key_misplaced")
+            }
         }
     }
 

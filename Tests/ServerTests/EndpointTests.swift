@@ -290,6 +290,24 @@ struct DataTests {
         #expect(try await h.store.profileRecord(id: id) != nil)
     }
 
+    @Test(arguments: [
+        (#"{"anonymous_id":"v1","campaign":"hero-main","kind":"click","time":"9999-12-31T23:59:59Z"}"#, "time"),
+        (#"{"anonymous_id":"v1","campaign":"hero-main","kind":"click","time":"1900-01-01T00:00:00Z"}"#, "time"),
+        (#"{"anonymous_id":"v1","campaign":"hero-main","kind":"click","placement":"\#(String(repeating: "p", count: 60_000))"}"#, "placement"),
+        (#"{"anonymous_id":"v1","campaign":"hero-main","kind":"click","variant":"\#(String(repeating: "v", count: 300))"}"#, "variant"),
+    ])
+    func anInteractionOutOfBoundsIsRefused(_ body: String, _ field: String) async throws {
+        let h = try Harness()
+        try await h.test { client in
+            try await client.execute(uri: "/v1/interactions", method: .post, headers: jsonHeaders, body: jsonBody(body)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problemCode == "invalid_field")
+                #expect(r.json["field"]?.stringValue == field)
+            }
+        }
+        #expect(try await h.store.history(userId: "anon:v1").interactions.isEmpty)
+    }
+
     @Test("a survey answer is kept in the ledger and as an event")
     func answer() async throws {
         let h = try Harness()

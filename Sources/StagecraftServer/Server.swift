@@ -98,7 +98,11 @@ public struct APIServer: Sendable {
         // CORS outermost: it sees every answer after ProblemMiddleware has made errors into problems, so an
         // allowed page can read the error as well as the success.
         router.add(middleware: CORSMiddleware(keys: configuration.keys))
-        router.add(middleware: ProblemMiddleware(logger: logger))
+        // The routes as a table, for a wrong method on a known path to be a 405 naming the right ones.
+        let probe = Router(context: StagecraftRequestContext.self)
+        addRoutes(to: probe)
+        let routes = RouteTable(probe.routes.map { (path: $0.path.components.map(\.description), method: $0.method) })
+        router.add(middleware: ProblemMiddleware(logger: logger, routes: routes))
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         addRoutes(to: router)
         if let folder = configuration.publicDirectory, FileManager.default.fileExists(atPath: folder) {
@@ -129,6 +133,7 @@ public struct APIServer: Sendable {
 /// logged with the request and answered without internals.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     let logger: Logger
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -138,6 +143,13 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as HTTPError {
             switch error.status {
             case .notFound:
+                let allowed = routes.methods(for: request.uri.path)
+                guard allowed.isEmpty else {
+                    var p = Problem(.methodNotAllowed, "method_not_allowed",
+                                    "\(request.method.rawValue) is not allowed on \(request.uri.path); it takes " + allowed.joined(separator: ", "))
+                    p.headers[.allow] = allowed.joined(separator: ", ")
+                    throw p
+                }
                 throw Problem.notFound("not_found", "no route \(request.method.rawValue) \(request.uri.path); the API is described at /openapi.json")
             case .contentTooLarge:
                 throw Problem(.contentTooLarge, "body_too_large", error.body ?? "the body is too large")
@@ -155,6 +167,32 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             throw Problem(.internalServerError, "internal_error", "the server could not answer; the error is logged")
         }
+    }
+}
+
+/// Every route's path pattern and method, to say which methods a path takes.
+struct RouteTable: Sendable {
+    let routes: [(path: [String], method: HTTPRequest.Method)]
+
+    init(_ routes: [(path: [String], method: HTTPRequest.Method)]) { self.routes = routes }
+
+    /// The methods of the routes whose pattern matches `path` (`{name}` and `*` match one segment, `**` the rest).
+    func methods(for path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        func matches(_ pattern: [String]) -> Bool {
+            for (i, element) in pattern.enumerated() {
+                if element == "**" { return i < segments.count }
+                guard i < segments.count else { return false }
+                if element == "*" || (element.hasPrefix("{") && element.hasSuffix("}")) { continue }
+                if element != segments[i] { return false }
+            }
+            return pattern.count == segments.count
+        }
+        var methods: [String] = []
+        for route in routes where matches(route.path) && !methods.contains(route.method.rawValue) {
+            methods.append(route.method.rawValue)
+        }
+        return methods.sorted()
     }
 }
 

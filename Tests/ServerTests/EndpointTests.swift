@@ -308,6 +308,24 @@ struct DataTests {
         #expect(try await h.store.history(userId: "anon:v1").interactions.isEmpty)
     }
 
+    @Test(arguments: [
+        ("/v1/placements/home-hero", HTTPRequest.Method.delete, "GET"),
+        ("/v1/profiles/a", .post, "DELETE, GET, PATCH, PUT"),
+        ("/v1/decide", .get, "POST"),
+        ("/v1/emails/trial/render", .get, "POST"),
+    ])
+    func aWrongMethodOnAKnownPathIs405WithAllow(_ path: String, _ method: HTTPRequest.Method, _ allow: String) async throws {
+        let h = try Harness()
+        try await h.test { client in
+            try await client.execute(uri: path, method: method) { r in
+                #expect(r.status == .methodNotAllowed)
+                #expect(r.problemCode == "method_not_allowed")
+                #expect(r.headers[.allow] == allow)
+            }
+            try await client.execute(uri: "/v1/nothing-here", method: method) { r in #expect(r.status == .notFound) }
+        }
+    }
+
     @Test("a survey answer is kept in the ledger and as an event")
     func answer() async throws {
         let h = try Harness()

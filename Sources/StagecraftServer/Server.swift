@@ -107,6 +107,7 @@ public struct APIServer: Sendable {
         addRoutes(to: router)
         if let folder = configuration.publicDirectory, FileManager.default.fileExists(atPath: folder) {
             router.add(middleware: PublicHeadersMiddleware())
+            router.add(middleware: PublicFilesGuard(folder: folder))
             router.add(middleware: FileMiddleware(folder, searchForIndexHtml: true, logger: logger))
         }
         return router
@@ -193,6 +194,30 @@ struct RouteTable: Sendable {
             methods.append(route.method.rawValue)
         }
         return methods.sorted()
+    }
+}
+
+/// What may be read from `public/`: a path with a NUL (`%00`, which would cut the file name short) or invalid
+/// percent-encoding is a 400; a file reached through a link that leads out of the folder is not there (404).
+struct PublicFilesGuard<Context: RequestContext>: RouterMiddleware {
+    /// The folder, with its own links resolved.
+    let root: String
+
+    init(folder: String) {
+        root = URL(fileURLWithPath: folder).resolvingSymlinksInPath().standardizedFileURL.path
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let raw = request.uri.path
+        guard !raw.hasPrefix("/v1/") else { return try await next(request, context) }
+        guard let path = raw.removingPercentEncoding, !path.unicodeScalars.contains("\0") else {
+            throw Problem(.badRequest, "invalid_path", "the path is not valid percent-encoded UTF-8 without NUL characters")
+        }
+        let file = URL(fileURLWithPath: root + path).resolvingSymlinksInPath().standardizedFileURL.path
+        guard file == root || file.hasPrefix(root + "/") else {
+            throw Problem.notFound("not_found", "no file \(path)")
+        }
+        return try await next(request, context)
     }
 }
 

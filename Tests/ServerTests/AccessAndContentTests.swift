@@ -161,6 +161,34 @@ struct PreviewContentTests {
         }
     }
 
+    @Test("public/ serves its own files only: a link out of it is not found, a NUL in the path is refused")
+    func publicFilesStayInTheFolder() async throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-public-\(UUID().uuidString)").path
+        let folder = base + "/public"
+        try FileManager.default.createDirectory(atPath: folder + "/js", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try "secret".write(toFile: base + "/secret.txt", atomically: true, encoding: .utf8)
+        try "/* embed */".write(toFile: folder + "/js/app.js", atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/leak.txt", withDestinationPath: base + "/secret.txt")
+        try FileManager.default.createSymbolicLink(atPath: folder + "/up", withDestinationPath: base)
+        try FileManager.default.createSymbolicLink(atPath: folder + "/inside.js", withDestinationPath: folder + "/js/app.js")
+        let h = try Harness(publicDirectory: folder)
+        try await h.test { client in
+            for path in ["/leak.txt", "/up/secret.txt"] {
+                try await client.execute(uri: path, method: .get) { r in
+                    #expect(r.status == .notFound, "\(path)")
+                    #expect(!r.text.contains("secret\""))
+                }
+            }
+            try await client.execute(uri: "/js/app.js%00.png", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problemCode == "invalid_path")
+            }
+            try await client.execute(uri: "/inside.js", method: .get) { r in #expect(r.status == .ok) }
+            try await client.execute(uri: "/js/app.js", method: .get) { r in #expect(r.text == "/* embed */") }
+        }
+    }
+
     @Test("the files of public/: the studio may not be framed and runs this server's scripts only; no sniffing")
     func publicFiles() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-public-\(UUID().uuidString)").path

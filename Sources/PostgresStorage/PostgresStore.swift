@@ -158,14 +158,19 @@ public final class PostgresStore: Store {
 
     public func append(_ events: [UserEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
-        // One statement for the batch: arrays unnested in order; '' stands for a missing value (NULLIF).
+        return try await client.withConnection { connection in try await Self.insert(events, connection, logger) }
+    }
+
+    /// Inserts events in one statement (arrays unnested in order; '' stands for a missing value); returns how many
+    /// were new.
+    private static func insert(_ events: [UserEvent], _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
         let users = events.map(\.userId)
         let names = events.map(\.event.name)
         let times = events.map { $0.event.time.timeIntervalSince1970 }
         let properties = events.map { Encoding.properties($0.event.properties) ?? "" }
         let messages = events.map { $0.messageId ?? "" }
         var added = 0
-        for try await _ in try await client.query("""
+        for try await _ in try await connection.query("""
             INSERT INTO events (user_id, name, time, properties, message_id)
             SELECT u, n, t, NULLIF(p, ''), NULLIF(m, '')
             FROM unnest(\(users)::text[], \(names)::text[], \(times)::float8[], \(properties)::text[], \(messages)::text[])
@@ -200,8 +205,19 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func record(_ i: Interaction) async throws {
-        try await client.query("""
+    public func record(_ interaction: Interaction) async throws {
+        try await client.withConnection { connection in try await Self.insert(interaction, connection, logger) }
+    }
+
+    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+        try await client.withTransaction(logger: logger) { connection in
+            try await Self.insert(interaction, connection, logger)
+            if !events.isEmpty { _ = try await Self.insert(events, connection, logger) }
+        }
+    }
+
+    private static func insert(_ i: Interaction, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
             INSERT INTO interactions (user_id, campaign, channel, kind, time, variant, placement, data)
             VALUES (\(i.userId), \(i.campaign), \(i.channel.rawValue), \(i.kind.rawValue),
                     \(i.time.timeIntervalSince1970), \(i.variant), \(i.placement), \(Encoding.data(i.data)))

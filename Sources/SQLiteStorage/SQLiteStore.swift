@@ -104,19 +104,22 @@ public final class SQLiteStore: Store {
 
     public func append(_ events: [UserEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
-        return try await pool.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO events (user_id, name, time, properties, message_id) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT DO NOTHING
-                """)
-            var added = 0
-            for e in events {
-                try statement.execute(arguments: [e.userId, e.event.name, e.event.time.timeIntervalSince1970,
-                                                  Encoding.properties(e.event.properties), e.messageId])
-                added += db.changesCount
-            }
-            return added
+        return try await pool.write { db in try Self.insert(events, db) }
+    }
+
+    /// Inserts events; returns how many were new (the rest repeated a kept message id).
+    private static func insert(_ events: [UserEvent], _ db: Database) throws -> Int {
+        let statement = try db.cachedStatement(sql: """
+            INSERT INTO events (user_id, name, time, properties, message_id) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT DO NOTHING
+            """)
+        var added = 0
+        for e in events {
+            try statement.execute(arguments: [e.userId, e.event.name, e.event.time.timeIntervalSince1970,
+                                              Encoding.properties(e.event.properties), e.messageId])
+            added += db.changesCount
         }
+        return added
     }
 
     public func events(userId: String, limit: Int) async throws -> [Event] {
@@ -135,16 +138,25 @@ public final class SQLiteStore: Store {
     }
 
     public func record(_ interaction: Interaction) async throws {
+        try await pool.write { db in try Self.insert(interaction, db) }
+    }
+
+    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
         try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO interactions (user_id, campaign, channel, kind, time, variant, placement, data)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [interaction.userId, interaction.campaign, interaction.channel.rawValue,
-                            interaction.kind.rawValue, interaction.time.timeIntervalSince1970, interaction.variant,
-                            interaction.placement, Encoding.data(interaction.data)])
+            try Self.insert(interaction, db)
+            _ = try Self.insert(events, db)
         }
+    }
+
+    private static func insert(_ interaction: Interaction, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO interactions (user_id, campaign, channel, kind, time, variant, placement, data)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [interaction.userId, interaction.campaign, interaction.channel.rawValue,
+                        interaction.kind.rawValue, interaction.time.timeIntervalSince1970, interaction.variant,
+                        interaction.placement, Encoding.data(interaction.data)])
     }
 
     public func history(userId: String) async throws -> InteractionHistory {

@@ -138,15 +138,16 @@ extension APIServer {
         let record = Interaction(userId: who.storeId, campaign: campaign.id, channel: campaign.channel, kind: kind, time: at,
                                  variant: variant, placement: placement,
                                  data: answer.map { object([("answer", $0)]) })
-        try await store.record(record)
+        var caused: [UserEvent] = []
         if kind == .answer, let answer {
             var properties = LiquidObject([("campaign", .string(campaign.id)), ("answer", answer)])
             if let placement { properties["placement"] = .string(placement) }
             if let category = loaded.delivery.surveys[campaign.template]?.npsCategory(answer) {
                 properties["nps_category"] = .string(category)
             }
-            _ = try await store.append([UserEvent(userId: who.storeId, event: Event(name: "survey_answered", time: at, properties: properties))])
+            caused.append(UserEvent(userId: who.storeId, event: Event(name: "survey_answered", time: at, properties: properties)))
         }
+        try await store.record(record, events: caused)
         metrics.count("interactions", [("kind", kind.rawValue)])
         return json(object([("recorded", .string(kind.rawValue)), ("campaign", .string(campaign.id)),
                             ("time", .string(Timestamp.format(at)))]), status: .created)

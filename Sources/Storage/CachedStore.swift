@@ -118,6 +118,11 @@ public final class CachedStore: Store {
         try await base.record(interaction)
     }
 
+    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+        defer { invalidate(Set([interaction.userId] + events.map(\.userId))) }
+        try await base.record(interaction, events: events)
+    }
+
     public func history(userId: String) async throws -> InteractionHistory {
         try await snapshot(userId: userId, eventLimit: eventLimit).history
     }

@@ -60,6 +60,11 @@ public actor MemoryStore: Store {
         interactions[interaction.userId, default: InteractionHistory()].append(interaction)
     }
 
+    public func record(_ interaction: Interaction, events batch: [UserEvent]) {
+        record(interaction)
+        _ = append(batch)
+    }
+
     public func history(userId: String) -> InteractionHistory {
         interactions[userId] ?? InteractionHistory()
     }

@@ -69,6 +69,10 @@ public protocol Store: InteractionLedger {
     /// Keeps events; returns how many were new (the rest repeated a kept message id).
     func append(_ events: [UserEvent]) async throws -> Int
 
+    /// Records an interaction and the events it causes (a survey answer's `survey_answered`) in one write: both are
+    /// kept, or neither.
+    func record(_ interaction: Interaction, events: [UserEvent]) async throws
+
     /// The user's latest `limit` events, oldest first.
     func events(userId: String, limit: Int) async throws -> [Event]
 

@@ -133,6 +133,20 @@ struct StoreContractTests {
         }
     }
 
+    @Test("an interaction and the events it causes are kept in one write", arguments: StoreKind.available)
+    func interactionWithEvents(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let answer = Interaction(userId: "u5", campaign: "nps", channel: .survey, kind: .answer, time: t0, placement: "footer",
+                                     data: .object(LiquidObject([("answer", 9)])))
+            try await store.record(answer, events: [UserEvent(userId: "u5", event: event("survey_answered", 0, [("answer", 9)]))])
+            try await store.record(Interaction(userId: "u5", campaign: "hero", channel: .banner, kind: .click, time: t0), events: [])
+            let snapshot = try await store.snapshot(userId: "u5", eventLimit: 10)
+            #expect(snapshot.history.interactions.map(\.campaign) == ["nps", "hero"])
+            #expect(snapshot.profile?.events.map(\.name) == ["survey_answered"])
+            #expect(snapshot.profile?.events.first?.properties["answer"].map(JSON.serialize) == "9")
+        }
+    }
+
     @Test("delete removes the profile, its events and its ledger, and no one else's", arguments: StoreKind.available)
     func delete(kind: StoreKind) async throws {
         try await withStore(kind) { store in

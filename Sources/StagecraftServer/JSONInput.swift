@@ -38,7 +38,7 @@ enum JSONInput {
         }
         let value: Value
         do {
-            value = try JSON.parse(bytes: bytes)
+            value = try JSON.parse(bytes: bytes, rejectingDuplicateKeys: true)
         } catch {
             let (line, column) = position(of: error.offset, in: bytes)
             throw Problem.badRequest("invalid_json", "\(what) is not valid JSON: \(error.message) at line \(line), column \(column)",

@@ -393,6 +393,8 @@ struct BadInputTests {
 
     @Test("malformed JSON") func malformed() async throws {
         try await refused(jsonBody(#"{"events":[{"user_id":"u","name":"a"},]}"#), status: .badRequest, code: "invalid_json")
+        // A key given twice: two readers could take different values from one document.
+        try await refused(jsonBody(#"{"events":[{"user_id":"u","name":"a","user_id":"v"}]}"#), status: .badRequest, code: "invalid_json")
     }
 
     @Test("invalid UTF-8") func utf8() async throws {

@@ -7,9 +7,12 @@ public enum JSON {
     }
 
     /// Parses JSON bytes into a ``Value``.
-    public static func parse(bytes: [UInt8]) throws(JSONError) -> Value {
+    /// - Parameter rejectingDuplicateKeys: make a key given twice in one object an error (input from outside, where
+    ///   two readers could otherwise take different values from one document), instead of keeping the last.
+    public static func parse(bytes: [UInt8], rejectingDuplicateKeys: Bool = false) throws(JSONError) -> Value {
         let result: Result<Value, JSONError> = bytes.withUnsafeBufferPointer { buffer in
             var reader = JSONReader(bytes: buffer)
+            reader.rejectsDuplicateKeys = rejectingDuplicateKeys
             do throws(JSONError) {
                 return .success(try reader.parseDocument())
             } catch {

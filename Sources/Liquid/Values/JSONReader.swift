@@ -4,6 +4,8 @@ struct JSONReader {
     var pos = 0
     var depth = 0
     static let maxDepth = 512
+    /// Whether a key given twice in one object is an error (else the last one wins, as most readers do).
+    var rejectsDuplicateKeys = false
 
     init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
 
@@ -64,7 +66,11 @@ struct JSONReader {
         while true {
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: "\"") else { throw fail("expected a string key") }
+            let keyStart = pos
             let key = try parseString()
+            if rejectsDuplicateKeys && object[key] != nil {
+                throw JSONError(message: "the key \"\(key)\" is given twice in one object", offset: keyStart)
+            }
             skipWhitespace()
             guard pos < bytes.count, bytes[pos] == UInt8(ascii: ":") else { throw fail("expected ':'") }
             pos += 1

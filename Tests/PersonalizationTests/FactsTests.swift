@@ -70,6 +70,12 @@ import Testing
         (#"{"id": "u", "time_zone": "Mars/Base"}"#, "unknown time zone \"Mars/Base\""),
         (#"{"id": "u", "events": [{"time": "2026-01-01T00:00:00Z"}]}"#, "event 0 needs a \"name\""),
         (#"{"id": "u", "events": [{"name": "x", "time": "yesterday"}]}"#, "event 0 (x) needs an ISO 8601 \"time\""),
+        (#"{"id": "u", "traits": "gold"}"#, "\"traits\" must be an object"),
+        (#"{"id": "u", "time_zone": 7}"#, "\"time_zone\" must be an IANA zone name such as Europe/Paris"),
+        (#"{"id": "u", "events": {"name": "x"}}"#, "\"events\" must be an array"),
+        (#"{"id": "u", "events": [{"name": "x", "time": "2026-01-01T00:00:00Z", "properties": [1]}]}"#,
+         "event 0 (x): \"properties\" must be an object"),
+        (#"{"id": "u", "timezone": "Europe/Paris"}"#, "a profile has no \"timezone\"; it has \"id\", \"traits\", \"time_zone\", \"events\""),
     ])
     func badProfilesSayWhatIsWrong(json: String, message: String) throws {
         #expect(throws: ProfileError.self) { try Profile(json: JSON.parse(json)) }

@@ -123,23 +123,48 @@ public struct Profile: Sendable {
     /// - Throws: ``ProfileError`` naming the field that is wrong.
     public init(json: Value) throws(ProfileError) {
         guard case .object(let o) = json else { throw ProfileError("a profile must be a JSON object") }
+        try Self.known(o, ["id", "traits", "time_zone", "events"], what: "a profile")
         guard let id = o["id"].map(Self.idString), !id.isEmpty else { throw ProfileError("a profile needs an \"id\"") }
         var zone = TimeZone(identifier: "UTC")!
-        if let name = o["time_zone"]?.stringValue {
+        if let value = o["time_zone"], !value.isNil {
+            guard let name = value.stringValue else { throw ProfileError("\"time_zone\" must be an IANA zone name such as Europe/Paris") }
             guard let z = TimeZone(identifier: name) else { throw ProfileError("unknown time zone \"\(name)\"") }
             zone = z
         }
+        var traits = LiquidObject()
+        if let value = o["traits"], !value.isNil {
+            guard let object = value.objectValue else { throw ProfileError("\"traits\" must be an object") }
+            traits = object
+        }
+        var list: [Value] = []
+        if let value = o["events"], !value.isNil {
+            guard let array = value.arrayValue else { throw ProfileError("\"events\" must be an array") }
+            list = array
+        }
         var events: [Event] = []
-        for (i, raw) in (o["events"]?.arrayValue ?? []).enumerated() {
+        for (i, raw) in list.enumerated() {
             guard case .object(let e) = raw, let name = e["name"]?.stringValue, !name.isEmpty else {
                 throw ProfileError("event \(i) needs a \"name\"")
             }
+            try Self.known(e, ["name", "time", "properties"], what: "event \(i) (\(name))")
             guard let text = e["time"]?.stringValue, let time = Timestamp.parse(text) else {
                 throw ProfileError("event \(i) (\(name)) needs an ISO 8601 \"time\"")
             }
-            events.append(Event(name: name, time: time, properties: e["properties"]?.objectValue ?? LiquidObject()))
+            var properties = LiquidObject()
+            if let value = e["properties"], !value.isNil {
+                guard let object = value.objectValue else { throw ProfileError("event \(i) (\(name)): \"properties\" must be an object") }
+                properties = object
+            }
+            events.append(Event(name: name, time: time, properties: properties))
         }
-        self.init(id: id, traits: o["traits"]?.objectValue ?? LiquidObject(), timeZone: zone, events: events)
+        self.init(id: id, traits: traits, timeZone: zone, events: events)
+    }
+
+    /// Refuses members a profile does not have: a misspelt `time_zone` would otherwise be UTC without a word.
+    private static func known(_ object: LiquidObject, _ names: [String], what: String) throws(ProfileError) {
+        for key in object.keys where !names.contains(key) {
+            throw ProfileError("\(what) has no \"\(key)\"; it has " + names.map { "\"\($0)\"" }.joined(separator: ", "))
+        }
     }
 
     private static func idString(_ v: Value) -> String {

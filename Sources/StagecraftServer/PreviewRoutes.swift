@@ -86,7 +86,7 @@ extension APIServer {
         var context = extra
         context["preview"] = true
         let user = UserMoment(profile: profile, now: at ?? clock(), stageRules: set.stageRules, statedStage: stage, context: context)
-        return try await rendering(requestContext) { [delivery, history] in
+        return try await rendering(requestContext, on: .previews) { [delivery, history] in
             previewAnswer(message: message, user: user, history: history, delivery: delivery, extra: extra)
         }
     }

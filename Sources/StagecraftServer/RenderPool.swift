@@ -13,6 +13,9 @@ import Synchronization
 public final class RenderPool: Sendable {
     /// One per process, a thread per core: renders are CPU work, more threads would only take turns.
     public static let shared = RenderPool(threads: System.coreCount)
+    /// Previews of edited templates, which may be anything a person types: a thread of their own (half the cores),
+    /// so that a template written to run for its whole deadline delays other previews, never what users are served.
+    public static let previews = RenderPool(threads: max(1, System.coreCount / 2))
 
     private let pool: NIOThreadPool
 

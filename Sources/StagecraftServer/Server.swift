@@ -86,10 +86,12 @@ public struct APIServer: Sendable {
 
     /// Runs a request's decide-render-check step on the render threads, within the configured render timeout, and
     /// stops it when the request's client goes away.
-    func rendering<T: Sendable>(_ context: StagecraftRequestContext, _ work: @escaping @Sendable () throws -> T) async throws -> T {
+    func rendering<T: Sendable>(_ context: StagecraftRequestContext, on pool: RenderPool = .shared,
+                                _ work: @escaping @Sendable () throws -> T) async throws -> T
+    {
         let channel = context.channel
         let connections = connections
-        return try await RenderPool.shared.run(timeout: configuration.renderTimeout, alsoStopWhen: { connections.clientGone(channel) }, work)
+        return try await pool.run(timeout: configuration.renderTimeout, alsoStopWhen: { connections.clientGone(channel) }, work)
     }
 
     /// Every route, under the CORS, error and metrics middleware; the files of `public/` last.

@@ -9,8 +9,8 @@ public enum DeliveryTarget: Sendable {
     case placement(String)
     /// The slots of one page, in order: a campaign fills one slot at most.
     case page([String])
-    /// One message, rendered as its channel renders it (a block, an email, a tour): decided in its placement when it
-    /// has one and is not the default there, else as a candidate on its own.
+    /// One message, rendered as its channel renders it (a block, an email, a tour): a block decided in its placement
+    /// when it has one and is not the default there, anything else as a candidate on its own.
     case message(MessageTemplate)
 }
 
@@ -79,8 +79,10 @@ extension DeliveryContent {
             }
         case .message(let message):
             let campaign = message.campaign
+            // A block is decided in its slot, where it is served; an email or a tour on its own, as their routes send them.
+            let inSlot = campaign.channel == .banner || campaign.channel == .tooltip || campaign.channel == .survey
             let decision = campaign.placement.flatMap { placement in
-                campaign.isDefault ? nil : engine.decide(placement: placement, for: user, history: history, depth: options.depth)
+                campaign.isDefault || !inSlot ? nil : engine.decide(placement: placement, for: user, history: history, depth: options.depth)
             } ?? engine.decide(template: message.name, for: user, history: history)
             let rejection = decision.trace.first { $0.campaign == campaign.id }?.rejection
             guard rejection == nil || options.renderRejected else {

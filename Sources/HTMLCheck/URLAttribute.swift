@@ -40,10 +40,11 @@ enum URLAttribute {
                 j += 1
                 let hex = j < scalars.count && (scalars[j] == "x" || scalars[j] == "X")
                 if hex { j += 1 }
+                // Every digit is read, as browsers read them (leading zeros too); a number past Unicode stays past it.
                 var number: UInt32 = 0
                 let digitsStart = j
-                while j < scalars.count, let digit = Int(String(scalars[j]), radix: hex ? 16 : 10), j - digitsStart < 8 {
-                    number = number * (hex ? 16 : 10) + UInt32(digit)
+                while j < scalars.count, let digit = Int(String(scalars[j]), radix: hex ? 16 : 10) {
+                    number = min(number * (hex ? 16 : 10) + UInt32(digit), 0x110000)
                     j += 1
                 }
                 if j > digitsStart {

@@ -45,7 +45,8 @@ public struct TemplateSite: Sendable, Equatable {
 public struct Inheritance: Sendable {
     /// The layout it names.
     public let layout: String
-    /// The blocks it fills, in source order (the site's name is the block's).
+    /// The blocks it fills at its top level, in source order (the site's name is the block's); blocks inside them
+    /// render with them, wherever the layout has their outer block.
     public let blocks: [TemplateSite]
     /// What it writes or does outside its blocks, which is never rendered: the site's name is `text`, `output`
     /// or the tag's name. White space and comments are not listed.
@@ -60,8 +61,8 @@ extension Template {
             let position = SourcePosition(offset: offset, in: parsed.source, firstLine: parsed.firstLine)
             return TemplateSite(name: name, line: position.line, column: position.column)
         }
-        return Inheritance(layout: extends.parent,
-                           blocks: extends.blocks.values.sorted { $0.offset < $1.offset }.map { site($0.name, $0.offset) },
+        let topLevel = extends.body.nodes.compactMap { $0 as? BlockTag }
+        return Inheritance(layout: extends.parent, blocks: topLevel.map { site($0.name, $0.offset) },
                            outside: extends.outside.map { site($0.kind, $0.offset) })
     }
 }

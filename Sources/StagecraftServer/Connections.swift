@@ -4,12 +4,13 @@ import NIOCore
 import Synchronization
 
 /// The server's connections: how many are open (a gauge on `/metrics`), a cap past which new ones are closed at
-/// once with a log line, and which clients have gone (closed their side or dropped), so that the render of their
-/// request in flight stops instead of finishing for nobody.
+/// once with a log line, and which clients have gone (closed their side, or dropped the connection), so that the
+/// render of their request in flight stops instead of finishing for nobody.
 final class Connections: Sendable {
     let limit: Int
     private let open = Atomic(0)
-    private let gone = Mutex<Set<ObjectIdentifier>>([])
+    /// The presence of each open connection's client, by channel.
+    private let presences = Mutex<[ObjectIdentifier: ClientPresence]>([:])
     private let metrics: ServerMetrics
     private let logger: Logger
 
@@ -21,9 +22,10 @@ final class Connections: Sendable {
 
     var count: Int { open.load(ordering: .relaxed) }
 
-    /// Whether the client of `channel`'s connection has gone.
-    func clientGone(_ channel: any Channel) -> Bool {
-        gone.withLock { $0.contains(ObjectIdentifier(channel)) }
+    /// Whether the client of `channel`'s connection is still there, to ask as long as its request runs (nil for a
+    /// channel this server did not accept, as in tests that call the router directly).
+    func presence(of channel: any Channel) -> ClientPresence? {
+        presences.withLock { $0[ObjectIdentifier(channel)] }
     }
 
     /// Counts a new connection; false when it is over the cap (and must be closed).
@@ -39,26 +41,35 @@ final class Connections: Sendable {
         return false
     }
 
-    fileprivate func closed(_ channel: any Channel) {
+    fileprivate func closed() {
         let now = open.subtract(1, ordering: .relaxed).newValue
         metrics.gauge("open_connections", Double(now))
-        forget(channel)
     }
 
-    fileprivate func left(_ channel: any Channel) {
-        _ = gone.withLock { $0.insert(ObjectIdentifier(channel)) }
+    fileprivate func register(_ presence: ClientPresence, for channel: any Channel) {
+        presences.withLock { $0[ObjectIdentifier(channel)] = presence }
     }
 
     fileprivate func forget(_ channel: any Channel) {
-        _ = gone.withLock { $0.remove(ObjectIdentifier(channel)) }
+        _ = presences.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
     }
 
     /// The handler each new connection gets, after HTTP decoding.
     func handler() -> ConnectionHandler { ConnectionHandler(self) }
 }
 
+/// Whether a connection's client is still there; a request keeps it for as long as it runs, so that it still says
+/// "gone" after the connection itself is torn down.
+final class ClientPresence: Sendable {
+    private let gone = Atomic(false)
+
+    var hasGone: Bool { gone.load(ordering: .relaxed) }
+
+    fileprivate func leave() { gone.store(true, ordering: .relaxed) }
+}
+
 /// One connection's part in ``Connections``: counted while active, closed at once over the cap, marked when the
-/// client half-closes (HTTP/1.1 clients that give up close their side; the server keeps its own open for the answer).
+/// client closes its side (HTTP/1.1 clients that give up do; the server keeps its own open for the answer).
 ///
 /// It also holds a close back until what was written before it has gone out: on graceful shutdown Hummingbird
 /// closes a connection right after writing the end of its last answer, and a close drops writes still queued
@@ -68,6 +79,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = NIOAny
 
     private let connections: Connections
+    private let presence = ClientPresence()
     private var counted = false
     /// The last write handed down, done when everything before it is written (or failed).
     private var lastWrite: EventLoopFuture<Void>?
@@ -84,16 +96,21 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        presence.leave()
         if counted {
             counted = false
-            connections.closed(context.channel)
+            connections.closed()
         }
         context.fireChannelInactive()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let event = event as? ChannelEvent, event == .inputClosed { connections.left(context.channel) }
+        if let event = event as? ChannelEvent, event == .inputClosed { presence.leave() }
         context.fireUserInboundEventTriggered(event)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        connections.register(presence, for: context.channel)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -111,10 +128,29 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
             context.close(mode: mode, promise: promise)
             return
         }
-        // Runs at once when the writes are out already.
+        // When the writes are out (at once, when they are already), or after a while for a client that stopped
+        // reading: a close that waited for it would keep its connection, and the shutdown, forever.
         context.flush()
-        let context = NIOLoopBound(context, eventLoop: context.eventLoop)
-        pending.whenComplete { _ in context.value.close(mode: mode, promise: promise) }
+        let bound = NIOLoopBound((context: context, closed: Box(false)), eventLoop: context.eventLoop)
+        let closeOnce = {
+            guard !bound.value.closed.value else { return }
+            bound.value.closed.value = true
+            bound.value.context.close(mode: mode, promise: promise)
+        }
+        let late = context.eventLoop.scheduleTask(in: Self.writeGrace) { closeOnce() }
+        pending.whenComplete { _ in
+            late.cancel()
+            closeOnce()
+        }
+    }
+
+    /// How long a close waits for earlier writes to go out.
+    static let writeGrace = TimeAmount.seconds(5)
+
+    /// A flag shared by the two ways a close can happen.
+    private final class Box {
+        var value: Bool
+        init(_ value: Bool) { self.value = value }
     }
 }
 

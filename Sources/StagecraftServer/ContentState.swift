@@ -83,6 +83,13 @@ public final class ContentState: Sendable {
 
     public var status: ReloadStatus { state.withLock { $0.status } }
 
+    /// ``reload()`` on the preview threads: a load renders every message for every sample profile, work that must
+    /// not hold the threads requests are handled on.
+    @discardableResult
+    public func reloadOffTheEventLoops() async throws -> Bool {
+        try await RenderPool.previews.run(timeout: nil) { self.reload() }
+    }
+
     /// Loads the folder again; swaps it in when it loads, else keeps what is served and records why.
     @discardableResult
     public func reload() -> Bool {
@@ -136,7 +143,7 @@ public struct ContentWatcher: Service {
             }
             let now = Self.fingerprint(state.directory)
             if now != served, now == seen {
-                state.reload()
+                try await state.reloadOffTheEventLoops()
                 served = now
             }
             seen = now

@@ -109,7 +109,7 @@ extension APIServer {
         }
         let placement = try f.string("placement", maxBytes: 256)
         let variant = try f.string("variant", maxBytes: 256)
-        // Browsers cannot choose the time (it would let a page wind caps back); servers may, up to now.
+        // Browsers cannot choose the time (it would let a page wind caps back); servers may, up to a day past now.
         let time = try f.time("time", notAfter: clock().addingTimeInterval(Fields.clockSkew))
         let answer = f.value("answer")
         try f.finish()

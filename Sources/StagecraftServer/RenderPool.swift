@@ -9,12 +9,13 @@ import Synchronization
 /// `/healthz`, profile writes and every other request keep being read, answered and timed out as usual. Each
 /// render runs under a ``RenderBudget``: a deadline from when it was handed over (time spent waiting for a thread
 /// counts, so an overloaded server sheds work instead of queueing it without end), and cancelled when the
-/// request's task is (the server's grace period after SIGTERM ran out, or the request was dropped).
+/// request's task is (the server's grace period after SIGTERM ran out) or its client has gone.
 public final class RenderPool: Sendable {
     /// One per process, a thread per core: renders are CPU work, more threads would only take turns.
     public static let shared = RenderPool(threads: System.coreCount)
-    /// Previews of edited templates, which may be anything a person types: a thread of their own (half the cores),
-    /// so that a template written to run for its whole deadline delays other previews, never what users are served.
+    /// Previews of edited templates, and content reloads, which may be anything a person writes: a pool of their own
+    /// (half the cores, beside the serving pool), so that a template written to run for its whole deadline delays
+    /// other previews, never what users are served.
     public static let previews = RenderPool(threads: max(1, System.coreCount / 2))
 
     private let pool: NIOThreadPool

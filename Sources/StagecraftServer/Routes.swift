@@ -46,7 +46,7 @@ extension APIServer {
         v1.get("content/files/**") { request, context in try contentFile(request, context) }
         v1.post("content/reload") { request, _ in
             _ = try authorize(request, publishable: false)
-            content.reload()
+            try await content.reloadOffTheEventLoops()
             return try contentStatus(request)
         }
     }
@@ -218,7 +218,8 @@ extension APIServer {
 
     /// Counts and logs a message that was not sent, with its reason.
     func record(_ f: DeliveryFailure, what: String, target: String) {
-        metrics.count("renders", [("channel", f.channel.rawValue), ("outcome", f.liquidError == .timeout ? "timeout" : f.reason.rawValue)])
+        let outcome = f.liquidError == .timeout ? "timeout" : f.liquidError == .cancelled ? "cancelled" : f.reason.rawValue
+        metrics.count("renders", [("channel", f.channel.rawValue), ("outcome", outcome)])
         if f.reason == .invalidHTML { metrics.count("validation_failures", [("channel", f.channel.rawValue)]) }
         logger.warning("\(what)", metadata: ["target": "\(target)", "campaign": "\(f.campaign)", "reason": "\(f.reason.rawValue)",
                                             "detail": "\(f.message)"])

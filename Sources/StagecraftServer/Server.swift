@@ -89,9 +89,8 @@ public struct APIServer: Sendable {
     func rendering<T: Sendable>(_ context: StagecraftRequestContext, on pool: RenderPool = .shared,
                                 _ work: @escaping @Sendable () throws -> T) async throws -> T
     {
-        let channel = context.channel
-        let connections = connections
-        return try await pool.run(timeout: configuration.renderTimeout, alsoStopWhen: { connections.clientGone(channel) }, work)
+        let presence = connections.presence(of: context.channel)
+        return try await pool.run(timeout: configuration.renderTimeout, alsoStopWhen: { presence?.hasGone == true }, work)
     }
 
     /// Every route, under the CORS, error and metrics middleware; the files of `public/` last.

@@ -83,6 +83,15 @@ struct ContentCheckTests {
         ])
     }
 
+    @Test func aBlockInsideAPageBlockNeedsNoPlaceInTheLayout() throws {
+        let check = try run([
+            "layouts/page.liquid": "<div>{% block body %}default{% endblock %}</div>",
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n{% extends 'layouts/page' %}\n"
+                + "{% block body %}<p>{% block greeting %}Hi{% endblock %}</p>{% endblock %}\n",
+        ])
+        #expect(check.findings.filter { $0.file == "banners/a.liquid" }.isEmpty)
+    }
+
     @Test func brokenHTMLForSomeProfileIsAnError() throws {
         let check = try run([
             "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n{% if user.plan == 'trial' %}<div>{% endif %}<p>x</p>\n",

@@ -96,6 +96,7 @@ import Testing
         // libxml2 adds that the reference lacks its semicolon.
         (#"<a href="&#106avascript:alert(1)">x</a>"#, ["javascript-url", "parse-error"]),
         (#"<a href="java&Tab;script:alert(1)">x</a>"#, ["javascript-url"]),
+        (#"<a href="&#0000000106;avascript:alert(1)">x</a>"#, ["javascript-url"]),
         (#"<a href="java&#x09;script&colon;alert(1)">x</a>"#, ["javascript-url"]),
         ("<a href=\" \u{1}JaVaScRiPt:alert(1)\">x</a>", ["javascript-url"]),
         (#"<a href="vbscript:msgbox">x</a>"#, ["javascript-url"]),

@@ -58,8 +58,6 @@ extension Value {
         return (lower...upper).map { .int($0) }
     }
 
-    /// Liquid truthiness: only `nil` and `false` are false.
-    @inlinable
     /// What reading the value whole costs, for ``ResourceLimits/maxWork``: a string's bytes, a collection's items.
     var workSize: Int {
         switch self {
@@ -70,6 +68,8 @@ extension Value {
         }
     }
 
+    /// Liquid truthiness: only `nil` and `false` are false.
+    @inlinable
     public var isTruthy: Bool {
         switch self {
         case .null: return false

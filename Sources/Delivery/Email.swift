@@ -18,16 +18,6 @@ public struct RenderedEmail: Sendable {
 }
 
 extension DeliveryContent {
-    /// Renders an email message for the user: subject and preheader (plain text, one line), the HTML document
-    /// (escaped, checked as an email), its plain-text version and headers. `extra` keys are added to the data.
-    func renderEmail(_ message: MessageTemplate, for user: UserMoment, extra: [(String, Value)] = [],
-                            strict: Bool = false) -> Result<RenderedEmail, DeliveryFailure>
-    {
-        composeEmail(message, for: user, extra: extra, strict: strict).flatMap { email, report in
-            verdict(report, campaign: message.campaign).map { email }
-        }
-    }
-
     /// The email and the HTML checker's full report, whether or not it passes (previews show both).
     ///
     /// The template's output is checked as it was written; when it passes, it is finished on libxml2's tree: the

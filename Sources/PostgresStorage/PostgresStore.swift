@@ -205,14 +205,14 @@ public final class PostgresStore: Store {
         }
     }
 
-    public func record(_ interaction: Interaction) async throws {
-        try await client.withConnection { connection in try await Self.insert(interaction, connection, logger) }
-    }
-
     public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+        // One statement needs no transaction around it.
+        guard !events.isEmpty else {
+            return try await client.withConnection { connection in try await Self.insert(interaction, connection, logger) }
+        }
         try await client.withTransaction(logger: logger) { connection in
             try await Self.insert(interaction, connection, logger)
-            if !events.isEmpty { _ = try await Self.insert(events, connection, logger) }
+            _ = try await Self.insert(events, connection, logger)
         }
     }
 

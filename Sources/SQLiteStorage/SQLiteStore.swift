@@ -137,14 +137,10 @@ public final class SQLiteStore: Store {
         }
     }
 
-    public func record(_ interaction: Interaction) async throws {
-        try await pool.write { db in try Self.insert(interaction, db) }
-    }
-
     public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
         try await pool.write { db in
             try Self.insert(interaction, db)
-            _ = try Self.insert(events, db)
+            if !events.isEmpty { _ = try Self.insert(events, db) }
         }
     }
 

@@ -113,11 +113,6 @@ public final class CachedStore: Store {
         return try await base.deleteProfile(id: id)
     }
 
-    public func record(_ interaction: Interaction) async throws {
-        defer { invalidate([interaction.userId]) }
-        try await base.record(interaction)
-    }
-
     public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
         defer { invalidate(Set([interaction.userId] + events.map(\.userId))) }
         try await base.record(interaction, events: events)

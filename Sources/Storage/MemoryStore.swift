@@ -56,12 +56,8 @@ public actor MemoryStore: Store {
         return had
     }
 
-    public func record(_ interaction: Interaction) {
-        interactions[interaction.userId, default: InteractionHistory()].append(interaction)
-    }
-
     public func record(_ interaction: Interaction, events batch: [UserEvent]) {
-        record(interaction)
+        interactions[interaction.userId, default: InteractionHistory()].append(interaction)
         _ = append(batch)
     }
 

@@ -84,6 +84,11 @@ public protocol Store: InteractionLedger {
 }
 
 extension Store {
+    /// An interaction with nothing else to keep: the one write path, with no events.
+    public func record(_ interaction: Interaction) async throws {
+        try await record(interaction, events: [])
+    }
+
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
         (try await profile(id: userId, eventLimit: eventLimit), try await history(userId: userId))
     }

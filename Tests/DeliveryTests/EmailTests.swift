@@ -47,7 +47,11 @@ struct EmailTests {
         let content = try ContentSet.load(files: files)
         let delivery = try DeliveryContent(content, loadedAt: checkedAt)
         let moment = UserMoment(profile: user, now: checkedAt, stageRules: content.stageRules)
-        return try delivery.renderEmail(content.messages[name]!, for: moment).get()
+        let outcome = delivery.deliver(.message(content.messages[name]!), to: moment, history: InteractionHistory(),
+                                       options: DeliveryOptions(renderRejected: true))[0]
+        if let failure = outcome.failures.first { throw failure }
+        guard case .email(let email, _)? = outcome.output else { throw DeliveryTestError.noEmail }
+        return email
     }
 
     @Test func layoutInliningLinksPreheaderAndHeaders() throws {
@@ -87,3 +91,5 @@ struct EmailTests {
         #expect(email.warnings.contains { $0.code == "email-clipped" && $0.message.contains("as sent") })
     }
 }
+
+enum DeliveryTestError: Error { case noEmail }

@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "HTMLCheck", targets: ["HTMLCheck"]),
         .library(name: "Personalization", targets: ["Personalization"]),
+        .library(name: "Content", targets: ["Content"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "Storage", targets: ["Storage"]),
         .library(name: "SQLiteStorage", targets: ["SQLiteStorage"]),
@@ -51,13 +52,15 @@ let package = Package(
         .target(name: "HTMLCheck", dependencies: ["CLibXML2"], swiftSettings: libxml2Headers),
         .target(
             name: "Personalization",
-            dependencies: ["Liquid", "Yams"],
+            dependencies: ["Liquid"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // The content folder read and checked: YAML, front matter, CSV and JSON catalogs, into a `ContentSet`.
+        .target(name: "Content", dependencies: ["Liquid", "Personalization", "Yams"]),
         .target(
             name: "Delivery",
-            dependencies: ["Liquid", "HTMLCheck", "Personalization", "CLibXML2"],
-            swiftSettings: libxml2Headers + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+            dependencies: ["Liquid", "HTMLCheck", "Personalization", "Content"],
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The store protocol with the memory store and the cache of parsed users; each database behind it is a
         // target of its own, so only the command that picks one links its driver.
@@ -84,6 +87,7 @@ let package = Package(
                 "Liquid",
                 "HTMLCheck",
                 "Personalization",
+                "Content",
                 "Delivery",
                 "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -106,6 +110,7 @@ let package = Package(
                 "Liquid",
                 "HTMLCheck",
                 "Personalization",
+                "Content",
                 "Delivery",
                 "Storage",
                 "SQLiteStorage",
@@ -118,7 +123,7 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Personalization", "Liquid", "HTMLCheck"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid"]),
         .testTarget(
             name: "ServerTests",
@@ -126,6 +131,7 @@ let package = Package(
                 "StagecraftServer",
                 "Storage",
                 "Personalization",
+                "Content",
                 "Delivery",
                 "Liquid",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -133,7 +139,7 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
-        .testTarget(name: "PersonalizationTests", dependencies: ["Personalization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PersonalizationTests", dependencies: ["Personalization", "Content"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "HTMLCheckTests",
             dependencies: ["HTMLCheck"],

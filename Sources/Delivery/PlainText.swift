@@ -1,5 +1,5 @@
-import CLibXML2
 import Foundation
+import HTMLCheck
 
 /// The plain-text part of an email, made from its HTML with libxml2's tree: headings underlined, paragraphs apart,
 /// list items marked, links as `text (url)`, table rows on their lines with cells apart, images by their alt text;
@@ -115,13 +115,9 @@ public enum PlainText {
                                              "center", "tr", "dt", "dd", "li", "caption", "tbody", "thead", "tfoot",
                                              "figcaption", "details", "summary", "body", "html"]
 
-    private static func name(_ node: UnsafeMutablePointer<xmlNode>) -> String { DOM.name(node) }
-
-    private static func attribute(_ node: UnsafeMutablePointer<xmlNode>, _ key: String) -> String? { DOM.attribute(node, key) }
-
-    private static func isHidden(_ node: UnsafeMutablePointer<xmlNode>) -> Bool {
-        if attribute(node, "hidden") != nil { return true }
-        guard let style = attribute(node, "style") else { return false }
+    private static func isHidden(_ node: HTMLNode) -> Bool {
+        if node.hasAttribute("hidden") { return true }
+        guard let style = node.attribute("style") else { return false }
         // Lowercased with white space removed, byte by byte (this runs for every element).
         var compact: [UInt8] = []
         compact.reserveCapacity(style.utf8.count)
@@ -137,23 +133,17 @@ public enum PlainText {
         }
     }
 
-    private static func children(_ node: UnsafeMutablePointer<xmlNode>) -> [UnsafeMutablePointer<xmlNode>] { DOM.children(node) }
-
-    private static func text(of node: UnsafeMutablePointer<xmlNode>) -> String {
-        node.pointee.content.map { String(cString: $0) } ?? ""
-    }
-
-    private static func write(_ node: UnsafeMutablePointer<xmlNode>, into out: inout Writer, list: ListKind?) {
-        switch node.pointee.type {
-        case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-            out.write(text(of: node))
+    private static func write(_ node: HTMLNode, into out: inout Writer, list: ListKind?) {
+        switch node.kind {
+        case .text:
+            out.write(node.text)
             return
-        case XML_ELEMENT_NODE:
+        case .element:
             break
-        default:
+        case .other:
             return
         }
-        let tag = name(node)
+        let tag = node.name
         if skipped.contains(tag) || isHidden(node) { return }
         switch tag {
         case "br":
@@ -167,13 +157,13 @@ public enum PlainText {
             out.breakLines(2)
             return
         case "img":
-            if let alt = attribute(node, "alt")?.trimmingCharacters(in: .whitespacesAndNewlines), !alt.isEmpty {
+            if let alt = node.attribute("alt")?.trimmingCharacters(in: .whitespacesAndNewlines), !alt.isEmpty {
                 out.write(" " + alt + " ")
             }
             return
         case "h1", "h2", "h3", "h4", "h5", "h6":
             var inner = Writer()
-            for c in children(node) { write(c, into: &inner, list: nil) }
+            for c in node.children { write(c, into: &inner, list: nil) }
             let heading = inner.trimmed()
             guard !heading.isEmpty else { return }
             out.breakLines(2)
@@ -185,9 +175,9 @@ public enum PlainText {
             return
         case "a":
             var inner = Writer()
-            for c in children(node) { write(c, into: &inner, list: nil) }
+            for c in node.children { write(c, into: &inner, list: nil) }
             let label = inner.trimmed()
-            let href = attribute(node, "href")?.trimmingCharacters(in: .whitespaces) ?? ""
+            let href = node.attribute("href")?.trimmingCharacters(in: .whitespaces) ?? ""
             let url = href.hasPrefix("mailto:") ? String(href.dropFirst(7)) : href
             if url.isEmpty || url.hasPrefix("#") || url.lowercased().hasPrefix("javascript:") || url == label {
                 out.write(label.isEmpty ? url : label)
@@ -200,9 +190,9 @@ public enum PlainText {
             return
         case "tr":
             var cells: [String] = []
-            for c in children(node) where c.pointee.type == XML_ELEMENT_NODE && ["td", "th"].contains(name(c)) && !isHidden(c) {
+            for c in node.children where c.kind == .element && ["td", "th"].contains(c.name) && !isHidden(c) {
                 var inner = Writer()
-                for g in children(c) { write(g, into: &inner, list: nil) }
+                for g in c.children { write(g, into: &inner, list: nil) }
                 let cell = inner.trimmed()
                 if !cell.isEmpty { cells.append(cell) }
             }
@@ -214,19 +204,19 @@ public enum PlainText {
         case "pre":
             out.breakLines(2)
             out.preformatted = true
-            for c in children(node) { write(c, into: &out, list: nil) }
+            for c in node.children { write(c, into: &out, list: nil) }
             out.preformatted = false
             out.breakLines(2)
             return
         case "ul", "ol":
             out.breakLines(list == nil ? 2 : 1)
-            var counter = Int(attribute(node, "start") ?? "") ?? 1
-            for c in children(node) {
-                if c.pointee.type == XML_ELEMENT_NODE, name(c) == "li" {
+            var counter = Int(node.attribute("start") ?? "") ?? 1
+            for c in node.children {
+                if c.kind == .element, c.name == "li" {
                     out.breakLines(1)
                     out.raw(tag == "ol" ? "\(counter). " : "- ")
                     counter += 1
-                    for g in children(c) { write(g, into: &out, list: tag == "ol" ? .numbers(counter) : .bullets) }
+                    for g in c.children { write(g, into: &out, list: tag == "ol" ? .numbers(counter) : .bullets) }
                     out.breakLines(1)
                 } else {
                     write(c, into: &out, list: list)
@@ -239,7 +229,7 @@ public enum PlainText {
         }
         let breaks = paragraphs.contains(tag) ? 2 : lines.contains(tag) ? 1 : 0
         if breaks > 0 { out.breakLines(breaks) }
-        for c in children(node) { write(c, into: &out, list: list) }
+        for c in node.children { write(c, into: &out, list: list) }
         if breaks > 0 { out.breakLines(breaks) }
     }
 }

@@ -22,6 +22,9 @@ enum LibXML2Parser {
         return true
     }()
 
+    /// Initializes libxml2 once, before any parse on any thread.
+    static func prepare() { _ = initialized }
+
     /// Hands each message to the caller while one parse runs; reached from the C callback through its context
     /// pointer.
     private final class Receiver {

@@ -132,7 +132,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         // reading: a close that waited for it would keep its connection, and the shutdown, forever.
         context.flush()
         let bound = NIOLoopBound((context: context, closed: Box(false)), eventLoop: context.eventLoop)
-        let closeOnce = {
+        let closeOnce: @Sendable () -> Void = {
             guard !bound.value.closed.value else { return }
             bound.value.closed.value = true
             bound.value.context.close(mode: mode, promise: promise)

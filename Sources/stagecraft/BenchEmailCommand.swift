@@ -1,4 +1,5 @@
 import ArgumentParser
+import Content
 import Delivery
 import Foundation
 import HTMLCheck

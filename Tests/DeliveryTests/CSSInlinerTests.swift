@@ -1,3 +1,4 @@
+import HTMLCheck
 import Testing
 @testable import Delivery
 
@@ -12,7 +13,7 @@ func inlined(_ html: String) -> String {
 func style(of id: String, in html: String) -> String? {
     let tree = HTMLTree(html: html)!
     CSSInliner.inline(tree)
-    return tree.elements().first { DOM.attribute($0, "id") == id }.flatMap { DOM.attribute($0, "style") }
+    return tree.elements().first { $0.attribute("id") == id }.flatMap { $0.attribute("style") }
 }
 
 func page(_ css: String, _ body: String) -> String {

@@ -1,3 +1,4 @@
+@testable import Content
 import Foundation
 import Liquid
 import Testing

@@ -1,3 +1,4 @@
+import Content
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -19,8 +20,8 @@ import Testing
         let h = try Harness(store: store, folder: templates)
         let content = h.server.content.current.content
         for profile in content.profiles.values {
-            _ = try await store.saveProfile(id: profile.id, traits: .replace(profile.traits), timeZone: profile.timeZone.identifier, at: fixedNow)
-            try await store.append(profile.events.map { UserEvent(userId: profile.id, event: $0) })
+            _ = await store.saveProfile(id: profile.id, traits: .replace(profile.traits), timeZone: profile.timeZone.identifier, at: fixedNow)
+            _ = await store.append(profile.events.map { UserEvent(userId: profile.id, event: $0) })
         }
         return (h, content)
     }

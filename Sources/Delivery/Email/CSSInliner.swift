@@ -1,5 +1,5 @@
 import Synchronization
-import CLibXML2
+import HTMLCheck
 
 /// Moves a document's `<style>` rules onto the elements they select, as email clients need (many drop `<style>`
 /// blocks): the cascade is worked out per element (importance, then origin, then specificity, then order, with
@@ -21,20 +21,20 @@ enum CSSInliner {
     static func inline(_ tree: HTMLTree) {
         let elements = tree.elements()
         var entries: [Entry] = []
-        for node in elements where DOM.name(node) == "style" {
-            if DOM.hasAttribute(node, "data-embed") { continue }
-            if let media = DOM.attribute(node, "media")?.trimmed.lowercased(), !media.isEmpty, media != "all", media != "screen" {
+        for node in elements where node.name == "style" {
+            if node.hasAttribute("data-embed") { continue }
+            if let media = node.attribute("media")?.trimmed.lowercased(), !media.isEmpty, media != "all", media != "screen" {
                 continue
             }
-            let parsed = parse(DOM.text(node))
+            let parsed = parse(node.textContent)
             for (selector, declarations) in parsed.rules {
                 entries.append(Entry(selector: selector, declarations: declarations, order: entries.count))
             }
             let kept = parsed.kept
             if kept.isEmpty {
-                DOM.remove(node)
+                node.remove()
             } else {
-                DOM.setText(node, "\n" + kept.joined(separator: "\n") + "\n")
+                node.setText("\n" + kept.joined(separator: "\n") + "\n")
             }
         }
         guard !entries.isEmpty else { return }
@@ -89,7 +89,7 @@ enum CSSInliner {
     }
 
     /// Writes the cascade's result for one element into its `style` attribute.
-    private static func apply(_ matched: [Entry], to node: NodePointer) {
+    private static func apply(_ matched: [Entry], to node: HTMLNode) {
         // (important, from the style attribute, specificity, order): later in this order wins.
         typealias Rank = (Bool, Bool, (Int, Int, Int), Int)
         var ranked: [(rank: Rank, declaration: CSSDeclaration)] = []
@@ -98,7 +98,7 @@ enum CSSInliner {
                 ranked.append(((d.important, false, entry.selector.specificity, entry.order * 1000 + k), d))
             }
         }
-        if let own = DOM.attribute(node, "style") {
+        if let own = node.attribute("style") {
             for (k, d) in CSSDeclaration.parseList(own).enumerated() {
                 ranked.append(((d.important, true, (0, 0, 0), k), d))
             }
@@ -116,12 +116,12 @@ enum CSSInliner {
         for (i, r) in ranked.enumerated() where last[r.declaration.property] == i {
             parts.append(r.declaration.property + ": " + r.declaration.value)
         }
-        DOM.setAttribute(node, "style", parts.joined(separator: "; "))
+        node.setAttribute("style", parts.joined(separator: "; "))
     }
 
     /// The elements with what selectors read from them, so matching does not go back to libxml2 for each test.
     struct ElementIndex {
-        var nodes: [NodePointer] = []
+        var nodes: [HTMLNode] = []
         var tags: [String] = []
         var ids: [String?] = []
         var classes: [[String]] = []
@@ -130,28 +130,24 @@ enum CSSInliner {
         var inHead: [Bool] = []
 
         init(_ tree: HTMLTree) {
-            walk(tree.document.pointee.children, parent: -1, inHead: false)
+            walk(tree.topLevel, parent: -1, inHead: false)
         }
 
-        private mutating func walk(_ first: NodePointer?, parent p: Int, inHead: Bool) {
-            var current = first
+        private mutating func walk(_ siblings: [HTMLNode], parent p: Int, inHead: Bool) {
             var previousSibling = -1
-            while let n = current {
-                if n.pointee.type == XML_ELEMENT_NODE {
-                    let i = nodes.count
-                    let tag = DOM.name(n).lowercased()
-                    nodes.append(n)
-                    tags.append(tag)
-                    ids.append(DOM.attribute(n, "id"))
-                    classes.append(DOM.attribute(n, "class")?.split(whereSeparator: \.isWhitespace).map(String.init) ?? [])
-                    parent.append(p)
-                    previous.append(previousSibling)
-                    let head = inHead || tag == "head"
-                    self.inHead.append(head)
-                    previousSibling = i
-                    walk(n.pointee.children, parent: i, inHead: head)
-                }
-                current = n.pointee.next
+            for n in siblings where n.kind == .element {
+                let i = nodes.count
+                let tag = n.name.lowercased()
+                nodes.append(n)
+                tags.append(tag)
+                ids.append(n.attribute("id"))
+                classes.append(n.attribute("class")?.split(whereSeparator: \.isWhitespace).map(String.init) ?? [])
+                parent.append(p)
+                previous.append(previousSibling)
+                let head = inHead || tag == "head"
+                self.inHead.append(head)
+                previousSibling = i
+                walk(n.children, parent: i, inHead: head)
             }
         }
 
@@ -188,7 +184,7 @@ enum CSSInliner {
             if let tag = c.tag, tag != tags[e] { return false }
             if let id = c.id, id != ids[e] { return false }
             for name in c.classes where !classes[e].contains(name) { return false }
-            for a in c.attributes where !a.matches(DOM.attribute(nodes[e], a.name)) { return false }
+            for a in c.attributes where !a.matches(nodes[e].attribute(a.name)) { return false }
             return true
         }
     }

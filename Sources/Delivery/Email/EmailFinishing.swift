@@ -1,4 +1,4 @@
-import CLibXML2
+import HTMLCheck
 
 /// Small steps of finishing an email's tree.
 enum EmailFinishing {
@@ -6,14 +6,14 @@ enum EmailFinishing {
     /// own (an element with class `preheader`).
     static func insertPreheader(_ text: String, into tree: HTMLTree) {
         let elements = tree.elements()
-        if elements.contains(where: { DOM.attribute($0, "class")?.split(separator: " ").contains("preheader") == true }) {
+        if elements.contains(where: { $0.attribute("class")?.split(separator: " ").contains("preheader") == true }) {
             return
         }
-        guard let body = elements.first(where: { DOM.name($0) == "body" }) else { return }
-        guard let div = DOM.newElement("div", in: tree) else { return }
-        DOM.setAttribute(div, "class", "preheader")
-        DOM.setAttribute(div, "style", "display: none; max-height: 0; overflow: hidden; mso-hide: all")
-        DOM.setText(div, text)
-        DOM.prepend(div, to: body)
+        guard let body = elements.first(where: { $0.name == "body" }) else { return }
+        guard let div = tree.makeElement("div") else { return }
+        div.setAttribute("class", "preheader")
+        div.setAttribute("style", "display: none; max-height: 0; overflow: hidden; mso-hide: all")
+        div.setText(text)
+        body.prepend(div)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import HTMLCheck
 
 /// Adds tracking parameters (`utm_source`, `utm_campaign`...) to an email's links: only http(s) links, only to the
 /// tracked hosts (and their subdomains) when some are named, never a parameter the link already has, never the
@@ -7,17 +8,17 @@ enum LinkDecoration {
     static func decorate(_ tree: HTMLTree, parameters: [(String, String)], hosts: [String], skipping unsubscribe: String?) {
         let parameters = parameters.filter { !$0.1.isEmpty }
         for node in tree.elements() {
-            let tag = DOM.name(node)
+            let tag = node.name
             guard tag == "a" || tag == "area" else { continue }
-            if let mark = DOM.attribute(node, "data-track") {
-                DOM.removeAttribute(node, "data-track")
+            if let mark = node.attribute("data-track") {
+                node.removeAttribute("data-track")
                 if mark.trimmed.lowercased() == "off" { continue }
             }
-            guard !parameters.isEmpty, let href = DOM.attribute(node, "href") else { continue }
+            guard !parameters.isEmpty, let href = node.attribute("href") else { continue }
             let url = href.trimmed
             if let unsubscribe, url == unsubscribe { continue }
             if let decorated = decorate(url, parameters: parameters, hosts: hosts), decorated != url {
-                DOM.setAttribute(node, "href", decorated)
+                node.setAttribute("href", decorated)
             }
         }
     }

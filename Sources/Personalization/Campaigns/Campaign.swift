@@ -9,7 +9,7 @@ public enum Channel: String, Sendable, CaseIterable, Comparable {
     public var isWeb: Bool { self != .email }
 
     /// Whether every campaign of the channel must name the placement it fills.
-    var needsPlacement: Bool { self == .banner || self == .tooltip || self == .survey }
+    public var needsPlacement: Bool { self == .banner || self == .tooltip || self == .survey }
 
     public static func < (a: Channel, b: Channel) -> Bool { a.rawValue < b.rawValue }
 }
@@ -137,7 +137,7 @@ public struct Schedule: Sendable, Equatable {
         return true
     }
 
-    static func bound(_ text: String) -> Bound? {
+    public static func bound(_ text: String) -> Bound? {
         if let date = Timestamp.parse(text) { return .instant(date) }
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
@@ -171,7 +171,7 @@ public struct TimeWindow: Sendable, Equatable, CustomStringConvertible {
 
     public static let weekdayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
-    static func minutes(_ text: String) -> Int? {
+    public static func minutes(_ text: String) -> Int? {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[1].count == 2, let h = Int(parts[0]), let m = Int(parts[1]),
               (0...24).contains(h), (0...59).contains(m), h * 60 + m <= 1440

@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Personalization
 
 /// Reads the content model's pieces out of YAML, logging every problem at its line.
 enum ContentReader {

@@ -1,4 +1,5 @@
 import Liquid
+import Personalization
 
 /// `email.yml`: what every email of the set shares.
 ///

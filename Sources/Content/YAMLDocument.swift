@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Personalization
 import Yams
 
 /// YAML read for content: every value keeps the line and column it was written at, so a wrong field is reported

@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Personalization
 
 /// A message template: its parsed body and, from its front matter, the campaign it is.
 public struct MessageTemplate: Sendable {

@@ -323,6 +323,12 @@ function showOutput(answer) {
         frame(o.html, w.desktop, 640, 'HTML, desktop', true),
         frame(o.html, w.phone, 640, 'HTML, phone', true),
         el('figure', { class: 'shot text-view' }, el('figcaption', { text: 'Plain text' }), el('pre', { class: 'plain', text: o.text }))));
+  } else if (o.fields) {
+    // A message of text fields (a push notification), shown as a phone would: title, body, then its links.
+    const { title, body, ...rest } = o.fields;
+    out.append(el('div', { class: 'notification' },
+      el('strong', { class: 'title', text: title || '' }), el('p', { class: 'body', text: body || '' }),
+      el('dl', {}, ...Object.entries(rest).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]))));
   } else if (o.steps) {
     out.append(el('ol', { class: 'steps' }, o.steps.map((s) =>
       el('li', {}, el('p', { class: 'hint', text: 'Next to ' + s.target + ' (' + s.position + ')' }), frame(s.html, 375, 220, 'Step', false)))));
@@ -446,6 +452,8 @@ async function matrix() {
         !o ? el('p', { class: 'empty', text: 'nothing rendered' })
           : answer.channel === 'email' ? frame(o.html, 600, 520, answer.template + ' (' + o.subject + ')', true)
             : o.steps ? el('p', { text: o.steps.length + ' steps' })
+              : o.fields ? el('div', { class: 'notification' }, el('strong', { class: 'title', text: o.fields.title || '' }),
+                el('p', { class: 'body', text: o.fields.body || '' }))
               : frame(o.html, 600, 300, answer.template, false));
     } catch (error) {
       if (run === matrixRun) cell.replaceChildren(el('h3', { text: stage }), el('p', { class: 'error', text: error.message }));

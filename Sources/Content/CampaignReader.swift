@@ -4,31 +4,26 @@ import Personalization
 
 /// Reads the content model's pieces out of YAML, logging every problem at its line.
 enum ContentReader {
-    /// Front matter keys that belong to channels (subjects, tour steps...): known, so not typos, and kept in
-    /// ``Campaign/data`` for templates and the server.
-    static let channelKeys: Set<String> = [
-        "subject", "preheader", "from", "reply_to", "title", "description", "steps", "target", "position",
-        "question", "scale", "choices", "labels", "ttl", "utm", "unsubscribe", "tags",
-    ]
-
     /// A campaign from a template's front matter (`fields`), or nil when it has errors.
-    static func campaign(_ fields: Fields, template: String) -> Campaign? {
+    static func campaign(_ fields: Fields, template: String, channels: [ChannelRules]) -> Campaign? {
         let log = fields.log
         let errorsBefore = log.issues.count
         let id = fields.string("campaign", required: true)
-        var channel: Channel?
+        var rules: ChannelRules?
         if let name = fields.string("channel", required: true) {
-            channel = Channel(rawValue: name)
-            if channel == nil {
-                log.error(at: fields.node("channel")!, "unknown channel \"\(name)\"; use one of "
-                    + Channel.allCases.map(\.rawValue).joined(separator: ", "))
+            rules = channels.first { $0.channel.rawValue == name }
+            if rules == nil {
+                var message = "unknown channel \"\(name)\"; use one of " + channels.map(\.channel.rawValue).sorted().joined(separator: ", ")
+                if let near = Suggestion.closest(to: name, in: channels.map(\.channel.rawValue)) { message += " (did you mean \"\(near)\"?)" }
+                log.error(at: fields.node("channel")!, message)
             }
         }
+        let channel = rules?.channel
         if let node = fields.node("layout") {
             log.error(at: node, "front matter has no \"layout\": start the body with {% extends 'layouts/NAME' %} and fill its blocks")
         }
         let placement = fields.string("placement")
-        if let channel, channel.needsPlacement, placement == nil {
+        if let channel, rules?.placement == .required, placement == nil {
             log.error(at: fields.node, "a \(channel.rawValue) needs a \"placement\" (the slot it fills)")
         }
         let stages = fields.strings("stages")
@@ -73,7 +68,15 @@ enum ContentReader {
                 log.error(at: fields.node(key)!, "a placement default is shown to anyone, so it cannot have \"\(key)\"")
             }
         }
-        for key in channelKeys { _ = fields.node(key) }
+        // The channel's own keys and the shared ones are known; another channel's key is named as such, not as a typo.
+        for key in ChannelRules.sharedKeys.union(rules?.frontMatterKeys ?? []) { _ = fields.node(key) }
+        if let rules {
+            for key in fields.unusedKeys {
+                guard let owner = channels.first(where: { $0.frontMatterKeys.contains(key) }) else { continue }
+                log.error(at: fields.keyNode(key)!, "\"\(key)\" belongs to the \(owner.channel.rawValue) channel, not to a \(rules.channel.rawValue)")
+                _ = fields.node(key)
+            }
+        }
         fields.reportUnknown(what: "front matter")
 
         guard log.issues.count == errorsBefore, let id, let channel else { return nil }

@@ -72,9 +72,9 @@ public struct ContentSet: Sendable {
 
     /// Loads the folder at `directory`.
     /// - Throws: ``ContentError`` with every error (and warning) found.
-    public static func load(directory: String) throws(ContentError) -> ContentSet {
+    public static func load(directory: String, channels: [ChannelRules]) throws(ContentError) -> ContentSet {
         let (files, issues) = try readFiles(directory: directory)
-        return try load(files: files, directory: directory, issues: issues)
+        return try load(files: files, directory: directory, issues: issues, channels: channels)
     }
 
     /// The texts of the folder's content files by relative path (templates, YAML, the catalog, sample profiles),
@@ -118,7 +118,10 @@ public struct ContentSet: Sendable {
     }
 
     /// Loads a set from file texts by relative path (what ``load(directory:)`` reads, or content from elsewhere).
-    public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = []) throws(ContentError) -> ContentSet {
+    /// - Parameter channels: the channels campaigns may name, with their front matter keys.
+    public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = [],
+                            channels: [ChannelRules]) throws(ContentError) -> ContentSet
+    {
         var issues = issues
         func collect(_ log: IssueLog) { issues += log.issues }
 
@@ -137,7 +140,7 @@ public struct ContentSet: Sendable {
         var channelCaps: [FrequencyCap] = []
         if let text = files["caps.yml"] {
             let log = IssueLog(file: "caps.yml")
-            if let node = YAMLNode.parse(text, firstLine: 1, log: log) { channelCaps = ContentReader.channelCaps(node, log: log) }
+            if let node = YAMLNode.parse(text, firstLine: 1, log: log) { channelCaps = ContentReader.channelCaps(node, log: log, channels: channels) }
             collect(log)
         }
         var rules: [RecommendationRule] = []
@@ -209,7 +212,7 @@ public struct ContentSet: Sendable {
                     log.error(line: 1, column: 1, "partials and layouts have no front matter; only messages do")
                 } else if let node = YAMLNode.parse(yaml, firstLine: 2, log: log) {
                     if let fields = Fields(node, log: log, what: "front matter"),
-                       let campaign = ContentReader.campaign(fields, template: name)
+                       let campaign = ContentReader.campaign(fields, template: name, channels: channels)
                     {
                         bodies.append((name, file, body, bodyLine, campaign))
                     }
@@ -253,7 +256,14 @@ public struct ContentSet: Sendable {
             do {
                 let template = try environment.parse(b.body, name: b.name, firstLine: b.firstLine)
                 // A layout it extends reads the same variables, so what the message needs is the union.
-                let inputs = reachable(from: template, partials: partials, environment: environment, parsed: &partialAnalyses)
+                var inputs = reachable(from: template, partials: partials, environment: environment, parsed: &partialAnalyses)
+                // Liquid in the front matter (a subject, a push's title, a tour step's body) reads from the same data.
+                for text in Self.liquidTexts(in: .object(b.campaign.data)) {
+                    guard let parsed = try? environment.parse(text, name: b.name) else { continue }
+                    let more = reachable(from: parsed, partials: partials, environment: environment, parsed: &partialAnalyses)
+                    inputs.variables.formUnion(more.variables)
+                    inputs.tags.formUnion(more.tags)
+                }
                 let rules = inputs.variables.compactMap { path -> String? in
                     let parts = path.split(separator: ".")
                     return parts.count >= 2 && parts[0] == "recommendations" ? String(parts[1]) : nil
@@ -301,6 +311,16 @@ public struct ContentSet: Sendable {
     /// The input variables and tags of a template together with those of every partial and layout it names, as far
     /// as they go (partials that do not parse are reported elsewhere and left out here), and the names reached
     /// (missing ones included).
+    /// Every text in a front matter value that holds Liquid markup, however deep.
+    static func liquidTexts(in value: Value) -> [String] {
+        switch value {
+        case .string(let s): return s.contains("{{") || s.contains("{%") ? [s] : []
+        case .array(let items): return items.flatMap(liquidTexts)
+        case .object(let o): return o.pairs.flatMap { liquidTexts(in: $0.1) }
+        default: return []
+        }
+    }
+
     public static func reachable(from template: Template, partials: [String: String], environment: Environment,
                           parsed: inout [String: TemplateAnalysis]) -> (variables: Set<String>, tags: Set<String>, partials: [String])
     {
@@ -381,7 +401,7 @@ extension ContentReader {
     }
 
     /// `caps.yml`: caps per channel name, or `all` for every channel together.
-    static func channelCaps(_ root: YAMLNode, log: IssueLog) -> [FrequencyCap] {
+    static func channelCaps(_ root: YAMLNode, log: IssueLog, channels: [ChannelRules]) -> [FrequencyCap] {
         guard let f = Fields(root, log: log, what: "caps.yml") else { return [] }
         var caps: [FrequencyCap] = []
         for key in f.keys {
@@ -389,11 +409,11 @@ extension ContentReader {
             let scope: FrequencyCap.Scope
             if key == "all" {
                 scope = .all
-            } else if let channel = Channel(rawValue: key) {
-                scope = .channel(channel)
+            } else if let rules = channels.first(where: { $0.channel.rawValue == key }) {
+                scope = .channel(rules.channel)
             } else {
                 log.error(at: node, "unknown channel \"\(key)\" in caps.yml; use all or one of "
-                    + Channel.allCases.map(\.rawValue).joined(separator: ", "))
+                    + channels.map(\.channel.rawValue).sorted().joined(separator: ", "))
                 continue
             }
             caps += frequencyCaps(node, log: log, scope: scope)

@@ -157,6 +157,12 @@ final class Fields {
 
     var keys: [String] { pairs.map(\.key) }
 
+    /// The keys not read so far, in order.
+    var unusedKeys: [String] { pairs.map(\.key).filter { !used.contains($0) } }
+
+    /// Where `key` is written.
+    func keyNode(_ key: String) -> YAMLNode? { pairs.first { $0.key == key }?.keyNode }
+
     func has(_ key: String) -> Bool { pairs.contains { $0.key == key } }
 
     /// The value node under `key`, marking the key as known.

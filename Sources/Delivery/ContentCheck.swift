@@ -53,7 +53,7 @@ public struct ContentCheck: Sendable {
         }
         let content: ContentSet
         do {
-            content = try ContentSet.load(files: files, directory: directory, issues: readIssues)
+            content = try ContentSet.load(files: files, directory: directory, issues: readIssues, channels: Channels.rules)
         } catch {
             check.add(error.issues)
             return check
@@ -252,6 +252,8 @@ public struct ContentCheck: Sendable {
                 out.append((finding, "render|\(finding.line)|\(finding.column)|\(f.message)"))
             case .invalidHTML:
                 report(f.diagnostics)
+            case .invalidOutput:
+                reportFields(f.diagnostics)
             case .missingTemplate:
                 out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error, message: f.message), f.message))
             }
@@ -261,6 +263,13 @@ public struct ContentCheck: Sendable {
                 let finding = Finding(file: message.file, line: campaign.line, column: 1, severity: d.severity == .error ? .error : .warning,
                                       message: "the \(campaign.channel == .email ? "email" : campaign.channel.rawValue)'s HTML, at its line \(d.line):\(d.column): \(d.message) [\(d.code)]")
                 out.append((finding, "html|\(d.code)|\(d.message)"))
+            }
+        }
+        func reportFields(_ diagnostics: [Diagnostic]) {
+            for d in diagnostics {
+                let finding = Finding(file: message.file, line: d.line, column: 1, severity: d.severity == .error ? .error : .warning,
+                                      message: "the \(campaign.channel.rawValue) message's \(d.message) [\(d.code)]")
+                out.append((finding, "fields|\(d.code)|\(d.message)"))
             }
         }
         // Rendered through the delivery pipeline, strict, whatever the decision says.
@@ -287,6 +296,8 @@ public struct ContentCheck: Sendable {
             if !block.report.isValid { report(block.report.diagnostics) }
         case .tour?:
             break
+        case .fields(let fields)?:
+            reportFields(fields.diagnostics)
         case nil:
             outcome.failures.forEach(failure)
         }

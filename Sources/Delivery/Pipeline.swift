@@ -41,6 +41,24 @@ public enum DeliveredOutput: Sendable {
     case block(RenderedBlock)
     case email(RenderedEmail, HTMLReport)
     case tour([RenderedStep])
+    /// A message of text fields rather than markup (a push notification), with its checks' findings.
+    case fields(RenderedFields)
+}
+
+/// A message rendered as named text fields, in its channel's order, sent as they are (no HTML, no escaping).
+public struct RenderedFields: Sendable {
+    public let campaign: Campaign
+    public let variant: String?
+    public let fields: [(name: String, value: String)]
+    /// What the channel's checks found: warnings only when the message may be sent.
+    public let diagnostics: [Diagnostic]
+
+    public init(campaign: Campaign, variant: String?, fields: [(name: String, value: String)], diagnostics: [Diagnostic]) {
+        self.campaign = campaign
+        self.variant = variant
+        self.fields = fields
+        self.diagnostics = diagnostics
+    }
 }
 
 /// What delivering to one slot or one message came to.
@@ -81,7 +99,7 @@ extension DeliveryContent {
         case .message(let message):
             let campaign = message.campaign
             // A block is decided in its slot, where it is served; an email or a tour on its own, as their routes send them.
-            let inSlot = campaign.channel == .banner || campaign.channel == .tooltip || campaign.channel == .survey
+            let inSlot = Channels.renderer(of: campaign.channel)?.isServedInSlot ?? false
             let decision = campaign.placement.flatMap { placement in
                 campaign.isDefault || !inSlot ? nil : engine.decide(placement: placement, for: user, history: history, depth: options.depth)
             } ?? engine.decide(template: message.name, for: user, history: history)
@@ -90,9 +108,9 @@ extension DeliveryContent {
                 return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: nil, failures: [],
                                         isSendable: false)]
             }
-            let (output, failures) = render(message, for: user, options: options)
-            return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: output, failures: failures,
-                                    isSendable: output != nil && failures.isEmpty)]
+            let rendered = render(campaign, for: user, options: options)
+            return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: rendered.output,
+                                    failures: rendered.failures, isSendable: rendered.output != nil && rendered.failures.isEmpty)]
         }
     }
 
@@ -100,40 +118,9 @@ extension DeliveryContent {
     private func outcome(of decision: Decision, for user: UserMoment, options: DeliveryOptions,
                          excluding: Set<String> = []) -> DeliveryOutcome
     {
-        let served = serve(decision, for: user, excluding: excluding, strict: options.strict, extra: options.extra)
+        let served = serve(decision, for: user, excluding: excluding, options: options)
         return DeliveryOutcome(target: decision.target, decision: decision, rejection: nil, output: served.block.map(DeliveredOutput.block),
                                failures: served.failures, isSendable: served.block != nil)
-    }
-
-    /// One message in its channel's form, with what failed.
-    private func render(_ message: MessageTemplate, for user: UserMoment,
-                        options: DeliveryOptions) -> (DeliveredOutput?, [DeliveryFailure])
-    {
-        let campaign = message.campaign
-        switch campaign.channel {
-        case .email:
-            switch composeEmail(message, for: user, extra: options.extra, strict: options.strict) {
-            case .success(let (email, report)):
-                let checked = verdict(report, campaign: campaign)
-                return (.email(email, report), checked.failure.map { [$0] } ?? [])
-            case .failure(let f):
-                return (nil, [f])
-            }
-        case .tour:
-            switch renderTour(campaign, for: user, strict: options.strict) {
-            case .success(let steps): return (.tour(steps), [])
-            case .failure(let f): return (nil, [f])
-            }
-        case .banner, .tooltip, .survey:
-            switch renderBlock(campaign, for: user, strict: options.strict, extra: options.extra) {
-            case .success(let (html, report)):
-                let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
-                                          html: html, source: .winner, report: report)
-                return (.block(block), verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
-            case .failure(let f):
-                return (nil, [f])
-            }
-        }
     }
 }
 

@@ -53,34 +53,24 @@ extension DeliveryContent {
         return data
     }
 
-    /// Renders a campaign's message for the user and checks it as its channel's HTML: the HTML when it passes.
-    func render(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<String, DeliveryFailure> {
-        renderBlock(campaign, for: user, strict: strict).flatMap { html, report in verdict(report, campaign: campaign).map { html } }
-    }
-
-    /// A campaign's block rendered for the user (with its survey, and `extra` keys on top of the data) and the HTML
-    /// checker's report on it, whether or not it passes.
-    func renderBlock(_ campaign: Campaign, for user: UserMoment, strict: Bool = false,
-                     extra: [(String, Value)] = []) -> Result<(String, HTMLReport), DeliveryFailure>
+    /// A block channel's render: the message's template rendered for the user (with the channel's own data, and
+    /// the options' `extra` keys on top) and checked as a web fragment.
+    func renderBlock(_ message: MessageTemplate, for user: UserMoment, options: DeliveryOptions,
+                     channelData: [(String, Value)] = []) -> ChannelRender
     {
-        guard let message = message(for: campaign) else {
-            return .failure(failure(campaign, .missingTemplate, "no template \"\(campaign.template)\" in the content"))
-        }
+        let campaign = message.campaign
         let html: String
         do {
-            let survey = surveys[message.name].map { [("survey", $0.value)] } ?? []
-            html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: survey + extra),
-                                               options: renderOptions(for: user, strict: strict))
+            html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: channelData + options.extra),
+                                               options: renderOptions(for: user, strict: options.strict))
         } catch {
-            return .failure(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
-                                    in: error.templateName, liquid: error.kind))
+            return .failed(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
+                                   in: error.templateName, liquid: error.kind))
         }
-        return .success((html, HTMLValidator.validate(html, channel: campaign.channel == .email ? .email : .web)))
-    }
-
-    /// The HTML checker's verdict on a campaign's output.
-    func check(_ html: String, campaign: Campaign) -> Result<Void, DeliveryFailure> {
-        verdict(HTMLValidator.validate(html, channel: campaign.channel == .email ? .email : .web), campaign: campaign)
+        let report = HTMLValidator.validate(html, channel: .web)
+        let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
+                                  html: html, source: .winner, report: report)
+        return ChannelRender(output: .block(block), failures: verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
     }
 
     /// A checker's report as a delivery result: an `invalid_html` failure naming the first error.
@@ -96,60 +86,23 @@ extension DeliveryContent {
     /// Serves a placement decision: the winner if it renders and validates, else the next eligible campaign, else
     /// the placement's default, else nothing. Never a broken block. Campaigns in `excluding` (already on the page)
     /// are passed over.
-    func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = [], strict: Bool = false,
-                      extra: [(String, Value)] = []) -> ServedBlock
+    func serve(_ decision: Decision, for user: UserMoment, excluding: Set<String> = [],
+               options: DeliveryOptions) -> ServedBlock
     {
         var failures: [DeliveryFailure] = []
         let tries: [(Selection, RenderedBlock.Source)] =
             (decision.selection.map { [($0, .winner)] } ?? []) + decision.fallbacks.map { ($0, .fallback) }
             + (decision.placementDefault.map { [($0, .placementDefault)] } ?? [])
         for (selection, source) in tries where !excluding.contains(selection.campaign.id) {
-            let checked = renderBlock(selection.campaign, for: user, strict: strict, extra: extra).flatMap { html, report in
-                verdict(report, campaign: selection.campaign).map { (html, report) }
-            }
-            switch checked {
-            case .success(let (html, report)):
-                return ServedBlock(block: RenderedBlock(campaign: selection.campaign, variant: selection.variant, html: html,
-                                                        source: source, report: report),
+            let rendered = render(selection.campaign, for: user, options: options)
+            if rendered.failures.isEmpty, case .block(let block)? = rendered.output {
+                return ServedBlock(block: RenderedBlock(campaign: selection.campaign, variant: selection.variant, html: block.html,
+                                                        source: source, report: block.report),
                                    failures: failures)
-            case .failure(let f):
-                failures.append(f)
             }
+            failures += rendered.failures
         }
         return ServedBlock(block: nil, failures: failures)
-    }
-
-    /// The steps of a tour campaign this user sees, each rendered through the tour's template with `step`
-    /// (`number`, `count`, `title`, `body`, `target`, `position`, `first`, `last`).
-    func renderTour(_ campaign: Campaign, for user: UserMoment, strict: Bool = false) -> Result<[RenderedStep], DeliveryFailure> {
-        guard let message = message(for: campaign) else {
-            return .failure(failure(campaign, .missingTemplate, "no template \"\(campaign.template)\" in the content"))
-        }
-        let steps = (tours[message.name] ?? []).filter { $0.applies(to: user) }
-        var rendered: [RenderedStep] = []
-        let plain = renderOptions(for: user, strict: strict, autoescape: false)
-        // The user's data is the same for every step; each step adds only `step`.
-        let base = data(for: message, campaign: campaign, user: user)
-        for (i, step) in steps.enumerated() {
-            do {
-                let title = try step.title?.render(base, options: plain) ?? ""
-                let body = try step.body?.render(base, options: plain) ?? ""
-                let stepValue: Value = .object(LiquidObject([
-                    ("number", .int(i + 1)), ("count", .int(steps.count)), ("first", .bool(i == 0)),
-                    ("last", .bool(i == steps.count - 1)), ("title", .string(title)), ("body", .string(body)),
-                    ("target", .string(step.target)), ("position", .string(step.position.rawValue)),
-                ]))
-                var withStep = base.objectValue ?? LiquidObject()
-                withStep["step"] = stepValue
-                let html = try message.template.render(.object(withStep), options: renderOptions(for: user, strict: strict))
-                if case .failure(let f) = check(html, campaign: campaign) { return .failure(f) }
-                rendered.append(RenderedStep(target: step.target, position: step.position, html: html))
-            } catch {
-                return .failure(failure(campaign, .renderError, "step \(i + 1): " + error.message, line: error.line,
-                                        column: error.column, in: error.templateName, liquid: error.kind))
-            }
-        }
-        return .success(rendered)
     }
 
     func failure(_ campaign: Campaign, _ reason: DeliveryFailure.Reason, _ message: String, line: Int? = nil,

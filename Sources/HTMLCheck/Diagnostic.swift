@@ -23,6 +23,15 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     /// The line of HTML the problem is on.
     public var sourceLine: String
 
+    public init(severity: Severity, line: Int, column: Int, code: String, message: String, sourceLine: String) {
+        self.severity = severity
+        self.line = line
+        self.column = column
+        self.code = code
+        self.message = message
+        self.sourceLine = sourceLine
+    }
+
     /// `line:column: severity: message [code]`.
     public var description: String { "\(line):\(column): \(severity.rawValue): \(message) [\(code)]" }
 }

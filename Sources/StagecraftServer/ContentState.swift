@@ -76,7 +76,7 @@ public final class ContentState: Sendable {
 
     /// The content made ready to serve from file texts: what a reload and a preview of edited source both load.
     static func load(files: [String: String], directory: String, issues: [ContentIssue] = []) throws(ContentError) -> DeliveryContent {
-        try DeliveryContent(ContentSet.load(files: files, directory: directory, issues: issues))
+        try DeliveryContent.load(files: files, directory: directory, issues: issues)
     }
 
     /// The content to serve this request with.

@@ -347,6 +347,80 @@ enum OpenAPI {
     }
    }
   },
+  "/v1/messages/{template}/render": {
+   "post": {
+    "summary": "Render one message of any channel for a user (push, email, banner, tooltip, survey, tour), with its eligibility now (JSON), or a stream of them (NDJSON in, NDJSON out)",
+    "parameters": [
+     {
+      "name": "template",
+      "in": "path",
+      "required": true,
+      "schema": {
+       "type": "string"
+      },
+      "description": "the template's name (push/trial-ending, emails/welcome) or its campaign id"
+     }
+    ],
+    "requestBody": {
+     "required": true,
+     "content": {
+      "application/json": {
+       "schema": {
+        "$ref": "#/components/schemas/EmailRequest"
+       }
+      },
+      "application/x-ndjson": {
+       "schema": {
+        "type": "string"
+       },
+       "description": "One request per line; each answer line carries line and either the message or error."
+      }
+     }
+    },
+    "responses": {
+     "200": {
+      "description": "The message in its channel's form: fields for a push notification; subject, html, text and headers for an email; html for a block; steps for a tour",
+      "content": {
+       "application/json": {
+        "schema": {
+         "$ref": "#/components/schemas/Message"
+        }
+       },
+       "application/x-ndjson": {
+        "schema": {
+         "type": "string"
+        }
+       }
+      }
+     },
+     "400": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "401": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "404": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "413": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "415": {
+      "$ref": "#/components/responses/Problem"
+     },
+     "422": {
+      "description": "The message did not render or failed its channel's checks (reason: render_error, invalid_html, invalid_output, with diagnostics), or the request is invalid",
+      "content": {
+       "application/problem+json": {
+        "schema": {
+         "$ref": "#/components/schemas/Problem"
+        }
+       }
+      }
+     }
+    }
+   }
+  },
   "/v1/profiles/{id}": {
    "parameters": [
     {
@@ -1118,6 +1192,87 @@ enum OpenAPI {
      },
      "strict": {
       "type": "boolean"
+     }
+    }
+   },
+   "Message": {
+    "type": "object",
+    "required": ["template", "campaign", "channel", "user_id", "stage", "eligible"],
+    "properties": {
+     "id": {
+      "description": "The request's id, when it gave one"
+     },
+     "template": {
+      "type": "string"
+     },
+     "campaign": {
+      "type": "string"
+     },
+     "channel": {
+      "type": "string",
+      "description": "banner, tooltip, survey, tour, email or push"
+     },
+     "user_id": {
+      "type": "string"
+     },
+     "variant": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "stage": {
+      "type": "string"
+     },
+     "eligible": {
+      "type": "boolean",
+      "description": "Whether it would be sent now: stage, audience, schedule, time window, caps, trigger"
+     },
+     "rejection": {
+      "type": [
+       "object",
+       "null"
+      ]
+     },
+     "fields": {
+      "type": "object",
+      "description": "A push notification: title, body, and image and url when given, as text to send as it is",
+      "additionalProperties": {
+       "type": "string"
+      }
+     },
+     "subject": {
+      "type": "string"
+     },
+     "preheader": {
+      "type": [
+       "string",
+       "null"
+      ]
+     },
+     "html": {
+      "type": "string"
+     },
+     "text": {
+      "type": "string"
+     },
+     "headers": {
+      "type": "object",
+      "additionalProperties": {
+       "type": "string"
+      }
+     },
+     "steps": {
+      "type": "array",
+      "items": {
+       "type": "object"
+      }
+     },
+     "warnings": {
+      "type": "array",
+      "items": {
+       "type": "object"
+      }
      }
     }
    },

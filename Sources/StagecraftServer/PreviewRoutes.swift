@@ -138,6 +138,14 @@ extension APIServer {
             output = object([("steps", .array(steps.map { s in
                 object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
             }))])
+        case .fields(let rendered)?:
+            // Text fields (a push notification): its checks' findings are at the front matter, where the fields are.
+            for d in rendered.diagnostics {
+                diagnostics.append(diagnostic("output", file: message.file, severity: d.severity.rawValue, line: d.line, column: 1,
+                                              code: d.code, message: d.message))
+            }
+            ok = !rendered.diagnostics.contains { $0.severity == .error }
+            output = object([("fields", object(rendered.fields.map { ($0.name, Value.string($0.value)) }))])
         case nil:
             ok = false
             for f in outcome.failures { report(f, severity: "error") }

@@ -126,7 +126,7 @@ extension APIServer {
                 throw Problem.unprocessable("invalid_field", "\"answer\" must be a number or a string of up to 2000 bytes",
                                             extra: [("field", "answer")])
             }
-            if let survey = loaded.delivery.surveys[campaign.template], !survey.accepts(answer) {
+            if let survey = loaded.delivery.survey(for: campaign.template), !survey.accepts(answer) {
                 throw Problem.unprocessable("invalid_field", "\"answer\" to \(campaign.id) is one of "
                     + survey.values.joined(separator: ", "), extra: [("field", "answer")])
             }
@@ -142,7 +142,7 @@ extension APIServer {
         if kind == .answer, let answer {
             var properties = LiquidObject([("campaign", .string(campaign.id)), ("answer", answer)])
             if let placement { properties["placement"] = .string(placement) }
-            if let category = loaded.delivery.surveys[campaign.template]?.npsCategory(answer) {
+            if let category = loaded.delivery.survey(for: campaign.template)?.npsCategory(answer) {
                 properties["nps_category"] = .string(category)
             }
             caused.append(UserEvent(userId: who.storeId, event: Event(name: "survey_answered", time: at, properties: properties)))

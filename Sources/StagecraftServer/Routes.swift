@@ -35,6 +35,7 @@ extension APIServer {
         v1.post("decide") { request, context in try await decide(request, context) }
         v1.get("tours/:tour") { request, context in try await tour(request, context) }
         v1.post("emails/**") { request, context in try await email(request, context) }
+        v1.post("messages/**") { request, context in try await message(request, context) }
         v1.put("profiles/:id") { request, context in try await saveProfile(request, context, merge: false) }
         v1.patch("profiles/:id") { request, context in try await saveProfile(request, context, merge: true) }
         v1.get("profiles/:id") { request, context in try await getProfile(request, context) }
@@ -190,10 +191,7 @@ extension APIServer {
             ("ttl", .int(configuration.blockTTL)),
         ]
         // What a page's script needs besides the HTML: where a tooltip points, what a survey asks.
-        if let anchor = delivery.tooltips[block.campaign.template] {
-            pairs += [("target", .string(anchor.target)), ("position", .string(anchor.position.rawValue))]
-        }
-        if let survey = delivery.surveys[block.campaign.template] { pairs.append(("survey", survey.value)) }
+        pairs += delivery.blockFields(for: block.campaign.template)
         return object(pairs)
     }
 

@@ -26,8 +26,8 @@ struct BenchEmailCommand: ParsableCommand {
 
     func run() throws {
         guard let now = Timestamp.parse(at) else { throw ValidationError("--at wants an ISO 8601 time") }
-        let content = try ContentSet.load(directory: templates)
-        let delivery = try DeliveryContent(content, loadedAt: now)
+        let delivery = try DeliveryContent.load(directory: templates, loadedAt: now)
+        let content = delivery.content
         let emails = content.messages.values.filter { $0.campaign.channel == .email }.sorted { $0.name < $1.name }
         let users = content.profiles.keys.sorted().map {
             UserMoment(profile: content.profiles[$0]!, now: now, stageRules: content.stageRules)

@@ -41,7 +41,7 @@ struct PreviewCommand: ParsableCommand {
     func run() throws {
         let content: ContentSet
         do {
-            content = try ContentSet.load(directory: templates)
+            content = try ContentSet.load(directory: templates, channels: Channels.rules)
         } catch {
             printError(error.description)
             throw ExitCode(1)
@@ -107,6 +107,12 @@ struct PreviewCommand: ParsableCommand {
                 print("<!-- step \(i + 1) of \(steps.count): \(step.target), \(step.position.rawValue) -->")
                 print(step.html)
             }
+        case .fields(let rendered)?:
+            for (name, value) in rendered.fields { print("\(name): \(value)") }
+            for d in rendered.diagnostics {
+                printError("\(message.file):\(d.line):1: \(d.severity.rawValue): \(d.message) [\(d.code)]")
+            }
+            if rendered.diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
         case nil:
             for f in outcome.failures { printError(describe(f, message)) }
             throw ExitCode(1)

@@ -128,6 +128,15 @@ struct ContentCheckTests {
         let check = ContentCheck.run(directory: templates, now: checkedAt)
         #expect(check.findings.map(\.description) == [])
         #expect(check.profiles.count >= 5)
-        #expect(Set(check.messages.map(\.channel)) == ["banner", "email", "tooltip", "tour", "survey"])
+        #expect(Set(check.messages.map(\.channel)) == ["banner", "email", "tooltip", "tour", "survey", "push"])
+    }
+
+    @Test func theSampleTemplatesFolderLoadsForTheRegisteredChannels() throws {
+        let templates = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("templates").path
+        let delivery = try DeliveryContent.load(directory: templates, loadedAt: checkedAt)
+        #expect(!delivery.content.campaigns.isEmpty)
+        #expect(delivery.content.warnings.filter { $0.severity == .error }.isEmpty)
+        #expect(Set(delivery.content.campaigns.map(\.channel)) == Set(Channels.rules.map(\.channel)))
     }
 }

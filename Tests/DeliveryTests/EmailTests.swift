@@ -45,8 +45,8 @@ struct EmailTests {
     ]
 
     static func email(_ name: String, user: Profile = Profile(id: "u 1", traits: LiquidObject([("first_name", .string("<Ada>"))]))) throws -> RenderedEmail {
-        let content = try ContentSet.load(files: files)
-        let delivery = try DeliveryContent(content, loadedAt: checkedAt)
+        let delivery = try DeliveryContent.load(files: files, loadedAt: checkedAt)
+        let content = delivery.content
         let moment = UserMoment(profile: user, now: checkedAt, stageRules: content.stageRules)
         let outcome = delivery.deliver(.message(content.messages[name]!), to: moment, history: InteractionHistory(),
                                        options: DeliveryOptions(renderRejected: true))[0]

@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func aValidSetLoadsWithEveryPart() throws {
-        let set = try ContentSet.load(files: Self.valid)
+        let set = try ContentSet.load(files: Self.valid, channels: testChannels)
         #expect(set.stageRules.stages == ["reengagement", "revenue", "activation"])
         #expect(set.channelCaps == [FrequencyCap(max: 3, per: .week, scope: .channel(.email)), FrequencyCap(max: 10, per: .day, scope: .all)])
         #expect(set.catalog.items.map(\.id) == ["sku-1", "sku-2"])
@@ -133,7 +133,7 @@ import Testing
         var files = Self.valid
         files[file] = text
         do {
-            _ = try ContentSet.load(files: files)
+            _ = try ContentSet.load(files: files, channels: testChannels)
             Issue.record("loaded despite \(expected)")
         } catch {
             let lines = error.issues.filter { $0.severity == .error }.map(\.description)
@@ -146,7 +146,7 @@ import Testing
         files["emails/cart.liquid"] = Self.cartEmail.replacingOccurrences(of: "priority: 80", with: "priority: high")
         files["banners/hero.liquid"] = Self.hero.replacingOccurrences(of: "channel: banner", with: "channel: popup")
         do {
-            _ = try ContentSet.load(files: files)
+            _ = try ContentSet.load(files: files, channels: testChannels)
             Issue.record("loaded")
         } catch {
             #expect(error.issues.map(\.file) == ["banners/hero.liquid", "emails/cart.liquid"])
@@ -162,11 +162,13 @@ import Testing
             "a.liquid": banner("a", "{{ facts.order_count }}"),
             "b.liquid": banner("b", "{{ user.name }}"),
             "c.liquid": banner("c", "{% include 'partials/orders' %}"),
+            "d.liquid": "---\ncampaign: d\nchannel: email\nsubject: \"{{ facts.order_count }} orders\"\n---\n<p>Hi</p>",
             "partials/orders.liquid": "{{ facts.order_count }}",
             "globals.yml": "brand: Northwind\nstage: shadowed\n",
-        ])
+        ], channels: testChannels)
         let user = UserMoment(profile: Profile(id: "u"), now: Date(timeIntervalSince1970: 1_800_000_000), stageRules: set.stageRules)
-        for (name, reads) in [("a", true), ("b", false), ("c", true)] {
+        // A subject (or any front matter Liquid) reads the same data as the body.
+        for (name, reads) in [("a", true), ("b", false), ("c", true), ("d", true)] {
             let message = try #require(set.messages[name])
             #expect(message.readsFacts == reads)
             guard case .object(let data) = set.data(for: message, user: user) else { Issue.record("no object"); continue }
@@ -175,14 +177,6 @@ import Testing
             #expect(data["campaign"]?.objectValue?["id"]?.stringValue == name)
         }
         #expect(try set.messages["c"]!.template.render(set.data(for: set.messages["c"]!, user: user)) == "0")
-    }
-
-    @Test func theSampleTemplatesFolderLoads() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("templates").path
-        let set = try ContentSet.load(directory: root)
-        #expect(!set.campaigns.isEmpty)
-        #expect(set.warnings.filter { $0.severity == .error }.isEmpty)
     }
 
     @Test func csvFollowsRFC4180() {

@@ -38,6 +38,19 @@ struct AccessTests {
             }
             try await client.execute(uri: "/metrics", method: .get) { r in #expect(r.status == .unauthorized) }
             try await client.execute(uri: "/healthz", method: .get) { r in #expect(r.status == .ok) }
+            // Rendering a message for a user is the sender's: a secret key's route.
+            try await client.execute(uri: "/v1/messages/emails/trial/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"profile":{"id":"p"}}"#)) { r in
+                #expect(r.status == .unauthorized)
+                #expect(r.problemCode == "missing_key")
+            }
+            var withKey = bearer("sk_test_1")
+            withKey[.contentType] = "application/json"
+            try await client.execute(uri: "/v1/messages/emails/trial/render", method: .post, headers: withKey,
+                                     body: jsonBody(#"{"profile":{"id":"p"}}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["channel"]?.stringValue == "email")
+            }
             // A secret key goes in Authorization only: in the query or the browser header it is refused, whatever it
             // would have opened.
             try await client.execute(uri: "/v1/profiles/a?key=sk_test_1", method: .get) { r in
@@ -394,6 +407,7 @@ struct PreviewContentTests {
                 #expect(r.json["openapi"]?.stringValue == "3.1.0")
                 let paths = r.json["paths"]?.objectValue?.keys ?? []
                 for p in ["/v1/placements/{placement}", "/v1/decide", "/v1/tours/{tour}", "/v1/emails/{template}/render",
+                          "/v1/messages/{template}/render",
                           "/v1/profiles/{id}", "/v1/events", "/v1/interactions", "/v1/preview", "/v1/content", "/v1/content/status"] {
                     #expect(paths.contains(p), "\(p) is described")
                 }

@@ -197,6 +197,75 @@ struct EmailTests {
         }
     }
 
+    @Test("POST /v1/messages/{template}/render serves every channel: a push's fields, an email as its own route does, a banner")
+    func messages() async throws {
+        var files = Fixture.files
+        files["push/trial.liquid"] = """
+            ---
+            campaign: push-trial
+            channel: push
+            stages: [revenue]
+            window: { from: "09:00", to: "20:00" }
+            caps: [{ max: 1, per: day }]
+            title: "{{ user.name | strip_html | default: 'Hi' }}, {{ user.trial_days_left }} days left"
+            body: "Keep your projects & reports."
+            url: "northwind://billing"
+            ---
+            """
+        let h = try Harness(files: files)
+        _ = try await h.store.saveProfile(id: "u 1", traits: .replace(LiquidObject([("name", "Zoë"), ("plan", "trial"), ("trial_days_left", 2)])),
+                                          timeZone: nil, at: fixedNow)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/messages/push/trial/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"u 1","at":"2026-11-23T10:00:00Z","id":7}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["channel"]?.stringValue == "push")
+                #expect(r.json["id"].map(JSON.serialize) == "7")
+                #expect(r.json["fields"].map(JSON.serialize)
+                    == #"{"title":"Zoë, 2 days left","body":"Keep your projects & reports.","url":"northwind://billing"}"#)
+                #expect(r.json["eligible"].map(JSON.serialize) == "true")
+            }
+            // By campaign id, outside its window: rendered, and not eligible now.
+            try await client.execute(uri: "/v1/messages/push-trial/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"u 1","at":"2026-11-23T23:00:00Z"}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["eligible"].map(JSON.serialize) == "false")
+                #expect(r.json["rejection"]?.objectValue?["reason"]?.stringValue == "time_window")
+            }
+            // Markup from the profile stops the notification with the check's finding.
+            try await client.execute(uri: "/v1/messages/push/trial/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"profile":{"id":"p","traits":{"plan":"trial","trial_days_left":"<b>2</b>"}}}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problemCode == "render_failed")
+                #expect(r.json["reason"]?.stringValue == "invalid_output")
+                #expect(r.json["diagnostics"]?.arrayValue?.first?.objectValue?["code"]?.stringValue == "push-markup")
+            }
+            // An email through the messages route is the email route's answer, with its channel named.
+            let viaEmails = try await client.execute(uri: "/v1/emails/trial/render", method: .post, headers: jsonHeaders,
+                                                     body: jsonBody(#"{"user_id":"u 1","at":"2026-11-23T10:00:00Z"}"#)) { r in r.json }
+            try await client.execute(uri: "/v1/messages/emails/trial/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"u 1","at":"2026-11-23T10:00:00Z"}"#)) { r in
+                #expect(r.status == .ok)
+                var o = r.json
+                #expect(o["channel"]?.stringValue == "email")
+                o["channel"] = nil
+                #expect(JSON.serialize(.object(o)) == JSON.serialize(.object(viaEmails)))
+            }
+            try await client.execute(uri: "/v1/messages/banners/hero/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"u 1"}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["channel"]?.stringValue == "banner")
+                #expect(r.json["html"]?.stringValue?.isEmpty == false)
+            }
+            try await client.execute(uri: "/v1/messages/push/trail/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"u 1"}"#)) { r in
+                #expect(r.status == .notFound)
+                #expect(r.problemCode == "unknown_template")
+                #expect(r.json["detail"]?.stringValue?.contains("did you mean \"push/trial\"") == true)
+            }
+        }
+    }
+
     @Test("NDJSON in, NDJSON out: each line answered in order, a bad line does not stop the rest")
     func batch() async throws {
         let h = try Harness()

@@ -1,4 +1,5 @@
 import Content
+import Delivery
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -62,6 +63,15 @@ import Testing
                     }
                     compared.insert("email")
                 }
+                for message in content.messages.values where message.campaign.channel == .push {
+                    let body = JSON.serialize(.object(LiquidObject([("user_id", .string(profile.id)), ("at", .string(Timestamp.format(fixedNow)))])))
+                    let served = try await client.execute(uri: "/v1/messages/\(message.name)/render", method: .post, headers: jsonHeaders,
+                                                          body: jsonBody(body)) { r in r.status == .ok ? r.json : nil }
+                    guard let served else { continue }
+                    let preview = try await Self.preview(client, template: message.name, user: profile.id)
+                    #expect(preview["fields"].map(JSON.serialize) == served["fields"].map(JSON.serialize), "\(message.name) for \(profile.id)")
+                    compared.insert("push")
+                }
                 for message in content.messages.values where message.campaign.channel == .tour {
                     let served = try await client.execute(uri: "/v1/tours/\(message.campaign.id)?user_id=\(user)", method: .get) { r in
                         r.status == .ok ? r.json : nil
@@ -76,6 +86,6 @@ import Testing
             }
             return compared
         }
-        #expect(compared == Set(Channel.allCases.map(\.rawValue)))
+        #expect(compared == Set(Channels.rules.map(\.channel.rawValue)))
     }
 }

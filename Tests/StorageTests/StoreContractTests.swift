@@ -227,3 +227,10 @@ struct CachedStoreTests {
         #expect(try await cached.snapshot(userId: "u59", eventLimit: 50).profile?.events.map(\.name).suffix(2) == ["sneaky", "seen"])
     }
 }
+
+/// The channel names these tests record interactions under (the store keeps any channel's name; the delivery layer
+/// registers which exist).
+extension Channel {
+    static let banner = Channel(rawValue: "banner")!
+    static let survey = Channel(rawValue: "survey")!
+}

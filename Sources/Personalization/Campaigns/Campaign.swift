@@ -1,15 +1,22 @@
 import Foundation
 import Liquid
 
-/// Where a message is shown.
-public enum Channel: String, Sendable, CaseIterable, Comparable {
-    case banner, tooltip, tour, survey, email
+/// Where a message is shown: a channel's name (`banner`, `email`, `push`). Which channels exist, and what their
+/// front matter holds, is up to the channels the delivery layer registers; the core only keeps them apart (caps per
+/// channel, interactions by channel).
+public struct Channel: RawRepresentable, Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let rawValue: String
 
-    /// Web channels are HTML fragments in a page; email is a whole document.
-    public var isWeb: Bool { self != .email }
+    /// A channel name: 1 to 32 lowercase ASCII letters, digits, `-` and `_`, starting with a letter.
+    public init?(rawValue: String) {
+        let bytes = rawValue.utf8
+        guard let first = bytes.first, first >= 0x61 && first <= 0x7A, bytes.count <= 32,
+              bytes.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F })
+        else { return nil }
+        self.rawValue = rawValue
+    }
 
-    /// Whether every campaign of the channel must name the placement it fills.
-    public var needsPlacement: Bool { self == .banner || self == .tooltip || self == .survey }
+    public var description: String { rawValue }
 
     public static func < (a: Channel, b: Channel) -> Bool { a.rawValue < b.rawValue }
 }

@@ -17,31 +17,54 @@ extension APIServer {
         throw Problem.notFound("unknown_template", detail, extra: [("templates", .array(emails.map(\.name).sorted().map(Value.string)))])
     }
 
+    /// The message a path names, of any channel: its name (`push/trial-ending`) or its campaign id.
+    func anyMessage(_ name: String, _ loaded: LoadedContent) throws -> MessageTemplate {
+        let messages = loaded.content.messages.values
+        if let m = loaded.content.messages[name] ?? messages.first(where: { $0.campaign.id == name }) { return m }
+        var detail = "no message template \"\(name)\""
+        if let near = Suggestion.closest(to: name, in: messages.map(\.name) + messages.map(\.campaign.id)) { detail += "; did you mean \"\(near)\"?" }
+        throw Problem.notFound("unknown_template", detail, extra: [("templates", .array(messages.map(\.name).sorted().map(Value.string)))])
+    }
+
+    /// `POST /v1/messages/{template}/render`: one message of any channel (an email, a push notification, a block, a
+    /// tour) rendered for a user as its channel renders it, with its eligibility now (caps, windows, triggers), as
+    /// JSON; or, with `Content-Type: application/x-ndjson`, a stream of requests answered line by line.
+    func message(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
+        try await render(request, context, route: "/v1/messages/{template}/render", namingChannel: true, find: anyMessage)
+    }
+
     /// `POST /v1/emails/{template}/render`: one email as JSON, or with `Content-Type: application/x-ndjson` a stream
     /// of requests, one per line, answered line by line as they are rendered.
     func email(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
+        try await render(request, context, route: "/v1/emails/{template}/render", namingChannel: false, find: emailMessage)
+    }
+
+    /// A render route: the template its path names (`find`), then one JSON request or an NDJSON stream of them.
+    private func render(_ request: Request, _ context: StagecraftRequestContext, route: String, namingChannel: Bool,
+                        find: (String, LoadedContent) throws -> MessageTemplate) async throws -> Response
+    {
         var request = request
         try authorize(request, publishable: false)
         let parts = try pathSegments(context)
         guard parts.count >= 2, parts.last == "render" else {
-            throw Problem.notFound("not_found", "render an email at /v1/emails/{template}/render")
+            throw Problem.notFound("not_found", "render at \(route)")
         }
-        let name = parts.dropLast().joined(separator: "/")
         let loaded = content.current
-        let message = try emailMessage(name, loaded)
+        let message = try find(parts.dropLast().joined(separator: "/"), loaded)
         if request.headers[.contentType]?.lowercased().hasPrefix("application/x-ndjson") == true {
-            return batch(request, context, message: message, loaded: loaded)
+            return batch(request, context, message: message, loaded: loaded, namingChannel: namingChannel)
         }
         let input = try await JSONInput.object(&request, limit: configuration.bodyLimit)
-        switch try await renderEmail(input, context, message: message, loaded: loaded) {
+        switch try await renderMessage(input, context, message: message, loaded: loaded, namingChannel: namingChannel) {
         case .success(let value): return json(value)
         case .failure(let problem): throw problem
         }
     }
 
-    /// Renders one email request; a render that fails is a problem (422), as is a bad request.
-    func renderEmail(_ input: LiquidObject, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent,
-                     path: String = "") async throws -> Result<Value, Problem>
+    /// Renders one message request (an email's, or any channel's); a render that fails is a problem (422), as is a
+    /// bad request. `namingChannel` adds the message's `channel` to the answer (the messages route, which serves them all).
+    func renderMessage(_ input: LiquidObject, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent,
+                       path: String = "", namingChannel: Bool) async throws -> Result<Value, Problem>
     {
         var f = Fields(input, path: path)
         let userId = try f.id("user_id")
@@ -79,15 +102,16 @@ extension APIServer {
                 throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
             }
         }
-        // Rendered whether or not the email is eligible now: the answer says which (`eligible`, `rejection`).
+        // Rendered whether or not the message is eligible now: the answer says which (`eligible`, `rejection`).
         let options = DeliveryOptions(renderRejected: true, strict: strict, extra: Array(extra.pairs))
         let outcome = try await rendering(context) { loaded.delivery.deliver(.message(message), to: user, history: history, options: options)[0] }
         let rejection = outcome.rejection
         switch (outcome.failures.first, outcome.output) {
-        case (nil, .email(let email, _)?):
-            return .success(emailValue(email, message: message, user: user, rejection: rejection, correlation: correlation))
+        case (nil, let output?):
+            return .success(messageValue(output, message: message, user: user, rejection: rejection, correlation: correlation,
+                                         namingChannel: namingChannel, delivery: loaded.delivery))
         case (let failure?, _):
-            record(failure, what: "email not rendered", target: message.name)
+            record(failure, what: "\(message.campaign.channel.rawValue) not rendered", target: message.name)
             var extra = failureMembers(failure)
             if let correlation { extra.append(("id", correlation)) }
             if failure.liquidError == .cancelled { throw CancellationError() }
@@ -95,26 +119,50 @@ extension APIServer {
             return .failure(Problem.unprocessable(code, failure.message, extra: extra))
         default:
             // The pipeline renders an email or says why not; anything else is a fault here, logged by the problem middleware.
-            throw ServerError("no email and no failure for \(message.name)")
+            throw ServerError("no output and no failure for \(message.name)")
         }
     }
 
-    /// A rendered email as the route answers it.
-    func emailValue(_ email: RenderedEmail, message: MessageTemplate, user: UserMoment, rejection: Rejection?, correlation: Value?) -> Value {
-        metrics.count("renders", [("channel", "email"), ("outcome", "ok")])
+    /// A rendered message as the routes answer it: who and what, then its channel's output (an email's subject, HTML,
+    /// text and headers; a block's HTML; a tour's steps; a push notification's fields).
+    func messageValue(_ output: DeliveredOutput, message: MessageTemplate, user: UserMoment, rejection: Rejection?,
+                      correlation: Value?, namingChannel: Bool, delivery: DeliveryContent) -> Value
+    {
+        let campaign = message.campaign
+        metrics.count("renders", [("channel", campaign.channel.rawValue), ("outcome", "ok")])
+        let variant: String?
+        var body: [(String, Value)]
+        switch output {
+        case .email(let email, _):
+            variant = email.variant
+            body = [("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
+                    ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email)),
+                    ("warnings", .array(email.warnings.map(diagnosticValue)))]
+        case .block(let block):
+            variant = block.variant
+            body = [("html", .string(block.html))] + delivery.blockFields(for: campaign.template)
+                + [("warnings", .array(block.report.warnings.map(diagnosticValue)))]
+        case .tour(let steps):
+            variant = DecisionEngine.variant(of: campaign, for: user.profile.id)
+            body = [("steps", .array(steps.map { s in
+                object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
+            }))]
+        case .fields(let rendered):
+            variant = rendered.variant
+            body = [("fields", object(rendered.fields.map { ($0.name, Value.string($0.value)) })),
+                    ("warnings", .array(rendered.diagnostics.map(diagnosticValue)))]
+        }
         var pairs: [(String, Value)] = []
         if let correlation { pairs.append(("id", correlation)) }
+        pairs += [("template", .string(message.name)), ("campaign", .string(campaign.id))]
+        if namingChannel { pairs.append(("channel", .string(campaign.channel.rawValue))) }
         pairs += [
-            ("template", .string(message.name)), ("campaign", .string(message.campaign.id)),
             ("user_id", .string(user.profile.id)),
-            ("variant", email.variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
+            ("variant", variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
             ("eligible", .bool(rejection == nil)),
             ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
-            ("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-            ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email)),
-            ("warnings", .array(email.warnings.map(diagnosticValue))),
         ]
-        return object(pairs)
+        return object(pairs + body)
     }
 
     /// An email's extra headers as a JSON object, in order.
@@ -139,7 +187,9 @@ extension APIServer {
     /// NDJSON in, NDJSON out: each input line is one render request; each output line carries `line` (its number)
     /// and either the email or an `error` problem. A bad line does not stop the stream; a line over the body limit,
     /// or a line past the stream's limit of requests, does (with an error line saying so).
-    func batch(_ request: Request, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent) -> Response {
+    func batch(_ request: Request, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent,
+               namingChannel: Bool) -> Response
+    {
         let limit = configuration.bodyLimit
         let maxLines = configuration.maxStreamLines
         return Response(status: .ok, headers: [.contentType: "application/x-ndjson", .cacheControl: "no-store"],
@@ -161,7 +211,7 @@ extension APIServer {
                 var out: Value
                 do {
                     let input = try JSONInput.parseObject(Array(trimmed), what: "line \(number)")
-                    switch try await renderEmail(input, context, message: message, loaded: loaded) {
+                    switch try await renderMessage(input, context, message: message, loaded: loaded, namingChannel: namingChannel) {
                     case .success(let v): out = v
                     case .failure(let p): out = object([("error", p.value)])
                     }

@@ -1,7 +1,60 @@
 import Content
 import Foundation
+import HTMLCheck
 import Liquid
 import Personalization
+
+extension Channel {
+    public static let tour = Channel(rawValue: "tour")!
+}
+
+/// A product tour: steps that point at elements of a page, each rendered through the tour's template with `step`
+/// (`number`, `count`, `title`, `body`, `target`, `position`, `first`, `last`), run by the embed script.
+struct TourChannel: ChannelRenderer {
+    static let rules = ChannelRules(channel: .tour, placement: .optional, frontMatterKeys: ["steps"])
+
+    let steps: [TourStep]
+
+    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+        steps = TourStep.read(message.campaign.data["steps"], message: message, environment: content.environment,
+                              knownStages: content.stageRules.stages, issues: &issues)
+    }
+
+    /// The steps this user sees, each checked as a web fragment; the first that fails stops the tour.
+    func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
+                options: DeliveryOptions) -> ChannelRender
+    {
+        let campaign = message.campaign
+        let steps = steps.filter { $0.applies(to: user) }
+        var rendered: [RenderedStep] = []
+        let plain = delivery.renderOptions(for: user, strict: options.strict, autoescape: false)
+        let escaped = delivery.renderOptions(for: user, strict: options.strict)
+        // The user's data is the same for every step; each step adds only `step`.
+        let base = delivery.data(for: message, campaign: campaign, user: user)
+        for (i, step) in steps.enumerated() {
+            do {
+                let title = try step.title?.render(base, options: plain) ?? ""
+                let body = try step.body?.render(base, options: plain) ?? ""
+                let stepValue: Value = .object(LiquidObject([
+                    ("number", .int(i + 1)), ("count", .int(steps.count)), ("first", .bool(i == 0)),
+                    ("last", .bool(i == steps.count - 1)), ("title", .string(title)), ("body", .string(body)),
+                    ("target", .string(step.target)), ("position", .string(step.position.rawValue)),
+                ]))
+                var withStep = base.objectValue ?? LiquidObject()
+                withStep["step"] = stepValue
+                let html = try message.template.render(.object(withStep), options: escaped)
+                if let f = delivery.verdict(HTMLValidator.validate(html, channel: .web), campaign: campaign).failure {
+                    return .failed(f)
+                }
+                rendered.append(RenderedStep(target: step.target, position: step.position, html: html))
+            } catch {
+                return .failed(delivery.failure(campaign, .renderError, "step \(i + 1): " + error.message, line: error.line,
+                                                column: error.column, in: error.templateName, liquid: error.kind))
+            }
+        }
+        return ChannelRender(output: .tour(rendered))
+    }
+}
 
 /// One step of a product tour: the element it points at, where it sits, and its words. The tour's template
 /// renders each step (as `step`), so one piece of markup serves them all.

@@ -2,6 +2,31 @@ import Content
 import Liquid
 import Personalization
 
+extension Channel {
+    public static let survey = Channel(rawValue: "survey")!
+}
+
+/// A micro-survey: a block in a slot asking one question; its template renders `survey`, the served block carries
+/// it for the embed script, and the answer comes back as an interaction.
+struct SurveyChannel: ChannelRenderer {
+    static let rules = ChannelRules(channel: .survey, placement: .required,
+                                    frontMatterKeys: ["question", "scale", "choices", "labels"])
+
+    let spec: SurveySpec?
+
+    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+        spec = SurveySpec.read(message, issues: &issues)
+    }
+
+    func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
+                options: DeliveryOptions) -> ChannelRender
+    {
+        delivery.renderBlock(message, for: user, options: options, channelData: blockFields)
+    }
+
+    var blockFields: [(String, Value)] { spec.map { [("survey", $0.value)] } ?? [] }
+}
+
 /// A micro-survey's question, from its front matter: an NPS question (`scale: nps`, 0 to 10), a rating
 /// (`scale: { from: 1, to: 5 }`), or a one-question check-in (`choices: [Smooth, A bit stuck, I need help]`).
 /// Its template renders it from `survey` (`question`, `kind`, `choices` as `{value, label}`, `low`, `high`); the

@@ -1,0 +1,204 @@
+import Content
+import Foundation
+import HTMLCheck
+import Liquid
+import Personalization
+
+extension Channel {
+    public static let push = Channel(rawValue: "push")!
+}
+
+/// A push notification: `title` and `body`, with an optional `image` (https) and `url` (https, or an app's deep link
+/// such as `northwind://orders/42`), each a Liquid text in the front matter. Sent on its own like an email, with its
+/// caps, windows and triggers. Rendered without HTML escaping, since a notification shows text as written, and then
+/// every character is checked: no markup or character references left, no control characters, lengths within what
+/// the common mobile platforms show, a payload within the 4 KB they accept, links that are links.
+///
+/// ```yaml
+/// campaign: trial-ending-push
+/// channel: push
+/// stages: [revenue]
+/// title: "{{ user.first_name }}, your trial ends in {{ facts.trial_days_left }} days"
+/// body: Keep your reports and schedules: pick a plan in a minute.
+/// url: northwind://billing/plans
+/// ```
+struct PushChannel: ChannelRenderer {
+    static let rules = ChannelRules(channel: .push, placement: .optional, frontMatterKeys: ["title", "body", "image", "url"])
+
+    /// Past these many characters the common platforms cut the text off in the notification (a warning).
+    static let titleShown = 50
+    static let bodyShown = 150
+    /// The payload the platforms accept (APNs and FCM: 4 KB), as the fields' JSON in UTF-8.
+    static let payloadBytes = 4096
+
+    /// The fields in the order they are sent: title and body always, image and url when given.
+    let fields: [(name: String, template: Template)]
+
+    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+        let campaign = message.campaign
+        func issue(_ text: String) {
+            issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1, message: text))
+        }
+        var fields: [(String, Template)] = []
+        for key in ["title", "body", "image", "url"] {
+            guard let raw = campaign.data[key] else {
+                if key == "title" || key == "body" { issue("a push message needs a \"\(key)\"") }
+                continue
+            }
+            guard let source = raw.stringValue else {
+                issue("\"\(key)\" must be text")
+                continue
+            }
+            do {
+                fields.append((key, try content.environment.parse(source, name: "\(message.file) \(key)")))
+            } catch {
+                issue("\(key): \(error.message)")
+            }
+        }
+        if !message.template.source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            issue("a push message is its front matter (title, body, image, url): the template after it must be empty")
+        }
+        self.fields = fields
+    }
+
+    func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
+                options: DeliveryOptions) -> ChannelRender
+    {
+        let campaign = message.campaign
+        let data = delivery.data(for: message, campaign: campaign, user: user, extra: options.extra)
+        let plain = delivery.renderOptions(for: user, strict: options.strict, autoescape: false)
+        var values: [(name: String, value: String)] = []
+        for (name, template) in fields {
+            let text: String
+            do {
+                text = try template.render(data, options: plain)
+            } catch {
+                return .failed(delivery.failure(campaign, .renderError, "\(name): " + error.message, liquid: error.kind))
+            }
+            // Spaces and line breaks around a field are how YAML and Liquid tags leave it, not what the author meant.
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if (name == "image" || name == "url") && trimmed.isEmpty { continue }
+            values.append((name, trimmed))
+        }
+        let diagnostics = Self.check(values, line: campaign.line)
+        let output = RenderedFields(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
+                                    fields: values, diagnostics: diagnostics)
+        guard let first = diagnostics.first(where: { $0.severity == .error }) else {
+            return ChannelRender(output: .fields(output))
+        }
+        let failure = delivery.failure(campaign, .invalidOutput, "the push notification cannot be sent: \(first.message)",
+                                       diagnostics: diagnostics)
+        return ChannelRender(output: .fields(output), failures: [failure])
+    }
+
+    /// Every problem with the rendered fields; `line` is the front matter's, where the fields are written.
+    static func check(_ fields: [(name: String, value: String)], line: Int) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        func report(_ severity: Diagnostic.Severity, _ code: String, _ field: String, _ value: String, column: Int = 1,
+                    _ message: String)
+        {
+            found.append(Diagnostic(severity: severity, line: line, column: column, code: code,
+                                    message: "\(field): \(message)", sourceLine: value))
+        }
+        for (name, value) in fields {
+            switch name {
+            case "title", "body":
+                if value.isEmpty {
+                    report(.error, "push-empty", name, value, "renders empty; a notification needs its \(name)")
+                    continue
+                }
+                if let (column, what) = Self.firstForbidden(in: value, lineBreaksAllowed: name == "body") {
+                    report(.error, what.code, name, value, column: column, what.message)
+                }
+                let shown = name == "title" ? titleShown : bodyShown
+                if value.count > shown {
+                    report(.warning, "push-\(name)-long", name, value, column: shown + 1,
+                           "\(value.count) characters; the common mobile platforms show about \(shown) and cut the rest")
+                }
+            case "image":
+                if let problem = Self.linkProblem(value, deepLinks: false) { report(.error, "push-image-invalid", name, value, problem) }
+            case "url":
+                if let problem = Self.linkProblem(value, deepLinks: true) { report(.error, "push-url-invalid", name, value, problem) }
+            default:
+                break
+            }
+        }
+        let payload = JSON.serializeBytes(.object(LiquidObject(fields.map { ($0.name, Value.string($0.value)) }))).count
+        if payload > payloadBytes {
+            found.append(Diagnostic(severity: .error, line: line, column: 1, code: "push-payload-too-large",
+                                    message: "the notification is \(payload) bytes as JSON; the platforms accept \(payloadBytes)",
+                                    sourceLine: ""))
+        }
+        return found
+    }
+
+    private struct Forbidden {
+        let code: String
+        let message: String
+    }
+
+    /// The first character (its column, counted in characters) a notification must not carry: a control character
+    /// (a line break is allowed in the body), the start of a tag, or a character reference that would show as typed.
+    private static func firstForbidden(in text: String, lineBreaksAllowed: Bool) -> (Int, Forbidden)? {
+        let scalars = Array(text.unicodeScalars)
+        var column = 1
+        var i = 0
+        while i < scalars.count {
+            let s = scalars[i]
+            let next = i + 1 < scalars.count ? scalars[i + 1] : nil
+            if s.properties.generalCategory == .control && !(lineBreaksAllowed && s == "\n") {
+                let code = String(s.value, radix: 16, uppercase: true)
+                return (column, Forbidden(code: "push-control-character",
+                                          message: "a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code)); notifications show text only"))
+            }
+            if s == "<", let next, next.properties.isAlphabetic && next.isASCII || next == "/" || next == "!" || next == "?" {
+                return (column, Forbidden(code: "push-markup", message: "markup (\"<\(Character(next))...\"); a notification shows tags as typed: write text, and strip markup from user data with strip_html"))
+            }
+            if s == "&", let length = referenceLength(scalars, from: i) {
+                let written = String(String.UnicodeScalarView(scalars[i..<(i + length)]))
+                return (column, Forbidden(code: "push-markup", message: "the character reference \"\(written)\" would show as typed; write the character itself"))
+            }
+            if !(s.properties.generalCategory == .nonspacingMark || s.properties.generalCategory == .enclosingMark) { column += 1 }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The length of an HTML character reference starting at `i` (`&amp;`, `&#39;`, `&#x27;`), if one is there.
+    private static func referenceLength(_ s: [Unicode.Scalar], from i: Int) -> Int? {
+        var j = i + 1
+        if j < s.count, s[j] == "#" {
+            j += 1
+            let hex = j < s.count && (s[j] == "x" || s[j] == "X")
+            if hex { j += 1 }
+            let start = j
+            while j < s.count, hex ? s[j].properties.isASCIIHexDigit : ("0"..."9").contains(s[j]) { j += 1 }
+            return j > start && j < s.count && s[j] == ";" ? j - i + 1 : nil
+        }
+        let start = j
+        while j < s.count, s[j].isASCII, s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) { j += 1 }
+        return j > start && j < s.count && s[j] == ";" ? j - i + 1 : nil
+    }
+
+    /// Why `text` is not a link a notification may open (nil when it is one): https with a host, or, for the
+    /// tap's `url`, an app's own scheme (`northwind://orders/42`); never script, data or plain http.
+    static func linkProblem(_ text: String, deepLinks: Bool) -> String? {
+        let expected = deepLinks ? "an https URL or an app link such as myapp://orders/42" : "an https URL"
+        if text.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.properties.generalCategory == .control }) {
+            return "\"\(text)\" has spaces or control characters; expected \(expected)"
+        }
+        guard let colon = text.firstIndex(of: ":"), let url = URL(string: text), let scheme = url.scheme?.lowercased(),
+              text[..<colon].lowercased() == scheme
+        else {
+            return "\"\(text)\" is not \(expected)"
+        }
+        if scheme == "https" {
+            return (url.host ?? "").isEmpty ? "\"\(text)\" has no host" : nil
+        }
+        let refused: Set<String> = ["http", "javascript", "vbscript", "data", "file", "blob", "about", "ftp"]
+        guard deepLinks, !refused.contains(scheme), text[colon...].hasPrefix("://") || text[colon...].hasPrefix(":/") else {
+            return scheme == "http" ? "\"\(text)\" is plain http; use https" : "\"\(text)\" is not \(expected)"
+        }
+        return nil
+    }
+}

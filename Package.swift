@@ -102,6 +102,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
+            // The OpenAPI document, compiled in as bytes.
+            resources: [.embedInCode("Resources/openapi.json")],
             swiftSettings: libxml2Headers + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         .executableTarget(

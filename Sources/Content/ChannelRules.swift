@@ -14,11 +14,15 @@ public struct ChannelRules: Sendable {
     public let channel: Channel
     public let placement: Placement
     public let frontMatterKeys: Set<String>
+    /// Whether a slot it fills should have a default (`check` warns when one has none): a banner's slot shows
+    /// nothing without one, while a survey asks only when one is due.
+    public let expectsDefault: Bool
 
-    public init(channel: Channel, placement: Placement, frontMatterKeys: Set<String>) {
+    public init(channel: Channel, placement: Placement, frontMatterKeys: Set<String>, expectsDefault: Bool = false) {
         self.channel = channel
         self.placement = placement
         self.frontMatterKeys = frontMatterKeys
+        self.expectsDefault = expectsDefault
     }
 
     /// Keys any campaign may carry for its templates and tools, whatever its channel.

@@ -72,9 +72,11 @@ public struct ContentSet: Sendable {
 
     /// Loads the folder at `directory`.
     /// - Throws: ``ContentError`` with every error (and warning) found.
-    public static func load(directory: String, channels: [ChannelRules]) throws(ContentError) -> ContentSet {
+    public static func load(directory: String, channels: [ChannelRules],
+                            extensions: LiquidExtensions = LiquidExtensions()) throws(ContentError) -> ContentSet
+    {
         let (files, issues) = try readFiles(directory: directory)
-        return try load(files: files, directory: directory, issues: issues, channels: channels)
+        return try load(files: files, directory: directory, issues: issues, channels: channels, extensions: extensions)
     }
 
     /// The texts of the folder's content files by relative path (templates, YAML, the catalog, sample profiles),
@@ -118,9 +120,11 @@ public struct ContentSet: Sendable {
     }
 
     /// Loads a set from file texts by relative path (what ``load(directory:)`` reads, or content from elsewhere).
-    /// - Parameter channels: the channels campaigns may name, with their front matter keys.
+    /// - Parameters:
+    ///   - channels: the channels campaigns may name, with their front matter keys.
+    ///   - extensions: filters and tags the templates may use besides the standard ones.
     public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = [],
-                            channels: [ChannelRules]) throws(ContentError) -> ContentSet
+                            channels: [ChannelRules], extensions: LiquidExtensions = LiquidExtensions()) throws(ContentError) -> ContentSet
     {
         var issues = issues
         func collect(_ log: IssueLog) { issues += log.issues }
@@ -222,7 +226,7 @@ public struct ContentSet: Sendable {
             }
             collect(log)
         }
-        let environment = Environment(loader: DictionaryLoader(partials))
+        let environment = Environment(loader: DictionaryLoader(partials), extraFilters: extensions.filters, extraTags: extensions.tags)
         for name in partials.keys.sorted() {
             do {
                 _ = try environment.parse(partials[name]!, name: name)

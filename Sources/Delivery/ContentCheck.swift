@@ -41,7 +41,7 @@ public struct ContentCheck: Sendable {
     public var warningCount: Int { findings.filter { $0.severity == .warning }.count }
 
     /// Checks the folder at `directory` as of `now`.
-    public static func run(directory: String, now: Date = Date()) -> ContentCheck {
+    public static func run(directory: String, extensions: LiquidExtensions = LiquidExtensions(), now: Date = Date()) -> ContentCheck {
         var check = ContentCheck()
         let files: [String: String]
         let readIssues: [ContentIssue]
@@ -53,7 +53,8 @@ public struct ContentCheck: Sendable {
         }
         let content: ContentSet
         do {
-            content = try ContentSet.load(files: files, directory: directory, issues: readIssues, channels: Channels.rules)
+            content = try ContentSet.load(files: files, directory: directory, issues: readIssues, channels: Channels.rules,
+                                          extensions: extensions)
         } catch {
             check.add(error.issues)
             return check
@@ -331,12 +332,12 @@ public struct ContentCheck: Sendable {
         audience.map { JSON.serialize($0.definition) } ?? ""
     }
 
-    /// Banner and tooltip placements with no default show nothing when no campaign is eligible. (A survey asks only
-    /// when one is due, so it needs none.)
+    /// Placements of channels that expect a default (banners, tooltips) show nothing without one when no campaign
+    /// is eligible. (A survey asks only when one is due, so it needs none.)
     private mutating func checkDefaults(_ content: ContentSet) {
         for placement in content.engine.placements where content.engine.placementDefault(for: placement) == nil {
             guard let first = content.campaigns.first(where: { $0.placement == placement }),
-                  first.channel == .banner || first.channel == .tooltip
+                  Channels.renderer(of: first.channel)?.rules.expectsDefault == true
             else { continue }
             warn(first.file, first.line, 1, "placement \"\(placement)\" has no default (a campaign with `default: true`): "
                 + "it shows nothing when no campaign is eligible")

@@ -18,15 +18,18 @@ public struct DeliveryContent: Sendable {
     public var strictOptionalRoots: Set<String> = []
 
     /// Loads the content folder at `directory` for the registered channels, and makes it ready to serve.
-    public static func load(directory: String, loadedAt: Date = Date()) throws(ContentError) -> DeliveryContent {
-        try DeliveryContent(ContentSet.load(directory: directory, channels: Channels.rules), loadedAt: loadedAt)
+    public static func load(directory: String, extensions: LiquidExtensions = LiquidExtensions(),
+                            loadedAt: Date = Date()) throws(ContentError) -> DeliveryContent
+    {
+        try DeliveryContent(ContentSet.load(directory: directory, channels: Channels.rules, extensions: extensions), loadedAt: loadedAt)
     }
 
     /// Loads content from file texts by relative path for the registered channels (what `ContentSet.readFiles` reads).
     public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = [],
-                            loadedAt: Date = Date()) throws(ContentError) -> DeliveryContent
+                            extensions: LiquidExtensions = LiquidExtensions(), loadedAt: Date = Date()) throws(ContentError) -> DeliveryContent
     {
-        try DeliveryContent(ContentSet.load(files: files, directory: directory, issues: issues, channels: Channels.rules),
+        try DeliveryContent(ContentSet.load(files: files, directory: directory, issues: issues, channels: Channels.rules,
+                                            extensions: extensions),
                             loadedAt: loadedAt)
     }
 
@@ -43,9 +46,7 @@ public struct DeliveryContent: Sendable {
             }
             renderers[message.name] = type.init(message: message, content: content, issues: &issues)
         }
-        // A problem in a file every message of a channel shares (email.yml) is found once per message: say it once.
-        var seen = Set<String>()
-        issues = issues.filter { seen.insert($0.description).inserted }
+        for type in Channels.all { issues += type.check(content) }
         if !issues.isEmpty { throw ContentError(issues) }
         self.renderers = renderers
         // A placement's default is what shows when everything else fails, so it must render and validate for
@@ -53,6 +54,12 @@ public struct DeliveryContent: Sendable {
         let nobody = UserMoment(profile: Profile(id: "default-check"), now: loadedAt, stageRules: content.stageRules)
         for placement in content.engine.placements {
             guard let campaign = content.engine.placementDefault(for: placement) else { continue }
+            guard Channels.renderer(of: campaign.channel)?.isServedInSlot == true else {
+                issues.append(ContentIssue(file: campaign.file, line: campaign.line(of: "default"), column: 1,
+                                           message: "the default of \(placement) is of the \(campaign.channel.rawValue) channel, whose messages "
+                                               + "are not shown in slots; make a block (a banner, say) the default"))
+                continue
+            }
             if let f = render(campaign, for: nobody, options: DeliveryOptions()).failures.first {
                 let line = f.line ?? campaign.line
                 issues.append(ContentIssue(file: campaign.file, line: line, column: f.column ?? 1,

@@ -100,7 +100,11 @@ extension DeliveryContent {
                                                         source: source, report: block.report),
                                    failures: failures)
             }
-            failures += rendered.failures
+            // A message of a channel that is not shown in slots (an email given a placement) cannot fill one.
+            failures += rendered.failures.isEmpty
+                ? [failure(selection.campaign, .invalidOutput,
+                           "\(selection.campaign.channel.rawValue) messages are not shown in slots, so \(selection.campaign.id) cannot fill \(decision.target)")]
+                : rendered.failures
         }
         return ServedBlock(block: nil, failures: failures)
     }

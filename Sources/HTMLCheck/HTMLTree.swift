@@ -8,8 +8,8 @@ typealias NodePointer = UnsafeMutablePointer<xmlNode>
 /// handle never outlives what it points at.
 public final class HTMLTree {
     let document: htmlDocPtr
-    /// Nodes taken out of the document, freed with it.
-    private var detached: [NodePointer] = []
+    /// Nodes taken out of the document (or made and not yet placed), each freed once with it.
+    private var detached: Set<NodePointer> = []
 
     /// Parses `html` (UTF-8) leniently, as browsers do: callers check the markup first (`HTMLValidator`), so the
     /// tree is of HTML already known to be valid. Nil for an empty string or one libxml2 cannot read at all.
@@ -74,17 +74,31 @@ public final class HTMLTree {
     /// the tree.
     public func makeElement(_ name: String) -> HTMLNode? {
         guard let node = HTMLNode.withXMLString(name, { xmlNewDocNode(document, nil, $0, nil) }) else { return nil }
-        detached.append(node)
+        detached.insert(node)
         return HTMLNode(node, in: self)
     }
 
+    fileprivate func isDetached(_ node: NodePointer) -> Bool { detached.contains(node) }
+
     fileprivate func adopt(_ node: NodePointer) {
-        if let i = detached.firstIndex(of: node) { detached.remove(at: i) }
+        detached.remove(node)
     }
 
+    /// Takes `node` out of the document, to be freed with the tree; a node already out stays as it is.
     fileprivate func release(_ node: NodePointer) {
+        guard !detached.contains(node), !isInsideDetached(node) else { return }
         xmlUnlinkNode(node)
-        detached.append(node)
+        detached.insert(node)
+    }
+
+    /// Whether an ancestor of `node` was taken out (its subtree is freed with that ancestor).
+    private func isInsideDetached(_ node: NodePointer) -> Bool {
+        var parent = node.pointee.parent
+        while let p = parent {
+            if detached.contains(p) { return true }
+            parent = p.pointee.parent
+        }
+        return false
     }
 }
 
@@ -147,22 +161,43 @@ public struct HTMLNode {
     }
 
     /// Replaces the element's children with one text node (written out raw inside `<style>`, escaped elsewhere).
+    /// The children taken out are kept until the tree goes, so a handle to one stays valid (out of the document).
     public func setText(_ text: String) {
-        xmlNodeSetContent(pointer, nil)
+        var child = pointer.pointee.children
+        while let c = child {
+            child = c.pointee.next
+            tree.release(c)
+        }
         Self.withXMLString(text) { t in
             if let child = xmlNewDocText(pointer.pointee.doc, t) { xmlAddChild(pointer, child) }
         }
     }
 
-    /// Makes `child` (a new element of the same tree) this element's first child.
-    public func prepend(_ child: HTMLNode) {
-        precondition(child.tree === tree, "a node belongs to the tree that made it")
+    /// Makes `child`, an element of the same tree not yet placed (from `makeElement`) or taken out, this element's
+    /// first child. Returns false, changing nothing, for anything else: a node of another tree, one still in the
+    /// document (moving it could make a cycle), or text (libxml2 would merge it into a neighbour and free it).
+    @discardableResult
+    public func prepend(_ child: HTMLNode) -> Bool {
+        guard child.tree === tree, child.kind == .element, kind == .element, tree.isDetached(child.pointer),
+              !isInside(child.pointer)
+        else { return false }
         tree.adopt(child.pointer)
         if let first = pointer.pointee.children {
             xmlAddPrevSibling(first, child.pointer)
         } else {
             xmlAddChild(pointer, child.pointer)
         }
+        return true
+    }
+
+    /// Whether this node is `other` or lies under it.
+    private func isInside(_ other: NodePointer) -> Bool {
+        var node: NodePointer? = pointer
+        while let n = node {
+            if n == other { return true }
+            node = n.pointee.parent
+        }
+        return false
     }
 
     /// Takes the node and what it holds out of the document.

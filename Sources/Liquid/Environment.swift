@@ -43,8 +43,9 @@ public final class Environment: Sendable {
         var tags = StandardTags.all.merging(LayoutTags.all) { standard, _ in standard }
         for tag in extraTags { tags[tag.name] = tag.parse }
         self.tags = tags
-        self.filterTable = StandardFilters.all.merging(extraFilters.mapValues { FilterBox($0) }) { _, new in new }
-        self.filters = filterTable.mapValues(\.function)
+        // The standard filters and the added ones are the same kind of function, boxed the same way.
+        self.filters = StandardFilters.all.merging(extraFilters) { _, added in added }
+        self.filterTable = filters.mapValues { FilterBox($0) }
     }
 
     /// Parses `source` into a template that can be rendered many times, from many threads.

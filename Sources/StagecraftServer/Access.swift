@@ -100,6 +100,60 @@ public struct AccessKeys: Sendable {
     }
 }
 
+extension AccessKeys {
+    /// What the request's key grants on a route that takes secret keys, or also publishable ones (`allowed`); or the
+    /// problem that refuses it.
+    func authorize(_ request: Request, publishable allowed: Bool) throws -> Grant {
+        let given = grant(for: request)
+        switch given {
+        case .open, .secret:
+            return given
+        case .publishable:
+            guard allowed else {
+                throw Problem.forbidden("secret_key_required", "this endpoint takes a secret key; publishable keys are for blocks, decisions, tours and interactions")
+            }
+            if let origin = request.headers[.origin], !allows(origin: origin, host: request.head.authority) {
+                throw Problem.forbidden("origin_not_allowed", "the origin \(origin) is not in the allowed origins (STAGECRAFT_ALLOWED_ORIGINS)")
+            }
+            return given
+        case .none:
+            throw Problem.unauthorized("send a key: Authorization: Bearer <key>")
+        case .misplacedSecret:
+            var p = Problem(.unauthorized, "secret_key_misplaced",
+                            "a secret key goes in the Authorization header only (Authorization: Bearer <key>), never in ?key= or "
+                                + "X-Stagecraft-Key; this one has been sent where logs and pages keep it: rotate it")
+            p.headers[.wwwAuthenticate] = "Bearer realm=\"stagecraft\""
+            throw p
+        case .invalid:
+            var p = Problem(.unauthorized, "invalid_key", "the key is not one of this server's keys")
+            p.headers[.wwwAuthenticate] = "Bearer realm=\"stagecraft\", error=\"invalid_token\""
+            throw p
+        }
+    }
+}
+
+/// The key check in front of a group of routes: secret keys only, or publishable ones too (from allowed origins).
+/// The grant goes on in the request context, for handlers that treat browsers apart (identity verification).
+struct KeyMiddleware: RouterMiddleware {
+    typealias Context = StagecraftRequestContext
+
+    enum Access: Sendable {
+        /// Servers: secret keys.
+        case secret
+        /// Browsers too: publishable keys, besides secret ones.
+        case publishable
+    }
+
+    let keys: AccessKeys
+    let access: Access
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.grant = try keys.authorize(request, publishable: access == .publishable)
+        return try await next(request, context)
+    }
+}
+
 /// What a request may do.
 enum Grant: Sendable {
     /// No keys configured (loopback only): everything.

@@ -158,6 +158,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 public struct StagecraftRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     let channel: any Channel
+    /// What the request's key grants, set by the key check in front of its route.
+    var grant: Grant = .none
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -37,6 +37,8 @@ public struct ReloadStatus: Sendable {
 /// The content being served, swapped whole and atomically when the folder changes and loads cleanly.
 public final class ContentState: Sendable {
     public let directory: String
+    /// The filters and tags the templates may use besides the standard ones.
+    public let extensions: LiquidExtensions
     private struct State {
         var content: LoadedContent
         var status: ReloadStatus
@@ -47,20 +49,23 @@ public final class ContentState: Sendable {
     private let metrics: ServerMetrics?
 
     /// Loads `directory`; a folder that does not load stops the start (there is nothing good to serve yet).
-    public init(directory: String, logger: Logger, metrics: ServerMetrics? = nil) throws(ContentError) {
+    public init(directory: String, extensions: LiquidExtensions = LiquidExtensions(), logger: Logger,
+                metrics: ServerMetrics? = nil) throws(ContentError)
+    {
         self.directory = directory
+        self.extensions = extensions
         self.logger = logger
         self.metrics = metrics
         let now = Date()
-        let (delivery, files) = try Self.load(directory)
+        let (delivery, files) = try Self.load(directory, extensions: extensions)
         let loaded = LoadedContent(delivery: delivery, files: files, generation: 1)
         state = Mutex(State(content: loaded, status: ReloadStatus(loadedAt: now, generation: 1, lastAttempt: now, refused: nil,
                                                                   warnings: delivery.content.warnings)))
     }
 
-    static func load(_ directory: String) throws(ContentError) -> (DeliveryContent, [String: String]) {
+    static func load(_ directory: String, extensions: LiquidExtensions) throws(ContentError) -> (DeliveryContent, [String: String]) {
         let (files, issues) = try ContentSet.readFiles(directory: directory)
-        let delivery = try load(files: files, directory: directory, issues: issues)
+        let delivery = try DeliveryContent.load(files: files, directory: directory, issues: issues, extensions: extensions)
         // A folder with nothing to serve is a mistake (a wrong path, a checkout in progress, files that could not be
         // read), not content: serving it would answer 404 everywhere while saying all is well.
         guard !delivery.content.messages.isEmpty else {
@@ -74,9 +79,9 @@ public final class ContentState: Sendable {
         return (delivery, files)
     }
 
-    /// The content made ready to serve from file texts: what a reload and a preview of edited source both load.
-    static func load(files: [String: String], directory: String, issues: [ContentIssue] = []) throws(ContentError) -> DeliveryContent {
-        try DeliveryContent.load(files: files, directory: directory, issues: issues)
+    /// The content made ready to serve from file texts (a preview of edited source), with this state's extensions.
+    func load(files: [String: String]) throws(ContentError) -> DeliveryContent {
+        try DeliveryContent.load(files: files, directory: directory, extensions: extensions)
     }
 
     /// The content to serve this request with.
@@ -96,7 +101,7 @@ public final class ContentState: Sendable {
     public func reload() -> Bool {
         let now = Date()
         do {
-            let (delivery, files) = try Self.load(directory)
+            let (delivery, files) = try Self.load(directory, extensions: extensions)
             let generation = state.withLock { s in
                 let g = s.content.generation + 1
                 s.content = LoadedContent(delivery: delivery, files: files, generation: g)

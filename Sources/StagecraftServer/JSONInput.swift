@@ -150,14 +150,15 @@ struct Fields {
     mutating func id(_ key: String) throws -> String? {
         guard let v = value(key) else { return nil }
         switch v {
-        case .string(let s) where !s.isEmpty:
-            guard s.utf8.count <= 256 else {
-                throw Problem.unprocessable("invalid_field", "\"\(name(key))\" is longer than 256 bytes",
+        case .string(let s):
+            guard !s.isEmpty, s.unicodeScalars.count <= 256 else {
+                throw Problem.unprocessable("invalid_field", "\"\(name(key))\" must be 1 to 256 characters",
                                             extra: [("field", .string(name(key)))])
             }
             return s
         case .int(let i): return String(i)
-        default: throw wrongType(key, "a non-empty string", v)
+        case .double(let d) where d.rounded() == d && abs(d) < 9.0e15: return String(Int(d))
+        default: throw wrongType(key, "a string", v)
         }
     }
 

@@ -110,7 +110,7 @@ struct PushTests {
     func everyCharacterIsChecked(field: String, value: String, code: String?, severity: String?) {
         var fields: [(name: String, value: String)] = [("title", "T"), ("body", "B")]
         if let i = fields.firstIndex(where: { $0.name == field }) { fields[i].value = value } else { fields.append((field, value)) }
-        let found = PushChannel.check(fields, line: 3)
+        let found = PushChannel.check(fields, lines: [field: 3], frontMatterLine: 3)
         #expect(found.map(\.code) == (code.map { [$0] } ?? []), "\(field): \(value.debugDescription)")
         #expect(found.first?.severity.rawValue == severity)
         #expect(found.allSatisfy { $0.line == 3 })
@@ -118,9 +118,9 @@ struct PushTests {
 
     @Test func aPayloadPastFourKilobytesIsRefused() {
         let body = String(repeating: "a", count: 4000)
-        let found = PushChannel.check([("title", "T"), ("body", body), ("url", "https://n.example/" + String(repeating: "b", count: 100))], line: 1)
+        let found = PushChannel.check([("title", "T"), ("body", body), ("url", "https://n.example/" + String(repeating: "b", count: 100))], frontMatterLine: 1)
         #expect(found.map(\.code) == ["push-body-long", "push-payload-too-large"])
-        let fits = PushChannel.check([("title", "T"), ("body", String(repeating: "a", count: 4000))], line: 1)
+        let fits = PushChannel.check([("title", "T"), ("body", String(repeating: "a", count: 4000))], frontMatterLine: 1)
         #expect(fits.map(\.code) == ["push-body-long"])
     }
 
@@ -142,5 +142,44 @@ struct PushTests {
         let names = Channels.rules.map(\.channel.rawValue)
         #expect(Set(names).count == names.count)
         #expect(names.contains("push"))
+    }
+}
+
+@Suite("Push notifications: characters and links")
+struct PushCharacterTests {
+    @Test(arguments: [
+        ("title", "Hi \u{202E}gnp.exe", "push-control-character"),
+        ("title", "a\u{202A}b", "push-control-character"),
+        ("title", "one\u{2028}two", "push-control-character"),
+        ("body", "one\u{2029}two", "push-control-character"),
+        ("title", "\u{2068}ليلى\u{2069}, welcome", nil),
+        ("title", "Hi \u{200F}ليلى", nil),
+        ("title", "👩‍👩‍👧 family", nil),
+        ("url", "intent://scan/#Intent;scheme=zxing;end", "push-url-invalid"),
+        ("url", "itms-services://?action=download-manifest", "push-url-invalid"),
+        ("url", "tel://+441234", "push-url-invalid"),
+        ("url", "sms://+441234", "push-url-invalid"),
+    ] as [(String, String, String?)])
+    func refusedAndAccepted(field: String, value: String, code: String?) {
+        var fields: [(name: String, value: String)] = [("title", "T"), ("body", "B")]
+        if let i = fields.firstIndex(where: { $0.name == field }) { fields[i].value = value } else { fields.append((field, value)) }
+        #expect(PushChannel.check(fields).map(\.code) == (code.map { [$0] } ?? []), "\(field): \(value.debugDescription)")
+    }
+
+    @Test func problemsAreAtTheirKeysLineAndNameTheCharacter() throws {
+        let outcome = try PushTests.deliver("title: \"Hi {{ user.first_name }}\"\nbody: \"{{ user.note }}\"",
+                                            traits: [("first_name", .string("👍🏽<b>")), ("note", .string("a\r\nb"))])
+        let diagnostics = outcome.failures.first?.diagnostics ?? []
+        #expect(diagnostics.map(\.code) == ["push-markup"])
+        #expect(diagnostics.first?.line == 5)
+        #expect(diagnostics.first?.message.hasPrefix("title: character 5 of the rendered title is markup") == true)
+        // Windows line ends from data are line breaks, allowed in a body.
+        guard case .fields(let f)? = outcome.output else { Issue.record("no fields"); return }
+        #expect(f.fields.first { $0.name == "body" }?.value == "a\nb")
+    }
+
+    @Test func aPushIsNotShownInASlot() {
+        let issues = PushTests.loadIssues(["push/p.liquid": PushTests.push("placement: home-hero\ntitle: Hi\nbody: There")])
+        #expect(issues.contains("push/p.liquid:5:1: error: a push is sent on its own, not shown in a slot: remove \"placement\""))
     }
 }

@@ -257,6 +257,19 @@ struct EmailTests {
                 #expect(r.json["channel"]?.stringValue == "banner")
                 #expect(r.json["html"]?.stringValue?.isEmpty == false)
             }
+            // A survey carries its question as its served block does; a tour its steps, with `data` for its templates.
+            try await client.execute(uri: "/v1/messages/surveys/nps/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"u 1"}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["survey"]?.objectValue?["question"]?.stringValue == "How likely are you to recommend us?")
+                #expect(r.json["html"]?.stringValue?.contains("<button name=\"score\" value=\"10\">10</button>") == true)
+            }
+            try await client.execute(uri: "/v1/messages/setup-tour/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"profile":{"id":"p","traits":{"name":"Bo","role":"admin"}}}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["channel"]?.stringValue == "tour")
+                #expect(r.json["steps"]?.arrayValue?.count == 2)
+            }
             try await client.execute(uri: "/v1/messages/push/trail/render", method: .post, headers: jsonHeaders,
                                      body: jsonBody(#"{"user_id":"u 1"}"#)) { r in
                 #expect(r.status == .notFound)

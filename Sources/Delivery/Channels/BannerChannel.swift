@@ -8,7 +8,7 @@ extension Channel {
 /// A banner: an HTML block in a slot of a page (a hero, a strip under the header), decided in its slot, checked
 /// as a web fragment. It reads no front matter of its own.
 struct BannerChannel: ChannelRenderer {
-    static let rules = ChannelRules(channel: .banner, placement: .required, frontMatterKeys: [])
+    static let rules = ChannelRules(channel: .banner, placement: .required, frontMatterKeys: [], expectsDefault: true)
 
     init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {}
 

@@ -15,6 +15,10 @@ public protocol ChannelRenderer: Sendable {
     /// front matter it cannot use.
     init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue])
 
+    /// Checks what the channel reads from the whole content set (`email.yml`), once per load, whether or not any
+    /// message uses it yet.
+    static func check(_ content: ContentSet) -> [ContentIssue]
+
     /// The message rendered for the user in the channel's form, and checked: its output, also when a check fails (a
     /// preview shows it beside the problems), and every failure met.
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
@@ -26,6 +30,8 @@ public protocol ChannelRenderer: Sendable {
 
 extension ChannelRenderer {
     public var blockFields: [(String, Value)] { [] }
+
+    public static func check(_ content: ContentSet) -> [ContentIssue] { [] }
 
     /// Whether its campaigns are decided in the slot they fill (with fallbacks and the slot's default), rather than
     /// each on its own as a sent message is.

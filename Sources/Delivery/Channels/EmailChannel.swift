@@ -35,17 +35,35 @@ struct EmailChannel: ChannelRenderer {
     /// The parameters its links get (`email.yml`'s, with the front matter's `utm` over them).
     let linkParameters: [(name: String, value: Template)]
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
-        let campaign = message.campaign
-        let environment = content.environment
-        func parseSetting(_ source: EmailSettings.Source, _ what: String) -> Template? {
+    /// `email.yml`'s Liquid (the unsubscribe address, link parameters), parsed with the set's environment.
+    private static func parseSettings(_ content: ContentSet, issues: inout [ContentIssue])
+        -> (unsubscribe: Template?, parameters: [(name: String, value: Template)])
+    {
+        func parse(_ source: EmailSettings.Source, _ what: String) -> Template? {
             do {
-                return try environment.parse(source.text, name: "email.yml \(what)")
+                return try content.environment.parse(source.text, name: "email.yml \(what)")
             } catch {
                 issues.append(ContentIssue(file: "email.yml", line: source.line, column: 1, message: "\(what): \(error.message)"))
                 return nil
             }
         }
+        let settings = content.email
+        return (settings.unsubscribe.flatMap { parse($0, "unsubscribe") },
+                settings.linkParameters.compactMap { p in parse(p.value, p.name).map { (name: p.name, value: $0) } })
+    }
+
+    static func check(_ content: ContentSet) -> [ContentIssue] {
+        var issues: [ContentIssue] = []
+        _ = parseSettings(content, issues: &issues)
+        return issues
+    }
+
+    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+        let campaign = message.campaign
+        let environment = content.environment
+        // Problems in email.yml are reported once, by check(_:).
+        var ignored: [ContentIssue] = []
+        let shared = Self.parseSettings(content, issues: &ignored)
         func parse(_ key: String) -> Template? {
             guard let source = campaign.data[key]?.stringValue else { return nil }
             do {
@@ -61,10 +79,8 @@ struct EmailChannel: ChannelRenderer {
         }
         subject = parse("subject")
         preheader = parse("preheader")
-        let settings = content.email
-        unsubscribe = parse("unsubscribe") ?? settings.unsubscribe.flatMap { parseSetting($0, "unsubscribe") }
-        let shared = settings.linkParameters.compactMap { p in parseSetting(p.value, p.name).map { (name: p.name, value: $0) } }
-        linkParameters = Self.linkParameters(of: message, over: shared, environment: environment, issues: &issues)
+        unsubscribe = parse("unsubscribe") ?? shared.unsubscribe
+        linkParameters = Self.linkParameters(of: message, over: shared.parameters, environment: environment, issues: &issues)
     }
 
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,

@@ -36,8 +36,8 @@ struct PushChannel: ChannelRenderer {
 
     init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
         let campaign = message.campaign
-        func issue(_ text: String) {
-            issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1, message: text))
+        func issue(_ text: String, at key: String? = nil) {
+            issues.append(ContentIssue(file: message.file, line: key.map(campaign.line(of:)) ?? campaign.line, column: 1, message: text))
         }
         var fields: [(String, Template)] = []
         for key in ["title", "body", "image", "url"] {
@@ -46,17 +46,20 @@ struct PushChannel: ChannelRenderer {
                 continue
             }
             guard let source = raw.stringValue else {
-                issue("\"\(key)\" must be text")
+                issue("\"\(key)\" must be text", at: key)
                 continue
             }
             do {
                 fields.append((key, try content.environment.parse(source, name: "\(message.file) \(key)")))
             } catch {
-                issue("\(key): \(error.message)")
+                issue("\(key): \(error.message)", at: key)
             }
         }
         if !message.template.source.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             issue("a push message is its front matter (title, body, image, url): the template after it must be empty")
+        }
+        if campaign.placement != nil {
+            issue("a push is sent on its own, not shown in a slot: remove \"placement\"", at: "placement")
         }
         self.fields = fields
     }
@@ -73,14 +76,16 @@ struct PushChannel: ChannelRenderer {
             do {
                 text = try template.render(data, options: plain)
             } catch {
-                return .failed(delivery.failure(campaign, .renderError, "\(name): " + error.message, liquid: error.kind))
+                return .failed(delivery.failure(campaign, .renderError, "\(name): " + error.message, line: campaign.line(of: name),
+                                                column: 1, liquid: error.kind))
             }
-            // Spaces and line breaks around a field are how YAML and Liquid tags leave it, not what the author meant.
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            // Spaces and line breaks around a field are how YAML and Liquid tags leave it, not what the author meant;
+            // Windows line ends in data are line breaks.
+            let trimmed = text.replacingOccurrences(of: "\r\n", with: "\n").trimmingCharacters(in: .whitespacesAndNewlines)
             if (name == "image" || name == "url") && trimmed.isEmpty { continue }
             values.append((name, trimmed))
         }
-        let diagnostics = Self.check(values, line: campaign.line)
+        let diagnostics = Self.check(values, lines: campaign.keyLines, frontMatterLine: campaign.line)
         let output = RenderedFields(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                     fields: values, diagnostics: diagnostics)
         guard let first = diagnostics.first(where: { $0.severity == .error }) else {
@@ -91,13 +96,12 @@ struct PushChannel: ChannelRenderer {
         return ChannelRender(output: .fields(output), failures: [failure])
     }
 
-    /// Every problem with the rendered fields; `line` is the front matter's, where the fields are written.
-    static func check(_ fields: [(name: String, value: String)], line: Int) -> [Diagnostic] {
+    /// Every problem with the rendered fields, each at the line its key is written on (`lines`; the front matter's
+    /// first line when unknown), with the character it found in the message.
+    static func check(_ fields: [(name: String, value: String)], lines: [String: Int] = [:], frontMatterLine: Int = 1) -> [Diagnostic] {
         var found: [Diagnostic] = []
-        func report(_ severity: Diagnostic.Severity, _ code: String, _ field: String, _ value: String, column: Int = 1,
-                    _ message: String)
-        {
-            found.append(Diagnostic(severity: severity, line: line, column: column, code: code,
+        func report(_ severity: Diagnostic.Severity, _ code: String, _ field: String, _ value: String, _ message: String) {
+            found.append(Diagnostic(severity: severity, line: lines[field] ?? frontMatterLine, column: 1, code: code,
                                     message: "\(field): \(message)", sourceLine: value))
         }
         for (name, value) in fields {
@@ -107,12 +111,12 @@ struct PushChannel: ChannelRenderer {
                     report(.error, "push-empty", name, value, "renders empty; a notification needs its \(name)")
                     continue
                 }
-                if let (column, what) = Self.firstForbidden(in: value, lineBreaksAllowed: name == "body") {
-                    report(.error, what.code, name, value, column: column, what.message)
+                if let (position, what) = Self.firstForbidden(in: value, lineBreaksAllowed: name == "body") {
+                    report(.error, what.code, name, value, "character \(position) of the rendered \(name) is \(what.message)")
                 }
                 let shown = name == "title" ? titleShown : bodyShown
                 if value.count > shown {
-                    report(.warning, "push-\(name)-long", name, value, column: shown + 1,
+                    report(.warning, "push-\(name)-long", name, value,
                            "\(value.count) characters; the common mobile platforms show about \(shown) and cut the rest")
                 }
             case "image":
@@ -123,13 +127,22 @@ struct PushChannel: ChannelRenderer {
                 break
             }
         }
-        let payload = JSON.serializeBytes(.object(LiquidObject(fields.map { ($0.name, Value.string($0.value)) }))).count
+        let payload = payloadSize(fields)
         if payload > payloadBytes {
-            found.append(Diagnostic(severity: .error, line: line, column: 1, code: "push-payload-too-large",
-                                    message: "the notification is \(payload) bytes as JSON; the platforms accept \(payloadBytes)",
+            found.append(Diagnostic(severity: .error, line: frontMatterLine, column: 1, code: "push-payload-too-large",
+                                    message: "the notification is \(payload) bytes as an APNs payload; the platforms accept \(payloadBytes)",
                                     sourceLine: ""))
         }
         return found
+    }
+
+    /// The size of the fields as the larger of the platforms' payloads carries them (APNs: the alert's title and body
+    /// under `aps`, the rest beside it), in UTF-8 bytes.
+    static func payloadSize(_ fields: [(name: String, value: String)]) -> Int {
+        let alert = fields.filter { $0.name == "title" || $0.name == "body" }.map { ($0.name, Value.string($0.value)) }
+        var top: [(String, Value)] = [("aps", .object(LiquidObject([("alert", .object(LiquidObject(alert))), ("mutable-content", .int(1))])))]
+        top += fields.filter { $0.name != "title" && $0.name != "body" }.map { ($0.name, Value.string($0.value)) }
+        return JSON.serializeBytes(.object(LiquidObject(top))).count
     }
 
     private struct Forbidden {
@@ -137,46 +150,56 @@ struct PushChannel: ChannelRenderer {
         let message: String
     }
 
-    /// The first character (its column, counted in characters) a notification must not carry: a control character
-    /// (a line break is allowed in the body), the start of a tag, or a character reference that would show as typed.
+    /// The first character (its place, counted in characters as people see them) a notification must not carry: a
+    /// control character (a line break is allowed in the body), a line or paragraph separator, a bidirectional
+    /// embedding or override (which reorders what follows it: isolates, which do not, are fine), the start of a
+    /// tag, or a character reference that would show as typed.
     private static func firstForbidden(in text: String, lineBreaksAllowed: Bool) -> (Int, Forbidden)? {
-        let scalars = Array(text.unicodeScalars)
-        var column = 1
-        var i = 0
-        while i < scalars.count {
-            let s = scalars[i]
-            let next = i + 1 < scalars.count ? scalars[i + 1] : nil
-            if s.properties.generalCategory == .control && !(lineBreaksAllowed && s == "\n") {
-                let code = String(s.value, radix: 16, uppercase: true)
-                return (column, Forbidden(code: "push-control-character",
-                                          message: "a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code)); notifications show text only"))
+        let characters = Array(text)
+        for (i, character) in characters.enumerated() {
+            for s in character.unicodeScalars {
+                let code = "U+" + String(repeating: "0", count: max(0, 4 - String(s.value, radix: 16).count))
+                    + String(s.value, radix: 16, uppercase: true)
+                if s.properties.generalCategory == .control && !(lineBreaksAllowed && s == "\n") {
+                    return (i + 1, Forbidden(code: "push-control-character",
+                                             message: "a control character (\(code)); notifications show text only"))
+                }
+                if (0x202A...0x202E).contains(s.value) || s.value == 0x2028 || s.value == 0x2029 {
+                    return (i + 1, Forbidden(code: "push-control-character",
+                                             message: s.value >= 0x202A ? "a bidirectional override (\(code)), which reorders the text after it"
+                                                 : "a line or paragraph separator (\(code))"))
+                }
             }
-            if s == "<", let next, next.properties.isAlphabetic && next.isASCII || next == "/" || next == "!" || next == "?" {
-                return (column, Forbidden(code: "push-markup", message: "markup (\"<\(Character(next))...\"); a notification shows tags as typed: write text, and strip markup from user data with strip_html"))
+            if character == "<", i + 1 < characters.count {
+                let next = characters[i + 1]
+                if (next.isASCII && next.isLetter) || next == "/" || next == "!" || next == "?" {
+                    return (i + 1, Forbidden(code: "push-markup",
+                                             message: "markup (\"<\(next)...\"); a notification shows tags as typed: write text, "
+                                                 + "and strip markup from user data with strip_html"))
+                }
             }
-            if s == "&", let length = referenceLength(scalars, from: i) {
-                let written = String(String.UnicodeScalarView(scalars[i..<(i + length)]))
-                return (column, Forbidden(code: "push-markup", message: "the character reference \"\(written)\" would show as typed; write the character itself"))
+            if character == "&", let length = referenceLength(characters, from: i) {
+                let written = String(characters[i..<(i + length)])
+                return (i + 1, Forbidden(code: "push-markup",
+                                         message: "the character reference \"\(written)\", which would show as typed; write the character itself"))
             }
-            if !(s.properties.generalCategory == .nonspacingMark || s.properties.generalCategory == .enclosingMark) { column += 1 }
-            i += 1
         }
         return nil
     }
 
     /// The length of an HTML character reference starting at `i` (`&amp;`, `&#39;`, `&#x27;`), if one is there.
-    private static func referenceLength(_ s: [Unicode.Scalar], from i: Int) -> Int? {
+    private static func referenceLength(_ s: [Character], from i: Int) -> Int? {
         var j = i + 1
         if j < s.count, s[j] == "#" {
             j += 1
             let hex = j < s.count && (s[j] == "x" || s[j] == "X")
             if hex { j += 1 }
             let start = j
-            while j < s.count, hex ? s[j].properties.isASCIIHexDigit : ("0"..."9").contains(s[j]) { j += 1 }
+            while j < s.count, hex ? s[j].isHexDigit && s[j].isASCII : s[j].isASCII && s[j].isNumber { j += 1 }
             return j > start && j < s.count && s[j] == ";" ? j - i + 1 : nil
         }
         let start = j
-        while j < s.count, s[j].isASCII, s[j].properties.isAlphabetic || ("0"..."9").contains(s[j]) { j += 1 }
+        while j < s.count, s[j].isASCII, s[j].isLetter || s[j].isNumber { j += 1 }
         return j > start && j < s.count && s[j] == ";" ? j - i + 1 : nil
     }
 
@@ -195,7 +218,11 @@ struct PushChannel: ChannelRenderer {
         if scheme == "https" {
             return (url.host ?? "").isEmpty ? "\"\(text)\" has no host" : nil
         }
-        let refused: Set<String> = ["http", "javascript", "vbscript", "data", "file", "blob", "about", "ftp"]
+        // Schemes that run script, read local data, or hand the tap to something other than the app (Android intents,
+        // iOS app installs, calls and messages) are never a notification's link.
+        let refused: Set<String> = ["http", "javascript", "vbscript", "data", "file", "blob", "about", "ftp", "filesystem",
+                                    "view-source", "intent", "itms-services", "itms-apps", "market", "content", "tel", "sms",
+                                    "facetime", "facetime-audio", "ws", "wss", "chrome", "resource", "jar"]
         guard deepLinks, !refused.contains(scheme), text[colon...].hasPrefix("://") || text[colon...].hasPrefix(":/") else {
             return scheme == "http" ? "\"\(text)\" is plain http; use https" : "\"\(text)\" is not \(expected)"
         }

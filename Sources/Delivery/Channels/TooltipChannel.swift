@@ -9,7 +9,8 @@ extension Channel {
 /// A tooltip: a block that floats next to an element of the page (`target`, a CSS selector, and `position`), decided
 /// in its slot; the served block carries where it points.
 struct TooltipChannel: ChannelRenderer {
-    static let rules = ChannelRules(channel: .tooltip, placement: .required, frontMatterKeys: ["target", "position"])
+    static let rules = ChannelRules(channel: .tooltip, placement: .required, frontMatterKeys: ["target", "position"],
+                                    expectsDefault: true)
 
     let anchor: Anchor?
 

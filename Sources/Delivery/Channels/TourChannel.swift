@@ -30,7 +30,7 @@ struct TourChannel: ChannelRenderer {
         let plain = delivery.renderOptions(for: user, strict: options.strict, autoescape: false)
         let escaped = delivery.renderOptions(for: user, strict: options.strict)
         // The user's data is the same for every step; each step adds only `step`.
-        let base = delivery.data(for: message, campaign: campaign, user: user)
+        let base = delivery.data(for: message, campaign: campaign, user: user, extra: options.extra)
         for (i, step) in steps.enumerated() {
             do {
                 let title = try step.title?.render(base, options: plain) ?? ""

@@ -1,13 +1,13 @@
 /// Filters over arrays (and, as Shopify allows, over hashes and single values treated as one-item arrays).
 enum ArrayFilters {
-    static func register(_ f: inout [String: FilterBox]) {
-        f["join"] = FilterBox { input, args, _ in
+    static func register(_ f: inout [String: Filter]) {
+        f["join"] = { input, args, _ in
             try args.expect("join", min: 0, max: 1)
             let glue = args[0].map(rubyString) ?? " "
             let pieces = try inputArray(input).map(\.joinDescription)
             return .string(joined(pieces, glue))
         }
-        f["first"] = FilterBox { input, args, _ in
+        f["first"] = { input, args, _ in
             try args.expect("first", min: 0, max: 0)
             switch input {
             case .array(let a): return a.first ?? .null
@@ -16,7 +16,7 @@ enum ArrayFilters {
             default: return .null
             }
         }
-        f["last"] = FilterBox { input, args, _ in
+        f["last"] = { input, args, _ in
             try args.expect("last", min: 0, max: 0)
             switch input {
             case .array(let a): return a.last ?? .null
@@ -24,25 +24,25 @@ enum ArrayFilters {
             default: return .null
             }
         }
-        f["concat"] = FilterBox { input, args, _ in
+        f["concat"] = { input, args, _ in
             try args.expect("concat", min: 1, max: 1)
             guard case .array(let other) = args[0]! else {
                 throw LiquidError.argument("concat filter requires an array argument")
             }
             return .array(try inputArray(input) + other)
         }
-        f["reverse"] = FilterBox { input, args, _ in
+        f["reverse"] = { input, args, _ in
             try args.expect("reverse", min: 0, max: 0)
             return .array(try inputArray(input).reversed())
         }
-        f["map"] = FilterBox { input, args, _ in
+        f["map"] = { input, args, _ in
             try args.expect("map", min: 1, max: 1)
             let property = args[0]!
             var out: [Value] = []
             for item in try inputArray(input) { out.append(try rubyProperty(item, property)) }
             return .array(out)
         }
-        f["compact"] = FilterBox { input, args, _ in
+        f["compact"] = { input, args, _ in
             try args.expect("compact", min: 0, max: 1)
             var out: [Value] = []
             for item in try inputArray(input) {
@@ -51,7 +51,7 @@ enum ArrayFilters {
             }
             return .array(out)
         }
-        f["uniq"] = FilterBox { input, args, _ in
+        f["uniq"] = { input, args, _ in
             try args.expect("uniq", min: 0, max: 1)
             var seen = Set<EqlKey>()
             var out: [Value] = []
@@ -61,7 +61,7 @@ enum ArrayFilters {
             }
             return .array(out)
         }
-        f["sort"] = FilterBox { input, args, _ in
+        f["sort"] = { input, args, _ in
             try args.expect("sort", min: 0, max: 1)
             return try sorted(input, args.optional(0)) { a, b throws(LiquidError) in
                 if let c = a.rubyCompare(b) { return c }
@@ -70,7 +70,7 @@ enum ArrayFilters {
                 throw LiquidError.argument("cannot sort values of incompatible types")
             }
         }
-        f["sort_natural"] = FilterBox { input, args, _ in
+        f["sort_natural"] = { input, args, _ in
             try args.expect("sort_natural", min: 0, max: 1)
             return try sorted(input, args.optional(0), key: { $0.isNil ? $0 : .string(caseFold($0.joinDescription)) }) {
                 a, b throws(LiquidError) in
@@ -80,39 +80,39 @@ enum ArrayFilters {
                 return compareBytes(x, y)
             }
         }
-        f["where"] = FilterBox { input, args, _ in
+        f["where"] = { input, args, _ in
             try selection("where", input, args, empty: .array([])) { items, test throws(LiquidError) in
                 var out: [Value] = []
                 for item in items where try test(item) { out.append(item) }
                 return .array(out)
             }
         }
-        f["reject"] = FilterBox { input, args, _ in
+        f["reject"] = { input, args, _ in
             try selection("reject", input, args, empty: .array([])) { items, test throws(LiquidError) in
                 var out: [Value] = []
                 for item in items where !(try test(item)) { out.append(item) }
                 return .array(out)
             }
         }
-        f["find"] = FilterBox { input, args, _ in
+        f["find"] = { input, args, _ in
             try selection("find", input, args, empty: .null) { items, test throws(LiquidError) in
                 for item in items where try test(item) { return item }
                 return .null
             }
         }
-        f["find_index"] = FilterBox { input, args, _ in
+        f["find_index"] = { input, args, _ in
             try selection("find_index", input, args, empty: .null) { items, test throws(LiquidError) in
                 for (i, item) in items.enumerated() where try test(item) { return .int(i) }
                 return .null
             }
         }
-        f["has"] = FilterBox { input, args, _ in
+        f["has"] = { input, args, _ in
             try selection("has", input, args, empty: .bool(false)) { items, test throws(LiquidError) in
                 for item in items where try test(item) { return .bool(true) }
                 return .bool(false)
             }
         }
-        f["sum"] = FilterBox { input, args, _ in
+        f["sum"] = { input, args, _ in
             try args.expect("sum", min: 0, max: 1)
             var total = Number.int(0)
             for item in try inputArray(input) {

@@ -1,28 +1,28 @@
 /// Escaping and encoding filters: HTML, URL and Base64.
 enum EncodingFilters {
-    static func register(_ f: inout [String: FilterBox]) {
+    static func register(_ f: inout [String: Filter]) {
         let escape: Filter = { input, args, _ in
             try args.expect("escape", min: 0, max: 0)
             if input.isNil { return .null }
             return .string(escapeHTML(rubyString(input)))
         }
-        f["escape"] = FilterBox(escape)
-        f["h"] = FilterBox(escape)
-        f["escape_once"] = FilterBox { input, args, _ in
+        f["escape"] = escape
+        f["h"] = escape
+        f["escape_once"] = { input, args, _ in
             try args.expect("escape_once", min: 0, max: 0)
             if input.isNil { return .null }
             return .string(escapeOnce(rubyString(input)))
         }
-        f["raw"] = FilterBox { input, args, _ in
+        f["raw"] = { input, args, _ in
             try args.expect("raw", min: 0, max: 0)
             return input
         }
-        f["url_encode"] = FilterBox { input, args, _ in
+        f["url_encode"] = { input, args, _ in
             try args.expect("url_encode", min: 0, max: 0)
             if input.isNil { return .null }
             return .string(urlEncode(rubyString(input)))
         }
-        f["url_decode"] = FilterBox { input, args, _ in
+        f["url_decode"] = { input, args, _ in
             try args.expect("url_decode", min: 0, max: 0)
             if input.isNil { return .null }
             guard let s = urlDecode(rubyString(input)) else {
@@ -30,22 +30,22 @@ enum EncodingFilters {
             }
             return .string(s)
         }
-        f["base64_encode"] = FilterBox { input, args, _ in
+        f["base64_encode"] = { input, args, _ in
             try args.expect("base64_encode", min: 0, max: 0)
             return .string(Base64.encode(Array(rubyString(input).utf8), urlSafe: false))
         }
-        f["base64_url_safe_encode"] = FilterBox { input, args, _ in
+        f["base64_url_safe_encode"] = { input, args, _ in
             try args.expect("base64_url_safe_encode", min: 0, max: 0)
             return .string(Base64.encode(Array(rubyString(input).utf8), urlSafe: true))
         }
-        f["base64_decode"] = FilterBox { input, args, _ in
+        f["base64_decode"] = { input, args, _ in
             try args.expect("base64_decode", min: 0, max: 0)
             guard let bytes = Base64.decode(rubyString(input), urlSafe: false) else {
                 throw LiquidError.argument("invalid base64 provided to base64_decode")
             }
             return .string(String(decoding: bytes, as: UTF8.self))
         }
-        f["base64_url_safe_decode"] = FilterBox { input, args, _ in
+        f["base64_url_safe_decode"] = { input, args, _ in
             try args.expect("base64_url_safe_decode", min: 0, max: 0)
             guard let bytes = Base64.decode(rubyString(input), urlSafe: true) else {
                 throw LiquidError.argument("invalid base64 provided to base64_url_safe_decode")

@@ -1,6 +1,6 @@
 /// Arithmetic filters: integers stay integers (floor division, Ruby's modulo), a float anywhere makes a float.
 enum MathFilters {
-    static func register(_ f: inout [String: FilterBox]) {
+    static func register(_ f: inout [String: Filter]) {
         f["plus"] = binary("plus") { a, b throws(LiquidError) in add(a, b) }
         f["minus"] = binary("minus") { a, b throws(LiquidError) in
             if case .int(let x) = a, case .int(let y) = b {
@@ -54,7 +54,7 @@ enum MathFilters {
         }
         f["ceil"] = unary("ceil") { n throws(LiquidError) in try toInt(n) { $0.rounded(.up) } }
         f["floor"] = unary("floor") { n throws(LiquidError) in try toInt(n) { $0.rounded(.down) } }
-        f["round"] = FilterBox { input, args, _ in
+        f["round"] = { input, args, _ in
             try args.expect("round", min: 0, max: 1)
             let n = Number(input)
             let digits = args[0].map { Number($0) } ?? .int(0)
@@ -114,15 +114,15 @@ enum MathFilters {
         }
     }
 
-    static func binary(_ name: String, _ op: @escaping @Sendable (Number, Number) throws(LiquidError) -> Number) -> FilterBox {
-        return FilterBox { input, args, _ in
+    static func binary(_ name: String, _ op: @escaping @Sendable (Number, Number) throws(LiquidError) -> Number) -> Filter {
+        return { input, args, _ in
             try args.expect(name, min: 1, max: 1)
             return try op(Number(input), Number(args[0]!)).value
         }
     }
 
-    static func unary(_ name: String, _ op: @escaping @Sendable (Number) throws(LiquidError) -> Value) -> FilterBox {
-        return FilterBox { input, args, _ in
+    static func unary(_ name: String, _ op: @escaping @Sendable (Number) throws(LiquidError) -> Value) -> Filter {
+        return { input, args, _ in
             try args.expect(name, min: 0, max: 0)
             return try op(Number(input))
         }

@@ -1,14 +1,15 @@
-/// Registers every standard Liquid filter.
+/// Every standard Liquid filter, each a ``Filter`` function as any filter added through ``Environment`` is: the
+/// engine boxes the standard ones and the added ones alike.
 enum StandardFilters {
-    static let all: [String: FilterBox] = {
-        var filters: [String: FilterBox] = [:]
+    static let all: [String: Filter] = {
+        var filters: [String: Filter] = [:]
         StringFilters.register(&filters)
         ArrayFilters.register(&filters)
         MathFilters.register(&filters)
         EncodingFilters.register(&filters)
-        filters["date"] = FilterBox { input, args, context in try DateFilter.date(input, args, context) }
-        filters["default"] = FilterBox { input, args, context in try defaultFilter(input, args, context) }
-        filters["size"] = FilterBox { input, args, context in try size(input, args, context) }
+        filters["date"] = DateFilter.date
+        filters["default"] = defaultFilter
+        filters["size"] = size
         return filters
     }()
 

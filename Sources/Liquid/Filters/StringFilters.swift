@@ -6,24 +6,24 @@ import Darwin
 
 /// Filters over strings, with Ruby's semantics: lengths and offsets count code points.
 enum StringFilters {
-    static func register(_ f: inout [String: FilterBox]) {
-        f["append"] = FilterBox { input, args, _ in
+    static func register(_ f: inout [String: Filter]) {
+        f["append"] = { input, args, _ in
             try args.expect("append", min: 1, max: 1)
             return .string(concatenate(rubyString(input), rubyString(args[0]!)))
         }
-        f["prepend"] = FilterBox { input, args, _ in
+        f["prepend"] = { input, args, _ in
             try args.expect("prepend", min: 1, max: 1)
             return .string(concatenate(rubyString(args[0]!), rubyString(input)))
         }
-        f["upcase"] = FilterBox { input, args, _ in
+        f["upcase"] = { input, args, _ in
             try args.expect("upcase", min: 0, max: 0)
             return .string(rubyString(input).uppercased())
         }
-        f["downcase"] = FilterBox { input, args, _ in
+        f["downcase"] = { input, args, _ in
             try args.expect("downcase", min: 0, max: 0)
             return .string(rubyString(input).lowercased())
         }
-        f["capitalize"] = FilterBox { input, args, _ in
+        f["capitalize"] = { input, args, _ in
             try args.expect("capitalize", min: 0, max: 0)
             var s = rubyString(input)
             if let ascii = s.withUTF8({ u -> String? in
@@ -44,65 +44,65 @@ enum StringFilters {
             let rest = String(scalars[scalars.index(after: scalars.startIndex)...])
             return .string(String(first).uppercased() + rest.lowercased())
         }
-        f["strip"] = FilterBox { input, args, _ in
+        f["strip"] = { input, args, _ in
             try args.expect("strip", min: 0, max: 0)
             return .string(rubyString(input).trimmingRubyWhitespace())
         }
-        f["lstrip"] = FilterBox { input, args, _ in
+        f["lstrip"] = { input, args, _ in
             try args.expect("lstrip", min: 0, max: 0)
             let u = Array(rubyString(input).utf8)
             let start = u.firstIndex(where: { !isRubyWhitespace($0) }) ?? u.count
             return .string(String(decoding: u[start...], as: UTF8.self))
         }
-        f["rstrip"] = FilterBox { input, args, _ in
+        f["rstrip"] = { input, args, _ in
             try args.expect("rstrip", min: 0, max: 0)
             let u = Array(rubyString(input).utf8)
             let end = (u.lastIndex(where: { !isRubyWhitespace($0) }) ?? -1) + 1
             return .string(String(decoding: u[..<end], as: UTF8.self))
         }
-        f["strip_newlines"] = FilterBox { input, args, _ in
+        f["strip_newlines"] = { input, args, _ in
             try args.expect("strip_newlines", min: 0, max: 0)
             return .string(replaceNewlines(rubyString(input), with: ""))
         }
-        f["newline_to_br"] = FilterBox { input, args, _ in
+        f["newline_to_br"] = { input, args, _ in
             try args.expect("newline_to_br", min: 0, max: 0)
             return .string(replaceNewlines(rubyString(input), with: "<br />\n"))
         }
-        f["replace"] = FilterBox { input, args, _ in
+        f["replace"] = { input, args, _ in
             try args.expect("replace", min: 1, max: 2)
             return .string(replaceAll(rubyString(input), rubyString(args[0]!), args[1].map(rubyString) ?? ""))
         }
-        f["replace_first"] = FilterBox { input, args, _ in
+        f["replace_first"] = { input, args, _ in
             try args.expect("replace_first", min: 1, max: 2)
             return .string(replaceFirst(rubyString(input), rubyString(args[0]!), args[1].map(rubyString) ?? ""))
         }
-        f["replace_last"] = FilterBox { input, args, _ in
+        f["replace_last"] = { input, args, _ in
             try args.expect("replace_last", min: 2, max: 2)
             return .string(replaceLast(rubyString(input), rubyString(args[0]!), rubyString(args[1]!)))
         }
-        f["remove"] = FilterBox { input, args, _ in
+        f["remove"] = { input, args, _ in
             try args.expect("remove", min: 1, max: 1)
             return .string(replaceAll(rubyString(input), rubyString(args[0]!), ""))
         }
-        f["remove_first"] = FilterBox { input, args, _ in
+        f["remove_first"] = { input, args, _ in
             try args.expect("remove_first", min: 1, max: 1)
             return .string(replaceFirst(rubyString(input), rubyString(args[0]!), ""))
         }
-        f["remove_last"] = FilterBox { input, args, _ in
+        f["remove_last"] = { input, args, _ in
             try args.expect("remove_last", min: 1, max: 1)
             return .string(replaceLast(rubyString(input), rubyString(args[0]!), ""))
         }
-        f["truncate"] = FilterBox { input, args, context in try truncate(input, args, context) }
-        f["truncatewords"] = FilterBox { input, args, context in try truncatewords(input, args, context) }
-        f["split"] = FilterBox { input, args, _ in
+        f["truncate"] = truncate
+        f["truncatewords"] = truncatewords
+        f["split"] = { input, args, _ in
             try args.expect("split", min: 1, max: 1)
             return .array(split(rubyString(input), rubyString(args[0]!)).map { .string($0) })
         }
-        f["strip_html"] = FilterBox { input, args, _ in
+        f["strip_html"] = { input, args, _ in
             try args.expect("strip_html", min: 0, max: 0)
             return .string(stripHTML(rubyString(input)))
         }
-        f["slice"] = FilterBox { input, args, context in try slice(input, args, context) }
+        f["slice"] = slice
     }
 
     /// Replaces every `\r\n` or `\n` with `replacement`; the input itself when it has no newline.

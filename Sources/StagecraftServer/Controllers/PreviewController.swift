@@ -2,18 +2,27 @@ import Content
 import Delivery
 import Foundation
 import HTMLCheck
+import HTTPTypes
 import Hummingbird
 import Liquid
 import Personalization
 import Storage
 
-extension APIServer {
+/// The studio's preview: `POST /v1/preview`, any template (by name or edited source) for any profile, stage and
+/// time, through the delivery pipeline; secret keys only.
+struct PreviewController: APIController {
+    let api: APIServer
+
+    func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
+        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret))
+        routes.post("preview") { request, context in try await preview(request, context) }
+    }
+
     /// `POST /v1/preview`: any template (by name, or an edited source with its front matter) for a stored or inline
     /// profile, at a chosen stage, time and zone. Answers the output, every diagnostic with its line and column, and
     /// the decision trace. A template with errors is an answer too (`ok: false`), not a failed request.
     func preview(_ request: Request, _ requestContext: StagecraftRequestContext) async throws -> Response {
         var request = request
-        try authorize(request, publishable: false)
         var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let name = try f.string("template")
         let source = try f.string("source", nonEmpty: false)
@@ -35,7 +44,7 @@ extension APIServer {
             var files = current.files
             files[templateName + ".liquid"] = source
             do {
-                delivery = try ContentState.load(files: files, directory: content.directory)
+                delivery = try content.load(files: files)
             } catch {
                 let mine = error.issues.filter { $0.file == templateName + ".liquid" }
                 let shown = mine.isEmpty ? error.issues : mine
@@ -188,62 +197,5 @@ extension APIServer {
         if let code { pairs.append(("code", .string(code))) }
         pairs.append(("message", .string(message)))
         return object(pairs)
-    }
-
-    // MARK: Content
-
-    func contentIndex(_ request: Request) throws -> Response {
-        try authorize(request, publishable: false)
-        let loaded = content.current
-        let set = loaded.content
-        let templates: [Value] = set.messages.values.sorted { $0.name < $1.name }.map { m in
-            let c = m.campaign
-            return object([
-                ("name", .string(m.name)), ("file", .string(m.file)), ("campaign", .string(c.id)),
-                ("channel", .string(c.channel.rawValue)), ("placement", c.placement.map(Value.string) ?? .null),
-                ("stages", c.stages.map { .array($0.map(Value.string)) } ?? .null), ("priority", .int(c.priority)),
-                ("default", .bool(c.isDefault)), ("variants", .array(c.variants.map { .string($0.key) })),
-                ("recommendations", .array(m.recommendations.map(Value.string))),
-            ])
-        }
-        let placements: [Value] = set.engine.placements.map { p in
-            object([("name", .string(p)), ("campaigns", .array(set.engine.candidates(for: p).map { .string($0.id) })),
-                    ("default", set.engine.placementDefault(for: p).map { .string($0.id) } ?? .null)])
-        }
-        return json(object([
-            ("generation", .int(loaded.generation)), ("loaded_at", .string(Timestamp.format(loaded.delivery.loadedAt))),
-            ("templates", .array(templates)), ("placements", .array(placements)),
-            ("stages", .array(set.stageRules.stages.map(Value.string))),
-            ("profiles", .array(set.profiles.keys.sorted().map(Value.string))),
-            ("recommendations", .array(set.recommendationRules.map { .string($0.name) })),
-            ("partials", .array(set.partials.keys.sorted().map(Value.string))),
-        ]))
-    }
-
-    func issueValue(_ i: ContentIssue) -> Value {
-        object([("file", .string(i.file)), ("line", .int(i.line)), ("column", .int(i.column)),
-                ("severity", .string(i.severity.rawValue)), ("message", .string(i.message))])
-    }
-
-    func contentStatus(_ request: Request) throws -> Response {
-        try authorize(request, publishable: false)
-        let s = content.status
-        return json(object([
-            ("ok", .bool(s.refused == nil)), ("generation", .int(s.generation)),
-            ("loaded_at", .string(Timestamp.format(s.loadedAt))), ("last_attempt", .string(Timestamp.format(s.lastAttempt))),
-            ("errors", .array((s.refused ?? []).filter { $0.severity == .error }.map(issueValue))),
-            ("warnings", .array(((s.refused ?? []).filter { $0.severity == .warning } + s.warnings).map(issueValue))),
-        ]))
-    }
-
-    /// A content file's text, for the preview studio to show the line a diagnostic names.
-    func contentFile(_ request: Request, _ context: StagecraftRequestContext) throws -> Response {
-        try authorize(request, publishable: false)
-        let path = try pathSegments(context).joined(separator: "/")
-        guard let text = content.current.files[path] else {
-            throw Problem.notFound("unknown_file", "no content file \"\(path)\"")
-        }
-        return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -2,12 +2,23 @@ import Content
 import Delivery
 import Foundation
 import HTMLCheck
+import HTTPTypes
 import Hummingbird
 import Liquid
 import Personalization
 import Storage
 
-extension APIServer {
+/// Messages rendered for a sender: `POST /v1/messages/{template}/render` (any channel) and
+/// `POST /v1/emails/{template}/render`, one JSON request or an NDJSON stream; secret keys only.
+struct MessagesController: APIController {
+    let api: APIServer
+
+    func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
+        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret))
+        routes.post("emails/**") { request, context in try await email(request, context) }
+        routes.post("messages/**") { request, context in try await message(request, context) }
+    }
+
     /// The email message a path names: `welcome`, `emails/welcome`, or its campaign id.
     func emailMessage(_ name: String, _ loaded: LoadedContent) throws -> MessageTemplate {
         let emails = loaded.content.messages.values.filter { $0.campaign.channel == .email }
@@ -44,7 +55,6 @@ extension APIServer {
                         find: (String, LoadedContent) throws -> MessageTemplate) async throws -> Response
     {
         var request = request
-        try authorize(request, publishable: false)
         let parts = try pathSegments(context)
         guard parts.count >= 2, parts.last == "render" else {
             throw Problem.notFound("not_found", "render at \(route)")
@@ -165,24 +175,6 @@ extension APIServer {
         return object(pairs + body)
     }
 
-    /// An email's extra headers as a JSON object, in order.
-    func headersValue(_ email: RenderedEmail) -> Value {
-        .object(LiquidObject(email.headers.map { ($0.name, .string($0.value)) }))
-    }
-
-    func failureMembers(_ f: DeliveryFailure) -> [(String, Value)] {
-        var extra: [(String, Value)] = [("reason", .string(f.reason.rawValue)), ("campaign", .string(f.campaign)),
-                                        ("template", .string(f.template))]
-        if let line = f.line { extra.append(("line", .int(line))) }
-        if let column = f.column { extra.append(("column", .int(column))) }
-        if !f.diagnostics.isEmpty { extra.append(("diagnostics", .array(f.diagnostics.map(diagnosticValue)))) }
-        return extra
-    }
-
-    func diagnosticValue(_ d: Diagnostic) -> Value {
-        object([("severity", .string(d.severity.rawValue)), ("line", .int(d.line)), ("column", .int(d.column)),
-                ("code", .string(d.code)), ("message", .string(d.message))])
-    }
 
     /// NDJSON in, NDJSON out: each input line is one render request; each output line carries `line` (its number)
     /// and either the email or an `error` problem. A bad line does not stop the stream; a line over the body limit,

@@ -1,67 +1,29 @@
+import Content
+import Delivery
 import Foundation
+import HTMLCheck
+import HTTPTypes
 import Hummingbird
 import Liquid
 import Personalization
 import Storage
 
-extension APIServer {
-    func profileId(_ context: StagecraftRequestContext) throws -> String {
-        let id = try pathParameter(context, "id")
-        try checkId(id, "the profile id")
-        return id
-    }
+/// What users did: `POST /v1/events` (batches, from servers) and `POST /v1/interactions` (impressions, clicks,
+/// dismissals, survey answers, from browsers too).
+struct EventsController: APIController {
+    let api: APIServer
 
-    func profileValue(_ record: ProfileRecord, stage: String?) -> Value {
-        var pairs: [(String, Value)] = [
-            ("id", .string(record.id)), ("traits", .object(record.traits)),
-            ("time_zone", record.timeZone.map(Value.string) ?? .null),
-            ("created_at", .string(Timestamp.format(record.createdAt))), ("updated_at", .string(Timestamp.format(record.updatedAt))),
-        ]
-        if let stage { pairs.append(("stage", .string(stage))) }
-        return object(pairs)
-    }
-
-    /// PUT replaces the traits (and zone); PATCH merges the traits as a JSON merge patch (RFC 7396). Both create a
-    /// missing profile (201).
-    func saveProfile(_ request: Request, _ context: StagecraftRequestContext, merge: Bool) async throws -> Response {
-        var request = request
-        try authorize(request, publishable: false)
-        let id = try profileId(context)
-        var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
-        let traits = try f.object("traits")
-        let zone = try f.timeZone("time_zone")
-        try f.finish()
-        guard traits != nil || merge else { throw f.missing("traits", "an object; send {} for none") }
-        let update: TraitsUpdate = merge ? .merge(traits ?? LiquidObject()) : .replace(traits ?? LiquidObject())
-        let (record, created) = try await store.saveProfile(id: id, traits: update, timeZone: zone, at: clock())
-        return json(profileValue(record, stage: nil), status: created ? .created : .ok,
-                    headers: created ? [.location: "/v1/profiles/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id)"] : [:])
-    }
-
-    func getProfile(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
-        try authorize(request, publishable: false)
-        let id = try profileId(context)
-        guard let record = try await store.profileRecord(id: id) else {
-            throw Problem.notFound("unknown_profile", "no profile \"\(id)\"")
-        }
-        let loaded = content.current
-        let profile = try await store.profile(id: id, eventLimit: configuration.eventLimit) ?? Profile(id: id)
-        let moment = UserMoment(profile: profile, now: clock(), stageRules: loaded.content.stageRules)
-        return json(profileValue(record, stage: moment.stage.stage))
-    }
-
-    /// Removes the profile with its events and ledger.
-    func deleteProfile(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
-        try authorize(request, publishable: false)
-        let id = try profileId(context)
-        guard try await store.deleteProfile(id: id) else { throw Problem.notFound("unknown_profile", "no profile \"\(id)\"") }
-        return Response(status: .noContent)
+    func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
+        let keys = api.configuration.keys
+        v1.group().add(middleware: KeyMiddleware(keys: keys, access: .secret))
+            .post("events") { request, context in try await events(request, context) }
+        v1.group().add(middleware: KeyMiddleware(keys: keys, access: .publishable))
+            .post("interactions") { request, context in try await interaction(request, context) }
     }
 
     /// A batch of events, all or none: any bad event refuses the batch, naming it.
-    func events(_ request: Request) async throws -> Response {
+    func events(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         var request = request
-        try authorize(request, publishable: false)
         var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let events = try f.array("events")
         try f.finish()
@@ -96,9 +58,9 @@ extension APIServer {
     }
 
     /// An impression, click, dismissal or survey answer; an answer is also kept as a `survey_answered` event.
-    func interaction(_ request: Request) async throws -> Response {
+    func interaction(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         var request = request
-        let grant = try authorize(request, publishable: true)
+        let grant = context.grant
         var f = Fields(try await JSONInput.object(&request, limit: min(configuration.bodyLimit, 64 << 10)))
         let who = try who(userId: try f.id("user_id"), anonymousId: try f.id("anonymous_id"), hash: try f.string("user_hash"), grant: grant)
         guard let campaignId = try f.string("campaign") else { throw f.missing("campaign", "the campaign's id") }

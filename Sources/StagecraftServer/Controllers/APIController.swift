@@ -1,0 +1,162 @@
+import Content
+import Delivery
+import Foundation
+import HTMLCheck
+import HTTPTypes
+import Hummingbird
+import Liquid
+import Logging
+import Personalization
+import Storage
+
+/// Who a request is about: a known user, or an anonymous visitor (kept apart: `anon:` + their id).
+struct Who {
+    let id: String
+    let anonymous: Bool
+
+    /// The id the store keeps them under.
+    var storeId: String { anonymous ? "anon:" + id : id }
+}
+
+/// One resource's routes and handlers. Each controller registers its routes, behind the key check they need
+/// (``KeyMiddleware``), and shares the server's collaborators and the helpers below: reading paths, who a request is
+/// about, the user now, answers.
+protocol APIController: Sendable {
+    var api: APIServer { get }
+}
+
+extension APIController {
+    var configuration: ServerConfiguration { api.configuration }
+    var content: ContentState { api.content }
+    var store: any Store { api.store }
+    var metrics: ServerMetrics { api.metrics }
+    var logger: Logger { api.logger }
+    func clock() -> Date { api.clock() }
+
+    /// Runs a request's decide-render-check step on the render threads (see ``APIServer/rendering(_:on:_:)``).
+    func rendering<T: Sendable>(_ context: StagecraftRequestContext, on pool: RenderPool = .shared,
+                                _ work: @escaping @Sendable () throws -> T) async throws -> T
+    {
+        try await api.rendering(context, on: pool, work)
+    }
+
+    /// A path parameter as the client meant it: the router hands segments over still percent-encoded, so
+    /// `/v1/profiles/a%20b` would otherwise be stored under the id `a%20b` while events name `a b`.
+    func pathParameter(_ context: StagecraftRequestContext, _ name: String) throws -> String {
+        try decodedSegment(context.parameters.get(name) ?? "", name)
+    }
+
+    /// The catch-all path segments (`**`), each decoded.
+    func pathSegments(_ context: StagecraftRequestContext) throws -> [String] {
+        try context.parameters.getCatchAll().map { try decodedSegment(String($0), "path") }
+    }
+
+    private func decodedSegment(_ raw: String, _ name: String) throws -> String {
+        guard raw.contains("%") else { return raw }
+        guard let text = raw.removingPercentEncoding else {
+            throw Problem.unprocessable("invalid_path", "the \(name) in the path is not valid percent-encoded UTF-8: \(raw)",
+                                        extra: [("field", .string(name))])
+        }
+        return text
+    }
+
+    func json(_ value: Value, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json"
+        if fields[.cacheControl] == nil { fields[.cacheControl] = "no-store" }
+        return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: JSON.serializeBytes(value))))
+    }
+
+    func object(_ pairs: [(String, Value)]) -> Value { .object(LiquidObject(pairs)) }
+
+    func noContent(reason: String?) -> Response {
+        var headers: HTTPFields = [.cacheControl: "no-store"]
+        if let reason { headers[HTTPField.Name("X-Stagecraft-Reason")!] = reason }
+        return Response(status: .noContent, headers: headers)
+    }
+
+    /// Who the call is about, from `user_id` or `anonymous_id` (and `user_hash` for browsers naming a user).
+    func who(userId: String?, anonymousId: String?, hash: String?, grant: Grant) throws -> Who {
+        switch (userId, anonymousId) {
+        case (nil, nil):
+            throw Problem.unprocessable("missing_field", "say who the user is: user_id, or anonymous_id for a visitor not signed in",
+                                        extra: [("field", "user_id")])
+        case (.some, .some):
+            throw Problem.unprocessable("invalid_field", "send user_id or anonymous_id, not both", extra: [("field", "anonymous_id")])
+        case (.some(let id), nil):
+            try checkId(id, "user_id")
+            if grant == .publishable {
+                guard let hash else {
+                    throw Problem.forbidden("identity_unverified", "a browser naming a user must send user_hash, the HMAC-SHA256 of the id made with the secret key on your server")
+                }
+                guard configuration.keys.verifies(userId: id, hash: hash) else {
+                    throw Problem.forbidden("identity_unverified", "user_hash does not match user_id")
+                }
+            }
+            return Who(id: id, anonymous: false)
+        case (nil, .some(let id)):
+            try checkId(id, "anonymous_id")
+            return Who(id: id, anonymous: true)
+        }
+    }
+
+    func checkId(_ id: String, _ field: String) throws {
+        guard !id.isEmpty, id.unicodeScalars.count <= 256, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw Problem.unprocessable("invalid_field", "\(field) must be 1 to 256 characters without control characters",
+                                        extra: [("field", .string(field))])
+        }
+    }
+
+    /// Who, and the template's `context`, from a GET's query string (parsed once): the query parameters besides
+    /// the reserved ones become the context (page URL, locale...).
+    func visitor(_ request: Request, grant: Grant) throws -> (who: Who, context: LiquidObject) {
+        let q = request.uri.queryParameters
+        let who = try who(userId: q["user_id"].map(String.init), anonymousId: q["anonymous_id"].map(String.init),
+                          hash: q["user_hash"].map(String.init), grant: grant)
+        var context = LiquidObject()
+        for (k, v) in q where !["user_id", "anonymous_id", "user_hash", "key"].contains(String(k)) {
+            context[String(k)] = .string(String(v))
+        }
+        return (who, context)
+    }
+
+    /// The user now: their stored profile (or an empty one), their history, their facts and stage; `known` says
+    /// whether the store had anything on them.
+    func moment(_ who: Who, loaded: LoadedContent, context: LiquidObject = LiquidObject(), now: Date? = nil,
+                stage: String? = nil) async throws -> (UserMoment, InteractionHistory, known: Bool)
+    {
+        let (stored, history) = try await store.snapshot(userId: who.storeId, eventLimit: configuration.eventLimit)
+        let profile = stored ?? Profile(id: who.storeId)
+        let moment = UserMoment(profile: profile, now: now ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
+                                context: context)
+        return (moment, history, stored != nil)
+    }
+
+    /// Counts and logs a message that was not sent, with its reason.
+    func record(_ f: DeliveryFailure, what: String, target: String) {
+        let outcome = f.liquidError == .timeout ? "timeout" : f.liquidError == .cancelled ? "cancelled" : f.reason.rawValue
+        metrics.count("renders", [("channel", f.channel.rawValue), ("outcome", outcome)])
+        if f.reason == .invalidHTML { metrics.count("validation_failures", [("channel", f.channel.rawValue)]) }
+        logger.warning("\(what)", metadata: ["target": "\(target)", "campaign": "\(f.campaign)", "reason": "\(f.reason.rawValue)",
+                                            "detail": "\(f.message)"])
+    }
+
+    func failureMembers(_ f: DeliveryFailure) -> [(String, Value)] {
+        var extra: [(String, Value)] = [("reason", .string(f.reason.rawValue)), ("campaign", .string(f.campaign)),
+                                        ("template", .string(f.template))]
+        if let line = f.line { extra.append(("line", .int(line))) }
+        if let column = f.column { extra.append(("column", .int(column))) }
+        if !f.diagnostics.isEmpty { extra.append(("diagnostics", .array(f.diagnostics.map(diagnosticValue)))) }
+        return extra
+    }
+
+    func diagnosticValue(_ d: Diagnostic) -> Value {
+        object([("severity", .string(d.severity.rawValue)), ("line", .int(d.line)), ("column", .int(d.column)),
+                ("code", .string(d.code)), ("message", .string(d.message))])
+    }
+
+    /// An email's extra headers as a JSON object, in order.
+    func headersValue(_ email: RenderedEmail) -> Value {
+        .object(LiquidObject(email.headers.map { ($0.name, .string($0.value)) }))
+    }
+}

@@ -1,0 +1,37 @@
+import Content
+import Delivery
+import Foundation
+import HTMLCheck
+import HTTPTypes
+import Hummingbird
+import Liquid
+import Personalization
+import Storage
+
+/// What operators and tools read: `/healthz`, `/readyz`, `/openapi.json` for anyone, `/metrics` with a secret key.
+struct OperationsController: APIController {
+    let api: APIServer
+
+    func addRoutes(to router: Router<StagecraftRequestContext>) {
+        router.get("/healthz") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        router.get("/readyz") { _, _ in try await ready() }
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPI.document)))
+        }
+        router.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret)).get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
+        }
+    }
+
+    func ready() async throws -> Response {
+        do {
+            try await store.ping()
+        } catch {
+            throw Problem(.serviceUnavailable, "store_unavailable", "the database does not answer: \(error)")
+        }
+        let status = content.status
+        return json(object([("status", "ready"), ("content_generation", .int(status.generation)),
+                            ("content_loaded_at", .string(Timestamp.format(status.loadedAt)))]))
+    }
+}

@@ -261,9 +261,18 @@ public struct ContentCheck: Sendable {
         }
         func report(_ diagnostics: [Diagnostic]) {
             for d in diagnostics {
-                let finding = Finding(file: message.file, line: campaign.line, column: 1, severity: d.severity == .error ? .error : .warning,
-                                      message: "the \(campaign.channel == .email ? "email" : campaign.channel.rawValue)'s HTML, at its line \(d.line):\(d.column): \(d.message) [\(d.code)]")
-                out.append((finding, "html|\(d.code)|\(d.message)"))
+                let severity: ContentIssue.Severity = d.severity == .error ? .error : .warning
+                let finding: Finding
+                if let origin = d.origin {
+                    // At the template line that wrote the offending markup, with where it landed in the output.
+                    finding = Finding(file: origin.file, line: origin.line, column: origin.column, severity: severity,
+                                      message: "\(d.message) [\(d.code)] (the \(campaign.channel.rawValue)'s HTML at its line \(d.line):\(d.column)"
+                                          + (origin.file == message.file ? ")" : ", rendering \(message.file))"))
+                } else {
+                    finding = Finding(file: message.file, line: campaign.line, column: 1, severity: severity,
+                                      message: "the \(campaign.channel.rawValue)'s HTML, at its line \(d.line):\(d.column): \(d.message) [\(d.code)]")
+                }
+                out.append((finding, "html|\(d.code)|\(d.message)|\(d.origin?.description ?? "")"))
             }
         }
         func reportFields(_ diagnostics: [Diagnostic]) {
@@ -274,7 +283,8 @@ public struct ContentCheck: Sendable {
             }
         }
         // Rendered through the delivery pipeline, strict, whatever the decision says.
-        let options = DeliveryOptions(depth: .winner(fallbacks: 0), renderRejected: true, strict: true)
+        var options = DeliveryOptions(depth: .winner(fallbacks: 0), renderRejected: true, strict: true)
+        options.locateProblems = true
         let outcome = delivery.deliver(.message(message), to: user, history: InteractionHistory(), options: options)[0]
         switch outcome.output {
         case .email(let email, let htmlReport)?:

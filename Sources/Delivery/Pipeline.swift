@@ -25,6 +25,9 @@ public struct DeliveryOptions: Sendable {
     public var strict: Bool
     /// Keys put on top of the template data (an email request's `data`).
     public var extra: [(String, Value)]
+    /// Place every HTML problem, warnings too, at the template line that wrote it (previews, `check`); served
+    /// renders place only the errors that stop a message, since placing takes a second render.
+    public var locateProblems = false
 
     public init(depth: DecisionEngine.Depth = .winner(fallbacks: 3), renderRejected: Bool = false, strict: Bool = false,
                 extra: [(String, Value)] = [])

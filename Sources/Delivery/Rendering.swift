@@ -59,24 +59,47 @@ extension DeliveryContent {
                      channelData: [(String, Value)] = []) -> ChannelRender
     {
         let campaign = message.campaign
+        let data = data(for: message, campaign: campaign, user: user, extra: channelData + options.extra)
         let html: String
         do {
-            html = try message.template.render(data(for: message, campaign: campaign, user: user, extra: channelData + options.extra),
-                                               options: renderOptions(for: user, strict: options.strict))
+            html = try message.template.render(data, options: renderOptions(for: user, strict: options.strict))
         } catch {
             return .failed(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
                                    in: error.templateName, liquid: error.kind))
         }
-        let report = HTMLValidator.validate(html, channel: .web)
+        let report = located(HTMLValidator.validate(html, channel: .web), in: html, of: message.template, data: data, options: options,
+                             for: user)
         let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                   html: html, source: .winner, report: report)
         return ChannelRender(output: .block(block), failures: verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
     }
 
+    /// The checker's report with its problems placed at the template lines that wrote them (through partials and
+    /// layouts), from a second, mapped render of the same output: every problem when the options ask for it,
+    /// else only when one stops the message. A mapped render that does not give the same output places nothing.
+    func located(_ report: HTMLReport, in output: String, of template: Template, data: Value, options: DeliveryOptions,
+                 for user: UserMoment, autoescape: Bool = true) -> HTMLReport
+    {
+        guard !report.diagnostics.isEmpty, options.locateProblems || !report.isValid else { return report }
+        let renderOptions = renderOptions(for: user, strict: options.strict, autoescape: autoescape)
+        guard let (again, map) = try? template.renderMapped(data, options: renderOptions), again == output else { return report }
+        var placed = report
+        for i in placed.diagnostics.indices {
+            let d = placed.diagnostics[i]
+            if let origin = map.origin(line: d.line, column: d.column) {
+                placed.diagnostics[i].origin = Diagnostic.Origin(file: (origin.template ?? template.name ?? "template") + ".liquid",
+                                                                 line: origin.line, column: origin.column)
+            }
+        }
+        return placed
+    }
+
     /// A checker's report as a delivery result: an `invalid_html` failure naming the first error.
     func verdict(_ report: HTMLReport, campaign: Campaign) -> Result<Void, DeliveryFailure> {
         guard report.isValid else {
-            let first = report.errors.first.map { "\($0.line):\($0.column): \($0.message)" } ?? "invalid HTML"
+            let first = report.errors.first.map { d in
+                (d.origin.map { "\($0) (output \(d.line):\(d.column))" } ?? "\(d.line):\(d.column)") + ": " + d.message
+            } ?? "invalid HTML"
             let what = campaign.channel == .email ? "a valid email" : "valid HTML"
             return .failure(failure(campaign, .invalidHTML, "the output is not \(what): \(first)", diagnostics: report.diagnostics))
         }

@@ -22,6 +22,24 @@ public struct Diagnostic: Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The line of HTML the problem is on.
     public var sourceLine: String
+    /// Where in the templates the offending output was written (the message, a partial or a layout), when the
+    /// renderer said; `line` and `column` stay the output's.
+    public var origin: Origin?
+
+    /// A place in a template file.
+    public struct Origin: Sendable, Equatable, CustomStringConvertible {
+        public var file: String
+        public var line: Int
+        public var column: Int
+
+        public init(file: String, line: Int, column: Int) {
+            self.file = file
+            self.line = line
+            self.column = column
+        }
+
+        public var description: String { "\(file):\(line):\(column)" }
+    }
 
     public init(severity: Severity, line: Int, column: Int, code: String, message: String, sourceLine: String) {
         self.severity = severity

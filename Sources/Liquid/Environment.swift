@@ -93,6 +93,7 @@ struct ParsedTemplate: Sendable {
         var copy = source
         let result: Result<BlockBody, LiquidError> = copy.withUTF8 { buffer in
             let parser = TemplateParser(bytes: buffer, environment: environment, errorMode: errorMode)
+            parser.file = SourceFile(name: name, source: source, firstLine: firstLine)
             do throws(LiquidError) {
                 return .success(try parser.parseDocument())
             } catch {

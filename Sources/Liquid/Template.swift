@@ -26,6 +26,24 @@ public struct Template: Sendable {
         try parsed.render(context, &out)
     }
 
+    /// Renders as ``render(_:options:)`` does, and says which node of which template (this one, a partial, a layout)
+    /// wrote each stretch of the output. Slower than a plain render: for locating a problem found in the output.
+    public func renderMapped(_ data: Value, options: RenderOptions = RenderOptions()) throws(LiquidError) -> (output: String, map: SourceMap) {
+        let variables: LiquidObject
+        switch data {
+        case .object(let o): variables = o
+        case .null: variables = LiquidObject()
+        default: throw LiquidError.argument("render data must be an object")
+        }
+        let state = RenderState(options: options, engine: environment)
+        let builder = SourceMapBuilder()
+        state.sourceMap = builder
+        var out = OutputBuffer(capacity: max(256, parsed.source.utf8.count * 2))
+        try parsed.render(Context(data: variables, state: state), &out)
+        let bytes = Array(out.string.utf8)
+        return (out.string, SourceMap(marks: builder.marks, output: bytes))
+    }
+
     /// The variables, filters and tags the template uses, without rendering it.
     public var analysis: TemplateAnalysis {
         var a = TemplateAnalysis()

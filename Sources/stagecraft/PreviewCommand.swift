@@ -73,7 +73,8 @@ struct PreviewCommand: ParsableCommand {
         }
         // Decided and rendered as the server serves it (the preview endpoint makes the same call): the decision this
         // message would get now (its placement's, or its own), and the message whatever that decision is.
-        let options = DeliveryOptions(depth: .full, renderRejected: true, strict: strict)
+        var options = DeliveryOptions(depth: .full, renderRejected: true, strict: strict)
+        options.locateProblems = true
         let outcome = delivery.deliver(.message(message), to: moment, history: InteractionHistory(), options: options)[0]
         printError("stage: \(moment.stage.stage)\(moment.stage.stated ? " (stated)" : "")")
         if message.campaign.isDefault {
@@ -118,7 +119,11 @@ struct PreviewCommand: ParsableCommand {
             throw ExitCode(1)
         }
         for d in report?.diagnostics ?? [] {
-            printError("output:\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
+            if let origin = d.origin {
+                printError("\(templates)/\(origin): \(d.severity.rawValue): \(d.message) [\(d.code)] (output \(d.line):\(d.column))")
+            } else {
+                printError("output:\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
+            }
         }
         if report?.isValid == false { throw ExitCode(1) }
     }

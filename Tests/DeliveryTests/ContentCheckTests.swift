@@ -140,3 +140,30 @@ struct ContentCheckTests {
         #expect(Set(delivery.content.campaigns.map(\.channel)) == Set(Channels.rules.map(\.channel)))
     }
 }
+
+@Suite("stagecraft check: HTML problems at the template line")
+struct LocatedProblemTests {
+    @Test func aBadTagInAPartialIsReportedInThePartial() throws {
+        let check = ContentCheck.run(directory: try contentFolder(ContentCheckTests.base.merging([
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n<section>\n{% render 'partials/box' %}\n</section>\n",
+            "partials/box.liquid": "<div>\n  ok\n  <p><div>x</div></p>\n</div>\n",
+        ]) { $1 }), now: checkedAt)
+        let errors = check.findings.filter { $0.severity == .error }.map(\.description)
+        // The <div> opening inside <p>, and the </p> left over, each at its column in the partial.
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.first?.hasPrefix("partials/box.liquid:3:6: error: <div> cannot be inside <p>") == true, "\(errors)")
+        #expect(errors.first?.contains("(the banner's HTML at its line 4:6, rendering banners/a.liquid)") == true, "\(errors)")
+        #expect(errors.last?.hasPrefix("partials/box.liquid:3:18: error: End tag </p>") == true, "\(errors)")
+    }
+
+    @Test func aBadTagInTheMessageIsReportedAtItsLine() throws {
+        let check = ContentCheck.run(directory: try contentFolder(ContentCheckTests.base.merging([
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n<section>\n  {{ user.first_name }}<p><div>x</div></p>\n</section>\n",
+        ]) { $1 }), now: checkedAt)
+        let errors = check.findings.filter { $0.severity == .error }.map(\.description)
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.first?.hasPrefix("banners/a.liquid:7:27: error: <div> cannot be inside <p>") == true, "\(errors)")
+        #expect(errors.first?.contains("(the banner's HTML at its line 2:9)") == true, "\(errors)")
+        #expect(errors.last?.hasPrefix("banners/a.liquid:7:39:") == true, "\(errors)")
+    }
+}

@@ -285,9 +285,12 @@ struct PreviewContentTests {
             let body2 = JSON.serialize(.object(LiquidObject([("template", "banners/hero"), ("source", .string(invalid))])))
             try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders, body: jsonBody(body2)) { r in
                 #expect(r.json["ok"].map(JSON.serialize) == "false")
+                // At the template line that wrote the bad tag, with its place in the output beside.
                 let d = r.json["diagnostics"]?.arrayValue?.first?.objectValue
                 #expect(d?["source"]?.stringValue == "html")
-                #expect(d?["line"].map(JSON.serialize) == "2")
+                #expect(d?["file"]?.stringValue == "banners/hero.liquid")
+                #expect(d?["line"].map(JSON.serialize) == "8")
+                #expect(d?["output_line"].map(JSON.serialize) == "2")
             }
         }
     }

@@ -86,7 +86,7 @@ struct EmailChannel: ChannelRenderer {
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
                 options: DeliveryOptions) -> ChannelRender
     {
-        switch compose(message, for: user, in: delivery, extra: options.extra, strict: options.strict) {
+        switch compose(message, for: user, in: delivery, options: options) {
         case .success(let (email, report)):
             return ChannelRender(output: .email(email, report),
                                  failures: delivery.verdict(report, campaign: message.campaign).failure.map { [$0] } ?? [])
@@ -101,8 +101,9 @@ struct EmailChannel: ChannelRenderer {
     /// preheader put first in the body (hidden) unless the template placed one, `<style>` rules inlined, links given
     /// their tracking parameters; the plain text is made from that same tree, and the size warning is about what is sent.
     private func compose(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
-                         extra: [(String, Value)], strict: Bool) -> Result<(RenderedEmail, HTMLReport), DeliveryFailure>
+                         options: DeliveryOptions) -> Result<(RenderedEmail, HTMLReport), DeliveryFailure>
     {
+        let extra = options.extra, strict = options.strict
         let campaign = message.campaign
         var data = delivery.data(for: message, campaign: campaign, user: user, extra: extra)
         let plain = delivery.renderOptions(for: user, strict: strict, autoescape: false)
@@ -134,7 +135,8 @@ struct EmailChannel: ChannelRenderer {
             return .failure(delivery.failure(campaign, .renderError, error.message, line: error.line, column: error.column,
                                     in: error.templateName, liquid: error.kind))
         }
-        var report = HTMLValidator.validate(raw, channel: .email)
+        var report = delivery.located(HTMLValidator.validate(raw, channel: .email), in: raw, of: message.template, data: data,
+                                      options: options, for: user)
         var html = raw
         var text: String
         if report.isValid, let tree = HTMLTree(html: raw) {

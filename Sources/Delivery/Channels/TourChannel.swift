@@ -43,7 +43,9 @@ struct TourChannel: ChannelRenderer {
                 var withStep = base.objectValue ?? LiquidObject()
                 withStep["step"] = stepValue
                 let html = try message.template.render(.object(withStep), options: escaped)
-                if let f = delivery.verdict(HTMLValidator.validate(html, channel: .web), campaign: campaign).failure {
+                let report = delivery.located(HTMLValidator.validate(html, channel: .web), in: html, of: message.template,
+                                              data: .object(withStep), options: options, for: user)
+                if let f = delivery.verdict(report, campaign: campaign).failure {
                     return .failed(f)
                 }
                 rendered.append(RenderedStep(target: step.target, position: step.position, html: html))

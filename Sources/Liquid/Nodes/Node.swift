@@ -15,6 +15,9 @@ extension Node {
 struct BlockBody: Sendable {
     var nodes: [any Node]
     var isBlank: Bool
+    /// Each node's byte offset in its template's source, and that source: what a mapped render marks.
+    var offsets: [Int] = []
+    var file: SourceFile?
 
     static let empty = BlockBody(nodes: [], isBlank: true)
 
@@ -27,9 +30,17 @@ struct BlockBody: Sendable {
         if state.nesting > state.options.limits.maxNestingDepth {
             throw LiquidError(.resourceLimit, "Nesting too deep: blocks and partials more than \(state.options.limits.maxNestingDepth) levels deep")
         }
-        for node in nodes {
-            try node.render(context, &out)
-            if context.interrupt != nil { return }
+        if let map = state.sourceMap, let file, offsets.count == nodes.count {
+            for (i, node) in nodes.enumerated() {
+                map.mark(output: out.count, file: file, offset: offsets[i], isText: node is TextNode)
+                try node.render(context, &out)
+                if context.interrupt != nil { return }
+            }
+        } else {
+            for node in nodes {
+                try node.render(context, &out)
+                if context.interrupt != nil { return }
+            }
         }
         if out.count > context.options.limits.maxOutputBytes {
             throw LiquidError(.resourceLimit, "output longer than \(context.options.limits.maxOutputBytes) bytes")
@@ -39,7 +50,13 @@ struct BlockBody: Sendable {
     /// Drops white-space text from a body that outputs nothing, as Shopify does for blank blocks.
     mutating func removeBlankText() {
         guard isBlank else { return }
-        nodes.removeAll { $0 is TextNode }
+        if offsets.count == nodes.count {
+            let kept = zip(nodes, offsets).filter { !($0.0 is TextNode) }
+            nodes = kept.map(\.0)
+            offsets = kept.map(\.1)
+        } else {
+            nodes.removeAll { $0 is TextNode }
+        }
     }
 
     func analyze(_ analysis: inout TemplateAnalysis) {

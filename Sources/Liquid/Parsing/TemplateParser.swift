@@ -28,6 +28,8 @@ final class TemplateParser {
     let lineMode: Bool
     /// Set by a `-%}` or `-}}`: strip leading white space from the next text.
     var trimNext = false
+    /// The source being parsed, which its block bodies keep for mapped renders.
+    var file: SourceFile?
 
     static let maxDepth = 100
 
@@ -62,6 +64,7 @@ final class TemplateParser {
         environment = parent.environment
         errorMode = parent.errorMode
         depth = parent.depth
+        file = parent.file
         lineMode = true
         items = tags.map {
             Item(kind: .tag, token: TemplateToken(kind: .tag, start: $0.offset, end: $0.markupEnd, trimLeft: false,
@@ -121,6 +124,7 @@ final class TemplateParser {
             throw LiquidError.syntax("Nesting too deep", at: opener)
         }
         var nodes: [any Node] = []
+        var offsets: [Int] = []
         var blank = true
         while index < items.count {
             let item = items[index]
@@ -140,14 +144,17 @@ final class TemplateParser {
                 let node = TextNode(bytes: bytes[s..<e])
                 blank = blank && node.isBlank
                 nodes.append(node)
+                offsets.append(s)
                 sites.append((s, "text"))
             case .verbatim:
                 nodes.append(TextNode(bytes: bytes[item.token.start..<item.token.end]))
+                offsets.append(item.token.start)
                 blank = false
                 sites.append((item.token.start, "text"))
             case .output:
                 trimNext = item.token.trimRight
                 nodes.append(try parseOutput(item.token))
+                offsets.append(item.token.start)
                 blank = false
                 sites.append((item.token.start, "output"))
             case .malformed:
@@ -160,7 +167,7 @@ final class TemplateParser {
                 let tag = item.tag!
                 trimNext = tag.trimRight
                 if ends.contains(tag.name) {
-                    return (BlockBody(nodes: nodes, isBlank: blank), tag)
+                    return (BlockBody(nodes: nodes, isBlank: blank, offsets: offsets, file: file), tag)
                 }
                 guard let parse = environment.tags[tag.name] else {
                     throw unknownTag(tag, blockName: blockName)
@@ -168,13 +175,14 @@ final class TemplateParser {
                 let node = try parse(tag, self)
                 blank = blank && node.isBlank
                 nodes.append(node)
+                offsets.append(tag.offset)
                 sites.append((tag.offset, tag.name))
             }
         }
         if let blockName {
             throw LiquidError.syntax("'\(blockName)' tag was never closed", at: opener)
         }
-        return (BlockBody(nodes: nodes, isBlank: blank), nil)
+        return (BlockBody(nodes: nodes, isBlank: blank, offsets: offsets, file: file), nil)
     }
 
     func unknownTag(_ tag: TagToken, blockName: String?) -> LiquidError {

@@ -261,10 +261,23 @@ final class RenderState {
     /// `{% extends %}`: each block's versions from the page up, and how many layouts deep the render is.
     var blockChains: [String: [BlockTag]] = [:]
     var layoutDepth = 0
+    /// Set for a mapped render: where each node's output starts. Nil while a tag renders into a buffer of its
+    /// own (a capture), whose offsets are not the output's.
+    var sourceMap: SourceMapBuilder?
 
     init(options: RenderOptions, engine: Environment) {
         self.options = options
         self.engine = engine
+    }
+
+    /// Runs `body`, which renders into a buffer of its own, with the source map paused: its offsets are not the
+    /// output's (the output it leads to is marked as the tag's).
+    @inline(__always)
+    func unmapped(_ body: () throws(LiquidError) -> Void) throws(LiquidError) {
+        guard let map = sourceMap else { return try body() }
+        sourceMap = nil
+        defer { sourceMap = map }
+        try body()
     }
 
     @inline(__always)

@@ -27,7 +27,7 @@ final class CaptureTag: Node {
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         var captured = OutputBuffer(capacity: 256)
-        try body.render(context, &captured)
+        try context.state.unmapped { () throws(LiquidError) in try body.render(context, &captured) }
         do throws(LiquidError) {
             try context.assign(name, .string(captured.string))
         } catch {

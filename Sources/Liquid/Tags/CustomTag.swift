@@ -61,7 +61,7 @@ final class CustomTagNode: Node {
             var rendered: String?
             if let body {
                 var inner = OutputBuffer(capacity: 256)
-                try body.render(context, &inner)
+                try context.state.unmapped { () throws(LiquidError) in try body.render(context, &inner) }
                 rendered = inner.string
             }
             let value: Value

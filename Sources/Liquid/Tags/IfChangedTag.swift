@@ -13,7 +13,7 @@ final class IfChangedTag: Node {
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         var rendered = OutputBuffer(capacity: 64)
-        try body.render(context, &rendered)
+        try context.state.unmapped { () throws(LiquidError) in try body.render(context, &rendered) }
         if context.registers.lastIfChanged != rendered.bytes {
             context.registers.lastIfChanged = rendered.bytes
             out.append(rendered)

@@ -139,7 +139,7 @@ final class BlockTag: Node {
             return
         }
         var parent = OutputBuffer(capacity: 256)
-        try render(versions.dropFirst(), context, &parent)
+        try context.state.unmapped { () throws(LiquidError) in try render(versions.dropFirst(), context, &parent) }
         context.pushScope()
         defer { context.popScope() }
         context.setLocal("block", .object(LiquidObject([("name", .string(name)), ("super", .string(parent.string))])))

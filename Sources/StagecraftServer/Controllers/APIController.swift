@@ -150,9 +150,14 @@ extension APIController {
         return extra
     }
 
+    /// A checker's finding: where in the output, and where in the templates (`source`) when the renderer said.
     func diagnosticValue(_ d: Diagnostic) -> Value {
-        object([("severity", .string(d.severity.rawValue)), ("line", .int(d.line)), ("column", .int(d.column)),
-                ("code", .string(d.code)), ("message", .string(d.message))])
+        var pairs: [(String, Value)] = [("severity", .string(d.severity.rawValue)), ("line", .int(d.line)), ("column", .int(d.column)),
+                                        ("code", .string(d.code)), ("message", .string(d.message))]
+        if let origin = d.origin {
+            pairs.append(("source", object([("file", .string(origin.file)), ("line", .int(origin.line)), ("column", .int(origin.column))])))
+        }
+        return object(pairs)
     }
 
     /// An email's extra headers as a JSON object, in order.

@@ -108,7 +108,8 @@ struct PreviewController: APIController {
         let profile = user.profile
         let campaign = message.campaign
         // As served, but rendered whatever the decision says, with every candidate in the trace.
-        let options = DeliveryOptions(depth: .full, renderRejected: true, extra: Array(extra.pairs))
+        var options = DeliveryOptions(depth: .full, renderRejected: true, extra: Array(extra.pairs))
+        options.locateProblems = true
         let outcome = delivery.deliver(.message(message), to: user, history: history, options: options)[0]
         let decision = outcome.decision
         let verdict = outcome.rejection
@@ -122,8 +123,15 @@ struct PreviewController: APIController {
         }
         func html(_ report: HTMLReport) {
             for d in report.diagnostics {
-                diagnostics.append(diagnostic("html", file: "output", severity: d.severity.rawValue, line: d.line, column: d.column,
-                                              code: d.code, message: d.message))
+                // At the template line that wrote it when the renderer could say, with its place in the output beside.
+                var value = diagnostic("html", file: d.origin?.file ?? "output", severity: d.severity.rawValue,
+                                       line: d.origin?.line ?? d.line, column: d.origin?.column ?? d.column, code: d.code, message: d.message)
+                if d.origin != nil, case .object(var o) = value {
+                    o["output_line"] = .int(d.line)
+                    o["output_column"] = .int(d.column)
+                    value = .object(o)
+                }
+                diagnostics.append(value)
             }
         }
         func report(_ f: DeliveryFailure, severity: String) {

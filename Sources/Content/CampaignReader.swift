@@ -81,11 +81,10 @@ enum ContentReader {
 
         guard log.issues.count == errorsBefore, let id, let channel else { return nil }
         guard case .object(let data) = fields.node.value else { return nil }
-        var campaign = Campaign(id: id, template: template, channel: channel, placement: placement, stages: stages,
+        let campaign = Campaign(id: id, template: template, channel: channel, placement: placement, stages: stages,
                         audience: audience, priority: priority, schedule: schedule, window: window, caps: caps,
                         exemptFromChannelCaps: exempt, trigger: trigger, variants: variants, holdout: holdout,
                         dismissal: dismissal, isDefault: isDefault, data: data, file: log.file, line: fields.node.line)
-        for key in fields.keys { if let node = fields.keyNode(key) { campaign.keyLines[key] = node.line } }
         return campaign
     }
 

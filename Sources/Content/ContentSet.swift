@@ -16,8 +16,17 @@ public struct MessageTemplate: Sendable {
     public let readsFacts: Bool
     /// `campaign` as templates see it (front matter and `id`), built once.
     let campaignValue: Value
+    /// The line each top-level front matter key is written on, so a problem with a value (a push's title) is
+    /// reported where the value is.
+    public let keyLines: [String: Int]
 
-    init(name: String, file: String, template: Template, campaign: Campaign, recommendations: [String], readsFacts: Bool) {
+    /// The line `key` is written on, else the front matter's first.
+    public func line(of key: String) -> Int { keyLines[key] ?? campaign.line }
+
+    init(name: String, file: String, template: Template, campaign: Campaign, keyLines: [String: Int] = [:], recommendations: [String],
+         readsFacts: Bool)
+    {
+        self.keyLines = keyLines
         self.name = name
         self.file = file
         self.template = template
@@ -201,7 +210,7 @@ public struct ContentSet: Sendable {
 
         // Templates: with front matter a message, without a partial or layout.
         var partials: [String: String] = [:]
-        var bodies: [(name: String, file: String, body: String, firstLine: Int, campaign: Campaign)] = []
+        var bodies: [(name: String, file: String, body: String, firstLine: Int, campaign: Campaign, keyLines: [String: Int])] = []
         for file in files.keys.sorted() where file.hasSuffix(".liquid") {
             let name = String(file.dropLast(".liquid".count))
             let log = IssueLog(file: file)
@@ -218,7 +227,9 @@ public struct ContentSet: Sendable {
                     if let fields = Fields(node, log: log, what: "front matter"),
                        let campaign = ContentReader.campaign(fields, template: name, channels: channels)
                     {
-                        bodies.append((name, file, body, bodyLine, campaign))
+                        var keyLines: [String: Int] = [:]
+                        for key in fields.keys { if let node = fields.keyNode(key) { keyLines[key] = node.line } }
+                        bodies.append((name, file, body, bodyLine, campaign, keyLines))
                     }
                 } else if !log.hasErrors {
                     log.error(line: 1, column: 1, "the front matter is empty; a message needs at least campaign and channel")
@@ -274,7 +285,7 @@ public struct ContentSet: Sendable {
                 }
                 let readsFacts = inputs.tags.contains("include")
                     || inputs.variables.contains { $0 == "facts" || $0.hasPrefix("facts.") || $0.hasPrefix("facts[") }
-                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign,
+                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign, keyLines: b.keyLines,
                                                    recommendations: Array(Set(rules)).sorted(), readsFacts: readsFacts)
             } catch {
                 issues.append(issue(from: error, file: b.file))

@@ -55,7 +55,7 @@ public struct DeliveryContent: Sendable {
         for placement in content.engine.placements {
             guard let campaign = content.engine.placementDefault(for: placement) else { continue }
             guard Channels.renderer(of: campaign.channel)?.isServedInSlot == true else {
-                issues.append(ContentIssue(file: campaign.file, line: campaign.line(of: "default"), column: 1,
+                issues.append(ContentIssue(file: campaign.file, line: message(for: campaign)?.line(of: "default") ?? campaign.line, column: 1,
                                            message: "the default of \(placement) is of the \(campaign.channel.rawValue) channel, whose messages "
                                                + "are not shown in slots; make a block (a banner, say) the default"))
                 continue

@@ -37,7 +37,7 @@ struct PushChannel: ChannelRenderer {
     init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
         let campaign = message.campaign
         func issue(_ text: String, at key: String? = nil) {
-            issues.append(ContentIssue(file: message.file, line: key.map(campaign.line(of:)) ?? campaign.line, column: 1, message: text))
+            issues.append(ContentIssue(file: message.file, line: key.map(message.line(of:)) ?? campaign.line, column: 1, message: text))
         }
         var fields: [(String, Template)] = []
         for key in ["title", "body", "image", "url"] {
@@ -76,7 +76,7 @@ struct PushChannel: ChannelRenderer {
             do {
                 text = try template.render(data, options: plain)
             } catch {
-                return .failed(delivery.failure(campaign, .renderError, "\(name): " + error.message, line: campaign.line(of: name),
+                return .failed(delivery.failure(campaign, .renderError, "\(name): " + error.message, line: message.line(of: name),
                                                 column: 1, liquid: error.kind))
             }
             // Spaces and line breaks around a field are how YAML and Liquid tags leave it, not what the author meant;
@@ -85,7 +85,7 @@ struct PushChannel: ChannelRenderer {
             if (name == "image" || name == "url") && trimmed.isEmpty { continue }
             values.append((name, trimmed))
         }
-        let diagnostics = Self.check(values, lines: campaign.keyLines, frontMatterLine: campaign.line)
+        let diagnostics = Self.check(values, lines: message.keyLines, frontMatterLine: campaign.line)
         let output = RenderedFields(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                     fields: values, diagnostics: diagnostics)
         guard let first = diagnostics.first(where: { $0.severity == .error }) else {

@@ -66,12 +66,6 @@ public struct Campaign: Sendable {
     /// Where the front matter starts, for reports.
     public var file: String
     public var line: Int
-    /// The line each top-level front matter key is written on, so a problem with a value (a push's title) is
-    /// reported where the value is.
-    public var keyLines: [String: Int] = [:]
-
-    /// The line `key` is written on, else the front matter's.
-    public func line(of key: String) -> Int { keyLines[key] ?? line }
 
     public init(id: String, template: String, channel: Channel, placement: String? = nil, stages: [String]? = nil,
                 audience: AudienceCondition? = nil, priority: Int = 0, schedule: Schedule = Schedule(),

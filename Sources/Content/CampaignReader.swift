@@ -5,7 +5,7 @@ import Personalization
 /// Reads the content model's pieces out of YAML, logging every problem at its line.
 enum ContentReader {
     /// A campaign from a template's front matter (`fields`), or nil when it has errors.
-    static func campaign(_ fields: Fields, template: String, channels: [ChannelRules]) -> Campaign? {
+    static func campaign(_ fields: YAMLFields, template: String, channels: [ChannelRules]) -> Campaign? {
         let log = fields.log
         let errorsBefore = log.issues.count
         let id = fields.string("campaign", required: true)
@@ -30,7 +30,7 @@ enum ContentReader {
         let audience = fields.node("audience").flatMap { condition($0, log: log, what: "audience") }
         let priority = fields.int("priority") ?? 0
         var schedule = Schedule()
-        if let node = fields.node("schedule"), let s = Fields(node, log: log, what: "schedule") {
+        if let node = fields.node("schedule"), let s = YAMLFields(node, log: log, what: "schedule") {
             schedule.start = s.node("start").flatMap { bound($0, log: log) }
             schedule.end = s.node("end").flatMap { bound($0, log: log) }
             s.reportUnknown(what: "schedule")
@@ -131,7 +131,7 @@ enum ContentReader {
     }
 
     static func timeWindow(_ node: YAMLNode, log: IssueLog) -> TimeWindow? {
-        guard let f = Fields(node, log: log, what: "window") else { return nil }
+        guard let f = YAMLFields(node, log: log, what: "window") else { return nil }
         let from = f.node("from")
         let to = f.node("to")
         let days = f.strings("days")
@@ -168,7 +168,7 @@ enum ContentReader {
         let items: [YAMLNode]
         if case .sequence(let list) = node.kind { items = list } else { items = [node] }
         return items.compactMap { item in
-            guard let f = Fields(item, log: log, what: "a cap") else { return nil }
+            guard let f = YAMLFields(item, log: log, what: "a cap") else { return nil }
             let max = f.int("max")
             let per = f.string("per")
             f.reportUnknown(what: "a cap")
@@ -195,7 +195,7 @@ enum ContentReader {
     }
 
     static func trigger(_ node: YAMLNode, log: IssueLog) -> Trigger? {
-        guard let f = Fields(node, log: log, what: "trigger") else { return nil }
+        guard let f = YAMLFields(node, log: log, what: "trigger") else { return nil }
         let before = log.issues.count
         let event = f.string("event", required: true)
         let condition = f.node("where").flatMap { self.condition($0, log: log, what: "the trigger's \"where\"") }
@@ -208,7 +208,7 @@ enum ContentReader {
         return Trigger(event: event, condition: condition, delay: delay, exceptions: exceptions, expiry: expiry)
     }
 
-    private static func duration(_ f: Fields, _ key: String) -> TimeInterval? {
+    private static func duration(_ f: YAMLFields, _ key: String) -> TimeInterval? {
         guard let node = f.node(key) else { return nil }
         guard let text = node.text, let d = DurationText.parse(text) else {
             f.log.error(at: node, "\"\(key)\" is a duration such as 30m, 2h or 3d")
@@ -228,7 +228,7 @@ enum ContentReader {
                 out.append(Variant(key: key))
                 continue
             }
-            guard let f = Fields(item, log: log, what: "a variant") else { continue }
+            guard let f = YAMLFields(item, log: log, what: "a variant") else { continue }
             let key = f.string("key", required: true)
             let weight = f.number("weight") ?? 1
             f.reportUnknown(what: "a variant")

@@ -224,7 +224,7 @@ public struct ContentSet: Sendable {
                 if name.hasPrefix("partials/") || name.hasPrefix("layouts/") {
                     log.error(line: 1, column: 1, "partials and layouts have no front matter; only messages do")
                 } else if let node = YAMLNode.parse(yaml, firstLine: 2, log: log) {
-                    if let fields = Fields(node, log: log, what: "front matter"),
+                    if let fields = YAMLFields(node, log: log, what: "front matter"),
                        let campaign = ContentReader.campaign(fields, template: name, channels: channels)
                     {
                         var keyLines: [String: Int] = [:]
@@ -392,7 +392,7 @@ public enum FrontMatter {
 extension ContentReader {
     /// `stages.yml`: `rules` (a list of `{stage, when}`, first match wins) and `fallback`.
     static func stageRules(_ root: YAMLNode, log: IssueLog) -> StageRules? {
-        guard let f = Fields(root, log: log, what: "stages.yml") else { return nil }
+        guard let f = YAMLFields(root, log: log, what: "stages.yml") else { return nil }
         let before = log.issues.count
         let fallback = f.string("fallback", required: true)
         var rules: [StageRule] = []
@@ -402,7 +402,7 @@ extension ContentReader {
                 return nil
             }
             for item in items {
-                guard let r = Fields(item, log: log, what: "a stage rule") else { continue }
+                guard let r = YAMLFields(item, log: log, what: "a stage rule") else { continue }
                 let stage = r.string("stage", required: true)
                 let when = r.node("when").flatMap { condition($0, log: log, what: "\"when\"") }
                 if r.node("when") == nil { log.error(at: item, "a stage rule needs \"when\", a condition") }
@@ -417,7 +417,7 @@ extension ContentReader {
 
     /// `caps.yml`: caps per channel name, or `all` for every channel together.
     static func channelCaps(_ root: YAMLNode, log: IssueLog, channels: [ChannelRules]) -> [FrequencyCap] {
-        guard let f = Fields(root, log: log, what: "caps.yml") else { return [] }
+        guard let f = YAMLFields(root, log: log, what: "caps.yml") else { return [] }
         var caps: [FrequencyCap] = []
         for key in f.keys {
             guard let node = f.node(key) else { continue }

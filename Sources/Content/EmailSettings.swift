@@ -37,7 +37,7 @@ public struct EmailSettings: Sendable {
 extension ContentReader {
     static func emailSettings(_ root: YAMLNode, log: IssueLog) -> EmailSettings {
         var settings = EmailSettings()
-        guard let f = Fields(root, log: log, what: "email.yml") else { return settings }
+        guard let f = YAMLFields(root, log: log, what: "email.yml") else { return settings }
         if let n = f.node("unsubscribe") {
             if let text = n.text, !text.isEmpty {
                 settings.unsubscribe = .init(text: text, line: n.line)
@@ -46,7 +46,7 @@ extension ContentReader {
             }
         }
         settings.inlineCSS = f.bool("inline_css") ?? true
-        if let node = f.node("links"), let links = Fields(node, log: log, what: "links") {
+        if let node = f.node("links"), let links = YAMLFields(node, log: log, what: "links") {
             settings.trackedHosts = (links.strings("hosts") ?? []).map { $0.lowercased() }
             if let p = links.node("parameters") {
                 settings.linkParameters = linkParameters(p, log: log)

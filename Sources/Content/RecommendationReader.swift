@@ -4,10 +4,10 @@ import Personalization
 extension ContentReader {
     /// The rules of `recommendations.yml`: a mapping from rule name to its settings.
     static func recommendationRules(_ root: YAMLNode, log: IssueLog) -> [RecommendationRule] {
-        guard let top = Fields(root, log: log, what: "recommendations.yml") else { return [] }
+        guard let top = YAMLFields(root, log: log, what: "recommendations.yml") else { return [] }
         var rules: [RecommendationRule] = []
         for name in top.keys {
-            guard let node = top.node(name), let f = Fields(node, log: log, what: "rule \"\(name)\"") else { continue }
+            guard let node = top.node(name), let f = YAMLFields(node, log: log, what: "rule \"\(name)\"") else { continue }
             let before = log.issues.count
             var strategy: RecommendationRule.Strategy?
             if let text = f.string("strategy", required: true) {
@@ -32,7 +32,7 @@ extension ContentReader {
                 let items: [YAMLNode]
                 if case .sequence(let list) = node.kind { items = list } else { items = [node] }
                 for item in items {
-                    guard let b = Fields(item, log: log, what: "a boost") else { continue }
+                    guard let b = YAMLFields(item, log: log, what: "a boost") else { continue }
                     let when = b.node("when").flatMap { condition($0, log: log, what: "a boost's \"when\"") }
                     let by = b.number("by")
                     b.reportUnknown(what: "a boost")
@@ -49,9 +49,9 @@ extension ContentReader {
             let days = f.number("days")
             let top = f.int("top_categories") ?? 3
             let lead = f.number("lead_days") ?? 3
-            var anchor = RecommendationRule.Anchor.purchase
+            var anchor = RecommendationRule.AnchorKind.purchase
             if let text = f.string("anchor") {
-                if let a = RecommendationRule.Anchor(rawValue: text), strategy == .crossSell {
+                if let a = RecommendationRule.AnchorKind(rawValue: text), strategy == .crossSell {
                     anchor = a
                 } else {
                     log.error(at: f.node("anchor")!, "\"anchor\" is for cross_sell rules: purchase (the latest order) or cart")

@@ -132,7 +132,7 @@ final class IssueLog {
 
 /// A YAML mapping read field by field; keys nobody asked for are reported as unknown (a typo caught at load, not
 /// a setting silently ignored).
-final class Fields {
+final class YAMLFields {
     let node: YAMLNode
     let log: IssueLog
     private var pairs: [(key: String, keyNode: YAMLNode, value: YAMLNode)] = []

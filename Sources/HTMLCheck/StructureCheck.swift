@@ -1,7 +1,7 @@
 import Foundation
 
 /// A problem found in the structure of the source, at a byte offset.
-struct Finding {
+struct StructureFinding {
     let severity: Diagnostic.Severity
     let code: String
     let message: String
@@ -55,14 +55,14 @@ struct StructureCheck {
     static let tooComplex = ["too-many-attributes", "too-deep"]
 
     /// The problems in `tags`, in source order, the first few of each kind in full and the rest counted in `tally`.
-    func check(_ tags: [ScannedTag], tally: inout ProblemTally) -> [Finding] {
-        var findings: [Finding] = []
+    func check(_ tags: [ScannedTag], tally: inout ProblemTally) -> [StructureFinding] {
+        var findings: [StructureFinding] = []
         var open = OpenElements()
         var ids: Set<String> = []
         var sawHTML = false, sawBody = false, reportedDepth = false
         func error(_ code: String, _ message: @autoclosure () -> String, _ offset: Int) {
             guard tally.admit(code) else { return }
-            findings.append(Finding(severity: .error, code: code, message: message(), offset: offset))
+            findings.append(StructureFinding(severity: .error, code: code, message: message(), offset: offset))
         }
         func push(_ name: String, _ offset: Int) {
             open.push(name, at: offset)

@@ -46,7 +46,7 @@ enum JSONInput {
                                      extra: [("line", .int(line)), ("column", .int(column))])
         }
         guard case .object(let o) = value else {
-            throw Problem.badRequest("invalid_json", "\(what) must be a JSON object, not \(Fields.kind(of: value))")
+            throw Problem.badRequest("invalid_json", "\(what) must be a JSON object, not \(JSONFields.kind(of: value))")
         }
         return o
     }
@@ -91,7 +91,7 @@ enum JSONInput {
 }
 
 /// A JSON object's members read with their types checked; unknown members are refused with a suggestion.
-struct Fields {
+struct JSONFields {
     let object: LiquidObject
     /// Where the object sits, for messages (`events[3]`); empty for the body.
     let path: String

@@ -35,7 +35,7 @@ struct LiquidTime {
     }
 
     /// Local calendar fields.
-    struct Fields {
+    struct Components {
         let year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
         /// 0 = Sunday.
         let weekday: Int
@@ -43,14 +43,14 @@ struct LiquidTime {
         let dayOfYear: Int
     }
 
-    var fields: Fields {
+    var fields: Components {
         let local = seconds + offset
         let days = Int((Double(local) / 86400).rounded(.down))
         let secondsOfDay = local - days * 86400
         let (y, m, d) = CivilCalendar.civil(fromDays: days)
         let weekday = ((days % 7) + 11) % 7
         let dayOfYear = days - CivilCalendar.days(fromCivil: y, 1, 1) + 1
-        return Fields(year: y, month: m, day: d, hour: secondsOfDay / 3600, minute: secondsOfDay % 3600 / 60,
+        return Components(year: y, month: m, day: d, hour: secondsOfDay / 3600, minute: secondsOfDay % 3600 / 60,
                       second: secondsOfDay % 60, weekday: weekday, dayOfYear: dayOfYear)
     }
 }

@@ -193,7 +193,7 @@ enum Strftime {
     }
 
     /// ISO 8601 week-based year and week number.
-    static func isoWeek(_ f: LiquidTime.Fields) -> (Int, Int) {
+    static func isoWeek(_ f: LiquidTime.Components) -> (Int, Int) {
         let isoWeekday = f.weekday == 0 ? 7 : f.weekday
         let week = (f.dayOfYear - isoWeekday + 10) / 7
         if week < 1 {

@@ -59,9 +59,9 @@ public struct RecommendationRule: Sendable {
     public var topCategories: Int
     public var leadDays: Double
     /// For `cross_sell`: what the complements are of, the latest purchase (`purchase`) or the cart (`cart`).
-    public var anchor: Anchor = .purchase
+    public var anchor: AnchorKind = .purchase
 
-    public enum Anchor: String, Sendable, CaseIterable {
+    public enum AnchorKind: String, Sendable, CaseIterable {
         case purchase, cart
     }
 

@@ -24,7 +24,7 @@ struct EventsController: APIController {
     /// A batch of events, all or none: any bad event refuses the batch, naming it.
     func events(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         var request = request
-        var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
+        var f = JSONFields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let events = try f.array("events")
         try f.finish()
         guard let list = events else { throw f.missing("events", "a list of events") }
@@ -40,13 +40,13 @@ struct EventsController: APIController {
             guard case .object(let o) = raw else {
                 throw Problem.unprocessable("invalid_field", "events[\(i)] must be an object", extra: [("field", .string("events[\(i)]"))])
             }
-            var e = Fields(o, path: "events[\(i)]")
+            var e = JSONFields(o, path: "events[\(i)]")
             let who = try who(userId: try e.id("user_id"), anonymousId: try e.id("anonymous_id"), hash: nil, grant: .secret)
             guard let name = try e.string("name") else { throw e.missing("name", "the event's name, such as cart_abandoned") }
             guard name.utf8.count <= 128 else {
                 throw Problem.unprocessable("invalid_field", "events[\(i)].name is longer than 128 bytes", extra: [("field", .string("events[\(i)].name"))])
             }
-            let time = try e.time("time", notAfter: now.addingTimeInterval(Fields.clockSkew)) ?? now
+            let time = try e.time("time", notAfter: now.addingTimeInterval(JSONFields.clockSkew)) ?? now
             let properties = try e.object("properties") ?? LiquidObject()
             let messageId = try e.string("message_id")
             try e.finish()
@@ -61,7 +61,7 @@ struct EventsController: APIController {
     func interaction(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         var request = request
         let grant = context.grant
-        var f = Fields(try await JSONInput.object(&request, limit: min(configuration.bodyLimit, 64 << 10)))
+        var f = JSONFields(try await JSONInput.object(&request, limit: min(configuration.bodyLimit, 64 << 10)))
         let who = try who(userId: try f.id("user_id"), anonymousId: try f.id("anonymous_id"), hash: try f.string("user_hash"), grant: grant)
         guard let campaignId = try f.string("campaign") else { throw f.missing("campaign", "the campaign's id") }
         guard let kindName = try f.string("kind") else { throw f.missing("kind", "impression, click, dismiss or answer") }
@@ -72,7 +72,7 @@ struct EventsController: APIController {
         let placement = try f.string("placement", maxBytes: 256)
         let variant = try f.string("variant", maxBytes: 256)
         // Browsers cannot choose the time (it would let a page wind caps back); servers may, up to a day past now.
-        let time = try f.time("time", notAfter: clock().addingTimeInterval(Fields.clockSkew))
+        let time = try f.time("time", notAfter: clock().addingTimeInterval(JSONFields.clockSkew))
         let answer = f.value("answer")
         try f.finish()
         let loaded = content.current

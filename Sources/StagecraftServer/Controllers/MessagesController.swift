@@ -76,7 +76,7 @@ struct MessagesController: APIController {
     func renderMessage(_ input: LiquidObject, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent,
                        path: String = "", namingChannel: Bool) async throws -> Result<Value, Problem>
     {
-        var f = Fields(input, path: path)
+        var f = JSONFields(input, path: path)
         let userId = try f.id("user_id")
         let anonymousId = try f.id("anonymous_id")
         let inline = try f.object("profile")

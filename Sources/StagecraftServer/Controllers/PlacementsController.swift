@@ -54,7 +54,7 @@ struct PlacementsController: APIController {
     func decide(_ request: Request, _ requestContext: StagecraftRequestContext) async throws -> Response {
         var request = request
         let grant = requestContext.grant
-        var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
+        var f = JSONFields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let who = try who(userId: try f.id("user_id"), anonymousId: try f.id("anonymous_id"), hash: try f.string("user_hash"), grant: grant)
         let placements = try f.array("placements")
         let context = try f.object("context") ?? LiquidObject()

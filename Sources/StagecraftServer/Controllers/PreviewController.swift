@@ -23,7 +23,7 @@ struct PreviewController: APIController {
     /// the decision trace. A template with errors is an answer too (`ok: false`), not a failed request.
     func preview(_ request: Request, _ requestContext: StagecraftRequestContext) async throws -> Response {
         var request = request
-        var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
+        var f = JSONFields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let name = try f.string("template")
         let source = try f.string("source", nonEmpty: false)
         let profileId = try f.id("profile_id")

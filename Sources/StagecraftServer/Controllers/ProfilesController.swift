@@ -41,7 +41,7 @@ struct ProfilesController: APIController {
     func saveProfile(_ request: Request, _ context: StagecraftRequestContext, merge: Bool) async throws -> Response {
         var request = request
         let id = try profileId(context)
-        var f = Fields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
+        var f = JSONFields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let traits = try f.object("traits")
         let zone = try f.timeZone("time_zone")
         try f.finish()

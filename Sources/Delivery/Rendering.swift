@@ -67,21 +67,22 @@ extension DeliveryContent {
             return .failed(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
                                    in: error.templateName, liquid: error.kind))
         }
-        let report = located(HTMLValidator.validate(html, channel: .web), in: html, of: message.template, data: data, options: options,
-                             for: user)
+        let report = check(html, as: .web, of: message.template, data: data, options: options, for: user)
         let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                   html: html, source: .winner, report: report)
         return ChannelRender(output: .block(block), failures: verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
     }
 
-    /// The checker's report with its problems placed at the template lines that wrote them (through partials and
-    /// layouts), from a second, mapped render of the same output: every problem when the options ask for it,
-    /// else only when one stops the message. A mapped render that does not give the same output places nothing.
-    func located(_ report: HTMLReport, in output: String, of template: Template, data: Value, options: DeliveryOptions,
-                 for user: UserMoment, autoescape: Bool = true) -> HTMLReport
+    /// The HTML checker's report on `output`, which `template` rendered from `data` (escaping on), with its problems
+    /// placed at the template lines that wrote them (through partials and layouts) by a second, mapped render: every
+    /// problem when the options ask for it, else only when one stops the message. A mapped render that does not give
+    /// the same output places nothing.
+    func check(_ output: String, as channel: HTMLChannel, of template: Template, data: Value, options: DeliveryOptions,
+               for user: UserMoment) -> HTMLReport
     {
+        let report = HTMLValidator.validate(output, channel: channel)
         guard !report.diagnostics.isEmpty, options.locateProblems || !report.isValid else { return report }
-        let renderOptions = renderOptions(for: user, strict: options.strict, autoescape: autoescape)
+        let renderOptions = renderOptions(for: user, strict: options.strict)
         guard let (again, map) = try? template.renderMapped(data, options: renderOptions), again == output else { return report }
         var placed = report
         for i in placed.diagnostics.indices {

@@ -135,8 +135,7 @@ struct EmailChannel: ChannelRenderer {
             return .failure(delivery.failure(campaign, .renderError, error.message, line: error.line, column: error.column,
                                     in: error.templateName, liquid: error.kind))
         }
-        var report = delivery.located(HTMLValidator.validate(raw, channel: .email), in: raw, of: message.template, data: data,
-                                      options: options, for: user)
+        var report = delivery.check(raw, as: .email, of: message.template, data: data, options: options, for: user)
         var html = raw
         var text: String
         if report.isValid, let tree = HTMLTree(html: raw) {

@@ -203,6 +203,12 @@ struct PushChannel: ChannelRenderer {
         return j > start && j < s.count && s[j] == ";" ? j - i + 1 : nil
     }
 
+    /// Schemes that run script, read local data, or hand the tap to something other than the app (Android intents,
+    /// iOS app installs, calls and messages): never a notification's link.
+    static let refusedSchemes: Set<String> = ["http", "javascript", "vbscript", "data", "file", "blob", "about", "ftp", "filesystem",
+                                              "view-source", "intent", "itms-services", "itms-apps", "market", "content", "tel", "sms",
+                                              "facetime", "facetime-audio", "ws", "wss", "chrome", "resource", "jar"]
+
     /// Why `text` is not a link a notification may open (nil when it is one): https with a host, or, for the
     /// tap's `url`, an app's own scheme (`northwind://orders/42`); never script, data or plain http.
     static func linkProblem(_ text: String, deepLinks: Bool) -> String? {
@@ -218,12 +224,7 @@ struct PushChannel: ChannelRenderer {
         if scheme == "https" {
             return (url.host ?? "").isEmpty ? "\"\(text)\" has no host" : nil
         }
-        // Schemes that run script, read local data, or hand the tap to something other than the app (Android intents,
-        // iOS app installs, calls and messages) are never a notification's link.
-        let refused: Set<String> = ["http", "javascript", "vbscript", "data", "file", "blob", "about", "ftp", "filesystem",
-                                    "view-source", "intent", "itms-services", "itms-apps", "market", "content", "tel", "sms",
-                                    "facetime", "facetime-audio", "ws", "wss", "chrome", "resource", "jar"]
-        guard deepLinks, !refused.contains(scheme), text[colon...].hasPrefix("://") || text[colon...].hasPrefix(":/") else {
+        guard deepLinks, !refusedSchemes.contains(scheme), text[colon...].hasPrefix(":/") else {
             return scheme == "http" ? "\"\(text)\" is plain http; use https" : "\"\(text)\" is not \(expected)"
         }
         return nil

@@ -15,7 +15,8 @@ extension Node {
 struct BlockBody: Sendable {
     var nodes: [any Node]
     var isBlank: Bool
-    /// Each node's byte offset in its template's source, and that source: what a mapped render marks.
+    /// Each node's byte offset in its template's source (one per node, as the parser makes them), and that source:
+    /// what a mapped render marks.
     var offsets: [Int] = []
     var file: SourceFile?
 
@@ -30,7 +31,7 @@ struct BlockBody: Sendable {
         if state.nesting > state.options.limits.maxNestingDepth {
             throw LiquidError(.resourceLimit, "Nesting too deep: blocks and partials more than \(state.options.limits.maxNestingDepth) levels deep")
         }
-        if let map = state.sourceMap, let file, offsets.count == nodes.count {
+        if let map = state.sourceMap, let file {
             for (i, node) in nodes.enumerated() {
                 map.mark(output: out.count, file: file, offset: offsets[i], isText: node is TextNode)
                 try node.render(context, &out)
@@ -50,13 +51,9 @@ struct BlockBody: Sendable {
     /// Drops white-space text from a body that outputs nothing, as Shopify does for blank blocks.
     mutating func removeBlankText() {
         guard isBlank else { return }
-        if offsets.count == nodes.count {
-            let kept = zip(nodes, offsets).filter { !($0.0 is TextNode) }
-            nodes = kept.map(\.0)
-            offsets = kept.map(\.1)
-        } else {
-            nodes.removeAll { $0 is TextNode }
-        }
+        let kept = zip(nodes, offsets).filter { !($0.0 is TextNode) }
+        nodes = kept.map(\.0)
+        offsets = kept.map(\.1)
     }
 
     func analyze(_ analysis: inout TemplateAnalysis) {

@@ -164,4 +164,22 @@ extension APIController {
     func headersValue(_ email: RenderedEmail) -> Value {
         .object(LiquidObject(email.headers.map { ($0.name, .string($0.value)) }))
     }
+
+    /// A rendered message's output in its channel's form, as the messages route and the preview both give it: an
+    /// email's subject, preheader, HTML, text and headers; a block's HTML; a tour's steps; a push's fields.
+    func outputPairs(_ output: DeliveredOutput) -> [(String, Value)] {
+        switch output {
+        case .email(let email, _):
+            return [("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
+                    ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email))]
+        case .block(let block):
+            return [("html", .string(block.html))]
+        case .tour(let steps):
+            return [("steps", .array(steps.map { s in
+                object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
+            }))]
+        case .fields(let rendered):
+            return [("fields", object(rendered.fields.map { ($0.name, Value.string($0.value)) }))]
+        }
+    }
 }

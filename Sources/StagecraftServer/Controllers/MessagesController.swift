@@ -141,26 +141,19 @@ struct MessagesController: APIController {
         let campaign = message.campaign
         metrics.count("renders", [("channel", campaign.channel.rawValue), ("outcome", "ok")])
         let variant: String?
-        var body: [(String, Value)]
+        var body = outputPairs(output)
         switch output {
         case .email(let email, _):
             variant = email.variant
-            body = [("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-                    ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email)),
-                    ("warnings", .array(email.warnings.map(diagnosticValue)))]
+            body.append(("warnings", .array(email.warnings.map(diagnosticValue))))
         case .block(let block):
             variant = block.variant
-            body = [("html", .string(block.html))] + delivery.blockFields(for: campaign.template)
-                + [("warnings", .array(block.report.warnings.map(diagnosticValue)))]
-        case .tour(let steps):
+            body += delivery.blockFields(for: campaign.template) + [("warnings", .array(block.report.warnings.map(diagnosticValue)))]
+        case .tour:
             variant = DecisionEngine.variant(of: campaign, for: user.profile.id)
-            body = [("steps", .array(steps.map { s in
-                object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
-            }))]
         case .fields(let rendered):
             variant = rendered.variant
-            body = [("fields", object(rendered.fields.map { ($0.name, Value.string($0.value)) })),
-                    ("warnings", .array(rendered.diagnostics.map(diagnosticValue)))]
+            body.append(("warnings", .array(rendered.diagnostics.map(diagnosticValue))))
         }
         var pairs: [(String, Value)] = []
         if let correlation { pairs.append(("id", correlation)) }

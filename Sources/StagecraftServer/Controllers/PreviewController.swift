@@ -140,21 +140,17 @@ struct PreviewController: APIController {
                                           message: f.message))
         }
 
-        var output: Value = .null
+        // The output as the messages route gives it, so a preview shows what is sent.
+        let output: Value = outcome.output.map { object(outputPairs($0)) } ?? .null
         switch outcome.output {
-        case .email(let email, let checked)?:
+        case .email(_, let checked)?:
             html(checked)
             ok = checked.isValid
-            output = object([("subject", .string(email.subject)), ("preheader", email.preheader.map(Value.string) ?? .null),
-                             ("html", .string(email.html)), ("text", .string(email.text)), ("headers", headersValue(email))])
         case .block(let block)?:
             html(block.report)
             ok = block.report.isValid
-            output = object([("html", .string(block.html))])
-        case .tour(let steps)?:
-            output = object([("steps", .array(steps.map { s in
-                object([("target", .string(s.target)), ("position", .string(s.position.rawValue)), ("html", .string(s.html))])
-            }))])
+        case .tour?:
+            break
         case .fields(let rendered)?:
             // Text fields (a push notification): its checks' findings are at the front matter, where the fields are.
             for d in rendered.diagnostics {
@@ -162,7 +158,6 @@ struct PreviewController: APIController {
                                               code: d.code, message: d.message))
             }
             ok = !rendered.diagnostics.contains { $0.severity == .error }
-            output = object([("fields", object(rendered.fields.map { ($0.name, Value.string($0.value)) }))])
         case nil:
             ok = false
             for f in outcome.failures { report(f, severity: "error") }

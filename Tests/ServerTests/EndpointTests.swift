@@ -307,6 +307,40 @@ struct EmailTests {
 
 @Suite("Profiles, events, interactions")
 struct DataTests {
+    @Test("ids are 1 to 256 characters without control characters, counted as characters, not bytes")
+    func idBounds() async throws {
+        let h = try Harness()
+        @Sendable func path(_ id: String) -> String { "/v1/profiles/" + (id.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? id) }
+        try await h.test { client in
+            // 256 two-byte characters (512 bytes) is an id; 257 characters, or a control character, is not.
+            try await client.execute(uri: path(String(repeating: "é", count: 256)), method: .put, headers: jsonHeaders,
+                                     body: jsonBody(#"{"traits":{}}"#)) { r in #expect(r.status == .created) }
+            for bad in [String(repeating: "a", count: 257), "a\u{1}b"] {
+                try await client.execute(uri: path(bad), method: .put, headers: jsonHeaders, body: jsonBody(#"{"traits":{}}"#)) { r in
+                    #expect(r.status == .unprocessableContent)
+                    #expect(r.problemCode == "invalid_field")
+                }
+            }
+            let long = String(repeating: "a", count: 257)
+            try await client.execute(uri: "/v1/events", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"events":[{"user_id":"\#(long)","name":"x"}]}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+                #expect(r.problemCode == "invalid_field")
+            }
+            // A whole number is an id, as its decimal text (42.0 too, as JSON numbers carry no type); 1.5 is not.
+            try await client.execute(uri: "/v1/events", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"events":[{"user_id":42.0,"name":"x"},{"user_id":43,"name":"x"}]}"#)) { r in
+                #expect(r.status == .ok)
+                #expect(r.json["accepted"].map(JSON.serialize) == "2")
+            }
+            try await client.execute(uri: "/v1/events", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"events":[{"user_id":1.5,"name":"x"}]}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+            }
+            #expect(try await h.store.events(userId: "42", limit: 10).count == 1)
+        }
+    }
+
     @Test("PUT creates then replaces, PATCH merges, GET reads with the stage, DELETE forgets everything")
     func profileLifecycle() async throws {
         let h = try Harness()

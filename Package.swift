@@ -36,8 +36,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
+        // The one problem type every stage reports with, from the Liquid parser to the API.
+        .target(name: "Diagnostics"),
         .target(
             name: "Liquid",
+            dependencies: ["Diagnostics"],
             swiftSettings: [
                 // Renders touch class state (contexts, object storage) in tight loops; dynamic exclusivity
                 // checks there cost over a tenth of render time. Debug builds keep them.
@@ -49,17 +52,17 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        .target(name: "HTMLCheck", dependencies: ["CLibXML2"], swiftSettings: libxml2Headers),
+        .target(name: "HTMLCheck", dependencies: ["Diagnostics", "CLibXML2"], swiftSettings: libxml2Headers),
         .target(
             name: "Personalization",
             dependencies: ["Liquid"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The content folder read and checked: YAML, front matter, CSV and JSON catalogs, into a `ContentSet`.
-        .target(name: "Content", dependencies: ["Liquid", "Personalization", "Yams"]),
+        .target(name: "Content", dependencies: ["Diagnostics", "Liquid", "Personalization", "Yams"]),
         .target(
             name: "Delivery",
-            dependencies: ["Liquid", "HTMLCheck", "Personalization", "Content"],
+            dependencies: ["Diagnostics", "Liquid", "HTMLCheck", "Personalization", "Content"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The store protocol with the memory store and the cache of parsed users; each database behind it is a
@@ -84,6 +87,7 @@ let package = Package(
         .target(
             name: "StagecraftServer",
             dependencies: [
+                "Diagnostics",
                 "Liquid",
                 "HTMLCheck",
                 "Personalization",
@@ -109,6 +113,7 @@ let package = Package(
         .executableTarget(
             name: "stagecraft",
             dependencies: [
+                "Diagnostics",
                 "Liquid",
                 "HTMLCheck",
                 "Personalization",
@@ -125,11 +130,12 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
-        .testTarget(name: "DeliveryTests", dependencies: ["Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Diagnostics", "Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"]),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
+                "Diagnostics",
                 "StagecraftServer",
                 "Storage",
                 "Personalization",
@@ -141,16 +147,16 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
-        .testTarget(name: "PersonalizationTests", dependencies: ["Personalization", "Content"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PersonalizationTests", dependencies: ["Diagnostics", "Personalization", "Content"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "HTMLCheckTests",
-            dependencies: ["HTMLCheck"],
+            dependencies: ["Diagnostics", "HTMLCheck"],
             resources: [.copy("Fixtures")],
             swiftSettings: libxml2Headers
         ),
         .testTarget(
             name: "LiquidTests",
-            dependencies: ["Liquid"],
+            dependencies: ["Diagnostics", "Liquid"],
             resources: [.copy("Fixtures")]
         ),
     ],

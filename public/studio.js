@@ -347,7 +347,10 @@ function showDiagnostics(list) {
   $('#diagnostic-count').textContent = list.length ? String(list.length) : 'none';
   if (!list.length) ul.append(el('li', { class: 'clean', text: 'No errors, no warnings.' }));
   for (const d of list) {
-    const where = d.line ? d.file + ':' + d.line + ':' + d.column : d.file || d.source;
+    // Every diagnostic has the same form: a file (or `output`), line and column; one found in the output and placed
+    // at its template line says where in the output too.
+    let where = d.file + ':' + d.line + ':' + d.column;
+    if (d.output_line) where += ' (output ' + d.output_line + ':' + d.output_column + ')';
     ul.append(el('li', { class: d.severity },
       el('button', {
         type: 'button', class: 'diagnostic', 'data-line': d.line, 'data-file': d.file,

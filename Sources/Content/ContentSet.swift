@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Liquid
 import Personalization
@@ -64,7 +65,7 @@ public struct ContentSet: Sendable {
     /// What every email shares (`email.yml`): unsubscribe address, link parameters, CSS inlining.
     public let email: EmailSettings
     /// Problems that do not stop the set from loading.
-    public let warnings: [ContentIssue]
+    public let warnings: [Diagnostic]
     public let engine: DecisionEngine
     public let recommender: Recommender
 
@@ -91,22 +92,21 @@ public struct ContentSet: Sendable {
     /// The texts of the folder's content files by relative path (templates, YAML, the catalog, sample profiles),
     /// with the problems met reading them (unreadable files, invalid UTF-8).
     /// - Throws: ``ContentError`` when the folder itself cannot be read.
-    public static func readFiles(directory: String) throws(ContentError) -> (files: [String: String], issues: [ContentIssue]) {
+    public static func readFiles(directory: String) throws(ContentError) -> (files: [String: String], issues: [Diagnostic]) {
         var files: [String: String] = [:]
-        var issues: [ContentIssue] = []
+        var issues: [Diagnostic] = []
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
         // A folder that cannot be listed (no permission, no file descriptors left) is a failed read, not an empty one.
-        var unreadable: [ContentIssue] = []
+        var unreadable: [Diagnostic] = []
         guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey],
                                                           options: [.skipsHiddenFiles], errorHandler: { url, error in
                                                               let path = url.standardizedFileURL.path
                                                               let relative = path.hasPrefix(root.path + "/") ? String(path.dropFirst(root.path.count + 1)) : path
-                                                              unreadable.append(ContentIssue(file: relative, line: 1, column: 1,
-                                                                                             message: "cannot read: \(error.localizedDescription)"))
+                                                              unreadable.append(Diagnostic(.error, .content, "cannot read: \(error.localizedDescription)", file: relative, line: 1, column: 1))
                                                               return true
                                                           })
         else {
-            throw ContentError([ContentIssue(file: directory, line: 1, column: 1, message: "cannot read the folder")])
+            throw ContentError([Diagnostic(.error, .content, "cannot read the folder", file: directory, line: 1, column: 1)])
         }
         for case let url as URL in walker {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
@@ -116,11 +116,11 @@ public struct ContentSet: Sendable {
                 || (relative.hasPrefix("profiles/") && ext == "json")
             else { continue }
             guard let data = FileManager.default.contents(atPath: url.path) else {
-                issues.append(ContentIssue(file: relative, line: 1, column: 1, message: "cannot read the file"))
+                issues.append(Diagnostic(.error, .content, "cannot read the file", file: relative, line: 1, column: 1))
                 continue
             }
             guard let text = String(validating: data, as: UTF8.self) else {
-                issues.append(ContentIssue(file: relative, line: 1, column: 1, message: "the file is not valid UTF-8"))
+                issues.append(Diagnostic(.error, .content, "the file is not valid UTF-8", file: relative, line: 1, column: 1))
                 continue
             }
             files[relative] = text
@@ -132,7 +132,7 @@ public struct ContentSet: Sendable {
     /// - Parameters:
     ///   - channels: the channels campaigns may name, with their front matter keys.
     ///   - extensions: filters and tags the templates may use besides the standard ones.
-    public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = [],
+    public static func load(files: [String: String], directory: String = "", issues: [Diagnostic] = [],
                             channels: [ChannelRules], extensions: LiquidExtensions = LiquidExtensions()) throws(ContentError) -> ContentSet
     {
         var issues = issues
@@ -147,8 +147,7 @@ public struct ContentSet: Sendable {
             }
             collect(log)
         } else {
-            issues.append(ContentIssue(file: "stages.yml", line: 1, column: 1, severity: .warning,
-                                       message: "no stages.yml; using the default SaaS stage rules"))
+            issues.append(Diagnostic(.warning, .content, "no stages.yml; using the default SaaS stage rules", file: "stages.yml", line: 1, column: 1))
         }
         var channelCaps: [FrequencyCap] = []
         if let text = files["caps.yml"] {
@@ -178,8 +177,7 @@ public struct ContentSet: Sendable {
         }
         var items: [CatalogItem] = []
         if files["catalog.json"] != nil, files["catalog.csv"] != nil {
-            issues.append(ContentIssue(file: "catalog.csv", line: 1, column: 1,
-                                       message: "both catalog.json and catalog.csv exist; keep one"))
+            issues.append(Diagnostic(.error, .content, "both catalog.json and catalog.csv exist; keep one", file: "catalog.csv", line: 1, column: 1))
         } else if let text = files["catalog.json"] {
             let log = IssueLog(file: "catalog.json")
             items = CatalogFile.readJSON(text, log: log)
@@ -193,8 +191,7 @@ public struct ContentSet: Sendable {
         do {
             catalog = try Catalog(items: items)
         } catch {
-            issues.append(ContentIssue(file: files["catalog.json"] != nil ? "catalog.json" : "catalog.csv", line: 1,
-                                       column: 1, message: error.message))
+            issues.append(Diagnostic(.error, .content, error.message, file: files["catalog.json"] != nil ? "catalog.json" : "catalog.csv", line: 1, column: 1))
         }
 
         var profiles: [String: Profile] = [:]
@@ -202,9 +199,9 @@ public struct ContentSet: Sendable {
             do {
                 profiles[String(file.dropFirst("profiles/".count).dropLast(".json".count))] = try Profile(json: JSON.parse(text))
             } catch let error as ProfileError {
-                issues.append(ContentIssue(file: file, line: 1, column: 1, message: "profile: \(error.message)"))
+                issues.append(Diagnostic(.error, .content, "profile: \(error.message)", file: file, line: 1, column: 1))
             } catch {
-                issues.append(ContentIssue(file: file, line: 1, column: 1, message: "profile JSON: \(error)"))
+                issues.append(Diagnostic(.error, .content, "profile JSON: \(error)", file: file, line: 1, column: 1))
             }
         }
 
@@ -242,7 +239,7 @@ public struct ContentSet: Sendable {
             do {
                 _ = try environment.parse(partials[name]!, name: name)
             } catch {
-                issues.append(issue(from: error, file: name + ".liquid"))
+                issues.append(error.diagnostic(in: name + ".liquid"))
             }
         }
         var messages: [String: MessageTemplate] = [:]
@@ -288,12 +285,12 @@ public struct ContentSet: Sendable {
                 messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign, keyLines: b.keyLines,
                                                    recommendations: Array(Set(rules)).sorted(), readsFacts: readsFacts)
             } catch {
-                issues.append(issue(from: error, file: b.file))
+                issues.append(error.diagnostic(in: b.file))
             }
         }
 
-        guard !issues.contains(where: { $0.severity == .error }) else {
-            throw ContentError(issues.sorted { ($0.file, $0.line, $0.column) < ($1.file, $1.line, $1.column) })
+        guard !issues.hasErrors else {
+            throw ContentError(issues.sortedByPlace())
         }
         let campaigns = messages.keys.sorted().map { messages[$0]!.campaign }
         return ContentSet(directory: directory, environment: environment, messages: messages, partials: partials,
@@ -359,11 +356,6 @@ public struct ContentSet: Sendable {
             for next in analysis.partials where seen.insert(next).inserted { queue.append(next) }
         }
         return (variables, tags, named)
-    }
-
-    private static func issue(from error: LiquidError, file: String) -> ContentIssue {
-        ContentIssue(file: error.templateName.map { $0 + ".liquid" } ?? file, line: error.line ?? 1, column: error.column ?? 1,
-                            message: "\(error.kind.rawValue): \(error.message)")
     }
 }
 

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Liquid
 import Personalization
@@ -117,12 +118,12 @@ struct YAMLNode {
 /// The problems found in one file while loading it.
 final class IssueLog {
     let file: String
-    private(set) var issues: [ContentIssue] = []
+    private(set) var issues: [Diagnostic] = []
 
     init(file: String) { self.file = file }
 
     func error(line: Int, column: Int, _ message: String) {
-        issues.append(ContentIssue(file: file, line: line, column: column, severity: .error, message: message))
+        issues.append(Diagnostic(.error, .content, message, file: file, line: line, column: column))
     }
 
     func error(at node: YAMLNode, _ message: String) { error(line: node.line, column: node.column, message) }

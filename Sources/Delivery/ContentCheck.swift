@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -10,17 +11,6 @@ import Personalization
 /// recommendation rules that do not exist, profile fields no sample has (a typo, or a sample to complete),
 /// campaigns that can never win, placements with nothing to show when no campaign is eligible.
 public struct ContentCheck: Sendable {
-    /// One finding, at a place in a file of the folder.
-    public struct Finding: Sendable, Equatable {
-        public var file: String
-        public var line: Int
-        public var column: Int
-        public var severity: ContentIssue.Severity
-        public var message: String
-
-        public var description: String { "\(file):\(line):\(column): \(severity.rawValue): \(message)" }
-    }
-
     /// What one message needs and was tried with.
     public struct MessageSummary: Sendable {
         public var file: String
@@ -31,7 +21,8 @@ public struct ContentCheck: Sendable {
         public var renders: Int
     }
 
-    public var findings: [Finding] = []
+    /// Every problem found, each at a place in a file of the folder, sorted by file and line.
+    public var findings: [Diagnostic] = []
     public var messages: [MessageSummary] = []
     public var profiles: [String] = []
     public var stages: [String] = []
@@ -44,11 +35,11 @@ public struct ContentCheck: Sendable {
     public static func run(directory: String, extensions: LiquidExtensions = LiquidExtensions(), now: Date = Date()) -> ContentCheck {
         var check = ContentCheck()
         let files: [String: String]
-        let readIssues: [ContentIssue]
+        let readIssues: [Diagnostic]
         do {
             (files, readIssues) = try ContentSet.readFiles(directory: directory)
         } catch {
-            check.add(error.issues)
+            check.findings += error.diagnostics
             return check
         }
         let content: ContentSet
@@ -56,46 +47,40 @@ public struct ContentCheck: Sendable {
             content = try ContentSet.load(files: files, directory: directory, issues: readIssues, channels: Channels.rules,
                                           extensions: extensions)
         } catch {
-            check.add(error.issues)
+            check.findings += error.diagnostics
             return check
         }
-        check.add(content.warnings)
+        check.findings += content.warnings
         var delivery: DeliveryContent
         do {
             delivery = try DeliveryContent(content, loadedAt: now)
         } catch {
-            check.add(error.issues)
+            check.findings += error.diagnostics
             return check
         }
         delivery.strictOptionalRoots = ["user", "context"]
         check.profiles = content.profiles.keys.sorted()
         check.stages = content.stageRules.stages
         if content.profiles.isEmpty {
-            check.warn("profiles", 1, 1, "no sample profiles in profiles/: templates were not rendered; add one per stage at least")
+            check.warn("profiles", 1, 1, "no-profiles", "no sample profiles in profiles/: templates were not rendered; add one per stage at least")
         }
         check.checkReferences(content, files: files)
         check.checkLayouts(content)
         check.renderAll(delivery, files: files, now: now)
         check.checkShadowing(content)
         check.checkDefaults(content)
-        check.findings.sort { ($0.file, $0.line, $0.column, $0.message) < ($1.file, $1.line, $1.column, $1.message) }
+        check.findings = check.findings.sortedByPlace()
         return check
     }
 
     // MARK: Findings
 
-    private mutating func add(_ issues: [ContentIssue]) {
-        for i in issues {
-            findings.append(Finding(file: i.file, line: i.line, column: i.column, severity: i.severity, message: i.message))
-        }
+    private mutating func error(_ file: String, _ line: Int, _ column: Int, _ code: String, _ message: String) {
+        findings.append(Diagnostic(.error, .content, code: code, message, file: file, line: line, column: column))
     }
 
-    private mutating func error(_ file: String, _ line: Int, _ column: Int, _ message: String) {
-        findings.append(Finding(file: file, line: line, column: column, severity: .error, message: message))
-    }
-
-    private mutating func warn(_ file: String, _ line: Int, _ column: Int, _ message: String) {
-        findings.append(Finding(file: file, line: line, column: column, severity: .warning, message: message))
+    private mutating func warn(_ file: String, _ line: Int, _ column: Int, _ code: String, _ message: String) {
+        findings.append(Diagnostic(.warning, .content, code: code, message, file: file, line: line, column: column))
     }
 
     /// Where `text` first appears in a file (1-based line and column), for findings about a name.
@@ -123,13 +108,13 @@ public struct ContentCheck: Sendable {
                     ?? (message.campaign.line, 1)
                 var text = "no partial or layout \"\(name)\" (\(name).liquid)"
                 if let near = Suggestion.closest(to: name, in: content.partials.keys) { text += "; did you mean \"\(near)\"?" }
-                error(message.file, line, column, text)
+                error(message.file, line, column, "missing-partial", text)
             }
             for rule in message.recommendations where !ruleNames.contains(rule) {
                 let (line, column) = Self.position(of: "recommendations.\(rule)", in: source) ?? (message.campaign.line, 1)
                 var text = "no recommendation rule \"\(rule)\" in recommendations.yml"
                 if let near = Suggestion.closest(to: rule, in: ruleNames) { text += "; did you mean \"\(near)\"?" }
-                error(message.file, line, column, text)
+                error(message.file, line, column, "missing-recommendation-rule", text)
             }
             let fields = inputs.variables.filter { $0.hasPrefix("user.") }.sorted()
             messages.append(MessageSummary(file: message.file, campaign: message.campaign.id,
@@ -137,7 +122,7 @@ public struct ContentCheck: Sendable {
             guard !sampleUsers.isEmpty else { continue }
             for field in fields where !sampleUsers.contains(where: { Self.resolves(field, in: $0) }) {
                 let (line, column) = Self.position(of: field, in: source) ?? (message.campaign.line, 1)
-                warn(message.file, line, column,
+                warn(message.file, line, column, "field-not-in-samples",
                      "\(field) is in no sample profile: a typo, or a field to add to one of profiles/*.json so it is checked")
             }
         }
@@ -153,7 +138,7 @@ public struct ContentCheck: Sendable {
             guard let inheritance = template.inheritance else { continue }
             for site in inheritance.outside {
                 let what = site.name == "text" ? "Text" : site.name == "output" ? "Output" : "{% \(site.name) %}"
-                warn(file, site.line, site.column,
+                warn(file, site.line, site.column, "outside-block",
                      "\(what) outside any block is never shown: a template that extends \"\(inheritance.layout)\" renders its blocks only")
             }
             guard let defined = Self.blocks(of: inheritance.layout, in: partials) else { continue }
@@ -164,7 +149,7 @@ public struct ContentCheck: Sendable {
                 } else {
                     text += "; the layout's blocks: " + defined.sorted().joined(separator: ", ")
                 }
-                error(file, site.line, site.column, text)
+                error(file, site.line, site.column, "block-not-in-layout", text)
             }
         }
     }
@@ -220,15 +205,17 @@ public struct ContentCheck: Sendable {
                     let user = UserMoment(profile: profile, now: now, stageRules: content.stageRules, statedStage: stage)
                     renders += 1
                     messages[m].renders += 1
-                    for (finding, key) in render(message, for: user, delivery) {
-                        let full = key + "|" + finding.file
-                        if let s = seen[full] {
-                            seen[full] = (s.index, s.count + 1)
+                    for finding in render(message, for: user, delivery) {
+                        // The same problem in another render: the same place, code and words.
+                        let key = "\(finding.location)|\(finding.code ?? "")|\(finding.message)"
+                        if let s = seen[key] {
+                            seen[key] = (s.index, s.count + 1)
                             continue
                         }
                         var f = finding
-                        f.message += " (for profile \(profileName) at stage \(stage))"
-                        seen[full] = (findings.count, 0)
+                        let rendering = finding.file == message.file ? "" : "rendering \(message.file); "
+                        f.message += " (\(rendering)for profile \(profileName) at stage \(stage))"
+                        seen[key] = (findings.count, 0)
                         findings.append(f)
                     }
                 }
@@ -240,47 +227,19 @@ public struct ContentCheck: Sendable {
         }
     }
 
-    /// The findings of one render, each with a key that is the same for the same problem in another render.
-    private func render(_ message: MessageTemplate, for user: UserMoment, _ delivery: DeliveryContent) -> [(Finding, String)] {
+    /// The problems of one render, each at a place in a file: one found in the output and not placed in a template
+    /// is at the campaign's line, with its place in the output.
+    private func render(_ message: MessageTemplate, for user: UserMoment, _ delivery: DeliveryContent) -> [Diagnostic] {
         let campaign = message.campaign
-        var out: [(Finding, String)] = []
-        func failure(_ f: DeliveryFailure) {
-            switch f.reason {
-            case .renderError:
-                let file = f.partial.map { $0 + ".liquid" } ?? message.file
-                let finding = Finding(file: file, line: f.line ?? campaign.line, column: f.column ?? 1, severity: .error,
-                                      message: f.message + (f.partial != nil ? " (rendering \(message.file))" : ""))
-                out.append((finding, "render|\(finding.line)|\(finding.column)|\(f.message)"))
-            case .invalidHTML:
-                report(f.diagnostics)
-            case .invalidOutput:
-                reportFields(f.diagnostics)
-            case .missingTemplate:
-                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error, message: f.message), f.message))
-            }
-        }
+        var out: [Diagnostic] = []
         func report(_ diagnostics: [Diagnostic]) {
-            for d in diagnostics {
-                let severity: ContentIssue.Severity = d.severity == .error ? .error : .warning
-                let finding: Finding
-                if let origin = d.origin {
-                    // At the template line that wrote the offending markup, with where it landed in the output.
-                    finding = Finding(file: origin.file, line: origin.line, column: origin.column, severity: severity,
-                                      message: "\(d.message) [\(d.code)] (the \(campaign.channel.rawValue)'s HTML at its line \(d.line):\(d.column)"
-                                          + (origin.file == message.file ? ")" : ", rendering \(message.file))"))
-                } else {
-                    finding = Finding(file: message.file, line: campaign.line, column: 1, severity: severity,
-                                      message: "the \(campaign.channel.rawValue)'s HTML, at its line \(d.line):\(d.column): \(d.message) [\(d.code)]")
-                }
-                out.append((finding, "html|\(d.code)|\(d.message)|\(d.origin?.description ?? "")"))
+            for var d in diagnostics {
+                if d.file == nil { d = d.placed(at: SourceLocation(file: message.file, line: campaign.line, column: 1)) }
+                out.append(d)
             }
         }
-        func reportFields(_ diagnostics: [Diagnostic]) {
-            for d in diagnostics {
-                let finding = Finding(file: message.file, line: d.line, column: 1, severity: d.severity == .error ? .error : .warning,
-                                      message: "the \(campaign.channel.rawValue) message's \(d.message) [\(d.code)]")
-                out.append((finding, "fields|\(d.code)|\(d.message)"))
-            }
+        func problem(_ severity: Diagnostic.Severity, _ code: String, _ text: String) {
+            out.append(Diagnostic(severity, .output, code: code, text, file: message.file, line: campaign.line, column: 1))
         }
         // Rendered through the delivery pipeline, strict, whatever the decision says.
         var options = DeliveryOptions(depth: .winner(fallbacks: 0), renderRejected: true, strict: true)
@@ -289,18 +248,13 @@ public struct ContentCheck: Sendable {
         switch outcome.output {
         case .email(let email, let htmlReport)?:
             report(htmlReport.diagnostics)
-            if email.subject.isEmpty {
-                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .error,
-                                    message: "the subject renders empty"), "subject-empty"))
-            }
+            if email.subject.isEmpty { problem(.error, "email-subject-empty", "the subject renders empty") }
             if !email.headers.contains(where: { $0.name == "List-Unsubscribe" }) {
-                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
-                                    message: "no unsubscribe address: set `unsubscribe` in email.yml or the front matter"), "no-unsubscribe"))
+                problem(.warning, "email-no-unsubscribe", "no unsubscribe address: set `unsubscribe` in email.yml or the front matter")
             } else if let unsubscribe = email.headers.first(where: { $0.name == "List-Unsubscribe" })?.value.dropFirst().dropLast(),
                       !email.html.contains(String(unsubscribe).replacingOccurrences(of: "&", with: "&amp;"))
             {
-                out.append((Finding(file: message.file, line: campaign.line, column: 1, severity: .warning,
-                                    message: "the email has no unsubscribe link in its body; link to {{ unsubscribe_url }}"), "no-unsubscribe-link"))
+                problem(.warning, "email-no-unsubscribe-link", "the email has no unsubscribe link in its body; link to {{ unsubscribe_url }}")
             }
         case .block(let block)?:
             // A block that passes is served as it is; its report matters when it does not.
@@ -308,9 +262,9 @@ public struct ContentCheck: Sendable {
         case .tour?:
             break
         case .fields(let fields)?:
-            reportFields(fields.diagnostics)
+            report(fields.diagnostics)
         case nil:
-            outcome.failures.forEach(failure)
+            for f in outcome.failures { report(f.diagnostics) }
         }
         return out
     }
@@ -331,7 +285,7 @@ public struct ContentCheck: Sendable {
                 let sameAudience = Self.definition(a.audience) == Self.definition(b.audience) || a.audience == nil
                 let coversStages = a.stages == nil || Set(b.stages ?? content.stageRules.stages).isSubset(of: Set(a.stages!))
                 guard sameAudience, coversStages else { continue }
-                warn(b.file, b.line, 1, "campaign \"\(b.id)\" can never win \(b.placement!): \"\(a.id)\" (\(a.file), priority "
+                warn(b.file, b.line, 1, "never-wins", "campaign \"\(b.id)\" can never win \(b.placement!): \"\(a.id)\" (\(a.file), priority "
                     + "\(a.priority)) reaches the same users at the same stages and is always eligible when it is")
                 break
             }
@@ -349,7 +303,7 @@ public struct ContentCheck: Sendable {
             guard let first = content.campaigns.first(where: { $0.placement == placement }),
                   Channels.renderer(of: first.channel)?.rules.expectsDefault == true
             else { continue }
-            warn(first.file, first.line, 1, "placement \"\(placement)\" has no default (a campaign with `default: true`): "
+            warn(first.file, first.line, 1, "no-default", "placement \"\(placement)\" has no default (a campaign with `default: true`): "
                 + "it shows nothing when no campaign is eligible")
         }
     }

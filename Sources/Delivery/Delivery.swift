@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -25,7 +26,7 @@ public struct DeliveryContent: Sendable {
     }
 
     /// Loads content from file texts by relative path for the registered channels (what `ContentSet.readFiles` reads).
-    public static func load(files: [String: String], directory: String = "", issues: [ContentIssue] = [],
+    public static func load(files: [String: String], directory: String = "", issues: [Diagnostic] = [],
                             extensions: LiquidExtensions = LiquidExtensions(), loadedAt: Date = Date()) throws(ContentError) -> DeliveryContent
     {
         try DeliveryContent(ContentSet.load(files: files, directory: directory, issues: issues, channels: Channels.rules,
@@ -36,12 +37,12 @@ public struct DeliveryContent: Sendable {
     public init(_ content: ContentSet, loadedAt: Date = Date()) throws(ContentError) {
         self.content = content
         self.loadedAt = loadedAt
-        var issues: [ContentIssue] = []
+        var issues: [Diagnostic] = []
         var renderers: [String: any ChannelRenderer] = [:]
         for message in content.messages.values.sorted(by: { $0.name < $1.name }) {
             guard let type = Channels.renderer(of: message.campaign.channel) else {
-                issues.append(ContentIssue(file: message.file, line: message.campaign.line, column: 1,
-                                           message: "no channel \"\(message.campaign.channel.rawValue)\" is registered"))
+                issues.append(Diagnostic(.error, .content, "no channel \"\(message.campaign.channel.rawValue)\" is registered",
+                                         file: message.file, line: message.campaign.line, column: 1))
                 continue
             }
             renderers[message.name] = type.init(message: message, content: content, issues: &issues)
@@ -55,15 +56,15 @@ public struct DeliveryContent: Sendable {
         for placement in content.engine.placements {
             guard let campaign = content.engine.placementDefault(for: placement) else { continue }
             guard Channels.renderer(of: campaign.channel)?.isServedInSlot == true else {
-                issues.append(ContentIssue(file: campaign.file, line: message(for: campaign)?.line(of: "default") ?? campaign.line, column: 1,
-                                           message: "the default of \(placement) is of the \(campaign.channel.rawValue) channel, whose messages "
-                                               + "are not shown in slots; make a block (a banner, say) the default"))
+                issues.append(Diagnostic(.error, .content, "the default of \(placement) is of the \(campaign.channel.rawValue) channel, whose "
+                                         + "messages are not shown in slots; make a block (a banner, say) the default",
+                                         file: campaign.file, line: message(for: campaign)?.line(of: "default") ?? campaign.line, column: 1))
                 continue
             }
             if let f = render(campaign, for: nobody, options: DeliveryOptions()).failures.first {
-                let line = f.line ?? campaign.line
-                issues.append(ContentIssue(file: campaign.file, line: line, column: f.column ?? 1,
-                                           message: "the default of \(placement) must render and validate for any user: \(f.message)"))
+                var d = f.firstError(file: campaign.file, line: campaign.line)
+                d.message = "the default of \(placement) must render and validate for any user: " + d.message
+                issues.append(d)
             }
         }
         if !issues.isEmpty { throw ContentError(issues) }
@@ -108,15 +109,19 @@ public struct DeliveryFailure: Sendable, Error, CustomStringConvertible {
     public let channel: Channel
     public let reason: Reason
     public let message: String
-    /// Line and column of a Liquid error in the template file (or in `partial`), when Liquid gave them.
-    public let line: Int?
-    public let column: Int?
-    /// The partial or layout the Liquid error is in, when it is not the message's own file.
-    public let partial: String?
     /// What kind of Liquid error stopped the render, for `render_error`.
     public let liquidError: LiquidError.Kind?
-    /// The checks' findings, for `invalid_html` and `invalid_output`.
+    /// The problems behind it, never none: a Liquid error in the template, partial or layout it is in; the checks'
+    /// findings (warnings too), at the template lines that wrote them when the renderer could say.
     public let diagnostics: [Diagnostic]
+
+    /// The first error, at a place in a file: where a problem found in the output is not placed in a template, at
+    /// `file`'s `line` (the campaign's), with the output's place kept.
+    public func firstError(file: String, line: Int) -> Diagnostic {
+        let first = diagnostics.errors.first ?? diagnostics.first
+            ?? Diagnostic(.error, .content, message, file: file, line: line, column: 1)
+        return first.file == nil ? first.placed(at: SourceLocation(file: file, line: line, column: 1)) : first
+    }
 
     public var description: String {
         "\(campaign) (\(template)): \(reason.rawValue): \(message)"

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -131,8 +132,8 @@ extension DeliveryContent {
     /// Every message delivered to every sample profile (at the stage its profile puts it in) as it would be served:
     /// one issue per message that fails to render or validate for one of them, at the line that failed. A reload
     /// refuses content with such issues, instead of serving the placement's default in their place unnoticed.
-    public func sampleFailures(at now: Date) -> [ContentIssue] {
-        var issues: [ContentIssue] = []
+    public func sampleFailures(at now: Date) -> [Diagnostic] {
+        var issues: [Diagnostic] = []
         let options = DeliveryOptions(depth: .winner(fallbacks: 0), renderRejected: true)
         for message in content.messages.values.sorted(by: { $0.file < $1.file }) {
             for (name, profile) in content.profiles.sorted(by: { $0.key < $1.key }) {
@@ -140,8 +141,9 @@ extension DeliveryContent {
                 guard let f = deliver(.message(message), to: user, history: InteractionHistory(), options: options)[0].failures.first else {
                     continue
                 }
-                issues.append(ContentIssue(file: f.partial.map { $0 + ".liquid" } ?? message.file, line: f.line ?? message.campaign.line,
-                                           column: f.column ?? 1, message: "for the sample profile \(name): \(f.message)"))
+                var d = f.firstError(file: message.file, line: message.campaign.line)
+                d.message = "for the sample profile \(name): " + d.message
+                issues.append(d)
                 break
             }
         }

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -64,8 +65,7 @@ extension DeliveryContent {
         do {
             html = try message.template.render(data, options: renderOptions(for: user, strict: options.strict))
         } catch {
-            return .failed(failure(campaign, .renderError, error.message, line: error.line, column: error.column,
-                                   in: error.templateName, liquid: error.kind))
+            return .failed(failure(campaign, rendering: error))
         }
         let report = check(html, as: .web, of: message.template, data: data, options: options, for: user)
         let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
@@ -85,11 +85,10 @@ extension DeliveryContent {
         let renderOptions = renderOptions(for: user, strict: options.strict)
         guard let (again, map) = try? template.renderMapped(data, options: renderOptions), again == output else { return report }
         var placed = report
-        for i in placed.diagnostics.indices {
-            let d = placed.diagnostics[i]
+        for (i, d) in report.diagnostics.enumerated() {
             if let origin = map.origin(line: d.line, column: d.column) {
-                placed.diagnostics[i].origin = Diagnostic.Origin(file: (origin.template ?? template.name ?? "template") + ".liquid",
-                                                                 line: origin.line, column: origin.column)
+                placed.diagnostics[i] = d.placed(at: SourceLocation(file: (origin.template ?? template.name ?? "template") + ".liquid",
+                                                                    line: origin.line, column: origin.column))
             }
         }
         return placed
@@ -99,7 +98,7 @@ extension DeliveryContent {
     func verdict(_ report: HTMLReport, campaign: Campaign) -> Result<Void, DeliveryFailure> {
         guard report.isValid else {
             let first = report.errors.first.map { d in
-                (d.origin.map { "\($0) (output \(d.line):\(d.column))" } ?? "\(d.line):\(d.column)") + ": " + d.message
+                (d.output.map { "\(d.location) (output \($0.line):\($0.column))" } ?? "\(d.location)") + ": " + d.message
             } ?? "invalid HTML"
             let what = campaign.channel == .email ? "a valid email" : "valid HTML"
             return .failure(failure(campaign, .invalidHTML, "the output is not \(what): \(first)", diagnostics: report.diagnostics))
@@ -133,12 +132,29 @@ extension DeliveryContent {
         return ServedBlock(block: nil, failures: failures)
     }
 
-    func failure(_ campaign: Campaign, _ reason: DeliveryFailure.Reason, _ message: String, line: Int? = nil,
-                 column: Int? = nil, in source: String? = nil, liquid kind: LiquidError.Kind? = nil,
+    /// A failure of the campaign's message; with no diagnostics, one at the campaign's line saying `message`.
+    func failure(_ campaign: Campaign, _ reason: DeliveryFailure.Reason, _ message: String,
                  diagnostics: [Diagnostic] = []) -> DeliveryFailure
     {
         DeliveryFailure(campaign: campaign.id, template: campaign.template, channel: campaign.channel, reason: reason,
-                        message: message, line: line, column: column,
-                        partial: source.flatMap { $0 == campaign.template ? nil : $0 }, liquidError: kind, diagnostics: diagnostics)
+                        message: message, liquidError: nil,
+                        diagnostics: diagnostics.isEmpty
+                            ? [Diagnostic(.error, .content, message, file: campaign.file, line: campaign.line, column: 1)] : diagnostics)
+    }
+
+    /// A render stopped by a Liquid error: at its place in the message, partial or layout, or at `place` for a
+    /// template whose offsets are not its file's (a front matter field); `what` names the part that failed.
+    func failure(_ campaign: Campaign, rendering error: LiquidError, what: String? = nil,
+                 at place: SourceLocation? = nil) -> DeliveryFailure
+    {
+        let prefix = what.map { "\($0): " } ?? ""
+        var diagnostic = error.diagnostic(in: campaign.file)
+        diagnostic.message = prefix + diagnostic.message
+        if let place {
+            diagnostic.location = place
+            diagnostic.sourceLine = ""
+        }
+        return DeliveryFailure(campaign: campaign.id, template: campaign.template, channel: campaign.channel, reason: .renderError,
+                               message: prefix + error.message, liquidError: error.kind, diagnostics: [diagnostic])
     }
 }

@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// Checks HTML before it is served: what libxml2's HTML parser reports, read against the HTML5 element set,
 /// with every problem located in the HTML as written.
 ///
@@ -61,9 +63,9 @@ public enum HTMLValidator {
     static func validate(source: [UInt8], channel: HTMLChannel, allowsScript: Bool) -> HTMLReport {
         lazy var lines = SourceLines(source)
         if source.count > maxBytes {
-            return HTMLReport(diagnostics: [Diagnostic(severity: .error, line: 1, column: 1, code: "too-large",
-                                                       message: "The HTML is \(source.count >> 20) MB; at most \(maxBytes >> 20) MB is checked",
-                                                       sourceLine: "")])
+            return HTMLReport(diagnostics: [Diagnostic(.error, .html, code: "too-large",
+                                                       "The HTML is \(source.count >> 20) MB; at most \(maxBytes >> 20) MB is checked",
+                                                       file: nil, line: 1, column: 1)])
         }
         if source.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
             return HTMLReport(diagnostics: [lines.diagnostic(.error, line: 1, byteColumn: 1, code: "empty",
@@ -320,7 +322,7 @@ struct SourceLines {
         let range = range(ofLine: line)
         let at = range.lowerBound + min(max(byteColumn - 1, 0), range.count)
         let column = scalars(before: at) - scalars(before: range.lowerBound) + 1
-        return Diagnostic(severity: severity, line: line, column: column, code: code, message: message,
+        return Diagnostic(severity, .html, code: code, message, at: SourceLocation(file: nil, line: line, column: column),
                           sourceLine: quote(range, around: at))
     }
 

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 
 /// A problem found in the structure of the source, at a byte offset.

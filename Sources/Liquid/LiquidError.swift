@@ -1,3 +1,5 @@
+import Diagnostics
+
 /// A parse or render error, with where it happened in which template.
 ///
 /// The line, column and the source excerpt with a caret are computed from the byte offset
@@ -92,16 +94,28 @@ public struct LiquidError: Error, Sendable, CustomStringConvertible {
         return SourcePosition(offset: offset, in: source, firstLine: firstLine)
     }
 
+    /// The line of the source the error is on, without its line end.
+    private var sourceLine: String? {
+        guard let position, let source else { return nil }
+        var text = String(decoding: Array(source.utf8)[position.lineStart..<position.lineEnd], as: UTF8.self)
+        if text.last == "\r" { text.removeLast() }
+        return text
+    }
+
     /// The offending source line and a caret under the column, or `nil` without a location.
     public var excerpt: String? {
-        guard let position, let source else { return nil }
-        let bytes = Array(source.utf8)
-        var text = String(decoding: bytes[position.lineStart..<position.lineEnd], as: UTF8.self)
-        if text.last == "\r" { text.removeLast() }
+        guard let position, let text = sourceLine else { return nil }
         let number = String(position.line)
         let gutter = String(repeating: " ", count: number.count)
         let pad = String(text.unicodeScalars.prefix(position.column - 1).map { $0 == "\t" ? "\t" : " " })
         return "  \(number) | \(text)\n  \(gutter) | \(pad)^"
+    }
+
+    /// The error as a ``Diagnostic``, in `file` (the file of the template the error names; the caller knows how
+    /// template names map to files), with the offending line quoted.
+    public func diagnostic(file: String?) -> Diagnostic {
+        Diagnostic(.error, .liquid, code: kind.code, "\(kind.rawValue): \(message)",
+                   at: SourceLocation(file: file, line: line ?? 1, column: column ?? 1), sourceLine: sourceLine ?? "")
     }
 
     /// `name:line:column: kind: message`, then the excerpt.

@@ -1,5 +1,6 @@
 import Content
 import Delivery
+import Diagnostics
 import Foundation
 import Logging
 import Personalization
@@ -30,8 +31,8 @@ public struct ReloadStatus: Sendable {
     public var generation: Int
     public var lastAttempt: Date
     /// Nil when the last attempt loaded; else why it was refused (the previous content kept serving).
-    public var refused: [ContentIssue]?
-    public var warnings: [ContentIssue]
+    public var refused: [Diagnostic]?
+    public var warnings: [Diagnostic]
 }
 
 /// The content being served, swapped whole and atomically when the folder changes and loads cleanly.
@@ -69,8 +70,7 @@ public final class ContentState: Sendable {
         // A folder with nothing to serve is a mistake (a wrong path, a checkout in progress, files that could not be
         // read), not content: serving it would answer 404 everywhere while saying all is well.
         guard !delivery.content.messages.isEmpty else {
-            throw ContentError([ContentIssue(file: directory, line: 1, column: 1,
-                                             message: "no templates in \(directory) (no .liquid file with front matter): nothing to serve")])
+            throw ContentError([Diagnostic(.error, .content, "no templates in \(directory) (no .liquid file with front matter): nothing to serve", file: directory, line: 1, column: 1)])
         }
         // What would fail for a sample user fails the load, as `stagecraft check` would: served, it would quietly be
         // replaced by the next block or the default.
@@ -115,12 +115,12 @@ public final class ContentState: Sendable {
         } catch {
             state.withLock { s in
                 s.status.lastAttempt = now
-                s.status.refused = error.issues
+                s.status.refused = error.diagnostics
             }
             metrics?.count("content_reloads", [("result", "refused")])
             logger.error("content change refused; the last good content keeps serving",
-                         metadata: ["errors": "\(error.issues.filter { $0.severity == .error }.count)"])
-            for issue in error.issues where issue.severity == .error { logger.error("\(issue.description)") }
+                         metadata: ["errors": "\(error.diagnostics.errors.count)"])
+            for d in error.diagnostics.errors { logger.error("\(d.description)") }
             return false
         }
     }

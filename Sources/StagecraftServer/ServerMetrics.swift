@@ -79,7 +79,9 @@ public final class ServerMetrics: Sendable {
         let k = Key(name, [])
         let gauge = gauges.withLock { cache in
             if let g = cache[k] { return g }
-            let g = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "stagecraft", metricName: name, helpText: Self.help[name] ?? ""))
+            // A gauge's name has no unit suffix (an empty unit is left out of the name).
+            let g = registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "stagecraft", metricName: name, unitName: "",
+                                                                        helpText: Self.help[name] ?? ""))
             cache[k] = g
             return g
         }

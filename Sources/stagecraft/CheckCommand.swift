@@ -1,5 +1,6 @@
 import ArgumentParser
 import Delivery
+import Diagnostics
 import Foundation
 import Liquid
 import Personalization
@@ -42,21 +43,16 @@ struct CheckCommand: ParsableCommand {
         }
         let check = ContentCheck.run(directory: directory, now: now)
         let prefix = directory == "." ? "" : (directory.hasSuffix("/") ? directory : directory + "/")
+        let findings = check.findings.map { $0.inFolder(directory) }
         switch format {
         case .text:
-            for f in check.findings {
-                print("\(prefix)\(f.file):\(f.line):\(f.column): \(f.severity.rawValue): \(f.message)")
-            }
+            for f in findings { print(f.description) }
             let summary = "\(check.errorCount) \(check.errorCount == 1 ? "error" : "errors"), "
                 + "\(check.warningCount) \(check.warningCount == 1 ? "warning" : "warnings"); "
                 + "\(check.messages.count) messages rendered \(check.renders) times "
                 + "(\(check.profiles.count) sample profiles x \(check.stages.count) stages)"
             FileHandle.standardError.write(Data((summary + "\n").utf8))
         case .json:
-            let findings: [Value] = check.findings.map { f in
-                .object(LiquidObject([("file", .string(prefix + f.file)), ("line", .int(f.line)), ("column", .int(f.column)),
-                                      ("severity", .string(f.severity.rawValue)), ("message", .string(f.message))]))
-            }
             let messages: [Value] = check.messages.map { m in
                 .object(LiquidObject([("file", .string(prefix + m.file)), ("campaign", .string(m.campaign)),
                                       ("channel", .string(m.channel)), ("profile_fields", .array(m.profileFields.map(Value.string))),
@@ -65,7 +61,7 @@ struct CheckCommand: ParsableCommand {
             let document = Value.object(LiquidObject([
                 ("errors", .int(check.errorCount)), ("warnings", .int(check.warningCount)), ("renders", .int(check.renders)),
                 ("profiles", .array(check.profiles.map(Value.string))), ("stages", .array(check.stages.map(Value.string))),
-                ("findings", .array(findings)), ("messages", .array(messages)),
+                ("findings", .array(findings.map(\.value))), ("messages", .array(messages)),
             ]))
             print(JSON.serialize(document))
         }

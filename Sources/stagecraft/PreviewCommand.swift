@@ -1,7 +1,8 @@
 import ArgumentParser
 import Content
-import Foundation
 import Delivery
+import Diagnostics
+import Foundation
 import HTMLCheck
 import Liquid
 import Personalization
@@ -110,26 +111,15 @@ struct PreviewCommand: ParsableCommand {
             }
         case .fields(let rendered)?:
             for (name, value) in rendered.fields { print("\(name): \(value)") }
-            for d in rendered.diagnostics {
-                printError("\(message.file):\(d.line):1: \(d.severity.rawValue): \(d.message) [\(d.code)]")
-            }
-            if rendered.diagnostics.contains(where: { $0.severity == .error }) { throw ExitCode(1) }
+            for d in rendered.diagnostics { printError(d.inFolder(templates).description) }
+            if rendered.diagnostics.hasErrors { throw ExitCode(1) }
         case nil:
-            for f in outcome.failures { printError(describe(f, message)) }
+            for d in outcome.failures.flatMap(\.diagnostics) { printError(d.inFolder(templates).description) }
             throw ExitCode(1)
         }
-        for d in report?.diagnostics ?? [] {
-            if let origin = d.origin {
-                printError("\(templates)/\(origin): \(d.severity.rawValue): \(d.message) [\(d.code)] (output \(d.line):\(d.column))")
-            } else {
-                printError("output:\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
-            }
-        }
+        // At the template line that wrote it, else (a preview renders once, unmapped, when nothing fails) in the output.
+        for d in report?.diagnostics ?? [] { printError(d.inFolder(templates).description) }
         if report?.isValid == false { throw ExitCode(1) }
-    }
-
-    private func describe(_ f: DeliveryFailure, _ message: MessageTemplate) -> String {
-        "\(message.file):\(f.line ?? message.campaign.line):\(f.column ?? 1): error: \(f.message)"
     }
 
     private func loadProfile(_ content: ContentSet) throws -> Profile {
@@ -147,5 +137,16 @@ struct PreviewCommand: ParsableCommand {
 
     private func printError(_ text: String) {
         FileHandle.standardError.write(Data((text + "\n").utf8))
+    }
+}
+
+extension Diagnostic {
+    /// The problem with its file named from the working folder (`templates/emails/welcome.liquid`); one in a
+    /// render's output is in `output`.
+    func inFolder(_ folder: String) -> Diagnostic {
+        var copy = self
+        let prefix = folder == "." || folder.isEmpty ? "" : (folder.hasSuffix("/") ? folder : folder + "/")
+        copy.location.file = file.map { prefix + $0 } ?? "output"
+        return copy
     }
 }

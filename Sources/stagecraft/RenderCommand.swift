@@ -1,5 +1,6 @@
 import ArgumentParser
 import Content
+import Diagnostics
 import Foundation
 import Liquid
 import Personalization
@@ -74,7 +75,9 @@ struct RenderCommand: ParsableCommand {
             let output = try parsed.render(variables, options: options)
             FileHandle.standardOutput.write(Data(output.utf8))
         } catch let error as LiquidError {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            // `file:line:column: error: ... [code]` as every command says a problem, with the line and a caret.
+            let text = [error.diagnostic(file: error.templateName).description, error.excerpt].compactMap { $0 }
+            FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(1)
         }
     }

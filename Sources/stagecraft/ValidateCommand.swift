@@ -1,4 +1,5 @@
 import ArgumentParser
+import Diagnostics
 import Foundation
 import HTMLCheck
 
@@ -23,8 +24,9 @@ struct ValidateCommand: ParsableCommand {
                 continue
             }
             let report = HTMLValidator.validate(bytes: Array(data), channel: channel.value)
-            for d in report.diagnostics {
-                print("\(file):\(d.line):\(d.column): \(d.severity.rawValue): \(d.message) [\(d.code)]")
+            for var d in report.diagnostics {
+                d.location.file = file
+                print(d.description)
             }
             if !report.isValid { failed = true }
         }

@@ -1,3 +1,4 @@
+import Diagnostics
 import Foundation
 import Testing
 @testable import Delivery
@@ -98,7 +99,7 @@ struct ContentCheckTests {
         ])
         let error = check.findings.first { $0.severity == .error }
         #expect(error?.message.contains("for profile ada") == true)
-        #expect(error?.message.contains("HTML") == true)
+        #expect(error?.kind == .html)
     }
 
     @Test func shadowedCampaignsAndPlacementsWithoutADefault() throws {
@@ -148,11 +149,15 @@ struct LocatedProblemTests {
             "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\n---\n<section>\n{% render 'partials/box' %}\n</section>\n",
             "partials/box.liquid": "<div>\n  ok\n  <p><div>x</div></p>\n</div>\n",
         ]) { $1 }), now: checkedAt)
-        let errors = check.findings.filter { $0.severity == .error }.map(\.description)
-        // The <div> opening inside <p>, and the </p> left over, each at its column in the partial.
+        let found = check.findings.filter { $0.severity == .error }
+        let errors = found.map(\.description)
+        // The <div> opening inside <p>, and the </p> left over, each at its column in the partial, with the place in
+        // the banner's output beside it.
         #expect(errors.count == 2, "\(errors)")
         #expect(errors.first?.hasPrefix("partials/box.liquid:3:6: error: <div> cannot be inside <p>") == true, "\(errors)")
-        #expect(errors.first?.contains("(the banner's HTML at its line 4:6, rendering banners/a.liquid)") == true, "\(errors)")
+        #expect(errors.first?.contains("(rendering banners/a.liquid; for profile") == true, "\(errors)")
+        #expect(errors.first?.hasSuffix("[block-in-paragraph] (output 4:6)") == true, "\(errors)")
+        #expect(found.first?.output == SourceLocation(file: nil, line: 4, column: 6))
         #expect(errors.last?.hasPrefix("partials/box.liquid:3:18: error: End tag </p>") == true, "\(errors)")
     }
 
@@ -163,7 +168,8 @@ struct LocatedProblemTests {
         let errors = check.findings.filter { $0.severity == .error }.map(\.description)
         #expect(errors.count == 2, "\(errors)")
         #expect(errors.first?.hasPrefix("banners/a.liquid:7:27: error: <div> cannot be inside <p>") == true, "\(errors)")
-        #expect(errors.first?.contains("(the banner's HTML at its line 2:9)") == true, "\(errors)")
+        #expect(errors.first?.hasSuffix("(output 2:9)") == true, "\(errors)")
+        #expect(errors.first?.contains("rendering") == false, "\(errors)")
         #expect(errors.last?.hasPrefix("banners/a.liquid:7:39:") == true, "\(errors)")
     }
 }

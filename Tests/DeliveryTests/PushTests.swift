@@ -31,7 +31,7 @@ struct PushTests {
             _ = try DeliveryContent.load(files: files, loadedAt: checkedAt)
             return []
         } catch {
-            return error.issues.map(\.description)
+            return error.diagnostics.map(\.description)
         }
     }
 

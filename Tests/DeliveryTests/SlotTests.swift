@@ -1,9 +1,9 @@
 import Content
+import Delivery
 import Foundation
 import Liquid
-import Testing
-import Delivery
 import Personalization
+import Testing
 
 /// What a slot may hold: blocks of the channels shown in slots, never a message sent on its own.
 @Suite struct SlotTests {
@@ -28,7 +28,7 @@ import Personalization
             ], loadedAt: checkedAt)
             Issue.record("an email as a slot's default loaded")
         } catch {
-            #expect(error.issues.map(\.description).contains {
+            #expect(error.diagnostics.map(\.description).contains {
                 $0.hasPrefix("emails/e.liquid:5:1: error: the default of hero is of the email channel")
             })
         }

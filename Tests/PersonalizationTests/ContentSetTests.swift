@@ -136,7 +136,7 @@ import Testing
             _ = try ContentSet.load(files: files, channels: testChannels)
             Issue.record("loaded despite \(expected)")
         } catch {
-            let lines = error.issues.filter { $0.severity == .error }.map(\.description)
+            let lines = error.diagnostics.filter { $0.severity == .error }.map(\.description)
             #expect(lines.contains { $0.hasPrefix(expected) }, "\(lines)")
         }
     }
@@ -149,7 +149,7 @@ import Testing
             _ = try ContentSet.load(files: files, channels: testChannels)
             Issue.record("loaded")
         } catch {
-            #expect(error.issues.map(\.file) == ["banners/hero.liquid", "emails/cart.liquid"])
+            #expect(error.diagnostics.map(\.file) == ["banners/hero.liquid", "emails/cart.liquid"])
             #expect(error.description.hasPrefix("content not loaded: 2 errors"))
         }
     }

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -359,8 +360,11 @@ struct PreviewContentTests {
                                                                             encoding: .utf8)
         #expect(h.server.content.reload() == false)
         let refused = try #require(h.server.content.status.refused)
-        // An HTML problem is placed at the campaign's line until outputs map back to template lines (issue 15).
-        #expect(refused.contains { $0.file == "banners/hero-broken.liquid" && $0.line == 2 && $0.message.contains("for the sample profile sam") })
+        // At the template line and column of the offending tag, with its place in the output beside.
+        #expect(refused.contains {
+            $0.file == "banners/hero-broken.liquid" && $0.line == 8 && $0.column == 9 && $0.kind == .html
+                && $0.output == SourceLocation(file: nil, line: 1, column: 9) && $0.message.contains("for the sample profile sam")
+        }, "\(refused)")
         #expect(h.server.content.current.generation == 1)
     }
 

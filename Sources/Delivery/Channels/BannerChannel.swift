@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Personalization
 
 extension Channel {
@@ -10,7 +11,7 @@ extension Channel {
 struct BannerChannel: ChannelRenderer {
     static let rules = ChannelRules(channel: .banner, placement: .required, frontMatterKeys: [], expectsDefault: true)
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {}
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {}
 
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
                 options: DeliveryOptions) -> ChannelRender

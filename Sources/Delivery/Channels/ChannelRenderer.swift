@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import HTMLCheck
 import Liquid
 import Personalization
@@ -13,11 +14,11 @@ public protocol ChannelRenderer: Sendable {
     /// Reads one message's channel front matter once, at load (subjects parsed, tour steps, a survey's question),
     /// reporting problems at the message's line into `issues`; a load with issues fails, so a render never meets
     /// front matter it cannot use.
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue])
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic])
 
     /// Checks what the channel reads from the whole content set (`email.yml`), once per load, whether or not any
     /// message uses it yet.
-    static func check(_ content: ContentSet) -> [ContentIssue]
+    static func check(_ content: ContentSet) -> [Diagnostic]
 
     /// The message rendered for the user in the channel's form, and checked: its output, also when a check fails (a
     /// preview shows it beside the problems), and every failure met.
@@ -31,7 +32,7 @@ public protocol ChannelRenderer: Sendable {
 extension ChannelRenderer {
     public var blockFields: [(String, Value)] { [] }
 
-    public static func check(_ content: ContentSet) -> [ContentIssue] { [] }
+    public static func check(_ content: ContentSet) -> [Diagnostic] { [] }
 
     /// Whether its campaigns are decided in the slot they fill (with fallbacks and the slot's default), rather than
     /// each on its own as a sent message is.

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -36,14 +37,14 @@ struct EmailChannel: ChannelRenderer {
     let linkParameters: [(name: String, value: Template)]
 
     /// `email.yml`'s Liquid (the unsubscribe address, link parameters), parsed with the set's environment.
-    private static func parseSettings(_ content: ContentSet, issues: inout [ContentIssue])
+    private static func parseSettings(_ content: ContentSet, issues: inout [Diagnostic])
         -> (unsubscribe: Template?, parameters: [(name: String, value: Template)])
     {
         func parse(_ source: EmailSettings.Source, _ what: String) -> Template? {
             do {
                 return try content.environment.parse(source.text, name: "email.yml \(what)")
             } catch {
-                issues.append(ContentIssue(file: "email.yml", line: source.line, column: 1, message: "\(what): \(error.message)"))
+                issues.append(Diagnostic(.error, .content, "\(what): \(error.message)", file: "email.yml", line: source.line, column: 1))
                 return nil
             }
         }
@@ -52,30 +53,29 @@ struct EmailChannel: ChannelRenderer {
                 settings.linkParameters.compactMap { p in parse(p.value, p.name).map { (name: p.name, value: $0) } })
     }
 
-    static func check(_ content: ContentSet) -> [ContentIssue] {
-        var issues: [ContentIssue] = []
+    static func check(_ content: ContentSet) -> [Diagnostic] {
+        var issues: [Diagnostic] = []
         _ = parseSettings(content, issues: &issues)
         return issues
     }
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {
         let campaign = message.campaign
         let environment = content.environment
         // Problems in email.yml are reported once, by check(_:).
-        var ignored: [ContentIssue] = []
+        var ignored: [Diagnostic] = []
         let shared = Self.parseSettings(content, issues: &ignored)
         func parse(_ key: String) -> Template? {
             guard let source = campaign.data[key]?.stringValue else { return nil }
             do {
                 return try environment.parse(source, name: "\(message.file) \(key)")
             } catch {
-                issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1, message: "\(key): \(error.message)"))
+                issues.append(Diagnostic(.error, .content, "\(key): \(error.message)", file: message.file, line: campaign.line, column: 1))
                 return nil
             }
         }
         if campaign.data["subject"] == nil, !campaign.isDefault {
-            issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
-                                       message: "an email needs a subject in its front matter"))
+            issues.append(Diagnostic(.error, .content, "an email needs a subject in its front matter", file: message.file, line: campaign.line, column: 1))
         }
         subject = parse("subject")
         preheader = parse("preheader")
@@ -132,8 +132,7 @@ struct EmailChannel: ChannelRenderer {
             }
             raw = try message.template.render(data, options: delivery.renderOptions(for: user, strict: strict))
         } catch {
-            return .failure(delivery.failure(campaign, .renderError, error.message, line: error.line, column: error.column,
-                                    in: error.templateName, liquid: error.kind))
+            return .failure(delivery.failure(campaign, rendering: error))
         }
         var report = delivery.check(raw, as: .email, of: message.template, data: data, options: options, for: user)
         var html = raw
@@ -164,28 +163,26 @@ struct EmailChannel: ChannelRenderer {
     /// A campaign's link parameters: the shared ones, with its front matter `utm` mapping over them (a value replaces,
     /// a new name adds, an empty value removes), or none for `utm: false`.
     private static func linkParameters(of message: MessageTemplate, over shared: [(name: String, value: Template)],
-                               environment: Environment, issues: inout [ContentIssue]) -> [(name: String, value: Template)]
+                               environment: Environment, issues: inout [Diagnostic]) -> [(name: String, value: Template)]
     {
         let campaign = message.campaign
         guard let own = campaign.data["utm"] else { return shared }
         if case .bool(false) = own { return [] }
         guard case .object(let o) = own else {
-            issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
-                                       message: "utm: a mapping of link parameters such as { utm_campaign: spring-sale }, or false"))
+            issues.append(Diagnostic(.error, .content, "utm: a mapping of link parameters such as { utm_campaign: spring-sale }, or false", file: message.file, line: campaign.line, column: 1))
             return shared
         }
         var list = shared
         for (name, value) in o.pairs {
             guard let source = value.stringValue ?? (value.isNil ? "" : nil) else {
-                issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1,
-                                           message: "utm: the parameter \"\(name)\" must be text"))
+                issues.append(Diagnostic(.error, .content, "utm: the parameter \"\(name)\" must be text", file: message.file, line: campaign.line, column: 1))
                 continue
             }
             let template: Template
             do {
                 template = try environment.parse(source, name: "\(message.file) utm \(name)")
             } catch {
-                issues.append(ContentIssue(file: message.file, line: campaign.line, column: 1, message: "utm \(name): \(error.message)"))
+                issues.append(Diagnostic(.error, .content, "utm \(name): \(error.message)", file: message.file, line: campaign.line, column: 1))
                 continue
             }
             if let i = list.firstIndex(where: { $0.name == name }) {

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -34,10 +35,10 @@ struct PushChannel: ChannelRenderer {
     /// The fields in the order they are sent: title and body always, image and url when given.
     let fields: [(name: String, template: Template)]
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {
         let campaign = message.campaign
         func issue(_ text: String, at key: String? = nil) {
-            issues.append(ContentIssue(file: message.file, line: key.map(message.line(of:)) ?? campaign.line, column: 1, message: text))
+            issues.append(Diagnostic(.error, .content, text, file: message.file, line: key.map(message.line(of:)) ?? campaign.line, column: 1))
         }
         var fields: [(String, Template)] = []
         for key in ["title", "body", "image", "url"] {
@@ -76,8 +77,8 @@ struct PushChannel: ChannelRenderer {
             do {
                 text = try template.render(data, options: plain)
             } catch {
-                return .failed(delivery.failure(campaign, .renderError, "\(name): " + error.message, line: message.line(of: name),
-                                                column: 1, liquid: error.kind))
+                return .failed(delivery.failure(campaign, rendering: error, what: name,
+                                                at: SourceLocation(file: message.file, line: message.line(of: name), column: 1)))
             }
             // Spaces and line breaks around a field are how YAML and Liquid tags leave it, not what the author meant;
             // Windows line ends in data are line breaks.
@@ -85,7 +86,7 @@ struct PushChannel: ChannelRenderer {
             if (name == "image" || name == "url") && trimmed.isEmpty { continue }
             values.append((name, trimmed))
         }
-        let diagnostics = Self.check(values, lines: message.keyLines, frontMatterLine: campaign.line)
+        let diagnostics = Self.check(values, file: message.file, lines: message.keyLines, frontMatterLine: campaign.line)
         let output = RenderedFields(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                     fields: values, diagnostics: diagnostics)
         guard let first = diagnostics.first(where: { $0.severity == .error }) else {
@@ -98,11 +99,13 @@ struct PushChannel: ChannelRenderer {
 
     /// Every problem with the rendered fields, each at the line its key is written on (`lines`; the front matter's
     /// first line when unknown), with the character it found in the message.
-    static func check(_ fields: [(name: String, value: String)], lines: [String: Int] = [:], frontMatterLine: Int = 1) -> [Diagnostic] {
+    static func check(_ fields: [(name: String, value: String)], file: String? = nil, lines: [String: Int] = [:],
+                      frontMatterLine: Int = 1) -> [Diagnostic]
+    {
         var found: [Diagnostic] = []
         func report(_ severity: Diagnostic.Severity, _ code: String, _ field: String, _ value: String, _ message: String) {
-            found.append(Diagnostic(severity: severity, line: lines[field] ?? frontMatterLine, column: 1, code: code,
-                                    message: "\(field): \(message)", sourceLine: value))
+            found.append(Diagnostic(severity, .output, code: code, "\(field): \(message)",
+                                    at: SourceLocation(file: file, line: lines[field] ?? frontMatterLine, column: 1), sourceLine: value))
         }
         for (name, value) in fields {
             switch name {
@@ -129,9 +132,9 @@ struct PushChannel: ChannelRenderer {
         }
         let payload = payloadSize(fields)
         if payload > payloadBytes {
-            found.append(Diagnostic(severity: .error, line: frontMatterLine, column: 1, code: "push-payload-too-large",
-                                    message: "the notification is \(payload) bytes as an APNs payload; the platforms accept \(payloadBytes)",
-                                    sourceLine: ""))
+            found.append(Diagnostic(.error, .output, code: "push-payload-too-large",
+                                    "the notification is \(payload) bytes as an APNs payload; the platforms accept \(payloadBytes)",
+                                    file: file, line: frontMatterLine, column: 1))
         }
         return found
     }

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Liquid
 import Personalization
 
@@ -14,7 +15,7 @@ struct SurveyChannel: ChannelRenderer {
 
     let spec: SurveySpec?
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {
         spec = SurveySpec.read(message, issues: &issues)
     }
 
@@ -90,10 +91,10 @@ public struct SurveySpec: Sendable {
     }
 
     /// Reads a survey's front matter, reporting problems against its file.
-    static func read(_ message: MessageTemplate, issues: inout [ContentIssue]) -> SurveySpec? {
+    static func read(_ message: MessageTemplate, issues: inout [Diagnostic]) -> SurveySpec? {
         let data = message.campaign.data
         func issue(_ text: String) {
-            issues.append(ContentIssue(file: message.file, line: message.campaign.line, column: 1, message: text))
+            issues.append(Diagnostic(.error, .content, text, file: message.file, line: message.campaign.line, column: 1))
         }
         guard let question = data["question"]?.stringValue, !question.isEmpty else {
             issue("a survey needs a \"question\"")

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Liquid
 import Personalization
 
@@ -14,9 +15,9 @@ struct TooltipChannel: ChannelRenderer {
 
     let anchor: Anchor?
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {
         anchor = Anchor.read(message.campaign.data, what: "a tooltip") { text in
-            issues.append(ContentIssue(file: message.file, line: message.campaign.line, column: 1, message: text))
+            issues.append(Diagnostic(.error, .content, text, file: message.file, line: message.campaign.line, column: 1))
         }
     }
 

@@ -1,4 +1,5 @@
 import Content
+import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
@@ -15,7 +16,7 @@ struct TourChannel: ChannelRenderer {
 
     let steps: [TourStep]
 
-    init(message: MessageTemplate, content: ContentSet, issues: inout [ContentIssue]) {
+    init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {
         steps = TourStep.read(message.campaign.data["steps"], message: message, environment: content.environment,
                               knownStages: content.stageRules.stages, issues: &issues)
     }
@@ -49,8 +50,7 @@ struct TourChannel: ChannelRenderer {
                 }
                 rendered.append(RenderedStep(target: step.target, position: step.position, html: html))
             } catch {
-                return .failed(delivery.failure(campaign, .renderError, "step \(i + 1): " + error.message, line: error.line,
-                                                column: error.column, in: error.templateName, liquid: error.kind))
+                return .failed(delivery.failure(campaign, rendering: error, what: "step \(i + 1)"))
             }
         }
         return ChannelRender(output: .tour(rendered))
@@ -78,11 +78,11 @@ public struct TourStep: Sendable {
 
     /// Reads a tour's `steps` front matter list, reporting problems against the message's file.
     static func read(_ value: Value?, message: MessageTemplate, environment: Environment, knownStages: [String],
-                     issues: inout [ContentIssue]) -> [TourStep]
+                     issues: inout [Diagnostic]) -> [TourStep]
     {
         let line = message.campaign.line
         func issue(_ text: String) {
-            issues.append(ContentIssue(file: message.file, line: line, column: 1, message: text))
+            issues.append(Diagnostic(.error, .content, text, file: message.file, line: line, column: 1))
         }
         guard let list = value?.arrayValue, !list.isEmpty else {
             issue("a tour needs \"steps\": a list of {target, position, title, body}")

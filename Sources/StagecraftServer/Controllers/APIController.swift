@@ -1,5 +1,6 @@
 import Content
 import Delivery
+import Diagnostics
 import Foundation
 import HTMLCheck
 import HTTPTypes
@@ -144,20 +145,11 @@ extension APIController {
     func failureMembers(_ f: DeliveryFailure) -> [(String, Value)] {
         var extra: [(String, Value)] = [("reason", .string(f.reason.rawValue)), ("campaign", .string(f.campaign)),
                                         ("template", .string(f.template))]
-        if let line = f.line { extra.append(("line", .int(line))) }
-        if let column = f.column { extra.append(("column", .int(column))) }
-        if !f.diagnostics.isEmpty { extra.append(("diagnostics", .array(f.diagnostics.map(diagnosticValue)))) }
+        // Where it failed, first (a template file, else the output), then every problem behind it.
+        let first = f.diagnostics.errors.first ?? f.diagnostics[0]
+        extra += [("file", .string(first.file ?? "output")), ("line", .int(first.line)), ("column", .int(first.column)),
+                  ("diagnostics", .array(f.diagnostics.map(\.value)))]
         return extra
-    }
-
-    /// A checker's finding: where in the output, and where in the templates (`source`) when the renderer said.
-    func diagnosticValue(_ d: Diagnostic) -> Value {
-        var pairs: [(String, Value)] = [("severity", .string(d.severity.rawValue)), ("line", .int(d.line)), ("column", .int(d.column)),
-                                        ("code", .string(d.code)), ("message", .string(d.message))]
-        if let origin = d.origin {
-            pairs.append(("source", object([("file", .string(origin.file)), ("line", .int(origin.line)), ("column", .int(origin.column))])))
-        }
-        return object(pairs)
     }
 
     /// An email's extra headers as a JSON object, in order.

@@ -51,18 +51,13 @@ struct ContentController: APIController {
         ]))
     }
 
-    func issueValue(_ i: ContentIssue) -> Value {
-        object([("file", .string(i.file)), ("line", .int(i.line)), ("column", .int(i.column)),
-                ("severity", .string(i.severity.rawValue)), ("message", .string(i.message))])
-    }
-
     func contentStatus(_ request: Request) throws -> Response {
         let s = content.status
         return json(object([
             ("ok", .bool(s.refused == nil)), ("generation", .int(s.generation)),
             ("loaded_at", .string(Timestamp.format(s.loadedAt))), ("last_attempt", .string(Timestamp.format(s.lastAttempt))),
-            ("errors", .array((s.refused ?? []).filter { $0.severity == .error }.map(issueValue))),
-            ("warnings", .array(((s.refused ?? []).filter { $0.severity == .warning } + s.warnings).map(issueValue))),
+            ("errors", .array((s.refused ?? []).errors.map(\.value))),
+            ("warnings", .array(((s.refused ?? []).warnings + s.warnings).map(\.value))),
         ]))
     }
 

@@ -145,15 +145,15 @@ struct MessagesController: APIController {
         switch output {
         case .email(let email, _):
             variant = email.variant
-            body.append(("warnings", .array(email.warnings.map(diagnosticValue))))
+            body.append(("warnings", .array(email.warnings.map(\.value))))
         case .block(let block):
             variant = block.variant
-            body += delivery.blockFields(for: campaign.template) + [("warnings", .array(block.report.warnings.map(diagnosticValue)))]
+            body += delivery.blockFields(for: campaign.template) + [("warnings", .array(block.report.warnings.map(\.value)))]
         case .tour:
             variant = DecisionEngine.variant(of: campaign, for: user.profile.id)
         case .fields(let rendered):
             variant = rendered.variant
-            body.append(("warnings", .array(rendered.diagnostics.map(diagnosticValue))))
+            body.append(("warnings", .array(rendered.diagnostics.map(\.value))))
         }
         var pairs: [(String, Value)] = []
         if let correlation { pairs.append(("id", correlation)) }

@@ -1,5 +1,6 @@
 import Content
 import Delivery
+import Diagnostics
 import Foundation
 import HTMLCheck
 import HTTPTypes
@@ -46,14 +47,11 @@ struct PreviewController: APIController {
             do {
                 delivery = try content.load(files: files)
             } catch {
-                let mine = error.issues.filter { $0.file == templateName + ".liquid" }
-                let shown = mine.isEmpty ? error.issues : mine
+                let mine = error.diagnostics.filter { $0.file == templateName + ".liquid" }
+                let shown = mine.isEmpty ? error.diagnostics : mine
                 return json(object([
                     ("ok", false), ("template", .string(templateName)), ("output", .null),
-                    ("diagnostics", .array(shown.map { i in
-                        diagnostic("content", file: i.file, severity: i.severity.rawValue, line: i.line, column: i.column,
-                                   message: i.message)
-                    })),
+                    ("diagnostics", .array(shown.map(\.value))),
                 ]))
             }
         } else if name == nil {
@@ -114,53 +112,25 @@ struct PreviewController: APIController {
         let decision = outcome.decision
         let verdict = outcome.rejection
 
-        var diagnostics: [Value] = []
-        var ok = true
-        /// The file a Liquid error is in: the message's own, or the partial or layout it names.
-        func file(of partial: String?) -> String {
-            guard let partial, partial != message.name else { return message.file }
-            return partial + ".liquid"
-        }
-        func html(_ report: HTMLReport) {
-            for d in report.diagnostics {
-                // At the template line that wrote it when the renderer could say, with its place in the output beside.
-                var value = diagnostic("html", file: d.origin?.file ?? "output", severity: d.severity.rawValue,
-                                       line: d.origin?.line ?? d.line, column: d.origin?.column ?? d.column, code: d.code, message: d.message)
-                if d.origin != nil, case .object(var o) = value {
-                    o["output_line"] = .int(d.line)
-                    o["output_column"] = .int(d.column)
-                    value = .object(o)
-                }
-                diagnostics.append(value)
-            }
-        }
-        func report(_ f: DeliveryFailure, severity: String) {
-            diagnostics.append(diagnostic(f.reason == .invalidHTML ? "html" : "liquid", file: file(of: f.partial), severity: severity,
-                                          line: f.line ?? campaign.line, column: f.column ?? 1, code: f.liquidError?.code,
-                                          message: f.message))
-        }
-
-        // The output as the messages route gives it, so a preview shows what is sent.
-        let output: Value = outcome.output.map { object(outputPairs($0)) } ?? .null
+        // Every problem, each at the template line behind it (the output's place beside for one found in the output).
+        var diagnostics: [Diagnostic] = []
+        let ok: Bool
         switch outcome.output {
         case .email(_, let checked)?:
-            html(checked)
+            diagnostics = checked.diagnostics
             ok = checked.isValid
         case .block(let block)?:
-            html(block.report)
+            diagnostics = block.report.diagnostics
             ok = block.report.isValid
         case .tour?:
-            break
+            ok = outcome.failures.isEmpty
+            diagnostics = outcome.failures.flatMap(\.diagnostics)
         case .fields(let rendered)?:
-            // Text fields (a push notification): its checks' findings are at the front matter, where the fields are.
-            for d in rendered.diagnostics {
-                diagnostics.append(diagnostic("output", file: message.file, severity: d.severity.rawValue, line: d.line, column: 1,
-                                              code: d.code, message: d.message))
-            }
-            ok = !rendered.diagnostics.contains { $0.severity == .error }
+            diagnostics = rendered.diagnostics
+            ok = !rendered.diagnostics.hasErrors
         case nil:
             ok = false
-            for f in outcome.failures { report(f, severity: "error") }
+            diagnostics = outcome.failures.flatMap(\.diagnostics)
         }
         // After a render that worked, a strict one finds the first undefined variable or filter (a warning: the
         // output is the lenient render users get), through the same path with the same data.
@@ -170,14 +140,20 @@ struct PreviewController: APIController {
             for f in delivery.deliver(.message(message), to: user, history: history, options: strict)[0].failures
                 where f.liquidError == .undefinedVariable || f.liquidError == .undefinedFilter
             {
-                report(f, severity: "warning")
+                diagnostics += f.diagnostics.map { d in
+                    var warning = d
+                    warning.severity = .warning
+                    return warning
+                }
             }
         }
+        // The output as the messages route gives it, so a preview shows what is sent.
+        let output: Value = outcome.output.map { object(outputPairs($0)) } ?? .null
         return json(object([
             ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
             ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),
             ("at", .string(Timestamp.format(user.now))), ("time_zone", .string(profile.timeZone.identifier)),
-            ("output", output), ("diagnostics", .array(diagnostics)),
+            ("output", output), ("diagnostics", .array(diagnostics.map(\.value))),
             ("decision", object([
                 ("target", .string(decision.target)),
                 ("eligible", .bool(verdict == nil)),
@@ -189,16 +165,5 @@ struct PreviewController: APIController {
                 ("trace", decision.traceValue),
             ])),
         ]))
-    }
-
-    /// One entry of a preview's `diagnostics`.
-    func diagnostic(_ source: String, file: String, severity: String, line: Int, column: Int, code: String? = nil,
-                    message: String) -> Value
-    {
-        var pairs: [(String, Value)] = [("source", .string(source)), ("file", .string(file)), ("severity", .string(severity)),
-                                        ("line", .int(line)), ("column", .int(column))]
-        if let code { pairs.append(("code", .string(code))) }
-        pairs.append(("message", .string(message)))
-        return object(pairs)
     }
 }

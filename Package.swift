@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .library(name: "Liquid", targets: ["Liquid"]),
         .library(name: "HTMLCheck", targets: ["HTMLCheck"]),
+        .library(name: "Localization", targets: ["Localization"]),
         .library(name: "Personalization", targets: ["Personalization"]),
         .library(name: "Content", targets: ["Content"]),
         .library(name: "Delivery", targets: ["Delivery"]),
@@ -53,21 +54,27 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "HTMLCheck", dependencies: ["Diagnostics", "CLibXML2"], swiftSettings: libxml2Headers),
+        // Locales: BCP 47 tags and their fallbacks, CLDR's plural rules (its plurals.xml compiled in).
+        .target(
+            name: "Localization",
+            exclude: ["Resources/CLDR.LICENSE"],
+            resources: [.embedInCode("Resources/plurals.xml")]
+        ),
         .target(
             name: "Personalization",
-            dependencies: ["Liquid"],
+            dependencies: ["Liquid", "Localization"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The content folder read and checked: YAML, front matter, CSV and JSON catalogs, into a `ContentSet`.
-        .target(name: "Content", dependencies: ["Diagnostics", "Liquid", "Personalization", "Yams"]),
+        .target(name: "Content", dependencies: ["Diagnostics", "Liquid", "Localization", "Personalization", "Yams"]),
         .target(
             name: "Delivery",
-            dependencies: ["Diagnostics", "Liquid", "HTMLCheck", "Personalization", "Content"],
+            dependencies: ["Diagnostics", "Liquid", "HTMLCheck", "Localization", "Personalization", "Content"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // The store protocol with the memory store and the cache of parsed users; each database behind it is a
         // target of its own, so only the command that picks one links its driver.
-        .target(name: "Storage", dependencies: ["Liquid", "Personalization"]),
+        .target(name: "Storage", dependencies: ["Liquid", "Localization", "Personalization"]),
         .target(
             name: "SQLiteStorage",
             dependencies: ["Liquid", "Personalization", "Storage", .product(name: "GRDB", package: "GRDB.swift")]
@@ -90,6 +97,7 @@ let package = Package(
                 "Diagnostics",
                 "Liquid",
                 "HTMLCheck",
+                "Localization",
                 "Personalization",
                 "Content",
                 "Delivery",
@@ -130,12 +138,13 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
-        .testTarget(name: "DeliveryTests", dependencies: ["Diagnostics", "Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"]),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid"]),
+        .testTarget(name: "DeliveryTests", dependencies: ["Diagnostics", "Localization", "Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid", "Localization"]),
         .testTarget(
             name: "ServerTests",
             dependencies: [
                 "Diagnostics",
+                "Localization",
                 "StagecraftServer",
                 "Storage",
                 "Personalization",
@@ -154,6 +163,7 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: libxml2Headers
         ),
+        .testTarget(name: "LocalizationTests", dependencies: ["Localization"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LiquidTests",
             dependencies: ["Diagnostics", "Liquid"],

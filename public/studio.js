@@ -349,14 +349,14 @@ function showDiagnostics(list) {
   for (const d of list) {
     // Every diagnostic has the same form: a file (or `output`), line and column; one found in the output and placed
     // at its template line says where in the output too.
-    let where = d.file + ':' + d.line + ':' + d.column;
+    let where = d.line ? d.file + ':' + d.line + ':' + d.column : d.file || d.source;
     if (d.output_line) where += ' (output ' + d.output_line + ':' + d.output_column + ')';
     ul.append(el('li', { class: d.severity },
       el('button', {
         type: 'button', class: 'diagnostic', 'data-line': d.line, 'data-file': d.file,
         onclick: () => reveal(d),
       }, el('span', { class: 'severity', text: d.severity }), el('code', { text: where }),
-      el('span', { class: 'message', text: (d.code ? d.code + ': ' : '') + d.message }))));
+      el('span', { class: 'message', text: d.message + (d.code ? ' [' + d.code + ']' : '') }))));
   }
 }
 

@@ -1,6 +1,7 @@
 import Diagnostics
 import Foundation
 import Liquid
+import Localization
 import Personalization
 
 /// A message template: its parsed body and, from its front matter, the campaign it is.
@@ -64,6 +65,8 @@ public struct ContentSet: Sendable {
     public let globals: LiquidObject
     /// What every email shares (`email.yml`): unsubscribe address, link parameters, CSS inlining.
     public let email: EmailSettings
+    /// The content's languages: its default locale, fallbacks and translations (`locales.yml`, `locales/*.json`).
+    public let translations: Translations
     /// Problems that do not stop the set from loading.
     public let warnings: [Diagnostic]
     public let engine: DecisionEngine
@@ -113,7 +116,7 @@ public struct ContentSet: Sendable {
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
             let ext = url.pathExtension
             guard ext == "liquid" || ext == "yml" || ext == "yaml" || relative == "catalog.json" || relative == "catalog.csv"
-                || (relative.hasPrefix("profiles/") && ext == "json")
+                || ((relative.hasPrefix("profiles/") || relative.hasPrefix("locales/")) && ext == "json")
             else { continue }
             guard let data = FileManager.default.contents(atPath: url.path) else {
                 issues.append(Diagnostic(.error, .content, "cannot read the file", file: relative, line: 1, column: 1))
@@ -194,6 +197,8 @@ public struct ContentSet: Sendable {
             issues.append(Diagnostic(.error, .content, error.message, file: files["catalog.json"] != nil ? "catalog.json" : "catalog.csv", line: 1, column: 1))
         }
 
+        let translations = LocaleFiles.read(files, issues: &issues)
+
         var profiles: [String: Profile] = [:]
         for (file, text) in files where file.hasPrefix("profiles/") && file.hasSuffix(".json") {
             do {
@@ -234,7 +239,10 @@ public struct ContentSet: Sendable {
             }
             collect(log)
         }
-        let environment = Environment(loader: DictionaryLoader(partials), extraFilters: extensions.filters, extraTags: extensions.tags)
+        // Every set has the `t` filter; an application's own extensions come on top.
+        let liquid = LocaleFilters.extensions.merging(extensions)
+        let environment = Environment(loader: DictionaryLoader(partials), extraFilters: liquid.filters, extraTags: liquid.tags,
+                                      htmlFilters: liquid.htmlFilters)
         for name in partials.keys.sorted() {
             do {
                 _ = try environment.parse(partials[name]!, name: name)
@@ -295,7 +303,7 @@ public struct ContentSet: Sendable {
         let campaigns = messages.keys.sorted().map { messages[$0]!.campaign }
         return ContentSet(directory: directory, environment: environment, messages: messages, partials: partials,
                           stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
-                          profiles: profiles, globals: globals, email: email, warnings: issues,
+                          profiles: profiles, globals: globals, email: email, translations: translations, warnings: issues,
                           engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps),
                           recommender: Recommender(catalog: catalog, rules: rules))
     }

@@ -11,9 +11,18 @@ import Liquid
 public struct LiquidExtensions: Sendable {
     public var filters: [String: Filter]
     public var tags: [CustomTag]
+    /// Which of `filters` give HTML ready to print (``Environment/htmlFilters``).
+    public var htmlFilters: Set<String>
 
-    public init(filters: [String: Filter] = [:], tags: [CustomTag] = []) {
+    public init(filters: [String: Filter] = [:], tags: [CustomTag] = [], htmlFilters: Set<String> = []) {
         self.filters = filters
         self.tags = tags
+        self.htmlFilters = htmlFilters
+    }
+
+    /// These extensions with `other`'s added (`other` wins a name both have).
+    public func merging(_ other: LiquidExtensions) -> LiquidExtensions {
+        LiquidExtensions(filters: filters.merging(other.filters) { _, added in added }, tags: tags + other.tags,
+                         htmlFilters: htmlFilters.union(other.htmlFilters))
     }
 }

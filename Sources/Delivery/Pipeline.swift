@@ -143,6 +143,7 @@ extension DeliveryContent {
                 }
                 var d = f.firstError(file: message.file, line: message.campaign.line)
                 d.message = "for the sample profile \(name): " + d.message
+                if d.file != message.file { d.message += " (rendering \(message.file))" }
                 issues.append(d)
                 break
             }

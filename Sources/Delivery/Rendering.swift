@@ -3,6 +3,7 @@ import Diagnostics
 import Foundation
 import HTMLCheck
 import Liquid
+import Localization
 import Personalization
 
 /// A block rendered and checked, ready to send.
@@ -32,10 +33,18 @@ public struct ServedBlock: Sendable {
 }
 
 extension DeliveryContent {
-    /// The options every render for `user` uses: escaping on for HTML, the user's zone and clock, the deadline of
-    /// the current ``RenderBudget``.
+    /// The locale `user` is served in: the first of their language's fallback chain the content has, else the
+    /// content's default.
+    public func locale(for user: UserMoment) -> LocaleTag {
+        content.translations.resolve(user.locale ?? content.translations.defaultLocale)
+    }
+
+    /// The options every render for `user` uses: escaping on for HTML, the user's zone, clock and language, the
+    /// deadline of the current ``RenderBudget``.
     public func renderOptions(for user: UserMoment, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
         var options = RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
+        // The `t` filter's view of the user's language.
+        options.host = LocaleRendering(wanted: user.locale ?? content.translations.defaultLocale, translations: content.translations)
         if strict { options.optionalFieldRoots = strictOptionalRoots }
         let budget = RenderBudget.current
         options.deadline = budget.deadline
@@ -150,6 +159,20 @@ extension DeliveryContent {
         let prefix = what.map { "\($0): " } ?? ""
         var diagnostic = error.diagnostic(in: campaign.file)
         diagnostic.message = prefix + diagnostic.message
+        var place = place
+        if place == nil, let name = error.templateName, let space = name.firstIndex(of: " ") {
+            // A front matter or email.yml field (`emails/x.liquid subject`, `tours/x.liquid step 2 body`): its
+            // offsets are the field's own, so the place is its key's line in that file.
+            let file = String(name[..<space])
+            let field = name[name.index(after: space)...].split(separator: " ").first.map(String.init) ?? ""
+            let message = message(for: campaign)
+            let line = file == campaign.file ? message?.line(of: field == "step" ? "steps" : field) ?? campaign.line : 1
+            place = SourceLocation(file: file, line: line, column: 1)
+            diagnostic.message = "\(name[name.index(after: space)...]): " + diagnostic.message
+        } else if place == nil, error.line == nil {
+            // An error with no place of its own (output past its limit): the campaign's line.
+            place = SourceLocation(file: campaign.file, line: campaign.line, column: 1)
+        }
         if let place {
             diagnostic.location = place
             diagnostic.sourceLine = ""

@@ -22,6 +22,9 @@ public final class Environment: Sendable {
     public let loader: (any TemplateLoader)?
     /// The parse strictness used when `parse` is not given one.
     public let errorMode: ErrorMode
+    /// Added filters whose result is HTML ready to print (they escape what they insert when the render escapes):
+    /// autoescape leaves their output alone, as it does `escape`'s.
+    public let htmlFilters: Set<String>
     private let partials = Mutex<[String: ParsedTemplate]>([:])
 
     /// - Parameters:
@@ -30,16 +33,18 @@ public final class Environment: Sendable {
     ///   - extraFilters: filters added to (or replacing) the standard ones, each a ``Filter`` function as the standard
     ///     ones are written.
     ///   - extraTags: tags added to (or replacing) the standard ones.
+    ///   - htmlFilters: the added filters whose result autoescape prints as it is (see ``htmlFilters``).
     ///
     /// ```swift
     /// let env = Environment(extraFilters: ["shout": { input, _, _ in .string(input.description.uppercased() + "!") }])
     /// try env.parse("{{ 'hi' | shout }}").render()   // "HI!"
     /// ```
     public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: [String: Filter] = [:],
-                extraTags: [CustomTag] = [])
+                extraTags: [CustomTag] = [], htmlFilters: Set<String> = [])
     {
         self.loader = loader
         self.errorMode = errorMode
+        self.htmlFilters = htmlFilters.intersection(extraFilters.keys)
         var tags = StandardTags.all.merging(LayoutTags.all) { standard, _ in standard }
         for tag in extraTags { tags[tag.name] = tag.parse }
         self.tags = tags

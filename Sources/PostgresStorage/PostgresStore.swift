@@ -88,6 +88,7 @@ public final class PostgresStore: Store {
             """,
             "CREATE INDEX interactions_by_user ON interactions (user_id, time, seq)",
         ]),
+        (2, "profile locale", ["ALTER TABLE profiles ADD COLUMN locale TEXT"]),
     ]
 
     /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
@@ -117,7 +118,9 @@ public final class PostgresStore: Store {
         try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, stagecraft_migrations", logger: logger)
     }
 
-    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool) {
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
+        -> (record: ProfileRecord, created: Bool)
+    {
         let t = time.timeIntervalSince1970
         let logger = logger
         return try await client.withTransaction(logger: logger) { connection in
@@ -132,10 +135,10 @@ public final class PostgresStore: Store {
             guard let old = try await Self.record(id: id, connection, logger, forUpdate: true) else {
                 throw StoreError("profile \(id) vanished while being written")
             }
-            let record = old.saving(traits, timeZone: timeZone, at: time)
+            let record = old.saving(traits, timeZone: timeZone, locale: locale, at: time)
             try await connection.query("""
                 UPDATE profiles SET traits = \(Encoding.traits(record.traits)), time_zone = \(record.timeZone),
-                    updated_at = \(t) WHERE id = \(id)
+                    locale = \(record.locale), updated_at = \(t) WHERE id = \(id)
                 """, logger: logger)
             return (record, created)
         }
@@ -239,13 +242,13 @@ public final class PostgresStore: Store {
                                forUpdate: Bool = false) async throws -> ProfileRecord?
     {
         let query: PostgresQuery = forUpdate
-            ? "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id) FOR UPDATE"
-            : "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = \(id)"
+            ? "SELECT traits, time_zone, locale, created_at, updated_at FROM profiles WHERE id = \(id) FOR UPDATE"
+            : "SELECT traits, time_zone, locale, created_at, updated_at FROM profiles WHERE id = \(id)"
         var record: ProfileRecord?
-        for try await (traits, zone, createdAt, updatedAt) in try await connection.query(query, logger: logger)
-            .decode((String, String?, Double, Double).self)
+        for try await (traits, zone, locale, createdAt, updatedAt) in try await connection.query(query, logger: logger)
+            .decode((String, String?, String?, Double, Double).self)
         {
-            record = ProfileRecord(id: id, traits: Encoding.traits(traits), timeZone: zone,
+            record = ProfileRecord(id: id, traits: Encoding.traits(traits), timeZone: zone, locale: locale,
                                    createdAt: Date(timeIntervalSince1970: createdAt),
                                    updatedAt: Date(timeIntervalSince1970: updatedAt))
         }

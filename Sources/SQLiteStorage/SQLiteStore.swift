@@ -61,21 +61,26 @@ public final class SQLiteStore: Store {
                 CREATE INDEX interactions_by_user ON interactions (user_id, time, seq);
                 """)
         }
+        migrator.registerMigration("2 profile locale") { db in
+            try db.execute(sql: "ALTER TABLE profiles ADD COLUMN locale TEXT")
+        }
         return migrator
     }
 
-    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool) {
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
+        -> (record: ProfileRecord, created: Bool)
+    {
         try await pool.write { db in
             let old = try Self.record(id: id, db)
-            let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, at: time)
+            let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, locale: locale, at: time)
             try db.execute(
                 sql: """
-                    INSERT INTO profiles (id, traits, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO profiles (id, traits, time_zone, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, time_zone = excluded.time_zone,
-                        updated_at = excluded.updated_at
+                        locale = excluded.locale, updated_at = excluded.updated_at
                     """,
-                arguments: [id, Encoding.traits(record.traits), record.timeZone, record.createdAt.timeIntervalSince1970,
-                            time.timeIntervalSince1970])
+                arguments: [id, Encoding.traits(record.traits), record.timeZone, record.locale,
+                            record.createdAt.timeIntervalSince1970, time.timeIntervalSince1970])
             return (record, old == nil)
         }
     }
@@ -166,10 +171,10 @@ public final class SQLiteStore: Store {
     // MARK: Reading rows
 
     private static func record(id: String, _ db: Database) throws -> ProfileRecord? {
-        let statement = try db.cachedStatement(sql: "SELECT traits, time_zone, created_at, updated_at FROM profiles WHERE id = ?")
+        let statement = try db.cachedStatement(sql: "SELECT traits, time_zone, locale, created_at, updated_at FROM profiles WHERE id = ?")
         guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        return ProfileRecord(id: id, traits: Encoding.traits(row[0] as String), timeZone: row[1],
-                             createdAt: Date(timeIntervalSince1970: row[2]), updatedAt: Date(timeIntervalSince1970: row[3]))
+        return ProfileRecord(id: id, traits: Encoding.traits(row[0] as String), timeZone: row[1], locale: row[2],
+                             createdAt: Date(timeIntervalSince1970: row[3]), updatedAt: Date(timeIntervalSince1970: row[4]))
     }
 
     private static func profile(id: String, eventLimit: Int, _ db: Database) throws -> Profile? {

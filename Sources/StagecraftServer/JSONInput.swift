@@ -2,6 +2,7 @@ import Content
 import Foundation
 import Hummingbird
 import Liquid
+import Localization
 import Personalization
 
 /// Reading request bodies: size limit, content type, UTF-8, JSON, an object at the top; each failure a problem
@@ -206,6 +207,12 @@ struct JSONFields {
                                         extra: [("field", .string(name(key)))])
         }
         return s
+    }
+
+    /// A BCP 47 language tag, in canonical form (`fr_ca` is `fr-CA`); one that is not is a 400 naming it.
+    mutating func locale(_ key: String) throws -> LocaleTag? {
+        guard let s = try string(key) else { return nil }
+        return try Problem.locale(s, field: name(key))
     }
 
     /// Refuses members nobody read, naming the closest known one.

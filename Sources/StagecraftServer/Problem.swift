@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Liquid
+import Localization
 
 /// An RFC 9457 problem: every error the API answers with, as `application/problem+json`, saying what to fix.
 public struct Problem: HTTPResponseError, CustomStringConvertible {
@@ -43,6 +44,15 @@ public struct Problem: HTTPResponseError, CustomStringConvertible {
     }
 
     // MARK: The common ones
+
+    /// The tag `text` read as a locale, or a 400 `invalid_locale` naming it and the field (or parameter) it came in.
+    static func locale(_ text: String, field: String) throws(Problem) -> LocaleTag {
+        do {
+            return try LocaleTag(parsing: text)
+        } catch {
+            throw Problem(.badRequest, "invalid_locale", "\(field): \(error)", extra: [("field", .string(field))])
+        }
+    }
 
     static func badRequest(_ code: String, _ detail: String, extra: [(String, Value)] = []) -> Problem {
         Problem(.badRequest, code, detail, extra: extra)

@@ -90,9 +90,11 @@ public final class CachedStore: Store {
     /// Entries held, and their rows (for tests and metrics).
     public var usage: (users: Int, rows: Int) { state.withLock { ($0.entries.count, $0.cost) } }
 
-    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool) {
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
+        -> (record: ProfileRecord, created: Bool)
+    {
         defer { invalidate([id]) }
-        return try await base.saveProfile(id: id, traits: traits, timeZone: timeZone, at: time)
+        return try await base.saveProfile(id: id, traits: traits, timeZone: timeZone, locale: locale, at: time)
     }
 
     public func profileRecord(id: String) async throws -> ProfileRecord? { try await base.profileRecord(id: id) }

@@ -12,9 +12,11 @@ public actor MemoryStore: Store {
 
     public init() {}
 
-    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) -> (record: ProfileRecord, created: Bool) {
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date)
+        -> (record: ProfileRecord, created: Bool)
+    {
         let old = records[id]
-        let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, at: time)
+        let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, locale: locale, at: time)
         records[id] = record
         return (record, old == nil)
     }

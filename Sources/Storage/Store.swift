@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 import Personalization
 
 /// A profile as it is kept: who the user is, without the events (those are kept, and read, apart).
@@ -8,22 +9,25 @@ public struct ProfileRecord: Sendable, Equatable {
     public var traits: LiquidObject
     /// An IANA zone name (`Europe/Paris`); nil means UTC.
     public var timeZone: String?
+    /// A BCP 47 language tag in canonical form (`fr-CA`); nil means the content's default.
+    public var locale: String?
     public var createdAt: Date
     public var updatedAt: Date
 
-    public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: String? = nil, createdAt: Date,
-                updatedAt: Date)
+    public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: String? = nil, locale: String? = nil,
+                createdAt: Date, updatedAt: Date)
     {
         self.id = id
         self.traits = traits
         self.timeZone = timeZone
+        self.locale = locale
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
 
     public static func == (a: ProfileRecord, b: ProfileRecord) -> Bool {
         a.id == b.id && JSON.serialize(.object(a.traits)) == JSON.serialize(.object(b.traits)) && a.timeZone == b.timeZone
-            && a.createdAt == b.createdAt && a.updatedAt == b.updatedAt
+            && a.locale == b.locale && a.createdAt == b.createdAt && a.updatedAt == b.updatedAt
     }
 }
 
@@ -52,9 +56,10 @@ public enum TraitsUpdate: Sendable {
 ///
 /// One contract test suite runs against every implementation (memory, SQLite, PostgreSQL).
 public protocol Store: InteractionLedger {
-    /// Writes a profile's traits and zone. Creates the profile when it is missing; returns whether it did.
-    /// `timeZone` nil keeps the zone a merge finds (a replace clears it).
-    func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws -> (record: ProfileRecord, created: Bool)
+    /// Writes a profile's traits, zone and locale. Creates the profile when it is missing; returns whether it did.
+    /// `timeZone` or `locale` nil keeps what a merge finds (a replace clears it).
+    func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
+        -> (record: ProfileRecord, created: Bool)
 
     /// The profile's record, or nil when there is none.
     func profileRecord(id: String) async throws -> ProfileRecord?
@@ -125,13 +130,28 @@ extension TraitsUpdate {
     }
 }
 
+extension Store {
+    /// Writes a profile's traits and zone, its locale as a merge or replace leaves it.
+    public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, at time: Date) async throws
+        -> (record: ProfileRecord, created: Bool)
+    {
+        try await saveProfile(id: id, traits: traits, timeZone: timeZone, locale: nil, at: time)
+    }
+}
+
 extension ProfileRecord {
-    /// The record after a save: traits updated, the zone replaced (a replace clears it when none is given, a
-    /// merge keeps it), the update time set. Every store saves through this.
-    package func saving(_ traits: TraitsUpdate, timeZone: String?, at time: Date) -> ProfileRecord {
+    /// The record after a save: traits updated, the zone and locale replaced (a replace clears them when none is
+    /// given, a merge keeps them), the update time set. Every store saves through this.
+    package func saving(_ traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) -> ProfileRecord {
         var record = self
         record.traits = traits.apply(to: self.traits)
-        if case .replace = traits { record.timeZone = timeZone } else if let timeZone { record.timeZone = timeZone }
+        if case .replace = traits {
+            record.timeZone = timeZone
+            record.locale = locale
+        } else {
+            if let timeZone { record.timeZone = timeZone }
+            if let locale { record.locale = locale }
+        }
         record.updatedAt = time
         return record
     }
@@ -169,8 +189,10 @@ package enum Encoding {
         name.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
     }
 
-    /// Builds the core's profile from what a store read.
+    /// Builds the core's profile from what a store read. A locale the store holds was checked when it was written;
+    /// one that no longer reads (written by hand) counts as none.
     package static func profile(id: String, record: ProfileRecord?, events: [Event]) -> Profile {
-        Profile(id: id, traits: record?.traits ?? LiquidObject(), timeZone: zone(record?.timeZone), events: events)
+        Profile(id: id, traits: record?.traits ?? LiquidObject(), timeZone: zone(record?.timeZone),
+                locale: record?.locale.flatMap { try? LocaleTag(parsing: $0) }, events: events)
     }
 }

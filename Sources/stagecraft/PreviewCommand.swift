@@ -117,7 +117,7 @@ struct PreviewCommand: ParsableCommand {
             for d in outcome.failures.flatMap(\.diagnostics) { printError(d.inFolder(templates).description) }
             throw ExitCode(1)
         }
-        // At the template line that wrote it, else (a preview renders once, unmapped, when nothing fails) in the output.
+        // At the template line that wrote it, else (when the mapped render could not place it) in the output.
         for d in report?.diagnostics ?? [] { printError(d.inFolder(templates).description) }
         if report?.isValid == false { throw ExitCode(1) }
     }

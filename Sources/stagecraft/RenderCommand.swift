@@ -76,7 +76,8 @@ struct RenderCommand: ParsableCommand {
             FileHandle.standardOutput.write(Data(output.utf8))
         } catch let error as LiquidError {
             // `file:line:column: error: ... [code]` as every command says a problem, with the line and a caret.
-            let text = [error.diagnostic(file: error.templateName).description, error.excerpt].compactMap { $0 }
+            let text = error.line == nil ? [error.description]
+                : [error.diagnostic(file: error.templateName).description, error.excerpt].compactMap { $0 }
             FileHandle.standardError.write(Data((text.joined(separator: "\n") + "\n").utf8))
             throw ExitCode(1)
         }

@@ -75,7 +75,7 @@ import Testing
         (#"{"id": "u", "events": {"name": "x"}}"#, "\"events\" must be an array"),
         (#"{"id": "u", "events": [{"name": "x", "time": "2026-01-01T00:00:00Z", "properties": [1]}]}"#,
          "event 0 (x): \"properties\" must be an object"),
-        (#"{"id": "u", "timezone": "Europe/Paris"}"#, "a profile has no \"timezone\"; it has \"id\", \"traits\", \"time_zone\", \"events\""),
+        (#"{"id": "u", "timezone": "Europe/Paris"}"#, "a profile has no \"timezone\"; it has \"id\", \"traits\", \"time_zone\", \"locale\", \"events\""),
     ])
     func badProfilesSayWhatIsWrong(json: String, message: String) throws {
         #expect(throws: ProfileError.self) { try Profile(json: JSON.parse(json)) }

@@ -21,7 +21,8 @@ import Testing
         let h = try Harness(store: store, folder: templates)
         let content = h.server.content.current.content
         for profile in content.profiles.values {
-            _ = await store.saveProfile(id: profile.id, traits: .replace(profile.traits), timeZone: profile.timeZone.identifier, at: fixedNow)
+            _ = await store.saveProfile(id: profile.id, traits: .replace(profile.traits), timeZone: profile.timeZone.identifier,
+                                    locale: profile.locale?.identifier, at: fixedNow)
             _ = await store.append(profile.events.map { UserEvent(userId: profile.id, event: $0) })
         }
         return (h, content)

@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 import Logging
 import Personalization
 import PostgresStorage
@@ -81,6 +82,25 @@ struct StoreContractTests {
             let profile = try #require(try await store.profile(id: "u1", eventLimit: 10))
             #expect(profile.traits.keys == ["z", "a"], "key order is kept")
             #expect(profile.timeZone.secondsFromGMT(for: t0) == 0, "no zone is UTC")
+        }
+    }
+
+    @Test("profiles: the locale is kept, merged and cleared as the zone is, and read into the profile", arguments: StoreKind.available)
+    func locales(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let (created, _) = try await store.saveProfile(id: "l1", traits: .replace(LiquidObject()), timeZone: nil, locale: "zh-Hant-TW", at: t0)
+            #expect(created.locale == "zh-Hant-TW")
+            #expect(try await store.profileRecord(id: "l1")?.locale == "zh-Hant-TW")
+            #expect(try await store.profile(id: "l1", eventLimit: 10)?.locale?.identifier == "zh-Hant-TW")
+            // A merge without a locale keeps it; with one, changes it; a replace without one clears it.
+            let (kept, _) = try await store.saveProfile(id: "l1", traits: .merge(LiquidObject([("a", 1)])), timeZone: nil, at: t0)
+            #expect(kept.locale == "zh-Hant-TW")
+            let (changed, _) = try await store.saveProfile(id: "l1", traits: .merge(LiquidObject()), timeZone: nil, locale: "ar", at: t0)
+            let changedProfile = try await store.profile(id: "l1", eventLimit: 10)
+            #expect(changed.locale == "ar" && changedProfile?.locale?.identifier == "ar")
+            let (cleared, _) = try await store.saveProfile(id: "l1", traits: .replace(LiquidObject()), timeZone: nil, at: t0)
+            let clearedProfile = try await store.profile(id: "l1", eventLimit: 10)
+            #expect(cleared.locale == nil && clearedProfile?.locale == nil)
         }
     }
 

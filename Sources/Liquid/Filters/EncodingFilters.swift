@@ -239,3 +239,9 @@ enum Base64 {
         return out
     }
 }
+
+extension String {
+    /// The text with `& < > " '` as entities, as the `escape` filter writes it: for filters that build markup around
+    /// text they were given.
+    public var htmlEscaped: String { EncodingFilters.escapeHTML(self) }
+}

@@ -49,6 +49,15 @@ public final class Context {
         return child
     }
 
+    /// What the application gave this render for its filters and tags (``RenderOptions/host``).
+    public var host: (any Sendable)? { options.host }
+    /// Whether outputs are HTML-escaped (``RenderOptions/autoescape``): a filter that builds markup escapes what it
+    /// inserts when so.
+    public var isEscaping: Bool { options.autoescape }
+    /// Whether an undefined variable is an error (``RenderOptions/strictVariables``): a filter that cannot find
+    /// what it was asked for (a translation) throws then, and prints a placeholder otherwise.
+    public var isStrict: Bool { options.strictVariables }
+
     // MARK: Variables
 
     @inline(__always)

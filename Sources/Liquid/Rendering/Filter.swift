@@ -129,7 +129,7 @@ final class FilteredExpression: Sendable {
             }
             let input = value
             value = try context.apply(call, to: value)
-            if Self.escapingFilters.contains(call.name) {
+            if Self.escapingFilters.contains(call.name) || context.engine.htmlFilters.contains(call.name) {
                 safe = true
             } else if !Self.safePreservingFilters.contains(call.name) {
                 safe = false

@@ -25,6 +25,9 @@ public struct RenderOptions: Sendable {
     /// Asked as often as the deadline: `true` ends the render with a ``LiquidError`` of kind `cancelled` (the client
     /// went away, the server is stopping).
     public var isCancelled: (@Sendable () -> Bool)?
+    /// What the application rendering the template gives its own filters and tags for this render (the user's
+    /// locale and the content's translations, say); they read it as ``Context/host``.
+    public var host: (any Sendable)?
 
     public init(strictVariables: Bool = false, strictFilters: Bool = false, autoescape: Bool = false,
                 timeZone: TimeZone? = nil, now: Date? = nil, globals: LiquidObject? = nil,

@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 
 /// A user at one moment, worked out once and used for every placement of a request: their facts, stage, the
 /// attributes conditions read, and their local calendar.
@@ -9,16 +10,20 @@ public struct UserMoment: Sendable {
     public let facts: Facts
     public let stage: StageDecision
     public let context: LiquidObject
+    /// The language to speak to them in: the request's (a page's language, `Accept-Language`), else their profile's;
+    /// nil for the content's default.
+    public let locale: LocaleTag?
     /// What conditions read, path by path.
     let source: UserAttributes
     var clock: LocalClock { facts.clock }
 
     public init(profile: Profile, now: Date, stageRules: StageRules, statedStage: String? = nil,
-                context: LiquidObject = LiquidObject())
+                context: LiquidObject = LiquidObject(), locale: LocaleTag? = nil)
     {
         self.profile = profile
         self.now = now
         self.context = context
+        self.locale = locale ?? profile.locale
         let facts = Facts(profile: profile, now: now)
         self.facts = facts
         // Stage rules see everything but the stage; campaigns see the stage too.

@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 
 /// Something a user did, at a time, with details (`cart_abandoned` with `value: 120`).
 public struct Event: Sendable {
@@ -14,11 +15,13 @@ public struct Event: Sendable {
     }
 }
 
-/// A user as the core sees one: an id, traits (any JSON), the zone they live in, and recent events.
+/// A user as the core sees one: an id, traits (any JSON), the zone they live in, their language, and recent events.
 public struct Profile: Sendable {
     public var id: String
     public var traits: LiquidObject
     public var timeZone: TimeZone
+    /// The language they read (BCP 47); nil for the content's default.
+    public var locale: LocaleTag?
     /// Oldest first.
     public private(set) var events: [Event]
     /// Positions in ``events`` by event name, oldest first: counts and triggers look up one name, not every event.
@@ -29,11 +32,12 @@ public struct Profile: Sendable {
     private(set) var purchases: (times: [Double], runningTotal: [Double])
 
     public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
-                events: [Event] = [])
+                locale: LocaleTag? = nil, events: [Event] = [])
     {
         self.id = id
         self.traits = traits
         self.timeZone = timeZone
+        self.locale = locale
         // A stable sort: events at the same instant keep the order they were given in.
         let sorted = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         self.events = sorted
@@ -119,17 +123,22 @@ public struct Profile: Sendable {
         Self.firstIndex(in: times[name] ?? [], after: time.timeIntervalSince1970)
     }
 
-    /// Reads `{"id", "traits", "time_zone", "events": [{"name", "time", "properties"}]}`.
+    /// Reads `{"id", "traits", "time_zone", "locale", "events": [{"name", "time", "properties"}]}`.
     /// - Throws: ``ProfileError`` naming the field that is wrong.
     public init(json: Value) throws(ProfileError) {
         guard case .object(let o) = json else { throw ProfileError("a profile must be a JSON object") }
-        try Self.known(o, ["id", "traits", "time_zone", "events"], what: "a profile")
+        try Self.known(o, ["id", "traits", "time_zone", "locale", "events"], what: "a profile")
         guard let id = o["id"].map(Self.idString), !id.isEmpty else { throw ProfileError("a profile needs an \"id\"") }
         var zone = TimeZone(identifier: "UTC")!
         if let value = o["time_zone"], !value.isNil {
             guard let name = value.stringValue else { throw ProfileError("\"time_zone\" must be an IANA zone name such as Europe/Paris") }
             guard let z = TimeZone(identifier: name) else { throw ProfileError("unknown time zone \"\(name)\"") }
             zone = z
+        }
+        var locale: LocaleTag?
+        if let value = o["locale"], !value.isNil {
+            guard let text = value.stringValue else { throw ProfileError("\"locale\" must be a language tag such as fr or zh-Hant-TW") }
+            do { locale = try LocaleTag(parsing: text) } catch { throw ProfileError("\"locale\": \(error)") }
         }
         var traits = LiquidObject()
         if let value = o["traits"], !value.isNil {
@@ -157,7 +166,7 @@ public struct Profile: Sendable {
             }
             events.append(Event(name: name, time: time, properties: properties))
         }
-        self.init(id: id, traits: traits, timeZone: zone, events: events)
+        self.init(id: id, traits: traits, timeZone: zone, locale: locale, events: events)
     }
 
     /// Refuses members a profile does not have: a misspelt `time_zone` would otherwise be UTC without a word.

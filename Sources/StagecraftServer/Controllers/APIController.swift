@@ -6,6 +6,7 @@ import HTMLCheck
 import HTTPTypes
 import Hummingbird
 import Liquid
+import Localization
 import Logging
 import Personalization
 import Storage
@@ -108,28 +109,31 @@ extension APIController {
         }
     }
 
-    /// Who, and the template's `context`, from a GET's query string (parsed once): the query parameters besides
-    /// the reserved ones become the context (page URL, locale...).
-    func visitor(_ request: Request, grant: Grant) throws -> (who: Who, context: LiquidObject) {
+    /// Who, the template's `context` and the language asked for, from a GET's query string (parsed once): the
+    /// query parameters besides the reserved ones become the context (page URL...); `locale` (the page's language)
+    /// is checked, and kept in the context in its canonical form.
+    func visitor(_ request: Request, grant: Grant) throws -> (who: Who, context: LiquidObject, locale: LocaleTag?) {
         let q = request.uri.queryParameters
         let who = try who(userId: q["user_id"].map(String.init), anonymousId: q["anonymous_id"].map(String.init),
                           hash: q["user_hash"].map(String.init), grant: grant)
+        let locale = try q["locale"].map { try Problem.locale(String($0), field: "locale") }
         var context = LiquidObject()
         for (k, v) in q where !["user_id", "anonymous_id", "user_hash", "key"].contains(String(k)) {
             context[String(k)] = .string(String(v))
         }
-        return (who, context)
+        if let locale { context["locale"] = .string(locale.identifier) }
+        return (who, context, locale)
     }
 
     /// The user now: their stored profile (or an empty one), their history, their facts and stage; `known` says
     /// whether the store had anything on them.
     func moment(_ who: Who, loaded: LoadedContent, context: LiquidObject = LiquidObject(), now: Date? = nil,
-                stage: String? = nil) async throws -> (UserMoment, InteractionHistory, known: Bool)
+                stage: String? = nil, language: RequestLanguage = RequestLanguage()) async throws -> (UserMoment, InteractionHistory, known: Bool)
     {
         let (stored, history) = try await store.snapshot(userId: who.storeId, eventLimit: configuration.eventLimit)
         let profile = stored ?? Profile(id: who.storeId)
         let moment = UserMoment(profile: profile, now: now ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
-                                context: context)
+                                context: context, locale: language.locale(for: profile, in: loaded.content.translations))
         return (moment, history, stored != nil)
     }
 
@@ -173,5 +177,22 @@ extension APIController {
         case .fields(let rendered):
             return [("fields", object(rendered.fields.map { ($0.name, Value.string($0.value)) }))]
         }
+    }
+}
+
+/// The language a request asks for: its own `locale` (a parameter or field: the page's language), and the
+/// browser's `Accept-Language`.
+struct RequestLanguage {
+    var explicit: LocaleTag?
+    var acceptLanguage: String?
+
+    init(explicit: LocaleTag? = nil, request: Request? = nil) {
+        self.explicit = explicit
+        acceptLanguage = request?.headers[.acceptLanguage]
+    }
+
+    /// The request's `locale`, else the profile's, else the first of the browser's languages the content speaks.
+    func locale(for profile: Profile, in translations: Translations) -> LocaleTag? {
+        explicit ?? profile.locale ?? acceptLanguage.flatMap { translations.best(of: AcceptLanguage.parse($0)) }
     }
 }

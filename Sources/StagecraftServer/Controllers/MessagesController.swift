@@ -84,6 +84,7 @@ struct MessagesController: APIController {
         let stage = try f.string("stage")
         let at = try f.time("at")
         let strict = try f.bool("strict") ?? false
+        let locale = try f.locale("locale")
         let correlation = f.value("id")
         try f.finish()
         if let stage, !loaded.content.stageRules.stages.contains(stage) {
@@ -102,12 +103,13 @@ struct MessagesController: APIController {
             } catch {
                 throw Problem.unprocessable("invalid_profile", "profile: \(error.message)", extra: [("field", "profile")])
             }
-            user = UserMoment(profile: profile, now: at ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage)
+            user = UserMoment(profile: profile, now: at ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
+                              locale: locale)
             history = InteractionHistory()
         } else {
             let who = try who(userId: userId, anonymousId: anonymousId, hash: nil, grant: .secret)
             let known: Bool
-            (user, history, known) = try await moment(who, loaded: loaded, now: at, stage: stage)
+            (user, history, known) = try await moment(who, loaded: loaded, now: at, stage: stage, language: RequestLanguage(explicit: locale))
             if !who.anonymous, !known {
                 throw Problem.notFound("unknown_profile", "no profile \"\(who.id)\"; store it first (PUT /v1/profiles/{id}) or send it inline as \"profile\"")
             }
@@ -162,7 +164,7 @@ struct MessagesController: APIController {
         pairs += [
             ("user_id", .string(user.profile.id)),
             ("variant", variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
-            ("eligible", .bool(rejection == nil)),
+            ("locale", .string(delivery.locale(for: user).identifier)), ("eligible", .bool(rejection == nil)),
             ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
         ]
         return object(pairs + body)

@@ -5,6 +5,7 @@ import HTMLCheck
 import HTTPTypes
 import Hummingbird
 import Liquid
+import Localization
 import Personalization
 import Storage
 
@@ -33,8 +34,9 @@ struct PlacementsController: APIController {
         let name = try pathParameter(context, "placement")
         let loaded = content.current
         try knownPlacement(name, loaded)
-        let (who, page) = try visitor(request, grant: grant)
-        let (user, history, _) = try await moment(who, loaded: loaded, context: page)
+        let (who, page, locale) = try visitor(request, grant: grant)
+        let (user, history, _) = try await moment(who, loaded: loaded, context: page,
+                                                  language: RequestLanguage(explicit: locale, request: request))
         let outcome = try await rendering(context) { loaded.delivery.deliver(.placement(name), to: user, history: history)[0] }
         guard let block = account(outcome) else {
             // Nothing eligible, or everything eligible failed: the reason of the first rejection or the last failure.
@@ -48,7 +50,8 @@ struct PlacementsController: APIController {
             if let v = block.variant { headers[HTTPField.Name("X-Stagecraft-Variant")!] = v }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: block.html)))
         }
-        return json(blockValue(block, placement: name, stage: user.stage.stage, delivery: loaded.delivery))
+        return json(blockValue(block, placement: name, stage: user.stage.stage, locale: loaded.delivery.locale(for: user),
+                               delivery: loaded.delivery))
     }
 
     func decide(_ request: Request, _ requestContext: StagecraftRequestContext) async throws -> Response {
@@ -58,6 +61,7 @@ struct PlacementsController: APIController {
         let who = try who(userId: try f.id("user_id"), anonymousId: try f.id("anonymous_id"), hash: try f.string("user_hash"), grant: grant)
         let placements = try f.array("placements")
         let context = try f.object("context") ?? LiquidObject()
+        let locale = try f.locale("locale")
         try f.finish()
         guard let list = placements else { throw f.missing("placements", "a list of placement names") }
         guard !list.isEmpty, list.count <= 20 else {
@@ -72,22 +76,25 @@ struct PlacementsController: APIController {
             try knownPlacement(name, loaded)
             if !names.contains(name) { names.append(name) }
         }
-        let (user, history, _) = try await moment(who, loaded: loaded, context: context)
+        let (user, history, _) = try await moment(who, loaded: loaded, context: context,
+                                                  language: RequestLanguage(explicit: locale, request: request))
         let outcomes = try await rendering(requestContext) { [names] in loaded.delivery.deliver(.page(names), to: user, history: history) }
         var blocks = LiquidObject()
         for outcome in outcomes {
             blocks[outcome.target] = account(outcome).map {
-                blockValue($0, placement: outcome.target, stage: user.stage.stage, delivery: loaded.delivery)
+                blockValue($0, placement: outcome.target, stage: user.stage.stage, locale: loaded.delivery.locale(for: user),
+                           delivery: loaded.delivery)
             } ?? .null
         }
         return json(object([("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]))
     }
 
-    func blockValue(_ block: RenderedBlock, placement: String, stage: String, delivery: DeliveryContent) -> Value {
+    func blockValue(_ block: RenderedBlock, placement: String, stage: String, locale: LocaleTag, delivery: DeliveryContent) -> Value {
         var pairs: [(String, Value)] = [
             ("placement", .string(placement)), ("campaign", .string(block.campaign.id)),
             ("variant", block.variant.map(Value.string) ?? .null), ("channel", .string(block.campaign.channel.rawValue)),
-            ("stage", .string(stage)), ("source", .string(block.source.rawValue)), ("html", .string(block.html)),
+            ("stage", .string(stage)), ("locale", .string(locale.identifier)), ("source", .string(block.source.rawValue)),
+            ("html", .string(block.html)),
             ("ttl", .int(configuration.blockTTL)),
         ]
         // What a page's script needs besides the HTML: where a tooltip points, what a survey asks.

@@ -32,6 +32,7 @@ struct PreviewController: APIController {
         let stage = try f.string("stage")
         let at = try f.time("at")
         let zone = try f.timeZone("time_zone")
+        let locale = try f.locale("locale")
         let extra = try f.object("data") ?? LiquidObject()
         try f.finish()
 
@@ -93,7 +94,8 @@ struct PreviewController: APIController {
         if let zone { profile.timeZone = TimeZone(identifier: zone)! }
         var context = extra
         context["preview"] = true
-        let user = UserMoment(profile: profile, now: at ?? clock(), stageRules: set.stageRules, statedStage: stage, context: context)
+        let user = UserMoment(profile: profile, now: at ?? clock(), stageRules: set.stageRules, statedStage: stage, context: context,
+                              locale: locale)
         return try await rendering(requestContext, on: .previews) { [delivery, history] in
             previewAnswer(message: message, user: user, history: history, delivery: delivery, extra: extra)
         }
@@ -152,6 +154,7 @@ struct PreviewController: APIController {
         return json(object([
             ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
             ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),
+            ("locale", .string(delivery.locale(for: user).identifier)),
             ("at", .string(Timestamp.format(user.now))), ("time_zone", .string(profile.timeZone.identifier)),
             ("output", output), ("diagnostics", .array(diagnostics.map(\.value))),
             ("decision", object([

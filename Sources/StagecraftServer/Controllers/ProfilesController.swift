@@ -29,14 +29,14 @@ struct ProfilesController: APIController {
     func profileValue(_ record: ProfileRecord, stage: String?) -> Value {
         var pairs: [(String, Value)] = [
             ("id", .string(record.id)), ("traits", .object(record.traits)),
-            ("time_zone", record.timeZone.map(Value.string) ?? .null),
+            ("time_zone", record.timeZone.map(Value.string) ?? .null), ("locale", record.locale.map(Value.string) ?? .null),
             ("created_at", .string(Timestamp.format(record.createdAt))), ("updated_at", .string(Timestamp.format(record.updatedAt))),
         ]
         if let stage { pairs.append(("stage", .string(stage))) }
         return object(pairs)
     }
 
-    /// PUT replaces the traits (and zone); PATCH merges the traits as a JSON merge patch (RFC 7396). Both create a
+    /// PUT replaces the traits (and zone and locale); PATCH merges the traits as a JSON merge patch (RFC 7396). Both create a
     /// missing profile (201).
     func saveProfile(_ request: Request, _ context: StagecraftRequestContext, merge: Bool) async throws -> Response {
         var request = request
@@ -44,10 +44,12 @@ struct ProfilesController: APIController {
         var f = JSONFields(try await JSONInput.object(&request, limit: configuration.bodyLimit))
         let traits = try f.object("traits")
         let zone = try f.timeZone("time_zone")
+        let locale = try f.locale("locale")
         try f.finish()
         guard traits != nil || merge else { throw f.missing("traits", "an object; send {} for none") }
         let update: TraitsUpdate = merge ? .merge(traits ?? LiquidObject()) : .replace(traits ?? LiquidObject())
-        let (record, created) = try await store.saveProfile(id: id, traits: update, timeZone: zone, at: clock())
+        let (record, created) = try await store.saveProfile(id: id, traits: update, timeZone: zone, locale: locale?.identifier,
+                                                            at: clock())
         return json(profileValue(record, stage: nil), status: created ? .created : .ok,
                     headers: created ? [.location: "/v1/profiles/\(id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id)"] : [:])
     }

@@ -26,8 +26,9 @@ struct ToursController: APIController {
             throw Problem.notFound("unknown_tour", "no tour \"\(name)\"",
                                    extra: [("tours", .array(tours.map { .string($0.campaign.id) }.sorted { $0.description < $1.description }))])
         }
-        let (who, page) = try visitor(request, grant: grant)
-        let (user, history, _) = try await moment(who, loaded: loaded, context: page)
+        let (who, page, locale) = try visitor(request, grant: grant)
+        let (user, history, _) = try await moment(who, loaded: loaded, context: page,
+                                                  language: RequestLanguage(explicit: locale, request: request))
         let outcome = try await rendering(context) { loaded.delivery.deliver(.message(message), to: user, history: history)[0] }
         if let rejection = outcome.rejection {
             metrics.count("decisions", [("outcome", "empty")])

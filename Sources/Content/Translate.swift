@@ -1,0 +1,105 @@
+import Liquid
+import Localization
+import Synchronization
+
+/// A key served from a fallback locale: asked for in `wanted`, found in `used`.
+public struct FallbackUse: Sendable, Equatable {
+    public let key: String
+    public let wanted: LocaleTag
+    public let used: LocaleTag
+}
+
+/// What one render knows of its user's language, given to the `t` filter (as ``RenderOptions/host``): the locale
+/// wanted, the content's translations, and which keys came from a fallback (for the trace).
+public final class LocaleRendering: Sendable {
+    /// The user's locale, as asked.
+    public let wanted: LocaleTag
+    /// The locale the content serves them in: the first of their fallback chain it has.
+    public let served: LocaleTag
+    public let translations: Translations
+    let plurals: PluralRules
+    private let used = Mutex<[FallbackUse]>([])
+
+    public init(wanted: LocaleTag, translations: Translations, plurals: PluralRules = .cldr) {
+        self.wanted = wanted
+        self.served = translations.resolve(wanted)
+        self.translations = translations
+        self.plurals = plurals
+    }
+
+    /// The keys served from another locale than the served one, in the order first met, each once.
+    public var fallbacks: [FallbackUse] { used.withLock { $0 } }
+
+    func record(_ key: String, used locale: LocaleTag) {
+        guard locale != served else { return }
+        let use = FallbackUse(key: key, wanted: wanted, used: locale)
+        used.withLock { if !$0.contains(use) { $0.append(use) } }
+    }
+}
+
+/// `{{ 'cart.items' | t: count: n, name: user.first_name }}`: the key's text in the user's locale (falling back as
+/// ``Translations`` says), its plural form chosen by CLDR's rules for the locale the text is in, its `{{ name }}`
+/// slots filled from the keyword arguments. In an HTML render the text is escaped, unless the key ends in `_html`
+/// (trusted markup); what fills a slot always is.
+enum TranslateFilter {
+    static let name = "t"
+
+    static let filter: Filter = { input, arguments, context in
+        try arguments.expect(name, min: 0, max: 0)
+        guard case .string(let key) = input, !key.isEmpty else {
+            throw LiquidError(.argument, "t: the key must be text, such as 'cart.title'")
+        }
+        let locale = context.host as? LocaleRendering
+        let wanted = locale?.wanted ?? LocaleTag("en")
+        guard let locale, let (translation, used) = locale.translations.lookup(key, for: wanted) else {
+            let missing = "translation missing: \(locale?.served.identifier ?? wanted.identifier).\(key)"
+            if context.isStrict { throw LiquidError(.undefinedVariable, missing) }
+            return .string(context.isEscaping ? missing.htmlEscaped : missing)
+        }
+        locale.record(key, used: used)
+        let count = arguments.keyword("count")
+        let text: MessageText
+        switch translation.form {
+        case .text(let t):
+            text = t
+        case .plural(let forms):
+            let category: PluralCategory
+            if let count, !count.isNil {
+                guard let operands = operands(of: count) else {
+                    throw LiquidError(.argument, "t: \"\(key)\" has plural forms; count: must be a number, not \(count.description)")
+                }
+                category = locale.plurals.rule(for: used).category(operands)
+            } else if context.isStrict {
+                throw LiquidError(.undefinedVariable, "t: \"\(key)\" has plural forms; give it count: (count: items.size)")
+            } else {
+                // Lenient, a count that is not there reads as the general form, as an undefined variable reads as nothing.
+                category = .other
+            }
+            text = forms[category] ?? forms[.other]!
+        }
+        if context.isStrict, let absent = text.variables.first(where: { arguments.keyword($0) == nil }) {
+            throw LiquidError(.undefinedVariable, "t: \"\(key)\" in \(used) fills {{ \(absent) }}; pass \(absent): to the filter")
+        }
+        let escaping = context.isEscaping
+        return .string(text.render(
+            { name in arguments.keyword(name).map(\.description) },
+            literal: { escaping && !translation.isHTML ? $0.htmlEscaped : $0 },
+            inserted: { escaping ? $0.htmlEscaped : $0 }))
+    }
+
+    /// A count's plural operands as written: an integer, a decimal (its shortest form: 1.5; 1.0 keeps its fraction
+    /// digit), or text (`"1.50"` keeps both).
+    static func operands(of value: Value) -> PluralOperands? {
+        switch value {
+        case .int(let i): return PluralOperands(i)
+        case .double(let d) where d.isFinite: return PluralOperands(String(d))
+        case .string(let s): return PluralOperands(s)
+        default: return nil
+        }
+    }
+}
+
+/// The filters every content set has for its languages.
+enum LocaleFilters {
+    static let extensions = LiquidExtensions(filters: [TranslateFilter.name: TranslateFilter.filter], htmlFilters: [TranslateFilter.name])
+}

@@ -1,0 +1,104 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Liquid
+import Localization
+import Testing
+
+/// The user's language through the API: on the profile, in a request's `locale`, from the browser's
+/// `Accept-Language`; every answer names the locale it was served in.
+@Suite("Locales through the API")
+struct LocaleTests {
+    static let files = Fixture.files.merging([
+        "locales.yml": "default: en\n",
+        "locales/en.json": #"{"note": {"title": "Hello {{ name }}", "days": {"one": "{{ count }} day left", "other": "{{ count }} days left"}}}"#,
+        "locales/fr.json": #"{"note": {"title": "Bonjour {{ name }}", "days": {"one": "{{ count }} jour restant", "other": "{{ count }} jours restants"}}}"#,
+        "banners/note.liquid": """
+            ---
+            campaign: note
+            channel: banner
+            placement: note
+            ---
+            <p>{{ 'note.title' | t: name: user.name }}, {{ 'note.days' | t: count: user.days }}</p>
+            """,
+    ]) { $1 }
+
+    @Test("a profile's locale is checked, kept canonical, merged and cleared")
+    func profileLocale() async throws {
+        let h = try Harness(files: Self.files)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/profiles/p1", method: .put, headers: jsonHeaders,
+                                     body: jsonBody(#"{"traits": {"name": "Zoé", "days": 1}, "locale": "fr_ca"}"#)) { r in
+                #expect(r.status == .created)
+                #expect(r.json["locale"]?.stringValue == "fr-CA")
+            }
+            try await client.execute(uri: "/v1/profiles/p1", method: .patch, headers: jsonHeaders, body: jsonBody(#"{"traits": {"days": 2}}"#)) { r in
+                #expect(r.json["locale"]?.stringValue == "fr-CA")
+            }
+            try await client.execute(uri: "/v1/placements/note?user_id=p1", method: .get) { r in
+                #expect(r.json["locale"]?.stringValue == "fr")
+                #expect(r.json["html"]?.stringValue == "<p>Bonjour Zoé, 2 jours restants</p>")
+            }
+            try await client.execute(uri: "/v1/profiles/p1", method: .put, headers: jsonHeaders,
+                                     body: jsonBody(#"{"traits": {}, "locale": "français"}"#)) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problemCode == "invalid_locale")
+                #expect(r.json["field"]?.stringValue == "locale")
+                #expect(r.json["detail"]?.stringValue?.contains("\"français\"") == true)
+            }
+            try await client.execute(uri: "/v1/profiles/p1", method: .get) { r in
+                #expect(r.json["locale"]?.stringValue == "fr-CA", "a refused write changes nothing")
+            }
+            try await client.execute(uri: "/v1/profiles/p1", method: .put, headers: jsonHeaders, body: jsonBody(#"{"traits": {}}"#)) { r in
+                #expect(r.json["locale"].map(JSON.serialize) == "null")
+            }
+        }
+    }
+
+    @Test("the request's locale, then the profile's, then Accept-Language, then the default")
+    func requestLocale() async throws {
+        let h = try Harness(files: Self.files)
+        _ = try await h.store.saveProfile(id: "ar", traits: .replace(LiquidObject([("name", "Layla"), ("days", 3)])), timeZone: nil,
+                                          locale: "ar-AE", at: fixedNow)
+        _ = try await h.store.saveProfile(id: "none", traits: .replace(LiquidObject([("name", "Sam"), ("days", 1)])), timeZone: nil, at: fixedNow)
+        try await h.test { client in
+            // No Arabic in this content: English, and the answer says so.
+            try await client.execute(uri: "/v1/placements/note?user_id=ar", method: .get) { r in
+                #expect(r.json["locale"]?.stringValue == "en")
+                #expect(r.json["html"]?.stringValue == "<p>Hello Layla, 3 days left</p>")
+            }
+            // The page's language wins over the profile's.
+            try await client.execute(uri: "/v1/placements/note?user_id=ar&locale=FR", method: .get) { r in
+                #expect(r.json["locale"]?.stringValue == "fr")
+                #expect(r.json["html"]?.stringValue == "<p>Bonjour Layla, 3 jours restants</p>")
+            }
+            // A visitor with no locale: the first of the browser's languages the content speaks.
+            try await client.execute(uri: "/v1/placements/note?anonymous_id=v1", method: .get,
+                                     headers: [.acceptLanguage: "ja, fr-BE;q=0.8, en;q=0.5"]) { r in
+                #expect(r.json["locale"]?.stringValue == "fr")
+            }
+            // A profile's locale wins over the browser's.
+            try await client.execute(uri: "/v1/placements/note?user_id=ar", method: .get, headers: [.acceptLanguage: "fr"]) { r in
+                #expect(r.json["locale"]?.stringValue == "en")
+            }
+            try await client.execute(uri: "/v1/placements/note?user_id=none&locale=not_a_tag!", method: .get) { r in
+                #expect(r.status == .badRequest)
+                #expect(r.problemCode == "invalid_locale")
+            }
+            try await client.execute(uri: "/v1/decide", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id": "none", "placements": ["note"], "locale": "fr"}"#)) { r in
+                #expect(r.json["blocks"]?.objectValue?["note"]?.objectValue?["locale"]?.stringValue == "fr")
+            }
+            try await client.execute(uri: "/v1/messages/banners/note/render", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id": "none", "locale": "fr-FR"}"#)) { r in
+                #expect(r.json["locale"]?.stringValue == "fr")
+                #expect(r.json["html"]?.stringValue == "<p>Bonjour Sam, 1 jour restant</p>")
+            }
+            try await client.execute(uri: "/v1/preview", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"template": "banners/note", "profile_id": "none", "locale": "fr"}"#)) { r in
+                #expect(r.json["locale"]?.stringValue == "fr")
+            }
+        }
+    }
+}

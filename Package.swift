@@ -53,7 +53,7 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        .target(name: "HTMLCheck", dependencies: ["Diagnostics", "CLibXML2"], swiftSettings: libxml2Headers),
+        .target(name: "HTMLCheck", dependencies: ["Diagnostics", "Localization", "CLibXML2"], swiftSettings: libxml2Headers),
         // Locales: BCP 47 tags and their fallbacks, CLDR's plural rules (its plurals.xml compiled in).
         .target(
             name: "Localization",
@@ -138,7 +138,11 @@ let package = Package(
             ],
             swiftSettings: libxml2Headers
         ),
-        .testTarget(name: "DeliveryTests", dependencies: ["Diagnostics", "Localization", "Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"]),
+        .testTarget(
+            name: "DeliveryTests",
+            dependencies: ["Diagnostics", "Localization", "Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"],
+            resources: [.copy("Fixtures")]
+        ),
         .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid", "Localization"]),
         .testTarget(
             name: "ServerTests",

@@ -8,7 +8,9 @@
  * Settings, as data- attributes of the script tag or window.stagecraftSettings = {...} set before it:
  *   key, api (default: where the script came from), userId + userHash (the HMAC your server makes with the secret
  *   key; without them the visitor is anonymous, with an id kept in localStorage), timeout (ms, default 2500),
- *   tour (a tour to start), manual (do not fill on load; call Stagecraft.refresh()).
+ *   tour (a tour to start), manual (do not fill on load; call Stagecraft.refresh()), locale (the page's language,
+ *   sent for every visitor; without it a visitor not signed in is sent <html lang>, else the browser's language, and
+ *   a signed-in user gets their profile's). Blocks come with their lang and dir; a right-to-left one is mirrored.
  * Events on document: stagecraft:ready, stagecraft:error, stagecraft:interaction, stagecraft:tour.
  */
 (() => {
@@ -23,6 +25,7 @@
   const api = String(settings.api || (script && script.src ? new URL(script.src, location.href).origin : location.origin)).replace(/\/+$/, '');
   const timeout = Number(settings.timeout) || 2500;
   let identity = { userId: settings.userId, userHash: settings.userHash };
+  let chosenLocale = settings.locale || null;
   let memoryId;
 
   const emit = (name, detail) => document.dispatchEvent(new CustomEvent('stagecraft:' + name, { detail }));
@@ -94,10 +97,10 @@
 
   // MARK: Styles the script's own elements need; a site may restyle every class.
   const css = `
-.sc-close{position:absolute;top:.35em;right:.35em;border:0;background:transparent;font:inherit;font-size:1.2em;line-height:1;cursor:pointer;padding:.2em .4em;color:inherit;opacity:.7}
+.sc-close{position:absolute;top:.35em;inset-inline-end:.35em;border:0;background:transparent;font:inherit;font-size:1.2em;line-height:1;cursor:pointer;padding:.2em .4em;color:inherit;opacity:.7}
 .sc-close:hover,.sc-close:focus-visible{opacity:1}
 [data-stagecraft-state=shown]{position:relative}
-.sc-float{position:absolute;z-index:2147483000;max-width:min(22rem,calc(100vw - 16px));background:#fff;color:#1d2433;border-radius:8px;box-shadow:0 6px 24px rgba(0,0,0,.22);padding:.9em 2.2em .9em 1em;font:14px/1.45 system-ui,sans-serif}
+.sc-float{position:absolute;z-index:2147483000;max-width:min(22rem,calc(100vw - 16px));background:#fff;color:#1d2433;border-radius:8px;box-shadow:0 6px 24px rgba(0,0,0,.22);padding-block:.9em;padding-inline:1em 2.2em;font:14px/1.45 system-ui,sans-serif}
 .sc-float::before{content:"";position:absolute;width:10px;height:10px;background:inherit;transform:rotate(45deg)}
 .sc-float[data-position=bottom]::before{top:-5px;left:var(--sc-arrow,20px)}
 .sc-float[data-position=top]::before{bottom:-5px;left:var(--sc-arrow,20px)}
@@ -169,10 +172,24 @@
   addEventListener('resize', replaceAll, { passive: true });
   addEventListener('scroll', replaceAll, { passive: true, capture: true });
 
-  function float(html, anchor, position, role) {
+  /** The side a floating element goes on: a right-to-left block mirrors left and right. */
+  function mirrored(position, dir) {
+    if (dir !== 'rtl') return position;
+    return { left: 'right', right: 'left' }[position] || position;
+  }
+
+  /** Gives an element the language and direction of the block it shows. */
+  function speak(el, answer) {
+    if (answer && answer.locale) el.lang = answer.locale;
+    if (answer && answer.dir) el.dir = answer.dir;
+  }
+
+  function float(html, anchor, position, role, language) {
     const el = document.createElement('div');
     el.className = 'sc-float';
     el.setAttribute('role', role);
+    speak(el, language);
+    position = mirrored(position, language && language.dir);
     el.innerHTML = html;
     document.body.append(el);
     const entry = { el, anchor, position };
@@ -200,6 +217,8 @@
   const showing = new WeakMap();
   const wired = new WeakSet();
   const tips = new WeakMap();
+  // A slot's own lang and dir, put back when it shows its own content again.
+  const ownLanguage = new WeakMap();
 
   /** Counts clicks on links and buttons of whatever block `el` shows (one listener per element). */
   function countClicks(el, block) {
@@ -217,10 +236,18 @@
   function restore(slot) {
     const own = originals.get(slot);
     if (own) slot.replaceChildren(...own.map((n) => n.cloneNode(true)));
+    const language = ownLanguage.get(slot);
+    if (language) {
+      for (const name of ['lang', 'dir']) {
+        if (language[name] === null) slot.removeAttribute(name); else slot.setAttribute(name, language[name]);
+      }
+    }
   }
 
   function showInSlot(slot, block) {
     if (!originals.has(slot)) originals.set(slot, Array.from(slot.childNodes, (n) => n.cloneNode(true)));
+    if (!ownLanguage.has(slot)) ownLanguage.set(slot, { lang: slot.getAttribute('lang'), dir: slot.getAttribute('dir') });
+    speak(slot, block);
     slot.innerHTML = block.html;
     slot.dataset.stagecraftState = 'shown';
     slot.dataset.stagecraftCampaign = block.campaign;
@@ -243,7 +270,7 @@
     if (tips.has(slot)) tips.get(slot).remove();
     const anchor = find(block.target);
     if (!anchor) { slot.dataset.stagecraftState = 'no-target'; return; }
-    const tip = float(block.html, anchor, block.position, 'dialog');
+    const tip = float(block.html, anchor, block.position, 'dialog', block);
     tips.set(slot, tip);
     tip.el.setAttribute('aria-label', 'Tip');
     tip.el.dataset.stagecraftCampaign = block.campaign;
@@ -297,7 +324,9 @@
     slots.forEach((s) => { s.dataset.stagecraftState = 'loading'; });
     let answer;
     try {
-      answer = await call('POST', '/v1/decide', Object.assign(who(), { placements, context: pageContext() }));
+      const request = Object.assign(who(), { placements, context: pageContext() });
+      if (pageLocale()) request.locale = pageLocale();
+      answer = await call('POST', '/v1/decide', request);
     } catch (error) {
       // What a slot showed stays: its own content, or the block an earlier decision put there.
       slots.forEach((s) => { s.dataset.stagecraftState = before.get(s) || 'fallback'; });
@@ -328,6 +357,19 @@
     return answer;
   }
 
+  /** The language to ask for: the one the site set (the locale setting, setLocale) for every visitor; else, for a
+   * visitor not signed in, `<html lang>` or the browser's (a signed-in user's profile says theirs). Only a
+   * well-formed tag is sent: a bad one would cost the page its blocks. */
+  function pageLocale() {
+    if (chosenLocale) return tagOrNull(chosenLocale);
+    if (identity.userId) return null;
+    return tagOrNull(document.documentElement.lang || navigator.language || '');
+  }
+
+  function tagOrNull(lang) {
+    return /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/.test(lang) ? lang : null;
+  }
+
   function pageContext() {
     return { path: location.pathname, url: location.href.split('#')[0], locale: navigator.language || 'en', title: document.title };
   }
@@ -340,6 +382,7 @@
     if (running) running.end(false);
     addStyles();
     const query = new URLSearchParams(who());
+    if (pageLocale()) query.set('locale', pageLocale());
     let answer;
     try {
       answer = await call('GET', '/v1/tours/' + encodeURIComponent(name) + '?' + query);
@@ -375,7 +418,7 @@
       target = find(step.target);
       target.classList.add('sc-tour-target');
       target.scrollIntoView({ block: 'center', inline: 'nearest' });
-      shown = float(step.html, target, step.position, 'dialog');
+      shown = float(step.html, target, step.position, 'dialog', answer);
       const el = shown.el;
       el.classList.add('sc-tour');
       el.setAttribute('aria-live', 'polite');
@@ -442,6 +485,8 @@
     fill: () => refresh(false),
     tour,
     identify(userId, userHash) { identity = { userId, userHash }; },
+    /** The page's language for every visitor from now on (null: back to the profile's, or the page's). */
+    setLocale(tag) { chosenLocale = tag || null; },
     reset() { identity = {}; try { localStorage.removeItem('stagecraft.anonymous_id'); } catch (_) { /* storage off */ } },
     report,
   };

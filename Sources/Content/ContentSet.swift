@@ -313,7 +313,7 @@ public struct ContentSet: Sendable {
     public func data(for message: MessageTemplate, user: UserMoment, variant: String? = nil) -> Value {
         // Built in one go (copying the globals and then adding keys would copy their storage on every render).
         var pairs: [(String, Value)] = []
-        pairs.reserveCapacity(globals.count + 9)
+        pairs.reserveCapacity(globals.count + 11)
         for (k, v) in globals.pairs { pairs.append((k, v)) }
         pairs.append(("user", TargetingAttributes.user(user.profile)))
         pairs.append(("stage", .string(user.stage.stage)))
@@ -321,6 +321,10 @@ public struct ContentSet: Sendable {
         pairs.append(("campaign", message.campaignValue))
         pairs.append(("variant", variant.map(Value.string) ?? .null))
         pairs.append(("now", .string(Timestamp.format(user.now))))
+        // The language the message is served in and its direction, for `<html lang dir>` and the like.
+        let locale = translations.resolve(user.locale ?? translations.defaultLocale)
+        pairs.append(("locale", .string(locale.identifier)))
+        pairs.append(("dir", .string(translations.direction(of: locale).rawValue)))
         pairs.append(("context", .object(user.context)))
         pairs.append(("recommendations", message.recommendations.isEmpty ? .object(LiquidObject())
             : recommender.value(rules: message.recommendations, for: user, context: user.context)))

@@ -10,11 +10,14 @@ import Localization
 /// default: en
 /// fallbacks:
 ///   pt-BR: [pt-PT]
+/// numbering:          # digits, when not CLDR's default for the locale (Latin for ar and ar-AE, Arabic-Indic for ar-EG)
+///   ar: arab
 /// ```
 enum LocaleFiles {
     static func read(_ files: [String: String], issues: inout [Diagnostic]) -> Translations {
         var defaultLocale = LocaleTag("en")
         var extras: [LocaleTag: [LocaleTag]] = [:]
+        var numbering: [LocaleTag: String] = [:]
         if let text = files["locales.yml"] {
             let log = IssueLog(file: "locales.yml")
             if let node = YAMLNode.parse(text, firstLine: 1, log: log), let fields = YAMLFields(node, log: log, what: "locales.yml") {
@@ -31,6 +34,20 @@ enum LocaleFiles {
                         }
                     } else {
                         log.error(at: map, "fallbacks must be a mapping of a locale to the locales it falls back to, such as pt-BR: [pt-PT]")
+                    }
+                }
+                if let map = fields.node("numbering") {
+                    if case .mapping(let pairs) = map.kind {
+                        for (key, value) in pairs {
+                            guard let tag = Self.tag(key, log: log) else { continue }
+                            guard let system = value.text, Self.numberingSystems.contains(system) else {
+                                log.error(at: value, "a numbering system is one of CLDR's, such as latn (0-9), arab (٠-٩), arabext (۰-۹), deva, hanidec, thai")
+                                continue
+                            }
+                            numbering[tag] = system
+                        }
+                    } else {
+                        log.error(at: map, "numbering must be a mapping of a locale to a numbering system, such as ar: arab")
                     }
                 }
                 fields.reportUnknown(what: "locales.yml")
@@ -69,8 +86,11 @@ enum LocaleFiles {
             flatten(object, prefix: "", file: file, text: text, into: &entries, issues: &issues)
             catalogs[tag] = LocaleCatalog(tag: tag, file: file, entries: entries)
         }
-        return Translations(defaultLocale: defaultLocale, catalogs: catalogs, extraFallbacks: extras)
+        return Translations(defaultLocale: defaultLocale, catalogs: catalogs, extraFallbacks: extras, numbering: numbering)
     }
+
+    /// The numbering systems Foundation's ICU knows (CLDR's), the ones a `-u-nu-` can name.
+    static let numberingSystems = Set(Locale.NumberingSystem.availableNumberingSystems.map(\.identifier))
 
     private static func tag(_ node: YAMLNode, log: IssueLog) -> LocaleTag? {
         guard let text = node.text else {

@@ -1,3 +1,4 @@
+import Foundation
 import Liquid
 import Localization
 import Synchronization
@@ -26,6 +27,22 @@ public final class LocaleRendering: Sendable {
         self.translations = translations
         self.plurals = plurals
     }
+
+    /// The locale numbers, dates and lists are formatted in: the user's own, with the numbering system the content
+    /// sets for it, if any. Made when a filter first asks (a render that formats nothing makes none), then kept.
+    public var formatLocale: Locale {
+        var identifier = wanted.identifier
+        if let numbering = translations.numberingSystem(for: wanted), !wanted.subtags.contains("u") {
+            identifier += "-u-nu-" + numbering
+        }
+        if let known = Self.locales.withLock({ $0[identifier] }) { return known }
+        let made = Locale(identifier: identifier)
+        Self.locales.withLock { if $0.count < 4096 { $0[identifier] = made } }
+        return made
+    }
+
+    /// Foundation locales by identifier, made once each (at most a few thousand: tags come from users).
+    private static let locales = Mutex<[String: Locale]>([:])
 
     /// The keys served from another locale than the served one, in the order first met, each once.
     public var fallbacks: [FallbackUse] { used.withLock { $0 } }
@@ -81,10 +98,17 @@ enum TranslateFilter {
             throw LiquidError(.undefinedVariable, "t: \"\(key)\" in \(used) fills {{ \(absent) }}; pass \(absent): to the filter")
         }
         let escaping = context.isEscaping
+        // What fills a slot is the user's data: escaped in HTML, and isolated when its direction is not the text's
+        // (a Latin name in Arabic, an Arabic one in English), so the punctuation around it stays where it was written.
+        let direction = locale.translations.direction(of: used)
         return .string(text.render(
             { name in arguments.keyword(name).map(\.description) },
             literal: { escaping && !translation.isHTML ? $0.htmlEscaped : $0 },
-            inserted: { escaping ? $0.htmlEscaped : $0 }))
+            inserted: { value in
+                let isolate = Bidi.needsIsolation(value, in: direction)
+                if escaping { return isolate ? "<bdi>" + value.htmlEscaped + "</bdi>" : value.htmlEscaped }
+                return isolate ? "\u{2068}" + value + "\u{2069}" : value
+            }))
     }
 
     /// A count's plural operands as written: an integer, a decimal (its shortest form: 1.5; 1.0 keeps its fraction
@@ -101,5 +125,6 @@ enum TranslateFilter {
 
 /// The filters every content set has for its languages.
 enum LocaleFilters {
-    static let extensions = LiquidExtensions(filters: [TranslateFilter.name: TranslateFilter.filter], htmlFilters: [TranslateFilter.name])
+    static let extensions = LiquidExtensions(filters: FormatFilters.all.merging([TranslateFilter.name: TranslateFilter.filter]) { $1 },
+                                             htmlFilters: [TranslateFilter.name])
 }

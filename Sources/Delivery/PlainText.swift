@@ -151,6 +151,13 @@ public enum PlainText {
             out.raw("")
             out.pendingBreaks = 1
             return
+        case "bdi":
+            // Isolated text stays isolated in plain text: Unicode's first-strong isolate and pop around it.
+            var inner = Writer()
+            for c in node.children { write(c, into: &inner, list: nil) }
+            let text = inner.trimmed()
+            if !text.isEmpty { out.write("\u{2068}" + text + "\u{2069}") }
+            return
         case "hr":
             out.breakLines(2)
             out.raw(String(repeating: "-", count: 40))

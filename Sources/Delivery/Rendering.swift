@@ -89,7 +89,8 @@ extension DeliveryContent {
     func check(_ output: String, as channel: HTMLChannel, of template: Template, data: Value, options: DeliveryOptions,
                for user: UserMoment) -> HTMLReport
     {
-        let report = HTMLValidator.validate(output, channel: channel)
+        let report = HTMLValidator.validate(output, channel: channel,
+                                            direction: content.translations.direction(of: locale(for: user)))
         guard !report.diagnostics.isEmpty, options.locateProblems || !report.isValid else { return report }
         let renderOptions = renderOptions(for: user, strict: options.strict)
         guard let (again, map) = try? template.renderMapped(data, options: renderOptions), again == output else { return report }

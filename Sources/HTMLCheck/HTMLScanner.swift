@@ -17,7 +17,7 @@ struct HTMLScanner {
     static let rawText: Set<String> = ["script", "style", "textarea", "title"]
     /// Attributes whose values the checks read; the others are kept as present, with an empty value.
     static let valuedAttributes: Set<String> = ["id", "href", "src", "action", "formaction", "background", "poster",
-                                                "xlink:href", "type", "data"]
+                                                "xlink:href", "type", "data", "dir"]
 
     static func tags(in b: [UInt8]) -> [ScannedTag] {
         var tags: [ScannedTag] = []

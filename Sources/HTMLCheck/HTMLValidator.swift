@@ -1,4 +1,5 @@
 import Diagnostics
+import Localization
 
 /// Checks HTML before it is served: what libxml2's HTML parser reports, read against the HTML5 element set,
 /// with every problem located in the HTML as written.
@@ -20,17 +21,23 @@ public enum HTMLValidator {
 
     /// Checks `html` for `channel`.
     /// - Parameter allowsScript: accept `<script>`, for a template explicitly allowed to carry one.
-    public static func validate(_ html: String, channel: HTMLChannel, allowsScript: Bool = false) -> HTMLReport {
-        validate(source: Array(html.utf8), channel: channel, allowsScript: allowsScript)
+    /// - Parameter direction: the direction the HTML is shown in (its language's): right-to-left text where no
+    ///   `dir` in the HTML makes it right to left is a warning (`rtl-text-without-dir`).
+    public static func validate(_ html: String, channel: HTMLChannel, allowsScript: Bool = false,
+                                direction: TextDirection = .ltr) -> HTMLReport
+    {
+        validate(source: Array(html.utf8), channel: channel, allowsScript: allowsScript, direction: direction)
     }
 
     /// Checks raw bytes, reporting where they stop being UTF-8 (libxml2 drops everything after that point).
-    public static func validate(bytes: [UInt8], channel: HTMLChannel, allowsScript: Bool = false) -> HTMLReport {
+    public static func validate(bytes: [UInt8], channel: HTMLChannel, allowsScript: Bool = false,
+                                direction: TextDirection = .ltr) -> HTMLReport
+    {
         guard let badByte = firstInvalidUTF8(bytes) else {
-            return validate(source: bytes, channel: channel, allowsScript: allowsScript)
+            return validate(source: bytes, channel: channel, allowsScript: allowsScript, direction: direction)
         }
         let repaired = Array(String(decoding: bytes, as: UTF8.self).utf8)
-        var report = validate(source: repaired, channel: channel, allowsScript: allowsScript)
+        var report = validate(source: repaired, channel: channel, allowsScript: allowsScript, direction: direction)
         let lines = SourceLines(bytes)
         let (line, column) = lines.position(ofByte: badByte)
         report.diagnostics.insert(lines.diagnostic(.error, line: line, byteColumn: column, code: "invalid-utf8",
@@ -60,7 +67,7 @@ public enum HTMLValidator {
         let message: String
     }
 
-    static func validate(source: [UInt8], channel: HTMLChannel, allowsScript: Bool) -> HTMLReport {
+    static func validate(source: [UInt8], channel: HTMLChannel, allowsScript: Bool, direction: TextDirection = .ltr) -> HTMLReport {
         lazy var lines = SourceLines(source)
         if source.count > maxBytes {
             return HTMLReport(diagnostics: [Diagnostic(.error, .html, code: "too-large",
@@ -76,7 +83,9 @@ public enum HTMLValidator {
         var tally = ProblemTally()
         var problems: [Problem] = []
         let tags = HTMLScanner.tags(in: source)
-        for finding in StructureCheck(channel: channel, allowsScript: allowsScript).check(tags, tally: &tally) {
+        let findings = StructureCheck(channel: channel, allowsScript: allowsScript).check(tags, tally: &tally)
+            + DirectionCheck(direction: direction).check(tags, source: source, tally: &tally)
+        for finding in findings {
             let (line, column) = lines.position(ofByte: finding.offset)
             problems.append(Problem(severity: finding.severity, line: line, byteColumn: column, code: finding.code, message: finding.message))
         }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A translated text with its `{{ name }}` slots, read once when the content loads.
 public struct MessageText: Sendable, Equatable {
     enum Piece: Sendable, Equatable {
@@ -109,11 +111,31 @@ public struct Translations: Sendable {
     public let catalogs: [LocaleTag: LocaleCatalog]
     /// `pt-BR: [pt-PT]`: where to look after a locale and before its truncation.
     public let extraFallbacks: [LocaleTag: [LocaleTag]]
+    /// `ar: arab`: the numbering system a locale's numbers are written in, when not CLDR's default for it.
+    public let numbering: [LocaleTag: String]
 
-    public init(defaultLocale: LocaleTag, catalogs: [LocaleTag: LocaleCatalog] = [:], extraFallbacks: [LocaleTag: [LocaleTag]] = [:]) {
+    /// The writing direction of each locale the content serves in (its catalogs' and the default).
+    private let directions: [LocaleTag: TextDirection]
+
+    public init(defaultLocale: LocaleTag, catalogs: [LocaleTag: LocaleCatalog] = [:], extraFallbacks: [LocaleTag: [LocaleTag]] = [:],
+                numbering: [LocaleTag: String] = [:])
+    {
         self.defaultLocale = defaultLocale
         self.catalogs = catalogs
         self.extraFallbacks = extraFallbacks
+        self.numbering = numbering
+        var directions: [LocaleTag: TextDirection] = [:]
+        for tag in Set(catalogs.keys).union([defaultLocale]) { directions[tag] = TextDirection(of: tag) }
+        self.directions = directions
+    }
+
+    /// The writing direction of a locale (CLDR's, through Foundation): `rtl` for Arabic, Hebrew, Persian, Urdu...
+    public func direction(of tag: LocaleTag) -> TextDirection { directions[tag] ?? TextDirection(of: tag) }
+
+    /// The numbering system set for `tag` or the nearest of its truncations, nil for CLDR's default.
+    public func numberingSystem(for tag: LocaleTag) -> String? {
+        for t in [tag] + tag.truncations { if let n = numbering[t] { return n } }
+        return nil
     }
 
     /// English by default, with no translations.
@@ -138,7 +160,8 @@ public struct Translations: Sendable {
 
     /// The locale a user is served in: the first of their chain the content has a catalog for, else the default.
     public func resolve(_ tag: LocaleTag) -> LocaleTag {
-        chain(for: tag).first { catalogs[$0] != nil } ?? defaultLocale
+        if tag == defaultLocale || catalogs[tag] != nil { return tag }
+        return chain(for: tag).first { catalogs[$0] != nil } ?? defaultLocale
     }
 
     /// A key's translation for a user's locale, and the locale it came from.
@@ -147,5 +170,15 @@ public struct Translations: Sendable {
             if let found = catalogs[t]?.entries[key] { return (found, t) }
         }
         return nil
+    }
+}
+
+/// Which way a language is written.
+public enum TextDirection: String, Sendable {
+    case ltr, rtl
+
+    /// CLDR's direction for the locale's script (its likely script when it names none), through Foundation.
+    public init(of tag: LocaleTag) {
+        self = Locale.Language(identifier: tag.identifier).characterDirection == .rightToLeft ? .rtl : .ltr
     }
 }

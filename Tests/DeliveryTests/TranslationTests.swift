@@ -52,11 +52,14 @@ struct TranslationTests {
         // French: 0 and 1 are one; a million is many.
         #expect(try Self.render(locale: "fr-CA", n: .int(0)) == "<p>Bonjour Ada|0 article|<b>Ada</b> et cie</p>")
         #expect(try Self.render(locale: "fr", n: .int(1_000_000)) == "<p>Bonjour Ada|1000000 d’articles|<b>Ada</b> et cie</p>")
-        // Arabic's six forms; its missing note_html falls back to English.
+        // Arabic's six forms; its missing note_html falls back to English. A Latin name in Arabic text is isolated
+        // (<bdi>), in English text it is not.
         let arabic = [0: "لا عناصر", 1: "عنصر واحد", 2: "عنصران", 3: "3 عناصر", 11: "11 عنصرًا", 100: "100 عنصر"]
         for (n, form) in arabic {
-            #expect(try Self.render(locale: "ar", name: "Layla", n: .int(n)) == "<p>مرحبا Layla|\(form)|<b>Layla</b> &amp; co</p>")
+            #expect(try Self.render(locale: "ar", name: "Layla", n: .int(n)) == "<p>مرحبا <bdi>Layla</bdi>|\(form)|<b>Layla</b> &amp; co</p>")
         }
+        // An Arabic name in English text is isolated too.
+        #expect(try Self.render(locale: "en", name: "ليلى") == "<p>Hello <bdi>ليلى</bdi>|1 item|<b><bdi>ليلى</bdi></b> &amp; co</p>")
     }
 
     @Test func decimalsAsWritten() throws {

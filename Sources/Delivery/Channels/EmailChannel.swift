@@ -138,6 +138,12 @@ struct EmailChannel: ChannelRenderer {
         var html = raw
         var text: String
         if report.isValid, let tree = HTMLTree(html: raw) {
+            // The language the email is in, and its direction, unless the template said.
+            if let root = tree.root, root.name == "html" {
+                let locale = delivery.locale(for: user)
+                if !root.hasAttribute("lang") { root.setAttribute("lang", locale.identifier) }
+                if !root.hasAttribute("dir") { root.setAttribute("dir", delivery.content.translations.direction(of: locale).rawValue) }
+            }
             if let preheader, !preheader.isEmpty { EmailFinishing.insertPreheader(preheader, into: tree) }
             if delivery.content.email.inlineCSS { CSSInliner.inline(tree) }
             LinkDecoration.decorate(tree, parameters: parameters, hosts: delivery.content.email.trackedHosts, skipping: unsubscribe)

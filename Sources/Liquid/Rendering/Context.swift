@@ -1,3 +1,5 @@
+import Foundation
+
 /// The state of one render: variables in scope, counters, cycle positions, limits.
 ///
 /// A context lives for one render on one thread; templates themselves are immutable and shared.
@@ -57,6 +59,17 @@ public final class Context {
     /// Whether an undefined variable is an error (``RenderOptions/strictVariables``): a filter that cannot find
     /// what it was asked for (a translation) throws then, and prints a placeholder otherwise.
     public var isStrict: Bool { options.strictVariables }
+    /// The zone times are shown in (``RenderOptions/timeZone``), nil for each time's own.
+    public var timeZone: TimeZone? { options.timeZone }
+    /// What "now" is for this render (``RenderOptions/now``, else the clock).
+    public var now: Date { options.now ?? Date() }
+
+    /// A value read as a time the way the `date` filter reads one: `"now"`, a Unix time (a number or digits), or
+    /// a date and time as text (in the render's zone when it names none); nil for anything else.
+    public func time(from value: Value) -> Date? {
+        guard let t = DateFilter.toTime(value, context: self, zone: options.timeZone) else { return nil }
+        return Date(timeIntervalSince1970: Double(t.seconds) + Double(t.nanoseconds) / 1e9)
+    }
 
     // MARK: Variables
 

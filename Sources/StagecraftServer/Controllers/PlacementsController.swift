@@ -93,7 +93,8 @@ struct PlacementsController: APIController {
         var pairs: [(String, Value)] = [
             ("placement", .string(placement)), ("campaign", .string(block.campaign.id)),
             ("variant", block.variant.map(Value.string) ?? .null), ("channel", .string(block.campaign.channel.rawValue)),
-            ("stage", .string(stage)), ("locale", .string(locale.identifier)), ("source", .string(block.source.rawValue)),
+            ("stage", .string(stage)), ("locale", .string(locale.identifier)),
+            ("dir", .string(delivery.content.translations.direction(of: locale).rawValue)), ("source", .string(block.source.rawValue)),
             ("html", .string(block.html)),
             ("ttl", .int(configuration.blockTTL)),
         ]

@@ -43,10 +43,12 @@ struct ToursController: APIController {
         metrics.count("renders", [("channel", "tour"), ("outcome", "ok")])
         metrics.count("decisions", [("outcome", "winner")])
         guard !steps.isEmpty else { return noContent(reason: "no_steps_for_user") }
+        let served = loaded.delivery.locale(for: user)
         return json(object([
             ("tour", .string(message.campaign.id)), ("campaign", .string(message.campaign.id)),
             ("variant", DecisionEngine.variant(of: message.campaign, for: user.profile.id).map(Value.string) ?? .null),
-            ("stage", .string(user.stage.stage)),
+            ("stage", .string(user.stage.stage)), ("locale", .string(served.identifier)),
+            ("dir", .string(loaded.content.translations.direction(of: served).rawValue)),
             ("steps", .array(steps.enumerated().map { i, s in
                 object([("number", .int(i + 1)), ("target", .string(s.target)), ("position", .string(s.position.rawValue)),
                         ("html", .string(s.html))])

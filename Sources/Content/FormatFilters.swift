@@ -1,0 +1,161 @@
+import Foundation
+import Liquid
+import Localization
+
+/// Numbers, money, dates, relative times and lists in the user's locale, from CLDR's data through Foundation's ICU
+/// (no table of ours): `format_number`, `format_currency`, `format_date`, `format_relative`, `format_list`.
+///
+/// The locale is the user's own (`fr-CA` formats as Canadian French even when the text is served in `fr`), with
+/// the numbering system CLDR gives it by default (Latin digits for `ar` and `ar-AE`, Arabic-Indic for `ar-EG`)
+/// unless `locales.yml` says otherwise (`numbering: {ar: arab}`). Dates are in the user's zone.
+enum FormatFilters {
+    static let all: [String: Filter] = [
+        "format_number": formatNumber, "format_currency": formatCurrency, "format_date": formatDate,
+        "format_relative": formatRelative, "format_list": formatList,
+    ]
+
+    /// The Foundation locale a render formats in.
+    static func locale(_ context: Context) -> Locale {
+        (context.host as? LocaleRendering)?.formatLocale ?? Locale(identifier: "en")
+    }
+
+    static func number(_ value: Value, _ name: String) throws(LiquidError) -> Double {
+        switch value {
+        case .int(let i): return Double(i)
+        case .double(let d) where d.isFinite: return d
+        case .string(let s):
+            if let d = Double(s.trimmingCharacters(in: .whitespaces)), d.isFinite { return d }
+        case .null, .empty, .blank:
+            throw LiquidError(.argument, "\(name): no number to format")
+        default:
+            break
+        }
+        throw LiquidError(.argument, "\(name): \(value.description.prefix(40)) is not a number")
+    }
+
+    static func decimals(_ arguments: FilterArguments, _ name: String) throws(LiquidError) -> Int? {
+        guard let value = arguments.keyword("decimals"), !value.isNil else { return nil }
+        guard case .int(let n) = value, (0...10).contains(n) else {
+            throw LiquidError(.argument, "\(name): decimals: must be a whole number from 0 to 10")
+        }
+        return n
+    }
+
+    /// `{{ 1234.5 | format_number }}` is `1,234.5` in English, `1 234,5` in French; `decimals: 2` fixes the
+    /// fraction digits; `style: 'percent'` shows 0.25 as `25%` (`25 %` in French).
+    static let formatNumber: Filter = { input, arguments, context in
+        try arguments.expect("format_number", min: 0, max: 0)
+        let value = try number(input, "format_number")
+        let locale = locale(context)
+        let decimals = try decimals(arguments, "format_number")
+        switch arguments.keyword("style")?.description ?? "decimal" {
+        case "decimal":
+            var style = FloatingPointFormatStyle<Double>(locale: locale)
+            if let decimals { style = style.precision(.fractionLength(decimals)) }
+            return .string(value.formatted(style))
+        case "percent":
+            // CLDR's percent patterns show whole percents (26 % for 0.256) unless decimals: says.
+            let style = FloatingPointFormatStyle<Double>.Percent(locale: locale).precision(.fractionLength(decimals ?? 0))
+            return .string(value.formatted(style))
+        case let other:
+            throw LiquidError(.argument, "format_number: style: is 'decimal' or 'percent', not '\(other)'")
+        }
+    }
+
+    /// `{{ 24.5 | format_currency: 'EUR' }}`: `€24.50` in English, `24,50 €` in French, `‏24.50 €` in Arabic; the
+    /// currency's own fraction digits (none for JPY) unless `decimals:` says.
+    static let formatCurrency: Filter = { input, arguments, context in
+        try arguments.expect("format_currency", min: 1, max: 1)
+        let value = try number(input, "format_currency")
+        let code = arguments[0]!.description.uppercased()
+        guard code.count == 3, code.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
+            throw LiquidError(.argument, "format_currency: '\(code)' is not an ISO 4217 currency code such as EUR")
+        }
+        var style = FloatingPointFormatStyle<Double>.Currency(code: code, locale: locale(context))
+        if let decimals = try decimals(arguments, "format_currency") { style = style.precision(.fractionLength(decimals)) }
+        return .string(value.formatted(style))
+    }
+
+    /// `{{ user.signed_up_at | format_date: 'long' }}`: `short`, `medium`, `long` or `full`, or a CLDR skeleton of
+    /// the fields wanted (`MMMMd` is "November 23" in English, "23 novembre" in French, "11月23日" in Chinese), in
+    /// the user's zone and locale.
+    static let formatDate: Filter = { input, arguments, context in
+        try arguments.expect("format_date", min: 0, max: 1)
+        guard let date = context.time(from: input) else {
+            if input.isNil || input.description.isEmpty { return .string("") }
+            throw LiquidError(.argument, "format_date: \(input.description.prefix(40)) is not a date")
+        }
+        let formatter = DateFormatter()
+        formatter.locale = locale(context)
+        formatter.timeZone = context.timeZone ?? TimeZone(identifier: "UTC")!
+        let style = arguments[0]?.description ?? "medium"
+        switch style {
+        case "short": formatter.dateStyle = .short
+        case "medium": formatter.dateStyle = .medium
+        case "long": formatter.dateStyle = .long
+        case "full": formatter.dateStyle = .full
+        default:
+            // A skeleton: the fields, in any order; the locale's pattern for them orders and punctuates.
+            guard !style.isEmpty, style.count <= 24, style.unicodeScalars.allSatisfy({ skeletonLetters.contains($0) }) else {
+                throw LiquidError(.argument, "format_date: '\(style)' is neither short, medium, long or full nor a skeleton such as yMMMd")
+            }
+            formatter.setLocalizedDateFormatFromTemplate(style)
+        }
+        return .string(formatter.string(from: date))
+    }
+
+    static let skeletonLetters = Set("GyYuUrQqMLlwWdDFgEecabBhHkKjJCmsSAzZOvVXx".unicodeScalars)
+
+    /// `{{ trial_ends_at | format_relative }}`: how far a time is from now in the unit that suits it, in words:
+    /// "in 3 days", "dans 3 jours", "بعد 3 أيام", "3天后"; days count calendar days in the user's zone.
+    static let formatRelative: Filter = { input, arguments, context in
+        try arguments.expect("format_relative", min: 0, max: 0)
+        guard let date = context.time(from: input) else {
+            if input.isNil || input.description.isEmpty { return .string("") }
+            throw LiquidError(.argument, "format_relative: \(input.description.prefix(40)) is not a date")
+        }
+        let (count, field, unit) = distance(from: context.now, to: date, zone: context.timeZone ?? TimeZone(identifier: "UTC")!)
+        var style = Date.RelativeFormatStyle(presentation: .numeric, unitsStyle: .wide)
+        style.locale = locale(context)
+        style.allowedFields = [field]
+        // The style measures from the clock; it is given the same distance from it, a quarter unit inside the
+        // count so neither rounding nor the microseconds between here and there change it.
+        let offset = (Double(count) + (count < 0 ? -0.25 : 0.25)) * unit
+        return .string(Date().addingTimeInterval(offset).formatted(style))
+    }
+
+    /// The whole units from `now` to `date` in the largest unit that has one (seconds below a minute, then minutes,
+    /// hours, calendar days in `zone` up to a week, weeks up to a month, months up to a year, then years).
+    static func distance(from now: Date, to date: Date, zone: TimeZone) -> (Int, Date.RelativeFormatStyle.Field, Double) {
+        let seconds = date.timeIntervalSince(now)
+        let magnitude = abs(seconds)
+        let sign = seconds < 0 ? -1 : 1
+        if magnitude < 60 { return (sign * Int(magnitude), .second, 1) }
+        if magnitude < 3600 { return (sign * Int(magnitude / 60), .minute, 60) }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let days = calendar.dateComponents([.day], from: calendar.startOfDay(for: now), to: calendar.startOfDay(for: date)).day ?? 0
+        if magnitude < 86_400 && days == 0 { return (sign * Int(magnitude / 3600), .hour, 3600) }
+        if abs(days) < 7 { return (days, .day, 86_400) }
+        if abs(days) < 30 { return (days / 7, .week, 7 * 86_400) }
+        if abs(days) < 365 { return (days / 30, .month, 30 * 86_400) }
+        return (days / 365, .year, 365 * 86_400)
+    }
+
+    /// `{{ names | format_list }}`: "a, b and c" in English, "a, b et c" in French, "a، وb وc" in Arabic;
+    /// `type: 'or'` for alternatives.
+    static let formatList: Filter = { input, arguments, context in
+        try arguments.expect("format_list", min: 0, max: 0)
+        let items: [String]
+        switch input {
+        case .array(let a): items = a.map(\.description)
+        case .null, .empty, .blank: items = []
+        default: items = [input.description]
+        }
+        switch arguments.keyword("type")?.description ?? "and" {
+        case "and": return .string(items.formatted(.list(type: .and).locale(locale(context))))
+        case "or": return .string(items.formatted(.list(type: .or).locale(locale(context))))
+        case let other: throw LiquidError(.argument, "format_list: type: is 'and' or 'or', not '\(other)'")
+        }
+    }
+}

@@ -79,9 +79,11 @@ function el(tag, attributes, ...children) {
 }
 
 /** A sandboxed frame (no scripts, no same origin) showing `html` at a device width, scaled to fit its column. */
-function frame(html, width, height, label, page) {
+function frame(html, width, height, label, page, language) {
+  // A block is shown in its language and direction, as the embed script shows it (an email says its own).
+  const lang = language && language.locale ? ' lang="' + language.locale + '" dir="' + (language.dir || 'ltr') + '"' : '';
   const doc = page ? html
-    : '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
+    : '<!doctype html><html' + lang + '><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
       + '<link rel="stylesheet" href="' + location.origin + '/demo.css"><style>body{margin:16px}</style></head><body>'
       + html + '</body></html>';
   const iframe = el('iframe', { sandbox: '', title: label, srcdoc: doc, width, height, referrerpolicy: 'no-referrer' });
@@ -161,6 +163,8 @@ async function start() {
     ...c.profiles.map((p) => el('option', { value: p, text: p })));
   const stages = $('#stage');
   stages.replaceChildren(stages.options[0], ...c.stages.map((s) => el('option', { value: s, text: s })));
+  const locales = $('#locale');
+  locales.replaceChildren(locales.options[0], ...(c.locales || []).map((l) => el('option', { value: l, text: l })));
   const zones = $('#zone');
   if (zones.options.length < 2) {
     const list = Intl.supportedValuesOf ? Intl.supportedValuesOf('timeZone') : ['UTC'];
@@ -171,6 +175,7 @@ async function start() {
   pick.value = wanted.get('template') || c.templates[0].name;
   profiles.value = wanted.get('profile') ?? (c.profiles[0] || '');
   stages.value = wanted.get('stage') || '';
+  locales.value = wanted.get('locale') || '';
   zones.value = wanted.get('zone') || '';
   await Promise.all([loadTemplate(), loadProfile()]);
   if (wanted.get('at')) $('#time').value = wanted.get('at');
@@ -204,7 +209,7 @@ function remember() {
   const q = new URLSearchParams();
   q.set('template', $('#template').value);
   q.set('profile', $('#profile').value);
-  for (const name of ['stage', 'zone']) if ($('#' + name).value) q.set(name, $('#' + name).value);
+  for (const name of ['stage', 'locale', 'zone']) if ($('#' + name).value) q.set(name, $('#' + name).value);
   if ($('#time').value) q.set('at', $('#time').value);
   history.replaceState(null, '', '#' + q);
 }
@@ -235,7 +240,7 @@ $('#profile-json').addEventListener('input', later);
 $('#controls').addEventListener('submit', (event) => event.preventDefault());
 $('#template').addEventListener('change', async () => { await loadTemplate(); render(); });
 $('#profile').addEventListener('change', async () => { await loadProfile(); render(); });
-for (const id of ['stage', 'time', 'zone']) $('#' + id).addEventListener('change', () => render());
+for (const id of ['stage', 'locale', 'time', 'zone']) $('#' + id).addEventListener('change', () => render());
 $('#now').addEventListener('click', () => { setNow(); render(); });
 
 let timer = null;
@@ -247,8 +252,10 @@ function later() {
 // MARK: Rendering
 
 /** The preview request for the current controls, or null with the reason shown when the profile JSON is broken. */
-function request(stage) {
+function request(stage, locale) {
   const body = { template: state.template.name };
+  if (locale) body.locale = locale;
+  else if ($('#locale').value) body.locale = $('#locale').value;
   const source = $('#source').value;
   if (source !== state.original) body.source = source;
   const json = $('#profile-json').value;
@@ -331,11 +338,11 @@ function showOutput(answer) {
       el('dl', {}, ...Object.entries(rest).flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]))));
   } else if (o.steps) {
     out.append(el('ol', { class: 'steps' }, o.steps.map((s) =>
-      el('li', {}, el('p', { class: 'hint', text: 'Next to ' + s.target + ' (' + s.position + ')' }), frame(s.html, 375, 220, 'Step', false)))));
+      el('li', {}, el('p', { class: 'hint', text: 'Next to ' + s.target + ' (' + s.position + ')' }), frame(s.html, 375, 220, 'Step', false, answer)))));
   } else {
     const w = WIDTHS.web;
     out.append(el('div', { class: 'web-views' },
-      frame(o.html, w.desktop, 380, 'Desktop', false), frame(o.html, w.phone, 520, 'Phone', false)));
+      frame(o.html, w.desktop, 380, 'Desktop', false, answer), frame(o.html, w.phone, 520, 'Phone', false, answer)));
   }
 }
 
@@ -428,10 +435,13 @@ async function matrix() {
   const run = ++matrixRun;
   const grid = $('#matrix-grid');
   const winner = $('#matrix-winner').checked;
-  grid.replaceChildren(...state.content.stages.map((s) => el('section', { class: 'cell', 'data-stage': s }, el('h3', { text: s }), el('p', { class: 'hint', text: 'Rendering…' }))));
-  await Promise.all(state.content.stages.map(async (stage) => {
+  // Across the stages (at the chosen locale), or across the content's locales (at the chosen stage).
+  const byLocale = $('#matrix-by').value === 'locale';
+  const columns = byLocale ? (state.content.locales || []) : state.content.stages;
+  grid.replaceChildren(...columns.map((s) => el('section', { class: 'cell', 'data-stage': s }, el('h3', { text: s }), el('p', { class: 'hint', text: 'Rendering…' }))));
+  await Promise.all(columns.map(async (stage) => {
     const cell = grid.querySelector('[data-stage="' + stage + '"]');
-    const body = request(stage);
+    const body = byLocale ? request(undefined, stage) : request(stage);
     if (!body) return;
     try {
       let answer = await api('POST', '/v1/preview', body);
@@ -457,7 +467,7 @@ async function matrix() {
             : o.steps ? el('p', { text: o.steps.length + ' steps' })
               : o.fields ? el('div', { class: 'notification' }, el('strong', { class: 'title', text: o.fields.title || '' }),
                 el('p', { class: 'body', text: o.fields.body || '' }))
-              : frame(o.html, 600, 300, answer.template, false));
+              : frame(o.html, 600, 300, answer.template, false, answer));
     } catch (error) {
       if (run === matrixRun) cell.replaceChildren(el('h3', { text: stage }), el('p', { class: 'error', text: error.message }));
     }
@@ -465,6 +475,7 @@ async function matrix() {
 }
 
 $('#matrix-winner').addEventListener('change', matrix);
+$('#matrix-by').addEventListener('change', matrix);
 
 // MARK: Tabs
 

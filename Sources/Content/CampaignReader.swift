@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 import Personalization
 
 /// Reads the content model's pieces out of YAML, logging every problem at its line.
@@ -27,6 +28,13 @@ enum ContentReader {
             log.error(at: fields.node, "a \(channel.rawValue) needs a \"placement\" (the slot it fills)")
         }
         let stages = fields.strings("stages")
+        var locales: [LocaleTag]?
+        if let list = fields.strings("locales") {
+            locales = []
+            for text in list {
+                do { locales?.append(try LocaleTag(parsing: text)) } catch { log.error(at: fields.node("locales")!, error.description) }
+            }
+        }
         let audience = fields.node("audience").flatMap { condition($0, log: log, what: "audience") }
         let priority = fields.int("priority") ?? 0
         var schedule = Schedule()
@@ -64,7 +72,7 @@ enum ContentReader {
         let isDefault = fields.bool("default") ?? false
         if isDefault {
             if placement == nil { log.error(at: fields.node, "a placement default needs a \"placement\"") }
-            for key in ["audience", "stages", "trigger", "holdout"] where fields.has(key) {
+            for key in ["audience", "stages", "locales", "trigger", "holdout"] where fields.has(key) {
                 log.error(at: fields.node(key)!, "a placement default is shown to anyone, so it cannot have \"\(key)\"")
             }
         }
@@ -81,10 +89,11 @@ enum ContentReader {
 
         guard log.issues.count == errorsBefore, let id, let channel else { return nil }
         guard case .object(let data) = fields.node.value else { return nil }
-        let campaign = Campaign(id: id, template: template, channel: channel, placement: placement, stages: stages,
+        var campaign = Campaign(id: id, template: template, channel: channel, placement: placement, stages: stages,
                         audience: audience, priority: priority, schedule: schedule, window: window, caps: caps,
                         exemptFromChannelCaps: exempt, trigger: trigger, variants: variants, holdout: holdout,
                         dismissal: dismissal, isDefault: isDefault, data: data, file: log.file, line: fields.node.line)
+        campaign.locales = locales
         return campaign
     }
 

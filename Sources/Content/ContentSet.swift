@@ -11,6 +11,9 @@ public struct MessageTemplate: Sendable {
     /// The path as in the folder (`emails/welcome.liquid`).
     public let file: String
     public let template: Template
+    /// Whole bodies written for a locale (`emails/welcome.ar.liquid` beside `emails/welcome.liquid`), when a
+    /// translation needs its own layout.
+    public let localeBodies: [LocaleTag: Template]
     public let campaign: Campaign
     /// The recommendation rules it reads (`recommendations.<rule>`), computed only for its renders.
     public let recommendations: [String]
@@ -25,10 +28,19 @@ public struct MessageTemplate: Sendable {
     /// The line `key` is written on, else the front matter's first.
     public func line(of key: String) -> Int { keyLines[key] ?? campaign.line }
 
-    init(name: String, file: String, template: Template, campaign: Campaign, keyLines: [String: Int] = [:], recommendations: [String],
-         readsFacts: Bool)
+    /// The body for a user served in `locale`: its own (`.ar.liquid`), or that of the nearest of its truncations,
+    /// else the plain file's.
+    public func template(for locale: LocaleTag) -> Template {
+        guard !localeBodies.isEmpty else { return template }
+        for tag in [locale] + locale.truncations { if let body = localeBodies[tag] { return body } }
+        return template
+    }
+
+    init(name: String, file: String, template: Template, localeBodies: [LocaleTag: Template] = [:], campaign: Campaign,
+         keyLines: [String: Int] = [:], recommendations: [String], readsFacts: Bool)
     {
         self.keyLines = keyLines
+        self.localeBodies = localeBodies
         self.name = name
         self.file = file
         self.template = template
@@ -250,6 +262,7 @@ public struct ContentSet: Sendable {
                 issues.append(error.diagnostic(in: name + ".liquid"))
             }
         }
+        var localeBodyNames: Set<String> = []
         var messages: [String: MessageTemplate] = [:]
         var partialAnalyses: [String: TemplateAnalysis] = [:]
         var campaignFiles: [String: String] = [:]
@@ -277,6 +290,21 @@ public struct ContentSet: Sendable {
                 let template = try environment.parse(b.body, name: b.name, firstLine: b.firstLine)
                 // A layout it extends reads the same variables, so what the message needs is the union.
                 var inputs = reachable(from: template, partials: partials, environment: environment, parsed: &partialAnalyses)
+                // Bodies for a locale, `<name>.<tag>.liquid` beside it: the same data, so their inputs count too.
+                var localeBodies: [LocaleTag: Template] = [:]
+                for partial in partials.keys.sorted() where partial.hasPrefix(b.name + ".") {
+                    guard let tag = try? LocaleTag(parsing: String(partial.dropFirst(b.name.count + 1))) else { continue }
+                    do {
+                        let body = try environment.parse(partials[partial]!, name: partial)
+                        localeBodies[tag] = body
+                        localeBodyNames.insert(partial)
+                        let more = reachable(from: body, partials: partials, environment: environment, parsed: &partialAnalyses)
+                        inputs.variables.formUnion(more.variables)
+                        inputs.tags.formUnion(more.tags)
+                    } catch {
+                        issues.append(error.diagnostic(in: partial + ".liquid"))
+                    }
+                }
                 // Liquid in the front matter (a subject, a push's title, a tour step's body) reads from the same data.
                 for text in Self.liquidTexts(in: .object(b.campaign.data)) {
                     guard let parsed = try? environment.parse(text, name: b.name) else { continue }
@@ -290,7 +318,8 @@ public struct ContentSet: Sendable {
                 }
                 let readsFacts = inputs.tags.contains("include")
                     || inputs.variables.contains { $0 == "facts" || $0.hasPrefix("facts.") || $0.hasPrefix("facts[") }
-                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, campaign: b.campaign, keyLines: b.keyLines,
+                messages[b.name] = MessageTemplate(name: b.name, file: b.file, template: template, localeBodies: localeBodies,
+                                                   campaign: b.campaign, keyLines: b.keyLines,
                                                    recommendations: Array(Set(rules)).sorted(), readsFacts: readsFacts)
             } catch {
                 issues.append(error.diagnostic(in: b.file))
@@ -301,10 +330,13 @@ public struct ContentSet: Sendable {
             throw ContentError(issues.sortedByPlace())
         }
         let campaigns = messages.keys.sorted().map { messages[$0]!.campaign }
-        return ContentSet(directory: directory, environment: environment, messages: messages, partials: partials,
+        // A locale's body belongs to its message, not to the partials a template may render.
+        return ContentSet(directory: directory, environment: environment, messages: messages,
+                          partials: partials.filter { !localeBodyNames.contains($0.key) },
                           stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
                           profiles: profiles, globals: globals, email: email, translations: translations, warnings: issues,
-                          engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps),
+                          engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps,
+                                                 translations: translations),
                           recommender: Recommender(catalog: catalog, rules: rules))
     }
 

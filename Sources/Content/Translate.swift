@@ -8,6 +8,12 @@ public struct FallbackUse: Sendable, Equatable {
     public let key: String
     public let wanted: LocaleTag
     public let used: LocaleTag
+
+    public init(key: String, wanted: LocaleTag, used: LocaleTag) {
+        self.key = key
+        self.wanted = wanted
+        self.used = used
+    }
 }
 
 /// What one render knows of its user's language, given to the `t` filter (as ``RenderOptions/host``): the locale
@@ -21,7 +27,11 @@ public final class LocaleRendering: Sendable {
     let plurals: PluralRules
     private let used = Mutex<[FallbackUse]>([])
 
-    public init(wanted: LocaleTag, translations: Translations, plurals: PluralRules = .cldr) {
+    /// Where the keys served from a fallback are also written, for the delivery that asked (its trace).
+    let recorder: FallbackRecorder?
+
+    public init(wanted: LocaleTag, translations: Translations, plurals: PluralRules = .cldr, recorder: FallbackRecorder? = nil) {
+        self.recorder = recorder
         self.wanted = wanted
         self.served = translations.resolve(wanted)
         self.translations = translations
@@ -51,6 +61,7 @@ public final class LocaleRendering: Sendable {
         guard locale != served else { return }
         let use = FallbackUse(key: key, wanted: wanted, used: locale)
         used.withLock { if !$0.contains(use) { $0.append(use) } }
+        recorder?.add(use)
     }
 }
 
@@ -104,8 +115,9 @@ enum TranslateFilter {
         return .string(text.render(
             { name in arguments.keyword(name).map(\.description) },
             literal: { escaping && !translation.isHTML ? $0.htmlEscaped : $0 },
-            inserted: { value in
-                let isolate = Bidi.needsIsolation(value, in: direction)
+            inserted: { value, inTag in
+                // A value in an attribute (an href in an _html text) is escaped, never wrapped in markup.
+                let isolate = !inTag && Bidi.needsIsolation(value, in: direction)
                 if escaping { return isolate ? "<bdi>" + value.htmlEscaped + "</bdi>" : value.htmlEscaped }
                 return isolate ? "\u{2068}" + value + "\u{2069}" : value
             }))
@@ -127,4 +139,19 @@ enum TranslateFilter {
 enum LocaleFilters {
     static let extensions = LiquidExtensions(filters: FormatFilters.all.merging([TranslateFilter.name: TranslateFilter.filter]) { $1 },
                                              htmlFilters: [TranslateFilter.name])
+}
+
+/// The keys one delivery served from a fallback locale, across every render it made (a message's fields, a tour's
+/// steps): what its trace lists. The delivery sets one for its renders (``current``).
+public final class FallbackRecorder: Sendable {
+    private let uses = Mutex<[FallbackUse]>([])
+
+    public init() {}
+
+    public var all: [FallbackUse] { uses.withLock { $0 } }
+
+    func add(_ use: FallbackUse) { uses.withLock { if !$0.contains(use) { $0.append(use) } } }
+
+    /// The recorder of the delivery running in this task, if it keeps one.
+    @TaskLocal public static var current: FallbackRecorder?
 }

@@ -26,6 +26,8 @@ public struct ContentCheck: Sendable {
     public var messages: [MessageSummary] = []
     public var profiles: [String] = []
     public var stages: [String] = []
+    /// Each content locale's share of the translation keys the templates use.
+    public var locales: [LocaleCoverage] = []
     public var renders = 0
 
     public var errorCount: Int { findings.filter { $0.severity == .error }.count }
@@ -66,6 +68,9 @@ public struct ContentCheck: Sendable {
         }
         check.checkReferences(content, files: files)
         check.checkLayouts(content)
+        let (localeFindings, coverage) = LocaleCheck.run(content.translations, files: files)
+        check.findings += localeFindings
+        check.locales = coverage
         check.renderAll(delivery, files: files, now: now)
         check.checkShadowing(content)
         check.checkDefaults(content)
@@ -192,17 +197,20 @@ public struct ContentCheck: Sendable {
 
     // MARK: Renders
 
-    /// Every message for every sample profile at every stage, strict, checked as its channel's HTML. A problem
-    /// met by several renders is reported once, with the first profile and stage it showed for and how many more.
+    /// Every message for every sample profile at every stage in every locale of the content, strict, checked as
+    /// its channel's HTML. A problem met by several renders is reported once, with the first profile, stage and
+    /// locale it showed for and how many more.
     private mutating func renderAll(_ delivery: DeliveryContent, files: [String: String], now: Date) {
         let content = delivery.content
         var seen: [String: (index: Int, count: Int)] = [:]
+        let locales = content.translations.locales
         for (m, message) in content.messages.values.sorted(by: { $0.file < $1.file }).enumerated() {
             // `checkReferences` made one summary per message, in this same order.
             for profileName in content.profiles.keys.sorted() {
                 let profile = content.profiles[profileName]!
                 for stage in content.stageRules.stages {
-                    let user = UserMoment(profile: profile, now: now, stageRules: content.stageRules, statedStage: stage)
+                  for locale in locales {
+                    let user = UserMoment(profile: profile, now: now, stageRules: content.stageRules, statedStage: stage, locale: locale)
                     renders += 1
                     messages[m].renders += 1
                     for finding in render(message, for: user, delivery) {
@@ -214,10 +222,12 @@ public struct ContentCheck: Sendable {
                         }
                         var f = finding
                         let rendering = finding.file == message.file ? "" : "rendering \(message.file); "
-                        f.message += " (\(rendering)for profile \(profileName) at stage \(stage))"
+                        let language = locales.count > 1 ? " in \(locale)" : ""
+                        f.message += " (\(rendering)for profile \(profileName) at stage \(stage)\(language))"
                         seen[key] = (findings.count, 0)
                         findings.append(f)
                     }
+                  }
                 }
             }
         }

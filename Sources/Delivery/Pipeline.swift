@@ -79,6 +79,8 @@ public struct DeliveryOutcome: Sendable {
     public let failures: [DeliveryFailure]
     /// Whether `output` may be sent: a slot's block (whatever failed before it), a message that rendered and passed.
     public let isSendable: Bool
+    /// The translation keys its renders took from another locale than the one the user is served in.
+    public var localeFallbacks: [FallbackUse] = []
 }
 
 extension DeliveryContent {
@@ -92,13 +94,13 @@ extension DeliveryContent {
         switch target {
         case .placement(let placement):
             let decision = engine.decide(placement: placement, for: user, history: history, depth: options.depth)
-            return [outcome(of: decision, for: user, options: options)]
+            return [recorded { outcome(of: decision, for: user, options: options) }]
         case .page(let placements):
             var shown = Set<String>()
             return engine.decide(placements: placements, for: user, history: history, depth: options.depth).map { decision in
-                let outcome = outcome(of: decision, for: user, options: options, excluding: shown)
-                if case .block(let block) = outcome.output, !block.campaign.isDefault { shown.insert(block.campaign.id) }
-                return outcome
+                let served = recorded { outcome(of: decision, for: user, options: options, excluding: shown) }
+                if case .block(let block) = served.output, !block.campaign.isDefault { shown.insert(block.campaign.id) }
+                return served
             }
         case .message(let message):
             let campaign = message.campaign
@@ -112,10 +114,20 @@ extension DeliveryContent {
                 return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: nil, failures: [],
                                         isSendable: false)]
             }
-            let rendered = render(campaign, for: user, options: options)
-            return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: rendered.output,
-                                    failures: rendered.failures, isSendable: rendered.output != nil && rendered.failures.isEmpty)]
+            return [recorded {
+                let rendered = render(campaign, for: user, options: options)
+                return DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: rendered.output,
+                                       failures: rendered.failures, isSendable: rendered.output != nil && rendered.failures.isEmpty)
+            }]
         }
+    }
+
+    /// An outcome with the translation keys its renders took from a fallback locale.
+    private func recorded(_ make: () -> DeliveryOutcome) -> DeliveryOutcome {
+        let recorder = FallbackRecorder()
+        var outcome = FallbackRecorder.$current.withValue(recorder) { make() }
+        outcome.localeFallbacks = recorder.all
+        return outcome
     }
 
     /// A slot's decision served: the winner, a fallback or the default, whichever first renders and validates.

@@ -44,7 +44,8 @@ extension DeliveryContent {
     public func renderOptions(for user: UserMoment, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
         var options = RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
         // The `t` filter's view of the user's language.
-        options.host = LocaleRendering(wanted: user.locale ?? content.translations.defaultLocale, translations: content.translations)
+        options.host = LocaleRendering(wanted: user.locale ?? content.translations.defaultLocale, translations: content.translations,
+                                       recorder: FallbackRecorder.current)
         if strict { options.optionalFieldRoots = strictOptionalRoots }
         let budget = RenderBudget.current
         options.deadline = budget.deadline
@@ -72,11 +73,11 @@ extension DeliveryContent {
         let data = data(for: message, campaign: campaign, user: user, extra: channelData + options.extra)
         let html: String
         do {
-            html = try message.template.render(data, options: renderOptions(for: user, strict: options.strict))
+            html = try message.template(for: locale(for: user)).render(data, options: renderOptions(for: user, strict: options.strict))
         } catch {
             return .failed(failure(campaign, rendering: error))
         }
-        let report = check(html, as: .web, of: message.template, data: data, options: options, for: user)
+        let report = check(html, as: .web, of: message.template(for: locale(for: user)), data: data, options: options, for: user)
         let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                   html: html, source: .winner, report: report)
         return ChannelRender(output: .block(block), failures: verdict(report, campaign: campaign).failure.map { [$0] } ?? [])

@@ -37,13 +37,21 @@ public struct MessageText: Sendable, Equatable {
     }
 
     /// The text with each slot filled by `value` (nil leaves it empty), literal text passed through `literal` and
-    /// filled values through `inserted` (escaping, direction isolation: the caller's choice).
-    public func render(_ value: (String) -> String?, literal: (String) -> String = { $0 }, inserted: (String) -> String = { $0 }) -> String {
+    /// filled values through `inserted` (escaping, direction isolation: the caller's choice), told whether the slot
+    /// is inside a tag of the literal markup (an attribute's value) rather than in its text.
+    public func render(_ value: (String) -> String?, literal: (String) -> String = { $0 },
+                       inserted: (_ value: String, _ inTag: Bool) -> String = { value, _ in value }) -> String
+    {
         var out = ""
+        var inTag = false
         for piece in pieces {
             switch piece {
-            case .literal(let s): out += literal(s)
-            case .variable(let name): out += value(name).map(inserted) ?? ""
+            case .literal(let s):
+                out += literal(s)
+                // Inside a tag when the last `<` of the markup so far is not closed by a `>`.
+                for c in s.utf8 where c == UInt8(ascii: "<") || c == UInt8(ascii: ">") { inTag = c == UInt8(ascii: "<") }
+            case .variable(let name):
+                out += value(name).map { inserted($0, inTag) } ?? ""
             }
         }
         return out

@@ -50,8 +50,16 @@ struct CheckCommand: ParsableCommand {
             let summary = "\(check.errorCount) \(check.errorCount == 1 ? "error" : "errors"), "
                 + "\(check.warningCount) \(check.warningCount == 1 ? "warning" : "warnings"); "
                 + "\(check.messages.count) messages rendered \(check.renders) times "
-                + "(\(check.profiles.count) sample profiles x \(check.stages.count) stages)"
+                + "(\(check.profiles.count) sample profiles x \(check.stages.count) stages"
+                + (check.locales.count > 1 ? " x \(check.locales.count) locales)" : ")")
             FileHandle.standardError.write(Data((summary + "\n").utf8))
+            if check.locales.count > 1 {
+                // Each locale's share of the keys the templates use.
+                let shares = check.locales.map { c in
+                    "\(c.locale) \(c.translated)/\(c.keys)" + (c.missing.isEmpty ? "" : " (\(c.missing.count) missing)")
+                }
+                FileHandle.standardError.write(Data(("translations: " + shares.joined(separator: ", ") + "\n").utf8))
+            }
         case .json:
             let messages: [Value] = check.messages.map { m in
                 .object(LiquidObject([("file", .string(prefix + m.file)), ("campaign", .string(m.campaign)),
@@ -62,6 +70,12 @@ struct CheckCommand: ParsableCommand {
                 ("errors", .int(check.errorCount)), ("warnings", .int(check.warningCount)), ("renders", .int(check.renders)),
                 ("profiles", .array(check.profiles.map(Value.string))), ("stages", .array(check.stages.map(Value.string))),
                 ("findings", .array(findings.map(\.value))), ("messages", .array(messages)),
+                ("locales", .array(check.locales.map { c in
+                    .object(LiquidObject([("locale", .string(c.locale.identifier)), ("file", c.file.map { .string(prefix + $0) } ?? .null),
+                                          ("keys", .int(c.keys)), ("translated", .int(c.translated)),
+                                          ("coverage", .double(c.keys == 0 ? 1 : (Double(c.translated) / Double(c.keys) * 1000).rounded() / 1000)),
+                                          ("missing", .array(c.missing.map(Value.string)))]))
+                })),
             ]))
             print(JSON.serialize(document))
         }

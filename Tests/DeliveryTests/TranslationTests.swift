@@ -90,6 +90,13 @@ struct TranslationTests {
         #expect(try Self.render(locale: "en", files: files).hasPrefix("<p>&lt;b&gt;Hi&lt;/b&gt; Ada|"))
     }
 
+    @Test func aSlotInAnAttributeIsEscapedButNeverWrappedInMarkup() throws {
+        var files = Self.files
+        files["locales/ar.json"] = #"{"hero": {"title": "x", "items": "y", "note_html": "<a href=\"https://x.example/{{ name }}\">{{ name }}</a>"}}"#
+        let html = try Self.render(locale: "ar", name: "Sam", files: files)
+        #expect(html.hasSuffix(#"|<a href="https://x.example/Sam"><bdi>Sam</bdi></a></p>"#), "\(html)")
+    }
+
     @Test func badLocaleFilesAreRefusedAtTheirLine() {
         func issues(_ extra: [String: String]) -> [String] {
             do {

@@ -130,11 +130,12 @@ struct EmailChannel: ChannelRenderer {
                 o["unsubscribe_url"] = .string(unsubscribe)
                 data = .object(o)
             }
-            raw = try message.template.render(data, options: delivery.renderOptions(for: user, strict: strict))
+            raw = try message.template(for: delivery.locale(for: user)).render(data, options: delivery.renderOptions(for: user, strict: strict))
         } catch {
             return .failure(delivery.failure(campaign, rendering: error))
         }
-        var report = delivery.check(raw, as: .email, of: message.template, data: data, options: options, for: user)
+        var report = delivery.check(raw, as: .email, of: message.template(for: delivery.locale(for: user)), data: data, options: options,
+                                    for: user)
         var html = raw
         var text: String
         if report.isValid, let tree = HTMLTree(html: raw) {

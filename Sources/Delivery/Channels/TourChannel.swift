@@ -43,8 +43,9 @@ struct TourChannel: ChannelRenderer {
                 ]))
                 var withStep = base.objectValue ?? LiquidObject()
                 withStep["step"] = stepValue
-                let html = try message.template.render(.object(withStep), options: escaped)
-                let report = delivery.check(html, as: .web, of: message.template, data: .object(withStep), options: options, for: user)
+                let stepTemplate = message.template(for: delivery.locale(for: user))
+                let html = try stepTemplate.render(.object(withStep), options: escaped)
+                let report = delivery.check(html, as: .web, of: stepTemplate, data: .object(withStep), options: options, for: user)
                 if let f = delivery.verdict(report, campaign: campaign).failure {
                     return .failed(f)
                 }

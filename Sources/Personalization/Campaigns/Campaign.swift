@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 
 /// Where a message is shown: a channel's name (`banner`, `email`, `push`). Which channels exist, and what their
 /// front matter holds, is up to the channels the delivery layer registers; the core only keeps them apart (caps per
@@ -44,6 +45,9 @@ public struct Campaign: Sendable {
     public var placement: String?
     /// The stages it is for; nil means every stage.
     public var stages: [String]?
+    /// The languages it is written in (`locales: [fr, ar]`): a user served in another is not sent it half
+    /// translated; nil means every language.
+    public var locales: [LocaleTag]?
     public var audience: AudienceCondition?
     /// Higher wins.
     public var priority: Int

@@ -19,6 +19,8 @@ public struct Selection: Sendable {
 public enum Rejection: Sendable, Equatable, CustomStringConvertible {
     case outsideSchedule
     case wrongStage(stage: String, wanted: [String])
+    /// The user is served in a language the campaign is not written in.
+    case wrongLocale(locale: String, wanted: [String])
     case audience
     case triggerMissing(event: String)
     case cancelledByException(event: String, at: Date)
@@ -40,6 +42,7 @@ public enum Rejection: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .outsideSchedule: return "schedule"
         case .wrongStage: return "stage"
+        case .wrongLocale: return "locale"
         case .audience: return "audience"
         case .triggerMissing: return "trigger_missing"
         case .cancelledByException: return "trigger_cancelled"
@@ -62,6 +65,8 @@ public enum Rejection: Sendable, Equatable, CustomStringConvertible {
         case .outsideSchedule: return "not running now (schedule)"
         case .wrongStage(let stage, let wanted):
             return "user is in stage \(stage); the campaign is for \(wanted.joined(separator: ", "))"
+        case .wrongLocale(let locale, let wanted):
+            return "user is served in \(locale); the campaign is written in \(wanted.joined(separator: ", "))"
         case .audience: return "user is not in the audience"
         case .triggerMissing(let event): return "no \(event) event that matches the trigger"
         case .cancelledByException(let event, let at): return "cancelled by \(event) at \(time(at))"

@@ -80,6 +80,7 @@ public struct DecisionEngine: Sendable {
         let channel: Channel
         let schedule: Schedule
         let stages: [String]?
+        let locales: [LocaleTag]?
         let audience: AudienceCondition?
         let trigger: Trigger?
         let window: TimeWindow?
@@ -96,6 +97,7 @@ public struct DecisionEngine: Sendable {
             channel = c.channel
             schedule = c.schedule
             stages = c.stages
+            locales = c.locales
             audience = c.audience
             trigger = c.trigger
             window = c.window
@@ -117,8 +119,14 @@ public struct DecisionEngine: Sendable {
     private let exempt: Set<String>
     private let numbers: [String: Int]
 
-    public init(campaigns: [Campaign], stageRules: StageRules, channelCaps: [FrequencyCap] = []) {
+    /// The content's languages: a campaign limited to some is checked against the locale the user is served in.
+    public let translations: Translations
+
+    public init(campaigns: [Campaign], stageRules: StageRules, channelCaps: [FrequencyCap] = [],
+                translations: Translations = .none)
+    {
         self.campaigns = campaigns
+        self.translations = translations
         self.stageRules = stageRules
         self.channelCaps = channelCaps
         let ranked = campaigns.enumerated()
@@ -235,6 +243,13 @@ public struct DecisionEngine: Sendable {
         if !c.schedule.contains(now, localDate: user.facts.localDate) { return .outsideSchedule }
         if let stages = c.stages, !stages.contains(user.stage.stage) {
             return .wrongStage(stage: user.stage.stage, wanted: stages)
+        }
+        if let locales = c.locales {
+            // Written for the locale the user is served in, or a more general one of it (fr for fr-CA).
+            let served = translations.resolve(user.locale ?? translations.defaultLocale)
+            if !locales.contains(where: { $0 == served || served.truncations.contains($0) }) {
+                return .wrongLocale(locale: served.identifier, wanted: locales.map(\.identifier))
+            }
         }
         if let audience = c.audience, !audience.matches(user.source) { return .audience }
         if let trigger = c.trigger, let rejection = check(trigger, user: user, lastShown: history.lastImpression(of: c.number)) {

@@ -156,6 +156,11 @@ extension APIController {
         return extra
     }
 
+    /// A translation key served from a fallback locale, as answers list it.
+    func fallbackValue(_ use: FallbackUse) -> Value {
+        object([("key", .string(use.key)), ("wanted", .string(use.wanted.identifier)), ("used", .string(use.used.identifier))])
+    }
+
     /// An email's extra headers as a JSON object, in order.
     func headersValue(_ email: RenderedEmail) -> Value {
         .object(LiquidObject(email.headers.map { ($0.name, .string($0.value)) }))

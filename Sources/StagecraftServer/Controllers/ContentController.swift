@@ -45,6 +45,8 @@ struct ContentController: APIController {
             ("generation", .int(loaded.generation)), ("loaded_at", .string(Timestamp.format(loaded.delivery.loadedAt))),
             ("templates", .array(templates)), ("placements", .array(placements)),
             ("stages", .array(set.stageRules.stages.map(Value.string))),
+            ("locales", .array(set.translations.locales.map { .string($0.identifier) })),
+            ("default_locale", .string(set.translations.defaultLocale.identifier)),
             ("profiles", .array(set.profiles.keys.sorted().map(Value.string))),
             ("recommendations", .array(set.recommendationRules.map { .string($0.name) })),
             ("partials", .array(set.partials.keys.sorted().map(Value.string))),

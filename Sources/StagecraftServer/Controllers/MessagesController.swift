@@ -121,7 +121,7 @@ struct MessagesController: APIController {
         switch (outcome.failures.first, outcome.output) {
         case (nil, let output?):
             return .success(messageValue(output, message: message, user: user, rejection: rejection, correlation: correlation,
-                                         namingChannel: namingChannel, delivery: loaded.delivery))
+                                         namingChannel: namingChannel, delivery: loaded.delivery, fallbacks: outcome.localeFallbacks))
         case (let failure?, _):
             record(failure, what: "\(message.campaign.channel.rawValue) not rendered", target: message.name)
             var extra = failureMembers(failure)
@@ -138,7 +138,7 @@ struct MessagesController: APIController {
     /// A rendered message as the routes answer it: who and what, then its channel's output (an email's subject, HTML,
     /// text and headers; a block's HTML; a tour's steps; a push notification's fields).
     func messageValue(_ output: DeliveredOutput, message: MessageTemplate, user: UserMoment, rejection: Rejection?,
-                      correlation: Value?, namingChannel: Bool, delivery: DeliveryContent) -> Value
+                      correlation: Value?, namingChannel: Bool, delivery: DeliveryContent, fallbacks: [FallbackUse] = []) -> Value
     {
         let campaign = message.campaign
         metrics.count("renders", [("channel", campaign.channel.rawValue), ("outcome", "ok")])
@@ -164,7 +164,8 @@ struct MessagesController: APIController {
         pairs += [
             ("user_id", .string(user.profile.id)),
             ("variant", variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
-            ("locale", .string(delivery.locale(for: user).identifier)), ("eligible", .bool(rejection == nil)),
+            ("locale", .string(delivery.locale(for: user).identifier)),
+            ("locale_fallbacks", .array(fallbacks.map(fallbackValue))), ("eligible", .bool(rejection == nil)),
             ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
         ]
         return object(pairs + body)

@@ -155,6 +155,7 @@ struct PreviewController: APIController {
             ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
             ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),
             ("locale", .string(delivery.locale(for: user).identifier)),
+            ("dir", .string(delivery.content.translations.direction(of: delivery.locale(for: user)).rawValue)),
             ("at", .string(Timestamp.format(user.now))), ("time_zone", .string(profile.timeZone.identifier)),
             ("output", output), ("diagnostics", .array(diagnostics.map(\.value))),
             ("decision", object([
@@ -165,6 +166,8 @@ struct PreviewController: APIController {
                 ("default", decision.placementDefault.map { .string($0.campaign.id) } ?? .null),
                 ("reason", verdict.map { .string($0.code) } ?? .null),
                 ("tie_break", .string(Decision.tieBreak)),
+                // Each translation key served from another locale than the user's: the key, the locale wanted, the one used.
+                ("locale_fallbacks", .array(outcome.localeFallbacks.map(fallbackValue))),
                 ("trace", decision.traceValue),
             ])),
         ]))

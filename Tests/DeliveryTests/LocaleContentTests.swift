@@ -1,0 +1,81 @@
+import Content
+import Delivery
+import Diagnostics
+import Foundation
+import Liquid
+import Localization
+import Personalization
+import Testing
+
+/// A content set's languages beyond the `t` filter: campaigns limited to locales, bodies per locale, which keys a
+/// render took from a fallback, and what `check` finds in the locale files.
+@Suite("Locales in content and check")
+struct LocaleContentTests {
+    static let files: [String: String] = [
+        "locales/en.json": #"{"a": {"hi": "Hi {{ name }}", "n": {"one": "{{ count }} day", "other": "{{ count }} days"}, "unused": "x"}}"#,
+        "locales/fr.json": #"{"a": {"hi": "Salut"}}"#,
+        "locales/ar.json": #"{"a": {"hi": "مرحبا {{ name }}", "n": {"one": "يوم", "other": "{{ count }} يوم"}, "bad_html": "<b>x"}}"#,
+        "banners/fr-only.liquid": "---\ncampaign: fr-only\nchannel: banner\nplacement: hero\npriority: 10\nlocales: [fr]\n---\n<p>{{ 'a.hi' | t: name: user.name }}</p>\n",
+        "banners/all.liquid": "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n<p>{{ 'a.hi' | t: name: user.name }} · {{ 'a.n' | t: count: 2 }}</p>\n",
+        "banners/all.ar.liquid": "<p dir=\"rtl\">{{ 'a.hi' | t: name: user.name }}</p>\n",
+        "profiles/sam.json": #"{"id": "sam", "traits": {"name": "Sam"}}"#,
+    ]
+
+    static func serve(_ locale: String, files: [String: String] = files) throws -> DeliveryOutcome {
+        let delivery = try DeliveryContent.load(files: files, loadedAt: checkedAt)
+        let profile = Profile(id: "u", traits: LiquidObject([("name", "Sam")]), locale: LocaleTag(locale))
+        let user = UserMoment(profile: profile, now: checkedAt, stageRules: delivery.content.stageRules)
+        return delivery.deliver(.placement("hero"), to: user, history: InteractionHistory())[0]
+    }
+
+    static func html(_ outcome: DeliveryOutcome) -> String? {
+        guard case .block(let block)? = outcome.output else { return nil }
+        return block.campaign.id + ": " + block.html
+    }
+
+    @Test func aCampaignLimitedToLocalesIsNotSentHalfTranslated() throws {
+        #expect(Self.html(try Self.serve("fr-CA")) == "fr-only: <p>Salut</p>\n")
+        // An English reader: fr-only says why it was passed over, and the next candidate is served.
+        let english = try Self.serve("en")
+        #expect(Self.html(english) == "all: <p>Hi Sam · 2 days</p>\n")
+        let rejection = english.decision.trace.first { $0.campaign == "fr-only" }?.rejection
+        #expect(rejection?.code == "locale")
+        #expect(rejection?.description == "user is served in en; the campaign is written in fr")
+    }
+
+    @Test func aBodyPerLocaleWhenTheTranslationNeedsItsOwn() throws {
+        #expect(Self.html(try Self.serve("ar-AE")) == "all: <p dir=\"rtl\">مرحبا <bdi>Sam</bdi></p>\n")
+        #expect(Self.html(try Self.serve("en"))?.hasPrefix("all: <p>Hi Sam") == true)
+        // The body is its message's, not a partial a template may render.
+        let content = try DeliveryContent.load(files: Self.files, loadedAt: checkedAt).content
+        #expect(content.partials["banners/all.ar"] == nil && content.messages["banners/all"]?.localeBodies.count == 1)
+    }
+
+    @Test func theKeysServedFromAFallbackAreInTheOutcome() throws {
+        var files = Self.files
+        files["banners/fr-only.liquid"] = nil
+        files["locales/fr.json"] = #"{"a": {"hi": "Salut {{ name }}"}}"#
+        let french = try Self.serve("fr", files: files)
+        #expect(Self.html(french) == "all: <p>Salut Sam · 2 days</p>\n")
+        #expect(french.localeFallbacks == [FallbackUse(key: "a.n", wanted: LocaleTag("fr"), used: LocaleTag("en"))])
+        #expect(try Self.serve("en", files: files).localeFallbacks.isEmpty)
+    }
+
+    @Test func checkReportsWhatEachLocaleLacksAndCoversIt() throws {
+        let check = ContentCheck.run(directory: try contentFolder(ContentCheckTests.base.merging(Self.files) { $1 }), now: checkedAt)
+        let found = check.findings.map { "\($0.file ?? ""):\($0.line):\($0.column) \($0.code ?? "")" }
+        // fr lacks a.n, asked for at its t call in banners/all.liquid (line 6, column 43).
+        #expect(found.contains("banners/all.liquid:6:43 missing-translation"), "\(found)")
+        #expect(check.findings.first { $0.code == "missing-translation" }?.message == "no \"a.n\" in locales/fr.json: fr readers get the en text")
+        // en's a.unused is used by no template; ar's a.n lacks four of Arabic's six forms; ar's bad_html does not validate.
+        #expect(found.contains { $0.hasPrefix("locales/en.json:") && $0.hasSuffix("unused-translation") })
+        let plural = try #require(check.findings.first { $0.code == "missing-plural-form" })
+        #expect(plural.file == "locales/ar.json" && plural.message.contains("no zero, two, few, many form"))
+        #expect(found.contains { $0.hasPrefix("locales/ar.json:") && $0.hasSuffix("invalid-translation-html") })
+        // fr's a.hi drops {{ name }}.
+        #expect(check.findings.contains { $0.code == "translation-slots-differ" && $0.file == "locales/fr.json" })
+        #expect(check.locales.map { "\($0.locale) \($0.translated)/\($0.keys)" } == ["ar 2/2", "en 2/2", "fr 1/2"])
+        // Every message renders in every locale of the content.
+        #expect(check.renders == check.messages.count * check.profiles.count * check.stages.count * 3)
+    }
+}

@@ -128,6 +128,7 @@ let package = Package(
                 "Content",
                 "Delivery",
                 "Storage",
+                "Localization",
                 "SQLiteStorage",
                 "PostgresStorage",
                 "StagecraftServer",

@@ -75,6 +75,9 @@ public struct ContentSet: Sendable {
     public let profiles: [String: Profile]
     /// Data every template sees (`globals.yml`: the brand's name and address...).
     public let globals: LiquidObject
+    /// Data in a language (`globals.fr.yml`: the changelog's titles in French): its top-level keys replace the
+    /// globals' for readers served in that locale (or a more specific one).
+    public let localeGlobals: [LocaleTag: LiquidObject]
     /// What every email shares (`email.yml`): unsubscribe address, link parameters, CSS inlining.
     public let email: EmailSettings
     /// The content's languages: its default locale, fallbacks and translations (`locales.yml`, `locales/*.json`).
@@ -181,6 +184,26 @@ public struct ContentSet: Sendable {
             let log = IssueLog(file: "globals.yml")
             if let node = YAMLNode.parse(text, firstLine: 1, log: log) {
                 if case .object(let o) = node.value { globals = o } else { log.error(at: node, "globals.yml must be a mapping") }
+            }
+            collect(log)
+        }
+        var localeGlobals: [LocaleTag: LiquidObject] = [:]
+        for file in files.keys.sorted() where file.hasPrefix("globals.") && file.hasSuffix(".yml") && file != "globals.yml" {
+            let log = IssueLog(file: file)
+            let name = String(file.dropFirst("globals.".count).dropLast(".yml".count))
+            if let tag = try? LocaleTag(parsing: name), tag.identifier == name {
+                if let node = YAMLNode.parse(files[file]!, firstLine: 1, log: log) {
+                    if case .object(let o) = node.value {
+                        localeGlobals[tag] = o
+                        for key in o.keys where globals[key] == nil {
+                            log.error(line: 1, column: 1, "\"\(key)\" is not in globals.yml: a locale's globals translate the globals, they add none")
+                        }
+                    } else {
+                        log.error(at: node, "\(file) must be a mapping")
+                    }
+                }
+            } else {
+                log.error(line: 1, column: 1, "globals.<locale>.yml names a locale in canonical form (globals.fr.yml, globals.zh-Hans.yml)")
             }
             collect(log)
         }
@@ -334,7 +357,8 @@ public struct ContentSet: Sendable {
         return ContentSet(directory: directory, environment: environment, messages: messages,
                           partials: partials.filter { !localeBodyNames.contains($0.key) },
                           stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
-                          profiles: profiles, globals: globals, email: email, translations: translations, warnings: issues,
+                          profiles: profiles, globals: globals, localeGlobals: localeGlobals, email: email,
+                          translations: translations, warnings: issues,
                           engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps,
                                                  translations: translations),
                           recommender: Recommender(catalog: catalog, rules: rules))
@@ -346,7 +370,14 @@ public struct ContentSet: Sendable {
         // Built in one go (copying the globals and then adding keys would copy their storage on every render).
         var pairs: [(String, Value)] = []
         pairs.reserveCapacity(globals.count + 11)
-        for (k, v) in globals.pairs { pairs.append((k, v)) }
+        let locale = translations.resolve(user.locale ?? translations.defaultLocale)
+        if localeGlobals.isEmpty {
+            for (k, v) in globals.pairs { pairs.append((k, v)) }
+        } else {
+            // The reader's language's globals, else a more general one's, over the plain ones.
+            let own = ([locale] + locale.truncations).lazy.compactMap { self.localeGlobals[$0] }.first
+            for (k, v) in globals.pairs { pairs.append((k, own?[k] ?? v)) }
+        }
         pairs.append(("user", TargetingAttributes.user(user.profile)))
         pairs.append(("stage", .string(user.stage.stage)))
         if message.readsFacts { pairs.append(("facts", user.facts.value)) }
@@ -354,7 +385,6 @@ public struct ContentSet: Sendable {
         pairs.append(("variant", variant.map(Value.string) ?? .null))
         pairs.append(("now", .string(Timestamp.format(user.now))))
         // The language the message is served in and its direction, for `<html lang dir>` and the like.
-        let locale = translations.resolve(user.locale ?? translations.defaultLocale)
         pairs.append(("locale", .string(locale.identifier)))
         pairs.append(("dir", .string(translations.direction(of: locale).rawValue)))
         pairs.append(("context", .object(user.context)))

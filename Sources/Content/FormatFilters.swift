@@ -5,7 +5,8 @@ import Localization
 /// Numbers, money, dates, relative times and lists in the user's locale, from CLDR's data through Foundation's ICU
 /// (no table of ours): `format_number`, `format_currency`, `format_date`, `format_relative`, `format_list`.
 ///
-/// The locale is the user's own (`fr-CA` formats as Canadian French even when the text is served in `fr`), with
+/// The locale is the user's own when the text is in their language (`fr-CA` formats as Canadian French when the
+/// text is served in `fr`), else the text's; with
 /// the numbering system CLDR gives it by default (Latin digits for `ar` and `ar-AE`, Arabic-Indic for `ar-EG`)
 /// unless `locales.yml` says otherwise (`numbering: {ar: arab}`). Dates are in the user's zone.
 enum FormatFilters {

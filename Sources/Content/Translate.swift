@@ -38,11 +38,14 @@ public final class LocaleRendering: Sendable {
         self.plurals = plurals
     }
 
-    /// The locale numbers, dates and lists are formatted in: the user's own, with the numbering system the content
-    /// sets for it, if any. Made when a filter first asks (a render that formats nothing makes none), then kept.
+    /// The locale numbers, dates and lists are formatted in: the user's own when the text is in their language
+    /// (`fr-CA` formats for a Canadian served in `fr`), else the text's (a Russian reader served in English gets
+    /// English dates, not Russian ones in an English sentence); with the numbering system the content sets for it.
+    /// Made when a filter first asks (a render that formats nothing makes none), then kept.
     public var formatLocale: Locale {
-        var identifier = wanted.identifier
-        if let numbering = translations.numberingSystem(for: wanted), !wanted.subtags.contains("u") {
+        let base = wanted.language == served.language ? wanted : served
+        var identifier = base.identifier
+        if let numbering = translations.numberingSystem(for: base), !base.subtags.contains("u") {
             identifier += "-u-nu-" + numbering
         }
         if let known = Self.locales.withLock({ $0[identifier] }) { return known }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Delivery
 import Foundation
 import Liquid
+import Localization
 import Logging
 import Personalization
 import SQLiteStorage
@@ -30,6 +31,9 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Iterations.")
     var iterations = 20_000
 
+    @Option(name: .long, help: "The user's locale (a BCP 47 tag).")
+    var locale: String?
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -40,7 +44,7 @@ struct BenchServeCommand: AsyncParsableCommand {
         let store: any Store = cache ? CachedStore(sqlite, capacity: 1_000_000, eventLimit: 5000) : sqlite
         let now = Date()
         _ = try await store.saveProfile(id: "42", traits: .replace(LiquidObject([("first_name", "Ada"), ("plan", "pro"), ("activated", true)])),
-                                        timeZone: "Europe/Paris", at: now)
+                                        timeZone: "Europe/Paris", locale: locale.map { try LocaleTag(parsing: $0).identifier }, at: now)
         _ = try await store.append((0..<events).map {
             UserEvent(userId: "42", event: Event(name: "product_viewed", time: now.addingTimeInterval(Double(-$0 * 60)),
                                                  properties: LiquidObject([("sku", .string("SKU-\($0)"))])))

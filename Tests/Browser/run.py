@@ -103,7 +103,7 @@ def seed(server):
         user = sample["id"]
         ids[name[:-5]] = user
         server.call("PUT", "/v1/profiles/" + urllib.parse.quote(user, safe=""),
-                    {"traits": sample.get("traits", {}), "time_zone": sample.get("time_zone")})
+                    {"traits": sample.get("traits", {}), "time_zone": sample.get("time_zone"), "locale": sample.get("locale")})
         events = [dict(e, user_id=user) for e in sample.get("events", [])]
         if events:
             server.call("POST", "/v1/events", {"events": events})
@@ -503,6 +503,46 @@ def test_other_origin(run):
     assert b.js("return document.getElementById('forged').textContent") == "fallback"
 
 
+def test_languages(run):
+    """Layla reads Arabic: her hero comes right to left, with lang and dir and its close button on the left; Wei
+    reads Chinese (the screenshots show both in Debian's Noto fonts). The studio shows an Arabic email right to
+    left and renders a banner across the content's locales."""
+    b = run.b
+    def language(placement):
+        return b.js("""const s = document.querySelector('[data-stagecraft-placement="' + arguments[0] + '"]');
+            const c = s.querySelector('.sc-close'), r = s.getBoundingClientRect(), x = c && c.getBoundingClientRect();
+            return {lang: s.lang, dir: s.dir, direction: getComputedStyle(s).direction,
+                    closeLeft: x ? x.left - r.left : null, closeRight: x ? r.right - x.right : null};""", placement)
+    run.demo(run.ids["layla"])
+    hero = run.settled("home-hero")["home-hero"]
+    info = language("home-hero")
+    assert info["lang"] == "ar" and info["dir"] == "rtl" and info["direction"] == "rtl", info
+    assert any("\u0600" <= ch <= "\u06ff" for ch in hero["text"]), f"no Arabic in Layla's hero: {hero['text']!r}"
+    if info["closeLeft"] is not None:
+        assert info["closeLeft"] < info["closeRight"], f"the close button is not mirrored to the left: {info}"
+    run.shot("demo-layla-arabic")
+    run.demo(run.ids["wei"])
+    hero = run.settled("home-hero")["home-hero"]
+    info = language("home-hero")
+    assert info["lang"] == "zh-Hans" and info["dir"] == "ltr", info
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in hero["text"]), f"no Chinese in Wei's hero: {hero['text']!r}"
+    run.shot("demo-wei-chinese")
+    studio(run, "template=emails/welcome&profile=layla")
+    html = b.js("return document.querySelector('#output iframe').srcdoc")
+    assert '<html lang="ar" dir="rtl">' in html, html[:300]
+    run.shot("studio-email-arabic")
+    studio(run, "template=banners/whats-new&profile=lukas")
+    b.click("#tab-matrix")
+    b.js("const s = document.getElementById('matrix-by'); s.value = 'locale'; s.dispatchEvent(new Event('change'))")
+    b.wait("document.querySelectorAll('#matrix-grid .cell').length === 4 && [...document.querySelectorAll('#matrix-grid .cell')].every(c => !c.textContent.includes('Rendering'))",
+           "every locale to render", 15)
+    cells = b.js("return [...document.querySelectorAll('#matrix-grid .cell')].map(c => ({locale: c.dataset.stage, frame: c.querySelector('iframe') && c.querySelector('iframe').srcdoc}))")
+    assert [c["locale"] for c in cells] == ["ar", "en", "fr", "zh-Hans"], cells
+    arabic = next(c for c in cells if c["locale"] == "ar")
+    assert arabic["frame"] and 'dir="rtl"' in arabic["frame"], arabic
+    run.shot("studio-locales-matrix")
+
+
 TESTS = [
     test_embed_script_size,
     test_demo_fills_slots,
@@ -515,6 +555,7 @@ TESTS = [
     test_studio_renders_and_shows_planted_error,
     test_studio_xss_profile,
     test_studio_email_matrix_and_decision,
+    test_languages,
 ]
 
 

@@ -111,7 +111,10 @@ struct FormatFilterTests {
     }
 
     @Test func everyRowIsBabelsOrAnExplainedDifference() throws {
-        let delivery = try DeliveryContent.load(files: ["banners/x.liquid": "---\ncampaign: x\nchannel: banner\nplacement: x\n---\nx\n"])
+        // A catalog per locale of the table, so each reader's text is in their language and formats in it.
+        var files = ["banners/x.liquid": "---\ncampaign: x\nchannel: banner\nplacement: x\n---\nx\n"]
+        for locale in Set(Self.table.rows.map(\.locale)) { files["locales/\(locale).json"] = "{}" }
+        let delivery = try DeliveryContent.load(files: files)
         var unexplained: [String] = []
         var explained: [String: Int] = [:]
         for row in Self.table.rows {

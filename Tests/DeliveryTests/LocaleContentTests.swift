@@ -51,6 +51,29 @@ struct LocaleContentTests {
         #expect(content.partials["banners/all.ar"] == nil && content.messages["banners/all"]?.localeBodies.count == 1)
     }
 
+    @Test func dataInALanguageReplacesTheGlobalsForItsReaders() throws {
+        var files = Self.files
+        files["banners/fr-only.liquid"] = nil
+        files["banners/all.liquid"] = "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n<p>{{ news.title }} {{ brand }}</p>\n"
+        files["banners/all.ar.liquid"] = nil
+        files["globals.yml"] = "brand: Northwind\nnews: { title: Dark mode }\n"
+        files["globals.fr.yml"] = "news: { title: Mode sombre }\n"
+        #expect(Self.html(try Self.serve("fr-CA", files: files)) == "all: <p>Mode sombre Northwind</p>\n")
+        #expect(Self.html(try Self.serve("en", files: files)) == "all: <p>Dark mode Northwind</p>\n")
+        files["globals.fr.yml"] = "news: { title: Mode sombre }\nslogan: x\n"
+        #expect(throws: ContentError.self) { try Self.serve("fr", files: files) }
+    }
+
+    @Test func numbersAndDatesFollowTheLanguageOfTheText() throws {
+        var files = Self.files
+        files["banners/fr-only.liquid"] = nil
+        files["banners/all.ar.liquid"] = nil
+        files["banners/all.liquid"] = "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n<p>{{ 1234.5 | format_number }} {{ '2026-11-18' | format_date: 'MMMMd' }}</p>\n"
+        // A Canadian reading French: Canadian French formats. A Russian served in English: English ones.
+        #expect(Self.html(try Self.serve("fr-CA", files: files)) == "all: <p>1\u{A0}234,5 18 novembre</p>\n")
+        #expect(Self.html(try Self.serve("ru-RU", files: files)) == "all: <p>1,234.5 November 18</p>\n")
+    }
+
     @Test func theKeysServedFromAFallbackAreInTheOutcome() throws {
         var files = Self.files
         files["banners/fr-only.liquid"] = nil

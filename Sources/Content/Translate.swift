@@ -82,7 +82,9 @@ enum TranslateFilter {
         }
         let locale = context.host as? LocaleRendering
         let wanted = locale?.wanted ?? LocaleTag("en")
-        guard let locale, let (translation, used) = locale.translations.lookup(key, for: wanted) else {
+        // The served locale is the first of the reader's chain the content has: most keys are found there.
+        let direct = locale.flatMap { l in l.translations.catalogs[l.served]?.entries[key].map { ($0, l.served) } }
+        guard let locale, let (translation, used) = direct ?? locale.translations.lookup(key, for: wanted) else {
             let missing = "translation missing: \(locale?.served.identifier ?? wanted.identifier).\(key)"
             if context.isStrict { throw LiquidError(.undefinedVariable, missing) }
             return .string(context.isEscaping ? missing.htmlEscaped : missing)

@@ -17,11 +17,20 @@ public enum Bidi {
 
     /// Whether `text` has a right-to-left character, and whether it has a left-to-right letter.
     public static func strong(in text: some StringProtocol) -> (rtl: Bool, ltr: Bool) {
+        // ASCII (most names, numbers, addresses): no right-to-left character, and a letter is left to right.
+        if text.utf8.allSatisfy({ $0 < 0x80 }) {
+            return (false, text.utf8.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A })
+        }
         var rtl = false, ltr = false
         for scalar in text.unicodeScalars {
-            if isRightToLeft(scalar) {
+            let v = scalar.value
+            if v < 0x80 {
+                // ASCII: a letter is left to right; the rest is neither.
+                if (v | 0x20) >= 0x61 && (v | 0x20) <= 0x7A { ltr = true }
+            } else if isRightToLeft(scalar) {
                 rtl = true
-            } else if scalar.value >= 0x41, scalar.properties.isAlphabetic {
+            } else if v >= 0xC0, !ltr, scalar.properties.isAlphabetic {
+                // Latin-1's symbols and spaces (£, the no-break space) are below U+00C0; letters from there on.
                 ltr = true
             }
             if rtl && ltr { break }
@@ -32,7 +41,8 @@ public enum Bidi {
     /// Whether `text`, put into text written in `direction`, needs isolating: it has a strong character of the
     /// other direction.
     public static func needsIsolation(_ text: some StringProtocol, in direction: TextDirection) -> Bool {
-        let s = strong(in: text)
-        return direction == .rtl ? s.ltr : s.rtl
+        // In left-to-right text only a right-to-left character matters: no letter needs looking up.
+        if direction == .ltr { return text.unicodeScalars.contains { $0.value >= 0x0590 && isRightToLeft($0) } }
+        return strong(in: text).ltr
     }
 }

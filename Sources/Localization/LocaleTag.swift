@@ -146,6 +146,10 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (a: LocaleTag, b: LocaleTag) -> Bool { a.identifier < b.identifier }
 
+    // The identifier says it all: equality and hashing need not walk the subtags.
+    public static func == (a: LocaleTag, b: LocaleTag) -> Bool { a.identifier == b.identifier }
+    public func hash(into hasher: inout Hasher) { hasher.combine(identifier) }
+
     static func isLetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     static func isAlphanumeric(_ b: UInt8) -> Bool { isLetter(b) || isDigit(b) }

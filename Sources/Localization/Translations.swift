@@ -174,7 +174,9 @@ public struct Translations: Sendable {
 
     /// A key's translation for a user's locale, and the locale it came from.
     public func lookup(_ key: String, for tag: LocaleTag) -> (Translation, LocaleTag)? {
-        for t in chain(for: tag) {
+        // Most lookups are in a locale the content has: no chain to build.
+        if let found = catalogs[tag]?.entries[key] { return (found, tag) }
+        for t in chain(for: tag).dropFirst() {
             if let found = catalogs[t]?.entries[key] { return (found, t) }
         }
         return nil

@@ -44,10 +44,10 @@ public final class LocaleRendering: Sendable {
     /// Made when a filter first asks (a render that formats nothing makes none), then kept.
     public var formatLocale: Locale {
         let base = wanted.language == served.language ? wanted : served
-        var identifier = base.identifier
-        if let numbering = translations.numberingSystem(for: base), !base.subtags.contains("u") {
-            identifier += "-u-nu-" + numbering
-        }
+        // Language, script, region and variants only: a user's `-u-` keywords (an unknown numbering system, say) are
+        // not handed to ICU; the content's numbering setting is.
+        var identifier = base.subtags.prefix { $0.count > 1 }.joined(separator: "-")
+        if let numbering = translations.numberingSystem(for: base) { identifier += "-u-nu-" + numbering }
         if let known = Self.locales.withLock({ $0[identifier] }) { return known }
         let made = Locale(identifier: identifier)
         Self.locales.withLock { if $0.count < 4096 { $0[identifier] = made } }
@@ -97,11 +97,10 @@ enum TranslateFilter {
             text = t
         case .plural(let forms):
             let category: PluralCategory
-            if let count, !count.isNil {
-                guard let operands = operands(of: count) else {
-                    throw LiquidError(.argument, "t: \"\(key)\" has plural forms; count: must be a number, not \(count.description)")
-                }
+            if let count, !count.isNil, let operands = operands(of: count) {
                 category = locale.plurals.rule(for: used).category(operands)
+            } else if let count, !count.isNil, context.isStrict {
+                throw LiquidError(.argument, "t: \"\(key)\" has plural forms; count: must be a number, not \(count.description)")
             } else if context.isStrict {
                 throw LiquidError(.undefinedVariable, "t: \"\(key)\" has plural forms; give it count: (count: items.size)")
             } else {
@@ -133,8 +132,11 @@ enum TranslateFilter {
     static func operands(of value: Value) -> PluralOperands? {
         switch value {
         case .int(let i): return PluralOperands(i)
-        case .double(let d) where d.isFinite: return PluralOperands(String(d))
-        case .string(let s): return PluralOperands(s)
+        case .double(let d) where d.isFinite:
+            // Swift writes large and small doubles with an exponent (1e+16); plurals want the digits.
+            let text = abs(d) < 1e15 && (d == 0 || abs(d) >= 1e-4) ? String(d) : String(format: "%.6f", d)
+            return PluralOperands(text)
+        case .string(let s): return PluralOperands(s.trimmingCharacters(in: .whitespaces))
         default: return nil
         }
     }

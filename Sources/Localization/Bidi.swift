@@ -12,6 +12,10 @@ public enum Bidi {
     public static func isRightToLeft(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
         guard v >= 0x0590 else { return false }
+        // In those ranges, digits (classes AN and EN), combining marks (NSM) and the byte order mark (BN) are not
+        // strong: they take the direction around them.
+        if (0x0660...0x0669).contains(v) || (0x06F0...0x06F9).contains(v) || v == 0xFEFF { return false }
+        if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .enclosingMark { return false }
         return rightToLeft.contains { $0.contains(v) }
     }
 

@@ -161,7 +161,15 @@ public struct Translations: Sendable {
             // Extra fallbacks are followed with their own (a bounded depth: a cycle in locales.yml is harmless).
             if depth < 4 { for extra in extraFallbacks[t] ?? [] { add(extra, depth: depth + 1) } }
         }
-        for t in [tag] + tag.truncations { add(t, depth: 0) }
+        // A tag without a script reaches the content's locale for the script its language is likely written in
+        // (CLDR's likely subtags through Foundation): zh-CN finds zh-Hans, zh-TW zh-Hant.
+        var steps = [tag] + tag.truncations
+        if tag.script == nil, let script = Locale.Language(identifier: tag.identifier).script?.identifier,
+           let scripted = try? LocaleTag(parsing: tag.language + "-" + script), catalogs[scripted] != nil
+        {
+            steps.insert(scripted, at: 1)
+        }
+        for t in steps { add(t, depth: 0) }
         for t in [defaultLocale] + defaultLocale.truncations { add(t, depth: 0) }
         return chain
     }

@@ -21,7 +21,7 @@ struct DirectionTests {
             subject: "{{ 'subject' | t: name: user.name }}"
             unsubscribe: "https://example.com/u"
             ---
-            <!DOCTYPE html><html><head><title>x</title></head><body><p>{{ 'hi' | t: name: user.name }}</p><a href="https://example.com/u">x</a></body></html>
+            <!DOCTYPE html><html><head><title>{{ 'subject' | t: name: user.name }}</title></head><body><p>{{ 'hi' | t: name: user.name }}</p><a href="https://example.com/u">x</a></body></html>
             """,
     ]
 
@@ -38,6 +38,8 @@ struct DirectionTests {
     @Test func anArabicEmailIsRightToLeftWithTheLatinNameIsolated() throws {
         let email = try Self.email(locale: "ar-AE", name: "Layla")
         #expect(email.html.contains(#"<html lang="ar" dir="rtl">"#))
+        // A title is text: the name is isolated there with Unicode's marks, not <bdi>.
+        #expect(email.html.contains("<title>إلى \u{2068}Layla\u{2069}</title>"), "\(email.html)")
         #expect(email.html.contains("<p>مرحبا <bdi>Layla</bdi>!</p>"))
         // In the subject and the plain text, Unicode's first-strong isolate and pop.
         #expect(email.subject == "إلى \u{2068}Layla\u{2069}")

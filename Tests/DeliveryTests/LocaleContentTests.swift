@@ -74,6 +74,15 @@ struct LocaleContentTests {
         #expect(Self.html(try Self.serve("ru-RU", files: files)) == "all: <p>1,234.5 November 18</p>\n")
     }
 
+    @Test func aUsersOwnLocaleKeywordsNeverReachICU() throws {
+        var files = Self.files
+        files["banners/fr-only.liquid"] = nil
+        files["banners/all.ar.liquid"] = nil
+        files["banners/all.liquid"] = "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n<p>{{ 12 | format_currency: 'EUR' }} {{ '2026-11-18' | format_date: 'long' }} {{ 'a.n' | t: count: 'lots' }}</p>\n"
+        // An unknown numbering system in the reader's own tag is dropped, and a count that is no number is the other form.
+        #expect(Self.html(try Self.serve("fr-u-nu-zzzz", files: files)) == "all: <p>12,00\u{A0}€ 18 novembre 2026 lots days</p>\n")
+    }
+
     @Test func theKeysServedFromAFallbackAreInTheOutcome() throws {
         var files = Self.files
         files["banners/fr-only.liquid"] = nil

@@ -78,6 +78,10 @@ struct TranslationTests {
         let translations = try DeliveryContent.load(files: Self.files, loadedAt: checkedAt).content.translations
         #expect(translations.chain(for: LocaleTag("pt-BR")).map(\.identifier) == ["pt-BR", "pt-PT", "pt", "en"])
         #expect(translations.chain(for: LocaleTag("zh-Hant-TW")).map(\.identifier) == ["zh-Hant-TW", "zh-Hant", "zh", "en"])
+        // A tag without a script finds the content's locale for its likely script: a Chinese browser in China.
+        let chinese = Translations(defaultLocale: LocaleTag("en"), catalogs: [LocaleTag("zh-Hans"): LocaleCatalog(tag: LocaleTag("zh-Hans"), file: "x", entries: [:])])
+        #expect(chinese.resolve(LocaleTag("zh-CN")) == LocaleTag("zh-Hans") && chinese.resolve(LocaleTag("zh")) == LocaleTag("zh-Hans"))
+        #expect(chinese.resolve(LocaleTag("zh-TW")) == LocaleTag("en"), "Traditional Chinese is not Simplified")
         #expect(translations.resolve(LocaleTag("fr-CA")) == LocaleTag("fr"))
         #expect(translations.resolve(LocaleTag("ja")) == LocaleTag("en"))
         #expect(translations.locales.map(\.identifier) == ["ar", "en", "fr", "pt-PT"])

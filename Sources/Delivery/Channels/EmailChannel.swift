@@ -145,6 +145,8 @@ struct EmailChannel: ChannelRenderer {
                 if !root.hasAttribute("lang") { root.setAttribute("lang", locale.identifier) }
                 if !root.hasAttribute("dir") { root.setAttribute("dir", delivery.content.translations.direction(of: locale).rawValue) }
             }
+            // A title is text: a name isolated with <bdi> by `t` is isolated there with Unicode's marks instead.
+            if let title = tree.elements().first(where: { $0.name == "title" }) { EmailFinishing.isolateInTitle(title) }
             if let preheader, !preheader.isEmpty { EmailFinishing.insertPreheader(preheader, into: tree) }
             if delivery.content.email.inlineCSS { CSSInliner.inline(tree) }
             LinkDecoration.decorate(tree, parameters: parameters, hosts: delivery.content.email.trackedHosts, skipping: unsubscribe)

@@ -165,6 +165,7 @@ struct MessagesController: APIController {
             ("user_id", .string(user.profile.id)),
             ("variant", variant.map(Value.string) ?? .null), ("stage", .string(user.stage.stage)),
             ("locale", .string(delivery.locale(for: user).identifier)),
+            ("locale_wanted", user.locale.map { .string($0.identifier) } ?? .null),
             ("locale_fallbacks", .array(fallbacks.map(fallbackValue))), ("eligible", .bool(rejection == nil)),
             ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
         ]

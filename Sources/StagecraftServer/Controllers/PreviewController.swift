@@ -155,6 +155,8 @@ struct PreviewController: APIController {
             ("ok", .bool(ok)), ("template", .string(message.name)), ("channel", .string(campaign.channel.rawValue)),
             ("campaign", .string(campaign.id)), ("stage", .string(user.stage.stage)), ("stage_stated", .bool(user.stage.stated)),
             ("locale", .string(delivery.locale(for: user).identifier)),
+            // The language asked for, when the content serves another (ja, served in en).
+            ("locale_wanted", user.locale.map { .string($0.identifier) } ?? .null),
             ("dir", .string(delivery.content.translations.direction(of: delivery.locale(for: user)).rawValue)),
             ("at", .string(Timestamp.format(user.now))), ("time_zone", .string(profile.timeZone.identifier)),
             ("output", output), ("diagnostics", .array(diagnostics.map(\.value))),

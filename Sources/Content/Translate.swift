@@ -17,7 +17,7 @@ public struct FallbackUse: Sendable, Equatable {
 }
 
 /// What one render knows of its user's language, given to the `t` filter (as ``RenderOptions/host``): the locale
-/// wanted, the content's translations, and which keys came from a fallback (for the trace).
+/// wanted, the content's translations, and where the keys that came from a fallback are recorded (for the trace).
 public final class LocaleRendering: Sendable {
     /// The user's locale, as asked.
     public let wanted: LocaleTag
@@ -25,7 +25,6 @@ public final class LocaleRendering: Sendable {
     public let served: LocaleTag
     public let translations: Translations
     let plurals: PluralRules
-    private let used = Mutex<[FallbackUse]>([])
 
     /// Where the keys served from a fallback are also written, for the delivery that asked (its trace).
     let recorder: FallbackRecorder?
@@ -57,14 +56,10 @@ public final class LocaleRendering: Sendable {
     /// Foundation locales by identifier, made once each (at most a few thousand: tags come from users).
     private static let locales = Mutex<[String: Locale]>([:])
 
-    /// The keys served from another locale than the served one, in the order first met, each once.
-    public var fallbacks: [FallbackUse] { used.withLock { $0 } }
-
+    /// Writes a key served from another locale than the served one to the delivery's recorder.
     func record(_ key: String, used locale: LocaleTag) {
-        guard locale != served else { return }
-        let use = FallbackUse(key: key, wanted: wanted, used: locale)
-        used.withLock { if !$0.contains(use) { $0.append(use) } }
-        recorder?.add(use)
+        guard locale != served, let recorder else { return }
+        recorder.add(FallbackUse(key: key, wanted: wanted, used: locale))
     }
 }
 

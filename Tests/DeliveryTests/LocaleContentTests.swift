@@ -28,6 +28,15 @@ struct LocaleContentTests {
         return delivery.deliver(.placement("hero"), to: user, history: InteractionHistory())[0]
     }
 
+    /// The set with one banner in the slot, `body` its only body (no other locale's).
+    static func only(_ body: String) -> [String: String] {
+        var files = Self.files
+        files["banners/fr-only.liquid"] = nil
+        files["banners/all.ar.liquid"] = nil
+        files["banners/all.liquid"] = "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n" + body + "\n"
+        return files
+    }
+
     static func html(_ outcome: DeliveryOutcome) -> String? {
         guard case .block(let block)? = outcome.output else { return nil }
         return block.campaign.id + ": " + block.html
@@ -65,20 +74,14 @@ struct LocaleContentTests {
     }
 
     @Test func numbersAndDatesFollowTheLanguageOfTheText() throws {
-        var files = Self.files
-        files["banners/fr-only.liquid"] = nil
-        files["banners/all.ar.liquid"] = nil
-        files["banners/all.liquid"] = "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n<p>{{ 1234.5 | format_number }} {{ '2026-11-18' | format_date: 'MMMMd' }}</p>\n"
+        let files = Self.only("<p>{{ 1234.5 | format_number }} {{ '2026-11-18' | format_date: 'MMMMd' }}</p>")
         // A Canadian reading French: Canadian French formats. A Russian served in English: English ones.
         #expect(Self.html(try Self.serve("fr-CA", files: files)) == "all: <p>1\u{A0}234,5 18 novembre</p>\n")
         #expect(Self.html(try Self.serve("ru-RU", files: files)) == "all: <p>1,234.5 November 18</p>\n")
     }
 
     @Test func aUsersOwnLocaleKeywordsNeverReachICU() throws {
-        var files = Self.files
-        files["banners/fr-only.liquid"] = nil
-        files["banners/all.ar.liquid"] = nil
-        files["banners/all.liquid"] = "---\ncampaign: all\nchannel: banner\nplacement: hero\n---\n<p>{{ 12 | format_currency: 'EUR' }} {{ '2026-11-18' | format_date: 'long' }} {{ 'a.n' | t: count: 'lots' }}</p>\n"
+        let files = Self.only("<p>{{ 12 | format_currency: 'EUR' }} {{ '2026-11-18' | format_date: 'long' }} {{ 'a.n' | t: count: 'lots' }}</p>")
         // An unknown numbering system in the reader's own tag is dropped, and a count that is no number is the other form.
         #expect(Self.html(try Self.serve("fr-u-nu-zzzz", files: files)) == "all: <p>12,00\u{A0}€ 18 novembre 2026 lots days</p>\n")
     }

@@ -11,15 +11,28 @@ import Synchronization
 /// the numbering system CLDR gives it by default (Latin digits for `ar` and `ar-AE`, Arabic-Indic for `ar-EG`)
 /// unless `locales.yml` says otherwise (`numbering: {ar: arab}`). Dates are in the user's zone.
 enum FormatFilters {
-    static let all: [String: Filter] = [
-        "format_number": formatNumber, "format_currency": formatCurrency, "format_date": formatDate,
-        "format_relative": formatRelative, "format_list": formatList,
-    ]
+    static let all: FilterTable = {
+        var table = FilterTable()
+        table["format_number"] = formatNumber
+        table["format_currency"] = formatCurrency
+        table["format_date"] = formatDate
+        table["format_relative"] = formatRelative
+        table["format_list"] = formatList
+        return table
+    }()
 
     /// The Foundation locale a render formats in.
     static func locale(_ context: Context) -> Locale {
-        (context.host as? LocaleRendering)?.formatLocale ?? Locale(identifier: "en")
+        (context.host as? ServedLocale)?.formatLocale ?? english
     }
+
+    /// The Foundation locale a render formats in, with its identifier and the number ``Formatters`` keys it by.
+    static func formatting(_ context: Context) -> (Locale, String, id: Int) {
+        guard let served = context.host as? ServedLocale else { return (english, "en", 0) }
+        return (served.formatLocale, served.formatIdentifier, served.id)
+    }
+
+    static let english = Locale(identifier: "en")
 
     static func number(_ value: Value, _ name: String) throws(LiquidError) -> Double {
         switch value {
@@ -69,12 +82,20 @@ enum FormatFilters {
     static let formatCurrency: Filter = { input, arguments, context in
         try arguments.expect("format_currency", min: 1, max: 1)
         let value = try number(input, "format_currency")
-        let code = arguments[0]!.description.uppercased()
-        guard code.count == 3, code.unicodeScalars.allSatisfy({ $0.value >= 65 && $0.value <= 90 }) else {
-            throw LiquidError(.argument, "format_currency: '\(code)' is not an ISO 4217 currency code such as EUR")
+        let written = arguments[0]!.description
+        // Three letters A to Z, in either case: packed into one number, the code's key.
+        var packed: UInt32 = 0, letters = 0
+        for byte in written.utf8 {
+            letters += 1
+            guard letters <= 3, (byte & 0xDF) >= 65, (byte & 0xDF) <= 90 else { letters = 0; break }
+            packed = packed << 8 | UInt32(byte & 0xDF)
+        }
+        guard letters == 3 else {
+            throw LiquidError(.argument, "format_currency: '\(written.uppercased())' is not an ISO 4217 currency code such as EUR")
         }
         let decimals = try decimals(arguments, "format_currency")
-        return .string(Formatters.currency(value, code: code, decimals: decimals, locale: locale(context)))
+        let (locale, identifier, id) = formatting(context)
+        return .string(Formatters.currency(value, code: packed, decimals: decimals, locale: locale, identifier: identifier, id: id))
     }
 
     /// `{{ user.signed_up_at | format_date: 'long' }}`: `short`, `medium`, `long` or `full`, or a CLDR skeleton of
@@ -175,13 +196,25 @@ enum Formatters {
     /// Amounts already formatted, by locale, currency, precision and amount: a content set prints the same prices
     /// (a plan's, a catalog's few hundred) over and over, and formatting one costs ICU about ten microseconds. A
     /// pure function's results, kept up to a bound and then started afresh.
-    private static let formatted = Mutex<[String: String]>([:])
+    private static let formatted = Mutex<[Amount: String]>([:])
     static let remembered = 16_384
 
-    static func currency(_ value: Double, code: String, decimals: Int?, locale: Locale) -> String {
-        let key = locale.identifier + "|" + code + "|" + (decimals.map(String.init) ?? "")
-        let memo = key + "|" + String(value.bitPattern)
+    /// An amount as it is remembered: the served locale's ``ServedLocale/id`` (never reused, so a locale of
+    /// another content load never reads this one's), the code's three letters packed, the precision and the value.
+    struct Amount: Hashable {
+        let locale: Int
+        let code: UInt32
+        let decimals: Int
+        let value: UInt64
+    }
+
+    /// `value` in the currency whose code's letters are packed in `packed`, as `locale` (whose identifier is
+    /// `identifier`, served as ``ServedLocale/id`` `id`) writes it.
+    static func currency(_ value: Double, code packed: UInt32, decimals: Int?, locale: Locale, identifier: String, id: Int) -> String {
+        let memo = Amount(locale: id, code: packed, decimals: decimals ?? -1, value: value.bitPattern)
         if let known = formatted.withLock({ $0[memo] }) { return known }
+        let code = String(decoding: [UInt8(packed >> 16 & 0xFF), UInt8(packed >> 8 & 0xFF), UInt8(packed & 0xFF)], as: UTF8.self)
+        let key = identifier + "|" + code + "|" + (decimals.map(String.init) ?? "")
         let text = format(value, key: key, code: code, decimals: decimals, locale: locale)
         formatted.withLock { cache in
             if cache.count >= remembered { cache.removeAll(keepingCapacity: true) }

@@ -9,12 +9,12 @@ import Liquid
 /// let content = try DeliveryContent.load(directory: "templates", extensions: LiquidExtensions(filters: ["money": money]))
 /// ```
 public struct LiquidExtensions: Sendable {
-    public var filters: [String: Filter]
+    public var filters: FilterTable
     public var tags: [CustomTag]
     /// Which of `filters` give HTML ready to print (``Environment/htmlFilters``).
     public var htmlFilters: Set<String>
 
-    public init(filters: [String: Filter] = [:], tags: [CustomTag] = [], htmlFilters: Set<String> = []) {
+    public init(filters: FilterTable = FilterTable(), tags: [CustomTag] = [], htmlFilters: Set<String> = []) {
         self.filters = filters
         self.tags = tags
         self.htmlFilters = htmlFilters
@@ -22,7 +22,7 @@ public struct LiquidExtensions: Sendable {
 
     /// These extensions with `other`'s added (`other` wins a name both have).
     public func merging(_ other: LiquidExtensions) -> LiquidExtensions {
-        LiquidExtensions(filters: filters.merging(other.filters) { _, added in added }, tags: tags + other.tags,
+        LiquidExtensions(filters: filters.merging(other.filters), tags: tags + other.tags,
                          htmlFilters: htmlFilters.union(other.htmlFilters))
     }
 }

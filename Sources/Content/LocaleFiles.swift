@@ -123,7 +123,7 @@ enum LocaleFiles {
             let isHTML = key.hasSuffix("_html")
             switch value {
             case .string(let s):
-                do { entries[full] = Translation(form: .text(try MessageText(parsing: s)), isHTML: isHTML) } catch { fail(error.description) }
+                do { entries[full] = Translation(form: .text(try MessageText(parsing: s, trusted: isHTML, escape: \.htmlEscaped)), isHTML: isHTML) } catch { fail(error.description) }
             case .object(let nested):
                 let categories = nested.keys.compactMap(PluralCategory.init(rawValue:))
                 if !nested.keys.isEmpty, categories.count == nested.keys.count {
@@ -134,7 +134,7 @@ enum LocaleFiles {
                     var forms: [PluralCategory: MessageText] = [:]
                     for (name, form) in nested.pairs {
                         guard case .string(let s) = form else { fail("the \(name) form must be text"); continue }
-                        do { forms[PluralCategory(rawValue: name)!] = try MessageText(parsing: s) } catch { fail("\(name): \(error)") }
+                        do { forms[PluralCategory(rawValue: name)!] = try MessageText(parsing: s, trusted: isHTML, escape: \.htmlEscaped) } catch { fail("\(name): \(error)") }
                     }
                     entries[full] = Translation(form: .plural(forms), isHTML: isHTML)
                 } else {

@@ -43,9 +43,9 @@ extension DeliveryContent {
     /// deadline of the current ``RenderBudget``.
     public func renderOptions(for user: UserMoment, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
         var options = RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
-        // The `t` filter's view of the user's language.
-        options.host = LocaleRendering(wanted: user.locale ?? content.translations.defaultLocale, translations: content.translations,
-                                       recorder: FallbackRecorder.current)
+        // The `t` and format filters' view of the user's language (keys from a fallback go to the delivery's
+        // ``FallbackRecorder``).
+        options.host = content.translations.serving(user.locale ?? content.translations.defaultLocale)
         if strict { options.optionalFieldRoots = strictOptionalRoots }
         let budget = RenderBudget.current
         options.deadline = budget.deadline

@@ -16,8 +16,8 @@ typealias TagParse = @Sendable (TagToken, TemplateParser) throws(LiquidError) ->
 public final class Environment: Sendable {
     let tags: [String: TagParse]
     /// The filters templates may call, by name.
-    public let filters: [String: Filter]
-    /// The same filters, boxed for the parser.
+    public let filters: FilterTable
+    /// The same filters' boxes, for the parser, each knowing whether it gives HTML ready to print.
     let filterTable: [String: FilterBox]
     public let loader: (any TemplateLoader)?
     /// The parse strictness used when `parse` is not given one.
@@ -39,18 +39,21 @@ public final class Environment: Sendable {
     /// let env = Environment(extraFilters: ["shout": { input, _, _ in .string(input.description.uppercased() + "!") }])
     /// try env.parse("{{ 'hi' | shout }}").render()   // "HI!"
     /// ```
-    public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: [String: Filter] = [:],
+    public init(loader: (any TemplateLoader)? = nil, errorMode: ErrorMode = .strict, extraFilters: FilterTable = FilterTable(),
                 extraTags: [CustomTag] = [], htmlFilters: Set<String> = [])
     {
         self.loader = loader
         self.errorMode = errorMode
-        self.htmlFilters = htmlFilters.intersection(extraFilters.keys)
+        self.htmlFilters = htmlFilters.intersection(extraFilters.names)
         var tags = StandardTags.all.merging(LayoutTags.all) { standard, _ in standard }
         for tag in extraTags { tags[tag.name] = tag.parse }
         self.tags = tags
         // The standard filters and the added ones are the same kind of function, boxed the same way.
-        self.filters = StandardFilters.all.merging(extraFilters) { _, added in added }
-        self.filterTable = filters.mapValues { FilterBox($0) }
+        self.filters = StandardFilters.all.merging(extraFilters)
+        let html = self.htmlFilters
+        self.filterTable = Dictionary(uniqueKeysWithValues: filters.boxes.map { name, box in
+            (name, FilterBox(box.function, marksHTML: html.contains(name) || FilteredExpression.escapingFilters.contains(name)))
+        })
     }
 
     /// Parses `source` into a template that can be rendered many times, from many threads.

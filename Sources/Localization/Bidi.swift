@@ -11,15 +11,16 @@ public enum Bidi {
 
     public static func isRightToLeft(_ scalar: Unicode.Scalar) -> Bool {
         let v = scalar.value
-        guard v >= 0x0590 else { return false }
+        guard v >= 0x0590, rightToLeft.contains(where: { $0.contains(v) }) else { return false }
         // In those ranges, digits (classes AN and EN), combining marks (NSM) and the byte order mark (BN) are not
         // strong: they take the direction around them.
         if (0x0660...0x0669).contains(v) || (0x06F0...0x06F9).contains(v) || v == 0xFEFF { return false }
-        if scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .enclosingMark { return false }
-        return rightToLeft.contains { $0.contains(v) }
+        let category = scalar.properties.generalCategory
+        return category != .nonspacingMark && category != .enclosingMark
     }
 
     /// Whether `text` has a right-to-left character, and whether it has a left-to-right letter.
+    @inlinable
     public static func strong(in text: some StringProtocol) -> (rtl: Bool, ltr: Bool) {
         // ASCII (most names, numbers, addresses): no right-to-left character, and a letter is left to right.
         if text.utf8.allSatisfy({ $0 < 0x80 }) {
@@ -44,9 +45,13 @@ public enum Bidi {
 
     /// Whether `text`, put into text written in `direction`, needs isolating: it has a strong character of the
     /// other direction.
+    @inlinable
     public static func needsIsolation(_ text: some StringProtocol, in direction: TextDirection) -> Bool {
-        // In left-to-right text only a right-to-left character matters: no letter needs looking up.
-        if direction == .ltr { return text.unicodeScalars.contains { $0.value >= 0x0590 && isRightToLeft($0) } }
+        // In left-to-right text only a right-to-left character matters: no letter needs looking up. Every character
+        // from U+0590 on starts with a byte from 0xD6 on in UTF-8; text without one (most names) is read no further.
+        if direction == .ltr {
+            return text.utf8.contains { $0 >= 0xD6 } && text.unicodeScalars.contains { $0.value >= 0x0590 && isRightToLeft($0) }
+        }
         return strong(in: text).ltr
     }
 }

@@ -2,8 +2,18 @@
 public enum PluralCategory: String, Sendable, CaseIterable, Comparable {
     case zero, one, two, few, many, other
 
-    public static func < (a: PluralCategory, b: PluralCategory) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    public static func < (a: PluralCategory, b: PluralCategory) -> Bool { a.ordinal < b.ordinal }
+
+    /// Its place in CLDR's order, from 0 (`zero`) to 5 (`other`).
+    public var ordinal: Int {
+        switch self {
+        case .zero: 0
+        case .one: 1
+        case .two: 2
+        case .few: 3
+        case .many: 4
+        case .other: 5
+        }
     }
 }
 
@@ -60,7 +70,18 @@ public struct PluralOperands: Sendable, Equatable, CustomStringConvertible {
 
     /// An integer's operands.
     public init(_ value: Int) {
-        self.init(String(value))!
+        let magnitude = value.magnitude
+        // Past 18 digits, read as written (the last 18, with isHuge set).
+        guard magnitude < 1_000_000_000_000_000_000 else {
+            self = Self(String(value))!
+            return
+        }
+        i = UInt64(magnitude)
+        v = 0
+        w = 0
+        f = 0
+        t = 0
+        e = 0
     }
 
     public var description: String { "i=\(i) v=\(v) w=\(w) f=\(f) t=\(t) e=\(e)" }

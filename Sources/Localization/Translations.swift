@@ -1,27 +1,43 @@
 import Foundation
+import Synchronization
 
-/// A translated text with its `{{ name }}` slots, read once when the content loads.
+/// A translated text with its `{{ name }}` slots, read once when the content loads, with its literal text ready for
+/// both kinds of output (as written, and as HTML) so a render only copies it.
 public struct MessageText: Sendable, Equatable {
-    enum Piece: Sendable, Equatable {
-        case literal(String)
-        case variable(String)
+    public enum Piece: Sendable, Equatable {
+        /// Text as written, and the same text in an HTML render: escaped, unless the text is trusted markup.
+        case literal(String, html: String)
+        /// A slot, and whether it sits inside a tag of trusted markup (an attribute's value) rather than in its text.
+        case variable(String, inTag: Bool)
     }
 
-    let pieces: [Piece]
+    public let pieces: [Piece]
+    /// The length of its literal text in UTF-8 bytes, as written and in an HTML render.
+    public let plainLength: Int, htmlLength: Int
+    /// How many slots it has.
+    public let slotCount: Int
 
     /// The names of its slots, in order of first use.
     public var variables: [String] {
         var seen: [String] = []
-        for case .variable(let name) in pieces where !seen.contains(name) { seen.append(name) }
+        for case .variable(let name, _) in pieces where !seen.contains(name) { seen.append(name) }
         return seen
     }
 
-    /// Reads `Hello {{ name }}`: a slot is a name (letters, digits, `_`, `-`, `.`) between `{{` and `}}`.
-    public init(parsing text: String) throws(TranslationError) {
+    /// Reads `Hello {{ name }}`: a slot is a name (letters, digits, `_`, `-`, `.`) between `{{` and `}}`. `escape`
+    /// makes literal text HTML, unless the text is `trusted` markup (a key ending in `_html`).
+    public init(parsing text: String, trusted: Bool, escape: (String) -> String) throws(TranslationError) {
         var pieces: [Piece] = []
+        var inTag = false
+        func literal(_ s: Substring) {
+            let s = String(s)
+            pieces.append(.literal(s, html: trusted ? s : escape(s)))
+            // In trusted markup, inside a tag when the last `<` so far is not closed by a `>`.
+            if trusted { for c in s.utf8 where c == UInt8(ascii: "<") || c == UInt8(ascii: ">") { inTag = c == UInt8(ascii: "<") } }
+        }
         var rest = Substring(text)
         while let open = rest.firstRange(of: "{{") {
-            if open.lowerBound > rest.startIndex { pieces.append(.literal(String(rest[..<open.lowerBound]))) }
+            if open.lowerBound > rest.startIndex { literal(rest[..<open.lowerBound]) }
             guard let close = rest[open.upperBound...].firstRange(of: "}}") else {
                 throw TranslationError("\"{{\" is not closed by \"}}\"")
             }
@@ -29,29 +45,30 @@ public struct MessageText: Sendable, Equatable {
             guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "_-.".contains($0) }) else {
                 throw TranslationError("\"{{\(rest[open.upperBound..<close.lowerBound])}}\" is not a variable name")
             }
-            pieces.append(.variable(String(name)))
+            pieces.append(.variable(String(name), inTag: inTag))
             rest = rest[close.upperBound...]
         }
-        if !rest.isEmpty { pieces.append(.literal(String(rest))) }
+        if !rest.isEmpty { literal(rest) }
         self.pieces = pieces
-    }
-
-    /// The text with each slot filled by `value` (nil leaves it empty), literal text passed through `literal` and
-    /// filled values through `inserted` (escaping, direction isolation: the caller's choice), told whether the slot
-    /// is inside a tag of the literal markup (an attribute's value) rather than in its text.
-    public func render(_ value: (String) -> String?, literal: (String) -> String = { $0 },
-                       inserted: (_ value: String, _ inTag: Bool) -> String = { value, _ in value }) -> String
-    {
-        var out = ""
-        var inTag = false
+        var plain = 0, html = 0, slots = 0
         for piece in pieces {
             switch piece {
-            case .literal(let s):
-                out += literal(s)
-                // Inside a tag when the last `<` of the markup so far is not closed by a `>`.
-                for c in s.utf8 where c == UInt8(ascii: "<") || c == UInt8(ascii: ">") { inTag = c == UInt8(ascii: "<") }
-            case .variable(let name):
-                out += value(name).map { inserted($0, inTag) } ?? ""
+            case .literal(let p, let h):
+                plain += p.utf8.count
+                html += h.utf8.count
+            case .variable: slots += 1
+            }
+        }
+        (plainLength, htmlLength, slotCount) = (plain, html, slots)
+    }
+
+    /// The text as written with each slot filled by `value` (nil leaves it empty).
+    public func render(_ value: (String) -> String?) -> String {
+        var out = ""
+        for piece in pieces {
+            switch piece {
+            case .literal(let s, _): out += s
+            case .variable(let name, _): out += value(name) ?? ""
             }
         }
         return out
@@ -67,8 +84,9 @@ extension Substring {
     }
 }
 
-/// One key's translation in one locale: a text, or a text per plural category.
-public struct Translation: Sendable {
+/// One key's translation in one locale: a text, or a text per plural category. A class: a lookup hands out one
+/// reference, not copies of its texts.
+public final class Translation: Sendable {
     public enum Form: Sendable {
         case text(MessageText)
         case plural([PluralCategory: MessageText])
@@ -78,9 +96,26 @@ public struct Translation: Sendable {
     /// A key ending in `_html` is trusted markup: its text is not escaped in HTML (what it inserts still is).
     public let isHTML: Bool
 
+    /// A plural translation's text for each category by ``PluralCategory/ordinal``, `other`'s where it has none.
+    private let byCategory: [MessageText]
+
     public init(form: Form, isHTML: Bool) {
         self.form = form
         self.isHTML = isHTML
+        if case .plural(let forms) = form, let other = forms[.other] {
+            byCategory = PluralCategory.allCases.map { forms[$0] ?? other }
+        } else {
+            byCategory = []
+        }
+    }
+
+    /// The text for a number of `category`: a plural form (`other`'s when the key lacks the category's), or the
+    /// one text.
+    public func text(for category: PluralCategory) -> MessageText? {
+        switch form {
+        case .text(let t): return t
+        case .plural: return byCategory.isEmpty ? nil : byCategory[category.ordinal]
+        }
     }
 
     /// Every text it has (one, or one per category).
@@ -124,6 +159,8 @@ public struct Translations: Sendable {
 
     /// The writing direction of each locale the content serves in (its catalogs' and the default).
     private let directions: [LocaleTag: TextDirection]
+    /// Each reader's locale as served, worked out on first use.
+    private let served = ServedLocales()
 
     public init(defaultLocale: LocaleTag, catalogs: [LocaleTag: LocaleCatalog] = [:], extraFallbacks: [LocaleTag: [LocaleTag]] = [:],
                 numbering: [LocaleTag: String] = [:])
@@ -177,7 +214,21 @@ public struct Translations: Sendable {
     /// The locale a user is served in: the first of their chain the content has a catalog for, else the default.
     public func resolve(_ tag: LocaleTag) -> LocaleTag {
         if tag == defaultLocale || catalogs[tag] != nil { return tag }
-        return chain(for: tag).first { catalogs[$0] != nil } ?? defaultLocale
+        return serving(tag).served
+    }
+
+    /// What serving a reader whose locale is `tag` takes (the locale served, its catalog, plural rule, direction and
+    /// the locale to format in), worked out once per content and tag.
+    public func serving(_ tag: LocaleTag) -> ServedLocale {
+        if let known = served.memo.withLock({ $0[tag] }) { return known }
+        let servedTag = tag == defaultLocale || catalogs[tag] != nil ? tag : chain(for: tag).first { catalogs[$0] != nil } ?? defaultLocale
+        let made = ServedLocale(wanted: tag, served: servedTag, in: self)
+        // Tags come from users: a few thousand are kept, then the memo starts afresh.
+        served.memo.withLock { memo in
+            if memo.count >= ServedLocales.bound { memo.removeAll(keepingCapacity: true) }
+            memo[tag] = made
+        }
+        return made
     }
 
     /// A key's translation for a user's locale, and the locale it came from.
@@ -189,6 +240,81 @@ public struct Translations: Sendable {
         }
         return nil
     }
+}
+
+/// One reader's locale as a content set serves it, made by ``Translations/serving(_:)``: what a render for them
+/// needs of the content's languages, worked out once (the `t` filter and the format filters read it).
+public final class ServedLocale: Sendable {
+    /// A locale of the reader's fallback chain that the content has translations in.
+    public final class Step: Sendable {
+        public let tag: LocaleTag
+        public let entries: [String: Translation]
+        /// CLDR's plural rule for it.
+        public let plural: PluralRule
+        public let direction: TextDirection
+
+        init(tag: LocaleTag, entries: [String: Translation], plural: PluralRule, direction: TextDirection) {
+            self.tag = tag
+            self.entries = entries
+            self.plural = plural
+            self.direction = direction
+        }
+    }
+
+    /// The reader's locale, as asked.
+    public let wanted: LocaleTag
+    /// The first of their fallback chain the content has, else its default.
+    public let served: LocaleTag
+    /// The locales a key is looked up in, in order: the served one first, then the rest of the reader's chain that
+    /// the content has translations for.
+    public let steps: [Step]
+    public let direction: TextDirection
+    /// The locale numbers, dates and lists are formatted in: the reader's own when the text is in their language
+    /// (`fr-CA` formats for a Canadian served in `fr`), else the text's (a Russian reader served in English gets
+    /// English dates, not Russian ones in an English sentence); with the numbering system the content sets for it.
+    public let formatLocale: Locale
+    /// ``formatLocale``'s identifier.
+    public let formatIdentifier: String
+    /// A number no other served locale of this process has: what a cache of formatted values keys this one by.
+    public let id = ServedLocale.ids.add(1, ordering: .relaxed).newValue
+    private static let ids = Atomic<Int>(0)
+
+    init(wanted: LocaleTag, served: LocaleTag, in translations: Translations) {
+        self.wanted = wanted
+        self.served = served
+        direction = translations.direction(of: served)
+        // The chain's locales with a catalog start with the served one (the first of them, or the default).
+        let chain = translations.chain(for: wanted)
+        let from = chain.firstIndex(of: served) ?? chain.count
+        steps = ([served] + chain[from...].dropFirst()).compactMap { tag in
+            guard let entries = translations.catalogs[tag]?.entries else { return nil }
+            return Step(tag: tag, entries: entries, plural: PluralRules.cldr.rule(for: tag), direction: translations.direction(of: tag))
+        }
+        let base = wanted.language == served.language ? wanted : served
+        // Language, script, region and variants only: a reader's own `-u-` keywords (an unknown numbering system,
+        // say) are not handed to ICU; the content's numbering setting is.
+        var identifier = base.subtags.prefix { $0.count > 1 }.joined(separator: "-")
+        if let numbering = translations.numberingSystem(for: base) { identifier += "-u-nu-" + numbering }
+        formatIdentifier = identifier
+        formatLocale = Locale(identifier: identifier)
+    }
+
+    /// A key's translation and the step of the chain it was found in, and whether that is a fallback (a step after
+    /// the served locale's).
+    public func lookup(_ key: String) -> (Translation, Step, isFallback: Bool)? {
+        var i = 0
+        while i < steps.count {
+            if let found = steps[i].entries[key] { return (found, steps[i], i > 0) }
+            i += 1
+        }
+        return nil
+    }
+}
+
+/// The memo behind ``Translations/serving(_:)``.
+final class ServedLocales: Sendable {
+    static let bound = 4096
+    let memo = Mutex<[LocaleTag: ServedLocale]>([:])
 }
 
 /// Which way a language is written.

@@ -34,7 +34,13 @@ struct BenchServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The user's locale (a BCP 47 tag).")
     var locale: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Another content folder (FOLDER or FOLDER:LOCALE) to time beside --templates (repeatable).",
+        discussion: "The decision + render + HTML check stage only, for each folder in turn in batches of 500 in this one process, so a busy machine slows them alike; each is printed with its ratio to --templates (the median of the batches' ratios)."))
+    var compare: [String] = []
+
     func run() async throws {
+        if !compare.isEmpty { return try await runComparison() }
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         let content = try ContentState(directory: templates, logger: logger)
@@ -80,6 +86,69 @@ struct BenchServeCommand: AsyncParsableCommand {
         }
         print(String(format: "%-40@ %8.1f µs  (%.0f per second on one core)", "all" as NSString, micro(total) / Double(iterations),
                      Double(iterations) / (micro(total) / 1e6)))
+        _ = bytes
+    }
+
+    /// `--compare`: the serving stage of several content folders, alternating batches, with ratios to the first.
+    private func runComparison() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-bench-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = CachedStore(try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path), capacity: 1_000_000, eventLimit: 5000)
+        let now = Date()
+        struct Contestant {
+            let name: String
+            let content: ContentState
+            let user: UserMoment
+            let history: InteractionHistory
+        }
+        var contestants: [Contestant] = []
+        for (i, spec) in ([templates + (locale.map { ":" + $0 } ?? "")] + compare).enumerated() {
+            let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+            let tag = try parts.count > 1 ? LocaleTag(parsing: parts[1]) : nil
+            let content = try ContentState(directory: parts[0], logger: logger)
+            let id = "bench-\(i)"
+            _ = try await store.saveProfile(id: id, traits: .replace(LiquidObject([("first_name", "Ada"), ("plan", "pro"), ("activated", true)])),
+                                            timeZone: "Europe/Paris", locale: tag?.identifier, at: now)
+            _ = try await store.append((0..<events).map {
+                UserEvent(userId: id, event: Event(name: "product_viewed", time: now.addingTimeInterval(Double(-$0 * 60)),
+                                                   properties: LiquidObject([("sku", .string("SKU-\($0)"))])))
+            })
+            let (profile, history) = try await store.snapshot(userId: id, eventLimit: 5000)
+            let user = UserMoment(profile: profile!, now: now, stageRules: content.current.content.stageRules)
+            contestants.append(Contestant(name: spec, content: content, user: user, history: history))
+        }
+        let batch = 500, rounds = max(1, iterations / batch)
+        let clock = ContinuousClock()
+        var totals = [Duration](repeating: .zero, count: contestants.count)
+        var ratios = [[Double]](repeating: [], count: contestants.count)
+        var bytes = 0
+        for round in 0..<rounds {
+            var times = [Duration](repeating: .zero, count: contestants.count)
+            // Each round starts with another contestant, so none always runs right after the same one.
+            for k in 0..<contestants.count {
+                let i = (round + k) % contestants.count
+                let c = contestants[i], delivery = c.content.current.delivery
+                let start = clock.now
+                for _ in 0..<batch {
+                    if case .block(let block)? = delivery.deliver(.placement(placement), to: c.user, history: c.history)[0].output {
+                        bytes += block.html.utf8.count
+                    }
+                }
+                times[i] = clock.now - start
+            }
+            for i in contestants.indices {
+                totals[i] += times[i]
+                ratios[i].append(micro(times[i]) / micro(times[0]))
+            }
+        }
+        print("decision + render + HTML check, µs per block (\(rounds) batches of \(batch) each, alternating):")
+        for (i, c) in contestants.enumerated() {
+            let sorted = ratios[i].sorted()
+            print("  " + c.name.padding(toLength: max(44, c.name.count), withPad: " ", startingAt: 0)
+                + String(format: " %8.2f µs   %.3f x", micro(totals[i]) / Double(rounds * batch), sorted[sorted.count / 2]))
+        }
         _ = bytes
     }
 

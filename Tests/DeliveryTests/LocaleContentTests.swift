@@ -86,6 +86,32 @@ struct LocaleContentTests {
         #expect(Self.html(try Self.serve("fr-u-nu-zzzz", files: files)) == "all: <p>12,00\u{A0}€ 18 novembre 2026 lots days</p>\n")
     }
 
+    @Test func aCurrencyCodeIsThreeLettersInEitherCase() throws {
+        #expect(Self.html(try Self.serve("fr", files: Self.only("<p>{{ 12 | format_currency: 'gbp' }} {{ 12 | format_currency: 'Eur' }}</p>")))
+            == "all: <p>12,00\u{A0}£GB 12,00\u{A0}€</p>\n")
+        for bad in ["GB", "GBPX", "G1P", "ÉUR", "", "E U"] {
+            let failed = try Self.serve("fr", files: Self.only("<p>{{ 12 | format_currency: '\(bad)' }}</p>"))
+            #expect(failed.output == nil, "\(bad)")
+            #expect(failed.failures.first?.message.contains("is not an ISO 4217 currency code") == true, "\(bad): \(failed.failures)")
+        }
+    }
+
+    @Test func anAmountFormattedForOneLocaleIsNotServedToAnother() throws {
+        // The same amount in the same currency, from one content load, served in turn to readers of three locales
+        // (each amount is formatted once and then remembered): each gets their own, a Canadian's French with its
+        // own group separator.
+        let delivery = try DeliveryContent.load(files: Self.only("<p>{{ 1234.5 | format_currency: 'EUR' }}</p>"), loadedAt: checkedAt)
+        let expected = ["en": "€1,234.50", "fr": "1\u{202F}234,50\u{A0}€", "fr-CA": "1\u{A0}234,50\u{A0}€"]
+        for _ in 0..<2 {
+            for (tag, amount) in expected.sorted(by: { $0.key < $1.key }) {
+                let profile = Profile(id: "u", traits: LiquidObject([("name", "Sam")]), locale: LocaleTag(tag))
+                let user = UserMoment(profile: profile, now: checkedAt, stageRules: delivery.content.stageRules)
+                let outcome = delivery.deliver(.placement("hero"), to: user, history: InteractionHistory())[0]
+                #expect(Self.html(outcome) == "all: <p>\(amount)</p>\n", "\(tag)")
+            }
+        }
+    }
+
     @Test func theKeysServedFromAFallbackAreInTheOutcome() throws {
         var files = Self.files
         files["banners/fr-only.liquid"] = nil

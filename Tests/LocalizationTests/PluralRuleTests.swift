@@ -82,6 +82,14 @@ import Testing
         #expect(PluralOperands("-3")?.description == "i=3 v=0 w=0 f=0 t=0 e=0")
         for bad in ["", "1.", ".5", "1e", "abc", "1..2", "1c9999"] { #expect(PluralOperands(bad) == nil, "\(bad)") }
     }
+
+    @Test func anIntegersOperandsAreThoseOfItsDigits() {
+        // Integers take a short way; past 18 digits they are read as written (the last 18 digits, flagged huge).
+        let edges = [0, 1, -1, 7, 21, 101, 1_000_000, 999_999_999_999_999_999, 1_000_000_000_000_000_000, Int.max, Int.min]
+        for n in edges + (0..<2000).map({ $0 * 7919 - 5000 }) {
+            #expect(PluralOperands(n) == PluralOperands(String(n)), "\(n)")
+        }
+    }
 }
 
 @Suite struct LocaleTagTests {

@@ -1,6 +1,6 @@
 /// Filters over arrays (and, as Shopify allows, over hashes and single values treated as one-item arrays).
 enum ArrayFilters {
-    static func register(_ f: inout [String: Filter]) {
+    static func register(_ f: inout FilterTable) {
         f["join"] = { input, args, _ in
             try args.expect("join", min: 0, max: 1)
             let glue = args[0].map(rubyString) ?? " "

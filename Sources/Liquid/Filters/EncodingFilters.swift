@@ -1,6 +1,6 @@
 /// Escaping and encoding filters: HTML, URL and Base64.
 enum EncodingFilters {
-    static func register(_ f: inout [String: Filter]) {
+    static func register(_ f: inout FilterTable) {
         let escape: Filter = { input, args, _ in
             try args.expect("escape", min: 0, max: 0)
             if input.isNil { return .null }

@@ -1,6 +1,6 @@
 /// Arithmetic filters: integers stay integers (floor division, Ruby's modulo), a float anywhere makes a float.
 enum MathFilters {
-    static func register(_ f: inout [String: Filter]) {
+    static func register(_ f: inout FilterTable) {
         f["plus"] = binary("plus") { a, b throws(LiquidError) in add(a, b) }
         f["minus"] = binary("minus") { a, b throws(LiquidError) in
             if case .int(let x) = a, case .int(let y) = b {

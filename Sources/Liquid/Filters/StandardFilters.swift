@@ -1,8 +1,8 @@
 /// Every standard Liquid filter, each a ``Filter`` function as any filter added through ``Environment`` is: the
 /// engine boxes the standard ones and the added ones alike.
 enum StandardFilters {
-    static let all: [String: Filter] = {
-        var filters: [String: Filter] = [:]
+    static let all: FilterTable = {
+        var filters = FilterTable()
         StringFilters.register(&filters)
         ArrayFilters.register(&filters)
         MathFilters.register(&filters)

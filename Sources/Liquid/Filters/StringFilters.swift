@@ -6,7 +6,7 @@ import Darwin
 
 /// Filters over strings, with Ruby's semantics: lengths and offsets count code points.
 enum StringFilters {
-    static func register(_ f: inout [String: Filter]) {
+    static func register(_ f: inout FilterTable) {
         f["append"] = { input, args, _ in
             try args.expect("append", min: 1, max: 1)
             return .string(concatenate(rubyString(input), rubyString(args[0]!)))

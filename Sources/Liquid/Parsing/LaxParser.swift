@@ -113,7 +113,7 @@ struct LaxParser {
                 i = j
             }
         }
-        return FilterCall(name: name, function: filters[name]?.function, arguments: args, keywordArguments: keywords, offset: nameStart)
+        return FilterCall(name: name, box: filters[name], arguments: args, keywordArguments: keywords, offset: nameStart)
     }
 
     /// Shopify's lax `Expression.parse`.

@@ -145,7 +145,7 @@ struct MarkupParser {
             var args: [Expression] = []
             var keywords: [(String, Expression)] = []
             if consumeIf(.colon) != nil { (args, keywords) = try argumentList() }
-            calls.append(FilterCall(name: name, function: filters[name]?.function, arguments: args,
+            calls.append(FilterCall(name: name, box: filters[name], arguments: args,
                                     keywordArguments: keywords, offset: nameToken.start))
         }
         return calls

@@ -52,7 +52,7 @@ public final class Context {
     }
 
     /// What the application gave this render for its filters and tags (``RenderOptions/host``).
-    public var host: (any Sendable)? { options.host }
+    public var host: (any AnyObject & Sendable)? { options.host }
     /// Whether outputs are HTML-escaped (``RenderOptions/autoescape``): a filter that builds markup escapes what it
     /// inserts when so.
     public var isEscaping: Bool { options.autoescape }
@@ -223,8 +223,10 @@ public final class Context {
 
     // MARK: Filters
 
-    /// The arguments of a filter call or a custom tag, evaluated.
-    func evaluate(_ positional: [Expression], _ keywordArguments: [(String, Expression)]) throws(LiquidError) -> FilterArguments {
+    /// The arguments of a filter call or a custom tag, evaluated; `names` are the keywords' names, in order.
+    func evaluate(_ positional: [Expression], _ keywordArguments: [(String, Expression)], names: [String]) throws(LiquidError)
+        -> FilterArguments
+    {
         let n = positional.count
         let first = n > 0 ? try evaluate(positional[0]) : nil
         let second = n > 1 ? try evaluate(positional[1]) : nil
@@ -234,13 +236,18 @@ public final class Context {
             for a in positional[2...] { values.append(try evaluate(a)) }
             rest = values
         }
-        var keywords: [(String, Value)]?
-        if !keywordArguments.isEmpty {
-            var values: [(String, Value)] = []
-            for (k, e) in keywordArguments { values.append((k, try evaluate(e))) }
-            keywords = values
+        let k = keywordArguments.count
+        let keyword0 = k > 0 ? try evaluate(keywordArguments[0].1) : nil
+        let keyword1 = k > 1 ? try evaluate(keywordArguments[1].1) : nil
+        var more: [Value]?
+        if k > 2 {
+            var values: [Value] = []
+            values.reserveCapacity(k - 2)
+            for (_, e) in keywordArguments[2...] { values.append(try evaluate(e)) }
+            more = values
         }
-        return FilterArguments(first: first, second: second, rest: rest, count: n, keywords: keywords)
+        return FilterArguments(first: first, second: second, rest: rest, count: n, keywordNames: names, keyword0: keyword0,
+                               keyword1: keyword1, moreKeywords: more)
     }
 
     func apply(_ call: FilterCall, to input: Value) throws(LiquidError) -> Value {
@@ -250,7 +257,7 @@ public final class Context {
             }
             return input
         }
-        let arguments = try evaluate(call.arguments, call.keywordArguments)
+        let arguments = try evaluate(call.arguments, call.keywordArguments, names: call.keywordNames)
         let result: Value
         do {
             result = try function(input, arguments, self)

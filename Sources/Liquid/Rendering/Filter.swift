@@ -13,24 +13,45 @@ public struct FilterArguments {
     private let second: Value?
     private let rest: [Value]?
     public let count: Int
-    private let keywordList: [(String, Value)]?
+    /// The keywords' names in the call's order: the call's own array, shared by every render of it.
+    private let keywordNames: [String]
+    /// Their values: the first two held here (no array to allocate for most calls), the rest in `moreKeywords`.
+    private let keyword0: Value?
+    private let keyword1: Value?
+    private let moreKeywords: [Value]?
 
-    public var keywords: [(String, Value)] { keywordList ?? [] }
+    public var keywords: [(String, Value)] { keywordNames.indices.map { (keywordNames[$0], keywordValue($0)) } }
 
     public init(_ positional: [Value] = [], keywords: [(String, Value)] = []) {
         first = positional.count > 0 ? positional[0] : nil
         second = positional.count > 1 ? positional[1] : nil
         rest = positional.count > 2 ? Array(positional[2...]) : nil
         count = positional.count
-        keywordList = keywords.isEmpty ? nil : keywords
+        keywordNames = keywords.map(\.0)
+        keyword0 = keywords.count > 0 ? keywords[0].1 : nil
+        keyword1 = keywords.count > 1 ? keywords[1].1 : nil
+        moreKeywords = keywords.count > 2 ? keywords[2...].map(\.1) : nil
     }
 
-    init(first: Value?, second: Value?, rest: [Value]?, count: Int, keywords: [(String, Value)]?) {
+    init(first: Value?, second: Value?, rest: [Value]?, count: Int, keywordNames: [String], keyword0: Value?, keyword1: Value?,
+         moreKeywords: [Value]?)
+    {
         self.first = first
         self.second = second
         self.rest = rest
         self.count = count
-        self.keywordList = keywords
+        self.keywordNames = keywordNames
+        self.keyword0 = keyword0
+        self.keyword1 = keyword1
+        self.moreKeywords = moreKeywords
+    }
+
+    private func keywordValue(_ index: Int) -> Value {
+        switch index {
+        case 0: return keyword0!
+        case 1: return keyword1!
+        default: return moreKeywords![index - 2]
+        }
     }
 
     public var positional: [Value] { (0..<count).map { self[$0]! } }
@@ -50,8 +71,14 @@ public struct FilterArguments {
         return v
     }
 
+    /// The value of the keyword `name` (the last, when the call repeats it).
     public func keyword(_ name: String) -> Value? {
-        keywordList?.last(where: { $0.0 == name })?.1
+        var i = keywordNames.count - 1
+        while i >= 0 {
+            if keywordNames[i] == name { return keywordValue(i) }
+            i -= 1
+        }
+        return nil
     }
 
     /// Throws unless the call has between `min` and `max` positional arguments.
@@ -63,12 +90,47 @@ public struct FilterArguments {
     }
 }
 
+/// Filters by name, for ``Environment``: each kept in a box of its own as the function it was written as. A
+/// dictionary of closures keeps them in its generic form, and every call through one would pass its input,
+/// arguments and result through two conversions; set through the subscript, a filter is boxed before any.
+public struct FilterTable: Sendable, ExpressibleByDictionaryLiteral {
+    var boxes: [String: FilterBox] = [:]
+
+    public init() {}
+
+    /// `["shout": shout]`: convenient, but the literal's closures have been through the dictionary form once; a
+    /// table filled through the subscript calls them directly.
+    public init(dictionaryLiteral elements: (String, Filter)...) {
+        for (name, filter) in elements { self[name] = filter }
+    }
+
+    public subscript(name: String) -> Filter? {
+        get { boxes[name]?.function }
+        set { boxes[name] = newValue.map { FilterBox($0, marksHTML: false) } }
+    }
+
+    /// The filters' names, in no order.
+    public var names: [String] { Array(boxes.keys) }
+
+    /// This table with `other`'s filters added (`other` wins a name both have).
+    public func merging(_ other: FilterTable) -> FilterTable {
+        var merged = self
+        merged.boxes.merge(other.boxes) { _, added in added }
+        return merged
+    }
+}
+
 /// A filter held by reference: a function value kept in a dictionary is stored in the dictionary's generic
 /// form and every call through it would be re-abstracted; through a box it is called directly.
 final class FilterBox: Sendable {
     let function: Filter
+    /// Its result is HTML ready to print (an escaping filter, or one the environment names in `htmlFilters`).
+    let marksHTML: Bool
 
-    init(_ function: @escaping Filter) { self.function = function }
+    init(_ function: @escaping Filter, marksHTML: Bool) {
+        self.function = function
+        self.marksHTML = marksHTML
+    }
 }
 
 /// One `| name: args` in a chain.
@@ -77,14 +139,42 @@ final class FilterCall: Sendable {
     let function: Filter?
     let arguments: [Expression]
     let keywordArguments: [(String, Expression)]
+    /// The keywords' names, for the arguments of every render of the call.
+    let keywordNames: [String]
     let offset: Int
+    /// What the filter does to autoescape's view of its input, worked out when it is parsed.
+    let safety: Safety
+    /// `newline_to_br`: marks its result safe, so autoescape escapes its input first.
+    let escapesInputFirst: Bool
 
-    init(name: String, function: Filter?, arguments: [Expression], keywordArguments: [(String, Expression)], offset: Int) {
+    enum Safety {
+        /// Its result is HTML ready to print.
+        case marksSafe
+        /// Its result is as safe as its input.
+        case keepsSafety
+        /// `default`: as safe as its input when it returns its input's text.
+        case safeWhenInput
+        /// Its result is text to escape.
+        case unsafe
+    }
+
+    init(name: String, box: FilterBox?, arguments: [Expression], keywordArguments: [(String, Expression)], offset: Int) {
         self.name = name
-        self.function = function
+        self.function = box?.function
         self.arguments = arguments
         self.keywordArguments = keywordArguments
+        keywordNames = keywordArguments.map(\.0)
         self.offset = offset
+        escapesInputFirst = name == "newline_to_br"
+        if box?.marksHTML == true || FilteredExpression.escapingFilters.contains(name) {
+            safety = .marksSafe
+        } else if name == "default" {
+            safety = .safeWhenInput
+        } else if FilteredExpression.safePreservingFilters.contains(name) {
+            safety = .keepsSafety
+        } else {
+            safety = .unsafe
+        }
     }
 }
 
@@ -119,7 +209,7 @@ final class FilteredExpression: Sendable {
         var value = try context.evaluate(base)
         var safe = false
         for call in filters {
-            if call.name == "newline_to_br" && !safe {
+            if call.escapesInputFirst && !safe {
                 // The filter marks its result safe, so its input is escaped first, whatever its type (an array or a
                 // hash becomes its text as the filter would make it).
                 let s = rubyString(value)
@@ -129,14 +219,14 @@ final class FilteredExpression: Sendable {
             }
             let input = value
             value = try context.apply(call, to: value)
-            if Self.escapingFilters.contains(call.name) || context.engine.htmlFilters.contains(call.name) {
-                safe = true
-            } else if !Self.safePreservingFilters.contains(call.name) {
-                safe = false
-            } else if safe && call.name == "default" {
+            switch call.safety {
+            case .marksSafe: safe = true
+            case .keepsSafety: break
+            case .unsafe: safe = false
+            case .safeWhenInput:
                 // `default` hands back its fallback, an unescaped argument, when the input is empty: the result is as
                 // safe as the input only when it is the input's text.
-                safe = rubyString(value) == rubyString(input)
+                if safe { safe = rubyString(value) == rubyString(input) }
             }
         }
         return (value, safe)

@@ -27,7 +27,7 @@ public struct RenderOptions: Sendable {
     public var isCancelled: (@Sendable () -> Bool)?
     /// What the application rendering the template gives its own filters and tags for this render (the user's
     /// locale and the content's translations, say); they read it as ``Context/host``.
-    public var host: (any Sendable)?
+    public var host: (any AnyObject & Sendable)?
 
     public init(strictVariables: Bool = false, strictFilters: Bool = false, autoescape: Bool = false,
                 timeZone: TimeZone? = nil, now: Date? = nil, globals: LiquidObject? = nil,

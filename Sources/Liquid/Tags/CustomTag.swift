@@ -44,6 +44,7 @@ final class CustomTagNode: Node {
     let tag: CustomTag
     let positional: [Expression]
     let keywords: [(String, Expression)]
+    let keywordNames: [String]
     let body: BlockBody?
     let offset: Int
 
@@ -51,13 +52,14 @@ final class CustomTagNode: Node {
         self.tag = tag
         self.positional = positional
         self.keywords = keywords
+        keywordNames = keywords.map(\.0)
         self.body = body
         self.offset = offset
     }
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         do throws(LiquidError) {
-            let arguments = try context.evaluate(positional, keywords)
+            let arguments = try context.evaluate(positional, keywords, names: keywordNames)
             var rendered: String?
             if let body {
                 var inner = OutputBuffer(capacity: 256)

@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // The HTTP parts between Hummingbird's codec and our connection handler (a parse error answered as a problem).
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.30.0"),
     ],
     targets: [
         // The one problem type every stage reports with, from the Liquid parser to the API.
@@ -113,6 +115,8 @@ let package = Package(
                 // The render threads (NIOThreadPool), apart from the event loops Hummingbird runs on.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
             ],
             // The OpenAPI document, compiled in as bytes.
             resources: [.embedInCode("Resources/openapi.json")],

@@ -1,6 +1,12 @@
+import Foundation
 import Hummingbird
+import Liquid
+import HTTPTypes
+import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
 import Synchronization
 
 /// The server's connections: how many are open (a gauge on `/metrics`), a cap past which new ones are closed at
@@ -74,15 +80,24 @@ final class ClientPresence: Sendable {
 /// It also holds a close back until what was written before it has gone out: on graceful shutdown Hummingbird
 /// closes a connection right after writing the end of its last answer, and a close drops writes still queued
 /// behind a slow reader (a 4 MB answer being sent when SIGTERM came was cut short).
+///
+/// And it answers a request that is not HTTP it can read (a request line and headers over the decoder's limit, a
+/// malformed line) with a problem, as every other 4xx is, instead of the bare 400 a parse error would get.
 final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = NIOAny
-    typealias OutboundIn = NIOAny
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    /// The most the HTTP decoder reads of a request line and headers (Hummingbird's, and NIO's, default).
+    static let headerLimit = HTTP1Channel.Configuration().httpDecoder.maxHeaderListSize
 
     private let connections: Connections
     private let presence = ClientPresence()
     private var counted = false
     /// The last write handed down, done when everything before it is written (or failed).
     private var lastWrite: EventLoopFuture<Void>?
+    /// Requests read whose answer has not ended: a parse error with none in flight is answered here.
+    private var inFlight = 0
 
     fileprivate init(_ connections: Connections) { self.connections = connections }
 
@@ -104,6 +119,36 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head = unwrapInboundIn(data) { inFlight += 1 }
+        context.fireChannelRead(data)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let error = error as? HTTPParserError, inFlight == 0 else {
+            context.fireErrorCaught(error)
+            return
+        }
+        let problem: Problem
+        switch error {
+        case .headerOverflow:
+            let detail = "the request line and headers take more than \(Self.headerLimit) bytes, the most this server reads: "
+                + "send long values in the body"
+            problem = Problem(.badRequest, "request_header_too_large", detail, extra: [("limit", .int(Self.headerLimit))])
+        default:
+            problem = Problem(.badRequest, "malformed_request", "the request is not HTTP/1.1 this server can read (\(error))")
+        }
+        let body = ByteBuffer(bytes: JSON.serializeBytes(problem.value))
+        let head = HTTPResponse(status: .badRequest, headerFields: [
+            .contentType: "application/problem+json", .cacheControl: "no-store", .connection: "close",
+            .contentLength: String(body.readableBytes),
+        ])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        context.close(promise: nil)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? ChannelEvent, event == .inputClosed { presence.leave() }
         context.fireUserInboundEventTriggered(event)
@@ -118,6 +163,7 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { inFlight = max(0, inFlight - 1) }
         let promise = promise ?? context.eventLoop.makePromise()
         lastWrite = promise.futureResult
         context.write(data, promise: promise)

@@ -231,6 +231,13 @@ struct PublicHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
             + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }
 
+    /// Every other page of `public/` (the demo site): this server's scripts only, and its API only, so nothing an
+    /// address or a block brings can run or be fetched from elsewhere; the studio may frame it.
+    static var pagePolicy: String {
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; font-src * data:; "
+            + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+    }
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
         let path = request.uri.path
@@ -239,6 +246,11 @@ struct PublicHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
         if path == "/" || path == "/index.html" {
             response.headers[.contentSecurityPolicy] = Self.studioPolicy
             response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+            response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+            response.headers[.cacheControl] = "no-cache"
+        } else if path.hasSuffix(".html") || path.hasSuffix("/") {
+            response.headers[.contentSecurityPolicy] = Self.pagePolicy
+            response.headers[HTTPField.Name("X-Frame-Options")!] = "SAMEORIGIN"
             response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
             response.headers[.cacheControl] = "no-cache"
         } else if path.hasSuffix(".js") || path.hasSuffix(".css") {

@@ -143,6 +143,10 @@ class Shop:
                 q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query)
                 user = q.get("user_id", [""])[0]
                 identity = f'data-user-id="{html.escape(user)}" data-user-hash="{user_hash(user)}"' if user else ""
+                # A site may point the script at another API host (a Stagecraft that is down, in the tests).
+                for name in ("api", "timeout"):
+                    if q.get(name):
+                        identity += f' data-{name}="{html.escape(q[name][0])}"'
                 page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
                     <link rel="stylesheet" href="{shop.stagecraft}/demo.css"></head><body>
                     <h1>Another site</h1>
@@ -345,22 +349,39 @@ def test_xss_profile_on_demo(run):
 
 
 def test_server_down_keeps_fallback(run):
-    """Stagecraft down (nothing listening) or hanging (never answers): the slots keep their own content."""
+    """Stagecraft down (nothing listening) or hanging (never answers): a site's slots keep their own content."""
     b = run.b
     closed = free_port()
-    run.demo(run.ids["layla"], api=f"http://127.0.0.1:{closed}")
-    slots = run.settled("home-hero", "feedback")
-    assert slots["home-hero"]["state"] == "fallback" and "Welcome to Northwind" in slots["home-hero"]["text"], slots
-    assert "help@northwind.example" in slots["feedback"]["text"], slots
+    b.open(run.shop.base + "/?" + urllib.parse.urlencode({"user_id": run.ids["layla"], "api": f"http://127.0.0.1:{closed}"}))
+    slots = run.settled("home-hero")
+    assert slots["home-hero"]["state"] == "fallback" and "The shop's own welcome" in slots["home-hero"]["text"], slots
     silent = Silent()
     started = time.time()
-    run.demo(run.ids["layla"], api=f"http://127.0.0.1:{silent.port}", timeout="800")
+    b.open(run.shop.base + "/?" + urllib.parse.urlencode({"user_id": run.ids["layla"], "api": f"http://127.0.0.1:{silent.port}",
+                                                          "timeout": "800"}))
     slots = run.settled("home-hero")
     waited = time.time() - started
-    run.shot("demo-server-hanging")
-    assert slots["home-hero"]["state"] == "fallback" and "Welcome to Northwind" in slots["home-hero"]["text"], slots
+    run.shot("site-server-hanging")
+    assert slots["home-hero"]["state"] == "fallback" and "The shop's own welcome" in slots["home-hero"]["text"], slots
     assert waited < 5, f"the page waited {waited:.1f} s for a hanging server"
-    assert b.js("return document.querySelector('#new-project').offsetWidth > 0"), "the page broke"
+    assert b.js("return document.querySelector('h1').offsetWidth > 0"), "the page broke"
+    run.no_alert()
+
+
+def test_demo_takes_no_other_api_host(run):
+    """demo.html?api= naming another host is ignored (the script would put that host's markup into the page): the
+    slots are filled by this server, and the demo bar says what it ignored."""
+    b = run.b
+    run.demo(run.ids["layla"], api=run.shop.base)
+    slots = run.settled("home-hero")
+    assert slots["home-hero"]["state"] == "shown", slots
+    assert b.js("return window.stagecraftSettings.api") is None
+    notice = b.wait("(n => !n.hidden && n.textContent)(document.getElementById('demo-notice'))", "the notice")
+    assert run.shop.base in notice and "ignored" in notice, notice
+    # This server's own address is taken.
+    run.demo(run.ids["layla"], api=run.server.base + "/")
+    assert run.settled("home-hero")["home-hero"]["state"] == "shown"
+    assert b.js("return window.stagecraftSettings.api") == run.server.base
     run.no_alert()
 
 
@@ -551,6 +572,7 @@ TESTS = [
     test_dismissal_sticks,
     test_xss_profile_on_demo,
     test_server_down_keeps_fallback,
+    test_demo_takes_no_other_api_host,
     test_other_origin,
     test_studio_renders_and_shows_planted_error,
     test_studio_xss_profile,

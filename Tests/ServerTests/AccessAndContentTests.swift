@@ -204,13 +204,14 @@ struct PreviewContentTests {
         }
     }
 
-    @Test("the files of public/: the studio may not be framed and runs this server's scripts only; no sniffing")
+    @Test("the files of public/: the studio may not be framed and runs this server's scripts only, the demo its API only; no sniffing")
     func publicFiles() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-public-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try "<!doctype html><title>studio</title>".write(toFile: folder + "/index.html", atomically: true, encoding: .utf8)
         try "/* embed */".write(toFile: folder + "/stagecraft.js", atomically: true, encoding: .utf8)
+        try "<!doctype html><title>demo</title>".write(toFile: folder + "/demo.html", atomically: true, encoding: .utf8)
         let h = try Harness(publicDirectory: folder)
         try await h.test { client in
             try await client.execute(uri: "/", method: .get) { r in
@@ -220,6 +221,16 @@ struct PreviewContentTests {
                 #expect(policy.contains("script-src 'self'"))
                 #expect(policy.contains("frame-ancestors 'none'"))
                 #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
+                #expect(r.headers[.xContentTypeOptions] == "nosniff")
+            }
+            // The demo site: this server's scripts and API only (what its address names cannot bring another
+            // host's markup in), and the studio may frame it.
+            try await client.execute(uri: "/demo.html?api=https://elsewhere.example", method: .get) { r in
+                #expect(r.status == .ok)
+                let policy = r.headers[.contentSecurityPolicy] ?? ""
+                #expect(policy.contains("script-src 'self';") && policy.contains("connect-src 'self';"), "\(policy)")
+                #expect(policy.contains("frame-ancestors 'self'"))
+                #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "SAMEORIGIN")
                 #expect(r.headers[.xContentTypeOptions] == "nosniff")
             }
             try await client.execute(uri: "/stagecraft.js", method: .get) { r in

@@ -105,6 +105,33 @@ final class RawConnection: @unchecked Sendable {
         }
     }
 
+    @Test("a request line or header past the decoder's limit, or a line that is not HTTP, is a 400 problem that says so")
+    func unreadableRequestsAreProblems() async throws {
+        let h = try Harness()
+        try await h.live { client in
+            let port = try #require(client.port)
+            let long = try RawConnection(port: port)
+            long.send("GET /v1/content?x=" + String(repeating: "a", count: 100_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            let answer = await long.readToEnd() ?? ""
+            #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
+            #expect(answer.contains("application/problem+json"))
+            #expect(answer.contains("\"code\":\"request_header_too_large\""))
+            #expect(answer.contains("\"limit\":81920"))  // 80 KB, the decoder's limit the README names
+            let header = try RawConnection(port: port)
+            header.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + String(repeating: "b", count: 100_000) + "\r\n\r\n")
+            #expect((await header.readToEnd() ?? "").contains("\"code\":\"request_header_too_large\""))
+            let garbage = try RawConnection(port: port)
+            garbage.send("HELLO THERE\r\n\r\n")
+            let refused = await garbage.readToEnd() ?? ""
+            #expect(refused.hasPrefix("HTTP/1.1 400") && refused.contains("\"code\":\"malformed_request\""), "\(refused.prefix(200))")
+            // The server is fine, and a keep-alive connection's answers are untouched.
+            let fine = try RawConnection(port: port)
+            fine.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            let both = await fine.readToEnd() ?? ""
+            #expect(both.components(separatedBy: "HTTP/1.1 200").count == 3, "\(both)")
+        }
+    }
+
     @Test("a client that closes its side while its preview renders stops the render (render_cancelled)")
     func goneClientStopsTheRender() async throws {
         let heavy = "---\ncampaign: heavy\nchannel: banner\nplacement: side\n---\n<p>"

@@ -26,10 +26,11 @@ enum FormatFilters {
         (context.host as? ServedLocale)?.formatLocale ?? english
     }
 
-    /// The Foundation locale a render formats in, with its identifier and the number ``Formatters`` keys it by.
-    static func formatting(_ context: Context) -> (Locale, String, id: Int) {
+    /// The Foundation locale a render formats in, with its identifier and the number ``Formatters`` keys it by (nil:
+    /// not cached).
+    static func formatting(_ context: Context) -> (Locale, String, number: Int?) {
         guard let served = context.host as? ServedLocale else { return (english, "en", 0) }
-        return (served.formatLocale, served.formatIdentifier, served.id)
+        return (served.formatLocale, served.formatIdentifier, served.formatNumber)
     }
 
     static let english = Locale(identifier: "en")
@@ -94,8 +95,9 @@ enum FormatFilters {
             throw LiquidError(.argument, "format_currency: '\(written.uppercased())' is not an ISO 4217 currency code such as EUR")
         }
         let decimals = try decimals(arguments, "format_currency")
-        let (locale, identifier, id) = formatting(context)
-        return .string(Formatters.currency(value, code: packed, decimals: decimals, locale: locale, identifier: identifier, id: id))
+        let (locale, identifier, number) = formatting(context)
+        return .string(Formatters.currency(value, code: packed, decimals: decimals, locale: locale, identifier: identifier,
+                                           number: number))
     }
 
     /// `{{ user.signed_up_at | format_date: 'long' }}`: `short`, `medium`, `long` or `full`, or a CLDR skeleton of
@@ -199,8 +201,8 @@ enum Formatters {
     private static let formatted = Mutex<[Amount: String]>([:])
     static let remembered = 16_384
 
-    /// An amount as it is remembered: the served locale's ``ServedLocale/id`` (never reused, so a locale of
-    /// another content load never reads this one's), the code's three letters packed, the precision and the value.
+    /// An amount as it is remembered: the locale's ``ServedLocale/formatNumber`` (0 for English with no locale set),
+    /// the code's three letters packed, the precision and the value.
     struct Amount: Hashable {
         let locale: Int
         let code: UInt32
@@ -209,16 +211,20 @@ enum Formatters {
     }
 
     /// `value` in the currency whose code's letters are packed in `packed`, as `locale` (whose identifier is
-    /// `identifier`, served as ``ServedLocale/id`` `id`) writes it.
-    static func currency(_ value: Double, code packed: UInt32, decimals: Int?, locale: Locale, identifier: String, id: Int) -> String {
-        let memo = Amount(locale: id, code: packed, decimals: decimals ?? -1, value: value.bitPattern)
-        if let known = formatted.withLock({ $0[memo] }) { return known }
+    /// `identifier`, numbered `number` for the cache; nil, not cached) writes it.
+    static func currency(_ value: Double, code packed: UInt32, decimals: Int?, locale: Locale, identifier: String,
+                         number: Int?) -> String
+    {
+        let memo = number.map { Amount(locale: $0, code: packed, decimals: decimals ?? -1, value: value.bitPattern) }
+        if let memo, let known = formatted.withLock({ $0[memo] }) { return known }
         let code = String(decoding: [UInt8(packed >> 16 & 0xFF), UInt8(packed >> 8 & 0xFF), UInt8(packed & 0xFF)], as: UTF8.self)
         let key = identifier + "|" + code + "|" + (decimals.map(String.init) ?? "")
         let text = format(value, key: key, code: code, decimals: decimals, locale: locale)
-        formatted.withLock { cache in
-            if cache.count >= remembered { cache.removeAll(keepingCapacity: true) }
-            cache[memo] = text
+        if let memo {
+            formatted.withLock { cache in
+                if cache.count >= remembered { cache.removeAll(keepingCapacity: true) }
+                cache[memo] = text
+            }
         }
         return text
     }

@@ -275,9 +275,10 @@ public final class ServedLocale: Sendable {
     public let formatLocale: Locale
     /// ``formatLocale``'s identifier.
     public let formatIdentifier: String
-    /// A number no other served locale of this process has: what a cache of formatted values keys this one by.
-    public let id = ServedLocale.ids.add(1, ordering: .relaxed).newValue
-    private static let ids = Atomic<Int>(0)
+    /// A number for ``formatIdentifier``, the same for every served locale that formats alike, across content loads:
+    /// what a cache of formatted values keys them by. Nil once this process has numbered 65,536 identifiers (tags come
+    /// from users); what formats in such a locale is not cached.
+    public let formatNumber: Int?
 
     init(wanted: LocaleTag, served: LocaleTag, in translations: Translations) {
         self.wanted = wanted
@@ -297,14 +298,24 @@ public final class ServedLocale: Sendable {
         if let numbering = translations.numberingSystem(for: base) { identifier += "-u-nu-" + numbering }
         formatIdentifier = identifier
         formatLocale = Locale(identifier: identifier)
+        formatNumber = Self.formatNumbers.withLock { numbers in
+            if let known = numbers[identifier] { return known }
+            guard numbers.count < 65_536 else { return nil }
+            numbers[identifier] = numbers.count + 1
+            return numbers.count
+        }
     }
+
+    /// The numbers ``formatNumber`` gives, never reset (so a number always means the same identifier).
+    private static let formatNumbers = Mutex<[String: Int]>([:])
 
     /// A key's translation and the step of the chain it was found in, and whether that is a fallback (a step after
     /// the served locale's).
     public func lookup(_ key: String) -> (Translation, Step, isFallback: Bool)? {
         var i = 0
         while i < steps.count {
-            if let found = steps[i].entries[key] { return (found, steps[i], i > 0) }
+            // The served locale's own step is the first, unless it has no file (a default without one).
+            if let found = steps[i].entries[key] { return (found, steps[i], steps[i].tag != served) }
             i += 1
         }
         return nil

@@ -90,6 +90,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The most the HTTP decoder reads of a request line and headers (Hummingbird's, and NIO's, default).
     static let headerLimit = HTTP1Channel.Configuration().httpDecoder.maxHeaderListSize
+    /// The most header fields it reads.
+    static let fieldLimit = HTTP1Channel.Configuration().httpDecoder.maxHeaderFieldCount
 
     private let connections: Connections
     private let presence = ClientPresence()
@@ -132,8 +134,8 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let problem: Problem
         switch error {
         case .headerOverflow:
-            let detail = "the request line and headers take more than \(Self.headerLimit) bytes, the most this server reads: "
-                + "send long values in the body"
+            let detail = "the request line and headers take more than \(Self.headerLimit) bytes (or \(Self.fieldLimit) fields), "
+                + "the most this server reads: send long values in the body"
             problem = Problem(.badRequest, "request_header_too_large", detail, extra: [("limit", .int(Self.headerLimit))])
         default:
             problem = Problem(.badRequest, "malformed_request", "the request is not HTTP/1.1 this server can read (\(error))")
@@ -145,8 +147,13 @@ final class ConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
         ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
-        context.close(promise: nil)
+        // Only the sending side is closed, once the answer is out: a client still sending its oversized header would
+        // get a reset, not the problem, if the connection closed under it. The rest of what it sends is dropped (the
+        // decoder has stopped), and the idle timeout closes the connection if the client never does.
+        let sent = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: sent)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        sent.futureResult.whenComplete { _ in bound.value.close(mode: .output, promise: nil) }
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -226,34 +226,25 @@ struct PublicFilesGuard<Context: RequestContext>: RouterMiddleware {
 /// and loads scripts from this server only; the previews it shows are sandboxed frames inside it (their styles and
 /// images are the template's own, so those may come from anywhere). No file is sniffed as another type.
 struct PublicHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var studioPolicy: String {
+    /// Every page of `public/`, the studio and the demo site alike: this server's scripts only (none inline), its
+    /// API only, not framed by anyone, so nothing an address or a block brings can run, be fetched from elsewhere
+    /// or be overlaid. Chosen by what is answered (any HTML), not by how its path is written (`/index%2Ehtml`).
+    static var pagePolicy: String {
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; font-src * data:; "
             + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
     }
 
-    /// Every other page of `public/` (the demo site): this server's scripts only, and its API only, so nothing an
-    /// address or a block brings can run or be fetched from elsewhere; the studio may frame it.
-    static var pagePolicy: String {
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src * data: blob:; font-src * data:; "
-            + "frame-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var response = try await next(request, context)
-        let path = request.uri.path
-        guard !path.hasPrefix("/v1/") else { return response }
+        guard !request.uri.path.hasPrefix("/v1/") else { return response }
         response.headers[.xContentTypeOptions] = "nosniff"
-        if path == "/" || path == "/index.html" {
-            response.headers[.contentSecurityPolicy] = Self.studioPolicy
+        let type = response.headers[.contentType]?.lowercased() ?? ""
+        if type.hasPrefix("text/html") {
+            response.headers[.contentSecurityPolicy] = Self.pagePolicy
             response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
             response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
             response.headers[.cacheControl] = "no-cache"
-        } else if path.hasSuffix(".html") || path.hasSuffix("/") {
-            response.headers[.contentSecurityPolicy] = Self.pagePolicy
-            response.headers[HTTPField.Name("X-Frame-Options")!] = "SAMEORIGIN"
-            response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
-            response.headers[.cacheControl] = "no-cache"
-        } else if path.hasSuffix(".js") || path.hasSuffix(".css") {
+        } else if type.contains("javascript") || type.hasPrefix("text/css") {
             // The embed script on customers' pages: fresh within minutes of a deploy, revalidated after.
             response.headers[.cacheControl] = "public, max-age=300"
         }

@@ -122,6 +122,15 @@ struct LocaleContentTests {
         #expect(try Self.serve("en", files: files).localeFallbacks.isEmpty)
     }
 
+    @Test func aDefaultLocaleWithoutAFileServesItsFallbacksKeysAsFallbacks() throws {
+        // The content's default is en-GB, which has no file: its readers get en's text, and the trace says so.
+        var files = Self.only("<p>{{ 'a.hi' | t: name: user.name }}</p>")
+        files["locales.yml"] = "default: en-GB\n"
+        let british = try Self.serve("en-GB", files: files)
+        #expect(Self.html(british) == "all: <p>Hi Sam</p>\n")
+        #expect(british.localeFallbacks == [FallbackUse(key: "a.hi", wanted: LocaleTag("en-GB"), used: LocaleTag("en"))])
+    }
+
     @Test func checkReportsWhatEachLocaleLacksAndCoversIt() throws {
         let check = ContentCheck.run(directory: try contentFolder(ContentCheckTests.base.merging(Self.files) { $1 }), now: checkedAt)
         let found = check.findings.map { "\($0.file ?? ""):\($0.line):\($0.column) \($0.code ?? "")" }

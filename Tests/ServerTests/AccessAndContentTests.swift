@@ -204,7 +204,7 @@ struct PreviewContentTests {
         }
     }
 
-    @Test("the files of public/: the studio may not be framed and runs this server's scripts only, the demo its API only; no sniffing")
+    @Test("the files of public/: no page may be framed, and pages run this server's scripts and call its API only; no sniffing")
     func publicFiles() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-public-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -223,15 +223,17 @@ struct PreviewContentTests {
                 #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "DENY")
                 #expect(r.headers[.xContentTypeOptions] == "nosniff")
             }
-            // The demo site: this server's scripts and API only (what its address names cannot bring another
-            // host's markup in), and the studio may frame it.
-            try await client.execute(uri: "/demo.html?api=https://elsewhere.example", method: .get) { r in
-                #expect(r.status == .ok)
-                let policy = r.headers[.contentSecurityPolicy] ?? ""
-                #expect(policy.contains("script-src 'self';") && policy.contains("connect-src 'self';"), "\(policy)")
-                #expect(policy.contains("frame-ancestors 'self'"))
-                #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "SAMEORIGIN")
-                #expect(r.headers[.xContentTypeOptions] == "nosniff")
+            // The demo site likewise: this server's scripts and API only (what its address names cannot bring another
+            // host's markup in). However the path is written, a page gets the policy.
+            for uri in ["/demo.html?api=https://elsewhere.example", "/demo%2Ehtml", "/index%2Ehtml", "//index.html"] {
+                try await client.execute(uri: uri, method: .get) { r in
+                    #expect(r.status == .ok, "\(uri)")
+                    let policy = r.headers[.contentSecurityPolicy] ?? ""
+                    #expect(policy.contains("script-src 'self';") && policy.contains("connect-src 'self';"), "\(uri): \(policy)")
+                    #expect(policy.contains("frame-ancestors 'none'"), "\(uri)")
+                    #expect(r.headers[HTTPField.Name("X-Frame-Options")!] == "DENY", "\(uri)")
+                    #expect(r.headers[.xContentTypeOptions] == "nosniff")
+                }
             }
             try await client.execute(uri: "/stagecraft.js", method: .get) { r in
                 #expect(r.status == .ok)

@@ -252,12 +252,15 @@ public final class ServedLocale: Sendable {
         /// CLDR's plural rule for it.
         public let plural: PluralRule
         public let direction: TextDirection
+        /// It is not the served locale: a key found here is served from a fallback.
+        public let isFallback: Bool
 
-        init(tag: LocaleTag, entries: [String: Translation], plural: PluralRule, direction: TextDirection) {
+        init(tag: LocaleTag, entries: [String: Translation], plural: PluralRule, direction: TextDirection, isFallback: Bool) {
             self.tag = tag
             self.entries = entries
             self.plural = plural
             self.direction = direction
+            self.isFallback = isFallback
         }
     }
 
@@ -289,7 +292,8 @@ public final class ServedLocale: Sendable {
         let from = chain.firstIndex(of: served) ?? chain.count
         steps = ([served] + chain[from...].dropFirst()).compactMap { tag in
             guard let entries = translations.catalogs[tag]?.entries else { return nil }
-            return Step(tag: tag, entries: entries, plural: PluralRules.cldr.rule(for: tag), direction: translations.direction(of: tag))
+            return Step(tag: tag, entries: entries, plural: PluralRules.cldr.rule(for: tag), direction: translations.direction(of: tag),
+                        isFallback: tag != served)
         }
         let base = wanted.language == served.language ? wanted : served
         // Language, script, region and variants only: a reader's own `-u-` keywords (an unknown numbering system,
@@ -315,7 +319,7 @@ public final class ServedLocale: Sendable {
         var i = 0
         while i < steps.count {
             // The served locale's own step is the first, unless it has no file (a default without one).
-            if let found = steps[i].entries[key] { return (found, steps[i], steps[i].tag != served) }
+            if let found = steps[i].entries[key] { return (found, steps[i], steps[i].isFallback) }
             i += 1
         }
         return nil

@@ -22,9 +22,7 @@ enum FormatFilters {
     }()
 
     /// The Foundation locale a render formats in.
-    static func locale(_ context: Context) -> Locale {
-        (context.host as? ServedLocale)?.formatLocale ?? english
-    }
+    static func locale(_ context: Context) -> Locale { formatting(context).0 }
 
     /// The Foundation locale a render formats in, with its identifier and the number ``Formatters`` keys it by (nil:
     /// not cached).

@@ -87,7 +87,7 @@ struct LocaleCheck {
             for use in uses where catalog?.entries[use.key] == nil {
                 if !missing.contains(use.key) { missing.append(use.key) }
                 guard reported.insert(use.key + "|" + use.file).inserted else { continue }
-                let fallback = translations.lookup(use.key, for: locale)?.1
+                let fallback = translations.serving(locale).lookup(use.key)?.1.tag
                 let message = fallback.map { "no \"\(use.key)\" in \(file): \(locale) readers get the \($0) text" }
                     ?? "no \"\(use.key)\" in \(file), nor in any locale it falls back to: readers see \"translation missing\""
                 findings.append(Diagnostic(fallback == nil ? .error : .warning, .content, code: "missing-translation", message,

@@ -213,15 +213,18 @@ public struct Translations: Sendable {
 
     /// The locale a user is served in: the first of their chain the content has a catalog for, else the default.
     public func resolve(_ tag: LocaleTag) -> LocaleTag {
-        if tag == defaultLocale || catalogs[tag] != nil { return tag }
-        return serving(tag).served
+        // A locale the content has needs no memo.
+        hasOwnCatalog(tag) ? tag : serving(tag).served
     }
+
+    /// Whether `tag` is served as itself: the default, or a locale with a file.
+    private func hasOwnCatalog(_ tag: LocaleTag) -> Bool { tag == defaultLocale || catalogs[tag] != nil }
 
     /// What serving a reader whose locale is `tag` takes (the locale served, its catalog, plural rule, direction and
     /// the locale to format in), worked out once per content and tag.
     public func serving(_ tag: LocaleTag) -> ServedLocale {
         if let known = served.memo.withLock({ $0[tag] }) { return known }
-        let servedTag = tag == defaultLocale || catalogs[tag] != nil ? tag : chain(for: tag).first { catalogs[$0] != nil } ?? defaultLocale
+        let servedTag = hasOwnCatalog(tag) ? tag : chain(for: tag).first { catalogs[$0] != nil } ?? defaultLocale
         let made = ServedLocale(wanted: tag, served: servedTag, in: self)
         // Tags come from users: a few thousand are kept, then the memo starts afresh.
         served.memo.withLock { memo in
@@ -231,15 +234,6 @@ public struct Translations: Sendable {
         return made
     }
 
-    /// A key's translation for a user's locale, and the locale it came from.
-    public func lookup(_ key: String, for tag: LocaleTag) -> (Translation, LocaleTag)? {
-        // Most lookups are in a locale the content has: no chain to build.
-        if let found = catalogs[tag]?.entries[key] { return (found, tag) }
-        for t in chain(for: tag).dropFirst() {
-            if let found = catalogs[t]?.entries[key] { return (found, t) }
-        }
-        return nil
-    }
 }
 
 /// One reader's locale as a content set serves it, made by ``Translations/serving(_:)``: what a render for them
@@ -271,7 +265,6 @@ public final class ServedLocale: Sendable {
     /// The locales a key is looked up in, in order: the served one first, then the rest of the reader's chain that
     /// the content has translations for.
     public let steps: [Step]
-    public let direction: TextDirection
     /// The locale numbers, dates and lists are formatted in: the reader's own when the text is in their language
     /// (`fr-CA` formats for a Canadian served in `fr`), else the text's (a Russian reader served in English gets
     /// English dates, not Russian ones in an English sentence); with the numbering system the content sets for it.
@@ -286,7 +279,6 @@ public final class ServedLocale: Sendable {
     init(wanted: LocaleTag, served: LocaleTag, in translations: Translations) {
         self.wanted = wanted
         self.served = served
-        direction = translations.direction(of: served)
         // The chain's locales with a catalog start with the served one (the first of them, or the default).
         let chain = translations.chain(for: wanted)
         let from = chain.firstIndex(of: served) ?? chain.count

@@ -156,6 +156,8 @@ let package = Package(
                 "Localization",
                 "StagecraftServer",
                 "Storage",
+                "SQLiteStorage",
+                "PostgresStorage",
                 "Personalization",
                 "Content",
                 "Delivery",

@@ -104,12 +104,7 @@ extension DeliveryContent {
             }
         case .message(let message):
             let campaign = message.campaign
-            // A block is decided in its slot, where it is served; an email or a tour on its own, as their routes send them.
-            let inSlot = Channels.renderer(of: campaign.channel)?.isServedInSlot ?? false
-            let decision = campaign.placement.flatMap { placement in
-                campaign.isDefault || !inSlot ? nil : engine.decide(placement: placement, for: user, history: history, depth: options.depth)
-            } ?? engine.decide(template: message.name, for: user, history: history)
-            let rejection = decision.trace.first { $0.campaign == campaign.id }?.rejection
+            let (decision, rejection) = decide(message, for: user, history: history, depth: options.depth)
             guard rejection == nil || options.renderRejected else {
                 return [DeliveryOutcome(target: message.name, decision: decision, rejection: rejection, output: nil, failures: [],
                                         isSendable: false)]
@@ -120,6 +115,20 @@ extension DeliveryContent {
                                        failures: rendered.failures, isSendable: rendered.output != nil && rendered.failures.isEmpty)
             }]
         }
+    }
+
+    /// Whether `message` may go to the user now, given `history`: the decision, and the message's own rejection
+    /// (nil when it may). A block is decided in its slot, where it is served; an email or a tour on its own, as their
+    /// routes send them.
+    public func decide(_ message: MessageTemplate, for user: UserMoment, history: InteractionHistory,
+                       depth: DecisionEngine.Depth = .full) -> (Decision, Rejection?)
+    {
+        let campaign = message.campaign
+        let inSlot = Channels.renderer(of: campaign.channel)?.isServedInSlot ?? false
+        let decision = campaign.placement.flatMap { placement in
+            campaign.isDefault || !inSlot ? nil : content.engine.decide(placement: placement, for: user, history: history, depth: depth)
+        } ?? content.engine.decide(template: message.name, for: user, history: history)
+        return (decision, decision.trace.first { $0.campaign == campaign.id }?.rejection)
     }
 
     /// An outcome with the translation keys its renders took from a fallback locale.

@@ -89,6 +89,19 @@ public final class PostgresStore: Store {
             "CREATE INDEX interactions_by_user ON interactions (user_id, time, seq)",
         ]),
         (2, "profile locale", ["ALTER TABLE profiles ADD COLUMN locale TEXT"]),
+        (3, "idempotency keys", [
+            """
+            CREATE TABLE idempotency (
+                key TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                fingerprint TEXT NOT NULL,
+                answer TEXT NOT NULL,
+                created_at DOUBLE PRECISION NOT NULL
+            )
+            """,
+            "CREATE INDEX idempotency_by_time ON idempotency (created_at)",
+            "CREATE INDEX idempotency_by_user ON idempotency (user_id)",
+        ]),
     ]
 
     /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
@@ -115,7 +128,7 @@ public final class PostgresStore: Store {
 
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
-        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, stagecraft_migrations", logger: logger)
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, stagecraft_migrations", logger: logger)
     }
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
@@ -198,8 +211,9 @@ public final class PostgresStore: Store {
             for try await count in try await connection.query("""
                 WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                      e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
-                     i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1)
-                SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
+                     i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
+                     k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1)
+                SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + (SELECT count(*) FROM k)
                 """, logger: logger).decode(Int.self)
             {
                 removed = count
@@ -229,6 +243,70 @@ public final class PostgresStore: Store {
 
     public func history(userId: String) async throws -> InteractionHistory {
         try await client.withConnection { connection in try await Self.history(userId: userId, connection, logger) }
+    }
+
+    /// One transaction holding the user's advisory lock (keyed by a hash of the id: two users that share a hash
+    /// only take turns), so admissions for one user from every instance run one after the other. An answer kept
+    /// under the same key by a transaction for another user makes this one roll back and replay it.
+    public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
+                      _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+    {
+        let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
+        let logger = logger
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(7426840, hashtext(\(userId)))", logger: logger)
+                if let key = idempotency?.key, let kept = try await Self.kept(key: key, after: cutoff, connection, logger) {
+                    return .replayed(kept)
+                }
+                let admission = try decide(try await Self.history(userId: userId, connection, logger))
+                for i in admission.interactions { try await Self.insert(i, connection, logger) }
+                if let idempotency {
+                    var inserted = false
+                    // A row still live for the key belongs to a concurrent request: nothing is written, and this
+                    // transaction is rolled back below. An expired one is taken over.
+                    for try await _ in try await connection.query("""
+                        INSERT INTO idempotency (key, user_id, fingerprint, answer, created_at)
+                        VALUES (\(idempotency.key), \(userId), \(idempotency.fingerprint), \(admission.answer), \(now.timeIntervalSince1970))
+                        ON CONFLICT (key) DO UPDATE SET user_id = excluded.user_id, fingerprint = excluded.fingerprint,
+                            answer = excluded.answer, created_at = excluded.created_at
+                        WHERE idempotency.created_at <= \(cutoff)
+                        RETURNING 1
+                        """, logger: logger)
+                    {
+                        inserted = true
+                    }
+                    guard inserted else { throw KeyTaken() }
+                }
+                try await connection.query("""
+                    DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= \(cutoff) LIMIT 16)
+                    """, logger: logger)
+                return .decided(admission.answer)
+            }
+        } catch let error as PostgresTransactionError where error.closureError is KeyTaken {
+            guard let kept = try await keptAnswer(key: idempotency!.key, at: now) else {
+                throw StoreError("the answer kept under idempotency key \(idempotency!.key) vanished while being read")
+            }
+            return .replayed(kept)
+        }
+    }
+
+    private struct KeyTaken: Error {}
+
+    public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
+        let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
+        return try await client.withConnection { connection in try await Self.kept(key: key, after: cutoff, connection, logger) }
+    }
+
+    private static func kept(key: String, after cutoff: Double, _ connection: PostgresConnection, _ logger: Logger) async throws -> KeptAnswer? {
+        var kept: KeptAnswer?
+        for try await (fingerprint, answer) in try await connection.query("""
+            SELECT fingerprint, answer FROM idempotency WHERE key = \(key) AND created_at > \(cutoff)
+            """, logger: logger).decode((String, String).self)
+        {
+            kept = KeptAnswer(fingerprint: fingerprint, answer: answer)
+        }
+        return kept
     }
 
     public func ping() async throws {

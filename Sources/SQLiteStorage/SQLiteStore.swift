@@ -64,6 +64,19 @@ public final class SQLiteStore: Store {
         migrator.registerMigration("2 profile locale") { db in
             try db.execute(sql: "ALTER TABLE profiles ADD COLUMN locale TEXT")
         }
+        migrator.registerMigration("3 idempotency keys") { db in
+            try db.execute(sql: """
+                CREATE TABLE idempotency (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    user_id TEXT NOT NULL,
+                    fingerprint TEXT NOT NULL,
+                    answer TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX idempotency_by_time ON idempotency (created_at);
+                CREATE INDEX idempotency_by_user ON idempotency (user_id);
+                """)
+        }
         return migrator
     }
 
@@ -134,7 +147,8 @@ public final class SQLiteStore: Store {
     public func deleteProfile(id: String) async throws -> Bool {
         try await pool.write { db in
             var removed = 0
-            for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
+            for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?",
+                          "idempotency WHERE user_id = ?"] {
                 try db.execute(sql: "DELETE FROM " + table, arguments: [id])
                 removed += db.changesCount
             }
@@ -162,6 +176,41 @@ public final class SQLiteStore: Store {
 
     public func history(userId: String) async throws -> InteractionHistory {
         try await pool.read { db in try Self.history(userId: userId, db) }
+    }
+
+    /// One write transaction: SQLite has one writer at a time, so admissions (and every other write) take turns.
+    public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
+                      _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+    {
+        let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
+        return try await pool.write { db in
+            // Expired answers go a few at a time, as admissions pass.
+            try db.execute(sql: "DELETE FROM idempotency WHERE key IN (SELECT key FROM idempotency WHERE created_at <= ? LIMIT 16)",
+                           arguments: [cutoff])
+            if let key = idempotency?.key, let kept = try Self.kept(key: key, after: cutoff, db) { return .replayed(kept) }
+            let admission = try decide(try Self.history(userId: userId, db))
+            for i in admission.interactions { try Self.insert(i, db) }
+            if let idempotency {
+                try db.execute(sql: """
+                    INSERT INTO idempotency (key, user_id, fingerprint, answer, created_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET user_id = excluded.user_id, fingerprint = excluded.fingerprint,
+                        answer = excluded.answer, created_at = excluded.created_at
+                    """, arguments: [idempotency.key, userId, idempotency.fingerprint, admission.answer, now.timeIntervalSince1970])
+            }
+            return .decided(admission.answer)
+        }
+    }
+
+    public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
+        let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
+        return try await pool.read { db in try Self.kept(key: key, after: cutoff, db) }
+    }
+
+    private static func kept(key: String, after cutoff: Double, _ db: Database) throws -> KeptAnswer? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT fingerprint, answer FROM idempotency WHERE key = ? AND created_at > ?",
+                                         arguments: [key, cutoff])
+        else { return nil }
+        return KeptAnswer(fingerprint: row[0], answer: row[1])
     }
 
     public func ping() async throws {

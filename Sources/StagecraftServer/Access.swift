@@ -69,17 +69,21 @@ public struct AccessKeys: Sendable {
         return diff == 0
     }
 
+    /// The key a request presents: a bearer token, else `X-Stagecraft-Key`, else `?key=`; and whether it came in
+    /// `Authorization`.
+    static func presentedKey(_ request: Request) -> (key: String?, inAuthorization: Bool) {
+        if let auth = request.headers[.authorization] {
+            let parts = auth.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return (String(parts[1]).trimmingCharacters(in: .whitespaces), true) }
+        }
+        if let header = request.headers[HTTPField.Name("X-Stagecraft-Key")!] { return (header, false) }
+        return (request.uri.queryParameters["key"].map(String.init), false)
+    }
+
     /// What the request's key grants.
     func grant(for request: Request) -> Grant {
         if isOpen { return .open }
-        var key: String?
-        if let auth = request.headers[.authorization] {
-            let parts = auth.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" { key = String(parts[1]).trimmingCharacters(in: .whitespaces) }
-        }
-        let inAuthorization = key != nil
-        if key == nil, let header = request.headers[HTTPField.Name("X-Stagecraft-Key")!] { key = header }
-        if key == nil { key = request.uri.queryParameters["key"].map(String.init) }
+        let (key, inAuthorization) = Self.presentedKey(request)
         guard let key, !key.isEmpty else { return .none }
         if secretKeys.contains(where: { Self.constantTimeEqual($0, key) }) {
             // A secret key in a URL or a browser's header ends up in logs, histories and pages: it is refused there.
@@ -146,10 +150,14 @@ struct KeyMiddleware: RouterMiddleware {
 
     let keys: AccessKeys
     let access: Access
+    let limiters: RateLimiters
+    let metrics: ServerMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
         context.grant = try keys.authorize(request, publishable: access == .publishable)
+        try limiters.check(request, grant: context.grant, key: AccessKeys.presentedKey(request).key,
+                           peer: context.channel.remoteAddress?.ipAddress, metrics: metrics)
         return try await next(request, context)
     }
 }

@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConnections = 4096
     /// How long a connection may stay without a whole request (a header sent slowly, an idle keep-alive).
     public var idleTimeout: Duration = .seconds(30)
+    /// Requests per publishable key, client address and (when set) secret key; past them a 429 problem.
+    public var rateLimits = RateLimits()
 
     public init() {}
 
@@ -71,6 +73,7 @@ public struct APIServer: Sendable {
     /// The clock requests are decided at (tests pin it).
     public let clock: @Sendable () -> Date
     let connections: Connections
+    let limiters: RateLimiters
 
     public init(configuration: ServerConfiguration, content: ContentState, store: any Store, metrics: ServerMetrics,
                 logger: Logger, clock: @escaping @Sendable () -> Date = Date.init)
@@ -82,6 +85,12 @@ public struct APIServer: Sendable {
         self.logger = logger
         self.clock = clock
         connections = Connections(limit: configuration.maxConnections, metrics: metrics, logger: logger)
+        limiters = RateLimiters(configuration.rateLimits)
+    }
+
+    /// The key check (and rate limits) in front of a group of routes.
+    func keyCheck(_ access: KeyMiddleware.Access) -> KeyMiddleware {
+        KeyMiddleware(keys: configuration.keys, access: access, limiters: limiters, metrics: metrics)
     }
 
     /// Runs a request's decide-render-check step on the render threads, within the configured render timeout, and

@@ -41,6 +41,10 @@ public final class ServerMetrics: Sendable {
         "content_reloads": "Content reloads, by result (ok, refused).",
         "events_accepted": "Events stored.",
         "interactions": "Interactions recorded, by kind.",
+        "sends": "Messages rendered with send: true, by channel and outcome (sent, not_sent: capped, outside a window...).",
+        "idempotent_replays": "Sends answered from the answer kept under their Idempotency-Key, counting nothing again.",
+        "reservations": "Blocks of a decide with reserve: true, by outcome (reserved, withdrawn: a cap was reached meanwhile).",
+        "rate_limited": "Requests refused with 429 for being over a rate, by scope (publishable_key, address, secret_key).",
         "open_connections": "HTTP connections open now.",
         "connections_refused": "Connections closed on arrival because --max-connections were open.",
     ]

@@ -124,5 +124,14 @@ public final class CachedStore: Store {
         try await snapshot(userId: userId, eventLimit: eventLimit).history
     }
 
+    public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
+                      _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+    {
+        defer { invalidate([userId]) }
+        return try await base.admit(userId: userId, idempotency: idempotency, at: now, decide)
+    }
+
+    public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? { try await base.keptAnswer(key: key, at: now) }
+
     public func ping() async throws { try await base.ping() }
 }

@@ -9,6 +9,11 @@ public actor MemoryStore: Store {
     private var events: [String: [Event]] = [:]
     private var messageIds: [String: Set<String>] = [:]
     private var interactions: [String: InteractionHistory] = [:]
+    /// Kept answers by idempotency key, with the user they were for; and the keys in the order they were kept,
+    /// so that expired ones go from the front.
+    private var answers: [String: (userId: String, kept: KeptAnswer, at: Date)] = [:]
+    private var answerOrder: [(at: Date, key: String)] = []
+    private var answerOrderStart = 0
 
     public init() {}
 
@@ -55,6 +60,7 @@ public actor MemoryStore: Store {
         events[id] = nil
         messageIds[id] = nil
         interactions[id] = nil
+        answers = answers.filter { $0.value.userId != id }
         return had
     }
 
@@ -65,6 +71,37 @@ public actor MemoryStore: Store {
 
     public func history(userId: String) -> InteractionHistory {
         interactions[userId] ?? InteractionHistory()
+    }
+
+    public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
+                      _ decide: @Sendable (InteractionHistory) throws -> Admission) throws -> AdmissionResult
+    {
+        pruneAnswers(before: now.addingTimeInterval(-idempotencyLifetime))
+        if let key = idempotency?.key, let kept = keptAnswer(key: key, at: now) { return .replayed(kept) }
+        let admission = try decide(history(userId: userId))
+        for i in admission.interactions { interactions[i.userId, default: InteractionHistory()].append(i) }
+        if let idempotency {
+            answers[idempotency.key] = (userId, KeptAnswer(fingerprint: idempotency.fingerprint, answer: admission.answer), now)
+            answerOrder.append((now, idempotency.key))
+        }
+        return .decided(admission.answer)
+    }
+
+    public func keptAnswer(key: String, at now: Date) -> KeptAnswer? {
+        guard let entry = answers[key], entry.at > now.addingTimeInterval(-idempotencyLifetime) else { return nil }
+        return entry.kept
+    }
+
+    private func pruneAnswers(before cutoff: Date) {
+        while answerOrderStart < answerOrder.count, answerOrder[answerOrderStart].at <= cutoff {
+            let (at, key) = answerOrder[answerOrderStart]
+            if answers[key]?.at == at { answers[key] = nil }
+            answerOrderStart += 1
+        }
+        if answerOrderStart > 1024, answerOrderStart * 2 > answerOrder.count {
+            answerOrder.removeFirst(answerOrderStart)
+            answerOrderStart = 0
+        }
     }
 
     public func ping() {}

@@ -84,9 +84,68 @@ public protocol Store: InteractionLedger {
     /// Removes the profile, its events and its ledger; returns whether there was anything to remove.
     func deleteProfile(id: String) async throws -> Bool
 
+    /// Records interactions only when the user's history allows them, as one step: `decide` is given the history as
+    /// kept and says what to record and what to answer, and no other admission for the same user (in this process
+    /// or in another on the same database) runs in between. So a cap checked in `decide` holds however many
+    /// requests arrive at once.
+    ///
+    /// With an idempotency key, an answer kept under it (for ``idempotencyLifetime`` from `now`) is returned instead
+    /// of deciding again, and the answer decided is kept under it with what was recorded, in the same write.
+    func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
+               _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+
+    /// The answer kept under an idempotency key less than ``idempotencyLifetime`` before `now`.
+    func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer?
+
     /// Checks that the store answers (readiness).
     func ping() async throws
 }
+
+/// What an admission records (nothing, when the history does not allow it) and answers.
+public struct Admission: Sendable {
+    public var interactions: [Interaction]
+    /// The answer as JSON text: what a retry with the same idempotency key gets back.
+    public var answer: String
+
+    public init(interactions: [Interaction], answer: String) {
+        self.interactions = interactions
+        self.answer = answer
+    }
+}
+
+/// A client's key for one request (`Idempotency-Key`), with what that request asked: a retry sends the same key and
+/// the same request; the same key with another request is a mistake the server refuses.
+public struct IdempotencyKey: Sendable, Equatable {
+    public var key: String
+    /// A digest of the route and the body.
+    public var fingerprint: String
+
+    public init(key: String, fingerprint: String) {
+        self.key = key
+        self.fingerprint = fingerprint
+    }
+}
+
+/// An answer kept under an idempotency key, with the fingerprint of the request that got it.
+public struct KeptAnswer: Sendable, Equatable {
+    public var fingerprint: String
+    public var answer: String
+
+    public init(fingerprint: String, answer: String) {
+        self.fingerprint = fingerprint
+        self.answer = answer
+    }
+}
+
+public enum AdmissionResult: Sendable, Equatable {
+    /// Decided now; what it recorded is kept.
+    case decided(String)
+    /// The idempotency key's first answer, kept earlier; nothing was recorded now.
+    case replayed(KeptAnswer)
+}
+
+/// How long an idempotency key's answer is kept: a day, as payment APIs keep theirs; a retry later decides again.
+public let idempotencyLifetime: TimeInterval = 86_400
 
 extension Store {
     /// An interaction with nothing else to keep: the one write path, with no events.

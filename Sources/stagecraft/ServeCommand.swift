@@ -58,6 +58,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a connection may go without a whole request (a slow header, an idle keep-alive) before it is closed.")
     var idleTimeout = 30.0
 
+    @Option(name: .long, help: "Requests a publishable key may make on this instance (a site's visitors share it): 2000/s,burst=4000 by default; off for none.")
+    var rateLimitPublishable = "2000/s,burst=4000"
+
+    @Option(name: .long, help: "Requests with a publishable key one client address may make on this instance: 50/s,burst=200 by default; off for none.")
+    var rateLimitAddress = "50/s,burst=200"
+
+    @Option(name: .long, help: "Requests a secret key may make on this instance, like 500/s; off (the default) for none.")
+    var rateLimitSecret = "off"
+
+    @Flag(name: .long, help: "Behind a load balancer: the client address for rate limits is the last entry of X-Forwarded-For.")
+    var trustForwardedFor = false
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -92,6 +104,14 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.maxConnections < maxConnections {
             logger.notice("--max-connections lowered to \(configuration.maxConnections): the file limit is \(descriptors)")
         }
+        func rate(_ text: String, _ option: String) throws -> Rate? {
+            guard text != "off" else { return nil }
+            do { return try Rate(parsing: text) } catch { throw ValidationError("--\(option): \(error)") }
+        }
+        configuration.rateLimits.publishableKey = try rate(rateLimitPublishable, "rate-limit-publishable")
+        configuration.rateLimits.address = try rate(rateLimitAddress, "rate-limit-address")
+        configuration.rateLimits.secretKey = try rate(rateLimitSecret, "rate-limit-secret")
+        configuration.rateLimits.trustForwardedFor = trustForwardedFor
         configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),
                                         allowedOrigins: list("STAGECRAFT_ALLOWED_ORIGINS"))
         do {

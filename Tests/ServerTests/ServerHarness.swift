@@ -121,7 +121,7 @@ struct Harness {
     init(keys: AccessKeys = AccessKeys(), store: (any Store)? = nil, files: [String: String] = Fixture.files, folder: String? = nil,
          bodyLimit: Int = 1 << 20, maxBatch: Int = 1000, publicDirectory: String? = nil,
          renderTimeout: Duration? = .seconds(2), maxStreamLines: Int = 10_000, maxConnections: Int = 4096,
-         idleTimeout: Duration = .seconds(30)) throws
+         idleTimeout: Duration = .seconds(30), rateLimits: RateLimits = RateLimits()) throws
     {
         let folder = try folder ?? Fixture.folder(files)
         self.folder = folder
@@ -135,6 +135,7 @@ struct Harness {
         configuration.maxStreamLines = maxStreamLines
         configuration.maxConnections = maxConnections
         configuration.idleTimeout = idleTimeout
+        configuration.rateLimits = rateLimits
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let metrics = ServerMetrics()

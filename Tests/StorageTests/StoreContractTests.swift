@@ -204,6 +204,75 @@ struct StoreContractTests {
             #expect(try await store.profileRecord(id: "busy")?.traits.count == 40, "no merge lost another's key")
         }
     }
+
+    /// An admission that records one impression of campaign `c` while fewer than `cap` are kept, answering whether it did.
+    private static func capped(_ user: String, cap: Int, at seconds: Double) -> @Sendable (InteractionHistory) -> Admission {
+        { history in
+            let shown = history.interactions.filter { $0.campaign == "c" && $0.kind == .impression }.count
+            guard shown < cap else { return Admission(interactions: [], answer: #"{"sent":false}"#) }
+            let i = Interaction(userId: user, campaign: "c", channel: .banner, kind: .impression, time: t0.addingTimeInterval(seconds))
+            return Admission(interactions: [i], answer: #"{"sent":true,"n":\#(shown + 1)}"#)
+        }
+    }
+
+    @Test("admissions for one user take turns: 50 at once under a cap of 3 record exactly 3", arguments: StoreKind.available)
+    func admissionsHoldACap(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let answers = try await withThrowingTaskGroup(of: AdmissionResult.self) { group in
+                for i in 0..<50 {
+                    group.addTask { try await store.admit(userId: "capped", idempotency: nil, at: t0, Self.capped("capped", cap: 3, at: Double(i))) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let sent = answers.filter { if case .decided(let a) = $0 { a.contains(#""sent":true"#) } else { false } }
+            #expect(sent.count == 3)
+            #expect(try await store.history(userId: "capped").interactions.count == 3)
+            // Another user's cap is their own.
+            _ = try await store.admit(userId: "other", idempotency: nil, at: t0, Self.capped("other", cap: 3, at: 0))
+            #expect(try await store.history(userId: "other").interactions.count == 1)
+        }
+    }
+
+    @Test("an idempotency key replays its first answer, counts nothing again, expires after a day, goes with the user",
+          arguments: StoreKind.available)
+    func idempotencyKeys(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let key = IdempotencyKey(key: "k-1", fingerprint: "f1")
+            let first = try await store.admit(userId: "u", idempotency: key, at: t0, Self.capped("u", cap: 5, at: 0))
+            #expect(first == .decided(#"{"sent":true,"n":1}"#))
+            // Retried at once, and concurrently: the first answer, nothing recorded again.
+            let retries = try await withThrowingTaskGroup(of: AdmissionResult.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await store.admit(userId: "u", idempotency: key, at: t0.addingTimeInterval(60), Self.capped("u", cap: 5, at: 1)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(retries.allSatisfy { $0 == .replayed(KeptAnswer(fingerprint: "f1", answer: #"{"sent":true,"n":1}"#)) })
+            #expect(try await store.history(userId: "u").interactions.count == 1)
+            #expect(try await store.keptAnswer(key: "k-1", at: t0)?.answer == #"{"sent":true,"n":1}"#)
+            #expect(try await store.keptAnswer(key: "k-2", at: t0) == nil)
+
+            // Concurrent first requests under one key for two users: one decides, the other gets its answer back.
+            let shared = IdempotencyKey(key: "k-shared", fingerprint: "f2")
+            let pair = try await withThrowingTaskGroup(of: AdmissionResult.self) { group in
+                for user in ["a", "b"] {
+                    group.addTask { try await store.admit(userId: user, idempotency: shared, at: t0, Self.capped(user, cap: 5, at: 0)) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pair.filter { if case .decided = $0 { true } else { false } }.count == 1)
+            #expect(try await store.history(userId: "a").interactions.count + store.history(userId: "b").interactions.count == 1)
+
+            // A day later the key is free: the request is decided again.
+            let later = t0.addingTimeInterval(idempotencyLifetime + 1)
+            #expect(try await store.keptAnswer(key: "k-1", at: later) == nil)
+            #expect(try await store.admit(userId: "u", idempotency: key, at: later, Self.capped("u", cap: 5, at: 2)) == .decided(#"{"sent":true,"n":2}"#))
+
+            // Forgetting the user forgets the answers kept for them (they hold what was rendered for them).
+            #expect(try await store.deleteProfile(id: "u"))
+            #expect(try await store.keptAnswer(key: "k-1", at: later) == nil)
+        }
+    }
 }
 
 @Suite("SQLite store")

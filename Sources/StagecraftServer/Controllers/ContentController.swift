@@ -14,7 +14,7 @@ struct ContentController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret))
+        let routes = v1.group().add(middleware: api.keyCheck(.secret))
         routes.get("content") { request, _ in try contentIndex(request) }
         routes.get("content/status") { request, _ in try contentStatus(request) }
         routes.get("content/files/**") { request, context in try contentFile(request, context) }

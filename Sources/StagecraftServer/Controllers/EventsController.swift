@@ -14,10 +14,9 @@ struct EventsController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let keys = api.configuration.keys
-        v1.group().add(middleware: KeyMiddleware(keys: keys, access: .secret))
+        v1.group().add(middleware: api.keyCheck(.secret))
             .post("events") { request, context in try await events(request, context) }
-        v1.group().add(middleware: KeyMiddleware(keys: keys, access: .publishable))
+        v1.group().add(middleware: api.keyCheck(.publishable))
             .post("interactions") { request, context in try await interaction(request, context) }
     }
 

@@ -1,4 +1,5 @@
 import Content
+import Crypto
 import Delivery
 import Foundation
 import HTMLCheck
@@ -14,7 +15,7 @@ struct MessagesController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret))
+        let routes = v1.group().add(middleware: api.keyCheck(.secret))
         routes.post("emails/**") { request, context in try await email(request, context) }
         routes.post("messages/**") { request, context in try await message(request, context) }
     }
@@ -64,17 +65,43 @@ struct MessagesController: APIController {
         if request.headers[.contentType]?.lowercased().hasPrefix("application/x-ndjson") == true {
             return batch(request, context, message: message, loaded: loaded, namingChannel: namingChannel)
         }
+        let key = try request.headers[HTTPField.Name("Idempotency-Key")!].map { try Self.idempotencyKey($0, field: "Idempotency-Key") }
         let input = try await JSONInput.object(&request, limit: configuration.bodyLimit)
-        switch try await renderMessage(input, context, message: message, loaded: loaded, namingChannel: namingChannel) {
-        case .success(let value): return json(value)
+        switch try await renderMessage(input, context, message: message, loaded: loaded, namingChannel: namingChannel,
+                                       idempotencyKey: key)
+        {
+        case .success(let answer):
+            var headers: HTTPFields = [:]
+            if answer.replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+            return json(answer.value, headers: headers)
         case .failure(let problem): throw problem
         }
     }
 
+    /// An idempotency key as a client sends it: 1 to 255 printable ASCII characters (a UUID, typically).
+    static func idempotencyKey(_ text: String, field: String) throws -> String {
+        guard (1...255).contains(text.utf8.count), text.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+            throw Problem.unprocessable("invalid_field", "\(field) is 1 to 255 printable ASCII characters without spaces (a UUID, for instance)",
+                                        extra: [("field", .string(field))])
+        }
+        return text
+    }
+
+    /// A rendered message's answer; `replayed` when it is the answer kept under the request's idempotency key.
+    struct Answer {
+        var value: Value
+        var replayed = false
+    }
+
     /// Renders one message request (an email's, or any channel's); a render that fails is a problem (422), as is a
     /// bad request. `namingChannel` adds the message's `channel` to the answer (the messages route, which serves them all).
+    ///
+    /// With `"send": true` (emails and push) the message is sent, not only rendered: when it may go now, the send is
+    /// recorded (it counts against caps at once) in the same step as the eligibility check on the history as kept,
+    /// so concurrent sends, from this instance or another, never exceed a cap. The answer says `sent` and, when not,
+    /// the `reason`. An `idempotencyKey` makes a retried send get the first answer back, counting nothing again.
     func renderMessage(_ input: LiquidObject, _ context: StagecraftRequestContext, message: MessageTemplate, loaded: LoadedContent,
-                       path: String = "", namingChannel: Bool) async throws -> Result<Value, Problem>
+                       path: String = "", namingChannel: Bool, idempotencyKey: String? = nil) async throws -> Result<Answer, Problem>
     {
         var f = JSONFields(input, path: path)
         let userId = try f.id("user_id")
@@ -86,7 +113,28 @@ struct MessagesController: APIController {
         let strict = try f.bool("strict") ?? false
         let locale = try f.locale("locale")
         let correlation = f.value("id")
+        let send = try f.bool("send") ?? false
         try f.finish()
+        let campaign = message.campaign
+        var key: IdempotencyKey?
+        if send {
+            guard campaign.channel == .email || campaign.channel == .push else {
+                throw Problem.unprocessable("invalid_field", "\"send\" is for email and push messages; a \(campaign.channel.rawValue) counts when it is shown (POST /v1/interactions)",
+                                            extra: [("field", .string(path.isEmpty ? "send" : path + ".send"))])
+            }
+            guard inline == nil else {
+                throw Problem.unprocessable("invalid_field", "a send is counted against a stored user: send user_id or anonymous_id, not an inline profile",
+                                            extra: [("field", .string(path.isEmpty ? "profile" : path + ".profile"))])
+            }
+            if let at, at > clock().addingTimeInterval(JSONFields.clockSkew) {
+                throw Problem.unprocessable("invalid_field", "a send cannot be dated more than a day ahead (it would count against caps until then)",
+                                            extra: [("field", .string(path.isEmpty ? "at" : path + ".at"))])
+            }
+            if let idempotencyKey {
+                key = IdempotencyKey(key: idempotencyKey, fingerprint: Self.fingerprint(message: message.name, input: input))
+                if let kept = try await store.keptAnswer(key: idempotencyKey, at: clock()) { return .success(try replay(kept, key!)) }
+            }
+        }
         if let stage, !loaded.content.stageRules.stages.contains(stage) {
             throw Problem.unprocessable("invalid_field", "unknown stage \"\(stage)\"; the stages are " + loaded.content.stageRules.stages.joined(separator: ", "),
                                         extra: [("field", "stage")])
@@ -119,9 +167,31 @@ struct MessagesController: APIController {
         let outcome = try await rendering(context) { loaded.delivery.deliver(.message(message), to: user, history: history, options: options)[0] }
         let rejection = outcome.rejection
         switch (outcome.failures.first, outcome.output) {
+        case (nil, let output?) where send:
+            // Decided again on the history as kept, with the send recorded in the same step when it may go.
+            let delivery = loaded.delivery
+            let result = try await store.admit(userId: user.profile.id, idempotency: key, at: clock()) { history in
+                let (_, rejection) = delivery.decide(message, for: user, history: history)
+                let value = messageValue(output, message: message, user: user, rejection: rejection, correlation: correlation,
+                                         namingChannel: namingChannel, delivery: delivery, fallbacks: outcome.localeFallbacks,
+                                         sent: rejection == nil)
+                let send = Interaction(userId: user.profile.id, campaign: campaign.id, channel: campaign.channel, kind: .impression,
+                                       time: user.now, variant: Self.variant(of: output, campaign: campaign, user: user))
+                return Admission(interactions: rejection == nil ? [send] : [], answer: JSON.serialize(value))
+            }
+            switch result {
+            case .decided(let text):
+                let value = try JSON.parse(text)
+                metrics.count("sends", [("channel", campaign.channel.rawValue),
+                                        ("outcome", value.objectValue?["sent"].map(JSON.serialize) == "true" ? "sent" : "not_sent")])
+                return .success(Answer(value: value))
+            case .replayed(let kept):
+                return .success(try replay(kept, key!))
+            }
         case (nil, let output?):
-            return .success(messageValue(output, message: message, user: user, rejection: rejection, correlation: correlation,
-                                         namingChannel: namingChannel, delivery: loaded.delivery, fallbacks: outcome.localeFallbacks))
+            return .success(Answer(value: messageValue(output, message: message, user: user, rejection: rejection, correlation: correlation,
+                                                       namingChannel: namingChannel, delivery: loaded.delivery,
+                                                       fallbacks: outcome.localeFallbacks)))
         case (let failure?, _):
             record(failure, what: "\(message.campaign.channel.rawValue) not rendered", target: message.name)
             var extra = failureMembers(failure)
@@ -135,26 +205,53 @@ struct MessagesController: APIController {
         }
     }
 
+    /// The kept answer of an idempotency key, when the request is the one that got it.
+    func replay(_ kept: KeptAnswer, _ key: IdempotencyKey) throws -> Answer {
+        guard kept.fingerprint == key.fingerprint else {
+            throw Problem.unprocessable("idempotency_key_reused",
+                                        "the Idempotency-Key \(key.key) was used in the last 24 hours for another request; a new request needs a new key",
+                                        extra: [("field", "Idempotency-Key")])
+        }
+        metrics.count("idempotent_replays")
+        return Answer(value: try JSON.parse(kept.answer), replayed: true)
+    }
+
+    /// What identifies a request under its idempotency key: the template and the body as parsed (so a retry that
+    /// spaces its JSON differently is the same request).
+    static func fingerprint(message: String, input: LiquidObject) -> String {
+        let digest = SHA256.hash(data: Array((message + "\n" + JSON.serialize(.object(input))).utf8))
+        return digest.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
+
+    /// The variant a rendered message went out as.
+    static func variant(of output: DeliveredOutput, campaign: Campaign, user: UserMoment) -> String? {
+        switch output {
+        case .email(let email, _): return email.variant
+        case .block(let block): return block.variant
+        case .tour: return DecisionEngine.variant(of: campaign, for: user.profile.id)
+        case .fields(let rendered): return rendered.variant
+        }
+    }
+
     /// A rendered message as the routes answer it: who and what, then its channel's output (an email's subject, HTML,
-    /// text and headers; a block's HTML; a tour's steps; a push notification's fields).
+    /// text and headers; a block's HTML; a tour's steps; a push notification's fields). `sent` is given for a send:
+    /// whether it went (with the `reason` when not).
     func messageValue(_ output: DeliveredOutput, message: MessageTemplate, user: UserMoment, rejection: Rejection?,
-                      correlation: Value?, namingChannel: Bool, delivery: DeliveryContent, fallbacks: [FallbackUse] = []) -> Value
+                      correlation: Value?, namingChannel: Bool, delivery: DeliveryContent, fallbacks: [FallbackUse] = [],
+                      sent: Bool? = nil) -> Value
     {
         let campaign = message.campaign
         metrics.count("renders", [("channel", campaign.channel.rawValue), ("outcome", "ok")])
-        let variant: String?
+        let variant = Self.variant(of: output, campaign: campaign, user: user)
         var body = outputPairs(output)
         switch output {
         case .email(let email, _):
-            variant = email.variant
             body.append(("warnings", .array(email.warnings.map(\.value))))
         case .block(let block):
-            variant = block.variant
             body += delivery.blockFields(for: campaign.template) + [("warnings", .array(block.report.warnings.map(\.value)))]
         case .tour:
-            variant = DecisionEngine.variant(of: campaign, for: user.profile.id)
+            break
         case .fields(let rendered):
-            variant = rendered.variant
             body.append(("warnings", .array(rendered.diagnostics.map(\.value))))
         }
         var pairs: [(String, Value)] = []
@@ -169,6 +266,7 @@ struct MessagesController: APIController {
             ("locale_fallbacks", .array(fallbacks.map(fallbackValue))), ("eligible", .bool(rejection == nil)),
             ("rejection", rejection.map { object([("reason", .string($0.code)), ("detail", .string($0.description))]) } ?? .null),
         ]
+        if let sent { pairs += [("sent", .bool(sent)), ("reason", sent ? .null : rejection.map { .string($0.code) } ?? .null)] }
         return object(pairs + body)
     }
 
@@ -198,17 +296,31 @@ struct MessagesController: APIController {
                 while let last = trimmed.last, last == UInt8(ascii: "\r") || last == UInt8(ascii: " ") { trimmed = trimmed.dropLast() }
                 guard !trimmed.isEmpty else { return }
                 var out: Value
+                var replayed = false
                 do {
-                    let input = try JSONInput.parseObject(Array(trimmed), what: "line \(number)")
-                    switch try await renderMessage(input, context, message: message, loaded: loaded, namingChannel: namingChannel) {
-                    case .success(let v): out = v
+                    var input = try JSONInput.parseObject(Array(trimmed), what: "line \(number)")
+                    // A line's own idempotency key (a stream has no header per request).
+                    var key: String?
+                    if let raw = input["idempotency_key"] {
+                        guard let text = raw.stringValue else {
+                            throw Problem.unprocessable("invalid_field", "idempotency_key must be a string", extra: [("field", "idempotency_key")])
+                        }
+                        key = try Self.idempotencyKey(text, field: "idempotency_key")
+                        input["idempotency_key"] = nil
+                    }
+                    switch try await renderMessage(input, context, message: message, loaded: loaded, namingChannel: namingChannel,
+                                                   idempotencyKey: key)
+                    {
+                    case .success(let answer):
+                        out = answer.value
+                        replayed = answer.replayed
                     case .failure(let p): out = object([("error", p.value)])
                     }
                 } catch let p as Problem {
                     out = object([("error", p.value)])
                 }
                 if case .object(var o) = out {
-                    o = LiquidObject([("line", .int(number))] + Array(o.pairs))
+                    o = LiquidObject([("line", .int(number))] + (replayed ? [("replayed", .bool(true))] : []) + Array(o.pairs))
                     out = .object(o)
                 }
                 try await writer.write(ByteBuffer(string: JSON.serialize(out) + "\n"))

@@ -18,7 +18,7 @@ struct OperationsController: APIController {
         router.get("/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPI.document)))
         }
-        router.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret)).get("/metrics") { _, _ in
+        router.group().add(middleware: api.keyCheck(.secret)).get("/metrics") { _, _ in
             Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }

@@ -15,7 +15,7 @@ struct PlacementsController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .publishable))
+        let routes = v1.group().add(middleware: api.keyCheck(.publishable))
         routes.get("placements/:placement") { request, context in try await placement(request, context) }
         routes.post("decide") { request, context in try await decide(request, context) }
     }
@@ -62,6 +62,7 @@ struct PlacementsController: APIController {
         let placements = try f.array("placements")
         let context = try f.object("context") ?? LiquidObject()
         let locale = try f.locale("locale")
+        let reserve = try f.bool("reserve") ?? false
         try f.finish()
         guard let list = placements else { throw f.missing("placements", "a list of placement names") }
         guard !list.isEmpty, list.count <= 20 else {
@@ -79,14 +80,75 @@ struct PlacementsController: APIController {
         let (user, history, _) = try await moment(who, loaded: loaded, context: context,
                                                   language: RequestLanguage(explicit: locale, request: request))
         let outcomes = try await rendering(requestContext) { [names] in loaded.delivery.deliver(.page(names), to: user, history: history) }
+        let shown = outcomes.map { (placement: $0.target, block: account($0)) }
+        let verdicts = reserve ? try await reserveImpressions(shown, for: user, loaded: loaded) : [:]
         var blocks = LiquidObject()
-        for outcome in outcomes {
-            blocks[outcome.target] = account(outcome).map {
-                blockValue($0, placement: outcome.target, stage: user.stage.stage, locale: loaded.delivery.locale(for: user),
-                           delivery: loaded.delivery)
-            } ?? .null
+        var withdrawn = LiquidObject()
+        for (placement, block) in shown {
+            guard let block else {
+                blocks[placement] = .null
+                continue
+            }
+            if let reason = verdicts[placement] ?? nil {
+                blocks[placement] = .null
+                withdrawn[placement] = .string(reason)
+                continue
+            }
+            var value = blockValue(block, placement: placement, stage: user.stage.stage, locale: loaded.delivery.locale(for: user),
+                                   delivery: loaded.delivery)
+            if reserve, case .object(var o) = value {
+                o["reserved"] = .bool(true)
+                value = .object(o)
+            }
+            blocks[placement] = value
         }
-        return json(object([("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]))
+        var answer: [(String, Value)] = [("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]
+        if reserve { answer.append(("withdrawn", .object(withdrawn))) }
+        return json(object(answer))
+    }
+
+    /// `reserve`: the page's blocks counted as shown now, each checked again against the user's history as kept, in
+    /// one step with the impressions recorded (see ``Store/admit(userId:idempotency:at:_:)``), so that pages asking at
+    /// once never exceed a cap. A block whose cap was reached meanwhile is withdrawn: the answer per placement is nil
+    /// (reserved) or the reason it was withdrawn. Placement defaults have no caps and are not counted.
+    func reserveImpressions(_ shown: [(placement: String, block: RenderedBlock?)], for user: UserMoment,
+                            loaded: LoadedContent) async throws -> [String: String?]
+    {
+        let counted = shown.compactMap { item in item.block.flatMap { $0.campaign.isDefault ? nil : (item.placement, $0) } }
+        guard !counted.isEmpty else { return [:] }
+        let delivery = loaded.delivery
+        let result = try await store.admit(userId: user.profile.id, idempotency: nil, at: clock()) { kept in
+            var history = kept
+            var reserved: [Interaction] = []
+            var verdicts: [Value] = []
+            for (placement, block) in counted {
+                // Only the block's own rules: one ranked higher may have become eligible, but this one was served.
+                var rejection = delivery.content.messages[block.campaign.template].flatMap { delivery.decide($0, for: user, history: history).1 }
+                switch rejection {
+                case .lowerPriority?, .notChecked?, .filledAnotherSlot?: rejection = nil
+                default: break
+                }
+                if let rejection {
+                    verdicts.append(.string(rejection.code))
+                } else {
+                    let shown = Interaction(userId: user.profile.id, campaign: block.campaign.id, channel: block.campaign.channel,
+                                            kind: .impression, time: user.now, variant: block.variant, placement: placement)
+                    reserved.append(shown)
+                    history.append(shown)
+                    verdicts.append(.null)
+                }
+            }
+            return Admission(interactions: reserved, answer: JSON.serialize(.array(verdicts)))
+        }
+        guard case .decided(let text) = result, case .array(let list) = try JSON.parse(text), list.count == counted.count else {
+            throw ServerError("a reservation answered something other than its verdicts")
+        }
+        var verdicts: [String: String?] = [:]
+        for ((placement, _), verdict) in zip(counted, list) {
+            verdicts[placement] = verdict.stringValue
+            metrics.count("reservations", [("outcome", verdict.stringValue == nil ? "reserved" : "withdrawn")])
+        }
+        return verdicts
     }
 
     func blockValue(_ block: RenderedBlock, placement: String, stage: String, locale: LocaleTag, delivery: DeliveryContent) -> Value {

@@ -15,7 +15,7 @@ struct PreviewController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret))
+        let routes = v1.group().add(middleware: api.keyCheck(.secret))
         routes.post("preview") { request, context in try await preview(request, context) }
     }
 

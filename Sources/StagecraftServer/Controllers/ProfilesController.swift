@@ -13,7 +13,7 @@ struct ProfilesController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .secret))
+        let routes = v1.group().add(middleware: api.keyCheck(.secret))
         routes.put("profiles/:id") { request, context in try await saveProfile(request, context, merge: false) }
         routes.patch("profiles/:id") { request, context in try await saveProfile(request, context, merge: true) }
         routes.get("profiles/:id") { request, context in try await getProfile(request, context) }

@@ -13,7 +13,7 @@ struct ToursController: APIController {
     let api: APIServer
 
     func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
-        let routes = v1.group().add(middleware: KeyMiddleware(keys: api.configuration.keys, access: .publishable))
+        let routes = v1.group().add(middleware: api.keyCheck(.publishable))
         routes.get("tours/:tour") { request, context in try await tour(request, context) }
     }
 

@@ -1,0 +1,256 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Liquid
+import Logging
+import Personalization
+import PostgresStorage
+import SQLiteStorage
+import StagecraftServer
+import Storage
+import Testing
+
+/// Content with caps to hold: an email sent at most twice a day, a push once, a banner shown once a day.
+private let cappedFiles = Fixture.files.merging([
+    "emails/nudge.liquid": """
+        ---
+        campaign: nudge
+        channel: email
+        caps: [{ max: 2, per: day }]
+        subject: "A nudge for {{ user.name | default: 'you' }}"
+        ---
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Nudge</title></head><body><p>Hello {{ user.name }}</p></body></html>
+        """,
+    "push/ping.liquid": """
+        ---
+        campaign: ping
+        channel: push
+        caps: [{ max: 1, per: day }]
+        title: "Ping"
+        body: "Hello {{ user.name }}"
+        ---
+        """,
+    "banners/promo.liquid": """
+        ---
+        campaign: promo
+        channel: banner
+        placement: promo
+        caps: [{ max: 1, per: day }]
+        ---
+        <aside class="promo">Ten percent off</aside>
+        """,
+]) { _, new in new }
+
+/// A value as JSON text, "absent" when there is none (values compare by what they serialize to).
+func j(_ value: Value?) -> String { value.map(JSON.serialize) ?? "absent" }
+
+private let send = #"{"anonymous_id":"v-1","send":true}"#
+
+private func render(_ client: any TestClientProtocol, _ template: String = "emails/nudge", _ body: String = send,
+                    headers: HTTPFields = jsonHeaders) async throws -> TestResponse
+{
+    try await client.execute(uri: "/v1/messages/\(template)/render", method: .post, headers: headers, body: jsonBody(body))
+}
+
+/// The stores a server can run on, each fresh: memory, SQLite, SQLite behind the cache the server puts in front.
+private func stores() throws -> [(String, any Store)] {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-send-\(UUID().uuidString)")
+    let sqlite = try SQLiteStore(path: folder.appendingPathComponent("a.sqlite").path)
+    let cached = CachedStore(try SQLiteStore(path: folder.appendingPathComponent("b.sqlite").path), capacity: 10_000, eventLimit: 5000)
+    return [("memory", MemoryStore()), ("sqlite", sqlite), ("cached sqlite", cached)]
+}
+
+@Suite("Sends and reservations: caps that hold")
+struct SendTests {
+    @Test("a send is recorded with its cap check: sent, sent, then not sent (capped), with the send in the ledger")
+    func sendsCountAtOnce() async throws {
+        let h = try Harness(files: cappedFiles)
+        try await h.test { client in
+            for n in 1...3 {
+                let r = try await render(client)
+                #expect(r.status == .ok)
+                #expect(j(r.json["sent"]) == String(n <= 2), "send \(n)")
+                #expect(j(r.json["eligible"]) == String(n <= 2))
+                #expect(j(r.json["reason"]) == (n <= 2 ? "null" : #""capped""#))
+                #expect(r.json["subject"]?.stringValue == "A nudge for you", "the email comes with the answer either way")
+            }
+            // A render without send counts nothing and says nothing of sending.
+            let plain = try await render(client, "emails/nudge", #"{"anonymous_id":"v-1"}"#)
+            #expect(j(plain.json["sent"]) == "absent" && j(plain.json["eligible"]) == "false")
+            // Push too.
+            let first = try await render(client, "push/ping")
+            #expect(j(first.json["sent"]) == "true")
+            let second = try await render(client, "push/ping")
+            #expect(j(second.json["reason"]) == #""capped""#)
+        }
+        let history = try await h.store.history(userId: "anon:v-1").interactions
+        #expect(history.map(\.campaign) == ["nudge", "nudge", "ping"])
+        #expect(history.allSatisfy { $0.kind == .impression && $0.time == fixedNow })
+        #expect(history.map(\.channel.rawValue) == ["email", "email", "push"])
+    }
+
+    @Test("bad sends are 422 problems that record nothing")
+    func badSends() async throws {
+        let h = try Harness(files: cappedFiles)
+        try await h.test { client in
+            let cases: [(String, String, HTTPFields, String)] = [
+                ("banners/promo", send, jsonHeaders, "invalid_field"),
+                ("emails/nudge", #"{"profile":{"id":"x"},"send":true}"#, jsonHeaders, "invalid_field"),
+                ("emails/nudge", #"{"anonymous_id":"v-1","send":"yes"}"#, jsonHeaders, "invalid_field"),
+                ("emails/nudge", #"{"anonymous_id":"v-1","send":true,"at":"2030-01-01T00:00:00Z"}"#, jsonHeaders, "invalid_field"),
+                ("emails/nudge", send, jsonHeaders + [HTTPField(name: HTTPField.Name("Idempotency-Key")!, value: "has space")], "invalid_field"),
+            ]
+            for (template, body, headers, code) in cases {
+                let r = try await render(client, template, body, headers: headers)
+                #expect(r.status == .unprocessableContent, "\(template) \(body)")
+                #expect(r.problemCode == code, "\(template) \(body)")
+            }
+        }
+        #expect(try await h.store.history(userId: "anon:v-1").interactions.isEmpty)
+    }
+
+    @Test("an Idempotency-Key replays the first answer without counting again; reused for another request it is refused")
+    func idempotentRetries() async throws {
+        let h = try Harness(files: cappedFiles)
+        let keyed = jsonHeaders + [HTTPField(name: HTTPField.Name("Idempotency-Key")!, value: "9b2f-send-1")]
+        try await h.test { client in
+            let first = try await render(client, headers: keyed)
+            #expect(j(first.json["sent"]) == "true")
+            #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
+            for _ in 0..<3 {
+                // Spaced differently: the same request.
+                let again = try await render(client, "emails/nudge", #"{ "anonymous_id": "v-1", "send": true }"#, headers: keyed)
+                #expect(again.status == .ok)
+                #expect(again.text == first.text)
+                #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            }
+            let other = try await render(client, "emails/nudge", #"{"anonymous_id":"v-2","send":true}"#, headers: keyed)
+            #expect(other.status == .unprocessableContent)
+            #expect(other.problemCode == "idempotency_key_reused")
+            // Without the key, a second send is a second send.
+            let third = try await render(client)
+            #expect(j(third.json["sent"]) == "true")
+            let fourth = try await render(client)
+            #expect(j(fourth.json["sent"]) == "false")
+        }
+        #expect(try await h.store.history(userId: "anon:v-1").interactions.count == 2)
+        #expect(try await h.store.history(userId: "anon:v-2").interactions.isEmpty)
+    }
+
+    @Test("an NDJSON stream's lines carry their own idempotency keys")
+    func streamKeys() async throws {
+        let h = try Harness(files: cappedFiles)
+        try await h.test { client in
+            let lines = [
+                #"{"anonymous_id":"v-1","send":true,"idempotency_key":"a"}"#,
+                #"{"anonymous_id":"v-1","send":true,"idempotency_key":"a"}"#,
+                #"{"anonymous_id":"v-1","send":true,"idempotency_key":"b"}"#,
+                #"{"anonymous_id":"v-1","send":true,"idempotency_key":"c"}"#,
+                #"{"anonymous_id":"v-1","send":true,"idempotency_key":7}"#,
+            ].joined(separator: "\n")
+            let r = try await client.execute(uri: "/v1/messages/emails/nudge/render", method: .post,
+                                             headers: [.contentType: "application/x-ndjson"], body: jsonBody(lines))
+            let answers = r.text.split(separator: "\n").map { (try? JSON.parse(String($0)))?.objectValue ?? LiquidObject() }
+            #expect(answers.map { j($0["sent"]) } == ["true", "true", "true", "false", "absent"])
+            #expect(answers.map { j($0["replayed"]) } == ["absent", "true", "absent", "absent", "absent"])
+            #expect(answers[4]["error"]?.objectValue?["code"]?.stringValue == "invalid_field")
+        }
+        #expect(try await h.store.history(userId: "anon:v-1").interactions.count == 2)
+    }
+
+    @Test("50 concurrent sends of a message capped at 2 send exactly 2, on every store")
+    func concurrentSends() async throws {
+        for (name, store) in try stores() {
+            let h = try Harness(store: store, files: cappedFiles)
+            let sent = try await h.test { client in
+                try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<50 { group.addTask { j(try await render(client).json["sent"]) == "true" } }
+                    return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                }
+            }
+            #expect(sent == 2, "\(name)")
+            #expect(try await store.history(userId: "anon:v-1").interactions.count == 2, "\(name)")
+        }
+    }
+
+    @Test("decide with reserve records the impressions it serves; pages asking at once never pass the cap")
+    func reserve() async throws {
+        let h = try Harness(files: cappedFiles)
+        try await h.test { client in
+            let decide = #"{"anonymous_id":"v-1","placements":["promo","home-hero"],"reserve":true}"#
+            let results = try await withThrowingTaskGroup(of: LiquidObject.self) { group in
+                for _ in 0..<20 {
+                    group.addTask {
+                        try await client.execute(uri: "/v1/decide", method: .post, headers: jsonHeaders, body: jsonBody(decide)).json
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let promos = results.compactMap { $0["blocks"]?.objectValue?["promo"]?.objectValue }
+            #expect(promos.count == 1)
+            #expect(j(promos.first?["reserved"]) == "true")
+            // Those decided before the reservation landed were withdrawn with the reason; those after never chose it.
+            for r in results where j(r["blocks"]?.objectValue?["promo"]) == "null" {
+                #expect(["absent", #""capped""#].contains(j(r["withdrawn"]?.objectValue?["promo"])))
+            }
+            // The hero is shown each time (uncapped) and reserved each time.
+            #expect(results.allSatisfy { j($0["blocks"]?.objectValue?["home-hero"]?.objectValue?["reserved"]) == "true" })
+            // Without reserve, nothing is recorded and nothing says reserved.
+            let plain = try await client.execute(uri: "/v1/decide", method: .post, headers: jsonHeaders,
+                                                 body: jsonBody(#"{"anonymous_id":"v-1","placements":["home-hero"]}"#)).json
+            #expect(j(plain["withdrawn"]) == "absent")
+            #expect(j(plain["blocks"]?.objectValue?["home-hero"]?.objectValue?["reserved"]) == "absent")
+        }
+        let history = try await h.store.history(userId: "anon:v-1").interactions
+        #expect(history.filter { $0.campaign == "promo" }.count == 1)
+        #expect(history.filter { $0.campaign == "hero-main" }.count == 20)
+        #expect(history.allSatisfy { $0.placement != nil })
+    }
+
+    /// A database of its own (`.ci/run` makes it), apart from the storage suite's, which drops its tables as it goes.
+    static let postgresURL = ProcessInfo.processInfo.environment["STAGECRAFT_TEST_POSTGRES_SERVER_URL"].flatMap { $0.isEmpty ? nil : $0 }
+
+    @Test("two instances on one PostgreSQL: 50 sends spread over both send exactly the cap", .enabled(if: postgresURL != nil))
+    func twoInstancesOnPostgres() async throws {
+        let url = Self.postgresURL!
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        let a = try PostgresStore(url: url, logger: logger)
+        let b = try PostgresStore(url: url, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { pools in
+            pools.addTask { await a.run() }
+            pools.addTask { await b.run() }
+            defer { pools.cancelAll() }
+            try await a.dropEverything()
+            try await a.migrate()
+            try await b.migrate()
+            let one = try Harness(store: a, files: cappedFiles)
+            let two = try Harness(store: b, files: cappedFiles, folder: one.folder)
+            let keyed = jsonHeaders + [HTTPField(name: HTTPField.Name("Idempotency-Key")!, value: "pg-retry")]
+            let sent = try await one.test { c1 in
+                try await two.test { c2 in
+                    try await withThrowingTaskGroup(of: Bool.self) { group in
+                        for i in 0..<50 {
+                            group.addTask { j(try await render(i % 2 == 0 ? c1 : c2).json["sent"]) == "true" }
+                        }
+                        return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+                    }
+                }
+            }
+            #expect(sent == 2)
+            #expect(try await a.history(userId: "anon:v-1").interactions.count == 2)
+            // A retried push send through the other instance is the first answer, not a second send.
+            let (first, retry) = try await one.test { c1 in
+                try await two.test { c2 in
+                    (try await render(c1, "push/ping", headers: keyed), try await render(c2, "push/ping", headers: keyed))
+                }
+            }
+            #expect(j(first.json["sent"]) == "true")
+            #expect(retry.text == first.text && retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
+            #expect(try await b.history(userId: "anon:v-1").interactions.count == 3)
+            try await a.dropEverything()
+        }
+    }
+}

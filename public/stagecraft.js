@@ -11,7 +11,9 @@
  *   tour (a tour to start), manual (do not fill on load; call Stagecraft.refresh()), locale (the page's language,
  *   sent for every visitor; without it a visitor not signed in is sent <html lang>, else the browser's language, and
  *   a signed-in user gets their profile's). Blocks come with their lang and dir; a right-to-left one is mirrored.
- * Events on document: stagecraft:ready, stagecraft:error, stagecraft:interaction, stagecraft:tour.
+ * A page naming the signed-in user (userId + userHash, or Stagecraft.identify()) first merges what this browser did
+ * as an anonymous visitor into the user (POST /v1/identify), once per user and browser.
+ * Events on document: stagecraft:ready, stagecraft:error, stagecraft:interaction, stagecraft:tour, stagecraft:identify.
  */
 (() => {
   'use strict';
@@ -81,6 +83,30 @@
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Merges what this browser did before signing in (its anonymous id's events, dismissals, answers, traits) into the
+   * signed-in user, once per user and browser: a banner dismissed before signing in stays dismissed after. Needs
+   * userId and userHash; resolves to the server's answer, or null when there was nothing to merge or it failed.
+   */
+  function merge() {
+    if (!identity.userId || !identity.userHash) return Promise.resolve(null);
+    const user = String(identity.userId);
+    let visitor = memoryId;
+    try {
+      visitor = localStorage.getItem('stagecraft.anonymous_id');
+      if (localStorage.getItem('stagecraft.identified') === user) return Promise.resolve(null);
+    } catch (_) { /* storage off: the id of this page view, if any */ }
+    if (!visitor) return Promise.resolve(null);
+    return call('POST', '/v1/identify', { anonymous_id: visitor, user_id: user, user_hash: String(identity.userHash) }, { keepalive: true }).then(
+      (answer) => {
+        try { localStorage.setItem('stagecraft.identified', user); } catch (_) { /* storage off */ }
+        emit('identify', { user_id: user, ok: true, merged: answer && answer.merged });
+        return answer;
+      },
+      (error) => { warn('identify failed:', error.message); emit('identify', { user_id: user, ok: false, error: error.message }); return null; },
+    );
   }
 
   /** Records what the user did with a block; the promise never rejects. */
@@ -473,7 +499,9 @@
     show(first);
   }
 
-  function start() {
+  async function start() {
+    // A page that names the signed-in user merges the visitor this browser was first, then asks for its blocks.
+    await merge();
     if (!settings.manual) refresh();
     const tours = new Set(Array.from(document.querySelectorAll('[data-stagecraft-tour]'), (el) => el.dataset.stagecraftTour));
     if (settings.tour) tours.add(settings.tour);
@@ -484,10 +512,14 @@
     refresh: () => refresh(true),
     fill: () => refresh(false),
     tour,
-    identify(userId, userHash) { identity = { userId, userHash }; },
+    /** Signs the visitor in: later calls name the user, and what the browser did anonymously is merged (a promise). */
+    identify(userId, userHash) { identity = { userId, userHash }; return merge(); },
     /** The page's language for every visitor from now on (null: back to the profile's, or the page's). */
     setLocale(tag) { chosenLocale = tag || null; },
-    reset() { identity = {}; try { localStorage.removeItem('stagecraft.anonymous_id'); } catch (_) { /* storage off */ } },
+    reset() {
+      identity = {};
+      try { localStorage.removeItem('stagecraft.anonymous_id'); localStorage.removeItem('stagecraft.identified'); } catch (_) { /* storage off */ }
+    },
     report,
   };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });

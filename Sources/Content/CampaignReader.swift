@@ -185,6 +185,10 @@ enum ContentReader {
                 log.error(at: item, "a cap needs \"max\", a whole number of messages")
                 return nil
             }
+            guard max <= FrequencyCap.largestMax else {
+                log.error(at: f.node("max")!, "a cap counts at most \(FrequencyCap.largestMax) messages (the newest \(FrequencyCap.largestMax) of each campaign are what deciding reads); for no cap, leave it out")
+                return nil
+            }
             let period: FrequencyCap.Period
             switch per {
             case "day": period = .day

@@ -102,6 +102,19 @@ public final class PostgresStore: Store {
             "CREATE INDEX idempotency_by_time ON idempotency (created_at)",
             "CREATE INDEX idempotency_by_user ON idempotency (user_id)",
         ]),
+        (4, "identities", [
+            "ALTER TABLE events ADD COLUMN origin TEXT",
+            "ALTER TABLE interactions ADD COLUMN origin TEXT",
+            """
+            CREATE TABLE identities (
+                anonymous_id TEXT PRIMARY KEY,
+                user_id TEXT NOT NULL,
+                linked_at DOUBLE PRECISION NOT NULL,
+                merge TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX identities_by_user ON identities (user_id)",
+        ]),
     ]
 
     /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
@@ -128,7 +141,7 @@ public final class PostgresStore: Store {
 
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
-        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, stagecraft_migrations", logger: logger)
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, stagecraft_migrations", logger: logger)
     }
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
@@ -212,8 +225,10 @@ public final class PostgresStore: Store {
                 WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                      e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
                      i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
-                     k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1)
+                     k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
+                     l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1)
                 SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + (SELECT count(*) FROM k)
+                    + (SELECT count(*) FROM l)
                 """, logger: logger).decode(Int.self)
             {
                 removed = count
@@ -254,8 +269,7 @@ public final class PostgresStore: Store {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
         let logger = logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await connection.query("SELECT pg_advisory_xact_lock(7426840, hashtext(\(userId)))", logger: logger)
+            return try await transaction(locking: [userId]) { connection in
                 if let key = idempotency?.key, let kept = try await Self.kept(key: key, after: cutoff, connection, logger) {
                     return .replayed(kept)
                 }
@@ -283,7 +297,7 @@ public final class PostgresStore: Store {
                     """, logger: logger)
                 return .decided(admission.answer)
             }
-        } catch let error as PostgresTransactionError where error.closureError is KeyTaken {
+        } catch is KeyTaken {
             guard let kept = try await keptAnswer(key: idempotency!.key, at: now) else {
                 throw StoreError("the answer kept under idempotency key \(idempotency!.key) vanished while being read")
             }
@@ -292,6 +306,168 @@ public final class PostgresStore: Store {
     }
 
     private struct KeyTaken: Error {}
+
+    /// One transaction holding both ids' advisory locks (in a fixed order), so a merge, its undo and an admission for
+    /// either id take turns across instances.
+    public func identify(anonymous: String, user: String, at time: Date) async throws -> MergeResult {
+        let logger = logger
+        return try await transaction(locking: [anonymous, user]) { connection in
+            let link = try await Self.link(anonymous, connection, logger)
+            if let link, link.identity.user != user {
+                throw IdentityError.linkedElsewhere(anonymousId: anonymous, userId: link.identity.user)
+            }
+            guard let target = try await Self.record(id: user, connection, logger, forUpdate: true) else { throw IdentityError.unknownUser(user) }
+            let visitor = try await Self.record(id: anonymous, connection, logger, forUpdate: true)
+            let (merged, traits) = MergeRecord.merge(target, visitor, at: time)
+            if visitor != nil {
+                try await Self.write(merged, connection, logger)
+                try await connection.query("DELETE FROM profiles WHERE id = \(anonymous)", logger: logger)
+            }
+            try await connection.query("""
+                DELETE FROM events WHERE user_id = \(anonymous)
+                    AND message_id IN (SELECT message_id FROM events WHERE user_id = \(user) AND message_id IS NOT NULL)
+                """, logger: logger)
+            let events = try await Self.count(connection, logger, """
+                WITH moved AS (UPDATE events SET user_id = \(user), origin = \(anonymous) WHERE user_id = \(anonymous) RETURNING 1)
+                SELECT count(*) FROM moved
+                """)
+            let interactions = try await Self.count(connection, logger, """
+                WITH moved AS (UPDATE interactions SET user_id = \(user), origin = \(anonymous) WHERE user_id = \(anonymous) RETURNING 1)
+                SELECT count(*) FROM moved
+                """)
+            let identity = link?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
+            if link == nil {
+                let merge = MergeRecord(visitor: visitor, userKeys: Set(target.traits.keys)).encoded
+                try await connection.query("""
+                    INSERT INTO identities (anonymous_id, user_id, linked_at, merge)
+                    VALUES (\(anonymous), \(user), \(time.timeIntervalSince1970), \(merge))
+                    """, logger: logger)
+            }
+            return MergeResult(identity: identity, events: events, interactions: interactions, traits: traits, alreadyLinked: link != nil)
+        }
+    }
+
+    public func unlink(anonymous: String) async throws -> MergeResult? {
+        let logger = logger
+        guard let user = try await linkedUser(anonymous: anonymous) else { return nil }
+        return try await transaction(locking: [anonymous, user]) { connection in
+            // Read again under the locks: an undo or another merge may have come first.
+            guard let (identity, merge) = try await Self.link(anonymous, connection, logger), identity.user == user else { return nil }
+            let events = try await Self.count(connection, logger, """
+                WITH moved AS (UPDATE events SET user_id = origin, origin = NULL WHERE user_id = \(user) AND origin = \(anonymous) RETURNING 1)
+                SELECT count(*) FROM moved
+                """)
+            let interactions = try await Self.count(connection, logger, """
+                WITH moved AS (UPDATE interactions SET user_id = origin, origin = NULL WHERE user_id = \(user) AND origin = \(anonymous) RETURNING 1)
+                SELECT count(*) FROM moved
+                """)
+            var traits = 0
+            if let current = try await Self.record(id: user, connection, logger, forUpdate: true) {
+                let (restored, removed) = merge.unmerge(current)
+                traits = removed
+                if removed > 0 { try await Self.write(restored, connection, logger) }
+            }
+            if let visitor = merge.visitor { try await Self.write(visitor, connection, logger) }
+            try await connection.query("DELETE FROM identities WHERE anonymous_id = \(anonymous)", logger: logger)
+            return MergeResult(identity: identity, events: events, interactions: interactions, traits: traits, alreadyLinked: true)
+        }
+    }
+
+    public func linkedUser(anonymous: String) async throws -> String? {
+        try await client.withConnection { connection in
+            var user: String?
+            for try await id in try await connection.query("SELECT user_id FROM identities WHERE anonymous_id = \(anonymous)", logger: logger)
+                .decode(String.self)
+            {
+                user = id
+            }
+            return user
+        }
+    }
+
+    /// A transaction holding the advisory locks of `ids` (the lock admissions take), taken in sorted order.
+    private func transaction<T: Sendable>(locking ids: [String], _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                for id in Set(ids).sorted() {
+                    try await connection.query("SELECT pg_advisory_xact_lock(7426840, hashtext(\(id)))", logger: logger)
+                }
+                return try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            // Rolled back: what the body threw is the error (a refused merge, a key taken), not the transaction.
+            if let thrown = error.closureError, error.rollbackError == nil { throw thrown }
+            throw error
+        }
+    }
+
+    private static func count(_ connection: PostgresConnection, _ logger: Logger, _ query: PostgresQuery) async throws -> Int {
+        var n = 0
+        for try await c in try await connection.query(query, logger: logger).decode(Int.self) { n = c }
+        return n
+    }
+
+    private static func link(_ anonymous: String, _ connection: PostgresConnection, _ logger: Logger) async throws
+        -> (identity: Identity, merge: MergeRecord)?
+    {
+        var found: (Identity, MergeRecord)?
+        for try await (user, linkedAt, merge) in try await connection.query("""
+            SELECT user_id, linked_at, merge FROM identities WHERE anonymous_id = \(anonymous) FOR UPDATE
+            """, logger: logger).decode((String, Double, String).self)
+        {
+            found = (Identity(anonymous: anonymous, user: user, linkedAt: Date(timeIntervalSince1970: linkedAt)),
+                     MergeRecord(id: anonymous, encoded: merge))
+        }
+        return found
+    }
+
+    private static func write(_ r: ProfileRecord, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO profiles (id, traits, time_zone, locale, created_at, updated_at)
+            VALUES (\(r.id), \(Encoding.traits(r.traits)), \(r.timeZone), \(r.locale), \(r.createdAt.timeIntervalSince1970),
+                    \(r.updatedAt.timeIntervalSince1970))
+            ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, time_zone = excluded.time_zone, locale = excluded.locale,
+                created_at = excluded.created_at, updated_at = excluded.updated_at
+            """, logger: logger)
+    }
+
+    public func export(userId: String) async throws -> PersonalData? {
+        let logger = logger
+        return try await client.withTransaction(logger: logger) { connection in
+            // One snapshot for every table read.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var events: [Kept<Event>] = []
+            for try await (name, time, properties, message, origin) in try await connection.query("""
+                SELECT name, time, properties, message_id, origin FROM events WHERE user_id = \(userId) ORDER BY time, seq
+                """, logger: logger).decode((String, Double, String?, String?, String?).self)
+            {
+                events.append(Kept(Event(name: name, time: Date(timeIntervalSince1970: time), properties: Encoding.properties(properties)),
+                                   origin: origin, messageId: message))
+            }
+            var interactions: [Kept<Interaction>] = []
+            for try await (campaign, channel, kind, time, variant, placement, data, origin) in try await connection.query("""
+                SELECT campaign, channel, kind, time, variant, placement, data, origin FROM interactions
+                WHERE user_id = \(userId) ORDER BY time, seq
+                """, logger: logger).decode((String, String, String, Double, String?, String?, String?, String?).self)
+            {
+                guard let channel = Channel(rawValue: channel), let kind = Interaction.Kind(rawValue: kind) else { continue }
+                interactions.append(Kept(Interaction(userId: userId, campaign: campaign, channel: channel, kind: kind,
+                                                     time: Date(timeIntervalSince1970: time), variant: variant, placement: placement,
+                                                     data: Encoding.data(data)), origin: origin))
+            }
+            var identities: [Identity] = []
+            for try await (anonymous, linkedAt) in try await connection.query("""
+                SELECT anonymous_id, linked_at FROM identities WHERE user_id = \(userId) ORDER BY linked_at
+                """, logger: logger).decode((String, Double).self)
+            {
+                identities.append(Identity(anonymous: anonymous, user: userId, linkedAt: Date(timeIntervalSince1970: linkedAt)))
+            }
+            let data = PersonalData(record: try await Self.record(id: userId, connection, logger), events: events,
+                                    interactions: interactions, identities: identities)
+            return data.isEmpty ? nil : data
+        }
+    }
 
     public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
@@ -357,8 +533,11 @@ public final class PostgresStore: Store {
     private static func history(userId: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> InteractionHistory {
         var list: [Interaction] = []
         for try await (campaign, channel, kind, time, variant, placement, data) in try await connection.query("""
-            SELECT campaign, channel, kind, time, variant, placement, data FROM interactions
-            WHERE user_id = \(userId) ORDER BY time, seq
+            SELECT campaign, channel, kind, time, variant, placement, data FROM (
+                SELECT campaign, channel, kind, time, variant, placement, data, seq,
+                    row_number() OVER (PARTITION BY campaign, kind ORDER BY time DESC, seq DESC) AS newest
+                FROM interactions WHERE user_id = \(userId)
+            ) AS kept WHERE newest <= \(InteractionHistory.depth) ORDER BY time, seq
             """, logger: logger).decode((String, String, String, Double, String?, String?, String?).self)
         {
             guard let channel = Channel(rawValue: channel), let kind = Interaction.Kind(rawValue: kind) else { continue }

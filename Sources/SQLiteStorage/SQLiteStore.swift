@@ -77,6 +77,19 @@ public final class SQLiteStore: Store {
                 CREATE INDEX idempotency_by_user ON idempotency (user_id);
                 """)
         }
+        migrator.registerMigration("4 identities") { db in
+            try db.execute(sql: """
+                ALTER TABLE events ADD COLUMN origin TEXT;
+                ALTER TABLE interactions ADD COLUMN origin TEXT;
+                CREATE TABLE identities (
+                    anonymous_id TEXT PRIMARY KEY NOT NULL,
+                    user_id TEXT NOT NULL,
+                    linked_at REAL NOT NULL,
+                    merge TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX identities_by_user ON identities (user_id);
+                """)
+        }
         return migrator
     }
 
@@ -86,14 +99,7 @@ public final class SQLiteStore: Store {
         try await pool.write { db in
             let old = try Self.record(id: id, db)
             let record = (old ?? ProfileRecord(id: id, createdAt: time, updatedAt: time)).saving(traits, timeZone: timeZone, locale: locale, at: time)
-            try db.execute(
-                sql: """
-                    INSERT INTO profiles (id, traits, time_zone, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, time_zone = excluded.time_zone,
-                        locale = excluded.locale, updated_at = excluded.updated_at
-                    """,
-                arguments: [id, Encoding.traits(record.traits), record.timeZone, record.locale,
-                            record.createdAt.timeIntervalSince1970, time.timeIntervalSince1970])
+            try Self.write(record, db)
             return (record, old == nil)
         }
     }
@@ -148,7 +154,7 @@ public final class SQLiteStore: Store {
         try await pool.write { db in
             var removed = 0
             for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?",
-                          "idempotency WHERE user_id = ?"] {
+                          "idempotency WHERE user_id = ?", "identities WHERE user_id = ?1 OR anonymous_id = ?1"] {
                 try db.execute(sql: "DELETE FROM " + table, arguments: [id])
                 removed += db.changesCount
             }
@@ -201,6 +207,112 @@ public final class SQLiteStore: Store {
         }
     }
 
+    public func identify(anonymous: String, user: String, at time: Date) async throws -> MergeResult {
+        try await pool.write { db in
+            let link = try Self.link(anonymous, db)
+            if let link, link.identity.user != user {
+                throw IdentityError.linkedElsewhere(anonymousId: anonymous, userId: link.identity.user)
+            }
+            guard let target = try Self.record(id: user, db) else { throw IdentityError.unknownUser(user) }
+            let visitor = try Self.record(id: anonymous, db)
+            let (merged, traits) = MergeRecord.merge(target, visitor, at: time)
+            if visitor != nil {
+                try Self.write(merged, db)
+                try db.execute(sql: "DELETE FROM profiles WHERE id = ?", arguments: [anonymous])
+            }
+            // A message the user has already (the same message id) is kept once.
+            try db.execute(sql: """
+                DELETE FROM events WHERE user_id = ?1 AND message_id IN (SELECT message_id FROM events WHERE user_id = ?2 AND message_id IS NOT NULL)
+                """, arguments: [anonymous, user])
+            try db.execute(sql: "UPDATE events SET user_id = ?, origin = ?2 WHERE user_id = ?2", arguments: [user, anonymous])
+            let events = db.changesCount
+            try db.execute(sql: "UPDATE interactions SET user_id = ?, origin = ?2 WHERE user_id = ?2", arguments: [user, anonymous])
+            let interactions = db.changesCount
+            let identity = link?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
+            if link == nil {
+                try db.execute(sql: "INSERT INTO identities (anonymous_id, user_id, linked_at, merge) VALUES (?, ?, ?, ?)",
+                               arguments: [anonymous, user, time.timeIntervalSince1970,
+                                           MergeRecord(visitor: visitor, userKeys: Set(target.traits.keys)).encoded])
+            }
+            return MergeResult(identity: identity, events: events, interactions: interactions, traits: traits, alreadyLinked: link != nil)
+        }
+    }
+
+    public func unlink(anonymous: String) async throws -> MergeResult? {
+        try await pool.write { db in
+            guard let (identity, merge) = try Self.link(anonymous, db) else { return nil }
+            try db.execute(sql: "UPDATE events SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
+                           arguments: [identity.user, anonymous])
+            let events = db.changesCount
+            try db.execute(sql: "UPDATE interactions SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
+                           arguments: [identity.user, anonymous])
+            let interactions = db.changesCount
+            var traits = 0
+            if let user = try Self.record(id: identity.user, db) {
+                let (restored, removed) = merge.unmerge(user)
+                traits = removed
+                if removed > 0 { try Self.write(restored, db) }
+            }
+            if let visitor = merge.visitor { try Self.write(visitor, db) }
+            try db.execute(sql: "DELETE FROM identities WHERE anonymous_id = ?", arguments: [anonymous])
+            return MergeResult(identity: identity, events: events, interactions: interactions, traits: traits, alreadyLinked: true)
+        }
+    }
+
+    public func linkedUser(anonymous: String) async throws -> String? {
+        try readHere { db in
+            try String.fetchOne(db.cachedStatement(sql: "SELECT user_id FROM identities WHERE anonymous_id = ?"), arguments: [anonymous])
+        }
+    }
+
+    private static func link(_ anonymous: String, _ db: Database) throws -> (identity: Identity, merge: MergeRecord)? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT user_id, linked_at, merge FROM identities WHERE anonymous_id = ?",
+                                         arguments: [anonymous])
+        else { return nil }
+        return (Identity(anonymous: anonymous, user: row[0], linkedAt: Date(timeIntervalSince1970: row[1])),
+                MergeRecord(id: anonymous, encoded: row[2]))
+    }
+
+    /// Writes a whole profile record (insert or replace).
+    private static func write(_ r: ProfileRecord, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO profiles (id, traits, time_zone, locale, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET traits = excluded.traits, time_zone = excluded.time_zone,
+                    locale = excluded.locale, created_at = excluded.created_at, updated_at = excluded.updated_at
+                """,
+            arguments: [r.id, Encoding.traits(r.traits), r.timeZone, r.locale, r.createdAt.timeIntervalSince1970,
+                        r.updatedAt.timeIntervalSince1970])
+    }
+
+    public func export(userId: String) async throws -> PersonalData? {
+        try await pool.read { db in
+            var events: [Kept<Event>] = []
+            let eventRows = try Row.fetchCursor(db, sql: """
+                SELECT name, time, properties, message_id, origin FROM events WHERE user_id = ? ORDER BY time, seq
+                """, arguments: [userId])
+            while let row = try eventRows.next() {
+                events.append(Kept(Event(name: row[0], time: Date(timeIntervalSince1970: row[1]), properties: Encoding.properties(row[2] as String?)),
+                                   origin: row[4], messageId: row[3]))
+            }
+            var interactions: [Kept<Interaction>] = []
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT campaign, channel, kind, time, variant, placement, data, origin FROM interactions WHERE user_id = ? ORDER BY time, seq
+                """, arguments: [userId])
+            while let row = try rows.next() {
+                guard let channel = Channel(rawValue: row[1]), let kind = Interaction.Kind(rawValue: row[2]) else { continue }
+                interactions.append(Kept(Interaction(userId: userId, campaign: row[0], channel: channel, kind: kind,
+                                                     time: Date(timeIntervalSince1970: row[3]), variant: row[4], placement: row[5],
+                                                     data: Encoding.data(row[6] as String?)), origin: row[7]))
+            }
+            let identities = try Row.fetchAll(db, sql: "SELECT anonymous_id, linked_at FROM identities WHERE user_id = ? ORDER BY linked_at",
+                                              arguments: [userId])
+                .map { Identity(anonymous: $0[0], user: userId, linkedAt: Date(timeIntervalSince1970: $0[1])) }
+            let data = PersonalData(record: try Self.record(id: userId, db), events: events, interactions: interactions, identities: identities)
+            return data.isEmpty ? nil : data
+        }
+    }
+
     public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
         return try await pool.read { db in try Self.kept(key: key, after: cutoff, db) }
@@ -249,11 +361,15 @@ public final class SQLiteStore: Store {
     }
 
     private static func history(userId: String, _ db: Database) throws -> InteractionHistory {
+        // The newest of each campaign and kind (InteractionHistory.depth): all that deciding reads.
         let statement = try db.cachedStatement(sql: """
-            SELECT campaign, channel, kind, time, variant, placement, data FROM interactions
-            WHERE user_id = ? ORDER BY time, seq
+            SELECT campaign, channel, kind, time, variant, placement, data FROM (
+                SELECT campaign, channel, kind, time, variant, placement, data, seq,
+                    row_number() OVER (PARTITION BY campaign, kind ORDER BY time DESC, seq DESC) AS newest
+                FROM interactions WHERE user_id = ?
+            ) WHERE newest <= ? ORDER BY time, seq
             """)
-        let rows = try Row.fetchCursor(statement, arguments: [userId])
+        let rows = try Row.fetchCursor(statement, arguments: [userId, InteractionHistory.depth])
         var list: [Interaction] = []
         while let row = try rows.next() {
             guard let channel = Channel(rawValue: row[1]), let kind = Interaction.Kind(rawValue: row[2]) else { continue }

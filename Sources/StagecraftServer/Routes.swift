@@ -11,6 +11,7 @@ extension APIServer {
         MessagesController(api: self).addRoutes(to: v1)
         ProfilesController(api: self).addRoutes(to: v1)
         EventsController(api: self).addRoutes(to: v1)
+        IdentityController(api: self).addRoutes(to: v1)
         PreviewController(api: self).addRoutes(to: v1)
         ContentController(api: self).addRoutes(to: v1)
     }

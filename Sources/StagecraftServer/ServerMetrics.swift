@@ -44,6 +44,7 @@ public final class ServerMetrics: Sendable {
         "sends": "Messages rendered with send: true, by channel and outcome (sent, not_sent: capped, outside a window...).",
         "idempotent_replays": "Sends answered from the answer kept under their Idempotency-Key, counting nothing again.",
         "reservations": "Blocks of a decide with reserve: true, by outcome (reserved, withdrawn: a cap was reached meanwhile).",
+        "identities": "Identify calls, by outcome (merged, already_linked, undone).",
         "rate_limited": "Requests refused with 429 for being over a rate, by scope (publishable_key, address, secret_key).",
         "open_connections": "HTTP connections open now.",
         "connections_refused": "Connections closed on arrival because --max-connections were open.",

@@ -1,4 +1,5 @@
 import Foundation
+import Liquid
 import Personalization
 import Synchronization
 
@@ -7,35 +8,43 @@ import Synchronization
 /// that only this process writes (the embedded SQLite file) reads are never stale. Several server instances on one
 /// PostgreSQL database must not use it: each would miss the others' writes.
 ///
-/// The bound is on rows (events plus interactions), not users; past it the least recently used entries of a
-/// small random sample go (as Redis approximates LRU).
+/// The bound is on rows (events plus interactions) and on bytes (an estimate of what the parsed entries hold:
+/// traits, events and their properties, interactions), not users; past either, the least recently used entries of a
+/// small random sample go (as Redis approximates LRU). One entry may take a quarter of either at most.
 public final class CachedStore: Store {
     public let base: any Store
     public let capacity: Int
+    public let maxBytes: Int
 
     private struct Entry {
         let profile: Profile?
         let history: InteractionHistory
         let cost: Int
+        let bytes: Int
         var used: UInt64
     }
 
     private struct State {
         var entries: [String: Entry] = [:]
         var cost = 0
+        var bytes = 0
         var tick: UInt64 = 0
         /// Bumped after every write, per stripe of users: a read that began before a write does not fill the cache
         /// with what it read.
         var stripes = [UInt64](repeating: 0, count: 256)
+        /// Visitors' links as read (nil: not linked), for the anonymous requests that each look theirs up.
+        var links: [String: String?] = [:]
     }
 
     private let state = Mutex(State())
     private let eventLimit: Int
 
-    /// `capacity` rows in all; `eventLimit` is the number of events the server reads per user (entries hold that many).
-    public init(_ base: any Store, capacity: Int, eventLimit: Int) {
+    /// `capacity` rows and `maxBytes` bytes in all; `eventLimit` is the number of events the server reads per user
+    /// (entries hold that many).
+    public init(_ base: any Store, capacity: Int, maxBytes: Int = 256 << 20, eventLimit: Int) {
         self.base = base
         self.capacity = capacity
+        self.maxBytes = maxBytes
         self.eventLimit = eventLimit
     }
 
@@ -61,17 +70,23 @@ public final class CachedStore: Store {
         let read = try await base.snapshot(userId: userId, eventLimit: eventLimit)
         let cost = 1 + (read.profile?.events.count ?? 0) + read.history.interactions.count
         guard cost <= capacity / 4 else { return read }
+        let bytes = Footprint.bytes(userId, read.profile, read.history)
+        guard bytes <= maxBytes / 4 else { return read }
         state.withLock { st in
             guard st.stripes[s] == version, st.entries[userId] == nil else { return }
-            st.entries[userId] = Entry(profile: read.profile, history: read.history, cost: cost, used: st.tick)
+            st.entries[userId] = Entry(profile: read.profile, history: read.history, cost: cost, bytes: bytes, used: st.tick)
             st.cost += cost
-            while st.cost > capacity, !st.entries.isEmpty {
+            st.bytes += bytes
+            while st.cost > capacity || st.bytes > maxBytes, !st.entries.isEmpty {
                 var oldest: (String, UInt64)?
                 for _ in 0..<8 {
                     guard let (k, e) = st.entries.randomElement() else { break }
                     if oldest == nil || e.used < oldest!.1 { oldest = (k, e.used) }
                 }
-                if let (k, _) = oldest, let e = st.entries.removeValue(forKey: k) { st.cost -= e.cost }
+                if let (k, _) = oldest, let e = st.entries.removeValue(forKey: k) {
+                    st.cost -= e.cost
+                    st.bytes -= e.bytes
+                }
             }
         }
         return read
@@ -82,13 +97,16 @@ public final class CachedStore: Store {
         state.withLock { st in
             for u in users {
                 st.stripes[Self.stripe(u)] &+= 1
-                if let e = st.entries.removeValue(forKey: u) { st.cost -= e.cost }
+                if let e = st.entries.removeValue(forKey: u) {
+                    st.cost -= e.cost
+                    st.bytes -= e.bytes
+                }
             }
         }
     }
 
-    /// Entries held, and their rows (for tests and metrics).
-    public var usage: (users: Int, rows: Int) { state.withLock { ($0.entries.count, $0.cost) } }
+    /// Entries held, their rows and their estimated bytes (for tests and metrics).
+    public var usage: (users: Int, rows: Int, bytes: Int) { state.withLock { ($0.entries.count, $0.cost, $0.bytes) } }
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
         -> (record: ProfileRecord, created: Bool)
@@ -111,7 +129,11 @@ public final class CachedStore: Store {
     public func events(userId: String, limit: Int) async throws -> [Event] { try await base.events(userId: userId, limit: limit) }
 
     public func deleteProfile(id: String) async throws -> Bool {
-        defer { invalidate([id]) }
+        defer {
+            // A user deleted takes the links to them along.
+            state.withLock { st in st.links = st.links.filter { $0.key != id && $0.value != id } }
+            invalidate([id])
+        }
         return try await base.deleteProfile(id: id)
     }
 
@@ -133,5 +155,72 @@ public final class CachedStore: Store {
 
     public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? { try await base.keptAnswer(key: key, at: now) }
 
+    public func identify(anonymous: String, user: String, at time: Date) async throws -> MergeResult {
+        defer { forgetLink(anonymous, [anonymous, user]) }
+        return try await base.identify(anonymous: anonymous, user: user, at: time)
+    }
+
+    public func unlink(anonymous: String) async throws -> MergeResult? {
+        let result = try await base.unlink(anonymous: anonymous)
+        forgetLink(anonymous, [anonymous] + (result.map { [$0.identity.user] } ?? []))
+        return result
+    }
+
+    /// Read once per visitor, then from memory until a merge or an undo for them (through this store) changes it.
+    public func linkedUser(anonymous: String) async throws -> String? {
+        if let known = state.withLock({ $0.links[anonymous] }) { return known }
+        let version = state.withLock { $0.stripes[Self.stripe(anonymous)] }
+        let linked = try await base.linkedUser(anonymous: anonymous)
+        state.withLock { st in
+            guard st.stripes[Self.stripe(anonymous)] == version else { return }
+            if st.links.count >= 1 << 18 { st.links.removeAll(keepingCapacity: true) }
+            st.links[anonymous] = .some(linked)
+        }
+        return linked
+    }
+
+    private func forgetLink(_ anonymous: String, _ users: [String]) {
+        state.withLock { $0.links[anonymous] = nil }
+        invalidate(users)
+    }
+
+    public func export(userId: String) async throws -> PersonalData? { try await base.export(userId: userId) }
+
     public func ping() async throws { try await base.ping() }
+}
+
+/// What a cached user holds in memory, estimated from the sizes of its strings and the values' shapes (Swift's
+/// layouts: a string of up to 15 bytes is inline, a dictionary entry and an array element have their overheads).
+/// An estimate, kept within about a factor of two of the heap's own count, so the bound follows what users hold.
+enum Footprint {
+    static func bytes(_ userId: String, _ profile: Profile?, _ history: InteractionHistory) -> Int {
+        var n = 256 + string(userId)
+        if let profile {
+            n += object(profile.traits)
+            // Each event, its properties, and its place in the profile's indexes by name and time.
+            for e in profile.events { n += 96 + string(e.name) + object(e.properties) }
+        }
+        for i in history.interactions {
+            n += 160 + string(i.campaign) + (i.variant.map(string) ?? 0) + (i.placement.map(string) ?? 0) + (i.data.map(value) ?? 0)
+        }
+        return n
+    }
+
+    static func string(_ s: String) -> Int { s.utf8.count <= 15 ? 0 : 32 + s.utf8.count }
+
+    static func object(_ o: LiquidObject) -> Int {
+        guard !o.isEmpty else { return 0 }
+        var n = 64
+        for (k, v) in o.pairs { n += 48 + string(k) + value(v) }
+        return n
+    }
+
+    static func value(_ v: Value) -> Int {
+        switch v {
+        case .string(let s): return string(s)
+        case .array(let a): return 32 + a.reduce(0) { $0 + 24 + value($1) }
+        case .object(let o): return object(o)
+        default: return 0
+        }
+    }
 }

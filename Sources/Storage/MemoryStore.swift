@@ -5,10 +5,15 @@ import Personalization
 /// Everything in the process's memory: for tests and for `stagecraft serve --database memory` (gone at exit).
 public actor MemoryStore: Store {
     private var records: [String: ProfileRecord] = [:]
-    /// Per user, oldest first; events at the same instant keep their arrival order.
-    private var events: [String: [Event]] = [:]
+    /// Per user, oldest first; events at the same instant keep their arrival order. `origin` is the visitor a
+    /// merged one came from.
+    private var events: [String: [Kept<Event>]] = [:]
     private var messageIds: [String: Set<String>] = [:]
-    private var interactions: [String: InteractionHistory] = [:]
+    /// Per user, oldest first, as events.
+    private var interactions: [String: [Kept<Interaction>]] = [:]
+    /// Merged visitors by their store id.
+    private var identities: [String: (identity: Identity, record: MergeRecord)] = [:]
+
     /// Kept answers by idempotency key, with the user they were for; and the keys in the order they were kept,
     /// so that expired ones go from the front.
     private var answers: [String: (userId: String, kept: KeptAnswer, at: Date)] = [:]
@@ -32,7 +37,14 @@ public actor MemoryStore: Store {
         let record = records[id]
         let kept = events[id] ?? []
         guard record != nil || !kept.isEmpty else { return nil }
-        return Encoding.profile(id: id, record: record, events: Array(kept.suffix(eventLimit)))
+        return Encoding.profile(id: id, record: record, events: kept.suffix(eventLimit).map(\.item))
+    }
+
+    /// Inserts after everything at or before its time (arrival order among equal times).
+    private static func insert<Item>(_ item: Kept<Item>, into list: inout [Kept<Item>], time: (Item) -> Date) {
+        let t = time(item.item)
+        let index = list.lastIndex { time($0.item) <= t }.map { $0 + 1 } ?? 0
+        list.insert(item, at: index)
     }
 
     public func append(_ batch: [UserEvent]) -> Int {
@@ -41,17 +53,14 @@ public actor MemoryStore: Store {
             if let m = e.messageId {
                 guard messageIds[e.userId, default: []].insert(m).inserted else { continue }
             }
-            var list = events[e.userId, default: []]
-            let index = list.lastIndex { $0.time <= e.event.time }.map { $0 + 1 } ?? 0
-            list.insert(e.event, at: index)
-            events[e.userId] = list
+            Self.insert(Kept(e.event, messageId: e.messageId), into: &events[e.userId, default: []], time: \.time)
             added += 1
         }
         return added
     }
 
     public func events(userId: String, limit: Int) -> [Event] {
-        Array((events[userId] ?? []).suffix(limit))
+        (events[userId] ?? []).suffix(limit).map(\.item)
     }
 
     public func deleteProfile(id: String) -> Bool {
@@ -61,16 +70,17 @@ public actor MemoryStore: Store {
         messageIds[id] = nil
         interactions[id] = nil
         answers = answers.filter { $0.value.userId != id }
+        identities = identities.filter { $0.key != id && $0.value.identity.user != id }
         return had
     }
 
     public func record(_ interaction: Interaction, events batch: [UserEvent]) {
-        interactions[interaction.userId, default: InteractionHistory()].append(interaction)
+        Self.insert(Kept(interaction), into: &interactions[interaction.userId, default: []], time: \.time)
         _ = append(batch)
     }
 
     public func history(userId: String) -> InteractionHistory {
-        interactions[userId] ?? InteractionHistory()
+        InteractionHistory((interactions[userId] ?? []).map(\.item)).newest()
     }
 
     public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
@@ -79,7 +89,7 @@ public actor MemoryStore: Store {
         pruneAnswers(before: now.addingTimeInterval(-idempotencyLifetime))
         if let key = idempotency?.key, let kept = keptAnswer(key: key, at: now) { return .replayed(kept) }
         let admission = try decide(history(userId: userId))
-        for i in admission.interactions { interactions[i.userId, default: InteractionHistory()].append(i) }
+        for i in admission.interactions { Self.insert(Kept(i), into: &interactions[i.userId, default: []], time: \.time) }
         if let idempotency {
             answers[idempotency.key] = (userId, KeptAnswer(fingerprint: idempotency.fingerprint, answer: admission.answer), now)
             answerOrder.append((now, idempotency.key))
@@ -104,5 +114,78 @@ public actor MemoryStore: Store {
         }
     }
 
+    public func identify(anonymous: String, user: String, at time: Date) throws -> MergeResult {
+        if let linked = identities[anonymous], linked.identity.user != user {
+            throw IdentityError.linkedElsewhere(anonymousId: anonymous, userId: linked.identity.user)
+        }
+        guard let target = records[user] else { throw IdentityError.unknownUser(user) }
+        let already = identities[anonymous]
+        let visitor = records[anonymous]
+        let (merged, traits) = MergeRecord.merge(target, visitor, at: time)
+        records[user] = merged
+        records[anonymous] = nil
+        var movedEvents = 0
+        for var e in events.removeValue(forKey: anonymous) ?? [] {
+            if let m = e.messageId, !messageIds[user, default: []].insert(m).inserted { continue }  // the same message, kept once
+            e.origin = anonymous
+            Self.insert(e, into: &events[user, default: []], time: \.time)
+            movedEvents += 1
+        }
+        messageIds[anonymous] = nil
+        let moved = interactions.removeValue(forKey: anonymous) ?? []
+        for var i in moved {
+            i.item.userId = user
+            i.origin = anonymous
+            Self.insert(i, into: &interactions[user, default: []], time: \.time)
+        }
+        let identity = already?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
+        identities[anonymous] = (identity, already?.record ?? MergeRecord(visitor: visitor, userKeys: Set(target.traits.keys)))
+        return MergeResult(identity: identity, events: movedEvents, interactions: moved.count, traits: traits, alreadyLinked: already != nil)
+    }
+
+    public func unlink(anonymous: String) -> MergeResult? {
+        guard let (identity, record) = identities.removeValue(forKey: anonymous) else { return nil }
+        let user = identity.user
+        let (stay, back) = (events[user] ?? []).split(moving: { $0.origin == anonymous })
+        events[user] = stay
+        for var e in back {
+            e.origin = nil
+            if let m = e.messageId {
+                messageIds[user]?.remove(m)
+                messageIds[anonymous, default: []].insert(m)
+            }
+            Self.insert(e, into: &events[anonymous, default: []], time: \.time)
+        }
+        let (kept, given) = (interactions[user] ?? []).split(moving: { $0.origin == anonymous })
+        interactions[user] = kept
+        for var i in given {
+            i.origin = nil
+            i.item.userId = anonymous
+            Self.insert(i, into: &interactions[anonymous, default: []], time: \.time)
+        }
+        var traits = 0
+        if let current = records[user] { (records[user], traits) = record.unmerge(current) }
+        if let visitor = record.visitor { records[anonymous] = visitor }
+        return MergeResult(identity: identity, events: back.count, interactions: given.count, traits: traits, alreadyLinked: true)
+    }
+
+    public func linkedUser(anonymous: String) -> String? { identities[anonymous]?.identity.user }
+
+    public func export(userId: String) -> PersonalData? {
+        let data = PersonalData(record: records[userId], events: events[userId] ?? [], interactions: interactions[userId] ?? [],
+                                identities: identities.values.map(\.identity).filter { $0.user == userId }.sorted { $0.linkedAt < $1.linkedAt })
+        return data.isEmpty ? nil : data
+    }
+
     public func ping() {}
+}
+
+extension Array {
+    /// The elements for which `moves` is false, and those for which it is true, each in order.
+    fileprivate func split(moving moves: (Element) -> Bool) -> ([Element], [Element]) {
+        var stay: [Element] = []
+        var move: [Element] = []
+        for e in self { if moves(e) { move.append(e) } else { stay.append(e) } }
+        return (stay, move)
+    }
 }

@@ -97,8 +97,174 @@ public protocol Store: InteractionLedger {
     /// The answer kept under an idempotency key less than ``idempotencyLifetime`` before `now`.
     func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer?
 
+    /// Merges an anonymous visitor (`anonymous`, its store id `anon:…`) into a known user, in one write: the
+    /// visitor's events and interactions become the user's (each remembering where it came from), the visitor's
+    /// traits go under the user's (the user's own win; zone and locale likewise), and the link is kept so that
+    /// ``linkedUser(anonymous:)`` resolves the visitor to the user from then on. Linking again to the same user merges
+    /// what the visitor did since; to another user is ``IdentityError/linkedElsewhere(anonymousId:userId:)``.
+    func identify(anonymous: String, user: String, at time: Date) async throws -> MergeResult
+
+    /// Undoes a merge: the link goes, and the visitor gets back the events and interactions that came from it and
+    /// its profile (trait keys the user had only from the visitor, unchanged since, are taken off the user again).
+    /// Nil when the visitor is not linked.
+    func unlink(anonymous: String) async throws -> MergeResult?
+
+    /// The user an anonymous visitor was merged into, if any.
+    func linkedUser(anonymous: String) async throws -> String?
+
+    /// Everything kept about a person, every event and interaction included (not only what deciding reads), for
+    /// `GET /v1/profiles/{id}/export`. Nil when nothing is kept.
+    func export(userId: String) async throws -> PersonalData?
+
     /// Checks that the store answers (readiness).
     func ping() async throws
+}
+
+/// An event or interaction as kept: with its message id (events) and the visitor it was merged from, if any.
+public struct Kept<Item: Sendable>: Sendable {
+    public var item: Item
+    /// The anonymous visitor's store id it came from by ``Store/identify(anonymous:user:at:)``.
+    public var origin: String?
+    public var messageId: String?
+
+    public init(_ item: Item, origin: String? = nil, messageId: String? = nil) {
+        self.item = item
+        self.origin = origin
+        self.messageId = messageId
+    }
+}
+
+/// Everything a store keeps about one person.
+public struct PersonalData: Sendable {
+    public var record: ProfileRecord?
+    /// Oldest first.
+    public var events: [Kept<Event>]
+    public var interactions: [Kept<Interaction>]
+    /// The visitors merged into them.
+    public var identities: [Identity]
+
+    public init(record: ProfileRecord?, events: [Kept<Event>], interactions: [Kept<Interaction>], identities: [Identity]) {
+        self.record = record
+        self.events = events
+        self.interactions = interactions
+        self.identities = identities
+    }
+
+    public var isEmpty: Bool { record == nil && events.isEmpty && interactions.isEmpty && identities.isEmpty }
+}
+
+/// An anonymous visitor merged into a user.
+public struct Identity: Sendable, Equatable {
+    /// The visitor's store id (`anon:` + the anonymous id).
+    public var anonymous: String
+    public var user: String
+    public var linkedAt: Date
+
+    public init(anonymous: String, user: String, linkedAt: Date) {
+        self.anonymous = anonymous
+        self.user = user
+        self.linkedAt = linkedAt
+    }
+}
+
+/// What a merge (or its undoing) moved.
+public struct MergeResult: Sendable, Equatable {
+    public var identity: Identity
+    public var events: Int
+    public var interactions: Int
+    /// Trait keys the user got from the visitor (or gave back).
+    public var traits: Int
+    /// The visitor was linked to this user already (a repeated identify; what it did since was merged).
+    public var alreadyLinked: Bool
+
+    public init(identity: Identity, events: Int, interactions: Int, traits: Int, alreadyLinked: Bool) {
+        self.identity = identity
+        self.events = events
+        self.interactions = interactions
+        self.traits = traits
+        self.alreadyLinked = alreadyLinked
+    }
+}
+
+/// Merges refused: they change nothing.
+public enum IdentityError: Error, Equatable, Sendable {
+    /// No profile for the user to merge into.
+    case unknownUser(String)
+    /// The visitor is merged into another user; undo that first.
+    case linkedElsewhere(anonymousId: String, userId: String)
+}
+
+/// The rules every store merges traits by, and what it keeps to undo a merge.
+package struct MergeRecord: Sendable {
+    /// The visitor's profile as it was (nil when it had none).
+    package var visitor: ProfileRecord?
+    /// The user's trait keys before the first merge: the others came from the visitor.
+    package var userKeys: Set<String>
+
+    package init(visitor: ProfileRecord?, userKeys: Set<String>) {
+        self.visitor = visitor
+        self.userKeys = userKeys
+    }
+
+    /// The user's record after merging `visitor` in: the visitor's traits under the user's, the user's zone and
+    /// locale unless they have none; and how many keys came from the visitor.
+    package static func merge(_ user: ProfileRecord, _ visitor: ProfileRecord?, at time: Date) -> (ProfileRecord, Int) {
+        guard let visitor else { return (user, 0) }
+        var merged = user
+        var added = 0
+        for (key, value) in visitor.traits.pairs where user.traits[key] == nil {
+            merged.traits[key] = value
+            added += 1
+        }
+        merged.timeZone = user.timeZone ?? visitor.timeZone
+        merged.locale = user.locale ?? visitor.locale
+        merged.updatedAt = time
+        return (merged, added)
+    }
+
+    /// The user's traits with the visitor's keys taken back: those the user did not have before the merge and that
+    /// still hold the visitor's value. How many were taken.
+    package func unmerge(_ user: ProfileRecord) -> (ProfileRecord, Int) {
+        guard let visitor else { return (user, 0) }
+        var record = user
+        var removed = 0
+        for (key, value) in visitor.traits.pairs where !userKeys.contains(key) {
+            if let now = record.traits[key], JSON.serialize(now) == JSON.serialize(value) {
+                record.traits[key] = nil
+                removed += 1
+            }
+        }
+        return (record, removed)
+    }
+
+    /// As the SQL stores keep it (JSON).
+    package var encoded: String {
+        var o = LiquidObject([("user_keys", .array(userKeys.sorted().map(Value.string)))])
+        if let v = visitor {
+            o["visitor"] = .object(LiquidObject([
+                ("traits", .object(v.traits)), ("time_zone", v.timeZone.map(Value.string) ?? .null),
+                ("locale", v.locale.map(Value.string) ?? .null), ("created_at", .double(v.createdAt.timeIntervalSince1970)),
+                ("updated_at", .double(v.updatedAt.timeIntervalSince1970)),
+            ]))
+        }
+        return JSON.serialize(.object(o))
+    }
+
+    package init(id: String, encoded text: String) {
+        let o = (try? JSON.parse(text))?.objectValue ?? LiquidObject()
+        userKeys = Set((o["user_keys"]?.arrayValue ?? []).compactMap(\.stringValue))
+        visitor = o["visitor"]?.objectValue.map { v in
+            func time(_ key: String) -> Date {
+                switch v[key] {
+                case .double(let d)?: return Date(timeIntervalSince1970: d)
+                case .int(let i)?: return Date(timeIntervalSince1970: Double(i))
+                default: return Date(timeIntervalSince1970: 0)
+                }
+            }
+            return ProfileRecord(id: id, traits: v["traits"]?.objectValue ?? LiquidObject(), timeZone: v["time_zone"]?.stringValue,
+                                 locale: v["locale"]?.stringValue, createdAt: time("created_at"), updatedAt: time("updated_at"))
+        }
+    }
 }
 
 /// What an admission records (nothing, when the history does not allow it) and answers.

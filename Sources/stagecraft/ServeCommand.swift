@@ -43,6 +43,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Rows (events and interactions) of recently read users kept parsed in memory, for SQLite; 0 turns it off.")
     var cacheRows = 2_000_000
 
+    @Option(name: .long, help: "Megabytes the parsed users kept in memory may take (an estimate of their traits, events and interactions); 0 turns the cache off.")
+    var cacheMb = 256
+
     @Option(name: .long, help: "Seconds one request's renders may take before they stop with render_timeout; 0 for no deadline.")
     var renderTimeout = 2.0
 
@@ -148,7 +151,8 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             let sqlite = try SQLiteStore(path: database)
             // This process is the file's only writer, so a write-through cache of parsed users is never stale.
-            store = cacheRows > 0 ? CachedStore(sqlite, capacity: cacheRows, eventLimit: configuration.eventLimit) : sqlite
+            store = cacheRows > 0 && cacheMb > 0
+                ? CachedStore(sqlite, capacity: cacheRows, maxBytes: cacheMb << 20, eventLimit: configuration.eventLimit) : sqlite
             logger.info("database: SQLite at \(database)")
         }
 

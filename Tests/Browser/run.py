@@ -524,6 +524,34 @@ def test_other_origin(run):
     assert b.js("return document.getElementById('forged').textContent") == "fallback"
 
 
+def test_sign_in_keeps_dismissal(run):
+    """A visitor dismisses a banner on a customer's site, then signs in: the script merges the visitor into the user
+    (POST /v1/identify) before asking for blocks, and the banner stays dismissed."""
+    b = run.b
+    user = "browser-sign-in"
+    run.server.call("PUT", "/v1/profiles/" + user, {"traits": {}})
+    # Someone like them who never visited: what the signed-in user would see without the merge.
+    run.server.call("PUT", "/v1/profiles/browser-control", {"traits": {}})
+    control = run.server.call("GET", "/v1/placements/home-hero?user_id=browser-control")
+    b.open(run.shop.base + "/")
+    b.js("localStorage.clear()")
+    b.open(run.shop.base + "/")
+    hero = run.settled("home-hero")["home-hero"]
+    assert hero["state"] == "shown", hero
+    assert hero["campaign"] == control["campaign"], (hero, control)
+    b.wait("document.querySelectorAll('[data-stagecraft-placement] .sc-close').length", "the close button")
+    b.js("document.addEventListener('stagecraft:interaction', e => window.lastInteraction = e.detail)")
+    b.click('[data-stagecraft-placement="home-hero"] .sc-close')
+    seen = b.wait("window.lastInteraction", "the dismissal to be reported")
+    assert seen["kind"] == "dismiss" and seen["ok"], seen
+    b.open(run.shop.base + "/?user_id=" + user)
+    after = run.settled("home-hero")["home-hero"]
+    run.shot("signed-in-after-dismissal")
+    assert after["campaign"] != hero["campaign"], f"{hero['campaign']} came back after signing in"
+    # Once per user and browser: the next page does not merge again.
+    assert b.js("return localStorage.getItem('stagecraft.identified')") == user
+
+
 def test_languages(run):
     """Layla reads Arabic: her hero comes right to left, with lang and dir and its close button on the left; Wei
     reads Chinese (the screenshots show both in Debian's Noto fonts). The studio shows an Arabic email right to
@@ -570,6 +598,7 @@ TESTS = [
     test_survey_answer,
     test_tour_runs_to_end,
     test_dismissal_sticks,
+    test_sign_in_keeps_dismissal,
     test_xss_profile_on_demo,
     test_server_down_keeps_fallback,
     test_demo_takes_no_other_api_host,

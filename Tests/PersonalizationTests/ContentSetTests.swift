@@ -111,6 +111,8 @@ import Testing
          "emails/cart.liquid:8:17: error: expected a time of day"),
         ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "per: week", with: "per: fortnight"),
          "emails/cart.liquid:10:20: error: \"per\" is day, week"),
+        ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "max: 1, per: week", with: "max: 5000, per: week"),
+         "emails/cart.liquid:10:12: error: a cap counts at most 1000 messages"),
         ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "holdout: 0.1", with: "holdout: 1.5"),
          "emails/cart.liquid:21:10: error: \"holdout\" is a share"),
         ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "subject:", with: "subject: [unclosed\nx:"),

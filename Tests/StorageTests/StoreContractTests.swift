@@ -205,6 +205,116 @@ struct StoreContractTests {
         }
     }
 
+    @Test("a history is read as deciding needs it: the newest of each campaign and kind, however long it grew",
+          arguments: StoreKind.available)
+    func boundedHistory(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let depth = InteractionHistory.depth
+            let long = (0..<(depth + 3)).map { n in
+                Interaction(userId: "old", campaign: "c", channel: .banner, kind: .impression, time: t0.addingTimeInterval(Double(n)))
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for chunk in stride(from: 0, to: long.count, by: 100) {
+                    group.addTask { for i in long[chunk..<min(chunk + 100, long.count)] { try await store.record(i) } }
+                }
+                try await group.waitForAll()
+            }
+            try await store.record(Interaction(userId: "old", campaign: "c", channel: .banner, kind: .dismiss, time: t0))
+            try await store.record(Interaction(userId: "old", campaign: "d", channel: .banner, kind: .impression, time: t0))
+            let history = try await store.history(userId: "old").interactions
+            #expect(history.count == depth + 2)
+            let impressions = history.filter { $0.campaign == "c" && $0.kind == .impression }
+            #expect(impressions.first?.time == t0.addingTimeInterval(3), "the three oldest impressions of c are not read")
+            #expect(impressions.last?.time == t0.addingTimeInterval(Double(depth + 2)))
+            #expect(history.contains { $0.kind == .dismiss } && history.contains { $0.campaign == "d" })
+            #expect(zip(history, history.dropFirst()).allSatisfy { $0.time <= $1.time }, "oldest first")
+        }
+    }
+
+    @Test("identify merges a visitor into a user in one write, keeps the link, and can be undone", arguments: StoreKind.available)
+    func identities(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            _ = try await store.saveProfile(id: "u", traits: .replace(LiquidObject([("name", "Ada"), ("plan", "pro")])), timeZone: nil, at: t0)
+            _ = try await store.saveProfile(id: "w", traits: .replace(LiquidObject()), timeZone: nil, at: t0)
+            _ = try await store.saveProfile(id: "anon:v", traits: .replace(LiquidObject([("plan", "free"), ("utm", "ads")])),
+                                            timeZone: "Europe/Paris", at: t0)
+            _ = try await store.append([UserEvent(userId: "u", event: event("opened", 0), messageId: "m1"),
+                                        UserEvent(userId: "anon:v", event: event("opened", 1), messageId: "m1"),
+                                        UserEvent(userId: "anon:v", event: event("viewed", 2), messageId: "m2")])
+            try await store.record(Interaction(userId: "anon:v", campaign: "c", channel: .banner, kind: .dismiss, time: t0))
+
+            let merged = try await store.identify(anonymous: "anon:v", user: "u", at: t0.addingTimeInterval(10))
+            #expect(merged.events == 1, "the same message (m1) is kept once")
+            #expect(merged.interactions == 1 && merged.traits == 1 && !merged.alreadyLinked)
+            #expect(merged.identity == Identity(anonymous: "anon:v", user: "u", linkedAt: t0.addingTimeInterval(10)))
+            let user = try #require(try await store.profileRecord(id: "u"))
+            #expect(JSON.serialize(.object(user.traits)) == #"{"name":"Ada","plan":"pro","utm":"ads"}"#, "the user's own traits win")
+            #expect(user.timeZone == "Europe/Paris", "the user had no zone")
+            #expect(try await store.profileRecord(id: "anon:v") == nil)
+            #expect(try await store.events(userId: "u", limit: 10).map(\.name) == ["opened", "viewed"])
+            #expect(try await store.history(userId: "u").interactions.map(\.kind) == [.dismiss])
+            #expect(try await store.history(userId: "u").interactions.first?.userId == "u")
+            #expect(try await store.linkedUser(anonymous: "anon:v") == "u")
+            #expect(try await store.linkedUser(anonymous: "anon:x") == nil)
+
+            // Again: harmless. Into someone else, or into no one: refused, nothing changed.
+            let again = try await store.identify(anonymous: "anon:v", user: "u", at: t0.addingTimeInterval(20))
+            #expect(again.alreadyLinked && again.events == 0 && again.identity.linkedAt == t0.addingTimeInterval(10))
+            await #expect(throws: IdentityError.linkedElsewhere(anonymousId: "anon:v", userId: "u")) {
+                try await store.identify(anonymous: "anon:v", user: "w", at: t0)
+            }
+            _ = try await store.append([UserEvent(userId: "anon:y", event: event("x", 0))])
+            await #expect(throws: IdentityError.unknownUser("nobody")) { try await store.identify(anonymous: "anon:y", user: "nobody", at: t0) }
+            #expect(try await store.events(userId: "anon:y", limit: 10).count == 1)
+
+            // Undone: the visitor's own come back; what the user did, and a trait changed since, stay.
+            _ = try await store.append([UserEvent(userId: "u", event: event("signed_in", 30))])
+            let undone = try #require(try await store.unlink(anonymous: "anon:v"))
+            #expect(undone.events == 1 && undone.interactions == 1 && undone.traits == 1)
+            #expect(try await store.events(userId: "u", limit: 10).map(\.name) == ["opened", "signed_in"])
+            #expect(try await store.events(userId: "anon:v", limit: 10).map(\.name) == ["viewed"])
+            #expect(try await store.history(userId: "anon:v").interactions.map(\.userId) == ["anon:v"])
+            #expect(try await store.history(userId: "u").interactions.isEmpty)
+            #expect(JSON.serialize(.object(try await store.profileRecord(id: "u")!.traits)) == #"{"name":"Ada","plan":"pro"}"#)
+            #expect(try await store.profileRecord(id: "anon:v")?.traits["utm"]?.stringValue == "ads")
+            #expect(try await store.linkedUser(anonymous: "anon:v") == nil)
+            #expect(try await store.unlink(anonymous: "anon:v") == nil)
+
+            // Merged again, then the user is deleted: the link goes with them.
+            _ = try await store.identify(anonymous: "anon:v", user: "u", at: t0)
+            #expect(try await store.deleteProfile(id: "u"))
+            #expect(try await store.linkedUser(anonymous: "anon:v") == nil)
+            #expect(try await store.events(userId: "anon:v", limit: 10).isEmpty, "merged events were the user's, and went with them")
+        }
+    }
+
+    @Test("export gives everything kept about a person: all events and interactions, where merged ones came from, the visitors",
+          arguments: StoreKind.available)
+    func export(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            #expect(try await store.export(userId: "u") == nil)
+            _ = try await store.saveProfile(id: "u", traits: .replace(LiquidObject([("name", "Ada")])), timeZone: "Asia/Tokyo", at: t0)
+            _ = try await store.append([UserEvent(userId: "anon:v", event: event("viewed", 1, [("sku", "a")]), messageId: "m9")])
+            try await store.record(Interaction(userId: "anon:v", campaign: "nps", channel: .survey, kind: .answer, time: t0, data: .int(9)))
+            _ = try await store.identify(anonymous: "anon:v", user: "u", at: t0.addingTimeInterval(5))
+            // More than deciding reads: every one of them.
+            for n in 0..<(InteractionHistory.depth + 1) {
+                try await store.record(Interaction(userId: "u", campaign: "c", channel: .banner, kind: .impression, time: t0.addingTimeInterval(Double(10 + n))))
+            }
+            _ = try await store.append([UserEvent(userId: "u", event: event("signed_in", 6))])
+            let data = try #require(try await store.export(userId: "u"))
+            #expect(data.record?.traits["name"]?.stringValue == "Ada" && data.record?.timeZone == "Asia/Tokyo")
+            #expect(data.events.map(\.item.name) == ["viewed", "signed_in"])
+            #expect(data.events.map(\.origin) == ["anon:v", nil] && data.events.first?.messageId == "m9")
+            #expect(data.events.first?.item.properties["sku"]?.stringValue == "a")
+            #expect(data.interactions.count == InteractionHistory.depth + 2)
+            #expect(data.interactions.first?.origin == "anon:v" && data.interactions.first?.item.data.map(JSON.serialize) == "9")
+            #expect(data.identities == [Identity(anonymous: "anon:v", user: "u", linkedAt: t0.addingTimeInterval(5))])
+            #expect(try await store.deleteProfile(id: "u"))
+            #expect(try await store.export(userId: "u") == nil)
+        }
+    }
+
     /// An admission that records one impression of campaign `c` while fewer than `cap` are kept, answering whether it did.
     private static func capped(_ user: String, cap: Int, at seconds: Double) -> @Sendable (InteractionHistory) -> Admission {
         { history in
@@ -314,6 +424,28 @@ struct CachedStoreTests {
         // ...and one through it is, at once.
         _ = try await cached.append([UserEvent(userId: "u59", event: event("seen", 101))])
         #expect(try await cached.snapshot(userId: "u59", eventLimit: 50).profile?.events.map(\.name).suffix(2) == ["sneaky", "seen"])
+    }
+}
+
+@Suite("Cached store, by bytes")
+struct CachedStoreBytesTests {
+    @Test("the byte bound holds as users with large traits come and go; one user over a quarter of it is not kept")
+    func byteBound() async throws {
+        let base = MemoryStore()
+        let cached = CachedStore(base, capacity: 1_000_000, maxBytes: 200_000, eventLimit: 50)
+        let bio = String(repeating: "a long biography ", count: 100)  // 1.7 KB a user
+        for u in 0..<400 {
+            _ = try await cached.saveProfile(id: "u\(u)", traits: .replace(LiquidObject([("bio", .string(bio))])), timeZone: nil, at: t0)
+            _ = try await cached.snapshot(userId: "u\(u)", eventLimit: 50)
+            #expect(cached.usage.bytes <= 200_000)
+        }
+        #expect(cached.usage.users > 50 && cached.usage.users < 120, "about 200 KB / 1.9 KB users, not all 400: \(cached.usage.users)")
+        let huge = String(repeating: "x", count: 60_000)
+        _ = try await cached.saveProfile(id: "huge", traits: .replace(LiquidObject([("blob", .string(huge))])), timeZone: nil, at: t0)
+        let before = cached.usage.users
+        _ = try await cached.snapshot(userId: "huge", eventLimit: 50)
+        #expect(cached.usage.users == before, "60 KB is over a quarter of 200 KB: read, not kept")
+        #expect(try await cached.snapshot(userId: "huge", eventLimit: 50).profile?.traits["blob"]?.stringValue == huge)
     }
 }
 

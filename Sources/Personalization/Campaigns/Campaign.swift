@@ -201,6 +201,10 @@ public struct TimeWindow: Sendable, Equatable, CustomStringConvertible {
 
 /// At most `max` messages per `period`, counted per campaign or per channel.
 public struct FrequencyCap: Sendable, Equatable, CustomStringConvertible {
+    /// The largest `max` a cap may have: deciding reads the newest this many interactions of each campaign and kind
+    /// (``InteractionHistory/depth``), which is all any cap can count.
+    public static let largestMax = 1000
+
     public enum Period: Sendable, Equatable {
         /// The user's calendar day (from local midnight).
         case day

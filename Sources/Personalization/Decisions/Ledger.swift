@@ -50,6 +50,27 @@ public struct InteractionHistory: Sendable {
         interactions.insert(interaction, at: index)
     }
 
+    /// How many of each campaign's newest interactions of each kind deciding reads: a cap counts at most
+    /// ``FrequencyCap/largestMax``, a dismissal or trigger needs the latest one, so older ones change no decision and
+    /// a store need not read them. A user's history read for deciding is bounded by the content, not by their age.
+    public static let depth = FrequencyCap.largestMax
+
+    /// The newest `depth` interactions of each campaign and kind, oldest first (as the stores read a history).
+    public func newest(_ depth: Int = Self.depth) -> InteractionHistory {
+        var seen: [String: Int] = [:]
+        var keep = [Bool](repeating: false, count: interactions.count)
+        for (k, i) in interactions.enumerated().reversed() {
+            let key = i.campaign + "\u{0}" + i.kind.rawValue
+            let n = seen[key, default: 0]
+            if n < depth {
+                keep[k] = true
+                seen[key] = n + 1
+            }
+        }
+        var kept = self
+        kept.interactions = interactions.indices.filter { keep[$0] }.map { interactions[$0] }
+        return kept
+    }
 }
 
 /// A history summed up for deciding: impressions and dismissals grouped by campaign number (a counting sort, two
@@ -149,7 +170,8 @@ struct HistoryIndex {
 public protocol InteractionLedger: Sendable {
     /// Keeps `interaction`; once this returns, it counts.
     func record(_ interaction: Interaction) async throws
-    /// The user's interactions, oldest first.
+    /// The user's interactions as deciding reads them, oldest first: the newest ``InteractionHistory/depth`` of each
+    /// campaign and kind.
     func history(userId: String) async throws -> InteractionHistory
     /// Removes everything kept about the user.
     func forget(userId: String) async throws
@@ -166,7 +188,7 @@ public actor InMemoryLedger: InteractionLedger {
     }
 
     public func history(userId: String) -> InteractionHistory {
-        byUser[userId] ?? InteractionHistory()
+        (byUser[userId] ?? InteractionHistory()).newest()
     }
 
     public func forget(userId: String) {

@@ -125,13 +125,21 @@ extension APIController {
         return (who, context, locale)
     }
 
+    /// The id the store keeps `who` under: a known user's own; an anonymous visitor's, or the user it was merged
+    /// into (`POST /v1/identify`), so a visitor who signed in is one person from then on.
+    func storeId(_ who: Who) async throws -> String {
+        guard who.anonymous else { return who.storeId }
+        return try await store.linkedUser(anonymous: who.storeId) ?? who.storeId
+    }
+
     /// The user now: their stored profile (or an empty one), their history, their facts and stage; `known` says
     /// whether the store had anything on them.
     func moment(_ who: Who, loaded: LoadedContent, context: LiquidObject = LiquidObject(), now: Date? = nil,
                 stage: String? = nil, language: RequestLanguage = RequestLanguage()) async throws -> (UserMoment, InteractionHistory, known: Bool)
     {
-        let (stored, history) = try await store.snapshot(userId: who.storeId, eventLimit: configuration.eventLimit)
-        let profile = stored ?? Profile(id: who.storeId)
+        let id = try await storeId(who)
+        let (stored, history) = try await store.snapshot(userId: id, eventLimit: configuration.eventLimit)
+        let profile = stored ?? Profile(id: id)
         let moment = UserMoment(profile: profile, now: now ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
                                 context: context, locale: language.locale(for: profile, in: loaded.content.translations))
         return (moment, history, stored != nil)

@@ -35,6 +35,7 @@ struct EventsController: APIController {
         let now = clock()
         var batch: [UserEvent] = []
         batch.reserveCapacity(list.count)
+        var resolved: [String: String] = [:]
         for (i, raw) in list.enumerated() {
             guard case .object(let o) = raw else {
                 throw Problem.unprocessable("invalid_field", "events[\(i)] must be an object", extra: [("field", .string("events[\(i)]"))])
@@ -49,7 +50,15 @@ struct EventsController: APIController {
             let properties = try e.object("properties") ?? LiquidObject()
             let messageId = try e.string("message_id")
             try e.finish()
-            batch.append(UserEvent(userId: who.storeId, event: Event(name: name, time: time, properties: properties), messageId: messageId))
+            // A visitor's link is looked up once per batch.
+            let id: String
+            if let known = resolved[who.storeId] {
+                id = known
+            } else {
+                id = try await storeId(who)
+                resolved[who.storeId] = id
+            }
+            batch.append(UserEvent(userId: id, event: Event(name: name, time: time, properties: properties), messageId: messageId))
         }
         let added = try await store.append(batch)
         metrics.count("events_accepted", by: added)
@@ -96,7 +105,8 @@ struct EventsController: APIController {
         }
         let now = clock()
         let at = grant == .publishable ? now : (time ?? now)
-        let record = Interaction(userId: who.storeId, campaign: campaign.id, channel: campaign.channel, kind: kind, time: at,
+        let id = try await storeId(who)
+        let record = Interaction(userId: id, campaign: campaign.id, channel: campaign.channel, kind: kind, time: at,
                                  variant: variant, placement: placement,
                                  data: answer.map { object([("answer", $0)]) })
         var caused: [UserEvent] = []
@@ -106,7 +116,7 @@ struct EventsController: APIController {
             if let category = loaded.delivery.survey(for: campaign.template)?.npsCategory(answer) {
                 properties["nps_category"] = .string(category)
             }
-            caused.append(UserEvent(userId: who.storeId, event: Event(name: "survey_answered", time: at, properties: properties)))
+            caused.append(UserEvent(userId: id, event: Event(name: "survey_answered", time: at, properties: properties)))
         }
         try await store.record(record, events: caused)
         metrics.count("interactions", [("kind", kind.rawValue)])

@@ -18,6 +18,45 @@ struct ProfilesController: APIController {
         routes.patch("profiles/:id") { request, context in try await saveProfile(request, context, merge: true) }
         routes.get("profiles/:id") { request, context in try await getProfile(request, context) }
         routes.delete("profiles/:id") { request, context in try await deleteProfile(request, context) }
+        routes.get("profiles/:id/export") { request, context in try await export(request, context) }
+    }
+
+    /// Everything kept about the person as one JSON document (data portability, a subject access request): the
+    /// profile, every event and interaction (survey answers among them, also listed apart), each with the visitor it
+    /// was merged from, and the visitors merged in. DELETE removes all of it.
+    func export(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
+        let id = try profileId(context)
+        guard let data = try await store.export(userId: id) else { throw Problem.notFound("unknown_profile", "nothing is kept about \"\(id)\"") }
+        func visitor(_ origin: String?) -> Value {
+            origin.map { .string($0.hasPrefix("anon:") ? String($0.dropFirst(5)) : $0) } ?? .null
+        }
+        let events: [Value] = data.events.map { e in
+            object([("name", .string(e.item.name)), ("time", .string(Timestamp.format(e.item.time))),
+                    ("properties", .object(e.item.properties)), ("message_id", e.messageId.map(Value.string) ?? .null),
+                    ("merged_from", visitor(e.origin))])
+        }
+        let interactions: [Value] = data.interactions.map { k in
+            let i = k.item
+            return object([("campaign", .string(i.campaign)), ("channel", .string(i.channel.rawValue)), ("kind", .string(i.kind.rawValue)),
+                           ("time", .string(Timestamp.format(i.time))), ("variant", i.variant.map(Value.string) ?? .null),
+                           ("placement", i.placement.map(Value.string) ?? .null), ("data", i.data ?? .null),
+                           ("merged_from", visitor(k.origin))])
+        }
+        let answers: [Value] = data.interactions.filter { $0.item.kind == .answer }.map { k in
+            object([("campaign", .string(k.item.campaign)), ("time", .string(Timestamp.format(k.item.time))), ("answer", k.item.data?.objectValue?["answer"] ?? k.item.data ?? .null)])
+        }
+        let identities: [Value] = data.identities.map { i in
+            object([("anonymous_id", visitor(i.anonymous)), ("linked_at", .string(Timestamp.format(i.linkedAt)))])
+        }
+        let document = object([
+            ("id", .string(id)), ("exported_at", .string(Timestamp.format(clock()))),
+            ("profile", data.record.map { profileValue($0, stage: nil) } ?? .null),
+            ("events", .array(events)), ("interactions", .array(interactions)), ("answers", .array(answers)),
+            ("merged_identities", .array(identities)),
+        ])
+        var headers: HTTPFields = [:]
+        headers[.contentDisposition] = "attachment; filename=\"stagecraft-export.json\""
+        return json(document, headers: headers)
     }
 
     func profileId(_ context: StagecraftRequestContext) throws -> String {

@@ -89,6 +89,8 @@
    * Merges what this browser did before signing in (its anonymous id's events, dismissals, answers, traits) into the
    * signed-in user, once per user and browser: a banner dismissed before signing in stays dismissed after. Needs
    * userId and userHash; resolves to the server's answer, or null when there was nothing to merge or it failed.
+   * The anonymous id is then replaced by a new one: the old one is the user's now, and is not kept where the next
+   * person on this browser would use it.
    */
   function merge() {
     if (!identity.userId || !identity.userHash) return Promise.resolve(null);
@@ -99,13 +101,23 @@
       if (localStorage.getItem('stagecraft.identified') === user) return Promise.resolve(null);
     } catch (_) { /* storage off: the id of this page view, if any */ }
     if (!visitor) return Promise.resolve(null);
+    const done = () => {
+      memoryId = undefined;
+      try { localStorage.removeItem('stagecraft.anonymous_id'); localStorage.setItem('stagecraft.identified', user); } catch (_) { /* storage off */ }
+    };
     return call('POST', '/v1/identify', { anonymous_id: visitor, user_id: user, user_hash: String(identity.userHash) }, { keepalive: true }).then(
       (answer) => {
-        try { localStorage.setItem('stagecraft.identified', user); } catch (_) { /* storage off */ }
-        emit('identify', { user_id: user, ok: true, merged: answer && answer.merged });
+        done();
+        emit('identify', { user_id: user, ok: true, moved: answer && answer.moved, already_linked: answer && answer.already_linked });
         return answer;
       },
-      (error) => { warn('identify failed:', error.message); emit('identify', { user_id: user, ok: false, error: error.message }); return null; },
+      (error) => {
+        // Merged into someone else already (409: another person signed in on this browser): not this user's to take.
+        if (error.status === 409) done();
+        warn('identify failed:', error.message);
+        emit('identify', { user_id: user, ok: false, error: error.message });
+        return null;
+      },
     );
   }
 

@@ -140,9 +140,12 @@ enum FormatFilters {
         var style = Date.RelativeFormatStyle(presentation: .numeric, unitsStyle: .wide)
         style.locale = locale(context)
         style.allowedFields = [field]
-        // The style measures from the clock; it is given the same distance from it, a quarter unit inside the
-        // count so neither rounding nor the microseconds between here and there change it.
-        let offset = (Double(count) + (count < 0 ? -0.25 : 0.25)) * unit
+        // The style measures from the clock; it is given the same distance from it. Days and weeks it counts by the
+        // calendar, so the distance is whole days and a second (a quarter day more would cross midnight for six hours
+        // of every day); the other units a quarter unit inside the count, so neither rounding nor the microseconds
+        // between here and there change it.
+        let sign: Double = count < 0 ? -1 : 1
+        let offset = field == .day || field == .week ? Double(count) * unit + sign : (Double(count) + sign * 0.25) * unit
         return .string(Date().addingTimeInterval(offset).formatted(style))
     }
 

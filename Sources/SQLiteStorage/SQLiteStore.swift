@@ -153,11 +153,14 @@ public final class SQLiteStore: Store {
     public func deleteProfile(id: String) async throws -> Bool {
         try await pool.write { db in
             var removed = 0
-            for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?",
-                          "idempotency WHERE user_id = ?", "identities WHERE user_id = ?1 OR anonymous_id = ?1"] {
+            for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
                 try db.execute(sql: "DELETE FROM " + table, arguments: [id])
                 removed += db.changesCount
             }
+            // What was kept for them besides (answers to their sends, merges) goes too; it is not what "there was
+            // something to remove" counts, as the other stores do not.
+            try db.execute(sql: "DELETE FROM idempotency WHERE user_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM identities WHERE user_id = ?1 OR anonymous_id = ?1", arguments: [id])
             return removed > 0
         }
     }

@@ -242,6 +242,8 @@ struct CORSMiddleware<Context: RequestContext>: RouterMiddleware {
             var p = error
             p.headers[.accessControlAllowOrigin] = origin
             p.headers[.vary] = "Origin"
+            // A page's script may read how long to wait after a 429.
+            if p.headers[.retryAfter] != nil { p.headers[.accessControlExposeHeaders] = "Retry-After" }
             throw p
         }
     }

@@ -143,10 +143,11 @@ struct RateLimiters: Sendable {
     func check(_ request: Request, grant: Grant, key: String?, peer: String?, metrics: ServerMetrics) throws {
         switch grant {
         case .publishable:
-            if let limiter = publishableKey, let key { try take(limiter, "key:" + key, scope: "publishable_key", metrics: metrics) }
+            // The address first: one address over its rate must not spend the whole site's key.
             if let limiter = address {
-                try take(limiter, "addr:" + (clientAddress(request, peer: peer) ?? "unknown"), scope: "address", metrics: metrics)
+                try take(limiter, "addr:" + (clientAddress(request, peer: peer).map(Self.bucket) ?? "unknown"), scope: "address", metrics: metrics)
             }
+            if let limiter = publishableKey, let key { try take(limiter, "key:" + key, scope: "publishable_key", metrics: metrics) }
         case .secret:
             if let limiter = secretKey, let key { try take(limiter, "key:" + key, scope: "secret_key", metrics: metrics) }
         default:
@@ -165,6 +166,12 @@ struct RateLimiters: Sendable {
         throw p
     }
 
+    /// An IPv6 client counts by its /64 (one subscriber's network, whose addresses it may rotate at will); IPv4 by address.
+    static func bucket(_ address: String) -> String {
+        guard address.contains(":"), let parsed = IPv6Prefix(address) else { return address }
+        return parsed.text
+    }
+
     /// The client's address: the last `X-Forwarded-For` entry when the proxy in front is trusted, else the peer's.
     func clientAddress(_ request: Request, peer: String?) -> String? {
         if limits.trustForwardedFor, let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last,
@@ -173,5 +180,18 @@ struct RateLimiters: Sendable {
             return last
         }
         return peer
+    }
+}
+
+/// The first 64 bits of an IPv6 address, written out (`2001:db8:1:2::/64`).
+struct IPv6Prefix {
+    let text: String
+
+    init?(_ address: String) {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        let parsed = address.split(separator: "%").first.map(String.init) ?? address
+        guard parsed.withCString({ inet_pton(AF_INET6, $0, &bytes) }) == 1 else { return nil }
+        let groups = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        text = groups.joined(separator: ":") + "::/64"
     }
 }

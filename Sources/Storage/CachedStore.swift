@@ -32,8 +32,11 @@ public final class CachedStore: Store {
         /// Bumped after every write, per stripe of users: a read that began before a write does not fill the cache
         /// with what it read.
         var stripes = [UInt64](repeating: 0, count: 256)
-        /// Visitors' links as read (nil: not linked), for the anonymous requests that each look theirs up.
+        /// Visitors' links as read (nil: not linked), for the anonymous requests that each look theirs up; and a
+        /// count of the merges, undos and deletions through this store, so a read that began before one of them
+        /// does not keep what it read.
         var links: [String: String?] = [:]
+        var linkGeneration: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -130,8 +133,11 @@ public final class CachedStore: Store {
 
     public func deleteProfile(id: String) async throws -> Bool {
         defer {
-            // A user deleted takes the links to them along.
-            state.withLock { st in st.links = st.links.filter { $0.key != id && $0.value != id } }
+            // A user deleted takes the links to them along: the links read are forgotten (deletions are rare).
+            state.withLock { st in
+                st.links.removeAll()
+                st.linkGeneration &+= 1
+            }
             invalidate([id])
         }
         return try await base.deleteProfile(id: id)
@@ -168,19 +174,23 @@ public final class CachedStore: Store {
 
     /// Read once per visitor, then from memory until a merge or an undo for them (through this store) changes it.
     public func linkedUser(anonymous: String) async throws -> String? {
-        if let known = state.withLock({ $0.links[anonymous] }) { return known }
-        let version = state.withLock { $0.stripes[Self.stripe(anonymous)] }
+        let (known, generation) = state.withLock { ($0.links[anonymous], $0.linkGeneration) }
+        if let known { return known }
         let linked = try await base.linkedUser(anonymous: anonymous)
         state.withLock { st in
-            guard st.stripes[Self.stripe(anonymous)] == version else { return }
-            if st.links.count >= 1 << 18 { st.links.removeAll(keepingCapacity: true) }
+            guard st.linkGeneration == generation else { return }
+            // Each entry is an id and an answer: 64K of them, a few megabytes for ids like UUIDs.
+            if st.links.count >= 1 << 16 { st.links.removeAll(keepingCapacity: true) }
             st.links[anonymous] = .some(linked)
         }
         return linked
     }
 
     private func forgetLink(_ anonymous: String, _ users: [String]) {
-        state.withLock { $0.links[anonymous] = nil }
+        state.withLock { st in
+            st.links[anonymous] = nil
+            st.linkGeneration &+= 1
+        }
         invalidate(users)
     }
 

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import PostgresStorage
 import ServiceLifecycle
@@ -163,6 +166,7 @@ struct ServeCommand: AsyncParsableCommand {
         logger.notice("serving \(content.current.content.messages.count) templates from \(templates) on http://\(configuration.bindHost):\(port)")
         // SIGTERM and SIGINT stop accepting and let requests in flight finish; past the grace period they are
         // cancelled, and so are their renders.
+        services.append(MemoryReturnService())
         var group = ServiceGroupConfiguration(services: [server.application(services: services, beforeStart: migrate)],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.gracePeriod
@@ -179,5 +183,44 @@ struct ServeCommand: AsyncParsableCommand {
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         return Int(clamping: limit.rlim_cur)
+    }
+}
+
+/// Gives memory freed after a peak back to the system. glibc's malloc keeps what a process frees for reuse, and after
+/// a large buffer is freed it raises its mmap threshold, so the next large ones (a render near its limits builds
+/// arrays of millions of values) come from the heap and stay in the resident set after they are freed. A fixed
+/// threshold sends buffers of 256 KB and more to mmap, given back when freed; a trim every 30 s returns the heap's
+/// free pages. (Without glibc, nothing to do.)
+struct MemoryReturnService: Service {
+    #if canImport(Glibc)
+    // malloc.h is not in Swift's Glibc module: its two functions are looked up, and M_MMAP_THRESHOLD is its value, -3.
+    private static let mmapThreshold: Int32 = -3
+    private typealias Option = @convention(c) (Int32, Int32) -> Int32
+    private typealias Trim = @convention(c) (Int) -> Int32
+    private static func function<F>(_ name: String, _ type: F.Type) -> F? {
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: F.self) }
+    }
+    private static let trim = function("malloc_trim", Trim.self)
+    #endif
+
+    init() {
+        #if canImport(Glibc)
+        _ = Self.function("mallopt", Option.self)?(Self.mmapThreshold, 256 << 10)
+        #endif
+    }
+
+    func run() async throws {
+        #if canImport(Glibc)
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: .seconds(30))
+                    _ = Self.trim?(0)
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+        #endif
     }
 }

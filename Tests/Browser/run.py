@@ -550,6 +550,8 @@ def test_sign_in_keeps_dismissal(run):
     assert after["campaign"] != hero["campaign"], f"{hero['campaign']} came back after signing in"
     # Once per user and browser: the next page does not merge again.
     assert b.js("return localStorage.getItem('stagecraft.identified')") == user
+    # The anonymous id merged is the user's now: the browser no longer keeps it for whoever comes next.
+    assert b.js("return localStorage.getItem('stagecraft.anonymous_id')") is None
 
 
 def test_languages(run):

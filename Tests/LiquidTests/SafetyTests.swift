@@ -281,3 +281,22 @@ import Testing
         #expect(try render(source) == expected)
     }
 }
+
+/// Inputs FuzzLiquid (scripts/fuzz) found that stopped the process: a float past Int's range where Liquid reads an
+/// integer. Each renders now, as Ruby's unbounded integers would in effect (an empty range, a loop capped by its
+/// collection, an index out of range).
+@Suite struct FuzzFindingTests {
+    @Test(arguments: [
+        ("{% tablerow i in (18888888888888888888888888888888888888888888888888888888888888..5) cols:2 %}{{ i }} {{ tablerowloop.row }}{% endtablerow %}",
+         "<tr class=\"row1\">\n</tr>\n"),
+        ("{% for i in (10000000000000000000000000000000000000000..5) %}x{% endfor %}", ""),
+        ("{% for i in (-10000000000000000000000000000000000000000..1) limit: 2 %}{{ forloop.index }}{% endfor %}", "12"),
+        ("{% for i in (1..3) limit: 10000000000000000000000000000000000000000 %}{{ i }}{% endfor %}", "123"),
+        ("{% for i in (1..3) offset: 10000000000000000000000000000000000000000 %}{{ i }}{% else %}none{% endfor %}", "none"),
+        ("{% assign a = 'x,y' | split: ',' %}[{{ a[10000000000000000000000000000000000000000] }}][{{ a[-10000000000000000000000000000000000000000] }}]", "[][]"),
+        ("{{ 9223372036854775807 | round: -1 | times: 0 }}", "0.0"),
+    ])
+    func bigFloatsWhereIntegersGo(template: String, expected: String) throws {
+        #expect(try render(template) == expected)
+    }
+}

@@ -127,6 +127,8 @@ import Testing
         ("caps.yml", "sms: { max: 1, per: day }", "caps.yml:1:6: error: unknown channel \"sms\" in caps.yml"),
         ("recommendations.yml", "top:\n  strategy: bestsellers\n", "recommendations.yml:2:13: error: unknown strategy \"bestsellers\""),
         ("catalog.csv", "id,price\nsku-1,cheap\n", "catalog.csv:2:1: error: item \"sku-1\": \"price\" must be a number"),
+        // Found by FuzzContent: a stock too large for an integer stopped the process.
+        ("catalog.csv", "id,stock\nsku-1,1e300\n", "catalog.csv:2:1: error: item \"sku-1\": \"stock\" must be a whole number of items, not 1e+300"),
         ("profiles/bad.json", #"{"id": "x", "time_zone": "Mars/Olympus"}"#, "profiles/bad.json:1:1: error: profile: unknown time zone"),
     ]
 

@@ -38,14 +38,15 @@ struct RateLimitTests {
 
     @Test("past an address's burst a publishable call is a 429 problem with Retry-After; secret keys are not limited")
     func addressLimit() async throws {
-        let h = try Harness(keys: keys, rateLimits: limits(address: Rate(perSecond: 0.5, burst: 5)))
+        let h = try Harness(keys: keys, rateLimits: limits(address: Rate(perSecond: 0.01, burst: 5)))
         try await h.test { client in
             for n in 1...5 { let r = try await placement(client, key: "pk_rate"); #expect(r.status == .ok, "call \(n)") }
             let refused = try await placement(client, key: "pk_rate")
             #expect(refused.status == .tooManyRequests)
             #expect(refused.problemCode == "rate_limited")
             #expect(refused.json["scope"]?.stringValue == "address")
-            #expect(refused.headers[.retryAfter] == "2", "a token comes back in 2 s at 0.5/s")
+            // A token comes back in 100 s at 0.01/s, less what has passed since the burst began.
+            #expect(refused.headers[.retryAfter].flatMap { Int($0) }.map { (80...100).contains($0) } == true)
             // The address is over, whichever key it uses.
             let otherKey = try await placement(client, key: "pk_other")
             #expect(otherKey.status == .tooManyRequests)

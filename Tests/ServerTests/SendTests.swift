@@ -100,6 +100,7 @@ struct SendTests {
                 ("emails/nudge", #"{"profile":{"id":"x"},"send":true}"#, jsonHeaders, "invalid_field"),
                 ("emails/nudge", #"{"anonymous_id":"v-1","send":"yes"}"#, jsonHeaders, "invalid_field"),
                 ("emails/nudge", #"{"anonymous_id":"v-1","send":true,"at":"2030-01-01T00:00:00Z"}"#, jsonHeaders, "invalid_field"),
+                ("emails/nudge", #"{"anonymous_id":"v-1","send":true,"at":"2026-11-22T10:00:00Z"}"#, jsonHeaders, "invalid_field"),
                 ("emails/nudge", send, jsonHeaders + [HTTPField(name: HTTPField.Name("Idempotency-Key")!, value: "has space")], "invalid_field"),
             ]
             for (template, body, headers, code) in cases {
@@ -120,8 +121,8 @@ struct SendTests {
             #expect(j(first.json["sent"]) == "true")
             #expect(first.headers[HTTPField.Name("Idempotent-Replayed")!] == nil)
             for _ in 0..<3 {
-                // Spaced differently: the same request.
-                let again = try await render(client, "emails/nudge", #"{ "anonymous_id": "v-1", "send": true }"#, headers: keyed)
+                // Spaced and ordered differently: the same request.
+                let again = try await render(client, "emails/nudge", #"{ "send": true, "anonymous_id": "v-1" }"#, headers: keyed)
                 #expect(again.status == .ok)
                 #expect(again.text == first.text)
                 #expect(again.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
@@ -129,6 +130,9 @@ struct SendTests {
             let other = try await render(client, "emails/nudge", #"{"anonymous_id":"v-2","send":true}"#, headers: keyed)
             #expect(other.status == .unprocessableContent)
             #expect(other.problemCode == "idempotency_key_reused")
+            // The same body through the other render route is another request too.
+            let route = try await client.execute(uri: "/v1/emails/nudge/render", method: .post, headers: keyed, body: jsonBody(send))
+            #expect(route.problemCode == "idempotency_key_reused")
             // Without the key, a second send is a second send.
             let third = try await render(client)
             #expect(j(third.json["sent"]) == "true")

@@ -69,7 +69,9 @@ enum MathFilters {
                 let scale = pow10(-places)
                 guard scale > 0 else { return .int(0) }
                 let r = (Double(i) / Double(scale)).rounded(.toNearestOrAwayFromZero)
-                return .int(Int(r) * scale)
+                // Near Int's bounds the rounded value may not fit (Ruby's would be a bignum): a float then.
+                let (product, overflow) = r.saturatingInt.multipliedReportingOverflow(by: scale)
+                return overflow || r.magnitude >= 9.2e18 ? .double(r * Double(scale)) : .int(product)
             case .double(let d):
                 guard d.isFinite else {
                     throw LiquidError.argument(d.isNaN ? "NaN" : (d < 0 ? "-Infinity" : "Infinity"))

@@ -112,7 +112,7 @@ public final class Context {
 
     private func rangeBound(_ v: Value) throws(LiquidError) -> Int? {
         if let i = v.rangeBound { return i }
-        if case .double(let d) = v, d.isFinite { return Int(d) }
+        if case .double(let d) = v, d.isFinite { return d.saturatingInt }
         return nil
     }
 
@@ -209,7 +209,7 @@ public final class Context {
             let j = i < 0 ? a.count + i : i
             return j >= 0 && j < a.count ? a[j] : nil
         case (.array(let a), .double(let d)) where d.isFinite:
-            let i = Int(d)
+            let i = d.saturatingInt
             let j = i < 0 ? a.count + i : i
             return j >= 0 && j < a.count ? a[j] : nil
         case (.drop(let d), .string(let k)): return d.value(forKey: k)

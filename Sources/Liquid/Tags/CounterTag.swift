@@ -21,7 +21,7 @@ final class CounterTag: Node {
         var value = 0
         switch context.environment[name] {
         case .int(let i)?: value = i
-        case .double(let d)? where d.isFinite: value = Int(d)
+        case .double(let d)? where d.isFinite: value = d.saturatingInt
         default: break
         }
         if step > 0 {

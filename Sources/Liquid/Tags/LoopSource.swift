@@ -38,7 +38,7 @@ enum LoopSource {
     static func integer(_ value: Value) throws(LiquidError) -> Int {
         switch value {
         case .int(let i): return i
-        case .double(let d) where d.isFinite: return Int(d)
+        case .double(let d) where d.isFinite: return d.saturatingInt
         case .string(let s):
             if let i = Int(s.trimmingRubyWhitespace()) { return i }
         default: break

@@ -182,3 +182,15 @@ public func formatRubyFloat(_ d: Double) -> String {
     }
     return out
 }
+
+extension Double {
+    /// The integer part, saturated at Int's bounds: what a Liquid integer argument (a loop limit, an index, a range
+    /// bound) reads a float as. Ruby's integers have no bound; past Int's, the effect is the same (a loop or range
+    /// capped by the render limits, an index out of range), where `Int(_:)` would stop the process. Finite only.
+    @inlinable
+    var saturatingInt: Int {
+        if self >= 9_223_372_036_854_775_807.0 { return .max }
+        if self <= -9_223_372_036_854_775_808.0 { return .min }
+        return Int(self)
+    }
+}

@@ -30,7 +30,13 @@ public struct CatalogItem: Sendable {
         category = fields["category"].flatMap(Self.text)
         tags = try Self.list(fields["tags"], "tags", id)
         price = try Self.number(fields["price"], "price", id)
-        stock = try Self.number(fields["stock"], "stock", id).map { Int($0) }
+        // A count: a whole number a stock can be (1e300 is a number, not a stock, and has no Int).
+        stock = try Self.number(fields["stock"], "stock", id).map { (d: Double) throws(CatalogError) -> Int in
+            guard let n = Int(exactly: d.rounded(.towardZero)), abs(n) <= 1 << 53 else {
+                throw CatalogError("item \"\(id)\": \"stock\" must be a whole number of items, not \(d)")
+            }
+            return n
+        }
         if let raw = fields["created_at"], !raw.isNil {
             guard let text = raw.stringValue, let date = Timestamp.parse(text) ?? Self.day(text) else {
                 throw CatalogError("item \"\(id)\": \"created_at\" must be a date (2026-11-01) or an ISO 8601 time")

@@ -27,11 +27,12 @@ struct IdentityController: APIController {
         try checkId(anonymousId, "anonymous_id")
         // The user's id is checked, and for a browser its hash verified, as every call naming a user is.
         let user = try who(userId: userId, anonymousId: nil, hash: hash, grant: context.grant)
-        guard anonymousId != userId else {
+        let visitor = Who(id: anonymousId, anonymous: true)
+        // A user id in the visitors' namespace (`anon:…`) would be the visitor itself.
+        guard anonymousId != userId, user.storeId != visitor.storeId, !userId.hasPrefix("anon:") else {
             throw Problem.unprocessable("invalid_field", "anonymous_id and user_id are the same id: a visitor is merged into another, signed-in user",
                                         extra: [("field", "anonymous_id")])
         }
-        let visitor = Who(id: anonymousId, anonymous: true)
         do {
             let result = try await store.identify(anonymous: visitor.storeId, user: user.storeId, at: clock())
             metrics.count("identities", [("outcome", result.alreadyLinked ? "already_linked" : "merged")])

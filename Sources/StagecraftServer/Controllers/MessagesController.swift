@@ -126,12 +126,15 @@ struct MessagesController: APIController {
                 throw Problem.unprocessable("invalid_field", "a send is counted against a stored user: send user_id or anonymous_id, not an inline profile",
                                             extra: [("field", .string(path.isEmpty ? "profile" : path + ".profile"))])
             }
-            if let at, at > clock().addingTimeInterval(JSONFields.clockSkew) {
-                throw Problem.unprocessable("invalid_field", "a send cannot be dated more than a day ahead (it would count against caps until then)",
+            // Caps count what was sent before now: a send dated otherwise would be checked against another moment's
+            // history and recorded where the next check does not look.
+            guard at == nil else {
+                throw Problem.unprocessable("invalid_field", "a send happens now: \"at\" is for renders that send nothing",
                                             extra: [("field", .string(path.isEmpty ? "at" : path + ".at"))])
             }
             if let idempotencyKey {
-                key = IdempotencyKey(key: idempotencyKey, fingerprint: Self.fingerprint(message: message.name, input: input))
+                key = IdempotencyKey(key: idempotencyKey, fingerprint: Self.fingerprint(route: namingChannel ? "messages" : "emails",
+                                                                                        message: message.name, input: input))
                 if let kept = try await store.keptAnswer(key: idempotencyKey, at: clock()) { return .success(try replay(kept, key!)) }
             }
         }
@@ -216,10 +219,17 @@ struct MessagesController: APIController {
         return Answer(value: try JSON.parse(kept.answer), replayed: true)
     }
 
-    /// What identifies a request under its idempotency key: the template and the body as parsed (so a retry that
-    /// spaces its JSON differently is the same request).
-    static func fingerprint(message: String, input: LiquidObject) -> String {
-        let digest = SHA256.hash(data: Array((message + "\n" + JSON.serialize(.object(input))).utf8))
+    /// What identifies a request under its idempotency key: the route, the template and the body as parsed, its
+    /// keys sorted (so a retry that spaces or orders its JSON differently is the same request).
+    static func fingerprint(route: String, message: String, input: LiquidObject) -> String {
+        func sorted(_ v: Value) -> Value {
+            switch v {
+            case .object(let o): return .object(LiquidObject(o.pairs.sorted { $0.0 < $1.0 }.map { ($0.0, sorted($0.1)) }))
+            case .array(let a): return .array(a.map(sorted))
+            default: return v
+            }
+        }
+        let digest = SHA256.hash(data: Array((route + "\n" + message + "\n" + JSON.serialize(sorted(.object(input)))).utf8))
         return digest.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 

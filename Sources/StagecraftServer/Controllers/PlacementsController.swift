@@ -96,7 +96,7 @@ struct PlacementsController: APIController {
             }
             var value = blockValue(block, placement: placement, stage: user.stage.stage, locale: loaded.delivery.locale(for: user),
                                    delivery: loaded.delivery)
-            if reserve, case .object(var o) = value {
+            if verdicts.keys.contains(placement), case .object(var o) = value {
                 o["reserved"] = .bool(true)
                 value = .object(o)
             }

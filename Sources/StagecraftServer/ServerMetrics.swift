@@ -46,6 +46,9 @@ public final class ServerMetrics: Sendable {
         "reservations": "Blocks of a decide with reserve: true, by outcome (reserved, withdrawn: a cap was reached meanwhile).",
         "identities": "Identify calls, by outcome (merged, already_linked, undone).",
         "rate_limited": "Requests refused with 429 for being over a rate, by scope (publishable_key, address, secret_key).",
+        "user_cache_users": "Users whose profile and ledger are kept parsed in memory (SQLite).",
+        "user_cache_rows": "Events and interactions those users' entries hold.",
+        "user_cache_bytes": "What those entries hold, as estimated (bounded by --cache-mb).",
         "open_connections": "HTTP connections open now.",
         "connections_refused": "Connections closed on arrival because --max-connections were open.",
     ]

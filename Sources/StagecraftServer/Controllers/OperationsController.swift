@@ -19,7 +19,13 @@ struct OperationsController: APIController {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: OpenAPI.document)))
         }
         router.group().add(middleware: api.keyCheck(.secret)).get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+            if let cache = store as? CachedStore {
+                let usage = cache.usage
+                metrics.gauge("user_cache_users", Double(usage.users))
+                metrics.gauge("user_cache_rows", Double(usage.rows))
+                metrics.gauge("user_cache_bytes", Double(usage.bytes))
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }
     }

@@ -162,10 +162,7 @@ public final class PostgresStore: Store {
                 throw StoreError("profile \(id) vanished while being written")
             }
             let record = old.saving(traits, timeZone: timeZone, locale: locale, at: time)
-            try await connection.query("""
-                UPDATE profiles SET traits = \(Encoding.traits(record.traits)), time_zone = \(record.timeZone),
-                    locale = \(record.locale), updated_at = \(t) WHERE id = \(id)
-                """, logger: logger)
+            try await Self.write(record, connection, logger)
             return (record, created)
         }
     }
@@ -455,8 +452,7 @@ public final class PostgresStore: Store {
                 SELECT name, time, properties, message_id, origin FROM events WHERE user_id = \(userId) ORDER BY time, seq
                 """, logger: logger).decode((String, Double, String?, String?, String?).self)
             {
-                events.append(Kept(Event(name: name, time: Date(timeIntervalSince1970: time), properties: Encoding.properties(properties)),
-                                   origin: origin, messageId: message))
+                events.append(Kept(Encoding.event(name: name, time: time, properties: properties), origin: origin, messageId: message))
             }
             var interactions: [Kept<Interaction>] = []
             for try await (campaign, channel, kind, time, variant, placement, data, origin) in try await connection.query("""
@@ -464,10 +460,10 @@ public final class PostgresStore: Store {
                 WHERE user_id = \(userId) ORDER BY time, seq
                 """, logger: logger).decode((String, String, String, Double, String?, String?, String?, String?).self)
             {
-                guard let channel = Channel(rawValue: channel), let kind = Interaction.Kind(rawValue: kind) else { continue }
-                interactions.append(Kept(Interaction(userId: userId, campaign: campaign, channel: channel, kind: kind,
-                                                     time: Date(timeIntervalSince1970: time), variant: variant, placement: placement,
-                                                     data: Encoding.data(data)), origin: origin))
+                guard let interaction = Encoding.interaction(userId: userId, campaign: campaign, channel: channel, kind: kind, time: time,
+                                                             variant: variant, placement: placement, data: data)
+                else { continue }
+                interactions.append(Kept(interaction, origin: origin))
             }
             var identities: [Identity] = []
             for try await (anonymous, linkedAt) in try await connection.query("""
@@ -538,7 +534,7 @@ public final class PostgresStore: Store {
             ) AS latest ORDER BY time, seq
             """, logger: logger).decode((String, Double, String?).self)
         {
-            events.append(Event(name: name, time: Date(timeIntervalSince1970: time), properties: Encoding.properties(properties)))
+            events.append(Encoding.event(name: name, time: time, properties: properties))
         }
         return events
     }
@@ -553,10 +549,11 @@ public final class PostgresStore: Store {
             ) AS kept WHERE newest <= \(InteractionHistory.depth) ORDER BY time, seq
             """, logger: logger).decode((String, String, String, Double, String?, String?, String?).self)
         {
-            guard let channel = Channel(rawValue: channel), let kind = Interaction.Kind(rawValue: kind) else { continue }
-            list.append(Interaction(userId: userId, campaign: campaign, channel: channel, kind: kind,
-                                    time: Date(timeIntervalSince1970: time), variant: variant, placement: placement,
-                                    data: Encoding.data(data)))
+            if let interaction = Encoding.interaction(userId: userId, campaign: campaign, channel: channel, kind: kind, time: time,
+                                                      variant: variant, placement: placement, data: data)
+            {
+                list.append(interaction)
+            }
         }
         return InteractionHistory(list)
     }

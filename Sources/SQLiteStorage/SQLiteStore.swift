@@ -295,18 +295,15 @@ public final class SQLiteStore: Store {
                 SELECT name, time, properties, message_id, origin FROM events WHERE user_id = ? ORDER BY time, seq
                 """, arguments: [userId])
             while let row = try eventRows.next() {
-                events.append(Kept(Event(name: row[0], time: Date(timeIntervalSince1970: row[1]), properties: Encoding.properties(row[2] as String?)),
-                                   origin: row[4], messageId: row[3]))
+                events.append(Kept(Encoding.event(name: row[0], time: row[1], properties: row[2]), origin: row[4], messageId: row[3]))
             }
             var interactions: [Kept<Interaction>] = []
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT campaign, channel, kind, time, variant, placement, data, origin FROM interactions WHERE user_id = ? ORDER BY time, seq
                 """, arguments: [userId])
             while let row = try rows.next() {
-                guard let channel = Channel(rawValue: row[1]), let kind = Interaction.Kind(rawValue: row[2]) else { continue }
-                interactions.append(Kept(Interaction(userId: userId, campaign: row[0], channel: channel, kind: kind,
-                                                     time: Date(timeIntervalSince1970: row[3]), variant: row[4], placement: row[5],
-                                                     data: Encoding.data(row[6] as String?)), origin: row[7]))
+                guard let interaction = Self.interaction(userId: userId, row) else { continue }
+                interactions.append(Kept(interaction, origin: row[7]))
             }
             let identities = try Row.fetchAll(db, sql: "SELECT anonymous_id, linked_at FROM identities WHERE user_id = ? ORDER BY linked_at",
                                               arguments: [userId])
@@ -357,8 +354,7 @@ public final class SQLiteStore: Store {
         let rows = try Row.fetchCursor(statement, arguments: [userId, limit])
         var events: [Event] = []
         while let row = try rows.next() {
-            events.append(Event(name: row[0], time: Date(timeIntervalSince1970: row[1]),
-                                properties: Encoding.properties(row[2] as String?)))
+            events.append(Encoding.event(name: row[0], time: row[1], properties: row[2]))
         }
         return events
     }
@@ -375,11 +371,14 @@ public final class SQLiteStore: Store {
         let rows = try Row.fetchCursor(statement, arguments: [userId, InteractionHistory.depth])
         var list: [Interaction] = []
         while let row = try rows.next() {
-            guard let channel = Channel(rawValue: row[1]), let kind = Interaction.Kind(rawValue: row[2]) else { continue }
-            list.append(Interaction(userId: userId, campaign: row[0], channel: channel, kind: kind,
-                                    time: Date(timeIntervalSince1970: row[3]), variant: row[4], placement: row[5],
-                                    data: Encoding.data(row[6] as String?)))
+            if let interaction = Self.interaction(userId: userId, row) { list.append(interaction) }
         }
         return InteractionHistory(list)
+    }
+
+    /// An interaction from a row's first seven columns: campaign, channel, kind, time, variant, placement, data.
+    private static func interaction(userId: String, _ row: Row) -> Interaction? {
+        Encoding.interaction(userId: userId, campaign: row[0], channel: row[1], kind: row[2], time: row[3], variant: row[4],
+                             placement: row[5], data: row[6])
     }
 }

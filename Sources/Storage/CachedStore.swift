@@ -37,6 +37,13 @@ public final class CachedStore: Store {
         /// does not keep what it read.
         var links: [String: String?] = [:]
         var linkGeneration: UInt64 = 0
+
+        /// Drops a user's entry and what it counted.
+        mutating func drop(_ userId: String) {
+            guard let e = entries.removeValue(forKey: userId) else { return }
+            cost -= e.cost
+            bytes -= e.bytes
+        }
     }
 
     private let state = Mutex(State())
@@ -86,10 +93,7 @@ public final class CachedStore: Store {
                     guard let (k, e) = st.entries.randomElement() else { break }
                     if oldest == nil || e.used < oldest!.1 { oldest = (k, e.used) }
                 }
-                if let (k, _) = oldest, let e = st.entries.removeValue(forKey: k) {
-                    st.cost -= e.cost
-                    st.bytes -= e.bytes
-                }
+                if let (k, _) = oldest { st.drop(k) }
             }
         }
         return read
@@ -100,10 +104,7 @@ public final class CachedStore: Store {
         state.withLock { st in
             for u in users {
                 st.stripes[Self.stripe(u)] &+= 1
-                if let e = st.entries.removeValue(forKey: u) {
-                    st.cost -= e.cost
-                    st.bytes -= e.bytes
-                }
+                st.drop(u)
             }
         }
     }

@@ -410,6 +410,20 @@ package enum Encoding {
 
     package static func data(_ text: String?) -> Value? { text.flatMap { try? JSON.parse($0) } }
 
+    /// An event from its stored columns.
+    package static func event(name: String, time: Double, properties: String?) -> Event {
+        Event(name: name, time: Date(timeIntervalSince1970: time), properties: Self.properties(properties))
+    }
+
+    /// An interaction from its stored columns; nil for a channel or kind this build does not know.
+    package static func interaction(userId: String, campaign: String, channel: String, kind: String, time: Double,
+                                    variant: String?, placement: String?, data: String?) -> Interaction?
+    {
+        guard let channel = Channel(rawValue: channel), let kind = Interaction.Kind(rawValue: kind) else { return nil }
+        return Interaction(userId: userId, campaign: campaign, channel: channel, kind: kind, time: Date(timeIntervalSince1970: time),
+                           variant: variant, placement: placement, data: Self.data(data))
+    }
+
     package static func zone(_ name: String?) -> TimeZone {
         name.flatMap(TimeZone.init(identifier:)) ?? TimeZone(identifier: "UTC")!
     }

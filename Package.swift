@@ -164,6 +164,9 @@ let package = Package(
                 "Liquid",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                // A TCP proxy that cuts the way to PostgreSQL, as a restart does.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: libxml2Headers
         ),

@@ -12,14 +12,73 @@ import Storage
 ///
 /// The client's connection pool runs as a service: call ``run()`` (the server puts it in its service group) for
 /// as long as the store is used.
+///
+/// When PostgreSQL cannot be reached (restarting, the network gone) a call waits at most `leaseTimeout` for a
+/// connection and then fails with ``StoreUnavailable``, as does one whose connection is lost; from then on calls fail
+/// at once but for one a second, until one succeeds (``Availability``). The pool reconnects by itself. A call that
+/// failed so wrote nothing (a transaction not committed is rolled back by the server).
 public final class PostgresStore: Store {
     private let client: PostgresClient
     private let logger: Logger
+    private let availability = Availability()
+    private let leaseTimeout: Duration
 
-    /// A client for `url` (`postgres://user:password@host:5432/database?sslmode=disable|prefer|require`).
-    public init(url: String, logger: Logger) throws {
-        self.client = PostgresClient(configuration: try Self.configuration(url: url), backgroundLogger: logger)
+    /// A client for `url` (`postgres://user:password@host:5432/database?sslmode=disable|prefer|require`), with at
+    /// most `connections` connections (per instance), each call waiting at most `leaseTimeout` for one.
+    public init(url: String, logger: Logger, connections: Int = 16, leaseTimeout: Duration = .seconds(5)) throws {
+        var configuration = try Self.configuration(url: url)
+        configuration.options.maximumConnections = max(1, connections)
+        configuration.options.connectTimeout = min(configuration.options.connectTimeout, leaseTimeout)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
+        self.leaseTimeout = leaseTimeout
+    }
+
+    /// Whether the last calls found PostgreSQL unreachable.
+    public var isUnavailable: Bool { availability.isDown }
+
+    /// Runs `body` on a connection from the pool, waiting at most `leaseTimeout` for one; unreachable errors become
+    /// ``StoreUnavailable``.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        try availability.admit()
+        let leased = LeaseFlag()
+        let client = client
+        let timeout = leaseTimeout
+        do {
+            let value = try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        leased.set()
+                        return try await body(connection)
+                    }
+                }
+                group.addTask {
+                    do { try await Task.sleep(for: timeout) } catch { return nil }
+                    if leased.isSet { return nil }
+                    throw LeaseTimeout(after: timeout)
+                }
+                while let next = try await group.next() {
+                    if let value = next {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw CancellationError()
+            }
+            availability.succeeded()
+            return value
+        } catch {
+            guard Availability.isUnreachable(error) else { throw error }
+            availability.failed("\(error)")
+            logger.warning("PostgreSQL unreachable: \(String(reflecting: error))")
+            throw StoreUnavailable("PostgreSQL is unavailable: \(error)", retryAfter: 1)
+        }
+    }
+
+    /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one.
+    private func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
+        return try await withConnection { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
     }
 
     /// Keeps the connection pool going until the task is cancelled.
@@ -45,7 +104,6 @@ public final class PostgresStore: Store {
         var configuration = PostgresClient.Configuration(
             host: host, port: url.port ?? 5432, username: url.user?.removingPercentEncoding ?? "postgres",
             password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
-        configuration.options.maximumConnections = 16
         return configuration
     }
 
@@ -119,7 +177,8 @@ public final class PostgresStore: Store {
 
     /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
     public func migrate() async throws {
-        try await client.withTransaction(logger: logger) { connection in
+        let logger = logger
+        try await withTransaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7426839)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS stagecraft_migrations (
@@ -149,7 +208,7 @@ public final class PostgresStore: Store {
     {
         let t = time.timeIntervalSince1970
         let logger = logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await withTransaction { connection in
             var created = false
             for try await _ in try await connection.query("""
                 INSERT INTO profiles (id, traits, created_at, updated_at) VALUES (\(id), '{}', \(t), \(t))
@@ -168,23 +227,27 @@ public final class PostgresStore: Store {
     }
 
     public func profileRecord(id: String) async throws -> ProfileRecord? {
-        try await client.withConnection { connection in try await Self.record(id: id, connection, logger) }
+        let logger = logger
+        return try await withConnection { connection in try await Self.record(id: id, connection, logger) }
     }
 
     public func profile(id: String, eventLimit: Int) async throws -> Profile? {
-        try await client.withConnection { connection in try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) }
+        let logger = logger
+        return try await withConnection { connection in try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) }
     }
 
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
-        try await client.withConnection { connection in
+        let logger = logger
+        return try await withConnection { connection in
             (try await Self.profile(id: userId, eventLimit: eventLimit, connection, logger),
              try await Self.history(userId: userId, connection, logger))
         }
     }
 
     public func append(_ events: [UserEvent]) async throws -> Int {
+        let logger = logger
         guard !events.isEmpty else { return 0 }
-        return try await client.withConnection { connection in try await Self.insert(events, connection, logger) }
+        return try await withConnection { connection in try await Self.insert(events, connection, logger) }
     }
 
     /// Inserts events in one statement (arrays unnested in order; '' stands for a missing value); returns how many
@@ -212,36 +275,117 @@ public final class PostgresStore: Store {
     }
 
     public func events(userId: String, limit: Int) async throws -> [Event] {
-        try await client.withConnection { connection in try await Self.events(userId: userId, limit: limit, connection, logger) }
+        let logger = logger
+        return try await withConnection { connection in try await Self.events(userId: userId, limit: limit, connection, logger) }
     }
 
     /// Under the id's advisory lock, as merges, their undoing and admissions take it: none of them can write the
     /// person's rows back while they go.
     public func deleteProfile(id: String) async throws -> Bool {
         let logger = logger
-        return try await transaction(locking: [id]) { connection in
-            var removed = 0
-            for try await count in try await connection.query("""
-                WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
-                     e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
-                     i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
-                     k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
-                     l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1)
-                SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
-                """, logger: logger).decode(Int.self)
+        return try await transaction(locking: [id]) { connection in try await Self.delete(id: id, connection, logger) }
+    }
+
+    private static func delete(id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+        try await count(connection, logger, """
+            WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
+                 e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
+                 i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
+                 k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
+                 l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1)
+            SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
+            """) > 0
+    }
+
+    /// The step's ids come from each table's user index, the first `subjects` of each after the cursor, merged.
+    /// Expired visitors go under their lock (as a deletion does), checked again there; users' events are trimmed
+    /// for the whole step in two statements.
+    public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
+        let logger = logger
+        let ids = try await withConnection { connection in
+            var ids: [String] = []
+            for try await id in try await connection.query("""
+                SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(subjects)) AS e
+                UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(subjects)) AS i
+                UNION SELECT id FROM (SELECT id FROM profiles WHERE id > \(cursor) ORDER BY 1 LIMIT \(subjects)) AS p
+                ORDER BY 1 LIMIT \(subjects)
+                """, logger: logger).decode(String.self)
             {
-                removed = count
+                ids.append(id)
             }
-            return removed > 0
+            return ids
         }
+        var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
+        var gone = Set<String>()
+        let visitors = ids.filter { $0.hasPrefix(Retention.visitorPrefix) }
+        if let before = retention.visitorsBefore?.timeIntervalSince1970, !visitors.isEmpty {
+            let expired: @Sendable (PostgresConnection, [String]) async throws -> [String] = { connection, ids in
+                var expired: [String] = []
+                for try await id in try await connection.query("""
+                    SELECT v.id FROM unnest(\(ids)::text[]) AS v(id)
+                    WHERE NOT EXISTS (SELECT 1 FROM identities WHERE anonymous_id = v.id)
+                      AND greatest((SELECT max(time) FROM events WHERE user_id = v.id),
+                                   (SELECT max(time) FROM interactions WHERE user_id = v.id),
+                                   (SELECT updated_at FROM profiles WHERE id = v.id)) < \(before)
+                    """, logger: logger).decode(String.self)
+                {
+                    expired.append(id)
+                }
+                return expired
+            }
+            let candidates = try await withConnection { try await expired($0, visitors) }
+            if !candidates.isEmpty {
+                let removed = try await transaction(locking: candidates) { connection in
+                    let still = try await expired(connection, candidates)
+                    for id in still { _ = try await Self.delete(id: id, connection, logger) }
+                    return still
+                }
+                gone = Set(removed)
+                step.visitors = removed.count
+            }
+        }
+        let users = ids.filter { !gone.contains($0) }
+        var changed = gone
+        if !users.isEmpty {
+            var queries: [PostgresQuery] = []
+            if let before = retention.eventsBefore?.timeIntervalSince1970 {
+                queries.append("""
+                    WITH gone AS (DELETE FROM events WHERE user_id = ANY(\(users)) AND time < \(before) RETURNING user_id)
+                    SELECT user_id, count(*) FROM gone GROUP BY user_id
+                    """)
+            }
+            if let limit = retention.eventsPerUser {
+                queries.append("""
+                    WITH gone AS (DELETE FROM events WHERE seq IN (
+                        SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY user_id ORDER BY time DESC, seq DESC) AS n
+                                         FROM events WHERE user_id = ANY(\(users))) AS r
+                        WHERE n > \(limit)) RETURNING user_id)
+                    SELECT user_id, count(*) FROM gone GROUP BY user_id
+                    """)
+            }
+            for query in queries {
+                let counts = try await withConnection { connection in
+                    var counts: [(String, Int)] = []
+                    for try await row in try await connection.query(query, logger: logger).decode((String, Int).self) { counts.append(row) }
+                    return counts
+                }
+                for (id, count) in counts {
+                    step.events += count
+                    changed.insert(id)
+                }
+            }
+        }
+        step.changed = ids.filter { changed.contains($0) }
+        return step
     }
 
     public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+        let logger = logger
         // One statement needs no transaction around it.
         guard !events.isEmpty else {
-            return try await client.withConnection { connection in try await Self.insert(interaction, connection, logger) }
+            return try await withConnection { connection in try await Self.insert(interaction, connection, logger) }
         }
-        try await client.withTransaction(logger: logger) { connection in
+        try await withTransaction { connection in
             try await Self.insert(interaction, connection, logger)
             _ = try await Self.insert(events, connection, logger)
         }
@@ -256,7 +400,8 @@ public final class PostgresStore: Store {
     }
 
     public func history(userId: String) async throws -> InteractionHistory {
-        try await client.withConnection { connection in try await Self.history(userId: userId, connection, logger) }
+        let logger = logger
+        return try await withConnection { connection in try await Self.history(userId: userId, connection, logger) }
     }
 
     /// One transaction holding the user's advisory lock (keyed by a hash of the id: two users that share a hash
@@ -267,6 +412,13 @@ public final class PostgresStore: Store {
     {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
         let logger = logger
+        // The transaction's task ends before this call returns: `decide` does not outlive it.
+        return try await withoutActuallyEscaping(decide) { decide in try await admit(userId: userId, idempotency: idempotency, cutoff: cutoff, now: now, logger: logger, decide) }
+    }
+
+    private func admit(userId: String, idempotency: IdempotencyKey?, cutoff: Double, now: Date, logger: Logger,
+                       _ decide: @escaping @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+    {
         do {
             return try await transaction(locking: [userId]) { connection in
                 if let key = idempotency?.key, let kept = try await Self.kept(key: key, after: cutoff, connection, logger) {
@@ -375,7 +527,8 @@ public final class PostgresStore: Store {
     }
 
     public func linkedUser(anonymous: String) async throws -> String? {
-        try await client.withConnection { connection in
+        let logger = logger
+        return try await withConnection { connection in
             var user: String?
             for try await id in try await connection.query("SELECT user_id FROM identities WHERE anonymous_id = \(anonymous)", logger: logger)
                 .decode(String.self)
@@ -387,10 +540,10 @@ public final class PostgresStore: Store {
     }
 
     /// A transaction holding the advisory locks of `ids` (the lock admissions take), taken in sorted order.
-    private func transaction<T: Sendable>(locking ids: [String], _ body: (PostgresConnection) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(locking ids: [String], _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in
+            return try await withTransaction { connection in
                 // Taken in the order of the lock keys themselves (ids that share a hash share a lock), so two
                 // transactions locking the same ids never wait on each other in a circle.
                 var keys: [Int32] = []
@@ -444,7 +597,7 @@ public final class PostgresStore: Store {
 
     public func export(userId: String) async throws -> PersonalData? {
         let logger = logger
-        return try await client.withTransaction(logger: logger) { connection in
+        return try await withTransaction { connection in
             // One snapshot for every table read.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var events: [Kept<Event>] = []
@@ -479,8 +632,9 @@ public final class PostgresStore: Store {
     }
 
     public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
+        let logger = logger
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
-        return try await client.withConnection { connection in try await Self.kept(key: key, after: cutoff, connection, logger) }
+        return try await withConnection { connection in try await Self.kept(key: key, after: cutoff, connection, logger) }
     }
 
     private static func kept(key: String, after cutoff: Double, _ connection: PostgresConnection, _ logger: Logger) async throws -> KeptAnswer? {
@@ -495,7 +649,8 @@ public final class PostgresStore: Store {
     }
 
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        let logger = logger
+        return try await withConnection { connection in _ = try await connection.query("SELECT 1", logger: logger) }
     }
 
     // MARK: Reading rows

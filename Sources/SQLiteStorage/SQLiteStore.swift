@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Liquid
 import Personalization
 import Storage
@@ -7,7 +8,7 @@ import Storage
 /// The embedded default: one SQLite file (WAL) through GRDB. Readers never wait for the writer; every commit is
 /// synced to disk before it returns (`synchronous = FULL`), so an answered write survives a killed process or a
 /// lost machine alike.
-public final class SQLiteStore: Store {
+public final class SQLiteStore: Store, MemoryReporting {
     private let pool: DatabasePool
     public let path: String
 
@@ -18,6 +19,9 @@ public final class SQLiteStore: Store {
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        // A reader for every thread that may read at once (the cooperative pool's, one per core), so that reads
+        // rarely wait for one.
+        configuration.maximumReaderCount = max(configuration.maximumReaderCount, ProcessInfo.processInfo.activeProcessorCount + 2)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
@@ -105,23 +109,26 @@ public final class SQLiteStore: Store {
     }
 
     public func profileRecord(id: String) async throws -> ProfileRecord? {
-        try await pool.read { db in try Self.record(id: id, db) }
+        try readHere { db in try Self.record(id: id, db) }
     }
 
     public func profile(id: String, eventLimit: Int) async throws -> Profile? {
-        try await pool.read { db in try Self.profile(id: id, eventLimit: eventLimit, db) }
+        try readHere { db in try Self.profile(id: id, eventLimit: eventLimit, db) }
     }
 
-    /// The read on the hot path (every block and decision). It runs on the calling thread: a read of one user's
-    /// rows takes tens of microseconds, less than handing it to GRDB's queue and back would cost; the pool's
-    /// readers let several run at once.
+    /// The read on the hot path (every block and decision): the profile and the history in one read.
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
         try readHere { db in
             (try Self.profile(id: userId, eventLimit: eventLimit, db), try Self.history(userId: userId, db))
         }
     }
 
-    /// GRDB's blocking read (outside an async context, so overloading picks it).
+    /// Every read runs on the calling thread, through GRDB's blocking read (outside an async context, so
+    /// overloading picks it). A read of one user's rows takes tens of microseconds, less than handing it to GRDB's
+    /// queue and back would cost. And no read may be asynchronous beside them: GRDB's asynchronous read holds its
+    /// reader until the awaiting task resumes, so with every thread of the cooperative pool blocked here waiting
+    /// for a reader, and every reader held by a read waiting for one of those threads, the server stalled (30 s
+    /// under a mixed load with the cache off). Blocking reads hold a reader only while they run.
     private func readHere<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.read(body)
     }
@@ -147,21 +154,73 @@ public final class SQLiteStore: Store {
     }
 
     public func events(userId: String, limit: Int) async throws -> [Event] {
-        try await pool.read { db in try Self.events(userId: userId, limit: limit, db) }
+        try readHere { db in try Self.events(userId: userId, limit: limit, db) }
     }
 
     public func deleteProfile(id: String) async throws -> Bool {
+        try await pool.write { db in try Self.delete(id: id, db) }
+    }
+
+    private static func delete(id: String, _ db: Database) throws -> Bool {
+        var removed = 0
+        for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
+            try db.execute(sql: "DELETE FROM " + table, arguments: [id])
+            removed += db.changesCount
+        }
+        // What was kept for them besides (answers to their sends, merges) goes too; it is not what "there was
+        // something to remove" counts, as the other stores do not.
+        try db.execute(sql: "DELETE FROM idempotency WHERE user_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM identities WHERE user_id = ?1 OR anonymous_id = ?1", arguments: [id])
+        return removed > 0
+    }
+
+    /// The step's ids come from each table's user index, the first `subjects` of each after the cursor, merged; so
+    /// a step reads the rows of the ids it looks at, not the tables. Each id's events are trimmed through the same
+    /// index.
+    public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
         try await pool.write { db in
-            var removed = 0
-            for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
-                try db.execute(sql: "DELETE FROM " + table, arguments: [id])
-                removed += db.changesCount
+            let ids = try String.fetchAll(db.cachedStatement(sql: """
+                SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS e
+                UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS i
+                UNION SELECT id FROM (SELECT id FROM profiles WHERE id > ?1 ORDER BY 1 LIMIT ?2) AS p
+                ORDER BY 1 LIMIT ?2
+                """), arguments: [cursor, subjects])
+            var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
+            for id in ids {
+                if retention.visitorsBefore != nil, id.hasPrefix(Retention.visitorPrefix) {
+                    let seen = try Double.fetchOne(db.cachedStatement(sql: """
+                        SELECT max(t) FROM (
+                            SELECT max(time) AS t FROM events WHERE user_id = ?1
+                            UNION ALL SELECT max(time) FROM interactions WHERE user_id = ?1
+                            UNION ALL SELECT updated_at FROM profiles WHERE id = ?1)
+                        """), arguments: [id])
+                    let linked = try Self.link(id, db) != nil
+                    if !linked, retention.visitorExpired(id, seen: seen.map { Date(timeIntervalSince1970: $0) }) {
+                        _ = try Self.delete(id: id, db)
+                        step.visitors += 1
+                        step.changed.append(id)
+                        continue
+                    }
+                }
+                var removed = 0
+                if let before = retention.eventsBefore {
+                    try db.cachedStatement(sql: "DELETE FROM events WHERE user_id = ? AND time < ?")
+                        .execute(arguments: [id, before.timeIntervalSince1970])
+                    removed += db.changesCount
+                }
+                if let limit = retention.eventsPerUser {
+                    try db.cachedStatement(sql: """
+                        DELETE FROM events WHERE seq IN (
+                            SELECT seq FROM events WHERE user_id = ? ORDER BY time DESC, seq DESC LIMIT -1 OFFSET ?)
+                        """).execute(arguments: [id, limit])
+                    removed += db.changesCount
+                }
+                if removed > 0 {
+                    step.events += removed
+                    step.changed.append(id)
+                }
             }
-            // What was kept for them besides (answers to their sends, merges) goes too; it is not what "there was
-            // something to remove" counts, as the other stores do not.
-            try db.execute(sql: "DELETE FROM idempotency WHERE user_id = ?", arguments: [id])
-            try db.execute(sql: "DELETE FROM identities WHERE user_id = ?1 OR anonymous_id = ?1", arguments: [id])
-            return removed > 0
+            return step
         }
     }
 
@@ -184,7 +243,7 @@ public final class SQLiteStore: Store {
     }
 
     public func history(userId: String) async throws -> InteractionHistory {
-        try await pool.read { db in try Self.history(userId: userId, db) }
+        try readHere { db in try Self.history(userId: userId, db) }
     }
 
     /// One write transaction: SQLite has one writer at a time, so admissions (and every other write) take turns.
@@ -289,7 +348,7 @@ public final class SQLiteStore: Store {
     }
 
     public func export(userId: String) async throws -> PersonalData? {
-        try await pool.read { db in
+        try readHere { db in
             var events: [Kept<Event>] = []
             let eventRows = try Row.fetchCursor(db, sql: """
                 SELECT name, time, properties, message_id, origin FROM events WHERE user_id = ? ORDER BY time, seq
@@ -315,7 +374,7 @@ public final class SQLiteStore: Store {
 
     public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
-        return try await pool.read { db in try Self.kept(key: key, after: cutoff, db) }
+        return try readHere { db in try Self.kept(key: key, after: cutoff, db) }
     }
 
     private static func kept(key: String, after cutoff: Double, _ db: Database) throws -> KeptAnswer? {
@@ -325,8 +384,11 @@ public final class SQLiteStore: Store {
         return KeptAnswer(fingerprint: row[0], answer: row[1])
     }
 
+    /// What SQLite's allocator holds in this process: every connection's page cache, schema and statements.
+    public var memoryInUse: Int { Int(sqlite3_memory_used()) }
+
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try readHere { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     // MARK: Reading rows

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Liquid
 import Localization
+import Storage
 
 /// An RFC 9457 problem: every error the API answers with, as `application/problem+json`, saying what to fix.
 public struct Problem: HTTPResponseError, CustomStringConvertible {
@@ -52,6 +53,13 @@ public struct Problem: HTTPResponseError, CustomStringConvertible {
         } catch {
             throw Problem(.badRequest, "invalid_locale", "\(field): \(error)", extra: [("field", .string(field))])
         }
+    }
+
+    /// The store out of reach for now: nothing was changed, and the same request may be made again.
+    static func unavailable(_ error: StoreUnavailable) -> Problem {
+        var p = Problem(.serviceUnavailable, "store_unavailable", "\(error.description); nothing was changed, try again")
+        p.headers[.retryAfter] = String(error.retryAfter)
+        return p
     }
 
     static func badRequest(_ code: String, _ detail: String, extra: [(String, Value)] = []) -> Problem {

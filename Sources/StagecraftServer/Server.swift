@@ -40,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     /// Requests per publishable key, client address and (when set) secret key; past them a 429 problem.
     public var rateLimits = RateLimits()
+    /// How long events and anonymous visitors are kept, and how often the store is pruned.
+    public var retention = RetentionSettings()
 
     public init() {}
 
@@ -135,6 +137,10 @@ public struct APIServer: Sendable {
                               configuration: ApplicationConfiguration(address: address, serverName: "Stagecraft"),
                               services: services, logger: logger)
         app.addServices(ContentWatcher(state: content, interval: configuration.reloadInterval))
+        if configuration.retention.interval != nil {
+            app.addServices(RetentionService(store: store, settings: configuration.retention, eventsPerUser: configuration.eventLimit,
+                                             metrics: metrics, logger: logger, clock: clock))
+        }
         if let beforeStart { app.beforeServerStarts(perform: beforeStart) }
         return app
     }
@@ -174,6 +180,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                           error.status == .contentTooLarge ? "the body is too large" : error.status.reasonPhrase)
         } catch is CancellationError {
             throw Problem(.serviceUnavailable, "shutting_down", "the server is stopping; try again")
+        } catch let error as StoreUnavailable {
+            throw Problem.unavailable(error)
         } catch {
             logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(String(reflecting: error))"])
             throw Problem(.internalServerError, "internal_error", "the server could not answer; the error is logged")

@@ -49,6 +49,10 @@ public final class ServerMetrics: Sendable {
         "user_cache_users": "Users whose profile and ledger are kept parsed in memory (SQLite).",
         "user_cache_rows": "Events and interactions those users' entries hold.",
         "user_cache_bytes": "What those entries hold, as estimated (bounded by --cache-mb).",
+        "pruned_events": "Events removed by retention (older than --retain-events-days, or beyond a user's event limit).",
+        "pruned_visitors": "Anonymous visitors removed whole by retention (unseen for --retain-visitors-days).",
+        "retention_passes": "Retention passes finished over every id in the store.",
+        "store_memory_bytes": "Memory the embedded database holds in this process (SQLite: page caches, schema, statements).",
         "open_connections": "HTTP connections open now.",
         "connections_refused": "Connections closed on arrival because --max-connections were open.",
     ]

@@ -197,7 +197,16 @@ public final class CachedStore: Store {
 
     public func export(userId: String) async throws -> PersonalData? { try await base.export(userId: userId) }
 
+    public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
+        let step = try await base.prune(after: cursor, subjects: subjects, retention)
+        invalidate(step.changed)
+        return step
+    }
+
     public func ping() async throws { try await base.ping() }
+
+    /// What the store behind holds (the cache's own estimate is ``usage``).
+    public var baseMemoryInUse: Int? { (base as? any MemoryReporting)?.memoryInUse }
 }
 
 /// What a cached user holds in memory, estimated from the sizes of its strings and the values' shapes (Swift's

@@ -177,6 +177,31 @@ public actor MemoryStore: Store {
         return data.isEmpty ? nil : data
     }
 
+    public func prune(after cursor: String, subjects: Int, _ retention: Retention) -> PruneStep {
+        let ids = Set(records.keys).union(events.keys).union(interactions.keys).filter { $0 > cursor }.sorted().prefix(subjects)
+        var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
+        for id in ids {
+            let seen = [records[id]?.updatedAt, events[id]?.last?.item.time, interactions[id]?.last?.item.time].compactMap { $0 }.max()
+            if identities[id] == nil, retention.visitorExpired(id, seen: seen) {
+                _ = deleteProfile(id: id)
+                step.visitors += 1
+                step.changed.append(id)
+                continue
+            }
+            guard var list = events[id] else { continue }
+            let count = list.count
+            if let before = retention.eventsBefore { list.removeAll { $0.item.time < before } }
+            if let limit = retention.eventsPerUser, list.count > limit { list.removeFirst(list.count - limit) }
+            guard list.count < count else { continue }
+            // A message id goes with its event (as a unique index forgets a deleted row).
+            events[id] = list.isEmpty ? nil : list
+            messageIds[id] = Set(list.compactMap(\.messageId))
+            step.events += count - list.count
+            step.changed.append(id)
+        }
+        return step
+    }
+
     public func ping() {}
 }
 

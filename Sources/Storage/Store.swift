@@ -116,8 +116,19 @@ public protocol Store: InteractionLedger {
     /// `GET /v1/profiles/{id}/export`. Nil when nothing is kept.
     func export(userId: String) async throws -> PersonalData?
 
+    /// One step of retention, in one write: looks at the next `subjects` ids (every id with a profile, an event or
+    /// an interaction, in the store's id order) after `cursor` ("" to start) and removes what `retention` no longer
+    /// keeps. Steps are small so that serving never waits long behind one; a pass walks every id once.
+    func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep
+
     /// Checks that the store answers (readiness).
     func ping() async throws
+}
+
+/// A store that can say how much memory it holds in this process (for `/metrics`).
+public protocol MemoryReporting: Sendable {
+    /// Bytes held, as the store's library counts them.
+    var memoryInUse: Int { get }
 }
 
 /// An event or interaction as kept: with its message id (events) and the visitor it was merged from, if any.
@@ -387,6 +398,19 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// The store cannot be reached for now (a database restarting, a connection not had in time): nothing was written by
+/// the call that got it, and the same call may be made again after `retryAfter` seconds. The server answers it with
+/// a 503 problem and `Retry-After`.
+public struct StoreUnavailable: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public let retryAfter: Int
+
+    public init(_ description: String, retryAfter: Int = 1) {
+        self.description = description
+        self.retryAfter = retryAfter
+    }
 }
 
 /// The traits and events encoded as the SQL stores (SQLite, PostgreSQL) keep them.

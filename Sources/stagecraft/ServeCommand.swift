@@ -43,6 +43,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The most events in one batch.")
     var maxBatch = 1000
 
+    @Option(name: .long, help: "Connections to PostgreSQL this instance may open.")
+    var databaseConnections = 16
+
+    @Option(name: .long, help: "Seconds a request waits for a PostgreSQL connection before it is answered 503 (store_unavailable, Retry-After).")
+    var databaseTimeout = 5.0
+
     @Option(name: .long, help: "Rows (events and interactions) of recently read users kept parsed in memory, for SQLite; 0 turns it off.")
     var cacheRows = 2_000_000
 
@@ -72,6 +78,15 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: "Requests a secret key may make on this instance, like 500/s; off (the default) for none.")
     var rateLimitSecret = "off"
+
+    @Option(name: .long, help: "Days events are kept (each user keeps at most the newest 5,000 besides); 0 keeps them whatever their age.")
+    var retainEventsDays = 400.0
+
+    @Option(name: .long, help: "Days an anonymous visitor not seen since is kept (profile, events, ledger); 0 keeps them.")
+    var retainVisitorsDays = 90.0
+
+    @Option(name: .long, help: "Seconds from the end of one pruning pass over the store to the start of the next; 0 turns pruning off.")
+    var pruneInterval = 3600.0
 
     @Flag(name: .long, help: "Behind a load balancer: the client address for rate limits is the last entry of X-Forwarded-For.")
     var trustForwardedFor = false
@@ -118,6 +133,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rateLimits.address = try rate(rateLimitAddress, "rate-limit-address")
         configuration.rateLimits.secretKey = try rate(rateLimitSecret, "rate-limit-secret")
         configuration.rateLimits.trustForwardedFor = trustForwardedFor
+        guard retainEventsDays >= 0, retainVisitorsDays >= 0, pruneInterval >= 0 else {
+            throw ValidationError("--retain-events-days, --retain-visitors-days and --prune-interval take numbers from 0 up")
+        }
+        func duration(_ seconds: Double) -> Duration? { seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil }
+        configuration.retention.eventAge = duration(retainEventsDays * 86_400)
+        configuration.retention.visitorAge = duration(retainVisitorsDays * 86_400)
+        configuration.retention.interval = duration(pruneInterval)
         configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),
                                         allowedOrigins: list("STAGECRAFT_ALLOWED_ORIGINS"))
         do {
@@ -143,7 +165,11 @@ struct ServeCommand: AsyncParsableCommand {
             store = MemoryStore()
             logger.warning("database: memory; profiles, events and the ledger are lost when the server stops")
         } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            let postgres = try PostgresStore(url: database, logger: logger)
+            guard databaseConnections > 0, databaseTimeout > 0 else {
+                throw ValidationError("--database-connections takes a count from 1 up, --database-timeout seconds above 0")
+            }
+            let postgres = try PostgresStore(url: database, logger: logger, connections: databaseConnections,
+                                             leaseTimeout: .milliseconds(Int64(databaseTimeout * 1000)))
             services.append(PostgresPoolService(store: postgres))
             let log = logger
             migrate = {

@@ -213,6 +213,11 @@ struct SendTests {
         #expect(history.allSatisfy { $0.placement != nil })
     }
 
+}
+
+/// The server on PostgreSQL. These tests share one database and each drops its tables, so they run one at a time.
+@Suite("Sends on PostgreSQL: instances sharing caps, the database going away", .serialized)
+struct PostgresSendTests {
     /// A database of its own (`.ci/run` makes it), apart from the storage suite's, which drops its tables as it goes.
     static let postgresURL = ProcessInfo.processInfo.environment["STAGECRAFT_TEST_POSTGRES_SERVER_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
@@ -256,5 +261,90 @@ struct SendTests {
             #expect(try await b.history(userId: "anon:v-1").interactions.count == 3)
             try await a.dropEverything()
         }
+    }
+
+    @Test("PostgreSQL restarting under load: 503 store_unavailable with Retry-After meanwhile, back by itself, nothing acknowledged lost",
+          .enabled(if: postgresURL != nil))
+    func postgresRestart() async throws {
+        var url = try #require(URLComponents(string: Self.postgresURL!))
+        let proxy = try await TCPProxy(targetHost: url.host ?? "127.0.0.1", targetPort: url.port ?? 5432)
+        url.host = "127.0.0.1"
+        url.port = proxy.port
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = try PostgresStore(url: try #require(url.string), logger: logger, connections: 8, leaseTimeout: .seconds(1))
+        try await withThrowingTaskGroup(of: Void.self) { pools in
+            pools.addTask { await store.run() }
+            defer { pools.cancelAll() }
+            try await store.dropEverything()
+            try await store.migrate()
+            let h = try Harness(store: store)
+            struct Outcome: Sendable {
+                var status: Int
+                var seconds: Double
+                var acknowledged: String?
+                var wellFormed: Bool
+                var answer: String
+            }
+            let start = ContinuousClock.now
+            @Sendable func seconds() -> Double {
+                let d = ContinuousClock.now - start
+                return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            }
+            let outcomes = try await h.test { client in
+                try await withThrowingTaskGroup(of: [Outcome].self) { group in
+                    // Down from 1 s to 3 s.
+                    group.addTask {
+                        try await Task.sleep(for: .seconds(1))
+                        proxy.cut()
+                        try await Task.sleep(for: .seconds(2))
+                        proxy.restore()
+                        return []
+                    }
+                    for w in 0..<6 {
+                        group.addTask {
+                            var list: [Outcome] = []
+                            var n = 0
+                            while seconds() < 9 {
+                                n += 1
+                                let id = "w\(w)-\(n)"
+                                let began = seconds()
+                                let r = try await client.execute(
+                                    uri: "/v1/events", method: .post, headers: jsonHeaders,
+                                    body: jsonBody(#"{"events":[{"user_id":"load-\#(w)","name":"tick","message_id":"\#(id)"}]}"#))
+                                let ok = r.status == .ok
+                                let wellFormed = ok || (r.status == .serviceUnavailable && r.problemCode == "store_unavailable"
+                                                        && r.headers[.retryAfter].flatMap { Int($0) }.map { $0 >= 1 } == true)
+                                list.append(Outcome(status: Int(r.status.code), seconds: seconds() - began,
+                                                    acknowledged: ok ? id : nil, wellFormed: wellFormed,
+                                                    answer: wellFormed ? "" : "\(r.status.code) \(r.text.prefix(300))"))
+                                if !ok { try await Task.sleep(for: .milliseconds(50)) }
+                            }
+                            return list
+                        }
+                    }
+                    return try await group.reduce(into: []) { $0 += $1 }
+                }
+            }
+            let wellFormed = outcomes.allSatisfy { $0.wellFormed }
+            #expect(wellFormed, "every answer is a success or a 503 store_unavailable with Retry-After: \(outcomes.filter { !$0.wellFormed }.prefix(3).map(\.answer))")
+            #expect(outcomes.contains { $0.status == 503 }, "the outage was felt")
+            // No request waited for the database longer than the lease timeout allows.
+            let slowest = outcomes.map { $0.seconds }.max() ?? 0
+            #expect(slowest < 3)
+            // It came back by itself: the last second of load went through.
+            #expect(outcomes.suffix(6).allSatisfy { $0.status == 200 }, "\(outcomes.suffix(6).map { ($0.status, $0.seconds) })")
+            #expect(!store.isUnavailable)
+            // Every event answered 200 is kept.
+            var kept = Set<String>()
+            for w in 0..<6 {
+                for e in try await store.export(userId: "load-\(w)")?.events ?? [] { if let m = e.messageId { kept.insert(m) } }
+            }
+            let acknowledged = Set(outcomes.compactMap { $0.acknowledged })
+            #expect(acknowledged.count > 100)
+            #expect(acknowledged.isSubset(of: kept))
+            try await store.dropEverything()
+        }
+        try await proxy.shutdown()
     }
 }

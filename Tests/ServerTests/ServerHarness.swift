@@ -136,6 +136,8 @@ struct Harness {
         configuration.maxConnections = maxConnections
         configuration.idleTimeout = idleTimeout
         configuration.rateLimits = rateLimits
+        // No pruning in the background of tests (their clock is pinned); RetentionTests runs passes itself.
+        configuration.retention.interval = nil
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let metrics = ServerMetrics()

@@ -385,6 +385,85 @@ struct StoreContractTests {
     }
 }
 
+/// Retention, in the contract's suite: one PostgreSQL database is used by one test at a time.
+extension StoreContractTests {
+    private static let day = 86_400.0
+
+    private static func at(days: Double) -> Date { t0.addingTimeInterval(days * day) }
+
+    @Test("retention: a pass in small steps trims old events and events past the limit, removes unseen visitors, keeps the rest",
+          arguments: StoreKind.available)
+    func prune(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            // u: 15 events, 3 of them older than the age kept, and 12 recent ones of which the limit keeps 10.
+            _ = try await store.saveProfile(id: "u", traits: .replace(LiquidObject([("n", 1)])), timeZone: nil, at: Self.at(days: -900))
+            _ = try await store.append((0..<3).map { UserEvent(userId: "u", event: event("old\($0)", -500 * Self.day + Double($0)), messageId: "m\($0)") })
+            _ = try await store.append((0..<12).map { UserEvent(userId: "u", event: event("new\($0)", -Self.day + Double($0))) })
+            try await store.record(Interaction(userId: "u", campaign: "hero", channel: .banner, kind: .dismiss, time: Self.at(days: -600)))
+            // A visitor unseen for 100 days (profile, an event, an interaction), one seen 10 days ago, and one with only
+            // an old interaction.
+            _ = try await store.saveProfile(id: "anon:old", traits: .replace(LiquidObject([("k", "v")])), timeZone: nil, at: Self.at(days: -100))
+            _ = try await store.append([UserEvent(userId: "anon:old", event: event("page", -100 * Self.day))])
+            try await store.record(Interaction(userId: "anon:old", campaign: "hero", channel: .banner, kind: .impression, time: Self.at(days: -95)))
+            _ = try await store.append([UserEvent(userId: "anon:recent", event: event("page", -10 * Self.day)),
+                                        UserEvent(userId: "anon:recent", event: event("page", -450 * Self.day))])
+            try await store.record(Interaction(userId: "anon:ledger", campaign: "hero", channel: .banner, kind: .dismiss, time: Self.at(days: -120)))
+            // A visitor merged into a user: its rows are the user's now, and the link stays.
+            _ = try await store.saveProfile(id: "w", traits: .replace(LiquidObject()), timeZone: nil, at: Self.at(days: -300))
+            _ = try await store.append([UserEvent(userId: "anon:merged", event: event("page", -300 * Self.day))])
+            _ = try await store.identify(anonymous: "anon:merged", user: "w", at: Self.at(days: -299))
+            // A cached read before the pass must not outlive it.
+            #expect(try await store.snapshot(userId: "u", eventLimit: 10).profile?.events.count == 10)
+
+            let retention = Retention(eventsBefore: Self.at(days: -400), eventsPerUser: 10, visitorsBefore: Self.at(days: -90))
+            var cursor = ""
+            var total = PruneStep(next: nil)
+            var changed: [String] = []
+            var steps = 0
+            while true {
+                let step = try await store.prune(after: cursor, subjects: 2, retention)
+                #expect(step.subjects <= 2)
+                total.subjects += step.subjects
+                total.events += step.events
+                total.visitors += step.visitors
+                changed += step.changed
+                steps += 1
+                guard let next = step.next else { break }
+                cursor = next
+            }
+            // Every id once: u, w, and the four visitors' ids (the merged one has no rows of its own).
+            #expect(total.subjects == 5)
+            #expect(steps == 3)
+            #expect(total.events == 3 + 2 + 1)  // u's old ones, u's two past the limit, anon:recent's old one
+            #expect(total.visitors == 2)
+            #expect(Set(changed) == ["u", "anon:old", "anon:ledger", "anon:recent"])
+
+            let u = try #require(try await store.profile(id: "u", eventLimit: 100))
+            #expect(u.events.map(\.name) == (2..<12).map { "new\($0)" })
+            #expect(try await store.snapshot(userId: "u", eventLimit: 10).profile?.events.count == 10)
+            #expect(try await store.history(userId: "u").interactions.count == 1)  // the ledger is kept
+            #expect(try await store.export(userId: "anon:old") == nil)
+            #expect(try await store.export(userId: "anon:ledger") == nil)
+            #expect(try await store.events(userId: "anon:recent", limit: 10).count == 1)
+            #expect(try await store.linkedUser(anonymous: "anon:merged") == "w")
+            #expect(try await store.events(userId: "w", limit: 10).count == 1)
+            // A message id goes with its event: the same message is new again.
+            #expect(try await store.append([UserEvent(userId: "u", event: event("again", 0), messageId: "m0")]) == 1)
+
+            // A second pass finds nothing more.
+            var again = PruneStep(next: nil)
+            cursor = ""
+            repeat {
+                let step = try await store.prune(after: cursor, subjects: 100, retention)
+                again.events += step.events
+                again.visitors += step.visitors
+                cursor = step.next ?? ""
+            } while !cursor.isEmpty
+            #expect(again.events == 1 && again.visitors == 0)  // only the event just appended, past u's limit
+        }
+    }
+}
+
 @Suite("SQLite store")
 struct SQLiteStoreTests {
     @Test("what was written is there after the database is opened again")
@@ -403,7 +482,39 @@ struct SQLiteStoreTests {
         #expect(profile.timeZone.identifier == "Asia/Tokyo")
         #expect(profile.events.map(\.name) == ["signup"])
     }
+    /// The hot path reads on the calling thread. Reads of every kind at once, many more than there are threads
+    /// and readers, must all finish: no read may hold a reader while it waits for a thread that a blocked read
+    /// holds (that stalled a server for 30 s under a mixed load with the cache off).
+    @Test("reads of every kind at once never wait on each other for good")
+    func readsDoNotStarve() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-reads-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path)
+        for u in 0..<20 {
+            _ = try await store.saveProfile(id: "u\(u)", traits: .replace(LiquidObject([("n", .int(u))])), timeZone: nil, at: t0)
+            _ = try await store.append((0..<20).map { UserEvent(userId: "u\(u)", event: event("e\($0)", Double($0))) })
+        }
+        let finished = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<4000 {
+                group.addTask {
+                    let id = "u\(i % 20)"
+                    switch i % 6 {
+                    case 0, 1: return try await store.snapshot(userId: id, eventLimit: 50).profile?.events.count ?? 0
+                    case 2: return try await store.profile(id: id, eventLimit: 50)?.events.count ?? 0
+                    case 3: return try await store.events(userId: id, limit: 50).count
+                    case 4: return try await store.history(userId: id).interactions.count + 20
+                    default: return try await store.profileRecord(id: id) == nil ? 0 : 20
+                    }
+                }
+            }
+            var finished = 0
+            for try await n in group where n == 20 { finished += 1 }
+            return finished
+        }
+        #expect(finished == 4000)
+    }
 }
+
 
 @Suite("Cached store")
 struct CachedStoreTests {

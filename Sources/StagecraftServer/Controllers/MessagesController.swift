@@ -328,6 +328,8 @@ struct MessagesController: APIController {
                     }
                 } catch let p as Problem {
                     out = object([("error", p.value)])
+                } catch let e as StoreUnavailable {
+                    out = object([("error", Problem.unavailable(e).value)])
                 }
                 if case .object(var o) = out {
                     o = LiquidObject([("line", .int(number))] + (replayed ? [("replayed", .bool(true))] : []) + Array(o.pairs))

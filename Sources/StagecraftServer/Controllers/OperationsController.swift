@@ -25,6 +25,9 @@ struct OperationsController: APIController {
                 metrics.gauge("user_cache_rows", Double(usage.rows))
                 metrics.gauge("user_cache_bytes", Double(usage.bytes))
             }
+            if let held = (store as? any MemoryReporting)?.memoryInUse ?? (store as? CachedStore)?.baseMemoryInUse {
+                metrics.gauge("store_memory_bytes", Double(held))
+            }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
         }

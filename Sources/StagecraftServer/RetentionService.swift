@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Storage
+
+/// How long what the store holds is kept (`stagecraft serve --retain-events-days`, `--retain-visitors-days`,
+/// `--prune-interval`).
+public struct RetentionSettings: Sendable {
+    /// Events older than this go; nil keeps them whatever their age.
+    public var eventAge: Duration? = .seconds(400 * 86_400)
+    /// Anonymous visitors unseen for this long go whole; nil keeps them.
+    public var visitorAge: Duration? = .seconds(90 * 86_400)
+    /// Time from the end of one pass to the start of the next; nil turns pruning off.
+    public var interval: Duration? = .seconds(3_600)
+    /// Ids one step looks at (one short write).
+    public var stepSize = 200
+    /// The pause after each step, so that a pass over a large store is spread out rather than run flat out.
+    public var pause: Duration = .milliseconds(20)
+
+    public init() {}
+
+    /// What the store keeps as of `now`, each user keeping `eventsPerUser` events (what deciding reads).
+    public func retention(at now: Date, eventsPerUser: Int) -> Retention {
+        func before(_ age: Duration?) -> Date? {
+            age.map { now.addingTimeInterval(-Double($0.components.seconds) - Double($0.components.attoseconds) / 1e18) }
+        }
+        return Retention(eventsBefore: before(eventAge), eventsPerUser: eventsPerUser, visitorsBefore: before(visitorAge))
+    }
+}
+
+/// Removes, in the background, what the store no longer keeps: a pass walks every id one small step at a time
+/// (each one short write, then a pause), so serving never waits long behind it; a new pass starts an interval after
+/// the last one ended. Counted in `/metrics`. With several instances on one database each prunes; a step is
+/// harmless to repeat.
+public struct RetentionService: Service {
+    let store: any Store
+    let settings: RetentionSettings
+    let eventsPerUser: Int
+    let metrics: ServerMetrics
+    let logger: Logger
+    let clock: @Sendable () -> Date
+
+    public init(store: any Store, settings: RetentionSettings, eventsPerUser: Int, metrics: ServerMetrics, logger: Logger,
+                clock: @escaping @Sendable () -> Date = Date.init)
+    {
+        self.store = store
+        self.settings = settings
+        self.eventsPerUser = eventsPerUser
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    public func run() async throws {
+        guard let interval = settings.interval else { return }
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    do {
+                        _ = try await pass()
+                    } catch is CancellationError {
+                        throw CancellationError()
+                    } catch {
+                        // The database away (a restart): the next pass starts over.
+                        logger.warning("retention: pass stopped: \(error)")
+                    }
+                    try await Task.sleep(for: interval)
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+
+    /// One whole pass over every id; returns what it removed (`next` nil).
+    @discardableResult
+    public func pass() async throws -> PruneStep {
+        let retention = settings.retention(at: clock(), eventsPerUser: eventsPerUser)
+        let started = ContinuousClock.now
+        var total = PruneStep(next: nil)
+        var cursor = ""
+        while true {
+            try Task.checkCancellation()
+            let step = try await store.prune(after: cursor, subjects: settings.stepSize, retention)
+            total.subjects += step.subjects
+            total.events += step.events
+            total.visitors += step.visitors
+            if step.events > 0 { metrics.count("pruned_events", by: step.events) }
+            if step.visitors > 0 { metrics.count("pruned_visitors", by: step.visitors) }
+            guard let next = step.next else { break }
+            cursor = next
+            try await Task.sleep(for: settings.pause)
+        }
+        metrics.count("retention_passes")
+        let took = ContinuousClock.now - started
+        logger.info("retention: pass over \(total.subjects) ids removed \(total.events) events and \(total.visitors) visitors in \(took)")
+        return total
+    }
+}

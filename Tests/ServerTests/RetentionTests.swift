@@ -1,0 +1,84 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Liquid
+import Logging
+import Personalization
+import StagecraftServer
+import Storage
+import Testing
+
+private let day = 86_400.0
+
+private func event(_ name: String, daysAgo: Double) -> Event {
+    Event(name: name, time: fixedNow.addingTimeInterval(-daysAgo * day))
+}
+
+@Suite("Retention")
+struct RetentionTests {
+    @Test("settings turn ages into cut-off times; an age left out keeps everything of its kind")
+    func settings() {
+        var settings = RetentionSettings()
+        let r = settings.retention(at: fixedNow, eventsPerUser: 5000)
+        #expect(r.eventsBefore == fixedNow.addingTimeInterval(-400 * day))
+        #expect(r.visitorsBefore == fixedNow.addingTimeInterval(-90 * day))
+        #expect(r.eventsPerUser == 5000)
+        settings.eventAge = nil
+        settings.visitorAge = .milliseconds(1500)
+        let kept = settings.retention(at: fixedNow, eventsPerUser: 10)
+        #expect(kept.eventsBefore == nil)
+        #expect(kept.visitorsBefore == fixedNow.addingTimeInterval(-1.5))
+    }
+
+    @Test("a pass removes old events and unseen visitors, and /metrics counts them; the API no longer finds them")
+    func pass() async throws {
+        let h = try Harness()
+        _ = try await h.store.append([UserEvent(userId: "u1", event: event("signup", daysAgo: 500)),
+                                      UserEvent(userId: "u1", event: event("login", daysAgo: 1)),
+                                      UserEvent(userId: "anon:gone", event: event("page", daysAgo: 120)),
+                                      UserEvent(userId: "anon:here", event: event("page", daysAgo: 3))])
+        var settings = RetentionSettings()
+        settings.stepSize = 1
+        settings.pause = .zero
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let service = RetentionService(store: h.store, settings: settings, eventsPerUser: 5000, metrics: h.server.metrics,
+                                       logger: logger, clock: { fixedNow })
+        let total = try await service.pass()
+        #expect(total.subjects == 3 && total.events == 1 && total.visitors == 1)
+        try await h.test { client in
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains("stagecraft_pruned_events_total 1"))
+            #expect(metrics.contains("stagecraft_pruned_visitors_total 1"))
+            #expect(metrics.contains("stagecraft_retention_passes_total 1"))
+            let user = try await client.execute(uri: "/v1/profiles/u1/export", method: .get)
+            #expect(user.status == .ok)
+            #expect(user.json["events"]?.arrayValue?.count == 1)
+        }
+        #expect(try await h.store.export(userId: "anon:gone") == nil)
+        #expect(try await h.store.events(userId: "anon:here", limit: 10).count == 1)
+    }
+
+    @Test("the service prunes on its own, and stops when cancelled")
+    func background() async throws {
+        let store: any Store = MemoryStore()
+        _ = try await store.append([UserEvent(userId: "anon:gone", event: event("page", daysAgo: 100))])
+        var settings = RetentionSettings()
+        settings.interval = .milliseconds(10)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let metrics = ServerMetrics()
+        let service = RetentionService(store: store, settings: settings, eventsPerUser: 5000, metrics: metrics, logger: logger,
+                                       clock: { fixedNow })
+        let task = Task { try await service.run() }
+        var waited = 0
+        while try await store.export(userId: "anon:gone") != nil, waited < 500 {
+            try await Task.sleep(for: .milliseconds(10))
+            waited += 1
+        }
+        task.cancel()
+        try await task.value
+        #expect(try await store.export(userId: "anon:gone") == nil)
+    }
+}

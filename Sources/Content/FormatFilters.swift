@@ -107,25 +107,34 @@ enum FormatFilters {
             if input.isNil || input.description.isEmpty { return .string("") }
             throw LiquidError(.argument, "format_date: \(input.description.prefix(40)) is not a date")
         }
-        let formatter = DateFormatter()
-        formatter.locale = locale(context)
-        formatter.timeZone = context.timeZone ?? TimeZone(identifier: "UTC")!
         let style = arguments[0]?.description ?? "medium"
-        switch style {
-        case "short": formatter.dateStyle = .short
-        case "medium": formatter.dateStyle = .medium
-        case "long": formatter.dateStyle = .long
-        case "full": formatter.dateStyle = .full
-        default:
-            // A skeleton: the fields, in any order; the locale's pattern for them orders and punctuates.
-            guard !style.isEmpty, style.count <= 24, style.unicodeScalars.allSatisfy({ skeletonLetters.contains($0) }) else {
-                throw LiquidError(.argument, "format_date: '\(style)' is neither short, medium, long or full nor a skeleton such as yMMMd")
-            }
-            formatter.setLocalizedDateFormatFromTemplate(style)
+        let dateStyle = dateStyles[style]
+        // A skeleton: the fields, in any order; the locale's pattern for them orders and punctuates.
+        guard dateStyle != nil
+            || (!style.isEmpty && style.count <= 24 && style.unicodeScalars.allSatisfy({ skeletonLetters.contains($0) }))
+        else {
+            throw LiquidError(.argument, "format_date: '\(style)' is neither short, medium, long or full nor a skeleton such as yMMMd")
         }
-        return .string(formatter.string(from: date))
+        let (locale, identifier, _) = formatting(context)
+        let zone = context.timeZone ?? TimeZone(identifier: "UTC")!
+        let key = identifier + "|" + zone.identifier + "|" + style
+        let memo = Formatters.Instant(key: key, time: date.timeIntervalSince1970)
+        if let known = Formatters.formattedDates.withLock({ $0[memo] }) { return .string(known) }
+        let text = Formatters.dates.with(key, make: {
+            let formatter = DateFormatter()
+            formatter.locale = locale
+            formatter.timeZone = zone
+            if let dateStyle { formatter.dateStyle = dateStyle } else { formatter.setLocalizedDateFormatFromTemplate(style) }
+            return formatter
+        }) { $0.string(from: date) }
+        Formatters.formattedDates.withLock { cache in
+            if cache.count >= Formatters.remembered { cache.removeAll(keepingCapacity: true) }
+            cache[memo] = text
+        }
+        return .string(text)
     }
 
+    static let dateStyles: [String: DateFormatter.Style] = ["short": .short, "medium": .medium, "long": .long, "full": .full]
     static let skeletonLetters = Set("GyYuUrQqMLlwWdDFgEecabBhHkKjJCmsSAzZOvVXx".unicodeScalars)
 
     /// `{{ trial_ends_at | format_relative }}`: how far a time is from now in the unit that suits it, in words:
@@ -185,22 +194,48 @@ enum FormatFilters {
     }
 }
 
-/// ICU's currency formatters, made once per locale, currency and precision and lent to one render at a time: making
-/// one (Foundation's format styles make or look one up on every call) costs several times what formatting does.
-enum Formatters {
-    /// A formatter in use by one thread only: taken from the pool, used, given back.
-    final class Lent: @unchecked Sendable {
-        let formatter: NumberFormatter
-        init(_ formatter: NumberFormatter) { self.formatter = formatter }
+/// Foundation's formatters of one kind, made once per key (locale, zone, style...) and lent to one thread at a time:
+/// making one costs ICU many times what formatting with it does (a date formatter about 100 µs, the most of a
+/// banner's render before they were kept).
+final class Shelf<F: AnyObject>: Sendable {
+    /// A formatter in use by one thread only: taken from the shelf, used, given back.
+    private final class Lent: @unchecked Sendable {
+        let formatter: F
+        init(_ formatter: F) { self.formatter = formatter }
     }
 
-    private static let pool = Mutex<[String: [Lent]]>([:])
+    private let kept = Mutex<[String: [Lent]]>([:])
+
+    /// `use` with a formatter for `key`, made by `make` when none is free.
+    func with<T>(_ key: String, make: () -> F, _ use: (F) -> T) -> T {
+        let lent = kept.withLock { $0[key]?.popLast() } ?? Lent(make())
+        let result = use(lent.formatter)
+        // Kept for the next render; a few per key, however many threads there were at once.
+        kept.withLock { if $0[key, default: []].count < 16, $0.count < 1024 { $0[key, default: []].append(lent) } }
+        return result
+    }
+}
+
+/// ICU's currency and date formatters, made once per locale and what they format and lent to one render at a time:
+/// making one (Foundation's format styles make or look one up on every call) costs several times what formatting does.
+enum Formatters {
+    private static let currencies = Shelf<NumberFormatter>()
+    static let dates = Shelf<DateFormatter>()
 
     /// Amounts already formatted, by locale, currency, precision and amount: a content set prints the same prices
     /// (a plan's, a catalog's few hundred) over and over, and formatting one costs ICU about ten microseconds. A
     /// pure function's results, kept up to a bound and then started afresh.
     private static let formatted = Mutex<[Amount: String]>([:])
     static let remembered = 16_384
+
+    /// Dates already formatted, by formatter (locale, zone, style) and instant: content prints the same few dates
+    /// (a release's, a trial's end) to everyone; kept as amounts are.
+    static let formattedDates = Mutex<[Instant: String]>([:])
+
+    struct Instant: Hashable {
+        let key: String
+        let time: Double
+    }
 
     /// An amount as it is remembered: the locale's ``ServedLocale/formatNumber`` (0 for English with no locale set),
     /// the code's three letters packed, the precision and the value.
@@ -231,7 +266,7 @@ enum Formatters {
     }
 
     private static func format(_ value: Double, key: String, code: String, decimals: Int?, locale: Locale) -> String {
-        let lent = pool.withLock { $0[key]?.popLast() } ?? {
+        currencies.with(key, make: {
             let f = NumberFormatter()
             f.locale = locale
             f.numberStyle = .currency
@@ -240,11 +275,7 @@ enum Formatters {
                 f.minimumFractionDigits = decimals
                 f.maximumFractionDigits = decimals
             }
-            return Lent(f)
-        }()
-        let text = lent.formatter.string(from: NSNumber(value: value)) ?? String(value)
-        // Kept for the next render; a few per key, however many threads there were at once.
-        pool.withLock { if $0[key, default: []].count < 16, $0.count < 1024 { $0[key, default: []].append(lent) } }
-        return text
+            return f
+        }) { $0.string(from: NSNumber(value: value)) ?? String(value) }
     }
 }

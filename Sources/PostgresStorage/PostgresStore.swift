@@ -6,6 +6,7 @@ import Personalization
 import PostgresNIO
 import ServiceLifecycle
 import Storage
+import Synchronization
 
 /// PostgreSQL through PostgresNIO, for many server instances behind a load balancer. The schema is brought up to
 /// date at start under an advisory lock, so instances starting together migrate once.
@@ -17,11 +18,12 @@ import Storage
 /// connection and then fails with ``StoreUnavailable``, as does one whose connection is lost; from then on calls fail
 /// at once but for one a second, until one succeeds (``Availability``). The pool reconnects by itself. A call that
 /// failed so wrote nothing (a transaction not committed is rolled back by the server).
-public final class PostgresStore: Store {
+public final class PostgresStore: Store, StoreReporting {
     private let client: PostgresClient
     private let logger: Logger
     private let availability = Availability()
     private let leaseTimeout: Duration
+    private let reads = Atomic<Int>(0)
 
     /// A client for `url` (`postgres://user:password@host:5432/database?sslmode=disable|prefer|require`), with at
     /// most `connections` connections (per instance), each call waiting at most `leaseTimeout` for one.
@@ -75,6 +77,16 @@ public final class PostgresStore: Store {
         }
     }
 
+    /// A read on a connection from the pool, counted.
+    private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        reads.add(1, ordering: .relaxed)
+        return try await withConnection(body)
+    }
+
+    public var memoryInUse: Int? { nil }
+
+    public var databaseReads: Int { reads.load(ordering: .relaxed) }
+
     /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one.
     private func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = logger
@@ -101,10 +113,9 @@ public final class PostgresStore: Store {
         case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
         default: throw StoreError("sslmode must be disable, prefer or require, not \(mode)")
         }
-        var configuration = PostgresClient.Configuration(
+        return PostgresClient.Configuration(
             host: host, port: url.port ?? 5432, username: url.user?.removingPercentEncoding ?? "postgres",
             password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
-        return configuration
     }
 
     /// The migrations, in order; each runs once, recorded in `stagecraft_migrations`.
@@ -228,17 +239,17 @@ public final class PostgresStore: Store {
 
     public func profileRecord(id: String) async throws -> ProfileRecord? {
         let logger = logger
-        return try await withConnection { connection in try await Self.record(id: id, connection, logger) }
+        return try await read { connection in try await Self.record(id: id, connection, logger) }
     }
 
     public func profile(id: String, eventLimit: Int) async throws -> Profile? {
         let logger = logger
-        return try await withConnection { connection in try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) }
+        return try await read { connection in try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) }
     }
 
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
         let logger = logger
-        return try await withConnection { connection in
+        return try await read { connection in
             (try await Self.profile(id: userId, eventLimit: eventLimit, connection, logger),
              try await Self.history(userId: userId, connection, logger))
         }
@@ -276,7 +287,7 @@ public final class PostgresStore: Store {
 
     public func events(userId: String, limit: Int) async throws -> [Event] {
         let logger = logger
-        return try await withConnection { connection in try await Self.events(userId: userId, limit: limit, connection, logger) }
+        return try await read { connection in try await Self.events(userId: userId, limit: limit, connection, logger) }
     }
 
     /// Under the id's advisory lock, as merges, their undoing and admissions take it: none of them can write the
@@ -401,7 +412,7 @@ public final class PostgresStore: Store {
 
     public func history(userId: String) async throws -> InteractionHistory {
         let logger = logger
-        return try await withConnection { connection in try await Self.history(userId: userId, connection, logger) }
+        return try await read { connection in try await Self.history(userId: userId, connection, logger) }
     }
 
     /// One transaction holding the user's advisory lock (keyed by a hash of the id: two users that share a hash
@@ -528,7 +539,7 @@ public final class PostgresStore: Store {
 
     public func linkedUser(anonymous: String) async throws -> String? {
         let logger = logger
-        return try await withConnection { connection in
+        return try await read { connection in
             var user: String?
             for try await id in try await connection.query("SELECT user_id FROM identities WHERE anonymous_id = \(anonymous)", logger: logger)
                 .decode(String.self)
@@ -634,7 +645,7 @@ public final class PostgresStore: Store {
     public func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer? {
         let logger = logger
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
-        return try await withConnection { connection in try await Self.kept(key: key, after: cutoff, connection, logger) }
+        return try await read { connection in try await Self.kept(key: key, after: cutoff, connection, logger) }
     }
 
     private static func kept(key: String, after cutoff: Double, _ connection: PostgresConnection, _ logger: Logger) async throws -> KeptAnswer? {

@@ -4,12 +4,14 @@ import GRDBSQLite
 import Liquid
 import Personalization
 import Storage
+import Synchronization
 
 /// The embedded default: one SQLite file (WAL) through GRDB. Readers never wait for the writer; every commit is
 /// synced to disk before it returns (`synchronous = FULL`), so an answered write survives a killed process or a
 /// lost machine alike.
-public final class SQLiteStore: Store, MemoryReporting {
+public final class SQLiteStore: Store, StoreReporting {
     private let pool: DatabasePool
+    private let reads = Atomic<Int>(0)
     public let path: String
 
     /// Opens (creating when missing) the database at `path` and brings its schema up to date.
@@ -130,7 +132,8 @@ public final class SQLiteStore: Store, MemoryReporting {
     /// for a reader, and every reader held by a read waiting for one of those threads, the server stalled (30 s
     /// under a mixed load with the cache off). Blocking reads hold a reader only while they run.
     private func readHere<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.read(body)
+        reads.add(1, ordering: .relaxed)
+        return try pool.read(body)
     }
 
     public func append(_ events: [UserEvent]) async throws -> Int {
@@ -385,7 +388,9 @@ public final class SQLiteStore: Store, MemoryReporting {
     }
 
     /// What SQLite's allocator holds in this process: every connection's page cache, schema and statements.
-    public var memoryInUse: Int { Int(sqlite3_memory_used()) }
+    public var memoryInUse: Int? { Int(sqlite3_memory_used()) }
+
+    public var databaseReads: Int { reads.load(ordering: .relaxed) }
 
     public func ping() async throws {
         _ = try readHere { db in try Int.fetchOne(db, sql: "SELECT 1") }

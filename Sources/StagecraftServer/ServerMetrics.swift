@@ -11,6 +11,8 @@ public final class ServerMetrics: Sendable {
     private let counters = Mutex<[Key: Counter]>([:])
     private let histograms = Mutex<[Key: DurationHistogram]>([:])
     private let gauges = Mutex<[Key: Gauge]>([:])
+    /// What ``follow(_:_:)`` last saw of each total counted elsewhere.
+    private let followed = Mutex<[String: Int]>([:])
 
     /// A metric and its label values (up to three), hashed without building a string.
     private struct Key: Hashable {
@@ -49,6 +51,9 @@ public final class ServerMetrics: Sendable {
         "user_cache_users": "Users whose profile and ledger are kept parsed in memory (SQLite).",
         "user_cache_rows": "Events and interactions those users' entries hold.",
         "user_cache_bytes": "What those entries hold, as estimated (bounded by --cache-mb).",
+        "user_cache_hits": "User reads answered from the cache (SQLite).",
+        "user_cache_misses": "User reads that went to the database behind the cache (SQLite).",
+        "store_reads": "Reads that went to the database (SQLite or PostgreSQL), not the cache.",
         "pruned_events": "Events removed by retention (older than --retain-events-days, or beyond a user's event limit).",
         "pruned_visitors": "Anonymous visitors removed whole by retention (unseen for --retain-visitors-days).",
         "retention_passes": "Retention passes finished over every id in the store.",
@@ -85,6 +90,16 @@ public final class ServerMetrics: Sendable {
             return h
         }
         histogram.record(duration)
+    }
+
+    /// Brings counter `name` up to `total`, a running total kept elsewhere (a store's reads): counts what it grew by
+    /// since the last call.
+    func follow(_ name: String, _ total: Int) {
+        let grown = followed.withLock { seen in
+            defer { seen[name] = total }
+            return max(0, total - (seen[name] ?? 0))
+        }
+        count(name, by: grown)
     }
 
     func gauge(_ name: String, _ value: Double) {

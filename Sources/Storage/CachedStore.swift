@@ -37,6 +37,9 @@ public final class CachedStore: Store {
         /// does not keep what it read.
         var links: [String: String?] = [:]
         var linkGeneration: UInt64 = 0
+        /// Snapshots answered from an entry, and those read from the store behind.
+        var hits = 0
+        var misses = 0
 
         /// Drops a user's entry and what it counted.
         mutating func drop(_ userId: String) {
@@ -72,8 +75,10 @@ public final class CachedStore: Store {
             if var e = st.entries[userId] {
                 e.used = st.tick
                 st.entries[userId] = e
+                st.hits += 1
                 return ((e.profile, e.history), 0)
             }
+            st.misses += 1
             return (nil, st.stripes[s])
         }
         if let hit { return hit }
@@ -111,6 +116,9 @@ public final class CachedStore: Store {
 
     /// Entries held, their rows and their estimated bytes (for tests and metrics).
     public var usage: (users: Int, rows: Int, bytes: Int) { state.withLock { ($0.entries.count, $0.cost, $0.bytes) } }
+
+    /// Snapshots answered from memory and those read from the store behind, since the cache was made.
+    public var lookups: (hits: Int, misses: Int) { state.withLock { ($0.hits, $0.misses) } }
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
         -> (record: ProfileRecord, created: Bool)
@@ -205,8 +213,8 @@ public final class CachedStore: Store {
 
     public func ping() async throws { try await base.ping() }
 
-    /// What the store behind holds (the cache's own estimate is ``usage``).
-    public var baseMemoryInUse: Int? { (base as? any MemoryReporting)?.memoryInUse }
+    /// What the store behind reports (the cache's own estimate is ``usage``).
+    public var baseReporting: (any StoreReporting)? { base as? any StoreReporting }
 }
 
 /// What a cached user holds in memory, estimated from the sizes of its strings and the values' shapes (Swift's

@@ -125,10 +125,13 @@ public protocol Store: InteractionLedger {
     func ping() async throws
 }
 
-/// A store that can say how much memory it holds in this process (for `/metrics`).
-public protocol MemoryReporting: Sendable {
-    /// Bytes held, as the store's library counts them.
-    var memoryInUse: Int { get }
+/// What a store that goes to a database can say about it (for `/metrics` and the load script).
+public protocol StoreReporting: Sendable {
+    /// Bytes the database library holds in this process, as it counts them (nil: it holds none here, or does not say).
+    var memoryInUse: Int? { get }
+    /// Reads that went to the database since the store was made (a call for a user's snapshot is one, whatever the
+    /// number of statements it takes).
+    var databaseReads: Int { get }
 }
 
 /// An event or interaction as kept: with its message id (events) and the visitor it was merged from, if any.

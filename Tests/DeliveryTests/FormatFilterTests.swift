@@ -135,4 +135,26 @@ struct FormatFilterTests {
         // Most rows are the same: the differences are the few kinds above.
         #expect(Self.table.rows.count == 308 && explained.values.reduce(0, +) < 60, "\(explained)")
     }
+
+    @Test("formatters kept between renders are kept per zone and locale: one instant alternately for Auckland and Los Angeles, in English and French")
+    func keptFormattersDoNotCross() throws {
+        let files = ["banners/x.liquid": "---\ncampaign: x\nchannel: banner\nplacement: x\n---\nx\n",
+                     "locales/en.json": "{}", "locales/fr.json": "{}"]
+        let delivery = try DeliveryContent.load(files: files)
+        let now = Timestamp.parse("2026-11-18T20:00:00Z")!
+        func date(_ zone: String, _ locale: String, _ style: String) throws -> String {
+            let profile = Profile(id: "u", timeZone: TimeZone(identifier: zone)!, locale: try LocaleTag(parsing: locale))
+            var options = delivery.renderOptions(for: UserMoment(profile: profile, now: now, stageRules: delivery.content.stageRules),
+                                                 autoescape: false)
+            options.now = now
+            return try delivery.content.environment.parse("{{ '2026-11-18T20:00:00Z' | format_date: '\(style)' }}")
+                .render(.object(LiquidObject()), options: options)
+        }
+        for _ in 0..<3 {
+            #expect(try date("Pacific/Auckland", "en", "MMMMd") == "November 19")
+            #expect(try date("America/Los_Angeles", "en", "MMMMd") == "November 18")
+            #expect(try date("Pacific/Auckland", "fr", "long") == "19 novembre 2026")
+            #expect(try date("America/Los_Angeles", "fr", "long") == "18 novembre 2026")
+        }
+    }
 }

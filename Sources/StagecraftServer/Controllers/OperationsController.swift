@@ -24,9 +24,13 @@ struct OperationsController: APIController {
                 metrics.gauge("user_cache_users", Double(usage.users))
                 metrics.gauge("user_cache_rows", Double(usage.rows))
                 metrics.gauge("user_cache_bytes", Double(usage.bytes))
+                let lookups = cache.lookups
+                metrics.follow("user_cache_hits", lookups.hits)
+                metrics.follow("user_cache_misses", lookups.misses)
             }
-            if let held = (store as? any MemoryReporting)?.memoryInUse ?? (store as? CachedStore)?.baseMemoryInUse {
-                metrics.gauge("store_memory_bytes", Double(held))
+            if let reporting = (store as? any StoreReporting) ?? (store as? CachedStore)?.baseReporting {
+                if let held = reporting.memoryInUse { metrics.gauge("store_memory_bytes", Double(held)) }
+                metrics.follow("store_reads", reporting.databaseReads)
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))

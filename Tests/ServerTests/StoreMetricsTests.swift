@@ -1,0 +1,44 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Liquid
+import SQLiteStorage
+import StagecraftServer
+import Storage
+import Testing
+
+/// The value of an unlabelled metric in an exposition text, nil when it is not there.
+private func sample(_ name: String, in text: String) -> Double? {
+    for line in text.split(separator: "\n") where line.hasPrefix(name + " ") {
+        return Double(line.dropFirst(name.count + 1))
+    }
+    return nil
+}
+
+@Suite("Store metrics: what the cache saves the database")
+struct StoreMetricsTests {
+    @Test("a user read once from SQLite is then answered from the cache: /metrics counts the hits, the misses and the database's reads")
+    func cacheAndReads() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-metrics-\(UUID().uuidString)")
+        let store = CachedStore(try SQLiteStore(path: folder.appendingPathComponent("s.sqlite").path), capacity: 10_000, eventLimit: 5000)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let h = try Harness(store: store)
+        _ = try await store.saveProfile(id: "m1", traits: .replace(LiquidObject([("first_name", "Ada")])), timeZone: nil, at: fixedNow)
+        try await h.test { client in
+            func metrics() async throws -> String { try await client.execute(uri: "/metrics", method: .get).text }
+            #expect(try await client.execute(uri: "/v1/placements/home-hero?user_id=m1", method: .get).status == .ok)
+            let first = try await metrics()
+            let readsFirst = try #require(sample("stagecraft_store_reads_total", in: first))
+            #expect(readsFirst >= 1, "the first request read the user from SQLite")
+            #expect(sample("stagecraft_user_cache_misses_total", in: first) == 1)
+            for _ in 0..<2 {
+                #expect(try await client.execute(uri: "/v1/placements/home-hero?user_id=m1", method: .get).status == .ok)
+            }
+            let later = try await metrics()
+            #expect(sample("stagecraft_user_cache_hits_total", in: later) == 2)
+            #expect(sample("stagecraft_user_cache_misses_total", in: later) == 1)
+            #expect(sample("stagecraft_store_reads_total", in: later) == readsFirst, "the next two read nothing from SQLite")
+        }
+    }
+}

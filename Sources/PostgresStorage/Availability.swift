@@ -68,7 +68,7 @@ final class Availability: Sendable {
             default:
                 return false
             }
-        case is LeaseTimeout:
+        case is LeaseTimeout, is AnswerTimeout:
             return true
         default:
             return false
@@ -87,4 +87,78 @@ final class LeaseFlag: Sendable {
     private let leased = Atomic<Bool>(false)
     func set() { leased.store(true, ordering: .releasing) }
     var isSet: Bool { leased.load(ordering: .acquiring) }
+}
+
+/// PostgreSQL did not answer a call on a connection in time.
+struct AnswerTimeout: Error, CustomStringConvertible {
+    let after: Duration
+    var description: String { "no answer within \(after)" }
+}
+
+/// The first of several racers to finish resumes the waiting caller; later finishes are dropped. Actions registered
+/// with ``whenFinished(_:)`` run once it has finished (at once if it already has), those with ``whenCancelled(_:)``
+/// once a finish says the caller was cancelled.
+final class Race<T: Sendable>: Sendable {
+    private struct State {
+        var continuation: CheckedContinuation<T, any Error>?
+        var outcome: Result<T, any Error>?
+        var cancelled = false
+        var onFinish: [@Sendable () -> Void] = []
+        var onCancel: [@Sendable () -> Void] = []
+    }
+
+    private let state = Mutex(State())
+
+    /// The caller waits on `continuation` (a finish that came first resumes it at once).
+    func begin(_ continuation: CheckedContinuation<T, any Error>) {
+        let outcome: Result<T, any Error>? = state.withLock { st in
+            guard let outcome = st.outcome else {
+                st.continuation = continuation
+                return nil
+            }
+            return outcome
+        }
+        if let outcome { continuation.resume(with: outcome) }
+    }
+
+    /// Ends the race with `outcome` unless it has ended; whether this call ended it.
+    @discardableResult
+    func finish(_ outcome: Result<T, any Error>, cancelled: Bool = false) -> Bool {
+        let ended: (CheckedContinuation<T, any Error>?, [@Sendable () -> Void])? = state.withLock { st in
+            guard st.outcome == nil else { return nil }
+            st.outcome = outcome
+            st.cancelled = cancelled
+            let actions = st.onFinish + (cancelled ? st.onCancel : [])
+            st.onFinish = []
+            st.onCancel = []
+            defer { st.continuation = nil }
+            return (st.continuation, actions)
+        }
+        guard let (continuation, actions) = ended else { return false }
+        continuation?.resume(with: outcome)
+        for action in actions { action() }
+        return true
+    }
+
+    func whenFinished(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { st in
+            guard st.outcome != nil else {
+                st.onFinish.append(action)
+                return false
+            }
+            return true
+        }
+        if now { action() }
+    }
+
+    func whenCancelled(_ action: @escaping @Sendable () -> Void) {
+        let now = state.withLock { st in
+            guard st.outcome != nil else {
+                st.onCancel.append(action)
+                return false
+            }
+            return st.cancelled
+        }
+        if now { action() }
+    }
 }

@@ -15,57 +15,84 @@ import Synchronization
 /// as long as the store is used.
 ///
 /// When PostgreSQL cannot be reached (restarting, the network gone) a call waits at most `leaseTimeout` for a
-/// connection and then fails with ``StoreUnavailable``, as does one whose connection is lost; from then on calls fail
-/// at once but for one a second, until one succeeds (``Availability``). The pool reconnects by itself. A call that
-/// failed so wrote nothing (a transaction not committed is rolled back by the server).
+/// connection and then fails with ``StoreUnavailable``, as does one whose connection is lost or whose answer does not
+/// come within `answerTimeout`; from then on calls fail at once but for one a second, until one succeeds
+/// (``Availability``). The pool reconnects by itself. A call that failed for a lost connection wrote nothing (a
+/// transaction not committed is rolled back by the server); one that gave up waiting for the answer may yet be
+/// written, so a retry counts once only where the write carries its own key (events their `message_id`, sends an
+/// `Idempotency-Key`).
 public final class PostgresStore: Store, StoreReporting {
     private let client: PostgresClient
     private let logger: Logger
     private let availability = Availability()
     private let leaseTimeout: Duration
+    private let answerTimeout: Duration
     private let reads = Atomic<Int>(0)
 
     /// A client for `url` (`postgres://user:password@host:5432/database?sslmode=disable|prefer|require`), with at
-    /// most `connections` connections (per instance), each call waiting at most `leaseTimeout` for one.
-    public init(url: String, logger: Logger, connections: Int = 16, leaseTimeout: Duration = .seconds(5)) throws {
+    /// most `connections` connections (per instance), each call waiting at most `leaseTimeout` for one and about
+    /// `answerTimeout` more for PostgreSQL's answer.
+    public init(url: String, logger: Logger, connections: Int = 16, leaseTimeout: Duration = .seconds(5),
+                answerTimeout: Duration = .seconds(30)) throws {
         var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = max(1, connections)
         configuration.options.connectTimeout = min(configuration.options.connectTimeout, leaseTimeout)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.logger = logger
         self.leaseTimeout = leaseTimeout
+        self.answerTimeout = answerTimeout
     }
 
     /// Whether the last calls found PostgreSQL unreachable.
     public var isUnavailable: Bool { availability.isDown }
 
-    /// Runs `body` on a connection from the pool, waiting at most `leaseTimeout` for one; unreachable errors become
-    /// ``StoreUnavailable``.
-    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// Runs `body` on a connection from the pool, waiting at most `leaseTimeout` for one and, once it has one, about
+    /// `answerTimeout` more for the answer (`answerWithin`, or nothing for a call that may take long, as a migration
+    /// does); unreachable errors and both timeouts become ``StoreUnavailable``.
+    ///
+    /// The caller is answered when the first of the body and the timer ends, without waiting for the other: a
+    /// connection whose answer never comes (a network that drops packets, a connection lost in a state the driver
+    /// does not notice) costs a request its timeout, not its life. Such a body is left to end when it ends.
+    private func withConnection<T: Sendable>(
+        answerWithin answerTimeout: Duration?? = .none,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         try availability.admit()
         let leased = LeaseFlag()
         let client = client
-        let timeout = leaseTimeout
+        let leaseTimeout = leaseTimeout
+        let answerTimeout = answerTimeout ?? self.answerTimeout
+        let race = Race<T>()
         do {
-            let value = try await withThrowingTaskGroup(of: T?.self) { group in
-                group.addTask {
-                    try await client.withConnection { connection in
-                        leased.set()
-                        return try await body(connection)
+            let value = try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    race.begin(continuation)
+                    let work = Task {
+                        do {
+                            race.finish(.success(try await client.withConnection { connection in
+                                leased.set()
+                                return try await body(connection)
+                            }))
+                        } catch {
+                            race.finish(.failure(error))
+                        }
                     }
-                }
-                group.addTask {
-                    do { try await Task.sleep(for: timeout) } catch { return nil }
-                    if leased.isSet { return nil }
-                    throw LeaseTimeout(after: timeout)
-                }
-                while let next = try await group.next() {
-                    if let value = next {
-                        group.cancelAll()
-                        return value
+                    let timer = Task {
+                        do { try await Task.sleep(for: leaseTimeout) } catch { return }
+                        if !leased.isSet {
+                            race.finish(.failure(LeaseTimeout(after: leaseTimeout)))
+                            work.cancel()
+                            return
+                        }
+                        guard let answerTimeout else { return }
+                        do { try await Task.sleep(for: answerTimeout) } catch { return }
+                        if race.finish(.failure(AnswerTimeout(after: answerTimeout))) { work.cancel() }
                     }
+                    race.whenFinished { timer.cancel() }
+                    race.whenCancelled { work.cancel() }
                 }
-                throw CancellationError()
+            } onCancel: {
+                race.finish(.failure(CancellationError()), cancelled: true)
             }
             availability.succeeded()
             return value
@@ -88,9 +115,12 @@ public final class PostgresStore: Store, StoreReporting {
     public var databaseReads: Int { reads.load(ordering: .relaxed) }
 
     /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one.
-    private func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    private func withTransaction<T: Sendable>(
+        answerWithin answerTimeout: Duration?? = .none,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let logger = logger
-        return try await withConnection { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
+        return try await withConnection(answerWithin: answerTimeout) { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
     }
 
     /// Keeps the connection pool going until the task is cancelled.
@@ -184,12 +214,51 @@ public final class PostgresStore: Store, StoreReporting {
             """,
             "CREATE INDEX identities_by_user ON identities (user_id)",
         ]),
+        // Every change to a user's profile, events or ledger, and to a visitor's link, is told on one channel when
+        // it commits, whoever wrote it, so instances can keep caches: `u<user id>` or `l<anonymous id>`.
+        (5, "change notifications", [
+            notifier("stagecraft_changed_profile", "u", "id"),
+            notifier("stagecraft_changed_user_rows", "u", "user_id"),
+            notifier("stagecraft_changed_link", "l", "anonymous_id"),
+            """
+            CREATE TRIGGER profiles_changed AFTER INSERT OR UPDATE OR DELETE ON profiles
+                FOR EACH ROW EXECUTE FUNCTION stagecraft_changed_profile()
+            """,
+            """
+            CREATE TRIGGER events_changed AFTER INSERT OR UPDATE OR DELETE ON events
+                FOR EACH ROW EXECUTE FUNCTION stagecraft_changed_user_rows()
+            """,
+            """
+            CREATE TRIGGER interactions_changed AFTER INSERT OR UPDATE OR DELETE ON interactions
+                FOR EACH ROW EXECUTE FUNCTION stagecraft_changed_user_rows()
+            """,
+            """
+            CREATE TRIGGER identities_changed AFTER INSERT OR UPDATE OR DELETE ON identities
+                FOR EACH ROW EXECUTE FUNCTION stagecraft_changed_link()
+            """,
+        ]),
     ]
+
+    /// The channel every change is told on (see migration 5).
+    static let changesChannel = "stagecraft_changes"
+
+    /// A trigger function telling `prefix` and the changed row's `column`, before and after, on ``changesChannel``.
+    private static func notifier(_ name: String, _ prefix: String, _ column: String) -> PostgresQuery {
+        PostgresQuery(unsafeSQL: """
+            CREATE FUNCTION \(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('\(changesChannel)', '\(prefix)' || OLD.\(column)); END IF;
+                IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(changesChannel)', '\(prefix)' || NEW.\(column)); END IF;
+                RETURN NULL;
+            END $$
+            """)
+    }
 
     /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
     public func migrate() async throws {
         let logger = logger
-        try await withTransaction { connection in
+        // Waits for another instance's migration and may alter large tables: no answer timeout.
+        try await withTransaction(answerWithin: .some(nil)) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7426839)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS stagecraft_migrations (
@@ -212,6 +281,9 @@ public final class PostgresStore: Store, StoreReporting {
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
         try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, stagecraft_migrations", logger: logger)
+        try await client.query("""
+            DROP FUNCTION IF EXISTS stagecraft_changed_profile(), stagecraft_changed_user_rows(), stagecraft_changed_link()
+            """, logger: logger)
     }
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date) async throws
@@ -419,12 +491,11 @@ public final class PostgresStore: Store, StoreReporting {
     /// only take turns), so admissions for one user from every instance run one after the other. An answer kept
     /// under the same key by a transaction for another user makes this one roll back and replay it.
     public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
-                      _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+                      _ decide: @escaping @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
     {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
         let logger = logger
-        // The transaction's task ends before this call returns: `decide` does not outlive it.
-        return try await withoutActuallyEscaping(decide) { decide in try await admit(userId: userId, idempotency: idempotency, cutoff: cutoff, now: now, logger: logger, decide) }
+        return try await admit(userId: userId, idempotency: idempotency, cutoff: cutoff, now: now, logger: logger, decide)
     }
 
     private func admit(userId: String, idempotency: IdempotencyKey?, cutoff: Double, now: Date, logger: Logger,
@@ -725,6 +796,39 @@ public final class PostgresStore: Store, StoreReporting {
     }
 }
 
+extension PostgresStore {
+    /// Keeps `cache` told of every change to the database, by this instance or any other, until cancelled: it
+    /// listens on a connection of the pool for the notifications migration 5's triggers send as changes commit. The
+    /// cache is used while the listening lasts; when the connection is lost it is dropped and not used (changes may
+    /// go unheard) until listening again, tried each second.
+    public func followChanges(into cache: CachedStore) async {
+        let client = client
+        let logger = logger
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: Self.changesChannel) { notifications in
+                        cache.startFollowing()
+                        logger.info("following PostgreSQL's changes: the user cache is on")
+                        for try await notification in notifications {
+                            let payload = notification.payload
+                            switch payload.first {
+                            case "u": cache.changed(users: CollectionOfOne(String(payload.dropFirst())))
+                            case "l": cache.changed(link: String(payload.dropFirst()))
+                            default: logger.warning("an unknown change notification: \(payload.prefix(80))")
+                            }
+                        }
+                    }
+                }
+            } catch {
+                if !Task.isCancelled { logger.warning("not following PostgreSQL's changes (\(error)): the user cache is off until then") }
+            }
+            cache.stopFollowing()
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
 /// Keeps a PostgreSQL store's connection pool running for the server's lifetime.
 public struct PostgresPoolService: Service {
     let store: PostgresStore
@@ -733,5 +837,20 @@ public struct PostgresPoolService: Service {
 
     public func run() async throws {
         await store.run()
+    }
+}
+
+/// Keeps a cache in front of a PostgreSQL store told of the changes other instances make, for the server's lifetime.
+public struct PostgresChangesService: Service {
+    let store: PostgresStore
+    let cache: CachedStore
+
+    public init(store: PostgresStore, cache: CachedStore) {
+        self.store = store
+        self.cache = cache
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown { await store.followChanges(into: cache) }
     }
 }

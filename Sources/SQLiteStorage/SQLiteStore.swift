@@ -251,7 +251,7 @@ public final class SQLiteStore: Store, StoreReporting {
 
     /// One write transaction: SQLite has one writer at a time, so admissions (and every other write) take turns.
     public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
-                      _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+                      _ decide: @escaping @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
     {
         let cutoff = now.addingTimeInterval(-idempotencyLifetime).timeIntervalSince1970
         return try await pool.write { db in

@@ -5,8 +5,13 @@ import Synchronization
 
 /// A store with the users it read lately kept in memory, parsed: the profile with its events and the ledger, as
 /// the hot path (every block) reads them. Every write through this store drops the user's entry, so for a store
-/// that only this process writes (the embedded SQLite file) reads are never stale. Several server instances on one
-/// PostgreSQL database must not use it: each would miss the others' writes.
+/// that only this process writes (the embedded SQLite file) reads are never stale.
+///
+/// For a store others write too (several instances on one PostgreSQL), made with `sharedWriters: true`, the cache is
+/// used only while someone tells it of every change: ``startFollowing()`` once changes are being heard,
+/// ``changed(users:)`` and ``changed(link:)`` for each, ``stopFollowing()`` when they may no longer be (a lost
+/// connection): until the next start, every read goes to the store behind. Reads that began before a change was
+/// heard never fill the cache with what they read.
 ///
 /// The bound is on rows (events plus interactions) and on bytes (an estimate of what the parsed entries hold:
 /// traits, events and their properties, interactions), not users; past either, the least recently used entries of a
@@ -37,6 +42,9 @@ public final class CachedStore: Store {
         /// does not keep what it read.
         var links: [String: String?] = [:]
         var linkGeneration: UInt64 = 0
+        /// Whether entries may be used and kept: always for a store only this process writes; for one with other
+        /// writers, while their changes are heard.
+        var following: Bool
         /// Snapshots answered from an entry, and those read from the store behind.
         var hits = 0
         var misses = 0
@@ -49,16 +57,56 @@ public final class CachedStore: Store {
         }
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let eventLimit: Int
 
     /// `capacity` rows and `maxBytes` bytes in all; `eventLimit` is the number of events the server reads per user
-    /// (entries hold that many).
-    public init(_ base: any Store, capacity: Int, maxBytes: Int = 256 << 20, eventLimit: Int) {
+    /// (entries hold that many). With `sharedWriters`, the cache is off until ``startFollowing()``.
+    public init(_ base: any Store, capacity: Int, maxBytes: Int = 256 << 20, eventLimit: Int, sharedWriters: Bool = false) {
         self.base = base
         self.capacity = capacity
         self.maxBytes = maxBytes
         self.eventLimit = eventLimit
+        self.state = Mutex(State(following: !sharedWriters))
+    }
+
+    /// Changes by others are heard from now on: what was kept before is dropped (changes may have been missed), and
+    /// the cache is used again.
+    public func startFollowing() {
+        forgetAll(following: true)
+    }
+
+    /// Changes by others may go unheard from now on: the cache is dropped and not used until ``startFollowing()``.
+    public func stopFollowing() {
+        forgetAll(following: false)
+    }
+
+    private func forgetAll(following: Bool) {
+        state.withLock { st in
+            st.following = following
+            st.entries.removeAll()
+            st.cost = 0
+            st.bytes = 0
+            for i in st.stripes.indices { st.stripes[i] &+= 1 }
+            st.links.removeAll()
+            st.linkGeneration &+= 1
+        }
+    }
+
+    /// Whether the cache is in use (see ``startFollowing()``).
+    public var isFollowing: Bool { state.withLock { $0.following } }
+
+    /// Another writer changed these users' profiles, events or ledgers.
+    public func changed(users: some Sequence<String>) {
+        invalidate(users)
+    }
+
+    /// Another writer linked or unlinked this anonymous visitor.
+    public func changed(link anonymous: String) {
+        state.withLock { st in
+            st.links[anonymous] = nil
+            st.linkGeneration &+= 1
+        }
     }
 
     private static func stripe(_ userId: String) -> Int {
@@ -70,25 +118,27 @@ public final class CachedStore: Store {
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {
         guard eventLimit == self.eventLimit, capacity > 0 else { return try await base.snapshot(userId: userId, eventLimit: eventLimit) }
         let s = Self.stripe(userId)
-        let (hit, version): ((Profile?, InteractionHistory)?, UInt64) = state.withLock { st in
+        let (hit, version, following): ((Profile?, InteractionHistory)?, UInt64, Bool) = state.withLock { st in
+            guard st.following else { return (nil, 0, false) }
             st.tick &+= 1
             if var e = st.entries[userId] {
                 e.used = st.tick
                 st.entries[userId] = e
                 st.hits += 1
-                return ((e.profile, e.history), 0)
+                return ((e.profile, e.history), 0, true)
             }
             st.misses += 1
-            return (nil, st.stripes[s])
+            return (nil, st.stripes[s], true)
         }
         if let hit { return hit }
         let read = try await base.snapshot(userId: userId, eventLimit: eventLimit)
+        guard following else { return read }
         let cost = 1 + (read.profile?.events.count ?? 0) + read.history.interactions.count
         guard cost <= capacity / 4 else { return read }
         let bytes = Footprint.bytes(userId, read.profile, read.history)
         guard bytes <= maxBytes / 4 else { return read }
         state.withLock { st in
-            guard st.stripes[s] == version, st.entries[userId] == nil else { return }
+            guard st.following, st.stripes[s] == version, st.entries[userId] == nil else { return }
             st.entries[userId] = Entry(profile: read.profile, history: read.history, cost: cost, bytes: bytes, used: st.tick)
             st.cost += cost
             st.bytes += bytes
@@ -162,7 +212,7 @@ public final class CachedStore: Store {
     }
 
     public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
-                      _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+                      _ decide: @escaping @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
     {
         defer { invalidate([userId]) }
         return try await base.admit(userId: userId, idempotency: idempotency, at: now, decide)
@@ -183,11 +233,12 @@ public final class CachedStore: Store {
 
     /// Read once per visitor, then from memory until a merge or an undo for them (through this store) changes it.
     public func linkedUser(anonymous: String) async throws -> String? {
-        let (known, generation) = state.withLock { ($0.links[anonymous], $0.linkGeneration) }
+        let (known, generation, following) = state.withLock { ($0.links[anonymous], $0.linkGeneration, $0.following) }
         if let known { return known }
         let linked = try await base.linkedUser(anonymous: anonymous)
+        guard following else { return linked }
         state.withLock { st in
-            guard st.linkGeneration == generation else { return }
+            guard st.following, st.linkGeneration == generation else { return }
             // Each entry is an id and an answer: 64K of them, a few megabytes for ids like UUIDs.
             if st.links.count >= 1 << 16 { st.links.removeAll(keepingCapacity: true) }
             st.links[anonymous] = .some(linked)

@@ -84,7 +84,7 @@ public actor MemoryStore: Store {
     }
 
     public func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
-                      _ decide: @Sendable (InteractionHistory) throws -> Admission) throws -> AdmissionResult
+                      _ decide: @escaping @Sendable (InteractionHistory) throws -> Admission) throws -> AdmissionResult
     {
         pruneAnswers(before: now.addingTimeInterval(-idempotencyLifetime))
         if let key = idempotency?.key, let kept = keptAnswer(key: key, at: now) { return .replayed(kept) }

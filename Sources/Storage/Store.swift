@@ -91,8 +91,10 @@ public protocol Store: InteractionLedger {
     ///
     /// With an idempotency key, an answer kept under it (for ``idempotencyLifetime`` from `now`) is returned instead
     /// of deciding again, and the answer decided is kept under it with what was recorded, in the same write.
+    /// `decide` may be kept past the call's return: a store that gave up waiting for its database lets that work end
+    /// by itself (and the key makes a retry safe).
     func admit(userId: String, idempotency: IdempotencyKey?, at now: Date,
-               _ decide: @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
+               _ decide: @escaping @Sendable (InteractionHistory) throws -> Admission) async throws -> AdmissionResult
 
     /// The answer kept under an idempotency key less than ``idempotencyLifetime`` before `now`.
     func keptAnswer(key: String, at now: Date) async throws -> KeptAnswer?

@@ -49,7 +49,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds a request waits for a PostgreSQL connection before it is answered 503 (store_unavailable, Retry-After).")
     var databaseTimeout = 5.0
 
-    @Option(name: .long, help: "Rows (events and interactions) of recently read users kept parsed in memory, for SQLite; 0 turns it off.")
+    @Option(name: .long, help: "Seconds a request waits for PostgreSQL's answer once it has a connection before it is answered 503 (store_unavailable, Retry-After).")
+    var databaseAnswerTimeout = 30.0
+
+    @Option(name: .long, help: "Rows (events and interactions) of recently read users kept parsed in memory (on PostgreSQL, while other instances' changes are heard); 0 turns it off.")
     var cacheRows = 2_000_000
 
     @Option(name: .long, help: "Megabytes the parsed users kept in memory may take (an estimate of their traits, events and interactions); 0 turns the cache off.")
@@ -165,18 +168,27 @@ struct ServeCommand: AsyncParsableCommand {
             store = MemoryStore()
             logger.warning("database: memory; profiles, events and the ledger are lost when the server stops")
         } else if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            guard databaseConnections > 0, databaseTimeout > 0 else {
-                throw ValidationError("--database-connections takes a count from 1 up, --database-timeout seconds above 0")
+            guard databaseConnections > 0, databaseTimeout > 0, databaseAnswerTimeout > 0 else {
+                throw ValidationError("--database-connections takes a count from 1 up, --database-timeout and --database-answer-timeout seconds above 0")
             }
             let postgres = try PostgresStore(url: database, logger: logger, connections: databaseConnections,
-                                             leaseTimeout: .milliseconds(Int64(databaseTimeout * 1000)))
+                                             leaseTimeout: .milliseconds(Int64(databaseTimeout * 1000)),
+                                             answerTimeout: .milliseconds(Int64(databaseAnswerTimeout * 1000)))
             services.append(PostgresPoolService(store: postgres))
             let log = logger
             migrate = {
                 try await postgres.migrate()
                 log.info("database: PostgreSQL, schema up to date")
             }
-            store = postgres
+            if cacheRows > 0 && cacheMb > 0 {
+                // Other instances write too: the cache is used while their changes are heard (LISTEN).
+                let cache = CachedStore(postgres, capacity: cacheRows, maxBytes: cacheMb << 20, eventLimit: configuration.eventLimit,
+                                        sharedWriters: true)
+                services.append(PostgresChangesService(store: postgres, cache: cache))
+                store = cache
+            } else {
+                store = postgres
+            }
         } else {
             let sqlite = try SQLiteStore(path: database)
             // This process is the file's only writer, so a write-through cache of parsed users is never stale.

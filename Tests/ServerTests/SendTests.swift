@@ -221,13 +221,18 @@ struct PostgresSendTests {
     /// A database of its own (`.ci/run` makes it), apart from the storage suite's, which drops its tables as it goes.
     static let postgresURL = ProcessInfo.processInfo.environment["STAGECRAFT_TEST_POSTGRES_SERVER_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
-    @Test("two instances on one PostgreSQL: 50 sends spread over both send exactly the cap", .enabled(if: postgresURL != nil))
-    func twoInstancesOnPostgres() async throws {
-        let url = Self.postgresURL!
+    /// Two instances' stores on the test database, its tables fresh, each behind its user cache, as `serve` makes them.
+    /// `follow` starts both listening for changes and waits until they are (true) or 5 s have passed (false); when
+    /// `body` is done they stop, and the tables are dropped.
+    static func twoInstances(_ body: (_ one: CachedStore, _ two: CachedStore, _ follow: () async throws -> Bool) async throws -> Void)
+        async throws
+    {
         var logger = Logger(label: "test")
         logger.logLevel = .error
-        let a = try PostgresStore(url: url, logger: logger)
-        let b = try PostgresStore(url: url, logger: logger)
+        let a = try PostgresStore(url: postgresURL!, logger: logger)
+        let b = try PostgresStore(url: postgresURL!, logger: logger)
+        let one = CachedStore(a, capacity: 10_000, eventLimit: 5000, sharedWriters: true)
+        let two = CachedStore(b, capacity: 10_000, eventLimit: 5000, sharedWriters: true)
         try await withThrowingTaskGroup(of: Void.self) { pools in
             pools.addTask { await a.run() }
             pools.addTask { await b.run() }
@@ -235,8 +240,33 @@ struct PostgresSendTests {
             try await a.dropEverything()
             try await a.migrate()
             try await b.migrate()
-            let one = try Harness(store: a, files: cappedFiles)
-            let two = try Harness(store: b, files: cappedFiles, folder: one.folder)
+            var followers: [Task<Void, Never>] = []
+            func follow() async throws -> Bool {
+                followers = [Task { await a.followChanges(into: one) }, Task { await b.followChanges(into: two) }]
+                for _ in 0..<500 where !(one.isFollowing && two.isFollowing) { try await Task.sleep(for: .milliseconds(10)) }
+                return one.isFollowing && two.isFollowing
+            }
+            func stop() async {
+                for f in followers { f.cancel() }
+                for f in followers { await f.value }
+            }
+            do {
+                try await body(one, two, follow)
+            } catch {
+                await stop()
+                throw error
+            }
+            await stop()
+            try await a.dropEverything()
+        }
+    }
+
+    @Test("two instances on one PostgreSQL, each with its user cache: 50 sends spread over both send exactly the cap", .enabled(if: postgresURL != nil))
+    func twoInstancesOnPostgres() async throws {
+        try await Self.twoInstances { cacheA, cacheB, follow in
+            #expect(try await follow())
+            let one = try Harness(store: cacheA, files: cappedFiles)
+            let two = try Harness(store: cacheB, files: cappedFiles, folder: one.folder)
             let keyed = jsonHeaders + [HTTPField(name: HTTPField.Name("Idempotency-Key")!, value: "pg-retry")]
             let sent = try await one.test { c1 in
                 try await two.test { c2 in
@@ -249,7 +279,7 @@ struct PostgresSendTests {
                 }
             }
             #expect(sent == 2)
-            #expect(try await a.history(userId: "anon:v-1").interactions.count == 2)
+            #expect(try await cacheA.history(userId: "anon:v-1").interactions.count == 2)
             // A retried push send through the other instance is the first answer, not a second send.
             let (first, retry) = try await one.test { c1 in
                 try await two.test { c2 in
@@ -258,26 +288,14 @@ struct PostgresSendTests {
             }
             #expect(j(first.json["sent"]) == "true")
             #expect(retry.text == first.text && retry.headers[HTTPField.Name("Idempotent-Replayed")!] == "true")
-            #expect(try await b.history(userId: "anon:v-1").interactions.count == 3)
-            try await a.dropEverything()
+            #expect(try await cacheB.history(userId: "anon:v-1").interactions.count == 3)
         }
     }
 
     @Test("PostgreSQL restarting under load: 503 store_unavailable with Retry-After meanwhile, back by itself, nothing acknowledged lost",
           .enabled(if: postgresURL != nil))
     func postgresRestart() async throws {
-        var url = try #require(URLComponents(string: Self.postgresURL!))
-        let proxy = try await TCPProxy(targetHost: url.host ?? "127.0.0.1", targetPort: url.port ?? 5432)
-        url.host = "127.0.0.1"
-        url.port = proxy.port
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let store = try PostgresStore(url: try #require(url.string), logger: logger, connections: 8, leaseTimeout: .seconds(1))
-        try await withThrowingTaskGroup(of: Void.self) { pools in
-            pools.addTask { await store.run() }
-            defer { pools.cancelAll() }
-            try await store.dropEverything()
-            try await store.migrate()
+        try await Self.proxied(connections: 8, answerTimeout: .milliseconds(1500)) { proxy, store in
             let h = try Harness(store: store)
             struct Outcome: Sendable {
                 var status: Int
@@ -343,8 +361,118 @@ struct PostgresSendTests {
             let acknowledged = Set(outcomes.compactMap { $0.acknowledged })
             #expect(acknowledged.count > 100)
             #expect(acknowledged.isSubset(of: kept))
+        }
+    }
+
+    @Test("PostgreSQL gone silent (every packet dropped, connections open): 503 store_unavailable within the timeouts, back by itself once packets flow",
+          .enabled(if: postgresURL != nil))
+    func postgresSilent() async throws {
+        try await Self.proxied(connections: 4, answerTimeout: .seconds(1)) { proxy, store in
+            let h = try Harness(store: store)
+            try await h.test { client in
+                func send(_ id: String) async throws -> (status: HTTPResponse.Status, problem: String?, retryAfter: String?, seconds: Double) {
+                    let began = ContinuousClock.now
+                    let r = try await client.execute(
+                        uri: "/v1/events", method: .post, headers: jsonHeaders,
+                        body: jsonBody(#"{"events":[{"user_id":"quiet","name":"tick","message_id":"\#(id)"}]}"#))
+                    let d = ContinuousClock.now - began
+                    return (r.status, r.problemCode, r.headers[.retryAfter],
+                            Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                }
+                #expect(try await send("before").status == .ok)
+                proxy.drop()
+                let silent = try await send("silent")
+                #expect(silent.status == .serviceUnavailable && silent.problem == "store_unavailable" && silent.retryAfter == "1",
+                        "\(silent)")
+                // The lease is had at once (the connection is open); the answer is waited for about a second.
+                #expect(silent.seconds < 2.5)
+                #expect(store.isUnavailable)
+                proxy.restore()
+                var back: (status: HTTPResponse.Status, problem: String?, retryAfter: String?, seconds: Double)?
+                for n in 0..<50 {
+                    let r = try await send("after-\(n)")
+                    #expect(r.status == .ok || r.problem == "store_unavailable")
+                    if r.status == .ok {
+                        back = r
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+                #expect(back != nil, "requests go through again once packets flow")
+                #expect(!store.isUnavailable)
+            }
+            let kept = Set(try await store.export(userId: "quiet")?.events.compactMap(\.messageId) ?? [])
+            #expect(kept.contains("before") && kept.contains { $0.hasPrefix("after-") })
+        }
+    }
+
+    /// A store on the server suite's database reached through a ``TCPProxy`` (leases wait 1 s), its pool running and
+    /// its schema fresh for `body`; dropped after, and every connection through the proxy closed (one whose answer
+    /// was lost included) so the pool can stop.
+    static func proxied(connections: Int, answerTimeout: Duration,
+                        _ body: (TCPProxy, PostgresStore) async throws -> Void) async throws {
+        var url = try #require(URLComponents(string: Self.postgresURL!))
+        let proxy = try await TCPProxy(targetHost: url.host ?? "127.0.0.1", targetPort: url.port ?? 5432)
+        url.host = "127.0.0.1"
+        url.port = proxy.port
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let store = try PostgresStore(url: try #require(url.string), logger: logger, connections: connections,
+                                      leaseTimeout: .seconds(1), answerTimeout: answerTimeout)
+        try await withThrowingTaskGroup(of: Void.self) { pools in
+            pools.addTask { await store.run() }
+            defer { pools.cancelAll() }
             try await store.dropEverything()
+            try await store.migrate()
+            try await body(proxy, store)
+            proxy.restore()
+            try await store.dropEverything()
+            proxy.cut()
         }
         try await proxy.shutdown()
+    }
+
+    @Test("a user cache on each instance hears the other's writes: a profile changed, events added, a visitor linked through one are what the other reads next",
+          .enabled(if: postgresURL != nil))
+    func cachesFollowChanges() async throws {
+        /// Waits up to 5 s for `condition`, checking every 10 ms.
+        func soon(_ condition: () async throws -> Bool) async throws -> Bool {
+            for _ in 0..<500 {
+                if try await condition() { return true }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            return false
+        }
+        var second: CachedStore?
+        try await Self.twoInstances { one, two, follow in
+            second = two
+            // Until it hears changes, a cache keeps nothing.
+            _ = try await one.saveProfile(id: "c1", traits: .replace(LiquidObject([("plan", "free")])), timeZone: nil, at: fixedNow)
+            _ = try await two.profile(id: "c1", eventLimit: 5000)
+            #expect(two.usage.users == 0 && two.lookups.misses == 0)
+            #expect(try await follow())
+
+            // The second instance reads the user once, then from memory.
+            #expect(try await two.profile(id: "c1", eventLimit: 5000)?.traits["plan"]?.stringValue == "free")
+            #expect(try await two.profile(id: "c1", eventLimit: 5000)?.traits["plan"]?.stringValue == "free")
+            #expect(two.lookups.hits == 1 && two.lookups.misses == 1)
+            // What the first writes, the second reads next: its entry was dropped when the change was told.
+            _ = try await one.saveProfile(id: "c1", traits: .replace(LiquidObject([("plan", "pro")])), timeZone: nil, at: fixedNow)
+            #expect(try await soon { try await two.profile(id: "c1", eventLimit: 5000)?.traits["plan"]?.stringValue == "pro" })
+            _ = try await one.append([UserEvent(userId: "c1", event: Event(name: "login", time: fixedNow))])
+            #expect(try await soon { try await two.profile(id: "c1", eventLimit: 5000)?.events.count == 1 })
+            try await one.record(Interaction(userId: "c1", campaign: "promo", channel: .banner, kind: .dismiss, time: fixedNow))
+            #expect(try await soon { try await two.history(userId: "c1").interactions.count == 1 })
+            // A visitor's link, kept as read, follows a merge made through the other instance.
+            _ = try await one.append([UserEvent(userId: "anon:v1", event: Event(name: "page", time: fixedNow))])
+            #expect(try await two.linkedUser(anonymous: "anon:v1") == nil)
+            _ = try await one.identify(anonymous: "anon:v1", user: "c1", at: fixedNow)
+            #expect(try await soon { try await two.linkedUser(anonymous: "anon:v1") == "c1" })
+            #expect(try await soon { try await two.profile(id: "c1", eventLimit: 5000)?.events.count == 2 })
+            #expect(two.usage.users >= 1, "the cache is in use")
+        }
+        // Not listening any more: nothing kept, nothing used.
+        let two = try #require(second)
+        #expect(!two.isFollowing && two.usage.users == 0)
     }
 }

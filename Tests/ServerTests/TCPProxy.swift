@@ -3,8 +3,9 @@ import NIOCore
 import NIOPosix
 
 /// A TCP proxy for tests, on 127.0.0.1: each connection made to it is relayed to the target. `cut()` closes every
-/// connection and turns new ones away (as a database restarting does); `restore()` lets them through again. One
-/// event loop runs it all, so its handlers need no locks.
+/// connection and turns new ones away (as a database restarting does); `drop()` keeps them open but loses every
+/// byte either way (as a network dropping packets does); `restore()` lets them through again. One event loop runs
+/// the relays, so their handlers need no locks.
 final class TCPProxy: Sendable {
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     private let state = NIOLockedValueBox(State())
@@ -13,6 +14,7 @@ final class TCPProxy: Sendable {
 
     private struct State {
         var refusing = false
+        var dropping = false
         var open: [ObjectIdentifier: any Channel] = [:]
     }
 
@@ -23,8 +25,9 @@ final class TCPProxy: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { inbound in
                 guard !state.withLockedValue({ $0.refusing }) else { return inbound.close() }
-                let toClient = Relay()
-                let toServer = Relay()
+                let dropping: @Sendable () -> Bool = { state.withLockedValue { $0.dropping } }
+                let toClient = Relay(dropping: dropping)
+                let toServer = Relay(dropping: dropping)
                 Self.track(inbound, state)
                 return inbound.pipeline.addHandler(toServer).flatMap {
                     ClientBootstrap(group: group)
@@ -57,8 +60,16 @@ final class TCPProxy: Sendable {
         for channel in open { channel.close(promise: nil) }
     }
 
+    /// Loses every byte relayed from now on, both ways, with the connections left open.
+    func drop() {
+        state.withLockedValue { $0.dropping = true }
+    }
+
     func restore() {
-        state.withLockedValue { $0.refusing = false }
+        state.withLockedValue {
+            $0.refusing = false
+            $0.dropping = false
+        }
     }
 
     func shutdown() async throws {
@@ -68,14 +79,19 @@ final class TCPProxy: Sendable {
     }
 }
 
-/// Writes what its channel reads to the partner channel (once connected; until then it holds it), and closes the
-/// partner when its channel closes. Both channels live on the proxy's one event loop.
+/// Writes what its channel reads to the partner channel (once connected; until then it holds it; while `dropping`,
+/// nowhere), and closes the partner when its channel closes. Both channels live on the proxy's one event loop.
 private final class Relay: ChannelInboundHandler, @unchecked Sendable {
     typealias InboundIn = ByteBuffer
 
+    private let dropping: @Sendable () -> Bool
     private var partner: (any Channel)?
     private var held: [ByteBuffer] = []
     private var closed = false
+
+    init(dropping: @escaping @Sendable () -> Bool) {
+        self.dropping = dropping
+    }
 
     func connect(_ channel: any Channel) {
         partner = channel
@@ -87,6 +103,7 @@ private final class Relay: ChannelInboundHandler, @unchecked Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        if dropping() { return }
         if let partner { partner.writeAndFlush(buffer, promise: nil) } else { held.append(buffer) }
     }
 

@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "HTMLCheck", targets: ["HTMLCheck"]),
         .library(name: "Localization", targets: ["Localization"]),
         .library(name: "Personalization", targets: ["Personalization"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
         .library(name: "Content", targets: ["Content"]),
         .library(name: "Delivery", targets: ["Delivery"]),
         .library(name: "Storage", targets: ["Storage"]),
@@ -67,6 +68,8 @@ let package = Package(
             dependencies: ["Liquid", "Localization"],
             swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
+        // Experiment statistics as GrowthBook's engine computes them: Bayesian and frequentist comparisons, SRM.
+        .target(name: "Experiments"),
         // The content folder read and checked: YAML, front matter, CSV and JSON catalogs, into a `ContentSet`.
         .target(name: "Content", dependencies: ["Diagnostics", "Liquid", "Localization", "Personalization", "Yams"]),
         .target(
@@ -178,6 +181,7 @@ let package = Package(
             swiftSettings: libxml2Headers
         ),
         .testTarget(name: "LocalizationTests", dependencies: ["Localization"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ExperimentsTests", dependencies: ["Experiments"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LiquidTests",
             dependencies: ["Diagnostics", "Liquid"],

@@ -69,6 +69,7 @@ enum ContentReader {
                 log.error(at: node, "\"dismissal\" is \"forever\" or a snooze time such as 7d")
             }
         }
+        let goals = fields.node("goals").map { self.goals($0, log: log) } ?? []
         let isDefault = fields.bool("default") ?? false
         if isDefault {
             if placement == nil { log.error(at: fields.node, "a placement default needs a \"placement\"") }
@@ -94,7 +95,67 @@ enum ContentReader {
                         exemptFromChannelCaps: exempt, trigger: trigger, variants: variants, holdout: holdout,
                         dismissal: dismissal, isDefault: isDefault, data: data, file: log.file, line: fields.node.line)
         campaign.locales = locales
+        campaign.goals = goals
         return campaign
+    }
+
+    /// `goals: { primary: GOAL, secondary: [GOAL...] }`, a goal being an event name or
+    /// `{ event, name, where, within, value }`.
+    static func goals(_ node: YAMLNode, log: IssueLog) -> [Goal] {
+        guard let f = YAMLFields(node, log: log, what: "goals") else { return [] }
+        var out: [Goal] = []
+        if let primary = f.node("primary") {
+            if let g = goal(primary, primary: true, log: log) { out.append(g) }
+        } else {
+            log.error(at: node, "\"goals\" needs a \"primary\" goal (the one the experiment is judged on)")
+        }
+        if let secondary = f.node("secondary") {
+            if case .sequence(let items) = secondary.kind {
+                for item in items {
+                    guard let g = goal(item, primary: false, log: log) else { continue }
+                    if out.contains(where: { $0.name == g.name }) {
+                        log.error(at: item, "two goals are named \"\(g.name)\": give this one a \"name\"")
+                    } else {
+                        out.append(g)
+                    }
+                }
+            } else {
+                log.error(at: secondary, "\"secondary\" is a list of goals")
+            }
+        }
+        f.reportUnknown(what: "goals")
+        return out
+    }
+
+    private static func goal(_ node: YAMLNode, primary: Bool, log: IssueLog) -> Goal? {
+        if let event = node.text {
+            guard !event.isEmpty else {
+                log.error(at: node, "a goal names an event")
+                return nil
+            }
+            return Goal(event: event, isPrimary: primary)
+        }
+        guard let f = YAMLFields(node, log: log, what: "a goal") else { return nil }
+        let before = log.issues.count
+        let event = f.string("event", required: true)
+        let name = f.string("name")
+        let condition = f.node("where").flatMap { self.condition($0, log: log, what: "the goal's \"where\"") }
+        var within = Goal.defaultWindow
+        if let d = duration(f, "within") {
+            if d > 0 { within = d } else { log.error(at: f.node("within")!, "\"within\" is a time above zero, such as 7d") }
+        }
+        var measure = Goal.Measure.conversion
+        if let valueNode = f.node("value") {
+            let parts = valueNode.text?.split(separator: ".", omittingEmptySubsequences: false).map(String.init) ?? []
+            if parts.count >= 2, parts[0] == "properties", parts.dropFirst().allSatisfy({ !$0.isEmpty }) {
+                measure = .value(Array(parts.dropFirst()))
+            } else {
+                log.error(at: valueNode, "\"value\" names a number in the event's properties, such as properties.amount")
+            }
+        }
+        f.reportUnknown(what: "a goal")
+        guard let event, log.issues.count == before else { return nil }
+        return Goal(name: name, event: event, condition: condition, within: within, measure: measure, isPrimary: primary)
     }
 
     /// A condition: a mapping whose operators are all known.

@@ -67,6 +67,7 @@ public struct ContentCheck: Sendable {
             check.warn("profiles", 1, 1, "no-profiles", "no sample profiles in profiles/: templates were not rendered; add one per stage at least")
         }
         check.checkReferences(content, files: files)
+        check.checkGoals(content, files: files)
         check.checkLayouts(content)
         let (localeFindings, coverage) = LocaleCheck.run(content.translations, files: files)
         check.findings += localeFindings
@@ -89,8 +90,14 @@ public struct ContentCheck: Sendable {
     }
 
     /// Where `text` first appears in a file (1-based line and column), for findings about a name.
-    static func position(of text: String, in source: String?) -> (Int, Int)? {
-        guard let source, let range = source.range(of: text) else { return nil }
+    static func position(of text: String, in source: String?, after marker: String? = nil) -> (Int, Int)? {
+        guard let source else { return nil }
+        var from = source.startIndex
+        if let marker {
+            guard let m = source.range(of: marker) else { return nil }
+            from = m.upperBound
+        }
+        guard let range = source.range(of: text, range: from..<source.endIndex) else { return nil }
         let before = source[..<range.lowerBound]
         let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
         let lineStart = before.lastIndex(of: "\n").map { source.index(after: $0) } ?? source.startIndex
@@ -130,6 +137,36 @@ public struct ContentCheck: Sendable {
                 warn(message.file, line, column, "field-not-in-samples",
                      "\(field) is in no sample profile: a typo, or a field to add to one of profiles/*.json so it is checked")
             }
+        }
+    }
+
+    /// Goals whose event no sample profile has and no stage rule counts: a typo, or an event the samples should show.
+    private mutating func checkGoals(_ content: ContentSet, files: [String: String]) {
+        var known = Set(content.profiles.values.flatMap { $0.events.map(\.name) })
+        for rule in content.stageRules.rules { Self.countedEvents(rule.when.definition, into: &known) }
+        for message in content.messages.values.sorted(by: { $0.file < $1.file }) {
+            for goal in message.campaign.goals where !known.contains(goal.event) {
+                let (line, column) = Self.position(of: goal.event, in: files[message.file], after: "goals:") ?? (message.campaign.line, 1)
+                var text = "goal \"\(goal.name)\": no sample profile has a \"\(goal.event)\" event and no stage rule counts one"
+                if let near = Suggestion.closest(to: goal.event, in: known) { text += "; did you mean \"\(near)\"?" }
+                warn(message.file, line, column, "goal-event-unknown", text)
+            }
+        }
+    }
+
+    /// The events a condition counts (`facts.event_counts.NAME...` paths).
+    private static func countedEvents(_ condition: Value, into names: inout Set<String>) {
+        switch condition {
+        case .object(let o):
+            for (key, value) in o.pairs {
+                let parts = key.split(separator: ".")
+                if let i = parts.firstIndex(of: "event_counts"), i + 1 < parts.count { names.insert(String(parts[i + 1])) }
+                countedEvents(value, into: &names)
+            }
+        case .array(let items):
+            for item in items { countedEvents(item, into: &names) }
+        default:
+            break
         }
     }
 

@@ -117,6 +117,20 @@ struct ContentCheckTests {
         #expect(check.errorCount == 0)
     }
 
+    @Test func aGoalOnAnEventNoSampleProfileHasNorStageRuleCountsIsAWarningAtItsLine() throws {
+        let check = try run([
+            "profiles/cy.json": #"{"id": "u3", "traits": {}, "events": [{"name": "purchase", "time": "2026-11-01T10:00:00Z"}]}"#,
+            "stages.yml": "rules:\n  - stage: revenue\n    when: { facts.event_counts.report_viewed.7d: { $gte: 1 } }\nfallback: activation\n",
+            "banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\nvariants: [x, y]\ngoals:\n"
+                + "  primary: { event: purchse }\n  secondary: [purchase, report_viewed, { event: invite_sent, within: 3d }]\n---\n<p>x</p>\n",
+        ])
+        let goals = check.findings.filter { $0.code == "goal-event-unknown" }
+        #expect(goals.map { "\($0.line):\($0.column) \($0.severity.rawValue)" } == ["7:21 warning", "8:49 warning"], "\(goals.map(\.description))")
+        #expect(goals.first?.message.contains("goal \"purchse\"") == true && goals.first?.message.contains("did you mean \"purchase\"?") == true)
+        #expect(goals.last?.message.contains("\"invite_sent\"") == true)
+        #expect(check.errorCount == 0)
+    }
+
     @Test func aFolderThatDoesNotLoadReportsItsLoadErrors() throws {
         let check = try run(["banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\npriorty: 3\n---\n<p>x</p>\n"])
         #expect(check.errorCount == 1)

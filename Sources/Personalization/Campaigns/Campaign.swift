@@ -35,6 +35,8 @@ public struct Channel: RawRepresentable, Hashable, Sendable, Comparable, CustomS
 /// trigger: { event: cart_abandoned, where: { value: { $gt: 100 } }, delay: 30m, unless: [purchase], expires: 3d }
 /// variants: [{ key: plain, weight: 1 }, { key: story, weight: 1 }]
 /// holdout: 0.1
+/// goals:
+///   primary: { event: purchase, value: properties.amount, within: 7d }
 /// ```
 public struct Campaign: Sendable {
     public var id: String
@@ -63,6 +65,8 @@ public struct Campaign: Sendable {
     /// The share of users (0 to 1) held out: they never get it, to measure what it changes.
     public var holdout: Double
     public var dismissal: Dismissal
+    /// What it is meant to make people do, the primary goal first (see ``Goal``).
+    public var goals: [Goal] = []
     /// The placement's fallback: shown when no other campaign is eligible (targeting rules do not apply to it).
     public var isDefault: Bool
     /// The whole front matter, for templates (`campaign.subject`...).
@@ -96,6 +100,75 @@ public struct Campaign: Sendable {
         self.data = data
         self.file = file
         self.line = line
+    }
+}
+
+/// What a campaign is meant to make people do, measured per user after their exposure to it (their first
+/// impression or send of it, or for a holdout user the moment it would have been): an event (with a condition on its
+/// properties, as triggers have), within a time after exposure, counted as a conversion (did it happen) or as a value
+/// summed per user (`value: properties.amount`, for revenue).
+///
+/// ```yaml
+/// goals:
+///   primary: { event: plan_upgraded, within: 14d }
+///   secondary:
+///     - { name: revenue, event: purchase, where: { currency: EUR }, value: properties.amount }
+/// ```
+public struct Goal: Sendable {
+    public enum Measure: Sendable, Equatable {
+        /// Whether the event happened (at least once) within the window.
+        case conversion
+        /// The sum of a number in the event's properties (the path below `properties`), over the window's events.
+        case value([String])
+    }
+
+    /// Unique within the campaign; the event's name unless given.
+    public var name: String
+    public var event: String
+    /// A condition on the event's properties.
+    public var condition: AudienceCondition?
+    /// How long after exposure an event counts.
+    public var within: TimeInterval
+    public var measure: Measure
+    public var isPrimary: Bool
+
+    public static let defaultWindow: TimeInterval = 7 * 86_400
+
+    public init(name: String? = nil, event: String, condition: AudienceCondition? = nil,
+                within: TimeInterval = Goal.defaultWindow, measure: Measure = .conversion, isPrimary: Bool = false)
+    {
+        self.name = name ?? event
+        self.event = event
+        self.condition = condition
+        self.within = within
+        self.measure = measure
+        self.isPrimary = isPrimary
+    }
+
+    /// What `event` adds to this goal for a user exposed at `exposure`: nil when it does not count (another event,
+    /// the condition not met, before exposure or after the window), 1 for a conversion, the property's number for a
+    /// value (0 when the property is missing or not a number).
+    public func contribution(of event: Event, exposedAt exposure: Date) -> Double? {
+        guard event.name == self.event, event.time >= exposure,
+              event.time.timeIntervalSince(exposure) <= within
+        else { return nil }
+        if let condition, !condition.matches(.object(event.properties)) { return nil }
+        switch measure {
+        case .conversion:
+            return 1
+        case .value(let path):
+            guard let first = path.first, var value = event.properties[first] else { return 0 }
+            for key in path.dropFirst() {
+                guard case .object(let o) = value, let next = o[key] else { return 0 }
+                value = next
+            }
+            switch value {
+            case .int(let n): return Double(n)
+            case .double(let d): return d.isFinite ? d : 0
+            case .string(let s): return Double(s).flatMap { $0.isFinite ? $0 : nil } ?? 0
+            default: return 0
+            }
+        }
     }
 }
 

@@ -95,11 +95,12 @@ public struct Comparison: Sendable, Equatable {
     public init(control a: ArmStatistic, treatment b: ArmStatistic, alpha: Double = 0.05, inverse: Bool = false) {
         // Shared by both engines: the relative difference and its delta-method variance.
         let ma = a.mean, mb = b.mean
+        let va = a.variance, vb = b.variance
+        let na = Double(a.users), nb = Double(b.users)
         let difference = ma != 0 ? (mb - ma) / ma : 0
-        let variance = ma != 0
-            ? b.variance / (ma * ma * Double(b.users)) + a.variance * mb * mb / (ma * ma * ma * ma * Double(a.users))
-            : 0
-        let zeroVariance = a.variance <= 0 || b.variance <= 0
+        let variance = ma != 0 ? vb / (ma * ma * nb) + va * mb * mb / (ma * ma * ma * ma * na) : 0
+        let sd = variance.squareRoot()
+        let zeroVariance = va <= 0 || vb <= 0
 
         // Bayesian: the checks in GrowthBook's order, then a normal posterior with the data's mean and variance.
         let bayesianProblem: ComparisonProblem? = ma == 0 ? .baselineZero
@@ -107,7 +108,6 @@ public struct Comparison: Sendable, Equatable {
         if let bayesianProblem {
             bayesian = Bayesian(chanceToWin: 0.5, interval: 0...0, risk: (0, 0), problem: bayesianProblem)
         } else {
-            let sd = variance.squareRoot()
             let z = difference / sd
             let win = Distributions.normalCDF(z)
             let q = Distributions.normalQuantile(1 - alpha / 2)
@@ -125,13 +125,10 @@ public struct Comparison: Sendable, Equatable {
 
         // Frequentist: Welch's t-test on the same difference.
         let frequentistProblem: ComparisonProblem? = ma == 0 ? .baselineZero : zeroVariance ? .zeroVariance : nil
-        let na = Double(a.users), nb = Double(b.users)
-        let va = a.variance, vb = b.variance
         let dof = (vb / nb + va / na) * (vb / nb + va / na) / (vb * vb / (nb * nb * (nb - 1)) + va * va / (na * na * (na - 1)))
         if let frequentistProblem {
             frequentist = Frequentist(pValue: 1, interval: 0...0, degreesOfFreedom: dof.isFinite ? dof : 0, problem: frequentistProblem)
         } else {
-            let sd = variance.squareRoot()
             let t = difference / sd
             let width = Distributions.studentTQuantile(1 - alpha / 2, dof: dof) * sd
             frequentist = Frequentist(pValue: Distributions.twoSidedTail(t, dof: dof),
@@ -140,7 +137,7 @@ public struct Comparison: Sendable, Equatable {
         }
         if bayesianProblem == nil || frequentistProblem == nil {
             expected = difference
-            standardError = variance.squareRoot()
+            standardError = sd
         } else {
             expected = 0
             standardError = 0

@@ -96,15 +96,12 @@ struct AnswerTimeout: Error, CustomStringConvertible {
 }
 
 /// The first of several racers to finish resumes the waiting caller; later finishes are dropped. Actions registered
-/// with ``whenFinished(_:)`` run once it has finished (at once if it already has), those with ``whenCancelled(_:)``
-/// once a finish says the caller was cancelled.
+/// with ``whenFinished(_:)`` run once it has finished (at once if it already has).
 final class Race<T: Sendable>: Sendable {
     private struct State {
         var continuation: CheckedContinuation<T, any Error>?
         var outcome: Result<T, any Error>?
-        var cancelled = false
         var onFinish: [@Sendable () -> Void] = []
-        var onCancel: [@Sendable () -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -121,23 +118,20 @@ final class Race<T: Sendable>: Sendable {
         if let outcome { continuation.resume(with: outcome) }
     }
 
-    /// Ends the race with `outcome` unless it has ended; whether this call ended it.
-    @discardableResult
-    func finish(_ outcome: Result<T, any Error>, cancelled: Bool = false) -> Bool {
+    /// Ends the race with `outcome` unless it has ended.
+    func finish(_ outcome: Result<T, any Error>) {
         let ended: (CheckedContinuation<T, any Error>?, [@Sendable () -> Void])? = state.withLock { st in
             guard st.outcome == nil else { return nil }
             st.outcome = outcome
-            st.cancelled = cancelled
-            let actions = st.onFinish + (cancelled ? st.onCancel : [])
-            st.onFinish = []
-            st.onCancel = []
-            defer { st.continuation = nil }
-            return (st.continuation, actions)
+            defer {
+                st.continuation = nil
+                st.onFinish = []
+            }
+            return (st.continuation, st.onFinish)
         }
-        guard let (continuation, actions) = ended else { return false }
+        guard let (continuation, actions) = ended else { return }
         continuation?.resume(with: outcome)
         for action in actions { action() }
-        return true
     }
 
     func whenFinished(_ action: @escaping @Sendable () -> Void) {
@@ -147,17 +141,6 @@ final class Race<T: Sendable>: Sendable {
                 return false
             }
             return true
-        }
-        if now { action() }
-    }
-
-    func whenCancelled(_ action: @escaping @Sendable () -> Void) {
-        let now = state.withLock { st in
-            guard st.outcome != nil else {
-                st.onCancel.append(action)
-                return false
-            }
-            return st.cancelled
         }
         if now { action() }
     }

@@ -47,21 +47,22 @@ public final class PostgresStore: Store, StoreReporting {
     public var isUnavailable: Bool { availability.isDown }
 
     /// Runs `body` on a connection from the pool, waiting at most `leaseTimeout` for one and, once it has one, about
-    /// `answerTimeout` more for the answer (`answerWithin`, or nothing for a call that may take long, as a migration
-    /// does); unreachable errors and both timeouts become ``StoreUnavailable``.
+    /// `answerTimeout` more for the answer (unless `mayTakeLong`, as a migration may); unreachable errors and both
+    /// timeouts become ``StoreUnavailable``.
     ///
     /// The caller is answered when the first of the body and the timer ends, without waiting for the other: a
     /// connection whose answer never comes (a network that drops packets, a connection lost in a state the driver
-    /// does not notice) costs a request its timeout, not its life. Such a body is left to end when it ends.
+    /// does not notice) costs a request its timeout, not its life. Such a body is cancelled and left to end when it
+    /// ends.
     private func withConnection<T: Sendable>(
-        answerWithin answerTimeout: Duration?? = .none,
+        mayTakeLong: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         try availability.admit()
         let leased = LeaseFlag()
         let client = client
         let leaseTimeout = leaseTimeout
-        let answerTimeout = answerTimeout ?? self.answerTimeout
+        let answerTimeout: Duration? = mayTakeLong ? nil : self.answerTimeout
         let race = Race<T>()
         do {
             let value = try await withTaskCancellationHandler {
@@ -79,20 +80,19 @@ public final class PostgresStore: Store, StoreReporting {
                     }
                     let timer = Task {
                         do { try await Task.sleep(for: leaseTimeout) } catch { return }
-                        if !leased.isSet {
-                            race.finish(.failure(LeaseTimeout(after: leaseTimeout)))
-                            work.cancel()
-                            return
-                        }
+                        if !leased.isSet { return race.finish(.failure(LeaseTimeout(after: leaseTimeout))) }
                         guard let answerTimeout else { return }
                         do { try await Task.sleep(for: answerTimeout) } catch { return }
-                        if race.finish(.failure(AnswerTimeout(after: answerTimeout))) { work.cancel() }
+                        race.finish(.failure(AnswerTimeout(after: answerTimeout)))
                     }
-                    race.whenFinished { timer.cancel() }
-                    race.whenCancelled { work.cancel() }
+                    // Whatever ended it (the body, a timeout, the caller's cancellation), the rest is not waited for.
+                    race.whenFinished {
+                        timer.cancel()
+                        work.cancel()
+                    }
                 }
             } onCancel: {
-                race.finish(.failure(CancellationError()), cancelled: true)
+                race.finish(.failure(CancellationError()))
             }
             availability.succeeded()
             return value
@@ -116,11 +116,11 @@ public final class PostgresStore: Store, StoreReporting {
 
     /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one.
     private func withTransaction<T: Sendable>(
-        answerWithin answerTimeout: Duration?? = .none,
+        mayTakeLong: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
         let logger = logger
-        return try await withConnection(answerWithin: answerTimeout) { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
+        return try await withConnection(mayTakeLong: mayTakeLong) { connection in try await connection.withTransaction(logger: logger) { try await body($0) } }
     }
 
     /// Keeps the connection pool going until the task is cancelled.
@@ -258,7 +258,7 @@ public final class PostgresStore: Store, StoreReporting {
     public func migrate() async throws {
         let logger = logger
         // Waits for another instance's migration and may alter large tables: no answer timeout.
-        try await withTransaction(answerWithin: .some(nil)) { connection in
+        try await withTransaction(mayTakeLong: true) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7426839)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS stagecraft_migrations (

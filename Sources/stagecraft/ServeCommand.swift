@@ -163,6 +163,12 @@ struct ServeCommand: AsyncParsableCommand {
 
         let store: any Store
         var services: [any Service] = []
+        /// The parsed-user cache in front of `base`, unless turned off (`--cache-rows 0` or `--cache-mb 0`).
+        func cached(_ base: any Store, sharedWriters: Bool) -> CachedStore? {
+            guard cacheRows > 0 && cacheMb > 0 else { return nil }
+            return CachedStore(base, capacity: cacheRows, maxBytes: cacheMb << 20, eventLimit: configuration.eventLimit,
+                               sharedWriters: sharedWriters)
+        }
         var migrate: (@Sendable () async throws -> Void)?
         if database == "memory" {
             store = MemoryStore()
@@ -180,10 +186,8 @@ struct ServeCommand: AsyncParsableCommand {
                 try await postgres.migrate()
                 log.info("database: PostgreSQL, schema up to date")
             }
-            if cacheRows > 0 && cacheMb > 0 {
-                // Other instances write too: the cache is used while their changes are heard (LISTEN).
-                let cache = CachedStore(postgres, capacity: cacheRows, maxBytes: cacheMb << 20, eventLimit: configuration.eventLimit,
-                                        sharedWriters: true)
+            // Other instances write too: the cache is used while their changes are heard (LISTEN).
+            if let cache = cached(postgres, sharedWriters: true) {
                 services.append(PostgresChangesService(store: postgres, cache: cache))
                 store = cache
             } else {
@@ -192,8 +196,7 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             let sqlite = try SQLiteStore(path: database)
             // This process is the file's only writer, so a write-through cache of parsed users is never stale.
-            store = cacheRows > 0 && cacheMb > 0
-                ? CachedStore(sqlite, capacity: cacheRows, maxBytes: cacheMb << 20, eventLimit: configuration.eventLimit) : sqlite
+            store = cached(sqlite, sharedWriters: false) ?? sqlite
             logger.info("database: SQLite at \(database)")
         }
 

@@ -106,6 +106,7 @@ let package = Package(
                 "Personalization",
                 "Content",
                 "Delivery",
+                "Experiments",
                 "Storage",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

@@ -237,6 +237,55 @@ public final class PostgresStore: Store, StoreReporting {
                 FOR EACH ROW EXECUTE FUNCTION stagecraft_changed_link()
             """,
         ]),
+        // Campaign results: first exposures, each user's value per goal, and per arm and exposure day the sums the
+        // statistics need. Impressions kept before are exposures already: each user's first of each campaign.
+        (6, "exposures and results", [
+            """
+            CREATE TABLE exposures (
+                campaign TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                held_out BOOLEAN NOT NULL,
+                time DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (campaign, user_id)
+            )
+            """,
+            "CREATE INDEX exposures_by_user ON exposures (user_id)",
+            """
+            CREATE TABLE goal_values (
+                campaign TEXT NOT NULL,
+                goal TEXT NOT NULL,
+                user_id TEXT NOT NULL,
+                value DOUBLE PRECISION NOT NULL,
+                events BIGINT NOT NULL,
+                PRIMARY KEY (campaign, goal, user_id)
+            )
+            """,
+            "CREATE INDEX goal_values_by_user ON goal_values (user_id)",
+            """
+            CREATE TABLE rollups (
+                campaign TEXT NOT NULL,
+                goal TEXT NOT NULL,
+                variant TEXT NOT NULL,
+                held_out BOOLEAN NOT NULL,
+                day INTEGER NOT NULL,
+                users BIGINT NOT NULL,
+                sum DOUBLE PRECISION NOT NULL,
+                sum_squares DOUBLE PRECISION NOT NULL,
+                PRIMARY KEY (campaign, goal, variant, held_out, day)
+            )
+            """,
+            """
+            INSERT INTO exposures (campaign, user_id, variant, held_out, time)
+            SELECT DISTINCT ON (campaign, user_id) campaign, user_id, coalesce(variant, ''), false, time
+            FROM interactions WHERE kind = 'impression' ORDER BY campaign, user_id, time, seq
+            """,
+            """
+            INSERT INTO rollups (campaign, goal, variant, held_out, day, users, sum, sum_squares)
+            SELECT campaign, '', variant, held_out, floor(time / 86400)::integer AS day, count(*), 0, 0
+            FROM exposures GROUP BY campaign, variant, held_out, day
+            """,
+        ]),
     ]
 
     /// The channel every change is told on (see migration 5).
@@ -280,7 +329,7 @@ public final class PostgresStore: Store, StoreReporting {
 
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
-        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, stagecraft_migrations", logger: logger)
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, stagecraft_migrations", logger: logger)
         try await client.query("""
             DROP FUNCTION IF EXISTS stagecraft_changed_profile(), stagecraft_changed_user_rows(), stagecraft_changed_link()
             """, logger: logger)
@@ -327,34 +376,185 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
-    public func append(_ events: [UserEvent]) async throws -> Int {
+    public func append(_ events: [UserEvent], attributing goals: GoalIndex) async throws -> Int {
         let logger = logger
         guard !events.isEmpty else { return 0 }
-        return try await withConnection { connection in try await Self.insert(events, connection, logger) }
+        // Events that may count for a goal are kept and counted in one transaction; others need none.
+        guard !Attribution.wanted(events, goals).isEmpty else {
+            return try await withConnection { connection in try await Self.insert(events, attributing: .none, connection, logger) }
+        }
+        return try await withTransaction { connection in try await Self.insert(events, attributing: goals, connection, logger) }
     }
 
-    /// Inserts events in one statement (arrays unnested in order; '' stands for a missing value); returns how many
-    /// were new.
-    private static func insert(_ events: [UserEvent], _ connection: PostgresConnection, _ logger: Logger) async throws -> Int {
+    /// Inserts events in one statement (arrays unnested in order; '' stands for a missing value) and counts the new
+    /// ones for their goals; returns how many were new.
+    private static func insert(_ events: [UserEvent], attributing goals: GoalIndex, _ connection: PostgresConnection,
+                               _ logger: Logger) async throws -> Int
+    {
         let users = events.map(\.userId)
         let names = events.map(\.event.name)
         let times = events.map { $0.event.time.timeIntervalSince1970 }
         let properties = events.map { Encoding.properties($0.event.properties) ?? "" }
         let messages = events.map { $0.messageId ?? "" }
-        var added = 0
-        for try await _ in try await connection.query("""
+        // The new ones: every event without a message id (nothing can repeat it), and the first of the batch with
+        // each user and message id returned.
+        var inserted = Set<String>()
+        for try await (user, message) in try await connection.query("""
             INSERT INTO events (user_id, name, time, properties, message_id)
             SELECT u, n, t, NULLIF(p, ''), NULLIF(m, '')
             FROM unnest(\(users)::text[], \(names)::text[], \(times)::float8[], \(properties)::text[], \(messages)::text[])
                 WITH ORDINALITY AS batch(u, n, t, p, m, k)
             ORDER BY k
             ON CONFLICT DO NOTHING
-            RETURNING 1
-            """, logger: logger)
+            RETURNING user_id, coalesce(message_id, '')
+            """, logger: logger).decode((String, String).self)
         {
-            added += 1
+            if !message.isEmpty { inserted.insert(user + "\u{0}" + message) }
         }
-        return added
+        let added = events.filter { e in
+            guard let m = e.messageId, !m.isEmpty else { return true }
+            return inserted.remove(e.userId + "\u{0}" + m) != nil
+        }
+        if !goals.isEmpty { try await attribute(added, goals, connection, logger) }
+        return added.count
+    }
+
+    /// Counts new events for their goals. A user's value is added to by an upsert that returns what it made (the row
+    /// stays locked to the end of the transaction), so concurrent writers each change the rollups by what they
+    /// added; rows are written in key order, goal values before rollups, so writers never wait in a circle.
+    private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        let wanted = Attribution.wanted(events, goals)
+        guard !wanted.isEmpty else { return }
+        var exposed: [String: Exposure] = [:]
+        for try await (campaign, user, variant, heldOut, time) in try await connection.query("""
+            SELECT e.campaign, e.user_id, e.variant, e.held_out, e.time
+            FROM exposures e JOIN unnest(\(wanted.map(\.campaign))::text[], \(wanted.map(\.userId))::text[]) AS w(c, u)
+                ON e.campaign = w.c AND e.user_id = w.u
+            """, logger: logger).decode((String, String, String, Bool, Double).self)
+        {
+            exposed[campaign + "\u{0}" + user] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: variant, heldOut: heldOut),
+                                                          time: Date(timeIntervalSince1970: time))
+        }
+        guard !exposed.isEmpty else { return }
+        let credits = Attribution.credits(events, goals, exposure: { exposed[$0 + "\u{0}" + $1] })
+        guard !credits.isEmpty else { return }
+        var byKey: [String: Attribution.Credit] = [:]
+        for c in credits { byKey[c.key] = c }
+        var changes: [(Attribution.Credit, (value: Double, users: Int, sum: Double, sumOfSquares: Double))] = []
+        let conversions = credits.filter(\.isConversion)
+        if !conversions.isEmpty {
+            for try await (campaign, goal, user) in try await connection.query("""
+                INSERT INTO goal_values (campaign, goal, user_id, value, events)
+                SELECT c, g, u, 1, n FROM unnest(\(conversions.map(\.campaign))::text[], \(conversions.map(\.goal))::text[],
+                                                 \(conversions.map(\.userId))::text[], \(conversions.map(\.events))::int8[])
+                    WITH ORDINALITY AS batch(c, g, u, n, k)
+                ORDER BY k
+                ON CONFLICT DO NOTHING
+                RETURNING campaign, goal, user_id
+                """, logger: logger).decode((String, String, String).self)
+            {
+                if let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user], let change = Attribution.apply(c, to: nil) { changes.append((c, change)) }
+            }
+        }
+        let values = credits.filter { !$0.isConversion }
+        if !values.isEmpty {
+            for try await (campaign, goal, user, value, count) in try await connection.query("""
+                INSERT INTO goal_values (campaign, goal, user_id, value, events)
+                SELECT c, g, u, a, n FROM unnest(\(values.map(\.campaign))::text[], \(values.map(\.goal))::text[],
+                                                 \(values.map(\.userId))::text[], \(values.map(\.amount))::float8[],
+                                                 \(values.map(\.events))::int8[])
+                    WITH ORDINALITY AS batch(c, g, u, a, n, k)
+                ORDER BY k
+                ON CONFLICT (campaign, goal, user_id) DO UPDATE SET value = goal_values.value + excluded.value,
+                    events = goal_values.events + excluded.events
+                RETURNING campaign, goal, user_id, value, events
+                """, logger: logger).decode((String, String, String, Double, Int).self)
+            {
+                guard let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user] else { continue }
+                // What the row held before this upsert: nothing when it was made now.
+                let old: Double? = count == c.events ? nil : value - c.amount
+                if let change = Attribution.apply(c, to: old) { changes.append((c, change)) }
+            }
+        }
+        try await roll(changes.map { (c, change) in
+            (c.campaign, c.goal, c.exposure, change.users, change.sum, change.sumOfSquares)
+        }, connection, logger)
+    }
+
+    /// Adds to rollup rows, summed per row first and written in key order.
+    private static func roll(_ changes: [(campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double)],
+                             _ connection: PostgresConnection, _ logger: Logger) async throws
+    {
+        guard !changes.isEmpty else { return }
+        var rows: [String: Rollup] = [:]
+        var campaigns: [String: String] = [:]
+        for c in changes {
+            let key = [c.campaign, c.goal, c.exposure.arm.heldOut ? "1" : "0", c.exposure.arm.variant, String(c.exposure.day)].joined(separator: "\u{0}")
+            var row = rows[key] ?? Rollup(goal: c.goal, arm: c.exposure.arm, day: c.exposure.day, users: 0, sum: 0, sumOfSquares: 0)
+            row.users += c.users
+            row.sum += c.sum
+            row.sumOfSquares += c.sumOfSquares
+            rows[key] = row
+            campaigns[key] = c.campaign
+        }
+        let keys = rows.keys.sorted()
+        let list = keys.map { rows[$0]! }
+        try await connection.query("""
+            INSERT INTO rollups (campaign, goal, variant, held_out, day, users, sum, sum_squares)
+            SELECT c, g, v, h, d, n, s, q FROM unnest(\(keys.map { campaigns[$0]! })::text[], \(list.map(\.goal))::text[],
+                                                    \(list.map(\.arm.variant))::text[], \(list.map(\.arm.heldOut))::bool[],
+                                                    \(list.map(\.day))::int4[], \(list.map(\.users))::int8[],
+                                                    \(list.map(\.sum))::float8[], \(list.map(\.sumOfSquares))::float8[])
+                WITH ORDINALITY AS batch(c, g, v, h, d, n, s, q, k)
+            ORDER BY k
+            ON CONFLICT (campaign, goal, variant, held_out, day) DO UPDATE SET users = rollups.users + excluded.users,
+                sum = rollups.sum + excluded.sum, sum_squares = rollups.sum_squares + excluded.sum_squares
+            """, logger: logger)
+    }
+
+    /// Keeps first exposures; the new ones count in their rollup rows.
+    private static func expose(_ exposures: [Exposure], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        guard !exposures.isEmpty else { return }
+        // In key order, as rows are locked: writers never wait in a circle.
+        let list = exposures.sorted { ($0.campaign, $0.userId) < ($1.campaign, $1.userId) }
+        var new: [(campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double)] = []
+        for try await (campaign, user, variant, heldOut, time) in try await connection.query("""
+            INSERT INTO exposures (campaign, user_id, variant, held_out, time)
+            SELECT c, u, v, h, t FROM unnest(\(list.map(\.campaign))::text[], \(list.map(\.userId))::text[],
+                                             \(list.map(\.arm.variant))::text[], \(list.map(\.arm.heldOut))::bool[],
+                                             \(list.map { $0.time.timeIntervalSince1970 })::float8[])
+                WITH ORDINALITY AS batch(c, u, v, h, t, k)
+            ORDER BY k
+            ON CONFLICT DO NOTHING
+            RETURNING campaign, user_id, variant, held_out, time
+            """, logger: logger).decode((String, String, String, Bool, Double).self)
+        {
+            let e = Exposure(campaign: campaign, userId: user, arm: Arm(variant: variant, heldOut: heldOut), time: Date(timeIntervalSince1970: time))
+            new.append((campaign, "", e, 1, 0, 0))
+        }
+        try await roll(new, connection, logger)
+    }
+
+    public func expose(_ exposures: [Exposure]) async throws {
+        guard !exposures.isEmpty else { return }
+        let logger = logger
+        try await withTransaction { connection in try await Self.expose(exposures, connection, logger) }
+    }
+
+    public func rollups(campaign: String) async throws -> [Rollup] {
+        let logger = logger
+        return try await read { connection in
+            var rows: [Rollup] = []
+            for try await (goal, variant, heldOut, day, users, sum, squares) in try await connection.query("""
+                SELECT goal, variant, held_out, day, users, sum, sum_squares FROM rollups WHERE campaign = \(campaign)
+                ORDER BY goal, held_out DESC, variant, day
+                """, logger: logger).decode((String, String, Bool, Int32, Int, Double, Double).self)
+            {
+                rows.append(Rollup(goal: goal, arm: Arm(variant: variant, heldOut: heldOut), day: Int(day), users: users, sum: sum,
+                                   sumOfSquares: squares))
+            }
+            return rows
+        }
     }
 
     public func events(userId: String, limit: Int) async throws -> [Event] {
@@ -375,7 +575,9 @@ public final class PostgresStore: Store, StoreReporting {
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
                  i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
                  k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
-                 l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1)
+                 l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1),
+                 x AS (DELETE FROM exposures WHERE user_id = \(id) RETURNING 1),
+                 v AS (DELETE FROM goal_values WHERE user_id = \(id) RETURNING 1)
             SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
             """) > 0
     }
@@ -462,15 +664,17 @@ public final class PostgresStore: Store, StoreReporting {
         return step
     }
 
-    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+    public func record(_ interaction: Interaction, events: [UserEvent], attributing goals: GoalIndex) async throws {
         let logger = logger
+        let exposure = Exposure(interaction)
         // One statement needs no transaction around it.
-        guard !events.isEmpty else {
+        guard !events.isEmpty || exposure != nil else {
             return try await withConnection { connection in try await Self.insert(interaction, connection, logger) }
         }
         try await withTransaction { connection in
             try await Self.insert(interaction, connection, logger)
-            _ = try await Self.insert(events, connection, logger)
+            if let exposure { try await Self.expose([exposure], connection, logger) }
+            if !events.isEmpty { _ = try await Self.insert(events, attributing: goals, connection, logger) }
         }
     }
 
@@ -508,6 +712,7 @@ public final class PostgresStore: Store, StoreReporting {
                 }
                 let admission = try decide(try await Self.history(userId: userId, connection, logger))
                 for i in admission.interactions { try await Self.insert(i, connection, logger) }
+                try await Self.expose(admission.allExposures, connection, logger)
                 if let idempotency {
                     var inserted = false
                     // A row still live for the key belongs to a concurrent request: nothing is written, and this

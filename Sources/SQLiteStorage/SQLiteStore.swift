@@ -96,6 +96,48 @@ public final class SQLiteStore: Store, StoreReporting {
                 CREATE INDEX identities_by_user ON identities (user_id);
                 """)
         }
+        migrator.registerMigration("5 exposures and results") { db in
+            // Impressions kept before are exposures already: each user's first of each campaign.
+            try db.execute(sql: """
+                CREATE TABLE exposures (
+                    campaign TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    variant TEXT NOT NULL,
+                    held_out INTEGER NOT NULL,
+                    time REAL NOT NULL,
+                    PRIMARY KEY (campaign, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX exposures_by_user ON exposures (user_id);
+                CREATE TABLE goal_values (
+                    campaign TEXT NOT NULL,
+                    goal TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    PRIMARY KEY (campaign, goal, user_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX goal_values_by_user ON goal_values (user_id);
+                CREATE TABLE rollups (
+                    campaign TEXT NOT NULL,
+                    goal TEXT NOT NULL,
+                    variant TEXT NOT NULL,
+                    held_out INTEGER NOT NULL,
+                    day INTEGER NOT NULL,
+                    users INTEGER NOT NULL,
+                    sum REAL NOT NULL,
+                    sum_squares REAL NOT NULL,
+                    PRIMARY KEY (campaign, goal, variant, held_out, day)
+                ) WITHOUT ROWID;
+                INSERT INTO exposures (campaign, user_id, variant, held_out, time)
+                    SELECT campaign, user_id, coalesce(variant, ''), 0, time FROM (
+                        SELECT campaign, user_id, variant, time,
+                            row_number() OVER (PARTITION BY campaign, user_id ORDER BY time, seq) AS n
+                        FROM interactions WHERE kind = 'impression')
+                    WHERE n = 1;
+                INSERT INTO rollups (campaign, goal, variant, held_out, day, users, sum, sum_squares)
+                    SELECT campaign, '', variant, held_out, CAST(floor(time / 86400.0) AS INTEGER) AS day, count(*), 0, 0
+                    FROM exposures GROUP BY campaign, variant, held_out, day;
+                """)
+        }
         return migrator
     }
 
@@ -136,24 +178,84 @@ public final class SQLiteStore: Store, StoreReporting {
         return try pool.read(body)
     }
 
-    public func append(_ events: [UserEvent]) async throws -> Int {
+    public func append(_ events: [UserEvent], attributing goals: GoalIndex) async throws -> Int {
         guard !events.isEmpty else { return 0 }
-        return try await pool.write { db in try Self.insert(events, db) }
+        return try await pool.write { db in try Self.insert(events, attributing: goals, db) }
     }
 
-    /// Inserts events; returns how many were new (the rest repeated a kept message id).
-    private static func insert(_ events: [UserEvent], _ db: Database) throws -> Int {
+    /// Inserts events and counts the new ones for their goals; returns how many were new (the rest repeated a kept
+    /// message id).
+    private static func insert(_ events: [UserEvent], attributing goals: GoalIndex, _ db: Database) throws -> Int {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events (user_id, name, time, properties, message_id) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
-        var added = 0
+        var added: [UserEvent] = []
         for e in events {
             try statement.execute(arguments: [e.userId, e.event.name, e.event.time.timeIntervalSince1970,
                                               Encoding.properties(e.event.properties), e.messageId])
-            added += db.changesCount
+            if db.changesCount > 0 { added.append(e) }
         }
-        return added
+        if !goals.isEmpty { try attribute(added, goals, db) }
+        return added.count
+    }
+
+    /// SQLite has one writer at a time: a goal value is read and written back with nothing in between.
+    private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ db: Database) throws {
+        var exposed: [String: Exposure] = [:]
+        let find = try db.cachedStatement(sql: "SELECT variant, held_out, time FROM exposures WHERE campaign = ? AND user_id = ?")
+        for (campaign, user) in Attribution.wanted(events, goals) {
+            guard let row = try Row.fetchOne(find, arguments: [campaign, user]) else { continue }
+            exposed[campaign + "\u{0}" + user] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: row[0], heldOut: row[1]),
+                                                          time: Date(timeIntervalSince1970: row[2]))
+        }
+        guard !exposed.isEmpty else { return }
+        let read = try db.cachedStatement(sql: "SELECT value FROM goal_values WHERE campaign = ? AND goal = ? AND user_id = ?")
+        let write = try db.cachedStatement(sql: """
+            INSERT INTO goal_values (campaign, goal, user_id, value) VALUES (?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET value = excluded.value
+            """)
+        for credit in Attribution.credits(events, goals, exposure: { exposed[$0 + "\u{0}" + $1] }) {
+            let old = try Double.fetchOne(read, arguments: [credit.campaign, credit.goal, credit.userId])
+            guard let change = Attribution.apply(credit, to: old) else { continue }
+            try write.execute(arguments: [credit.campaign, credit.goal, credit.userId, change.value])
+            try roll(credit.campaign, credit.goal, credit.exposure, users: change.users, sum: change.sum, sumOfSquares: change.sumOfSquares, db)
+        }
+    }
+
+    private static func roll(_ campaign: String, _ goal: String, _ exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double,
+                             _ db: Database) throws
+    {
+        try db.cachedStatement(sql: """
+            INSERT INTO rollups (campaign, goal, variant, held_out, day, users, sum, sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET users = users + excluded.users, sum = sum + excluded.sum,
+                sum_squares = sum_squares + excluded.sum_squares
+            """).execute(arguments: [campaign, goal, exposure.arm.variant, exposure.arm.heldOut, exposure.day, users, sum, sumOfSquares])
+    }
+
+    private static func expose(_ list: [Exposure], _ db: Database) throws {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO exposures (campaign, user_id, variant, held_out, time) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+            """)
+        for e in list {
+            try insert.execute(arguments: [e.campaign, e.userId, e.arm.variant, e.arm.heldOut, e.time.timeIntervalSince1970])
+            if db.changesCount > 0 { try roll(e.campaign, "", e, users: 1, sum: 0, sumOfSquares: 0, db) }
+        }
+    }
+
+    public func expose(_ exposures: [Exposure]) async throws {
+        guard !exposures.isEmpty else { return }
+        try await pool.write { db in try Self.expose(exposures, db) }
+    }
+
+    public func rollups(campaign: String) async throws -> [Rollup] {
+        try readHere { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT goal, variant, held_out, day, users, sum, sum_squares FROM rollups WHERE campaign = ?
+                ORDER BY goal, held_out DESC, variant, day
+                """), arguments: [campaign])
+                .map { Rollup(goal: $0[0], arm: Arm(variant: $0[1], heldOut: $0[2]), day: $0[3], users: $0[4], sum: $0[5], sumOfSquares: $0[6]) }
+        }
     }
 
     public func events(userId: String, limit: Int) async throws -> [Event] {
@@ -174,6 +276,8 @@ public final class SQLiteStore: Store, StoreReporting {
         // something to remove" counts, as the other stores do not.
         try db.execute(sql: "DELETE FROM idempotency WHERE user_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM identities WHERE user_id = ?1 OR anonymous_id = ?1", arguments: [id])
+        try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM goal_values WHERE user_id = ?", arguments: [id])
         return removed > 0
     }
 
@@ -227,10 +331,11 @@ public final class SQLiteStore: Store, StoreReporting {
         }
     }
 
-    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+    public func record(_ interaction: Interaction, events: [UserEvent], attributing goals: GoalIndex) async throws {
         try await pool.write { db in
             try Self.insert(interaction, db)
-            if !events.isEmpty { _ = try Self.insert(events, db) }
+            if let exposure = Exposure(interaction) { try Self.expose([exposure], db) }
+            if !events.isEmpty { _ = try Self.insert(events, attributing: goals, db) }
         }
     }
 
@@ -261,6 +366,7 @@ public final class SQLiteStore: Store, StoreReporting {
             if let key = idempotency?.key, let kept = try Self.kept(key: key, after: cutoff, db) { return .replayed(kept) }
             let admission = try decide(try Self.history(userId: userId, db))
             for i in admission.interactions { try Self.insert(i, db) }
+            try Self.expose(admission.allExposures, db)
             if let idempotency {
                 try db.execute(sql: """
                     INSERT INTO idempotency (key, user_id, fingerprint, answer, created_at) VALUES (?, ?, ?, ?, ?)

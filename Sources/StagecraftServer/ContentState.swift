@@ -5,6 +5,7 @@ import Foundation
 import Logging
 import Personalization
 import ServiceLifecycle
+import Storage
 import Synchronization
 
 /// One loaded content set and the files it came from; immutable, shared by every request that started while
@@ -15,11 +16,14 @@ public final class LoadedContent: Sendable {
     public let files: [String: String]
     /// Counts loads since start; the first is 1.
     public let generation: Int
+    /// The campaigns' goals by event name: what arriving events are counted for.
+    public let goals: GoalIndex
 
     init(delivery: DeliveryContent, files: [String: String], generation: Int) {
         self.delivery = delivery
         self.files = files
         self.generation = generation
+        goals = GoalIndex(delivery.content.campaigns)
     }
 
     public var content: ContentSet { delivery.content }

@@ -14,5 +14,6 @@ extension APIServer {
         IdentityController(api: self).addRoutes(to: v1)
         PreviewController(api: self).addRoutes(to: v1)
         ContentController(api: self).addRoutes(to: v1)
+        ResultsController(api: self).addRoutes(to: v1)
     }
 }

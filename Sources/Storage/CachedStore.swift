@@ -183,10 +183,15 @@ public final class CachedStore: Store {
         try await snapshot(userId: id, eventLimit: eventLimit).profile
     }
 
-    public func append(_ events: [UserEvent]) async throws -> Int {
+    public func append(_ events: [UserEvent], attributing goals: GoalIndex) async throws -> Int {
         defer { invalidate(Set(events.map(\.userId))) }
-        return try await base.append(events)
+        return try await base.append(events, attributing: goals)
     }
+
+    /// Exposures and rollups are not what deciding reads: they go to the store behind.
+    public func expose(_ exposures: [Exposure]) async throws { try await base.expose(exposures) }
+
+    public func rollups(campaign: String) async throws -> [Rollup] { try await base.rollups(campaign: campaign) }
 
     public func events(userId: String, limit: Int) async throws -> [Event] { try await base.events(userId: userId, limit: limit) }
 
@@ -202,9 +207,9 @@ public final class CachedStore: Store {
         return try await base.deleteProfile(id: id)
     }
 
-    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+    public func record(_ interaction: Interaction, events: [UserEvent], attributing goals: GoalIndex) async throws {
         defer { invalidate(Set([interaction.userId] + events.map(\.userId))) }
-        try await base.record(interaction, events: events)
+        try await base.record(interaction, events: events, attributing: goals)
     }
 
     public func history(userId: String) async throws -> InteractionHistory {

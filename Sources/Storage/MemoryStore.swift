@@ -20,6 +20,17 @@ public actor MemoryStore: Store {
     private var answerOrder: [(at: Date, key: String)] = []
     private var answerOrderStart = 0
 
+    /// First exposures by campaign, then user; goal values by ``Attribution/Credit/key``; rollups by campaign.
+    private var exposures: [String: [String: Exposure]] = [:]
+    private var goalValues: [String: Double] = [:]
+    private var rollupRows: [String: [RollupKey: Rollup]] = [:]
+
+    private struct RollupKey: Hashable {
+        var goal: String
+        var arm: Arm
+        var day: Int
+    }
+
     public init() {}
 
     public func saveProfile(id: String, traits: TraitsUpdate, timeZone: String?, locale: String?, at time: Date)
@@ -47,16 +58,41 @@ public actor MemoryStore: Store {
         list.insert(item, at: index)
     }
 
-    public func append(_ batch: [UserEvent]) -> Int {
-        var added = 0
+    public func append(_ batch: [UserEvent], attributing goals: GoalIndex) -> Int {
+        var added: [UserEvent] = []
         for e in batch {
             if let m = e.messageId {
                 guard messageIds[e.userId, default: []].insert(m).inserted else { continue }
             }
             Self.insert(Kept(e.event, messageId: e.messageId), into: &events[e.userId, default: []], time: \.time)
-            added += 1
+            added.append(e)
         }
-        return added
+        for credit in Attribution.credits(added, goals, exposure: { exposures[$0]?[$1] }) {
+            guard let change = Attribution.apply(credit, to: goalValues[credit.key]) else { continue }
+            goalValues[credit.key] = change.value
+            roll(credit.campaign, RollupKey(goal: credit.goal, arm: credit.exposure.arm, day: credit.exposure.day),
+                 users: change.users, sum: change.sum, sumOfSquares: change.sumOfSquares)
+        }
+        return added.count
+    }
+
+    public func expose(_ list: [Exposure]) {
+        for e in list where exposures[e.campaign]?[e.userId] == nil {
+            exposures[e.campaign, default: [:]][e.userId] = e
+            roll(e.campaign, RollupKey(goal: "", arm: e.arm, day: e.day), users: 1, sum: 0, sumOfSquares: 0)
+        }
+    }
+
+    private func roll(_ campaign: String, _ key: RollupKey, users: Int, sum: Double, sumOfSquares: Double) {
+        var row = rollupRows[campaign]?[key] ?? Rollup(goal: key.goal, arm: key.arm, day: key.day, users: 0, sum: 0, sumOfSquares: 0)
+        row.users += users
+        row.sum += sum
+        row.sumOfSquares += sumOfSquares
+        rollupRows[campaign, default: [:]][key] = row
+    }
+
+    public func rollups(campaign: String) -> [Rollup] {
+        (rollupRows[campaign] ?? [:]).values.sorted { ($0.goal, $0.arm, $0.day) < ($1.goal, $1.arm, $1.day) }
     }
 
     public func events(userId: String, limit: Int) -> [Event] {
@@ -71,12 +107,15 @@ public actor MemoryStore: Store {
         interactions[id] = nil
         answers = answers.filter { $0.value.userId != id }
         identities = identities.filter { $0.key != id && $0.value.identity.user != id }
+        for campaign in exposures.keys { exposures[campaign]?[id] = nil }
+        goalValues = goalValues.filter { !$0.key.hasSuffix("\u{0}" + id) }
         return had
     }
 
-    public func record(_ interaction: Interaction, events batch: [UserEvent]) {
+    public func record(_ interaction: Interaction, events batch: [UserEvent], attributing goals: GoalIndex) {
         Self.insert(Kept(interaction), into: &interactions[interaction.userId, default: []], time: \.time)
-        _ = append(batch)
+        if let exposure = Exposure(interaction) { expose([exposure]) }
+        _ = append(batch, attributing: goals)
     }
 
     public func history(userId: String) -> InteractionHistory {
@@ -90,6 +129,7 @@ public actor MemoryStore: Store {
         if let key = idempotency?.key, let kept = keptAnswer(key: key, at: now) { return .replayed(kept) }
         let admission = try decide(history(userId: userId))
         for i in admission.interactions { Self.insert(Kept(i), into: &interactions[i.userId, default: []], time: \.time) }
+        expose(admission.allExposures)
         if let idempotency {
             answers[idempotency.key] = (userId, KeptAnswer(fingerprint: idempotency.fingerprint, answer: admission.answer), now)
             answerOrder.append((now, idempotency.key))

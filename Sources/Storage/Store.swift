@@ -71,17 +71,28 @@ public protocol Store: InteractionLedger {
     /// The user's profile and interaction history read together (one round trip where the store can).
     func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory)
 
-    /// Keeps events; returns how many were new (the rest repeated a kept message id).
-    func append(_ events: [UserEvent]) async throws -> Int
+    /// Keeps events; returns how many were new (the rest repeated a kept message id). In the same write, each new
+    /// event counts for the `goals` of the campaigns its user was exposed to (see ``Attribution``): a repeated
+    /// event counts once, as it is kept once.
+    func append(_ events: [UserEvent], attributing goals: GoalIndex) async throws -> Int
 
     /// Records an interaction and the events it causes (a survey answer's `survey_answered`) in one write: both are
-    /// kept, or neither.
-    func record(_ interaction: Interaction, events: [UserEvent]) async throws
+    /// kept, or neither. An impression (a send is one) is the user's exposure to its campaign if they had none.
+    func record(_ interaction: Interaction, events: [UserEvent], attributing goals: GoalIndex) async throws
+
+    /// Keeps the first exposure of each user to each campaign (a holdout user's, as deciding finds it); later ones
+    /// change nothing. Impressions recorded by ``record(_:events:attributing:)`` and ``admit(userId:idempotency:at:_:)``
+    /// expose their users by themselves.
+    func expose(_ exposures: [Exposure]) async throws
+
+    /// A campaign's results as kept: its rollup rows, by goal (exposures first), arm and day.
+    func rollups(campaign: String) async throws -> [Rollup]
 
     /// The user's latest `limit` events, oldest first.
     func events(userId: String, limit: Int) async throws -> [Event]
 
-    /// Removes the profile, its events and its ledger; returns whether there was anything to remove.
+    /// Removes the profile, its events and its ledger (its exposures and goal values too; the campaigns' rollups,
+    /// which name no one, keep counting them); returns whether there was anything to remove.
     func deleteProfile(id: String) async throws -> Bool
 
     /// Records interactions only when the user's history allows them, as one step: `decide` is given the history as
@@ -286,13 +297,19 @@ package struct MergeRecord: Sendable {
 /// What an admission records (nothing, when the history does not allow it) and answers.
 public struct Admission: Sendable {
     public var interactions: [Interaction]
+    /// Exposures besides the impressions' (a holdout user's, when the message would have gone to them).
+    public var exposures: [Exposure]
     /// The answer as JSON text: what a retry with the same idempotency key gets back.
     public var answer: String
 
-    public init(interactions: [Interaction], answer: String) {
+    public init(interactions: [Interaction], exposures: [Exposure] = [], answer: String) {
         self.interactions = interactions
+        self.exposures = exposures
         self.answer = answer
     }
+
+    /// Every exposure the admission makes: its impressions', then the others.
+    public var allExposures: [Exposure] { interactions.compactMap(Exposure.init) + exposures }
 }
 
 /// A client's key for one request (`Idempotency-Key`), with what that request asked: a retry sends the same key and
@@ -332,7 +349,16 @@ public let idempotencyLifetime: TimeInterval = 86_400
 extension Store {
     /// An interaction with nothing else to keep: the one write path, with no events.
     public func record(_ interaction: Interaction) async throws {
-        try await record(interaction, events: [])
+        try await record(interaction, events: [], attributing: .none)
+    }
+
+    public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
+        try await record(interaction, events: events, attributing: .none)
+    }
+
+    /// Events that count for no goal.
+    public func append(_ events: [UserEvent]) async throws -> Int {
+        try await append(events, attributing: .none)
     }
 
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {

@@ -23,7 +23,7 @@ import Testing
         for profile in content.profiles.values {
             _ = await store.saveProfile(id: profile.id, traits: .replace(profile.traits), timeZone: profile.timeZone.identifier,
                                     locale: profile.locale?.identifier, at: fixedNow)
-            _ = await store.append(profile.events.map { UserEvent(userId: profile.id, event: $0) })
+            _ = try await store.append(profile.events.map { UserEvent(userId: profile.id, event: $0) })
         }
         return (h, content)
     }

@@ -530,7 +530,7 @@ struct CachedStoreTests {
         #expect(cached.usage.users >= 10)
         // A write that bypasses the cache is not seen (the reason only one process may write behind it)...
         _ = try await cached.snapshot(userId: "u59", eventLimit: 50)
-        _ = await base.append([UserEvent(userId: "u59", event: event("sneaky", 100))])
+        _ = try await base.append([UserEvent(userId: "u59", event: event("sneaky", 100))])
         #expect(try await cached.snapshot(userId: "u59", eventLimit: 50).profile?.events.count == 5)
         // ...and one through it is, at once.
         _ = try await cached.append([UserEvent(userId: "u59", event: event("seen", 101))])

@@ -110,6 +110,16 @@ public struct Decision: Sendable {
     /// The rule that orders candidates, as the trace states it.
     public static let tieBreak = "highest priority first; equal priorities by campaign id, A to Z"
 
+    /// The campaign the user would have been served had they not been held out of it: the first candidate in rank
+    /// order, ahead of any winner, rejected for its holdout. That moment is the holdout user's exposure to it.
+    public var heldOutCampaign: String? {
+        for t in trace {
+            guard let rejection = t.rejection else { return nil }
+            if rejection == .holdout { return t.campaign }
+        }
+        return nil
+    }
+
     /// The trace as data for an API answer or a template.
     public var traceValue: Value {
         .array(trace.map { t in

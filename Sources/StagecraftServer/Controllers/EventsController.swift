@@ -60,7 +60,7 @@ struct EventsController: APIController {
             }
             batch.append(UserEvent(userId: id, event: Event(name: name, time: time, properties: properties), messageId: messageId))
         }
-        let added = try await store.append(batch)
+        let added = try await store.append(batch, attributing: content.current.goals)
         metrics.count("events_accepted", by: added)
         return json(object([("accepted", .int(added)), ("duplicates", .int(batch.count - added))]))
     }
@@ -106,8 +106,12 @@ struct EventsController: APIController {
         let now = clock()
         let at = grant == .publishable ? now : (time ?? now)
         let id = try await storeId(who)
+        // A campaign's variant is the user's by its split (none when it has no variants), whatever a page reports: an
+        // impression counts for the arm the user is in (their exposure), and a page cannot move them to another.
+        let assigned = DecisionEngine.variant(of: campaign, for: id)
+        if let variant, variant != assigned { metrics.count("interaction_variant_corrected") }
         let record = Interaction(userId: id, campaign: campaign.id, channel: campaign.channel, kind: kind, time: at,
-                                 variant: variant, placement: placement,
+                                 variant: assigned, placement: placement,
                                  data: answer.map { object([("answer", $0)]) })
         var caused: [UserEvent] = []
         if kind == .answer, let answer {
@@ -118,7 +122,7 @@ struct EventsController: APIController {
             }
             caused.append(UserEvent(userId: id, event: Event(name: "survey_answered", time: at, properties: properties)))
         }
-        try await store.record(record, events: caused)
+        try await store.record(record, events: caused, attributing: loaded.goals)
         metrics.count("interactions", [("kind", kind.rawValue)])
         return json(object([("recorded", .string(kind.rawValue)), ("campaign", .string(campaign.id)),
                             ("time", .string(Timestamp.format(at)))]), status: .created)

@@ -180,7 +180,9 @@ struct MessagesController: APIController {
                                          sent: rejection == nil)
                 let send = Interaction(userId: user.profile.id, campaign: campaign.id, channel: campaign.channel, kind: .impression,
                                        time: user.now, variant: Self.variant(of: output, campaign: campaign, user: user))
-                return Admission(interactions: rejection == nil ? [send] : [], answer: JSON.serialize(value))
+                // A holdout user is exposed when the message would have gone to them.
+                let heldOut = rejection == .holdout ? [Exposure(campaign: campaign.id, userId: user.profile.id, arm: .holdout, time: user.now)] : []
+                return Admission(interactions: rejection == nil ? [send] : [], exposures: heldOut, answer: JSON.serialize(value))
             }
             switch result {
             case .decided(let text):

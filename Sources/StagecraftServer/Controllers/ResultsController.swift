@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Liquid
+import Storage
+
+/// Did it work: `GET /v1/campaigns/{id}/results` (secret key), a campaign's experiment results from its rollups.
+struct ResultsController: APIController {
+    let api: APIServer
+
+    func addRoutes(to v1: RouterGroup<StagecraftRequestContext>) {
+        v1.group().add(middleware: api.keyCheck(.secret))
+            .get("campaigns/:campaign/results") { request, context in try await results(request, context) }
+    }
+
+    func results(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
+        let id = try pathParameter(context, "campaign")
+        let q = request.uri.queryParameters
+        func day(_ name: String) throws -> Int? {
+            guard let text = q[Substring(name)].map(String.init) else { return nil }
+            guard let day = CampaignResults.day(text) else {
+                throw Problem.unprocessable("invalid_field", "\"\(name)\" is a date, yyyy-MM-dd (UTC); not \"\(text)\"",
+                                            extra: [("field", .string(name))])
+            }
+            return day
+        }
+        let from = try day("from")
+        let to = try day("to")
+        if let from, let to, from > to {
+            throw Problem.unprocessable("invalid_field", "\"from\" (\(CampaignResults.date(from))) is after \"to\" (\(CampaignResults.date(to)))",
+                                        extra: [("field", "from")])
+        }
+        let loaded = content.current
+        guard let campaign = loaded.content.campaigns.first(where: { $0.id == id }) else {
+            throw Problem.notFound("unknown_campaign", "no campaign \"\(id)\" in the content",
+                                   extra: [("campaigns", .array(loaded.content.campaigns.map { .string($0.id) }.sorted { $0.description < $1.description }))])
+        }
+        let rollups = try await store.rollups(campaign: campaign.id)
+        return json(CampaignResults(campaign: campaign, rollups: rollups, from: from, to: to).value)
+    }
+}

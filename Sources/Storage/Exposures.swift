@@ -1,0 +1,165 @@
+import Foundation
+import Liquid
+import Personalization
+
+/// The group of a campaign a user is counted in: a variant (`""` when the campaign has none), or the holdout.
+public struct Arm: Hashable, Sendable, Comparable {
+    public var variant: String
+    public var heldOut: Bool
+
+    public init(variant: String?, heldOut: Bool = false) {
+        self.variant = heldOut ? "" : (variant ?? "")
+        self.heldOut = heldOut
+    }
+
+    public static let holdout = Arm(variant: nil, heldOut: true)
+
+    /// The holdout first, then variants by key.
+    public static func < (a: Arm, b: Arm) -> Bool {
+        a.heldOut != b.heldOut ? a.heldOut : a.variant < b.variant
+    }
+}
+
+/// A user's first exposure to a campaign: the first impression or send of it (with the variant they got), or for a
+/// holdout user the first time it would have been served to them. Only the first counts; later ones change nothing.
+public struct Exposure: Sendable, Equatable {
+    public var campaign: String
+    public var userId: String
+    public var arm: Arm
+    public var time: Date
+
+    public init(campaign: String, userId: String, arm: Arm, time: Date) {
+        self.campaign = campaign
+        self.userId = userId
+        self.arm = arm
+        self.time = time
+    }
+
+    /// The exposure an interaction makes: an impression (a send is one) exposes its user to its variant.
+    public init?(_ interaction: Interaction) {
+        guard interaction.kind == .impression else { return nil }
+        self.init(campaign: interaction.campaign, userId: interaction.userId, arm: Arm(variant: interaction.variant),
+                  time: interaction.time)
+    }
+
+    /// Days since 1970 (UTC) of the exposure: results are grouped by the day users were exposed.
+    public var day: Int { Rollup.day(of: time) }
+}
+
+/// The campaigns' goals by the event they count, from the content: what an event arriving is attributed to.
+public struct GoalIndex: Sendable {
+    public struct Target: Sendable {
+        public var campaign: String
+        public var goal: Goal
+    }
+
+    private var byEvent: [String: [Target]] = [:]
+
+    public init(_ campaigns: [Campaign]) {
+        for c in campaigns {
+            for g in c.goals { byEvent[g.event, default: []].append(Target(campaign: c.id, goal: g)) }
+        }
+    }
+
+    /// No goals: events are kept and attributed to nothing.
+    public static let none = GoalIndex([])
+
+    public var isEmpty: Bool { byEvent.isEmpty }
+
+    public func targets(of event: String) -> [Target] { byEvent[event] ?? [] }
+}
+
+/// One row of a campaign's results as the stores keep them, updated as exposures and events arrive: for the users of
+/// one arm exposed on one day, how many there are (`goal` empty) or, for a goal, how many counted an event for it,
+/// and the sum and sum of squares of their values (for a conversion a value is 1, so both are the conversions).
+public struct Rollup: Sendable, Equatable {
+    public var goal: String
+    public var arm: Arm
+    /// Days since 1970, UTC.
+    public var day: Int
+    public var users: Int
+    public var sum: Double
+    public var sumOfSquares: Double
+
+    public init(goal: String, arm: Arm, day: Int, users: Int, sum: Double, sumOfSquares: Double) {
+        self.goal = goal
+        self.arm = arm
+        self.day = day
+        self.users = users
+        self.sum = sum
+        self.sumOfSquares = sumOfSquares
+    }
+
+    public static func day(of time: Date) -> Int { Int((time.timeIntervalSince1970 / 86_400).rounded(.down)) }
+}
+
+/// How new events change goal values, the same in every store: the store finds the exposures, reads the values
+/// kept, and writes back what this computes.
+package enum Attribution {
+    /// What a batch's events add to one user's value for one goal of a campaign they were exposed to.
+    package struct Credit: Sendable {
+        package var campaign: String
+        package var goal: String
+        package var userId: String
+        package var exposure: Exposure
+        package var isConversion: Bool
+        /// The sum of the events' contributions (for a conversion, 1).
+        package var amount: Double
+        package var events: Int
+
+        /// The row key the stores lock and write in this order.
+        package var key: String { campaign + "\u{0}" + goal + "\u{0}" + userId }
+    }
+
+    /// The (campaign, user) pairs whose exposures the events may count for.
+    package static func wanted(_ events: [UserEvent], _ goals: GoalIndex) -> [(campaign: String, userId: String)] {
+        guard !goals.isEmpty else { return [] }
+        var seen = Set<String>()
+        var pairs: [(String, String)] = []
+        for e in events {
+            for t in goals.targets(of: e.event.name) where seen.insert(t.campaign + "\u{0}" + e.userId).inserted {
+                pairs.append((t.campaign, e.userId))
+            }
+        }
+        return pairs
+    }
+
+    /// The credits of `events`, one per campaign, goal and user, sorted by key (the order rows are written in, so two
+    /// writers never wait on each other in a circle). `exposure` gives a user's exposure to a campaign.
+    package static func credits(_ events: [UserEvent], _ goals: GoalIndex,
+                                exposure: (_ campaign: String, _ userId: String) -> Exposure?) -> [Credit]
+    {
+        guard !goals.isEmpty else { return [] }
+        var byKey: [String: Credit] = [:]
+        for e in events {
+            for t in goals.targets(of: e.event.name) {
+                guard let exposed = exposure(t.campaign, e.userId),
+                      let amount = t.goal.contribution(of: e.event, exposedAt: exposed.time)
+                else { continue }
+                let conversion = t.goal.measure == .conversion
+                let credit = Credit(campaign: t.campaign, goal: t.goal.name, userId: e.userId, exposure: exposed,
+                                    isConversion: conversion, amount: amount, events: 1)
+                if var kept = byKey[credit.key] {
+                    kept.amount = conversion ? 1 : kept.amount + amount
+                    kept.events += 1
+                    byKey[credit.key] = kept
+                } else {
+                    byKey[credit.key] = credit
+                }
+            }
+        }
+        return byKey.keys.sorted().map { byKey[$0]! }
+    }
+
+    /// The user's value after `credit`, given the value kept before (nil: none yet), and what that changes in the
+    /// goal's rollup row (users, sum, sum of squares). Nil when nothing changes (a conversion already counted).
+    package static func apply(_ credit: Credit, to old: Double?) -> (value: Double, users: Int, sum: Double, sumOfSquares: Double)? {
+        if credit.isConversion {
+            guard old == nil else { return nil }
+            return (1, 1, 1, 1)
+        }
+        let before = old ?? 0
+        let after = before + credit.amount
+        return (after, old == nil ? 1 : 0, credit.amount, after * after - before * before)
+    }
+}

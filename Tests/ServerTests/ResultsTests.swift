@@ -1,0 +1,217 @@
+import Experiments
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Liquid
+import Personalization
+import StagecraftServer
+import Storage
+import Testing
+
+/// An A/B email with a holdout and two goals, and a banner with a holdout.
+private let experimentFiles = Fixture.files.merging([
+    "emails/trial.liquid": """
+        ---
+        campaign: trial
+        channel: email
+        subject: "Your trial"
+        variants: [{ key: plain, weight: 1 }, { key: story, weight: 1 }]
+        holdout: 0.2
+        goals:
+          primary: { event: upgraded, within: 7d }
+          secondary:
+            - { name: revenue, event: order, value: properties.total }
+        ---
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>Trial</title></head><body><p>Hello</p></body></html>
+        """,
+    "banners/hero.liquid": """
+        ---
+        campaign: hero
+        channel: banner
+        placement: hero
+        holdout: 0.5
+        goals:
+          primary: { event: upgraded }
+        ---
+        <aside class="hero">Upgrade</aside>
+        """,
+]) { _, new in new }
+
+private func get(_ client: any TestClientProtocol, _ uri: String) async throws -> TestResponse {
+    try await client.execute(uri: uri, method: .get, headers: [:], body: nil)
+}
+
+private func post(_ client: any TestClientProtocol, _ uri: String, _ body: String) async throws -> TestResponse {
+    try await client.execute(uri: uri, method: .post, headers: jsonHeaders, body: jsonBody(body))
+}
+
+private func arms(_ goal: Value?) -> [String: LiquidObject] {
+    var out: [String: LiquidObject] = [:]
+    for a in goal?.objectValue?["arms"]?.arrayValue ?? [] {
+        if let o = a.objectValue, let name = o["arm"]?.stringValue { out[name] = o }
+    }
+    return out
+}
+
+private func number(_ v: Value?) -> Double? {
+    switch v {
+    case .int(let n)?: return Double(n)
+    case .double(let d)?: return d
+    default: return nil
+    }
+}
+
+@Suite("Experiment results: exposures, goals, GrowthBook's statistics")
+struct ResultsTests {
+    @Test("sends expose users in their variant, holdout users when it would have gone; goal events count; the results are GrowthBook's")
+    func emailExperiment() async throws {
+        let h = try Harness(files: experimentFiles)
+        try await h.test { client in
+            var armOf: [Int: String] = [:]
+            for i in 0..<300 {
+                let r = try await post(client, "/v1/messages/emails/trial/render", #"{"anonymous_id":"v\#(i)","send":true}"#)
+                #expect(r.status == .ok)
+                if j(r.json["sent"]) == "true" {
+                    armOf[i] = try #require(r.json["variant"]?.stringValue)
+                } else {
+                    #expect(j(r.json["reason"]) == #""holdout""#)
+                    armOf[i] = "holdout"
+                }
+            }
+            // Sent again: exposed already, nothing changes.
+            _ = try await post(client, "/v1/messages/emails/trial/render", #"{"anonymous_id":"v0","send":true}"#)
+            // Every third user upgrades; every fifth orders (total i, twice); unexposed users do too.
+            var events: [String] = []
+            for i in 0..<320 {
+                if i % 3 == 0 { events.append(#"{"anonymous_id":"v\#(i)","name":"upgraded"}"#) }
+                if i % 5 == 0 {
+                    events.append(#"{"anonymous_id":"v\#(i)","name":"order","properties":{"total":\#(i)}}"#)
+                    events.append(#"{"anonymous_id":"v\#(i)","name":"order","properties":{"total":1.5}}"#)
+                }
+            }
+            #expect(try await post(client, "/v1/events", #"{"events":[\#(events.joined(separator: ","))]}"#).status == .ok)
+
+            let r = try await get(client, "/v1/campaigns/trial/results")
+            #expect(r.status == .ok)
+            let body = r.json
+            #expect(body["control"]?.stringValue == "holdout")
+            #expect(number(body["exposed"]) == 300)
+            var exposed: [String: Int] = [:]
+            var converted: [String: Int] = [:]
+            var revenue: [String: (Double, Double)] = [:]
+            for (i, arm) in armOf {
+                exposed[arm, default: 0] += 1
+                if i % 3 == 0 { converted[arm, default: 0] += 1 }
+                if i % 5 == 0 {
+                    let v = Double(i) + 1.5
+                    revenue[arm, default: (0, 0)].0 += v
+                    revenue[arm, default: (0, 0)].1 += v * v
+                }
+            }
+            #expect(Set(exposed.keys) == ["holdout", "plain", "story"])
+            let listed = body["arms"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(listed.map { $0["arm"]?.stringValue ?? "" } == ["holdout", "plain", "story"])
+            for a in listed {
+                let name = a["arm"]!.stringValue!
+                #expect(number(a["exposed"]) == Double(exposed[name]!), "\(name)")
+            }
+            // The split check against 0.2 / 0.4 / 0.4.
+            let srm = Comparison.sampleRatioMismatch(users: ["holdout", "plain", "story"].map { exposed[$0]! }, weights: [0.2, 0.4, 0.4])
+            #expect(abs(number(body["srm"]?.objectValue?["p_value"])! - srm) < 1e-12)
+            #expect(j(body["srm"]?.objectValue?["mismatch"]) == String(srm < 0.001))
+
+            let goals = body["goals"]?.arrayValue ?? []
+            #expect(goals.count == 2)
+            let upgrade = arms(goals.first)
+            let revenueArms = arms(goals.last)
+            for name in ["plain", "story"] {
+                let control = ArmStatistic.proportion(users: exposed["holdout"]!, conversions: Double(converted["holdout"] ?? 0))
+                let treatment = ArmStatistic.proportion(users: exposed[name]!, conversions: Double(converted[name] ?? 0))
+                let c = Comparison(control: control, treatment: treatment)
+                let shown = try #require(upgrade[name]?["vs_control"]?.objectValue)
+                #expect(number(upgrade[name]?["converted"]) == Double(converted[name] ?? 0))
+                #expect(abs(number(upgrade[name]?["rate"])! - treatment.mean) < 1e-12)
+                #expect(abs(number(shown["uplift"])! - c.expected) < 1e-12)
+                #expect(abs(number(shown["chance_to_win"])! - c.bayesian.chanceToWin) < 1e-12)
+                #expect(abs(number(shown["p_value"])! - c.frequentist.pValue) < 1e-12)
+                let interval = shown["interval"]?.arrayValue?.compactMap(number) ?? []
+                #expect(interval.count == 2 && abs(interval[0] - c.bayesian.interval.lowerBound) < 1e-12)
+
+                let (sum, squares) = revenue[name] ?? (0, 0)
+                #expect(abs(number(revenueArms[name]?["sum"])! - sum) < 1e-9)
+                #expect(abs(number(revenueArms[name]?["sum_squares"])! - squares) < 1e-6)
+                let rc = Comparison(control: .mean(users: exposed["holdout"]!, sum: revenue["holdout"]?.0 ?? 0, sumOfSquares: revenue["holdout"]?.1 ?? 0),
+                                    treatment: .mean(users: exposed[name]!, sum: sum, sumOfSquares: squares))
+                #expect(abs(number(revenueArms[name]?["vs_control"]?.objectValue?["p_value"])! - rc.frequentist.pValue) < 1e-9)
+            }
+            #expect(j(upgrade["holdout"]?["vs_control"]) == "null")
+            // The daily series: one day, everyone exposed on it, the cumulative rate the primary goal's.
+            let days = body["daily"]?.arrayValue ?? []
+            #expect(days.count == 1)
+            #expect(days.first?.objectValue?["date"]?.stringValue == "2026-11-23")
+            let plainDay = days.first?.objectValue?["arms"]?.arrayValue?.compactMap(\.objectValue).first { $0["arm"]?.stringValue == "plain" }
+            #expect(number(plainDay?["cumulative_exposed"]) == Double(exposed["plain"]!))
+            #expect(abs(number(plainDay?["cumulative_value"])! - Double(converted["plain"] ?? 0) / Double(exposed["plain"]!)) < 1e-12)
+            #expect(!r.text.contains("nan") && !r.text.contains("inf"))
+        }
+    }
+
+    @Test("a slot exposes holdout users when served; shown users by their impression, in the variant they are in")
+    func bannerExposures() async throws {
+        let h = try Harness(files: experimentFiles)
+        try await h.test { client in
+            var held = 0
+            for i in 0..<60 {
+                let r = try await get(client, "/v1/placements/hero?anonymous_id=b\(i)")
+                if r.status == .ok {
+                    // Shown: exposed when the page reports the impression (a variant it names is not believed).
+                    let i = try await post(client, "/v1/interactions",
+                                           #"{"anonymous_id":"b\#(i)","campaign":"hero","kind":"impression","variant":"made-up"}"#)
+                    #expect(i.status == .created)
+                } else {
+                    held += 1
+                }
+                // Asked again: exposed once.
+                _ = try await get(client, "/v1/placements/hero?anonymous_id=b\(i)")
+            }
+            #expect(held > 10 && held < 50)
+            let body = try await get(client, "/v1/campaigns/hero/results").json
+            let listed = body["arms"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(listed.map { $0["arm"]?.stringValue ?? "" } == ["holdout", "default"])
+            #expect(number(listed.first?["exposed"]) == Double(held))
+            #expect(number(listed.last?["exposed"]) == Double(60 - held))
+        }
+        let rows = try await h.store.rollups(campaign: "hero")
+        #expect(rows.allSatisfy { $0.arm == .holdout || $0.arm == Arm(variant: nil) })
+    }
+
+    @Test("no exposures, unknown campaigns and bad dates answer clearly")
+    func degenerate() async throws {
+        let h = try Harness(files: experimentFiles)
+        try await h.test { client in
+            let empty = try await get(client, "/v1/campaigns/trial/results")
+            #expect(empty.status == .ok)
+            #expect(empty.json["message"]?.stringValue?.contains("No user has been exposed") == true)
+            #expect(!empty.text.contains("nan") && !empty.text.contains("inf"))
+            let plain = arms(empty.json["goals"]?.arrayValue?.first)["plain"]
+            #expect(j(plain?["rate"]) == "null")
+            #expect(plain?["vs_control"]?.objectValue?["problem"]?.objectValue?["code"]?.stringValue == "NO_UNITS_IN_VARIATION")
+
+            let unknown = try await get(client, "/v1/campaigns/nope/results")
+            #expect(unknown.status == .notFound && unknown.problemCode == "unknown_campaign")
+            for query in ["from=2026-13-01", "to=yesterday", "from=2026-02-30", "from=2026-11-24&to=2026-11-23"] {
+                let r = try await get(client, "/v1/campaigns/trial/results?\(query)")
+                #expect(r.status == .unprocessableContent && r.problemCode == "invalid_field", "\(query)")
+            }
+            // Dates filter by the day users were exposed.
+            _ = try await post(client, "/v1/messages/emails/trial/render", #"{"anonymous_id":"d1","send":true}"#)
+            let before = try await get(client, "/v1/campaigns/trial/results?to=2026-11-22").json
+            #expect(number(before["exposed"]) == 0)
+            let on = try await get(client, "/v1/campaigns/trial/results?from=2026-11-23&to=2026-11-23").json
+            #expect(number(on["exposed"]) == 1)
+            #expect(on["from"]?.stringValue == "2026-11-23")
+        }
+    }
+}

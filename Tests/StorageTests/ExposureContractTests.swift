@@ -1,0 +1,145 @@
+import Foundation
+import Liquid
+import Personalization
+import Storage
+import Testing
+
+private let t0 = Timestamp.parse("2026-06-01T12:00:00Z")!
+private let day0 = Rollup.day(of: t0)
+
+private func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
+
+private func event(_ user: String, _ name: String, _ seconds: Double, _ properties: [(String, Value)] = [],
+                   message: String? = nil) -> UserEvent
+{
+    UserEvent(userId: user, event: Event(name: name, time: at(seconds), properties: LiquidObject(properties)), messageId: message)
+}
+
+private func impression(_ user: String, _ campaign: String, variant: String?, _ seconds: Double) -> Interaction {
+    Interaction(userId: user, campaign: campaign, channel: Channel(rawValue: "banner")!, kind: .impression, time: at(seconds),
+                variant: variant)
+}
+
+/// `upgrade`: converts on `plan_upgraded` within a day; revenue sums `order_completed`'s `total` for EUR orders.
+private let goals = GoalIndex([
+    {
+        var c = Campaign(id: "upgrade", template: "upgrade", channel: Channel(rawValue: "banner")!, variants: [Variant(key: "a"), Variant(key: "b")],
+                         holdout: 0.1)
+        c.goals = [
+            Goal(event: "plan_upgraded", within: 86_400, isPrimary: true),
+            Goal(name: "revenue", event: "order_completed", condition: AudienceCondition(.object(LiquidObject([("currency", "EUR")]))),
+                 within: 86_400, measure: .value(["total"])),
+        ]
+        return c
+    }(),
+])
+
+private func row(_ rows: [Rollup], _ goal: String, _ arm: Arm, day: Int = day0) -> Rollup? {
+    rows.first { $0.goal == goal && $0.arm == arm && $0.day == day }
+}
+
+/// Exposures and goal rollups, part of the store contract's serialized suite (its PostgreSQL database is one).
+extension StoreContractTests {
+    @Test("the first impression or send exposes; later ones and other kinds change nothing", arguments: StoreKind.available)
+    func firstExposure(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+            try await store.record(impression("u1", "upgrade", variant: "b", 60))  // a later one: still exposed to a
+            try await store.record(Interaction(userId: "u2", campaign: "upgrade", channel: Channel(rawValue: "banner")!, kind: .click,
+                                               time: at(0), variant: "b"))
+            _ = try await store.admit(userId: "u3", idempotency: nil, at: at(0)) { _ in
+                Admission(interactions: [impression("u3", "upgrade", variant: "b", 0)], answer: "{}")
+            }
+            // A holdout user, exposed by a decision (twice: once counts), in the same admission and by itself.
+            _ = try await store.admit(userId: "u4", idempotency: nil, at: at(0)) { _ in
+                Admission(interactions: [], exposures: [Exposure(campaign: "upgrade", userId: "u4", arm: .holdout, time: at(0))], answer: "{}")
+            }
+            try await store.expose([Exposure(campaign: "upgrade", userId: "u4", arm: .holdout, time: at(10)),
+                                    Exposure(campaign: "upgrade", userId: "u5", arm: .holdout, time: at(86_400))])
+            let rows = try await store.rollups(campaign: "upgrade")
+            #expect(rows.filter { $0.goal.isEmpty }.map(\.users).reduce(0, +) == 4)
+            #expect(row(rows, "", Arm(variant: "a"))?.users == 1)
+            #expect(row(rows, "", Arm(variant: "b"))?.users == 1)
+            #expect(row(rows, "", .holdout)?.users == 1)
+            #expect(row(rows, "", .holdout, day: day0 + 1)?.users == 1)
+            #expect(try await store.rollups(campaign: "other").isEmpty)
+        }
+    }
+
+    @Test("events after exposure and within the window count once per user; repeats, strangers and other events do not",
+          arguments: StoreKind.available)
+    func attribution(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+            try await store.record(impression("u2", "upgrade", variant: "a", 0))
+            try await store.expose([Exposure(campaign: "upgrade", userId: "h1", arm: .holdout, time: at(0))])
+            let added = try await store.append([
+                event("u1", "plan_upgraded", -10),  // before exposure
+                event("u1", "plan_upgraded", 100, message: "m1"),
+                event("u1", "plan_upgraded", 200),  // converted already
+                event("u2", "plan_upgraded", 90_000),  // after the window
+                event("h1", "plan_upgraded", 50),
+                event("x9", "plan_upgraded", 50),  // never exposed
+                event("u1", "order_completed", 300, [("total", 20), ("currency", "EUR")]),
+                event("u1", "order_completed", 400, [("total", 5.5), ("currency", "EUR")], message: "o2"),
+                event("u1", "order_completed", 500, [("total", 1000), ("currency", "USD")]),  // not the condition
+                event("u2", "order_completed", 500, [("total", "12"), ("currency", "EUR")]),
+            ], attributing: goals)
+            #expect(added == 10)
+            // A retried batch (same message ids) is kept once and counted once.
+            #expect(try await store.append([event("u1", "plan_upgraded", 100, message: "m1"),
+                                            event("u1", "order_completed", 400, [("total", 5.5), ("currency", "EUR")], message: "o2")],
+                                           attributing: goals) == 0)
+            // A later batch adds to the user's value: 25.5 + 4.5 = 30.
+            _ = try await store.append([event("u1", "order_completed", 600, [("total", 4.5), ("currency", "EUR")])], attributing: goals)
+            // Without the goals given, an event counts for nothing.
+            _ = try await store.append([event("u2", "plan_upgraded", 100)])
+
+            let rows = try await store.rollups(campaign: "upgrade")
+            let conv = row(rows, "plan_upgraded", Arm(variant: "a"))
+            #expect(conv?.users == 1 && conv?.sum == 1 && conv?.sumOfSquares == 1)
+            #expect(row(rows, "plan_upgraded", .holdout)?.sum == 1)
+            let revenue = try #require(row(rows, "revenue", Arm(variant: "a")))
+            #expect(revenue.users == 2)
+            #expect(abs(revenue.sum - 42) < 1e-9)
+            #expect(abs(revenue.sumOfSquares - (30 * 30 + 12 * 12)) < 1e-6)
+            #expect(row(rows, "", Arm(variant: "a"))?.users == 2)
+        }
+    }
+
+    @Test("a deleted user's exposure and values go; the campaign's counts keep them", arguments: StoreKind.available)
+    func deletion(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+            _ = try await store.append([event("u1", "plan_upgraded", 10)], attributing: goals)
+            _ = try await store.deleteProfile(id: "u1")
+            // No exposure left: an event now counts for nothing, and a new impression is a new exposure.
+            _ = try await store.append([event("u1", "order_completed", 20, [("total", 3), ("currency", "EUR")])], attributing: goals)
+            var rows = try await store.rollups(campaign: "upgrade")
+            #expect(row(rows, "revenue", Arm(variant: "a")) == nil)
+            #expect(row(rows, "plan_upgraded", Arm(variant: "a"))?.sum == 1)
+            try await store.record(impression("u1", "upgrade", variant: "a", 30))
+            rows = try await store.rollups(campaign: "upgrade")
+            #expect(row(rows, "", Arm(variant: "a"))?.users == 2)
+        }
+    }
+
+    @Test("concurrent events for one user's value add up exactly", arguments: StoreKind.available)
+    func concurrentValues(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            try await store.record(impression("u1", "upgrade", variant: "b", 0))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<40 {
+                    group.addTask {
+                        _ = try await store.append([event("u1", "order_completed", Double(10 + i), [("total", 1), ("currency", "EUR")])],
+                                                   attributing: goals)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let revenue = try #require(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "b")))
+            #expect(revenue.users == 1 && revenue.sum == 40)
+            #expect(abs(revenue.sumOfSquares - 1600) < 1e-9)
+        }
+    }
+}

@@ -181,6 +181,9 @@ async function start() {
   if (wanted.get('at')) $('#time').value = wanted.get('at');
   else setNow();
   render();
+  // A tab named in the link opens with it (#…&tab=results).
+  const tab = wanted.get('tab') && document.getElementById('tab-' + wanted.get('tab'));
+  if (tab) tab.click();
 }
 
 /** A content file's text, by its path in the content folder. */
@@ -238,7 +241,11 @@ $('#revert').addEventListener('click', () => { $('#source').value = state.origin
 $('#profile-json').addEventListener('input', later);
 
 $('#controls').addEventListener('submit', (event) => event.preventDefault());
-$('#template').addEventListener('change', async () => { await loadTemplate(); render(); });
+$('#template').addEventListener('change', async () => {
+  await loadTemplate();
+  render();
+  if (state.tab === 'results') results();
+});
 $('#profile').addEventListener('change', async () => { await loadProfile(); render(); });
 for (const id of ['stage', 'locale', 'time', 'zone']) $('#' + id).addEventListener('change', () => render());
 $('#now').addEventListener('click', () => { setNow(); render(); });
@@ -477,6 +484,160 @@ async function matrix() {
 $('#matrix-winner').addEventListener('change', matrix);
 $('#matrix-by').addEventListener('change', matrix);
 
+// MARK: Results
+
+let resultsRun = 0;
+const SVG = 'http://www.w3.org/2000/svg';
+const ARM_COLORS = ['#6b7280', '#2563eb', '#d97706', '#059669', '#db2777', '#7c3aed'];
+
+/** An SVG element, as `el` makes HTML ones. */
+function svg(tag, attributes, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null) continue;
+    if (name === 'text') node.textContent = value;
+    else node.setAttribute(name, value);
+  }
+  for (const child of children.flat()) if (child) node.append(child);
+  return node;
+}
+
+/** A share as a percentage with one decimal (`+` for a positive change when `signed`). */
+function pct(x, signed) {
+  return (signed && x >= 0 ? '+' : '') + (x * 100).toFixed(1) + '%';
+}
+
+/** A campaign's experiment results (GET /v1/campaigns/{id}/results): the arms, each goal's table and uplift
+ * intervals against the control, the primary goal's cumulative rate day by day, and the split check's warning. */
+async function results() {
+  const run = ++resultsRun;
+  const box = $('#results-body');
+  const campaign = state.template && state.template.campaign;
+  if (!campaign) {
+    box.replaceChildren(el('p', { class: 'empty', text: 'This template is not a campaign: it has no results.' }));
+    return;
+  }
+  const q = new URLSearchParams();
+  if ($('#results-from').value) q.set('from', $('#results-from').value);
+  if ($('#results-to').value) q.set('to', $('#results-to').value);
+  let r;
+  try {
+    r = await api('GET', '/v1/campaigns/' + encodeURIComponent(campaign) + '/results' + (q.size ? '?' + q : ''));
+  } catch (error) {
+    if (run === resultsRun && !(error instanceof Refused)) box.replaceChildren(el('p', { class: 'error', text: error.message }));
+    return;
+  }
+  if (run !== resultsRun) return;
+  const colors = Object.fromEntries(r.arms.map((a, i) => [a.arm, ARM_COLORS[i % ARM_COLORS.length]]));
+  const parts = [
+    el('p', { class: 'results-summary' }, el('strong', { text: r.campaign }), ' (' + r.channel + '): ',
+      el('span', { class: 'exposed', text: String(r.exposed) }), ' users exposed; control: ', el('strong', { text: r.control || 'none' }), '.'),
+  ];
+  if (r.message) parts.push(el('p', { class: 'hint', text: r.message }));
+  if (r.srm && r.srm.mismatch) {
+    parts.push(el('p', { class: 'srm-warning', role: 'alert', text: r.srm.message }));
+  } else if (r.srm) {
+    parts.push(el('p', { class: 'hint srm-ok', text: 'The split is as configured (sample ratio check p = ' + r.srm.p_value.toFixed(4) + ').' }));
+  }
+  parts.push(el('table', { class: 'trace arms' },
+    el('thead', {}, el('tr', {}, ['Arm', 'Weight', 'Exposed'].map((h) => el('th', { text: h })))),
+    el('tbody', {}, r.arms.map((a) => el('tr', { 'data-arm': a.arm },
+      el('td', {}, el('span', { class: 'swatch', style: 'background:' + colors[a.arm] }), a.arm),
+      el('td', { text: pct(a.weight) }), el('td', { class: 'exposed', text: String(a.exposed) }))))));
+  for (const goal of r.goals) {
+    const conversion = goal.measure === 'conversion';
+    parts.push(el('h3', { text: goal.name + (goal.primary ? ' (primary)' : '') }),
+      el('p', { class: 'hint', text: goal.event + ', ' + goal.measure + ', within ' + Math.round(goal.within_seconds / 86400) + ' days of exposure' }));
+    parts.push(el('table', { class: 'trace goal', 'data-goal': goal.name },
+      el('thead', {}, el('tr', {}, ['Arm', 'Users', conversion ? 'Converted' : 'Sum', conversion ? 'Rate' : 'Mean', 'Uplift',
+        '95% interval', 'Chance to win', 'p-value'].map((h) => el('th', { text: h })))),
+      el('tbody', {}, goal.arms.map((a) => {
+        const v = conversion ? a.rate : a.mean;
+        const c = a.vs_control;
+        const cells = [el('td', { text: a.arm }), el('td', { class: 'users', text: String(a.users) }),
+          el('td', { class: 'count', text: conversion ? String(a.converted) : a.sum.toFixed(2) }),
+          el('td', { class: 'value', text: v === null ? '–' : conversion ? pct(v) : v.toFixed(2) })];
+        if (!c) cells.push(el('td', { colspan: 4, class: 'hint', text: 'control' }));
+        else if (c.problem) cells.push(el('td', { colspan: 4, class: 'hint problem', text: c.problem.message }));
+        else {
+          cells.push(el('td', { class: 'uplift', text: pct(c.uplift, true) }),
+            el('td', { class: 'interval', text: '[' + pct(c.interval[0], true) + ', ' + pct(c.interval[1], true) + ']' }),
+            el('td', { class: 'chance', text: pct(c.chance_to_win) }), el('td', { class: 'p', text: c.p_value.toFixed(4) }));
+        }
+        return el('tr', { 'data-arm': a.arm }, cells);
+      }))));
+    const chart = intervalChart(goal, colors);
+    if (chart) parts.push(chart);
+  }
+  if (!r.goals.length) parts.push(el('p', { class: 'hint', text: 'No goals: add goals: to the front matter to measure what it changes.' }));
+  if (r.daily.length) parts.push(el('h3', { text: 'Over time' }), cumulativeChart(r, colors));
+  box.replaceChildren(...parts);
+}
+
+/** Each arm's relative uplift against the control with its 95% credible interval, on one axis through zero. */
+function intervalChart(goal, colors) {
+  const rows = goal.arms.filter((a) => a.vs_control && !a.vs_control.problem);
+  if (!rows.length) return null;
+  const width = 560, row = 34, left = 90, right = 20, top = 24;
+  const height = top + rows.length * row + 8;
+  let lo = Math.min(-0.05, ...rows.map((a) => a.vs_control.interval[0]));
+  let hi = Math.max(0.05, ...rows.map((a) => a.vs_control.interval[1]));
+  const pad = (hi - lo) * 0.05;
+  lo -= pad; hi += pad;
+  const x = (v) => left + ((v - lo) / (hi - lo)) * (width - left - right);
+  const label = goal.name + ': uplift against the control with its 95% interval';
+  return svg('svg', { class: 'chart interval-chart', 'data-goal': goal.name, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
+    svg('title', { text: label }),
+    svg('line', { x1: x(0), x2: x(0), y1: 12, y2: height - 4, class: 'zero' }),
+    svg('text', { x: x(0), y: 10, 'text-anchor': 'middle', class: 'tick', text: '0%' }),
+    svg('text', { x: left, y: 10, class: 'tick', text: pct(lo, true) }),
+    svg('text', { x: width - right, y: 10, 'text-anchor': 'end', class: 'tick', text: pct(hi, true) }),
+    rows.map((a, i) => {
+      const c = a.vs_control;
+      const y = top + i * row + row / 2;
+      const tone = c.interval[0] > 0 ? 'up' : c.interval[1] < 0 ? 'down' : 'flat';
+      return svg('g', { class: 'arm ' + tone, 'data-arm': a.arm, 'data-uplift': c.uplift },
+        svg('text', { x: 0, y: y + 4, class: 'name', text: a.arm }),
+        svg('line', { x1: x(c.interval[0]), x2: x(c.interval[1]), y1: y, y2: y, stroke: colors[a.arm], 'stroke-width': 6, 'stroke-linecap': 'round' }),
+        svg('circle', { cx: x(c.uplift), cy: y, r: 6, fill: '#fff', stroke: colors[a.arm], 'stroke-width': 3 }),
+        svg('title', { text: `${a.arm}: ${pct(c.uplift, true)} [${pct(c.interval[0], true)}, ${pct(c.interval[1], true)}], chance to win ${pct(c.chance_to_win)}` }));
+    }));
+}
+
+/** Each arm's cumulative rate (or mean) of the primary goal by the day users were exposed. */
+function cumulativeChart(r, colors) {
+  const width = 560, height = 220, left = 50, right = 16, top = 14, bottom = 30;
+  const days = r.daily;
+  const values = days.flatMap((d) => d.arms.map((a) => a.cumulative_value).filter((v) => v !== null));
+  const max = Math.max(0.0001, ...values) * 1.1;
+  const x = (i) => left + (days.length === 1 ? (width - left - right) / 2 : (i / (days.length - 1)) * (width - left - right));
+  const y = (v) => top + (1 - v / max) * (height - top - bottom);
+  const primary = r.goals.find((g) => g.primary) || r.goals[0];
+  const rate = !primary || primary.measure === 'conversion';
+  const label = (primary ? primary.name : 'goal') + ': cumulative ' + (rate ? 'rate' : 'mean') + ' per arm by exposure day';
+  const format = (v) => (rate ? pct(v) : v.toFixed(2));
+  return svg('svg', { class: 'chart cumulative-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
+    svg('title', { text: label }),
+    [0, 0.5, 1].map((f) => svg('g', {}, svg('line', { x1: left, x2: width - right, y1: y(max * f), y2: y(max * f), class: 'grid' }),
+      svg('text', { x: left - 6, y: y(max * f) + 4, 'text-anchor': 'end', class: 'tick', text: format(max * f) }))),
+    svg('text', { x: left, y: height - 8, class: 'tick', text: days[0].date }),
+    days.length > 1 ? svg('text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'tick', text: days[days.length - 1].date }) : null,
+    r.arms.map((arm, k) => {
+      const points = days.map((d, i) => [i, d.arms[k].cumulative_value]).filter(([, v]) => v !== null);
+      return svg('g', { class: 'series', 'data-arm': arm.arm },
+        points.length > 1 ? svg('polyline', { points: points.map(([i, v]) => x(i) + ',' + y(v)).join(' '), fill: 'none', stroke: colors[arm.arm], 'stroke-width': 2.5 }) : null,
+        points.map(([i, v]) => svg('circle', { cx: x(i), cy: y(v), r: 3.5, fill: colors[arm.arm] },
+          svg('title', { text: `${arm.arm}, ${days[i].date}: ${format(v)} of ${days[i].arms[k].cumulative_exposed}` }))));
+    }),
+    r.arms.map((arm, k) => svg('g', { class: 'legend' },
+      svg('rect', { x: left + 8 + k * 110, y: top, width: 10, height: 10, fill: colors[arm.arm] }),
+      svg('text', { x: left + 22 + k * 110, y: top + 9, class: 'tick', text: arm.arm }))));
+}
+
+$('#results-refresh').addEventListener('click', results);
+$('#results-from').addEventListener('change', results);
+$('#results-to').addEventListener('change', results);
+
 // MARK: Tabs
 
 for (const tab of document.querySelectorAll('[role=tab]')) {
@@ -488,6 +649,7 @@ for (const tab of document.querySelectorAll('[role=tab]')) {
     }
     state.tab = tab.getAttribute('aria-controls');
     if (state.tab === 'matrix') matrix();
+    if (state.tab === 'results') results();
     document.querySelectorAll('.device').forEach(fit);
   });
 }

@@ -494,6 +494,72 @@ def test_studio_email_matrix_and_decision(run):
     run.shot("studio-decision")
 
 
+def test_studio_results(run):
+    """The studio's Results view of the A/B email shows what the API answers: users exposed per arm, each goal's
+    rates, uplifts, intervals, chances to win and p-values, and the sample ratio warning when the split is broken
+    (here two sends of the story variant in three are lost, as a broken pipeline would lose them); the charts are SVG the
+    page draws itself."""
+    b, s = run.b, run.server
+    story = 0
+    events = []
+    for i in range(240):
+        user = f"exp-{i}"
+        s.call("PUT", "/v1/profiles/" + user, {"traits": {"first_name": f"E{i}", "plan": "trial", "activated": True,
+                                                         "trial_days_left": 4}})
+        probe = s.call("POST", "/v1/messages/emails/upgrade-story/render", {"user_id": user})
+        arm = "holdout" if (probe.get("rejection") or {}).get("reason") == "holdout" else probe["variant"]
+        if arm == "story":
+            story += 1
+            if story % 3 != 1:
+                continue  # lost before it was sent: never exposed
+        sent = s.call("POST", "/v1/messages/emails/upgrade-story/render", {"user_id": user, "send": True})
+        assert sent["sent"] == (arm != "holdout") and (arm == "holdout" or sent["variant"] == arm), sent
+        if i % 4 == 0 or (arm == "story" and i % 4 == 1):
+            events.append({"user_id": user, "name": "plan_upgraded"})
+            events.append({"user_id": user, "name": "order_completed", "properties": {"total": 20 + i % 7}})
+    s.call("POST", "/v1/events", {"events": events})
+    api = s.call("GET", "/v1/campaigns/upgrade-story/results")
+    assert api["srm"]["mismatch"], api["srm"]
+
+    studio(run, "template=emails/upgrade-story&profile=ada&tab=results")
+    b.wait("document.querySelector('#results-body .results-summary')", "the results to be shown")
+    shown = b.js("""const rows = (sel) => [...document.querySelectorAll(sel)].map(r => Object.fromEntries(
+                        [...r.querySelectorAll('td[class]')].map(td => [td.className.split(' ')[0], td.textContent]).concat([['arm', r.dataset.arm]])));
+                    return {exposed: document.querySelector('.results-summary .exposed').textContent,
+                            srm: (document.querySelector('.srm-warning') || {}).textContent || null,
+                            arms: rows('table.arms tbody tr'),
+                            goals: Object.fromEntries([...document.querySelectorAll('table.goal')].map(t => [t.dataset.goal, rows('#results-body table.goal[data-goal="' + t.dataset.goal + '"] tbody tr')])),
+                            charts: [...document.querySelectorAll('#results-body svg.chart')].map(c => ({kind: c.classList[1], arms: c.querySelectorAll('[data-arm]').length}))}""")
+    run.shot("studio-results")
+    assert shown["exposed"] == str(api["exposed"]), shown
+    assert shown["srm"] == api["srm"]["message"], shown["srm"]
+    assert [(a["arm"], a["exposed"]) for a in shown["arms"]] == [(a["arm"], str(a["exposed"])) for a in api["arms"]], shown["arms"]
+
+    def close(text, value, decimals=1, percent=True):
+        """Whether `text` shows `value` (as a percentage when `percent`) to its `decimals`."""
+        number = float(text.strip("%[], ").replace("+", ""))
+        return abs(number - (value * 100 if percent else value)) <= 0.51 * 10 ** -decimals
+
+    for goal in api["goals"]:
+        rows = {r["arm"]: r for r in shown["goals"][goal["name"]]}
+        conversion = goal["measure"] == "conversion"
+        for arm in goal["arms"]:
+            row = rows[arm["arm"]]
+            assert row["users"] == str(arm["users"]), (goal["name"], row, arm)
+            value = arm["rate"] if conversion else arm["mean"]
+            assert close(row["value"], value, decimals=1 if conversion else 2, percent=conversion), (goal["name"], row, arm)
+            c = arm["vs_control"]
+            if c and not c["problem"]:
+                lo, hi = row["interval"].split(",")
+                assert close(row["uplift"], c["uplift"]) and close(lo, c["interval"][0]) and close(hi, c["interval"][1]), (row, c)
+                assert close(row["chance"], c["chance_to_win"]) and close(row["p"], c["p_value"], decimals=4, percent=False), (row, c)
+    charts = shown["charts"]
+    assert [c["kind"] for c in charts] == ["interval-chart", "interval-chart", "cumulative-chart"], charts
+    assert charts[0]["arms"] == 2 and charts[2]["arms"] == 3, charts
+    b.js("document.querySelector('#results-body .interval-chart').scrollIntoView()")
+    run.shot("studio-results-charts")
+
+
 def test_other_origin(run):
     """A customer's site on another origin embeds the script: CORS lets the allowed origin decide with the
     publishable key and a user's HMAC; a wrong HMAC is refused and the site keeps its own content."""
@@ -609,6 +675,7 @@ TESTS = [
     test_studio_xss_profile,
     test_studio_email_matrix_and_decision,
     test_languages,
+    test_studio_results,
 ]
 
 

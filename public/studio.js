@@ -134,6 +134,13 @@ function setNow() {
 
 // MARK: Loading
 
+/** Stages in lifecycle order (the content lists them in the order its rules are tried). */
+function inLifecycleOrder(stages) {
+  const order = ['activation', 'retention', 'revenue', 'reengagement', 're-engagement', 'loyalty'];
+  const rank = (s) => (order.includes(s) ? order.indexOf(s) : order.length);
+  return stages.slice().sort((a, b) => rank(a) - rank(b));
+}
+
 async function start() {
   try {
     state.content = await api('GET', '/v1/content');
@@ -144,10 +151,7 @@ async function start() {
   if ($('#key-dialog').open) $('#key-dialog').close();
   $('#forget-key').hidden = !state.key;
   const c = state.content;
-  // Stages in lifecycle order (the content lists them in the order its rules are tried).
-  const order = ['activation', 'retention', 'revenue', 'reengagement', 're-engagement', 'loyalty'];
-  const rank = (s) => (order.includes(s) ? order.indexOf(s) : order.length);
-  c.stages = c.stages.slice().sort((a, b) => rank(a) - rank(b));
+  c.stages = inLifecycleOrder(c.stages);
   status(c.templates.length + ' templates, content generation ' + c.generation, 'good');
 
   const pick = $('#template');
@@ -571,7 +575,52 @@ async function results() {
   }
   if (!r.goals.length) parts.push(el('p', { class: 'hint', text: 'No goals: add goals: to the front matter to measure what it changes.' }));
   if (r.daily.length) parts.push(el('h3', { text: 'Over time' }), cumulativeChart(r, colors));
+  parts.push(await stageFlow(q));
+  if (run !== resultsRun) return;
   box.replaceChildren(...parts);
+}
+
+/** How all users moved between lifecycle stages in the same days (GET /v1/stages/flow): users per stage by day,
+ * and the moves, largest first, each with a bar to its scale. */
+async function stageFlow(q) {
+  const section = el('section', { class: 'stage-flow' }, el('h3', { text: 'Lifecycle stages, all users' }));
+  let f;
+  try {
+    f = await api('GET', '/v1/stages/flow' + (q.size ? '?' + q : ''));
+  } catch (error) {
+    section.append(el('p', { class: 'error', text: error.message }));
+    return section;
+  }
+  if (f.message) section.append(el('p', { class: 'hint', text: f.message }));
+  if (!f.days.length) return section;
+  f.stages = inLifecycleOrder(f.stages);
+  const colors = Object.fromEntries(f.stages.map((s, i) => [s, ARM_COLORS[(i + 1) % ARM_COLORS.length]]));
+  const width = 560, height = 200, left = 50, right = 16, top = 26, bottom = 30;
+  const max = Math.max(1, ...f.days.flatMap((d) => f.stages.map((s) => d.users[s] || 0))) * 1.1;
+  const x = (i) => left + (f.days.length === 1 ? (width - left - right) / 2 : (i / (f.days.length - 1)) * (width - left - right));
+  const y = (v) => top + (1 - v / max) * (height - top - bottom);
+  const label = 'Users in each stage at the end of each day';
+  section.append(svg('svg', { class: 'chart flow-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
+    svg('title', { text: label }),
+    [0, 0.5, 1].map((k) => svg('g', {}, svg('line', { x1: left, x2: width - right, y1: y(max * k), y2: y(max * k), class: 'grid' }),
+      svg('text', { x: left - 6, y: y(max * k) + 4, 'text-anchor': 'end', class: 'tick', text: String(Math.round(max * k)) }))),
+    svg('text', { x: left, y: height - 8, class: 'tick', text: f.days[0].date }),
+    f.days.length > 1 ? svg('text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'tick', text: f.days[f.days.length - 1].date }) : null,
+    f.stages.map((stage) => svg('g', { class: 'series', 'data-stage': stage },
+      f.days.length > 1 ? svg('polyline', { points: f.days.map((d, i) => x(i) + ',' + y(d.users[stage] || 0)).join(' '), fill: 'none', stroke: colors[stage], 'stroke-width': 2.5 }) : null,
+      f.days.map((d, i) => svg('circle', { cx: x(i), cy: y(d.users[stage] || 0), r: 3.5, fill: colors[stage] },
+        svg('title', { text: `${stage}, ${d.date}: ${d.users[stage] || 0} users` }))))),
+    f.stages.map((stage, k) => svg('g', { class: 'legend' },
+      svg('rect', { x: left + 8 + k * 105, y: 6, width: 10, height: 10, fill: colors[stage] }),
+      svg('text', { x: left + 22 + k * 105, y: 15, class: 'tick', text: stage })))));
+  const most = Math.max(1, ...f.transitions.map((t) => t.users));
+  section.append(el('table', { class: 'trace moves' },
+    el('thead', {}, el('tr', {}, ['From', 'To', 'Users', ''].map((h) => el('th', { text: h })))),
+    el('tbody', {}, f.transitions.map((t) => el('tr', { 'data-from': t.from || '', 'data-to': t.to },
+      el('td', { class: 'from', text: t.from || '(first seen)' }), el('td', { class: 'to', text: t.to }),
+      el('td', { class: 'users', text: String(t.users) }),
+      el('td', { class: 'bar-cell' }, el('span', { class: 'bar', style: `width:${(100 * t.users / most).toFixed(1)}%;background:${colors[t.to]}` })))))));
+  return section;
 }
 
 /** Each arm's relative uplift against the control with its 95% credible interval, on one axis through zero. */

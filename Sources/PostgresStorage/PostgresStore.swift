@@ -286,6 +286,19 @@ public final class PostgresStore: Store, StoreReporting {
             FROM exposures GROUP BY campaign, variant, held_out, day
             """,
         ]),
+        // Lifecycle stages as users are seen in them: each user's last, and per day the moves between them.
+        (7, "stage moves", [
+            "CREATE TABLE user_stages (user_id TEXT PRIMARY KEY, stage TEXT NOT NULL, since DOUBLE PRECISION NOT NULL)",
+            """
+            CREATE TABLE stage_moves (
+                day INTEGER NOT NULL,
+                from_stage TEXT NOT NULL,
+                to_stage TEXT NOT NULL,
+                users BIGINT NOT NULL,
+                PRIMARY KEY (day, from_stage, to_stage)
+            )
+            """,
+        ]),
     ]
 
     /// The channel every change is told on (see migration 5).
@@ -329,7 +342,7 @@ public final class PostgresStore: Store, StoreReporting {
 
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
-        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, stagecraft_migrations", logger: logger)
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, user_stages, stage_moves, stagecraft_migrations", logger: logger)
         try await client.query("""
             DROP FUNCTION IF EXISTS stagecraft_changed_profile(), stagecraft_changed_user_rows(), stagecraft_changed_link()
             """, logger: logger)
@@ -541,6 +554,56 @@ public final class PostgresStore: Store, StoreReporting {
         try await withTransaction { connection in try await Self.expose(exposures, connection, logger) }
     }
 
+    public func recordedStage(userId: String) async throws -> String? {
+        let logger = logger
+        return try await read { connection in
+            var stage: String?
+            for try await s in try await connection.query("SELECT stage FROM user_stages WHERE user_id = \(userId)", logger: logger)
+                .decode(String.self)
+            {
+                stage = s
+            }
+            return stage
+        }
+    }
+
+    /// Under the user's advisory lock (as admissions and merges take it): instances seeing the user at once move
+    /// them once.
+    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
+        let logger = logger
+        return try await transaction(locking: [userId]) { connection in
+            var old: String?
+            for try await s in try await connection.query("SELECT stage FROM user_stages WHERE user_id = \(userId)", logger: logger)
+                .decode(String.self)
+            {
+                old = s
+            }
+            guard old != stage else { return nil }
+            try await connection.query("""
+                INSERT INTO user_stages (user_id, stage, since) VALUES (\(userId), \(stage), \(time.timeIntervalSince1970))
+                ON CONFLICT (user_id) DO UPDATE SET stage = excluded.stage, since = excluded.since
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (\(Int32(Rollup.day(of: time))), \(old ?? ""), \(stage), 1)
+                ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1
+                """, logger: logger)
+            return old ?? ""
+        }
+    }
+
+    public func stageMoves() async throws -> [StageMove] {
+        let logger = logger
+        return try await read { connection in
+            var moves: [StageMove] = []
+            for try await (day, from, to, users) in try await connection.query(
+                "SELECT day, from_stage, to_stage, users FROM stage_moves ORDER BY day, from_stage, to_stage", logger: logger
+            ).decode((Int32, String, String, Int).self) {
+                moves.append(StageMove(day: Int(day), from: from, to: to, users: users))
+            }
+            return moves
+        }
+    }
+
     public func rollups(campaign: String) async throws -> [Rollup] {
         let logger = logger
         return try await read { connection in
@@ -577,7 +640,8 @@ public final class PostgresStore: Store, StoreReporting {
                  k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
                  l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1),
                  x AS (DELETE FROM exposures WHERE user_id = \(id) RETURNING 1),
-                 v AS (DELETE FROM goal_values WHERE user_id = \(id) RETURNING 1)
+                 v AS (DELETE FROM goal_values WHERE user_id = \(id) RETURNING 1),
+                 s AS (DELETE FROM user_stages WHERE user_id = \(id) RETURNING 1)
             SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
             """) > 0
     }

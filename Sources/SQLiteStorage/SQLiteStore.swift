@@ -138,6 +138,22 @@ public final class SQLiteStore: Store, StoreReporting {
                     FROM exposures GROUP BY campaign, variant, held_out, day;
                 """)
         }
+        migrator.registerMigration("6 stage moves") { db in
+            try db.execute(sql: """
+                CREATE TABLE user_stages (
+                    user_id TEXT PRIMARY KEY NOT NULL,
+                    stage TEXT NOT NULL,
+                    since REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE stage_moves (
+                    day INTEGER NOT NULL,
+                    from_stage TEXT NOT NULL,
+                    to_stage TEXT NOT NULL,
+                    users INTEGER NOT NULL,
+                    PRIMARY KEY (day, from_stage, to_stage)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 
@@ -248,6 +264,33 @@ public final class SQLiteStore: Store, StoreReporting {
         try await pool.write { db in try Self.expose(exposures, db) }
     }
 
+    public func recordedStage(userId: String) async throws -> String? {
+        try readHere { db in try String.fetchOne(db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?"), arguments: [userId]) }
+    }
+
+    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
+        try await pool.write { db in
+            let old = try String.fetchOne(db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?"), arguments: [userId])
+            guard old != stage else { return nil }
+            try db.cachedStatement(sql: """
+                INSERT INTO user_stages (user_id, stage, since) VALUES (?, ?, ?)
+                ON CONFLICT DO UPDATE SET stage = excluded.stage, since = excluded.since
+                """).execute(arguments: [userId, stage, time.timeIntervalSince1970])
+            try db.cachedStatement(sql: """
+                INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (?, ?, ?, 1)
+                ON CONFLICT DO UPDATE SET users = users + 1
+                """).execute(arguments: [Rollup.day(of: time), old ?? "", stage])
+            return old ?? ""
+        }
+    }
+
+    public func stageMoves() async throws -> [StageMove] {
+        try readHere { db in
+            try Row.fetchAll(db, sql: "SELECT day, from_stage, to_stage, users FROM stage_moves ORDER BY day, from_stage, to_stage")
+                .map { StageMove(day: $0[0], from: $0[1], to: $0[2], users: $0[3]) }
+        }
+    }
+
     public func rollups(campaign: String) async throws -> [Rollup] {
         try readHere { db in
             try Row.fetchAll(db.cachedStatement(sql: """
@@ -278,6 +321,7 @@ public final class SQLiteStore: Store, StoreReporting {
         try db.execute(sql: "DELETE FROM identities WHERE user_id = ?1 OR anonymous_id = ?1", arguments: [id])
         try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM goal_values WHERE user_id = ?", arguments: [id])
+        try db.execute(sql: "DELETE FROM user_stages WHERE user_id = ?", arguments: [id])
         return removed > 0
     }
 

@@ -209,3 +209,74 @@ public struct CampaignResults: Sendable {
         return Rollup.day(of: date)
     }
 }
+
+/// How users flow between lifecycle stages, from the moves kept as serving saw them (``StageMove``): per day the
+/// users in each stage at its end (every move up to then counted, those before `from` too), and the moves between
+/// stages within the days asked (from none: users seen for the first time). Answers `GET /v1/stages/flow`.
+public struct StageFlow: Sendable {
+    public let stages: [String]
+    public let from: Int?
+    public let to: Int?
+    private let moves: [StageMove]
+
+    /// The longest range of days one answer covers.
+    public static let maxDays = 3_660
+
+    /// `stages` in the content's order; stages only the moves name (no longer in the rules) follow.
+    public init(moves: [StageMove], stages: [String], from: Int? = nil, to: Int? = nil) {
+        var all = stages
+        for m in moves {
+            for s in [m.from, m.to] where !s.isEmpty && !all.contains(s) { all.append(s) }
+        }
+        self.stages = all
+        self.moves = moves
+        self.from = from
+        self.to = to
+    }
+
+    public var value: Value {
+        let first = from ?? moves.map(\.day).min()
+        let last = to ?? moves.map(\.day).max()
+        var days: [Value] = []
+        var transitions: [String: Int] = [:]
+        if let first, let last, first <= last, last - first < Self.maxDays {
+            var users = [String: Int]()
+            var byDay = [Int: [StageMove]]()
+            for m in moves {
+                if m.day < first {
+                    if !m.from.isEmpty { users[m.from, default: 0] -= m.users }
+                    users[m.to, default: 0] += m.users
+                } else if m.day <= last {
+                    byDay[m.day, default: []].append(m)
+                }
+            }
+            for day in first...last {
+                var moved = 0
+                for m in byDay[day] ?? [] {
+                    if !m.from.isEmpty { users[m.from, default: 0] -= m.users }
+                    users[m.to, default: 0] += m.users
+                    transitions[m.from + "\u{0}" + m.to, default: 0] += m.users
+                    moved += m.users
+                }
+                days.append(.object(LiquidObject([
+                    ("date", .string(CampaignResults.date(day))),
+                    ("users", .object(LiquidObject(stages.map { ($0, .int(max(0, users[$0] ?? 0))) }))),
+                    ("moves", .int(moved)),
+                ])))
+            }
+        }
+        let list = transitions.map { key, n -> (String, String, Int) in
+            let parts = key.split(separator: "\u{0}", omittingEmptySubsequences: false)
+            return (String(parts[0]), String(parts[1]), n)
+        }.sorted { ($1.2, $0.0, $0.1) < ($0.2, $1.0, $1.1) }
+        var out: [(String, Value)] = [
+            ("from", first.map { .string(CampaignResults.date($0)) } ?? .null), ("to", last.map { .string(CampaignResults.date($0)) } ?? .null),
+            ("stages", .array(stages.map(Value.string))), ("days", .array(days)),
+            ("transitions", .array(list.map { from, to, n in
+                .object(LiquidObject([("from", from.isEmpty ? .null : .string(from)), ("to", .string(to)), ("users", .int(n))]))
+            })),
+        ]
+        if moves.isEmpty { out.append(("message", "No stage has been recorded yet: stages are kept as serving sees users (placements, decide, tours, sends).")) }
+        return .object(LiquidObject(out))
+    }
+}

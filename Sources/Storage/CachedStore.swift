@@ -193,6 +193,14 @@ public final class CachedStore: Store {
 
     public func rollups(campaign: String) async throws -> [Rollup] { try await base.rollups(campaign: campaign) }
 
+    public func recordedStage(userId: String) async throws -> String? { try await base.recordedStage(userId: userId) }
+
+    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
+        try await base.recordStage(userId: userId, stage: stage, at: time)
+    }
+
+    public func stageMoves() async throws -> [StageMove] { try await base.stageMoves() }
+
     public func events(userId: String, limit: Int) async throws -> [Event] { try await base.events(userId: userId, limit: limit) }
 
     public func deleteProfile(id: String) async throws -> Bool {

@@ -163,3 +163,19 @@ package enum Attribution {
         return (after, old == nil ? 1 : 0, credit.amount, after * after - before * before)
     }
 }
+
+/// How many users moved from one lifecycle stage to another on a day (`from` empty: seen for the first time).
+public struct StageMove: Sendable, Equatable {
+    /// Days since 1970, UTC.
+    public var day: Int
+    public var from: String
+    public var to: String
+    public var users: Int
+
+    public init(day: Int, from: String, to: String, users: Int) {
+        self.day = day
+        self.from = from
+        self.to = to
+        self.users = users
+    }
+}

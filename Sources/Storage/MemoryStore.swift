@@ -25,6 +25,9 @@ public actor MemoryStore: Store {
     private var goalValues: [String: Double] = [:]
     private var rollupRows: [String: [RollupKey: Rollup]] = [:]
 
+    private var stages: [String: String] = [:]
+    private var moves: [StageMove] = []
+
     private struct RollupKey: Hashable {
         var goal: String
         var arm: Arm
@@ -91,6 +94,25 @@ public actor MemoryStore: Store {
         rollupRows[campaign, default: [:]][key] = row
     }
 
+    public func recordedStage(userId: String) -> String? { stages[userId] }
+
+    public func recordStage(userId: String, stage: String, at time: Date) -> String? {
+        let old = stages[userId]
+        guard old != stage else { return nil }
+        stages[userId] = stage
+        let day = Rollup.day(of: time)
+        if let k = moves.firstIndex(where: { $0.day == day && $0.from == (old ?? "") && $0.to == stage }) {
+            moves[k].users += 1
+        } else {
+            moves.append(StageMove(day: day, from: old ?? "", to: stage, users: 1))
+        }
+        return old ?? ""
+    }
+
+    public func stageMoves() -> [StageMove] {
+        moves.sorted { ($0.day, $0.from, $0.to) < ($1.day, $1.from, $1.to) }
+    }
+
     public func rollups(campaign: String) -> [Rollup] {
         (rollupRows[campaign] ?? [:]).values.sorted { ($0.goal, $0.arm, $0.day) < ($1.goal, $1.arm, $1.day) }
     }
@@ -108,6 +130,7 @@ public actor MemoryStore: Store {
         answers = answers.filter { $0.value.userId != id }
         identities = identities.filter { $0.key != id && $0.value.identity.user != id }
         for campaign in exposures.keys { exposures[campaign]?[id] = nil }
+        stages[id] = nil
         goalValues = goalValues.filter { !$0.key.hasSuffix("\u{0}" + id) }
         return had
     }

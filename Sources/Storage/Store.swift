@@ -88,6 +88,17 @@ public protocol Store: InteractionLedger {
     /// A campaign's results as kept: its rollup rows, by goal (exposures first), arm and day.
     func rollups(campaign: String) async throws -> [Rollup]
 
+    /// The lifecycle stage the user was last seen in, nil when none was recorded.
+    func recordedStage(userId: String) async throws -> String?
+
+    /// Records the user's stage as seen at `time`, in one write: when it is not the one recorded, the user moves to
+    /// it, and the move (from the recorded stage, or from none) counts in that day's ``StageMove`` row. Returns the
+    /// stage they came from when they moved ("" for a user seen for the first time), nil when they did not.
+    func recordStage(userId: String, stage: String, at time: Date) async throws -> String?
+
+    /// Every day's moves between stages, oldest day first.
+    func stageMoves() async throws -> [StageMove]
+
     /// The user's latest `limit` events, oldest first.
     func events(userId: String, limit: Int) async throws -> [Event]
 

@@ -554,10 +554,19 @@ def test_studio_results(run):
                 assert close(row["uplift"], c["uplift"]) and close(lo, c["interval"][0]) and close(hi, c["interval"][1]), (row, c)
                 assert close(row["chance"], c["chance_to_win"]) and close(row["p"], c["p_value"], decimals=4, percent=False), (row, c)
     charts = shown["charts"]
-    assert [c["kind"] for c in charts] == ["interval-chart", "interval-chart", "cumulative-chart"], charts
+    assert [c["kind"] for c in charts] == ["interval-chart", "interval-chart", "cumulative-chart", "flow-chart"], charts
     assert charts[0]["arms"] == 2 and charts[2]["arms"] == 3, charts
     b.js("document.querySelector('#results-body .interval-chart').scrollIntoView()")
     run.shot("studio-results-charts")
+
+    # The stage flow below: the moves the API counts, each shown with its users.
+    flow = s.call("GET", "/v1/stages/flow")
+    moves = b.js("""return [...document.querySelectorAll('#results-body table.moves tbody tr')].map(r =>
+                        [r.dataset.from || null, r.dataset.to, Number(r.querySelector('.users').textContent)])""")
+    assert moves == [[t["from"], t["to"], t["users"]] for t in flow["transitions"]], (moves, flow["transitions"])
+    assert any(t["from"] is None and t["to"] == "revenue" and t["users"] >= 240 for t in flow["transitions"]), flow["transitions"]
+    b.js("document.querySelector('#results-body .flow-chart').scrollIntoView()")
+    run.shot("studio-stage-flow")
 
 
 def test_other_origin(run):

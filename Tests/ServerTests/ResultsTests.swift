@@ -215,3 +215,54 @@ struct ResultsTests {
         }
     }
 }
+
+@Suite("Stage flow: moves kept as serving sees users")
+struct StageFlowTests {
+    @Test("users are counted in the stage the rules give them when served; a change of stage is a move on its day")
+    func flow() async throws {
+        let h = try Harness(files: experimentFiles)
+        try await h.test { client in
+            let empty = try await get(client, "/v1/stages/flow")
+            #expect(empty.status == .ok && empty.json["message"] != nil)
+            for i in 0..<6 {
+                let traits = i < 4 ? #"{"name":"S"}"# : #"{"plan":"trial"}"#
+                let put = try await client.execute(uri: "/v1/profiles/s\(i)", method: .put, headers: jsonHeaders,
+                                                   body: jsonBody(#"{"traits":\#(traits)}"#))
+                #expect(put.status == .created || put.status == .ok)
+                _ = try await get(client, "/v1/placements/hero?user_id=s\(i)")
+            }
+            // Two start a trial and are served again: they move; a stage stated by a request, or an unknown visitor, is not kept.
+            for i in 0..<2 {
+                _ = try await client.execute(uri: "/v1/profiles/s\(i)", method: .patch, headers: jsonHeaders,
+                                             body: jsonBody(#"{"traits":{"plan":"trial"}}"#))
+                _ = try await get(client, "/v1/placements/hero?user_id=s\(i)")
+                _ = try await get(client, "/v1/placements/hero?user_id=s\(i)")
+            }
+            _ = try await post(client, "/v1/messages/emails/trial/render", #"{"user_id":"s2","stage":"loyalty"}"#)
+            _ = try await get(client, "/v1/placements/hero?anonymous_id=nobody")
+
+            let r = try await get(client, "/v1/stages/flow")
+            #expect(r.status == .ok)
+            let body = r.json
+            let days = body["days"]?.arrayValue ?? []
+            #expect(days.count == 1)
+            let users = days.first?.objectValue?["users"]?.objectValue
+            let stages = body["stages"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(Set(stages) == ["revenue", "activation"])
+            var expected: [String: Int] = [:]
+            for s in stages { expected[s] = 0 }
+            expected["activation"] = 2
+            expected["revenue"] = 4
+            for s in stages { #expect(number(users?[s]) == Double(expected[s]!), "\(s)") }
+            let moves = (body["transitions"]?.arrayValue ?? []).compactMap(\.objectValue).map {
+                "\(j($0["from"])) -> \(j($0["to"])): \(j($0["users"]))"
+            }
+            #expect(moves == [#"null -> "activation": 4"#, #"null -> "revenue": 2"#, #""activation" -> "revenue": 2"#])
+            let outside = try await get(client, "/v1/stages/flow?from=2026-11-24&to=2026-11-30").json
+            #expect(outside["transitions"]?.arrayValue?.isEmpty == true)
+            #expect(number(outside["days"]?.arrayValue?.first?.objectValue?["users"]?.objectValue?["revenue"]) == 4)
+            let bad = try await get(client, "/v1/stages/flow?from=2000-01-01&to=2026-01-01")
+            #expect(bad.status == .unprocessableContent && bad.problemCode == "invalid_field")
+        }
+    }
+}

@@ -143,3 +143,30 @@ extension StoreContractTests {
         }
     }
 }
+
+extension StoreContractTests {
+    @Test("a user's stage is kept when it changes, and each move counts on its day", arguments: StoreKind.available)
+    func stageMoves(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            #expect(try await store.recordedStage(userId: "u1") == nil)
+            #expect(try await store.recordStage(userId: "u1", stage: "activation", at: at(0)) == "")
+            #expect(try await store.recordStage(userId: "u1", stage: "activation", at: at(10)) == nil)
+            #expect(try await store.recordStage(userId: "u2", stage: "activation", at: at(20)) == "")
+            #expect(try await store.recordStage(userId: "u1", stage: "retention", at: at(86_400)) == "activation")
+            #expect(try await store.recordedStage(userId: "u1") == "retention")
+            // Seen at once by several requests: moved once.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<10 { group.addTask { _ = try await store.recordStage(userId: "u2", stage: "revenue", at: at(86_500)) } }
+                try await group.waitForAll()
+            }
+            #expect(try await store.stageMoves() == [
+                StageMove(day: day0, from: "", to: "activation", users: 2),
+                StageMove(day: day0 + 1, from: "activation", to: "retention", users: 1),
+                StageMove(day: day0 + 1, from: "activation", to: "revenue", users: 1),
+            ])
+            _ = try await store.deleteProfile(id: "u1")
+            #expect(try await store.recordedStage(userId: "u1") == nil)
+            #expect(try await store.stageMoves().count == 3)
+        }
+    }
+}

@@ -142,6 +142,8 @@ extension APIController {
         let profile = stored ?? Profile(id: id)
         let moment = UserMoment(profile: profile, now: now ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
                                 context: context, locale: language.locale(for: profile, in: loaded.content.translations))
+        // The stage flow counts users the store knows, in the stage the rules give them now.
+        if stored != nil, now == nil, stage == nil { await observeStage(of: moment) }
         return (moment, history, stored != nil)
     }
 

@@ -5,6 +5,8 @@ import Personalization
 import Storage
 import Synchronization
 
+// What serving sees and the store keeps for results: holdout users' exposures and users' lifecycle stages.
+
 /// Holdout users' exposures, as serving finds them: the campaign a slot or tour would have shown them had they not
 /// been held out (``Decision/heldOutCampaign``). A user is exposed once per campaign, so the pairs written lately
 /// are remembered (a bounded set, emptied when full) and not written again on every request; the store keeps only
@@ -51,6 +53,48 @@ extension APIController {
         } catch {
             metrics.count("holdout_exposures_failed", by: exposures.count)
             logger.warning("holdout exposure not kept", metadata: ["user": .string(user.profile.id), "error": .string("\(error)")])
+        }
+    }
+}
+
+/// Users' lifecycle stages as serving computes them, kept when they change (``Store/recordStage(userId:stage:at:)``)
+/// for the stage flow. The stage last kept for each user seen lately is remembered (a bounded map, emptied when
+/// full), so a user whose stage did not change costs no store call; one not remembered costs a read, and a write
+/// only when they moved.
+final class StageObserver: Sendable {
+    private let known = Mutex([String: String]())
+    private let capacity: Int
+
+    init(capacity: Int = 100_000) {
+        self.capacity = capacity
+    }
+
+    func isKnown(_ user: String, in stage: String) -> Bool { known.withLock { $0[user] == stage } }
+
+    func remember(_ user: String, in stage: String) {
+        known.withLock { map in
+            if map.count >= capacity, map[user] == nil { map.removeAll(keepingCapacity: true) }
+            map[user] = stage
+        }
+    }
+}
+
+extension APIController {
+    /// Keeps the user's stage when it changed since last kept. Only for a user the store knows, decided now with the
+    /// stage from the rules (not a stage or a time a request states). A failure does not fail the request.
+    func observeStage(of user: UserMoment) async {
+        let id = user.profile.id
+        let stage = user.stage.stage
+        guard !api.stages.isKnown(id, in: stage) else { return }
+        do {
+            if try await store.recordedStage(userId: id) != stage {
+                if let from = try await store.recordStage(userId: id, stage: stage, at: user.now) {
+                    metrics.count("stage_moves", [("from", from.isEmpty ? "none" : from), ("to", stage)])
+                }
+            }
+            api.stages.remember(id, in: stage)
+        } catch {
+            logger.warning("stage not kept", metadata: ["user": .string(id), "error": .string("\(error)")])
         }
     }
 }

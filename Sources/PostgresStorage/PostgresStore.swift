@@ -254,14 +254,13 @@ public final class PostgresStore: Store, StoreReporting {
             """
             CREATE TABLE goal_values (
                 campaign TEXT NOT NULL,
-                goal TEXT NOT NULL,
                 user_id TEXT NOT NULL,
+                goal TEXT NOT NULL,
                 value DOUBLE PRECISION NOT NULL,
                 events BIGINT NOT NULL,
-                PRIMARY KEY (campaign, goal, user_id)
+                PRIMARY KEY (campaign, user_id, goal)
             )
             """,
-            "CREATE INDEX goal_values_by_user ON goal_values (user_id)",
             """
             CREATE TABLE rollups (
                 campaign TEXT NOT NULL,
@@ -478,7 +477,7 @@ public final class PostgresStore: Store, StoreReporting {
                                                  \(values.map(\.events))::int8[])
                     WITH ORDINALITY AS batch(c, g, u, a, n, k)
                 ORDER BY k
-                ON CONFLICT (campaign, goal, user_id) DO UPDATE SET value = goal_values.value + excluded.value,
+                ON CONFLICT (campaign, user_id, goal) DO UPDATE SET value = goal_values.value + excluded.value,
                     events = goal_values.events + excluded.events
                 RETURNING campaign, goal, user_id, value, events
                 """, logger: logger).decode((String, String, String, Double, Int).self)
@@ -640,7 +639,8 @@ public final class PostgresStore: Store, StoreReporting {
                  k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
                  l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1),
                  x AS (DELETE FROM exposures WHERE user_id = \(id) RETURNING 1),
-                 v AS (DELETE FROM goal_values WHERE user_id = \(id) RETURNING 1),
+                 v AS (DELETE FROM goal_values WHERE user_id = \(id)
+                       AND campaign IN (SELECT campaign FROM exposures WHERE user_id = \(id)) RETURNING 1),
                  s AS (DELETE FROM user_stages WHERE user_id = \(id) RETURNING 1)
             SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
             """) > 0

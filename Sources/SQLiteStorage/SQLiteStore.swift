@@ -26,6 +26,9 @@ public final class SQLiteStore: Store, StoreReporting {
         configuration.maximumReaderCount = max(configuration.maximumReaderCount, ProcessInfo.processInfo.activeProcessorCount + 2)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // The writer touches pages all over the tables (a user's events, exposure, goal values, rollups): with
+            // SQLite's default 2 MB it read most of them back from the file on every write. Readers keep the default.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
@@ -110,12 +113,12 @@ public final class SQLiteStore: Store, StoreReporting {
                 CREATE INDEX exposures_by_user ON exposures (user_id);
                 CREATE TABLE goal_values (
                     campaign TEXT NOT NULL,
-                    goal TEXT NOT NULL,
                     user_id TEXT NOT NULL,
+                    goal TEXT NOT NULL,
                     value REAL NOT NULL,
-                    PRIMARY KEY (campaign, goal, user_id)
+                    events INTEGER NOT NULL,
+                    PRIMARY KEY (campaign, user_id, goal)
                 ) WITHOUT ROWID;
-                CREATE INDEX goal_values_by_user ON goal_values (user_id);
                 CREATE TABLE rollups (
                     campaign TEXT NOT NULL,
                     goal TEXT NOT NULL,
@@ -216,26 +219,61 @@ public final class SQLiteStore: Store, StoreReporting {
         return added.count
     }
 
-    /// SQLite has one writer at a time: a goal value is read and written back with nothing in between.
+    /// The batch's exposures are read in one statement per campaign, and each user's value is added to by an upsert
+    /// that returns what it made (what it held before follows). SQLite has one writer at a time: nothing comes in
+    /// between.
     private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ db: Database) throws {
         var exposed: [String: Exposure] = [:]
-        let find = try db.cachedStatement(sql: "SELECT variant, held_out, time FROM exposures WHERE campaign = ? AND user_id = ?")
-        for (campaign, user) in Attribution.wanted(events, goals) {
-            guard let row = try Row.fetchOne(find, arguments: [campaign, user]) else { continue }
-            exposed[campaign + "\u{0}" + user] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: row[0], heldOut: row[1]),
-                                                          time: Date(timeIntervalSince1970: row[2]))
+        var users: [String: [String]] = [:]
+        for (campaign, user) in Attribution.wanted(events, goals) { users[campaign, default: []].append(user) }
+        for (campaign, list) in users {
+            for start in stride(from: 0, to: list.count, by: 500) {
+                let part = Array(list[start..<min(start + 500, list.count)])
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT user_id, variant, held_out, time FROM exposures
+                    WHERE campaign = ? AND user_id IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))
+                    """, arguments: StatementArguments([campaign] + part))
+                while let row = try rows.next() {
+                    let user: String = row[0]
+                    exposed[campaign + "\u{0}" + user] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: row[1], heldOut: row[2]),
+                                                                  time: Date(timeIntervalSince1970: row[3]))
+                }
+            }
         }
         guard !exposed.isEmpty else { return }
-        let read = try db.cachedStatement(sql: "SELECT value FROM goal_values WHERE campaign = ? AND goal = ? AND user_id = ?")
-        let write = try db.cachedStatement(sql: """
-            INSERT INTO goal_values (campaign, goal, user_id, value) VALUES (?, ?, ?, ?)
-            ON CONFLICT DO UPDATE SET value = excluded.value
+        let convert = try db.cachedStatement(sql: """
+            INSERT INTO goal_values (campaign, user_id, goal, value, events) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING
             """)
+        let add = try db.cachedStatement(sql: """
+            INSERT INTO goal_values (campaign, user_id, goal, value, events) VALUES (?, ?, ?, ?, ?)
+            ON CONFLICT DO UPDATE SET value = value + excluded.value, events = events + excluded.events
+            RETURNING value, events
+            """)
+        // A batch's changes to one rollup row are summed and written once.
+        var rows: [String: (campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double)] = [:]
         for credit in Attribution.credits(events, goals, exposure: { exposed[$0 + "\u{0}" + $1] }) {
-            let old = try Double.fetchOne(read, arguments: [credit.campaign, credit.goal, credit.userId])
-            guard let change = Attribution.apply(credit, to: old) else { continue }
-            try write.execute(arguments: [credit.campaign, credit.goal, credit.userId, change.value])
-            try roll(credit.campaign, credit.goal, credit.exposure, users: change.users, sum: change.sum, sumOfSquares: change.sumOfSquares, db)
+            let change: (value: Double, users: Int, sum: Double, sumOfSquares: Double)?
+            if credit.isConversion {
+                try convert.execute(arguments: [credit.campaign, credit.userId, credit.goal, credit.events])
+                change = db.changesCount > 0 ? Attribution.apply(credit, to: nil) : nil
+            } else {
+                guard let made = try Row.fetchOne(add, arguments: [credit.campaign, credit.userId, credit.goal, credit.amount, credit.events])
+                else { continue }
+                let (value, count): (Double, Int) = (made[0], made[1])
+                change = Attribution.apply(credit, to: count == credit.events ? nil : value - credit.amount)
+            }
+            guard let change else { continue }
+            let key = [credit.campaign, credit.goal, credit.exposure.arm.heldOut ? "1" : "0", credit.exposure.arm.variant,
+                       String(credit.exposure.day)].joined(separator: "\u{0}")
+            var row = rows[key] ?? (credit.campaign, credit.goal, credit.exposure, 0, 0, 0)
+            row.users += change.users
+            row.sum += change.sum
+            row.sumOfSquares += change.sumOfSquares
+            rows[key] = row
+        }
+        for key in rows.keys.sorted() {
+            let r = rows[key]!
+            try roll(r.campaign, r.goal, r.exposure, users: r.users, sum: r.sum, sumOfSquares: r.sumOfSquares, db)
         }
     }
 
@@ -319,8 +357,10 @@ public final class SQLiteStore: Store, StoreReporting {
         // something to remove" counts, as the other stores do not.
         try db.execute(sql: "DELETE FROM idempotency WHERE user_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM identities WHERE user_id = ?1 OR anonymous_id = ?1", arguments: [id])
+        // Goal values are found through the user's exposures (their key starts with the campaign, then the user).
+        try db.execute(sql: "DELETE FROM goal_values WHERE campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1) AND user_id = ?1",
+                       arguments: [id])
         try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM goal_values WHERE user_id = ?", arguments: [id])
         try db.execute(sql: "DELETE FROM user_stages WHERE user_id = ?", arguments: [id])
         return removed > 0
     }

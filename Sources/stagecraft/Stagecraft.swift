@@ -7,6 +7,6 @@ struct Stagecraft: AsyncParsableCommand {
         commandName: "stagecraft",
         abstract: "Personalization and template rendering server.",
         subcommands: [ServeCommand.self, CheckCommand.self, PreviewCommand.self, RenderCommand.self, ValidateCommand.self, BenchCommand.self, BenchHTMLCommand.self,
-                      BenchDecisionsCommand.self, BenchServeCommand.self, BenchEmailCommand.self, ResultsCommand.self]
+                      BenchDecisionsCommand.self, BenchServeCommand.self, BenchEmailCommand.self, BenchResultsCommand.self, ResultsCommand.self]
     )
 }

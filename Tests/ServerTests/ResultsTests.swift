@@ -266,3 +266,25 @@ struct StageFlowTests {
         }
     }
 }
+
+@Suite("Result dates")
+struct ResultDateTests {
+    @Test("day numbers and yyyy-MM-dd agree with Foundation's Gregorian calendar, 1600 to 2400; impossible dates are refused")
+    func dates() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let first = Rollup.day(of: calendar.date(from: DateComponents(year: 1600, month: 1, day: 1))!)
+        let last = Rollup.day(of: calendar.date(from: DateComponents(year: 2400, month: 12, day: 31))!)
+        var mismatches = 0
+        for n in stride(from: first, through: last, by: 1) {
+            let c = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(n) * 86_400))
+            let text = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+            if CampaignResults.date(n) != text || CampaignResults.day(text) != n { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+        for bad in ["2026-02-29", "2100-02-29", "2026-04-31", "2026-00-10", "2026-1-01", "２０２６-01-01", "2026-01-01T00:00:00Z"] {
+            #expect(CampaignResults.day(bad) == nil, "\(bad)")
+        }
+        #expect(CampaignResults.day("2000-02-29") != nil && CampaignResults.day("2024-02-29") != nil)
+    }
+}

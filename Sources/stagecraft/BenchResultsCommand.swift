@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import Liquid
+import Logging
+import Personalization
+import PostgresStorage
+import SQLiteStorage
+import StagecraftServer
+import Storage
+
+/// `stagecraft bench-results`: a campaign's results over many exposed users, and what goal rollups add to the cost
+/// of recording events, on a fresh database (SQLite, or PostgreSQL when --database names one).
+struct BenchResultsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench-results",
+        abstract: "Time campaign results over --users exposed users, and event recording with and without goal rollups."
+    )
+
+    @Option(name: .long, help: "Users exposed to the campaign (spread over 30 days and its arms).")
+    var users = 1_000_000
+
+    @Option(name: .long, help: "Events per round of the event-cost measurement (each mode, each round).")
+    var events = 20_000
+
+    @Option(name: .long, help: "Rounds of the event-cost measurement; the modes alternate.")
+    var rounds = 5
+
+    @Option(name: .long, help: "Events per batch (one write each, as one POST /v1/events).")
+    var batch = 100
+
+    @Option(name: .long, help: "The share of events that are goal events of exposed users in the mixed stream (the rest are product views); a stream of goal events only is measured too.")
+    var goalShare = 0.05
+
+    @Option(name: .long, help: "A fresh SQLite file (made in a temporary folder by default), or postgres://... (its tables are dropped first).")
+    var database: String?
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        if let url = database, url.hasPrefix("postgres") {
+            let store = try PostgresStore(url: url, logger: logger, connections: 4)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await store.run() }
+                try await store.dropEverything()
+                try await store.migrate()
+                try await measure(store, kind: "postgresql")
+                group.cancelAll()
+            }
+        } else {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-bench-results-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let path = database ?? folder.appendingPathComponent("bench.sqlite").path
+            try? FileManager.default.removeItem(atPath: path)
+            try await measure(try SQLiteStore(path: path), kind: "sqlite")
+        }
+    }
+
+    /// The campaign the bench exposes users to: two variants and a holdout, a conversion goal and a revenue goal.
+    static let campaign: Campaign = {
+        var c = Campaign(id: "bench-upgrade", template: "bench-upgrade", channel: Channel(rawValue: "email")!,
+                         variants: [Variant(key: "plain"), Variant(key: "story")], holdout: 0.1)
+        c.goals = [Goal(event: "plan_upgraded", within: 14 * 86_400, isPrimary: true),
+                   Goal(name: "revenue", event: "order_completed", within: 14 * 86_400, measure: .value(["total"]))]
+        return c
+    }()
+
+    func measure(_ store: any Store, kind: String) async throws {
+        let campaign = Self.campaign
+        let goals = GoalIndex([campaign])
+        let start = Date(timeIntervalSince1970: 1_790_000_000)
+        print("store: \(kind)  users: \(users)  batch: \(batch)")
+
+        // Exposures: 30 days, each user in their arm (the holdout by its share, then the split).
+        var clock = ContinuousClock.now
+        var list: [Exposure] = []
+        list.reserveCapacity(10_000)
+        for i in 0..<users {
+            let id = "u\(i)"
+            let arm: Arm = Bucketing.hash(seed: campaign.id + ":holdout", value: id, version: 2).map { $0 < campaign.holdout } == true
+                ? .holdout : Arm(variant: DecisionEngine.variant(of: campaign, for: id))
+            list.append(Exposure(campaign: campaign.id, userId: id, arm: arm, time: start.addingTimeInterval(Double(i % 30) * 86_400 + Double(i % 997))))
+            if list.count == 10_000 || i == users - 1 {
+                try await store.expose(list)
+                list.removeAll(keepingCapacity: true)
+            }
+        }
+        let exposing = (ContinuousClock.now - clock)
+        print("exposed: \(users) users in \(format(exposing.seconds)) s (\(Int(Double(users) / exposing.seconds)) exposures/s)")
+
+        // Goal events for one user in ten, through the attributing write, so results have something to say.
+        clock = ContinuousClock.now
+        var converted = 0
+        var pending: [UserEvent] = []
+        for i in stride(from: 0, to: users, by: 10) {
+            let t = start.addingTimeInterval(Double(i % 30) * 86_400 + 3_600)
+            pending.append(UserEvent(userId: "u\(i)", event: Event(name: "plan_upgraded", time: t)))
+            pending.append(UserEvent(userId: "u\(i)", event: Event(name: "order_completed", time: t,
+                                                                    properties: LiquidObject([("total", .double(Double(20 + i % 80)))]))))
+            converted += 1
+            if pending.count >= 1_000 {
+                _ = try await store.append(pending, attributing: goals)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty { _ = try await store.append(pending, attributing: goals) }
+        print("goal events: \(converted * 2) for \(converted) users in \(format((ContinuousClock.now - clock).seconds)) s")
+
+        // Results: the rollups read and the whole answer made, as the route does (the first call apart: it pays for
+        // what a process does once).
+        var times: [Double] = []
+        var size = 0
+        for _ in 0...30 {
+            let t0 = ContinuousClock.now
+            let rows = try await store.rollups(campaign: campaign.id)
+            let text = JSON.serialize(CampaignResults(campaign: campaign, rollups: rows).value)
+            times.append((ContinuousClock.now - t0).seconds * 1000)
+            size = text.utf8.count
+        }
+        let results = CampaignResults(campaign: campaign, rollups: try await store.rollups(campaign: campaign.id))
+        let firstCall = times.removeFirst()
+        times.sort()
+        print("results: exposed \(results.arms.map(\.exposed).reduce(0, +)) over \(results.arms.count) arms; answer \(size) bytes; "
+            + "first call \(format(firstCall)) ms; then median \(format(times[times.count / 2])) ms, max \(format(times.last!)) ms (30 runs)")
+
+        // Event cost: batches of events for exposed users, with the goals given (kept and attributed) and without
+        // (kept only), alternating so the machine's noise falls on both; for a stream of goal events only (the worst
+        // case) and for a stream where --goal-share of them are.
+        var next = 1
+        for share in [1.0, goalShare] {
+            var rates: [Bool: [Double]] = [true: [], false: []]
+            for _ in 0..<rounds {
+                for attributing in [true, false] {
+                    var made: [UserEvent] = []
+                    made.reserveCapacity(events)
+                    for k in 0..<events {
+                        let i = (next &* 7_919) % users
+                        next += 1
+                        let t = start.addingTimeInterval(Double(i % 30) * 86_400 + 7_200)
+                        let goal = Double(k % 1_000) < share * 1_000
+                        made.append(UserEvent(userId: "u\(i)", event: Event(
+                            name: goal ? "order_completed" : "product_viewed", time: t,
+                            properties: goal ? LiquidObject([("total", .double(Double(5 + i % 50)))]) : LiquidObject([("sku", .string("SKU-\(i % 5_000)"))]))))
+                    }
+                    let t0 = ContinuousClock.now
+                    for k in stride(from: 0, to: made.count, by: batch) {
+                        _ = try await store.append(Array(made[k..<min(k + batch, made.count)]), attributing: attributing ? goals : .none)
+                    }
+                    rates[attributing]!.append(Double(events) / (ContinuousClock.now - t0).seconds)
+                }
+            }
+            let with = median(rates[true]!)
+            let without = median(rates[false]!)
+            print("events, \(format(share * 100))% goal events of exposed users: kept only \(Int(without))/s, kept and attributed \(Int(with))/s "
+                + "(median of \(rounds) rounds): attribution adds \(format((without / with - 1) * 100))% to an event's cost")
+        }
+    }
+
+    private func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+
+    private func format(_ x: Double) -> String { String(format: "%.2f", x) }
+}

@@ -189,7 +189,7 @@ public struct CampaignResults: Sendable {
 
     /// `yyyy-MM-dd` of a day number (proleptic Gregorian, UTC), by arithmetic: no calendar to load on the way.
     public static func date(_ day: Int) -> String {
-        let (y, m, d) = civil(day)
+        let (y, m, d) = CivilCalendar.civil(fromDays: day)
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
@@ -200,32 +200,8 @@ public struct CampaignResults: Sendable {
               parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
               let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...31).contains(d)
         else { return nil }
-        let day = days(y, m, d)
-        return civil(day) == (y, m, d) ? day : nil
-    }
-
-    /// Days since 1970-01-01 of a date: years counted from March, so the leap day ends a year; 400-year eras of
-    /// 146,097 days.
-    static func days(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
-    /// The date of a day number: the inverse of ``days(_:_:_:)``.
-    static func civil(_ n: Int) -> (Int, Int, Int) {
-        let z = n + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shifted = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
-        let month = shifted < 10 ? shifted + 3 : shifted - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let day = CivilCalendar.days(fromCivil: y, m, d)
+        return CivilCalendar.civil(fromDays: day) == (y, m, d) ? day : nil
     }
 }
 

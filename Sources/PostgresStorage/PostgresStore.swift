@@ -839,6 +839,17 @@ public final class PostgresStore: Store, StoreReporting {
                 WITH moved AS (UPDATE interactions SET user_id = \(user), origin = \(anonymous) WHERE user_id = \(anonymous) RETURNING 1)
                 SELECT count(*) FROM moved
                 """)
+            // The visitor's exposures (and goal values) become the user's where the user has none for the campaign:
+            // what the user does next counts for the arm the visitor was in.
+            try await connection.query("""
+                UPDATE goal_values SET user_id = \(user) WHERE user_id = \(anonymous)
+                    AND campaign IN (SELECT campaign FROM exposures WHERE user_id = \(anonymous))
+                    AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = \(user))
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE exposures SET user_id = \(user) WHERE user_id = \(anonymous)
+                    AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = \(user))
+                """, logger: logger)
             let identity = link?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
             if link == nil {
                 let merge = MergeRecord(visitor: visitor, userKeys: Set(target.traits.keys)).encoded

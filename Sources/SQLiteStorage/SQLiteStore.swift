@@ -483,6 +483,16 @@ public final class SQLiteStore: Store, StoreReporting {
             let events = db.changesCount
             try db.execute(sql: "UPDATE interactions SET user_id = ?, origin = ?2 WHERE user_id = ?2", arguments: [user, anonymous])
             let interactions = db.changesCount
+            // The visitor's exposures (and goal values) become the user's where the user has none for the campaign:
+            // what the user does next counts for the arm the visitor was in.
+            try db.execute(sql: """
+                UPDATE goal_values SET user_id = ?1 WHERE user_id = ?2
+                    AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?2)
+                    AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
+                """, arguments: [user, anonymous])
+            try db.execute(sql: """
+                UPDATE exposures SET user_id = ?1 WHERE user_id = ?2 AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
+                """, arguments: [user, anonymous])
             let identity = link?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
             if link == nil {
                 try db.execute(sql: "INSERT INTO identities (anonymous_id, user_id, linked_at, merge) VALUES (?, ?, ?, ?)",

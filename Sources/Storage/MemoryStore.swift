@@ -201,6 +201,17 @@ public actor MemoryStore: Store {
             i.origin = anonymous
             Self.insert(i, into: &interactions[user, default: []], time: \.time)
         }
+        // The visitor's exposures (and goal values) become the user's where the user has none for the campaign.
+        for campaign in exposures.keys {
+            guard var e = exposures[campaign]?[anonymous], exposures[campaign]?[user] == nil else { continue }
+            exposures[campaign]?[anonymous] = nil
+            e.userId = user
+            exposures[campaign]?[user] = e
+            for (key, value) in goalValues where key.hasPrefix(campaign + "\u{0}") && key.hasSuffix("\u{0}" + anonymous) {
+                goalValues[key] = nil
+                goalValues[String(key.dropLast(anonymous.count)) + user] = value
+            }
+        }
         let identity = already?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
         identities[anonymous] = (identity, already?.record ?? MergeRecord(visitor: visitor, userKeys: Set(target.traits.keys)))
         return MergeResult(identity: identity, events: movedEvents, interactions: moved.count, traits: traits, alreadyLinked: already != nil)

@@ -170,3 +170,29 @@ extension StoreContractTests {
         }
     }
 }
+
+extension StoreContractTests {
+    @Test("a visitor's exposure becomes the user's when merged (unless the user has one): what the user does next counts for it",
+          arguments: StoreKind.available)
+    func mergedExposure(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            _ = try await store.saveProfile(id: "u2", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            try await store.record(impression("anon:v1", "upgrade", variant: "b", 0))
+            _ = try await store.append([event("anon:v1", "order_completed", 10, [("total", 5), ("currency", "EUR")])], attributing: goals)
+            try await store.record(impression("anon:v2", "upgrade", variant: "b", 0))
+            try await store.record(impression("u2", "upgrade", variant: "a", 0))
+            _ = try await store.identify(anonymous: "anon:v1", user: "u1", at: at(20))
+            _ = try await store.identify(anonymous: "anon:v2", user: "u2", at: at(20))
+            // u1 has v1's exposure (arm b) and value: their order adds to it. u2 keeps their own (arm a).
+            _ = try await store.append([event("u1", "order_completed", 30, [("total", 3), ("currency", "EUR")]),
+                                        event("u1", "plan_upgraded", 40), event("u2", "plan_upgraded", 40)], attributing: goals)
+            let rows = try await store.rollups(campaign: "upgrade")
+            let revenue = try #require(row(rows, "revenue", Arm(variant: "b")))
+            #expect(revenue.users == 1 && revenue.sum == 8 && abs(revenue.sumOfSquares - 64) < 1e-9)
+            #expect(row(rows, "plan_upgraded", Arm(variant: "b"))?.sum == 1)
+            #expect(row(rows, "plan_upgraded", Arm(variant: "a"))?.sum == 1)
+            #expect(row(rows, "", Arm(variant: "b"))?.users == 2 && row(rows, "", Arm(variant: "a"))?.users == 1)
+        }
+    }
+}

@@ -566,27 +566,40 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
-    /// Under the user's advisory lock (as admissions and merges take it): instances seeing the user at once move
+    /// Under the users' advisory locks (as admissions and merges take them): instances seeing a user at once move
     /// them once.
-    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
+    public func recordStages(_ sightings: [StageSighting]) async throws -> [String?] {
+        guard !sightings.isEmpty else { return [] }
         let logger = logger
-        return try await transaction(locking: [userId]) { connection in
-            var old: String?
-            for try await s in try await connection.query("SELECT stage FROM user_stages WHERE user_id = \(userId)", logger: logger)
-                .decode(String.self)
-            {
-                old = s
+        return try await transaction(locking: Array(Set(sightings.map(\.userId)))) { connection in
+            var answers: [String?] = []
+            var moves: [StageMove: Int] = [:]
+            for s in sightings {
+                var old: String?
+                for try await stage in try await connection.query("SELECT stage FROM user_stages WHERE user_id = \(s.userId)", logger: logger)
+                    .decode(String.self)
+                {
+                    old = stage
+                }
+                guard old != s.stage else {
+                    answers.append(nil)
+                    continue
+                }
+                try await connection.query("""
+                    INSERT INTO user_stages (user_id, stage, since) VALUES (\(s.userId), \(s.stage), \(s.time.timeIntervalSince1970))
+                    ON CONFLICT (user_id) DO UPDATE SET stage = excluded.stage, since = excluded.since
+                    """, logger: logger)
+                moves[StageMove(day: Rollup.day(of: s.time), from: old ?? "", to: s.stage, users: 0), default: 0] += 1
+                answers.append(old ?? "")
             }
-            guard old != stage else { return nil }
-            try await connection.query("""
-                INSERT INTO user_stages (user_id, stage, since) VALUES (\(userId), \(stage), \(time.timeIntervalSince1970))
-                ON CONFLICT (user_id) DO UPDATE SET stage = excluded.stage, since = excluded.since
-                """, logger: logger)
-            try await connection.query("""
-                INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (\(Int32(Rollup.day(of: time))), \(old ?? ""), \(stage), 1)
-                ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1
-                """, logger: logger)
-            return old ?? ""
+            // The day's counts last, in key order: two instances' flushes never wait on each other in a circle.
+            for (move, n) in moves.sorted(by: { ($0.key.day, $0.key.from, $0.key.to) < ($1.key.day, $1.key.from, $1.key.to) }) {
+                try await connection.query("""
+                    INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (\(Int32(move.day)), \(move.from), \(move.to), \(n))
+                    ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + excluded.users
+                    """, logger: logger)
+            }
+            return answers
         }
     }
 

@@ -306,19 +306,25 @@ public final class SQLiteStore: Store, StoreReporting {
         try readHere { db in try String.fetchOne(db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?"), arguments: [userId]) }
     }
 
-    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
-        try await pool.write { db in
-            let old = try String.fetchOne(db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?"), arguments: [userId])
-            guard old != stage else { return nil }
-            try db.cachedStatement(sql: """
+    public func recordStages(_ sightings: [StageSighting]) async throws -> [String?] {
+        guard !sightings.isEmpty else { return [] }
+        return try await pool.write { db in
+            let read = try db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?")
+            let keep = try db.cachedStatement(sql: """
                 INSERT INTO user_stages (user_id, stage, since) VALUES (?, ?, ?)
                 ON CONFLICT DO UPDATE SET stage = excluded.stage, since = excluded.since
-                """).execute(arguments: [userId, stage, time.timeIntervalSince1970])
-            try db.cachedStatement(sql: """
+                """)
+            let count = try db.cachedStatement(sql: """
                 INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (?, ?, ?, 1)
                 ON CONFLICT DO UPDATE SET users = users + 1
-                """).execute(arguments: [Rollup.day(of: time), old ?? "", stage])
-            return old ?? ""
+                """)
+            return try sightings.map { s -> String? in
+                let old = try String.fetchOne(read, arguments: [s.userId])
+                guard old != s.stage else { return nil }
+                try keep.execute(arguments: [s.userId, s.stage, s.time.timeIntervalSince1970])
+                try count.execute(arguments: [Rollup.day(of: s.time), old ?? "", s.stage])
+                return old ?? ""
+            }
         }
     }
 

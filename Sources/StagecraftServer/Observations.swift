@@ -5,96 +5,103 @@ import Personalization
 import Storage
 import Synchronization
 
-// What serving sees and the store keeps for results: holdout users' exposures and users' lifecycle stages.
+/// What serving sees that results need and no request waits for: holdout users' exposures (the campaign a slot,
+/// tour or page would have shown them had they not been held out, ``Decision/heldOutCampaign``) and users' lifecycle
+/// stages (kept when they change, for the stage flow). They are queued and written together a moment later (one
+/// write for all that came in meanwhile, not one per request), off the requests' path.
+///
+/// What was queued lately is remembered (bounded maps, emptied when full), so a user already exposed, or still in
+/// the stage kept for them, costs no store call. A write that fails is logged and counted and forgotten: the next
+/// request for those users queues them again. What is queued when the process stops (at most one wait's worth) is
+/// seen again when those users come back, like anything not remembered.
+final class Observations: Sendable {
+    private struct State {
+        var exposures: [Exposure] = []
+        var sightings: [StageSighting] = []
+        /// A flush is scheduled or running.
+        var flushing = false
+        var exposed = Set<String>()
+        var stages: [String: String] = [:]
+    }
 
-/// Holdout users' exposures, as serving finds them: the campaign a slot or tour would have shown them had they not
-/// been held out (``Decision/heldOutCampaign``). A user is exposed once per campaign, so the pairs written lately
-/// are remembered (a bounded set, emptied when full) and not written again on every request; the store keeps only
-/// the first exposure anyway.
-final class HoldoutExposures: Sendable {
-    private let written = Mutex(Set<String>())
+    private let state = Mutex(State())
     private let capacity: Int
+    /// How long a first observation waits for others to be written with it.
+    private let wait: Duration
 
-    init(capacity: Int = 200_000) {
+    init(capacity: Int = 100_000, wait: Duration = .milliseconds(50)) {
         self.capacity = capacity
+        self.wait = wait
     }
 
-    /// The exposures `outcomes` make for `user` not yet written by this process.
-    func new(in outcomes: [DeliveryOutcome], for user: UserMoment) -> [Exposure] {
-        var found: [Exposure] = []
-        for outcome in outcomes {
-            guard let campaign = outcome.decision.heldOutCampaign else { continue }
-            let key = campaign + "\u{0}" + user.profile.id
-            guard !written.withLock({ $0.contains(key) }) else { continue }
-            found.append(Exposure(campaign: campaign, userId: user.profile.id, arm: .holdout, time: user.now))
-        }
-        return found
-    }
-
-    /// Remembers exposures the store has kept.
-    func kept(_ exposures: [Exposure]) {
-        written.withLock { set in
-            if set.count + exposures.count > capacity { set.removeAll(keepingCapacity: true) }
-            for e in exposures { set.insert(e.campaign + "\u{0}" + e.userId) }
-        }
-    }
-}
-
-extension APIController {
-    /// Keeps the holdout exposures of what was served. A failure to keep them does not fail the request (the user
-    /// got their answer); it is logged and counted, and the next request for them tries again.
-    func exposeHoldouts(_ outcomes: [DeliveryOutcome], for user: UserMoment) async {
-        let exposures = api.holdouts.new(in: outcomes, for: user)
-        guard !exposures.isEmpty else { return }
-        do {
-            try await store.expose(exposures)
-            api.holdouts.kept(exposures)
-            metrics.count("holdout_exposures", by: exposures.count)
-        } catch {
-            metrics.count("holdout_exposures_failed", by: exposures.count)
-            logger.warning("holdout exposure not kept", metadata: ["user": .string(user.profile.id), "error": .string("\(error)")])
-        }
-    }
-}
-
-/// Users' lifecycle stages as serving computes them, kept when they change (``Store/recordStage(userId:stage:at:)``)
-/// for the stage flow. The stage last kept for each user seen lately is remembered (a bounded map, emptied when
-/// full), so a user whose stage did not change costs no store call; one not remembered costs a read, and a write
-/// only when they moved.
-final class StageObserver: Sendable {
-    private let known = Mutex([String: String]())
-    private let capacity: Int
-
-    init(capacity: Int = 100_000) {
-        self.capacity = capacity
-    }
-
-    func isKnown(_ user: String, in stage: String) -> Bool { known.withLock { $0[user] == stage } }
-
-    func remember(_ user: String, in stage: String) {
-        known.withLock { map in
-            if map.count >= capacity, map[user] == nil { map.removeAll(keepingCapacity: true) }
-            map[user] = stage
-        }
-    }
-}
-
-extension APIController {
-    /// Keeps the user's stage when it changed since last kept. Only for a user the store knows, decided now with the
-    /// stage from the rules (not a stage or a time a request states). A failure does not fail the request.
-    func observeStage(of user: UserMoment) async {
+    /// Queues what `outcomes` and `stage` show of `user` that is not known yet; true when a flush should start.
+    func observe(_ outcomes: [DeliveryOutcome], stage: String?, of user: UserMoment) -> Bool {
         let id = user.profile.id
-        let stage = user.stage.stage
-        guard !api.stages.isKnown(id, in: stage) else { return }
-        do {
-            if try await store.recordedStage(userId: id) != stage {
-                if let from = try await store.recordStage(userId: id, stage: stage, at: user.now) {
-                    metrics.count("stage_moves", [("from", from.isEmpty ? "none" : from), ("to", stage)])
-                }
+        let campaigns = outcomes.compactMap(\.decision.heldOutCampaign)
+        guard !campaigns.isEmpty || stage != nil else { return false }
+        return state.withLock { st in
+            for campaign in campaigns where st.exposed.insert(campaign + "\u{0}" + id).inserted {
+                if st.exposed.count > capacity { st.exposed = [campaign + "\u{0}" + id] }
+                st.exposures.append(Exposure(campaign: campaign, userId: id, arm: .holdout, time: user.now))
             }
-            api.stages.remember(id, in: stage)
-        } catch {
-            logger.warning("stage not kept", metadata: ["user": .string(id), "error": .string("\(error)")])
+            if let stage, st.stages[id] != stage {
+                if st.stages.count >= capacity, st.stages[id] == nil { st.stages.removeAll(keepingCapacity: true) }
+                st.stages[id] = stage
+                st.sightings.append(StageSighting(userId: id, stage: stage, time: user.now))
+            }
+            guard !st.flushing, !st.exposures.isEmpty || !st.sightings.isEmpty else { return false }
+            st.flushing = true
+            return true
         }
+    }
+
+    /// Writes what is queued until nothing is; the one flush running at a time.
+    func flush(to store: any Store, metrics: ServerMetrics, logger: Logger) async {
+        try? await Task.sleep(for: wait)
+        while true {
+            let (exposures, sightings) = state.withLock { st -> ([Exposure], [StageSighting]) in
+                let taken = (st.exposures, st.sightings)
+                st.exposures = []
+                st.sightings = []
+                if taken.0.isEmpty && taken.1.isEmpty { st.flushing = false }
+                return taken
+            }
+            if exposures.isEmpty && sightings.isEmpty { return }
+            do {
+                try await store.expose(exposures)
+                if !exposures.isEmpty { metrics.count("holdout_exposures", by: exposures.count) }
+            } catch {
+                metrics.count("holdout_exposures_failed", by: exposures.count)
+                logger.warning("holdout exposures not kept", metadata: ["count": "\(exposures.count)", "error": .string("\(error)")])
+                state.withLock { st in for e in exposures { st.exposed.remove(e.campaign + "\u{0}" + e.userId) } }
+            }
+            do {
+                for (s, from) in zip(sightings, try await store.recordStages(sightings)) {
+                    if let from { metrics.count("stage_moves", [("from", from.isEmpty ? "none" : from), ("to", s.stage)]) }
+                }
+            } catch {
+                logger.warning("stages not kept", metadata: ["count": "\(sightings.count)", "error": .string("\(error)")])
+                state.withLock { st in for s in sightings where st.stages[s.userId] == s.stage { st.stages[s.userId] = nil } }
+            }
+        }
+    }
+
+    /// Waits (up to `limit`) until what was queued before the call is written: answers about results read after it.
+    func settled(limit: Duration = .seconds(2)) async {
+        let start = ContinuousClock.now
+        while state.withLock({ $0.flushing }), ContinuousClock.now - start < limit {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+}
+
+extension APIController {
+    /// Queues what serving `outcomes` to `user` showed for results: holdout exposures always; the stage when
+    /// `countsStage` (a user the store knows, decided now with the stage from the rules, not one a request states).
+    func observe(_ outcomes: [DeliveryOutcome], of user: UserMoment, countsStage: Bool) {
+        let observations = api.observations
+        guard observations.observe(outcomes, stage: countsStage ? user.stage.stage : nil, of: user) else { return }
+        let (store, metrics, logger) = (store, metrics, logger)
+        Task { await observations.flush(to: store, metrics: metrics, logger: logger) }
     }
 }

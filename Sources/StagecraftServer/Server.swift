@@ -76,8 +76,7 @@ public struct APIServer: Sendable {
     public let clock: @Sendable () -> Date
     let connections: Connections
     let limiters: RateLimiters
-    let holdouts = HoldoutExposures()
-    let stages = StageObserver()
+    let observations = Observations()
 
     public init(configuration: ServerConfiguration, content: ContentState, store: any Store, metrics: ServerMetrics,
                 logger: Logger, clock: @escaping @Sendable () -> Date = Date.init)

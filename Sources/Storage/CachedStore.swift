@@ -195,9 +195,7 @@ public final class CachedStore: Store {
 
     public func recordedStage(userId: String) async throws -> String? { try await base.recordedStage(userId: userId) }
 
-    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
-        try await base.recordStage(userId: userId, stage: stage, at: time)
-    }
+    public func recordStages(_ sightings: [StageSighting]) async throws -> [String?] { try await base.recordStages(sightings) }
 
     public func stageMoves() async throws -> [StageMove] { try await base.stageMoves() }
 

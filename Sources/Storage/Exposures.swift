@@ -165,7 +165,7 @@ package enum Attribution {
 }
 
 /// How many users moved from one lifecycle stage to another on a day (`from` empty: seen for the first time).
-public struct StageMove: Sendable, Equatable {
+public struct StageMove: Sendable, Hashable {
     /// Days since 1970, UTC.
     public var day: Int
     public var from: String
@@ -177,5 +177,18 @@ public struct StageMove: Sendable, Equatable {
         self.from = from
         self.to = to
         self.users = users
+    }
+}
+
+/// A user seen in a lifecycle stage at a time.
+public struct StageSighting: Sendable, Equatable {
+    public var userId: String
+    public var stage: String
+    public var time: Date
+
+    public init(userId: String, stage: String, time: Date) {
+        self.userId = userId
+        self.stage = stage
+        self.time = time
     }
 }

@@ -96,7 +96,11 @@ public actor MemoryStore: Store {
 
     public func recordedStage(userId: String) -> String? { stages[userId] }
 
-    public func recordStage(userId: String, stage: String, at time: Date) -> String? {
+    public func recordStages(_ sightings: [StageSighting]) -> [String?] {
+        sightings.map { move($0.userId, to: $0.stage, at: $0.time) }
+    }
+
+    private func move(_ userId: String, to stage: String, at time: Date) -> String? {
         let old = stages[userId]
         guard old != stage else { return nil }
         stages[userId] = stage

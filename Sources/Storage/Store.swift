@@ -91,10 +91,11 @@ public protocol Store: InteractionLedger {
     /// The lifecycle stage the user was last seen in, nil when none was recorded.
     func recordedStage(userId: String) async throws -> String?
 
-    /// Records the user's stage as seen at `time`, in one write: when it is not the one recorded, the user moves to
-    /// it, and the move (from the recorded stage, or from none) counts in that day's ``StageMove`` row. Returns the
-    /// stage they came from when they moved ("" for a user seen for the first time), nil when they did not.
-    func recordStage(userId: String, stage: String, at time: Date) async throws -> String?
+    /// Records users' stages as seen, in one write: for each sighting in turn, when the stage is not the one
+    /// recorded for the user, they move to it, and the move (from the recorded stage, or from none) counts in that
+    /// day's ``StageMove`` row. Per sighting, the stage they came from when they moved ("" for a user seen for the
+    /// first time), nil when they did not.
+    func recordStages(_ sightings: [StageSighting]) async throws -> [String?]
 
     /// Every day's moves between stages, oldest day first.
     func stageMoves() async throws -> [StageMove]
@@ -365,6 +366,11 @@ extension Store {
 
     public func record(_ interaction: Interaction, events: [UserEvent]) async throws {
         try await record(interaction, events: events, attributing: .none)
+    }
+
+    /// One user's stage as seen at `time` (see ``recordStages(_:)``).
+    public func recordStage(userId: String, stage: String, at time: Date) async throws -> String? {
+        try await recordStages([StageSighting(userId: userId, stage: stage, time: time)])[0]
     }
 
     /// Events that count for no goal.

@@ -143,7 +143,7 @@ extension APIController {
         let moment = UserMoment(profile: profile, now: now ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
                                 context: context, locale: language.locale(for: profile, in: loaded.content.translations))
         // The stage flow counts users the store knows, in the stage the rules give them now.
-        if stored != nil, now == nil, stage == nil { await observeStage(of: moment) }
+        if stored != nil, now == nil, stage == nil { observe([], of: moment, countsStage: true) }
         return (moment, history, stored != nil)
     }
 

@@ -38,7 +38,7 @@ struct PlacementsController: APIController {
         let (user, history, _) = try await moment(who, loaded: loaded, context: page,
                                                   language: RequestLanguage(explicit: locale, request: request))
         let outcome = try await rendering(context) { loaded.delivery.deliver(.placement(name), to: user, history: history)[0] }
-        await exposeHoldouts([outcome], for: user)
+        observe([outcome], of: user, countsStage: false)
         guard let block = account(outcome) else {
             // Nothing eligible, or everything eligible failed: the reason of the first rejection or the last failure.
             let failed = outcome.failures.last.map { $0.liquidError == .timeout ? "render_timeout" : $0.reason.rawValue }
@@ -81,7 +81,7 @@ struct PlacementsController: APIController {
         let (user, history, _) = try await moment(who, loaded: loaded, context: context,
                                                   language: RequestLanguage(explicit: locale, request: request))
         let outcomes = try await rendering(requestContext) { [names] in loaded.delivery.deliver(.page(names), to: user, history: history) }
-        await exposeHoldouts(outcomes, for: user)
+        observe(outcomes, of: user, countsStage: false)
         let shown = outcomes.map { (placement: $0.target, block: account($0)) }
         let verdicts = reserve ? try await reserveImpressions(shown, for: user, loaded: loaded) : [:]
         var blocks = LiquidObject()

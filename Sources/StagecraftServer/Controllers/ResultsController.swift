@@ -37,6 +37,7 @@ struct ResultsController: APIController {
 
     func flow(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         var (from, to) = try range(request)
+        await api.observations.settled()
         let moves = try await store.stageMoves()
         // An open end is the first or last day with moves (or today); the range answered is bounded.
         let today = Rollup.day(of: clock())
@@ -59,6 +60,7 @@ struct ResultsController: APIController {
             throw Problem.notFound("unknown_campaign", "no campaign \"\(id)\" in the content",
                                    extra: [("campaigns", .array(loaded.content.campaigns.map { .string($0.id) }.sorted { $0.description < $1.description }))])
         }
+        await api.observations.settled()
         let rollups = try await store.rollups(campaign: campaign.id)
         return json(CampaignResults(campaign: campaign, rollups: rollups, from: from, to: to).value)
     }

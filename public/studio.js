@@ -595,24 +595,14 @@ async function stageFlow(q) {
   if (!f.days.length) return section;
   f.stages = inLifecycleOrder(f.stages);
   const colors = Object.fromEntries(f.stages.map((s, i) => [s, ARM_COLORS[(i + 1) % ARM_COLORS.length]]));
-  const width = 560, height = 200, left = 50, right = 16, top = 26, bottom = 30;
-  const max = Math.max(1, ...f.days.flatMap((d) => f.stages.map((s) => d.users[s] || 0))) * 1.1;
-  const x = (i) => left + (f.days.length === 1 ? (width - left - right) / 2 : (i / (f.days.length - 1)) * (width - left - right));
-  const y = (v) => top + (1 - v / max) * (height - top - bottom);
-  const label = 'Users in each stage at the end of each day';
-  section.append(svg('svg', { class: 'chart flow-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
-    svg('title', { text: label }),
-    [0, 0.5, 1].map((k) => svg('g', {}, svg('line', { x1: left, x2: width - right, y1: y(max * k), y2: y(max * k), class: 'grid' }),
-      svg('text', { x: left - 6, y: y(max * k) + 4, 'text-anchor': 'end', class: 'tick', text: String(Math.round(max * k)) }))),
-    svg('text', { x: left, y: height - 8, class: 'tick', text: f.days[0].date }),
-    f.days.length > 1 ? svg('text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'tick', text: f.days[f.days.length - 1].date }) : null,
-    f.stages.map((stage) => svg('g', { class: 'series', 'data-stage': stage },
-      f.days.length > 1 ? svg('polyline', { points: f.days.map((d, i) => x(i) + ',' + y(d.users[stage] || 0)).join(' '), fill: 'none', stroke: colors[stage], 'stroke-width': 2.5 }) : null,
-      f.days.map((d, i) => svg('circle', { cx: x(i), cy: y(d.users[stage] || 0), r: 3.5, fill: colors[stage] },
-        svg('title', { text: `${stage}, ${d.date}: ${d.users[stage] || 0} users` }))))),
-    f.stages.map((stage, k) => svg('g', { class: 'legend' },
-      svg('rect', { x: left + 8 + k * 105, y: 6, width: 10, height: 10, fill: colors[stage] }),
-      svg('text', { x: left + 22 + k * 105, y: 15, class: 'tick', text: stage })))));
+  section.append(lineChart({
+    kind: 'flow-chart', label: 'Users in each stage at the end of each day', dates: f.days.map((d) => d.date),
+    format: (v) => String(Math.round(v)), floor: 1,
+    series: f.stages.map((stage) => ({
+      name: stage, color: colors[stage], data: { 'data-stage': stage },
+      values: f.days.map((d) => d.users[stage] || 0), note: (i, v) => `${v} users`,
+    })),
+  }));
   const most = Math.max(1, ...f.transitions.map((t) => t.users));
   section.append(el('table', { class: 'trace moves' },
     el('thead', {}, el('tr', {}, ['From', 'To', 'Users', ''].map((h) => el('th', { text: h })))),
@@ -655,32 +645,43 @@ function intervalChart(goal, colors) {
 
 /** Each arm's cumulative rate (or mean) of the primary goal by the day users were exposed. */
 function cumulativeChart(r, colors) {
-  const width = 560, height = 220, left = 50, right = 16, top = 14, bottom = 30;
-  const days = r.daily;
-  const values = days.flatMap((d) => d.arms.map((a) => a.cumulative_value).filter((v) => v !== null));
-  const max = Math.max(0.0001, ...values) * 1.1;
-  const x = (i) => left + (days.length === 1 ? (width - left - right) / 2 : (i / (days.length - 1)) * (width - left - right));
-  const y = (v) => top + (1 - v / max) * (height - top - bottom);
   const primary = r.goals.find((g) => g.primary) || r.goals[0];
   const rate = !primary || primary.measure === 'conversion';
-  const label = (primary ? primary.name : 'goal') + ': cumulative ' + (rate ? 'rate' : 'mean') + ' per arm by exposure day';
   const format = (v) => (rate ? pct(v) : v.toFixed(2));
-  return svg('svg', { class: 'chart cumulative-chart', viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
+  return lineChart({
+    kind: 'cumulative-chart', dates: r.daily.map((d) => d.date), format, floor: 0.0001,
+    label: (primary ? primary.name : 'goal') + ': cumulative ' + (rate ? 'rate' : 'mean') + ' per arm by exposure day',
+    series: r.arms.map((arm, k) => ({
+      name: arm.arm, color: colors[arm.arm], data: { 'data-arm': arm.arm },
+      values: r.daily.map((d) => d.arms[k].cumulative_value),
+      note: (i, v) => `${format(v)} of ${r.daily[i].arms[k].cumulative_exposed}`,
+    })),
+  });
+}
+
+/** A line per series over days (`values[i]` for `dates[i]`; null leaves a day out), with three grid lines, the
+ * first and last dates, and a legend: the results' and the stage flow's charts. */
+function lineChart({ kind, label, dates, series, format, floor }) {
+  const width = 560, height = 220, left = 50, right = 16, top = 26, bottom = 30;
+  const max = Math.max(floor, ...series.flatMap((s) => s.values.filter((v) => v !== null))) * 1.1;
+  const x = (i) => left + (dates.length === 1 ? (width - left - right) / 2 : (i / (dates.length - 1)) * (width - left - right));
+  const y = (v) => top + (1 - v / max) * (height - top - bottom);
+  return svg('svg', { class: 'chart ' + kind, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': label },
     svg('title', { text: label }),
     [0, 0.5, 1].map((f) => svg('g', {}, svg('line', { x1: left, x2: width - right, y1: y(max * f), y2: y(max * f), class: 'grid' }),
       svg('text', { x: left - 6, y: y(max * f) + 4, 'text-anchor': 'end', class: 'tick', text: format(max * f) }))),
-    svg('text', { x: left, y: height - 8, class: 'tick', text: days[0].date }),
-    days.length > 1 ? svg('text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'tick', text: days[days.length - 1].date }) : null,
-    r.arms.map((arm, k) => {
-      const points = days.map((d, i) => [i, d.arms[k].cumulative_value]).filter(([, v]) => v !== null);
-      return svg('g', { class: 'series', 'data-arm': arm.arm },
-        points.length > 1 ? svg('polyline', { points: points.map(([i, v]) => x(i) + ',' + y(v)).join(' '), fill: 'none', stroke: colors[arm.arm], 'stroke-width': 2.5 }) : null,
-        points.map(([i, v]) => svg('circle', { cx: x(i), cy: y(v), r: 3.5, fill: colors[arm.arm] },
-          svg('title', { text: `${arm.arm}, ${days[i].date}: ${format(v)} of ${days[i].arms[k].cumulative_exposed}` }))));
+    svg('text', { x: left, y: height - 8, class: 'tick', text: dates[0] }),
+    dates.length > 1 ? svg('text', { x: width - right, y: height - 8, 'text-anchor': 'end', class: 'tick', text: dates[dates.length - 1] }) : null,
+    series.map((s) => {
+      const points = s.values.map((v, i) => [i, v]).filter(([, v]) => v !== null);
+      return svg('g', Object.assign({ class: 'series' }, s.data),
+        points.length > 1 ? svg('polyline', { points: points.map(([i, v]) => x(i) + ',' + y(v)).join(' '), fill: 'none', stroke: s.color, 'stroke-width': 2.5 }) : null,
+        points.map(([i, v]) => svg('circle', { cx: x(i), cy: y(v), r: 3.5, fill: s.color },
+          svg('title', { text: `${s.name}, ${dates[i]}: ${s.note(i, v)}` }))));
     }),
-    r.arms.map((arm, k) => svg('g', { class: 'legend' },
-      svg('rect', { x: left + 8 + k * 110, y: top, width: 10, height: 10, fill: colors[arm.arm] }),
-      svg('text', { x: left + 22 + k * 110, y: top + 9, class: 'tick', text: arm.arm }))));
+    series.map((s, k) => svg('g', { class: 'legend' },
+      svg('rect', { x: left + 8 + k * 105, y: 6, width: 10, height: 10, fill: s.color }),
+      svg('text', { x: left + 22 + k * 105, y: 15, class: 'tick', text: s.name }))));
 }
 
 $('#results-refresh').addEventListener('click', results);

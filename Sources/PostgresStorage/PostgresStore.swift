@@ -452,7 +452,11 @@ public final class PostgresStore: Store, StoreReporting {
         guard !credits.isEmpty else { return }
         var byKey: [String: Attribution.Credit] = [:]
         for c in credits { byKey[c.key] = c }
-        var changes: [(Attribution.Credit, (value: Double, users: Int, sum: Double, sumOfSquares: Double))] = []
+        var changes: [Attribution.RollupChange] = []
+        func add(_ c: Attribution.Credit, _ change: (value: Double, users: Int, sum: Double, sumOfSquares: Double)) {
+            changes.append(Attribution.RollupChange(campaign: c.campaign, goal: c.goal, exposure: c.exposure, users: change.users,
+                                                    sum: change.sum, sumOfSquares: change.sumOfSquares))
+        }
         let conversions = credits.filter(\.isConversion)
         if !conversions.isEmpty {
             for try await (campaign, goal, user) in try await connection.query("""
@@ -465,7 +469,7 @@ public final class PostgresStore: Store, StoreReporting {
                 RETURNING campaign, goal, user_id
                 """, logger: logger).decode((String, String, String).self)
             {
-                if let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user], let change = Attribution.apply(c, to: nil) { changes.append((c, change)) }
+                if let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user], let change = Attribution.apply(c, to: nil) { add(c, change) }
             }
         }
         let values = credits.filter { !$0.isConversion }
@@ -485,35 +489,20 @@ public final class PostgresStore: Store, StoreReporting {
                 guard let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user] else { continue }
                 // What the row held before this upsert: nothing when it was made now.
                 let old: Double? = count == c.events ? nil : value - c.amount
-                if let change = Attribution.apply(c, to: old) { changes.append((c, change)) }
+                if let change = Attribution.apply(c, to: old) { add(c, change) }
             }
         }
-        try await roll(changes.map { (c, change) in
-            (c.campaign, c.goal, c.exposure, change.users, change.sum, change.sumOfSquares)
-        }, connection, logger)
+        try await roll(changes, connection, logger)
     }
 
-    /// Adds to rollup rows, summed per row first and written in key order.
-    private static func roll(_ changes: [(campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double)],
-                             _ connection: PostgresConnection, _ logger: Logger) async throws
-    {
+    /// Adds to rollup rows, summed per row first and written in key order, in one statement.
+    private static func roll(_ changes: [Attribution.RollupChange], _ connection: PostgresConnection, _ logger: Logger) async throws {
         guard !changes.isEmpty else { return }
-        var rows: [String: Rollup] = [:]
-        var campaigns: [String: String] = [:]
-        for c in changes {
-            let key = [c.campaign, c.goal, c.exposure.arm.heldOut ? "1" : "0", c.exposure.arm.variant, String(c.exposure.day)].joined(separator: "\u{0}")
-            var row = rows[key] ?? Rollup(goal: c.goal, arm: c.exposure.arm, day: c.exposure.day, users: 0, sum: 0, sumOfSquares: 0)
-            row.users += c.users
-            row.sum += c.sum
-            row.sumOfSquares += c.sumOfSquares
-            rows[key] = row
-            campaigns[key] = c.campaign
-        }
-        let keys = rows.keys.sorted()
-        let list = keys.map { rows[$0]! }
+        let summed = Attribution.summed(changes)
+        let list = summed.map(\.row)
         try await connection.query("""
             INSERT INTO rollups (campaign, goal, variant, held_out, day, users, sum, sum_squares)
-            SELECT c, g, v, h, d, n, s, q FROM unnest(\(keys.map { campaigns[$0]! })::text[], \(list.map(\.goal))::text[],
+            SELECT c, g, v, h, d, n, s, q FROM unnest(\(summed.map(\.campaign))::text[], \(list.map(\.goal))::text[],
                                                     \(list.map(\.arm.variant))::text[], \(list.map(\.arm.heldOut))::bool[],
                                                     \(list.map(\.day))::int4[], \(list.map(\.users))::int8[],
                                                     \(list.map(\.sum))::float8[], \(list.map(\.sumOfSquares))::float8[])
@@ -529,7 +518,7 @@ public final class PostgresStore: Store, StoreReporting {
         guard !exposures.isEmpty else { return }
         // In key order, as rows are locked: writers never wait in a circle.
         let list = exposures.sorted { ($0.campaign, $0.userId) < ($1.campaign, $1.userId) }
-        var new: [(campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double)] = []
+        var new: [Attribution.RollupChange] = []
         for try await (campaign, user, variant, heldOut, time) in try await connection.query("""
             INSERT INTO exposures (campaign, user_id, variant, held_out, time)
             SELECT c, u, v, h, t FROM unnest(\(list.map(\.campaign))::text[], \(list.map(\.userId))::text[],
@@ -542,7 +531,7 @@ public final class PostgresStore: Store, StoreReporting {
             """, logger: logger).decode((String, String, String, Bool, Double).self)
         {
             let e = Exposure(campaign: campaign, userId: user, arm: Arm(variant: variant, heldOut: heldOut), time: Date(timeIntervalSince1970: time))
-            new.append((campaign, "", e, 1, 0, 0))
+            new.append(Attribution.RollupChange(campaign: campaign, goal: "", exposure: e, users: 1, sum: 0, sumOfSquares: 0))
         }
         try await roll(new, connection, logger)
     }

@@ -249,8 +249,7 @@ public final class SQLiteStore: Store, StoreReporting {
             ON CONFLICT DO UPDATE SET value = value + excluded.value, events = events + excluded.events
             RETURNING value, events
             """)
-        // A batch's changes to one rollup row are summed and written once.
-        var rows: [String: (campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double)] = [:]
+        var changes: [Attribution.RollupChange] = []
         for credit in Attribution.credits(events, goals, exposure: { exposed[$0 + "\u{0}" + $1] }) {
             let change: (value: Double, users: Int, sum: Double, sumOfSquares: Double)?
             if credit.isConversion {
@@ -263,38 +262,34 @@ public final class SQLiteStore: Store, StoreReporting {
                 change = Attribution.apply(credit, to: count == credit.events ? nil : value - credit.amount)
             }
             guard let change else { continue }
-            let key = [credit.campaign, credit.goal, credit.exposure.arm.heldOut ? "1" : "0", credit.exposure.arm.variant,
-                       String(credit.exposure.day)].joined(separator: "\u{0}")
-            var row = rows[key] ?? (credit.campaign, credit.goal, credit.exposure, 0, 0, 0)
-            row.users += change.users
-            row.sum += change.sum
-            row.sumOfSquares += change.sumOfSquares
-            rows[key] = row
+            changes.append(Attribution.RollupChange(campaign: credit.campaign, goal: credit.goal, exposure: credit.exposure,
+                                                    users: change.users, sum: change.sum, sumOfSquares: change.sumOfSquares))
         }
-        for key in rows.keys.sorted() {
-            let r = rows[key]!
-            try roll(r.campaign, r.goal, r.exposure, users: r.users, sum: r.sum, sumOfSquares: r.sumOfSquares, db)
-        }
+        // A batch's changes to one rollup row are summed and written once.
+        try roll(changes, db)
     }
 
-    private static func roll(_ campaign: String, _ goal: String, _ exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double,
-                             _ db: Database) throws
-    {
-        try db.cachedStatement(sql: """
+    private static func roll(_ changes: [Attribution.RollupChange], _ db: Database) throws {
+        let statement = try db.cachedStatement(sql: """
             INSERT INTO rollups (campaign, goal, variant, held_out, day, users, sum, sum_squares) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT DO UPDATE SET users = users + excluded.users, sum = sum + excluded.sum,
                 sum_squares = sum_squares + excluded.sum_squares
-            """).execute(arguments: [campaign, goal, exposure.arm.variant, exposure.arm.heldOut, exposure.day, users, sum, sumOfSquares])
+            """)
+        for (campaign, r) in Attribution.summed(changes) {
+            try statement.execute(arguments: [campaign, r.goal, r.arm.variant, r.arm.heldOut, r.day, r.users, r.sum, r.sumOfSquares])
+        }
     }
 
     private static func expose(_ list: [Exposure], _ db: Database) throws {
         let insert = try db.cachedStatement(sql: """
             INSERT INTO exposures (campaign, user_id, variant, held_out, time) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
             """)
+        var new: [Attribution.RollupChange] = []
         for e in list {
             try insert.execute(arguments: [e.campaign, e.userId, e.arm.variant, e.arm.heldOut, e.time.timeIntervalSince1970])
-            if db.changesCount > 0 { try roll(e.campaign, "", e, users: 1, sum: 0, sumOfSquares: 0, db) }
+            if db.changesCount > 0 { new.append(Attribution.RollupChange(campaign: e.campaign, goal: "", exposure: e, users: 1, sum: 0, sumOfSquares: 0)) }
         }
+        try roll(new, db)
     }
 
     public func expose(_ exposures: [Exposure]) async throws {

@@ -151,6 +151,41 @@ package enum Attribution {
         return byKey.keys.sorted().map { byKey[$0]! }
     }
 
+    /// What one exposure or credit adds to its campaign's rollup row (the exposure names the arm and day).
+    package struct RollupChange: Sendable {
+        package var campaign: String
+        package var goal: String
+        package var exposure: Exposure
+        package var users: Int
+        package var sum: Double
+        package var sumOfSquares: Double
+
+        package init(campaign: String, goal: String, exposure: Exposure, users: Int, sum: Double, sumOfSquares: Double) {
+            self.campaign = campaign
+            self.goal = goal
+            self.exposure = exposure
+            self.users = users
+            self.sum = sum
+            self.sumOfSquares = sumOfSquares
+        }
+    }
+
+    /// Changes summed per rollup row (one write each), in the rows' key order, as the SQL stores write them: two
+    /// writers never wait on each other in a circle.
+    package static func summed(_ changes: [RollupChange]) -> [(campaign: String, row: Rollup)] {
+        var rows: [String: (campaign: String, row: Rollup)] = [:]
+        for c in changes {
+            let key = [c.campaign, c.goal, c.exposure.arm.heldOut ? "1" : "0", c.exposure.arm.variant, String(c.exposure.day)]
+                .joined(separator: "\u{0}")
+            var entry = rows[key] ?? (c.campaign, Rollup(goal: c.goal, arm: c.exposure.arm, day: c.exposure.day, users: 0, sum: 0, sumOfSquares: 0))
+            entry.row.users += c.users
+            entry.row.sum += c.sum
+            entry.row.sumOfSquares += c.sumOfSquares
+            rows[key] = entry
+        }
+        return rows.keys.sorted().map { rows[$0]! }
+    }
+
     /// The user's value after `credit`, given the value kept before (nil: none yet), and what that changes in the
     /// goal's rollup row (users, sum, sum of squares). Nil when nothing changes (a conversion already counted).
     package static func apply(_ credit: Credit, to old: Double?) -> (value: Double, users: Int, sum: Double, sumOfSquares: Double)? {

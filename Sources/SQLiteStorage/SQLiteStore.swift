@@ -157,6 +157,11 @@ public final class SQLiteStore: Store, StoreReporting {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("7 attribution queue") { db in
+            // Events a goal counts, by seq, until a pass attributes them (events kept before were attributed as
+            // they were written).
+            try db.execute(sql: "CREATE TABLE attribution_queue (seq INTEGER PRIMARY KEY)")
+        }
         return migrator
     }
 
@@ -202,21 +207,42 @@ public final class SQLiteStore: Store, StoreReporting {
         return try await pool.write { db in try Self.insert(events, attributing: goals, db) }
     }
 
-    /// Inserts events and counts the new ones for their goals; returns how many were new (the rest repeated a kept
+    /// Inserts events and queues the new ones a goal counts; returns how many were new (the rest repeated a kept
     /// message id).
     private static func insert(_ events: [UserEvent], attributing goals: GoalIndex, _ db: Database) throws -> Int {
         let statement = try db.cachedStatement(sql: """
             INSERT INTO events (user_id, name, time, properties, message_id) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
-        var added: [UserEvent] = []
+        let queue = try db.cachedStatement(sql: "INSERT INTO attribution_queue (seq) VALUES (?)")
+        var added = 0
         for e in events {
             try statement.execute(arguments: [e.userId, e.event.name, e.event.time.timeIntervalSince1970,
                                               Encoding.properties(e.event.properties), e.messageId])
-            if db.changesCount > 0 { added.append(e) }
+            guard db.changesCount > 0 else { continue }
+            added += 1
+            if goals.counts(e.event.name) { try queue.execute(arguments: [db.lastInsertedRowID]) }
         }
-        if !goals.isEmpty { try attribute(added, goals, db) }
-        return added.count
+        return added
+    }
+
+    public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
+        try await pool.write { db in
+            // SQLite has one writer: what this reads stays the queue's head until it is deleted below.
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT q.seq, e.user_id, e.name, e.time, e.properties FROM attribution_queue q LEFT JOIN events e USING (seq)
+                ORDER BY q.seq LIMIT ?
+                """), arguments: [limit])
+            guard let last = rows.last else { return 0 }
+            // An event gone since (its user removed) has no row.
+            let events = rows.compactMap { row -> UserEvent? in
+                guard let user: String = row[1] else { return nil }
+                return UserEvent(userId: user, event: Encoding.event(name: row[2], time: row[3], properties: row[4]))
+            }
+            try Self.attribute(events, goals, db)
+            try db.execute(sql: "DELETE FROM attribution_queue WHERE seq <= ?", arguments: [last[0] as Int64])
+            return rows.count
+        }
     }
 
     /// The batch's exposures are read in one statement per campaign, and each user's value is added to by an upsert

@@ -105,3 +105,83 @@ extension APIController {
         Task { await observations.flush(to: store, metrics: metrics, logger: logger) }
     }
 }
+
+/// Attributes goal events to the campaigns their users were exposed to, off the requests' path. Writes of events
+/// queue those a goal counts (``Store/append(_:attributing:)``) and call ``soon(_:)``: a pass starts a moment later
+/// and takes everything queued meanwhile, so one write touches each goal value and rollup row once for many events,
+/// and the write that keeps an event stays as small as it was without goals. Results read after ``now(_:)``, which
+/// runs a pass at once and waits for it, so they count every event kept before the call.
+///
+/// The queue is in the store: what a pass did not take (it failed, or the process stopped) is taken by the next one,
+/// here or in another instance on the same database.
+final class Attributor: Sendable {
+    private struct State {
+        var running = false
+        /// Events were queued while a pass ran: it runs again.
+        var again = false
+    }
+
+    private let state = Mutex(State())
+    /// How long events wait for others to be attributed with them.
+    private let wait: Duration
+    /// Events per write.
+    private let batch: Int
+
+    init(wait: Duration = .milliseconds(200), batch: Int = 5_000) {
+        self.wait = wait
+        self.batch = batch
+    }
+
+    /// Whether a pass should start (none is running); otherwise the running one runs again.
+    private func start() -> Bool {
+        state.withLock { st in
+            if st.running {
+                st.again = true
+                return false
+            }
+            st.running = true
+            return true
+        }
+    }
+
+    /// Events were queued: attributes them in a moment, with whatever else comes meanwhile.
+    func soon(_ api: APIServer) {
+        guard start() else { return }
+        Task { await passes(api, waiting: true) }
+    }
+
+    /// Attributes what is queued now (waiting up to `limit` for a pass already running).
+    func now(_ api: APIServer, limit: Duration = .seconds(5)) async {
+        if start() {
+            await passes(api, waiting: false)
+            return
+        }
+        let began = ContinuousClock.now
+        while state.withLock({ $0.running }), ContinuousClock.now - began < limit {
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Passes until nothing more was queued during the last; a pass that fails leaves the queue for the next call.
+    private func passes(_ api: APIServer, waiting: Bool) async {
+        var waiting = waiting
+        while true {
+            if waiting { try? await Task.sleep(for: wait) }
+            waiting = true
+            state.withLock { $0.again = false }
+            do {
+                let taken = try await api.store.attributeAllQueued(api.content.current.goals, limit: batch)
+                if taken > 0 { api.metrics.count("goal_events_attributed", by: taken) }
+            } catch {
+                api.metrics.count("attribution_failures")
+                api.logger.warning("goal events not attributed yet (they stay queued)", metadata: ["error": .string("\(error)")])
+            }
+            let done = state.withLock { st in
+                if st.again { return false }
+                st.running = false
+                return true
+            }
+            if done { return }
+        }
+    }
+}

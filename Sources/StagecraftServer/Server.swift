@@ -77,6 +77,7 @@ public struct APIServer: Sendable {
     let connections: Connections
     let limiters: RateLimiters
     let observations = Observations()
+    let attributor = Attributor()
 
     public init(configuration: ServerConfiguration, content: ContentState, store: any Store, metrics: ServerMetrics,
                 logger: Logger, clock: @escaping @Sendable () -> Date = Date.init)

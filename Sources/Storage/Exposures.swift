@@ -67,6 +67,12 @@ public struct GoalIndex: Sendable {
     public var isEmpty: Bool { byEvent.isEmpty }
 
     public func targets(of event: String) -> [Target] { byEvent[event] ?? [] }
+
+    /// Whether some goal counts events of this name: only those are queued for attribution.
+    public func counts(_ event: String) -> Bool { byEvent[event] != nil }
+
+    /// The names of the events goals count, sorted.
+    public var eventNames: [String] { byEvent.keys.sorted() }
 }
 
 /// One row of a campaign's results as the stores keep them, updated as exposures and events arrive: for the users of

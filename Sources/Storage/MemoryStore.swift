@@ -25,6 +25,10 @@ public actor MemoryStore: Store {
     private var goalValues: [String: Double] = [:]
     private var rollupRows: [String: [RollupKey: Rollup]] = [:]
 
+    /// Events queued for attribution, oldest first, with the user they were kept for.
+    private var queued: [UserEvent] = []
+    private var queueStart = 0
+
     private var stages: [String: String] = [:]
     private var moves: [StageMove] = []
 
@@ -62,21 +66,36 @@ public actor MemoryStore: Store {
     }
 
     public func append(_ batch: [UserEvent], attributing goals: GoalIndex) -> Int {
-        var added: [UserEvent] = []
+        var added = 0
         for e in batch {
             if let m = e.messageId {
                 guard messageIds[e.userId, default: []].insert(m).inserted else { continue }
             }
             Self.insert(Kept(e.event, messageId: e.messageId), into: &events[e.userId, default: []], time: \.time)
-            added.append(e)
+            added += 1
+            if goals.counts(e.event.name) { queued.append(e) }
         }
-        for credit in Attribution.credits(added, goals, exposure: { exposures[$0]?[$1] }) {
+        return added
+    }
+
+    public func attributeQueued(_ goals: GoalIndex, limit: Int) -> Int {
+        let end = min(queued.count, queueStart + max(limit, 0))
+        // Each event belongs to the user it was merged into, if it was; a removed user's are dropped.
+        let taken = queued[queueStart..<end].compactMap { e -> UserEvent? in
+            let owner = identities[e.userId]?.identity.user ?? e.userId
+            guard events[owner] != nil else { return nil }
+            return UserEvent(userId: owner, event: e.event, messageId: e.messageId)
+        }
+        let count = end - queueStart
+        queueStart = end
+        if queueStart == queued.count { queued.removeAll(keepingCapacity: true); queueStart = 0 }
+        for credit in Attribution.credits(taken, goals, exposure: { exposures[$0]?[$1] }) {
             guard let change = Attribution.apply(credit, to: goalValues[credit.key]) else { continue }
             goalValues[credit.key] = change.value
             roll(credit.campaign, RollupKey(goal: credit.goal, arm: credit.exposure.arm, day: credit.exposure.day),
                  users: change.users, sum: change.sum, sumOfSquares: change.sumOfSquares)
         }
-        return added.count
+        return count
     }
 
     public func expose(_ list: [Exposure]) {

@@ -72,13 +72,23 @@ public protocol Store: InteractionLedger {
     func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory)
 
     /// Keeps events; returns how many were new (the rest repeated a kept message id). In the same write, each new
-    /// event counts for the `goals` of the campaigns its user was exposed to (see ``Attribution``): a repeated
-    /// event counts once, as it is kept once.
+    /// event some of the `goals` count is queued for attribution (``attributeQueued(_:limit:)``): a repeated event
+    /// is queued once, as it is kept once. Attribution is not done here: what it writes (a value per user and goal,
+    /// spread over the whole table) would make every write of events larger; done later for many events at once,
+    /// it writes each row it touches once.
     func append(_ events: [UserEvent], attributing goals: GoalIndex) async throws -> Int
 
     /// Records an interaction and the events it causes (a survey answer's `survey_answered`) in one write: both are
-    /// kept, or neither. An impression (a send is one) is the user's exposure to its campaign if they had none.
+    /// kept, or neither (the events queued as ``append(_:attributing:)`` does). An impression (a send is one) is the
+    /// user's exposure to its campaign if they had none.
     func record(_ interaction: Interaction, events: [UserEvent], attributing goals: GoalIndex) async throws
+
+    /// Attributes up to `limit` queued events, the oldest first, in one write: each counts for the `goals` of the
+    /// campaigns its user (the one it belongs to now: a visitor's merged events count for the user) was exposed to
+    /// before it happened, within the goal's window (see ``Attribution``), and they leave the queue. Events of users
+    /// removed since are dropped from it. Returns how many were taken from the queue: 0 when it is empty. Several
+    /// processes may run this at once on one database: each event is taken by one.
+    func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int
 
     /// Keeps the first exposure of each user to each campaign (a holdout user's, as deciding finds it); later ones
     /// change nothing. Impressions recorded by ``record(_:events:attributing:)`` and ``admit(userId:idempotency:at:_:)``
@@ -376,6 +386,17 @@ extension Store {
     /// Events that count for no goal.
     public func append(_ events: [UserEvent]) async throws -> Int {
         try await append(events, attributing: .none)
+    }
+
+    /// Attributes everything queued, `limit` events per write; returns how many were taken.
+    @discardableResult
+    public func attributeAllQueued(_ goals: GoalIndex, limit: Int = 5_000) async throws -> Int {
+        var taken = 0
+        while true {
+            let n = try await attributeQueued(goals, limit: limit)
+            taken += n
+            if n < limit { return taken }
+        }
     }
 
     public func snapshot(userId: String, eventLimit: Int) async throws -> (profile: Profile?, history: InteractionHistory) {

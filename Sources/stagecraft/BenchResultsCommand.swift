@@ -28,6 +28,9 @@ struct BenchResultsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Events per batch (one write each, as one POST /v1/events).")
     var batch = 100
 
+    @Option(name: .long, help: "Queued events per attribution pass (one write each; the server's passes take up to 5,000).")
+    var pass = 5_000
+
     @Option(name: .long, help: "The share of events that are goal events of exposed users in the mixed stream (the rest are product views); a stream of goal events only is measured too.")
     var goalShare = 0.05
 
@@ -103,6 +106,7 @@ struct BenchResultsCommand: AsyncParsableCommand {
             }
         }
         if !pending.isEmpty { _ = try await store.append(pending, attributing: goals) }
+        try await store.attributeAllQueued(goals)
         print("goal events: \(converted * 2) for \(converted) users in \(format((ContinuousClock.now - clock).seconds)) s")
 
         // Results: the rollups read and the whole answer made, as the route does (the first call apart: it pays for
@@ -122,12 +126,15 @@ struct BenchResultsCommand: AsyncParsableCommand {
         print("results: exposed \(results.arms.map(\.exposed).reduce(0, +)) over \(results.arms.count) arms; answer \(size) bytes; "
             + "first call \(format(firstCall)) ms; then median \(format(times[times.count / 2])) ms, max \(format(times.last!)) ms (30 runs)")
 
-        // Event cost: batches of events for exposed users, with the goals given (kept and attributed) and without
-        // (kept only), alternating so the machine's noise falls on both; for a stream of goal events only (the worst
-        // case) and for a stream where --goal-share of them are.
+        // Event cost: batches of events for exposed users, with the goals given (kept, queued, then attributed by
+        // passes of --pass events, as the server does a moment later, all timed) and without (kept only), alternating
+        // so the machine's noise falls on both; for a stream of goal events only (the worst case) and for a stream
+        // where --goal-share of them are. The writes alone (kept and queued) are timed too.
         var next = 1
         for share in [1.0, goalShare] {
             var rates: [Bool: [Double]] = [true: [], false: []]
+            var writes: [Double] = []
+            var passes: [Double] = []
             for _ in 0..<rounds {
                 for attributing in [true, false] {
                     var made: [UserEvent] = []
@@ -145,13 +152,22 @@ struct BenchResultsCommand: AsyncParsableCommand {
                     for k in stride(from: 0, to: made.count, by: batch) {
                         _ = try await store.append(Array(made[k..<min(k + batch, made.count)]), attributing: attributing ? goals : .none)
                     }
+                    if attributing {
+                        let t1 = ContinuousClock.now
+                        writes.append(Double(events) / (t1 - t0).seconds)
+                        let taken = try await store.attributeAllQueued(goals, limit: pass)
+                        passes.append((ContinuousClock.now - t1).seconds * 1e6 / Double(max(taken, 1)))
+                    }
                     rates[attributing]!.append(Double(events) / (ContinuousClock.now - t0).seconds)
                 }
             }
             let with = median(rates[true]!)
             let without = median(rates[false]!)
-            print("events, \(format(share * 100))% goal events of exposed users: kept only \(Int(without))/s, kept and attributed \(Int(with))/s "
-                + "(median of \(rounds) rounds): attribution adds \(format((without / with - 1) * 100))% to an event's cost")
+            let written = median(writes)
+            print("events, \(format(share * 100))% goal events of exposed users: kept only \(Int(without))/s; kept, queued and attributed \(Int(with))/s "
+                + "(median of \(rounds) rounds): attribution adds \(format((without / with - 1) * 100))% to an event's cost "
+                + "(the writes alone, kept and queued: \(Int(written))/s, \(format((without / written - 1) * 100))%; "
+                + "the passes: \(format(median(passes))) µs per goal event)")
         }
     }
 

@@ -56,13 +56,19 @@ struct ResultsCommand: AsyncParsableCommand {
         guard let found = campaigns.first(where: { $0.id == campaign }) else {
             throw ValidationError("no campaign \"\(campaign)\" in \(templates); the campaigns are " + campaigns.map(\.id).sorted().joined(separator: ", "))
         }
+        // Goal events kept but not attributed yet (a server attributes them a moment after it keeps them) are
+        // attributed first, so the table counts every event kept.
+        let goals = content.current.goals
         let rollups: [Rollup]
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             let store = try PostgresStore(url: database, logger: logger, connections: 1)
             let id = campaign
             rollups = try await withThrowingTaskGroup(of: [Rollup]?.self) { group in
                 group.addTask { await store.run(); return nil }
-                group.addTask { try await store.rollups(campaign: id) }
+                group.addTask {
+                    try await store.attributeAllQueued(goals)
+                    return try await store.rollups(campaign: id)
+                }
                 defer { group.cancelAll() }
                 while let next = try await group.next() { if let rows = next { return rows } }
                 return []
@@ -71,7 +77,9 @@ struct ResultsCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: database) else {
                 throw ValidationError("no database at \(database) (stagecraft serve makes it; --database names another)")
             }
-            rollups = try await SQLiteStore(path: database).rollups(campaign: campaign)
+            let store = try SQLiteStore(path: database)
+            try await store.attributeAllQueued(goals)
+            rollups = try await store.rollups(campaign: campaign)
         }
         let results = CampaignResults(campaign: found, rollups: rollups, from: first, to: last)
         if format == "json" {

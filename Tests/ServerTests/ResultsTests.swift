@@ -187,6 +187,27 @@ struct ResultsTests {
         #expect(rows.allSatisfy { $0.arm == .holdout || $0.arm == Arm(variant: nil) })
     }
 
+    @Test("goal events are kept at once and attributed a moment later by themselves, many in one write")
+    func attributedSoon() async throws {
+        let h = try Harness(files: experimentFiles)
+        try await h.test { client in
+            for i in 0..<20 {
+                _ = try await post(client, "/v1/messages/emails/trial/render", #"{"anonymous_id":"s\#(i)","send":true}"#)
+            }
+            let events = (0..<20).map { #"{"anonymous_id":"s\#($0)","name":"upgraded"}"# }
+            #expect(try await post(client, "/v1/events", #"{"events":[\#(events.joined(separator: ","))]}"#).status == .ok)
+            // No results call: the server's own pass, started by the write, attributes them.
+            var converted = 0
+            let deadline = ContinuousClock.now + .seconds(5)
+            while converted < 20, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+                converted = try await h.store.rollups(campaign: "trial").filter { $0.goal == "upgraded" }.map(\.users).reduce(0, +)
+            }
+            #expect(converted == 20)
+            #expect(try await h.store.attributeQueued(GoalIndex([]), limit: 100) == 0, "nothing is left in the queue")
+        }
+    }
+
     @Test("no exposures, unknown campaigns and bad dates answer clearly")
     func degenerate() async throws {
         let h = try Harness(files: experimentFiles)

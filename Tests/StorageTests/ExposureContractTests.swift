@@ -95,6 +95,11 @@ extension StoreContractTests {
             // Without the goals given, an event counts for nothing.
             _ = try await store.append([event("u2", "plan_upgraded", 100)])
 
+            // The writes only queued the 11 new goal events; passes attribute them, the oldest first, `limit` at a time.
+            #expect(try await store.rollups(campaign: "upgrade").allSatisfy { $0.goal.isEmpty })
+            #expect(try await store.attributeQueued(goals, limit: 4) == 4)
+            #expect(try await store.attributeAllQueued(goals, limit: 4) == 7)
+            #expect(try await store.attributeQueued(goals, limit: 4) == 0)
             let rows = try await store.rollups(campaign: "upgrade")
             let conv = row(rows, "plan_upgraded", Arm(variant: "a"))
             #expect(conv?.users == 1 && conv?.sum == 1 && conv?.sumOfSquares == 1)
@@ -112,9 +117,14 @@ extension StoreContractTests {
         try await withStore(kind) { store in
             try await store.record(impression("u1", "upgrade", variant: "a", 0))
             _ = try await store.append([event("u1", "plan_upgraded", 10)], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 1)
+            // Queued and removed before a pass: dropped from the queue, counted nowhere.
+            _ = try await store.append([event("u1", "order_completed", 15, [("total", 7), ("currency", "EUR")])], attributing: goals)
             _ = try await store.deleteProfile(id: "u1")
+            #expect(try await store.attributeAllQueued(goals) == 1)
             // No exposure left: an event now counts for nothing, and a new impression is a new exposure.
             _ = try await store.append([event("u1", "order_completed", 20, [("total", 3), ("currency", "EUR")])], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 1)
             var rows = try await store.rollups(campaign: "upgrade")
             #expect(row(rows, "revenue", Arm(variant: "a")) == nil)
             #expect(row(rows, "plan_upgraded", Arm(variant: "a"))?.sum == 1)
@@ -124,7 +134,8 @@ extension StoreContractTests {
         }
     }
 
-    @Test("concurrent events for one user's value add up exactly", arguments: StoreKind.available)
+    @Test("concurrent events and concurrent passes for one user's value add up exactly, each event taken once",
+          arguments: StoreKind.available)
     func concurrentValues(kind: StoreKind) async throws {
         try await withStore(kind) { store in
             try await store.record(impression("u1", "upgrade", variant: "b", 0))
@@ -137,6 +148,12 @@ extension StoreContractTests {
                 }
                 try await group.waitForAll()
             }
+            // Passes at once (instances sharing a database run theirs), three events each.
+            let taken = try await withThrowingTaskGroup(of: Int.self) { group in
+                for _ in 0..<6 { group.addTask { try await store.attributeAllQueued(goals, limit: 3) } }
+                return try await group.reduce(0, +)
+            }
+            #expect(taken == 40)
             let revenue = try #require(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "b")))
             #expect(revenue.users == 1 && revenue.sum == 40)
             #expect(abs(revenue.sumOfSquares - 1600) < 1e-9)
@@ -187,6 +204,8 @@ extension StoreContractTests {
             // u1 has v1's exposure (arm b) and value: their order adds to it. u2 keeps their own (arm a).
             _ = try await store.append([event("u1", "order_completed", 30, [("total", 3), ("currency", "EUR")]),
                                         event("u1", "plan_upgraded", 40), event("u2", "plan_upgraded", 40)], attributing: goals)
+            // The visitor's order, still queued when they signed in, counts for the user it now belongs to.
+            #expect(try await store.attributeAllQueued(goals) == 4)
             let rows = try await store.rollups(campaign: "upgrade")
             let revenue = try #require(row(rows, "revenue", Arm(variant: "b")))
             #expect(revenue.users == 1 && revenue.sum == 8 && abs(revenue.sumOfSquares - 64) < 1e-9)

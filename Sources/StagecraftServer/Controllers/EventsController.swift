@@ -60,7 +60,9 @@ struct EventsController: APIController {
             }
             batch.append(UserEvent(userId: id, event: Event(name: name, time: time, properties: properties), messageId: messageId))
         }
-        let added = try await store.append(batch, attributing: content.current.goals)
+        let goals = content.current.goals
+        let added = try await store.append(batch, attributing: goals)
+        if added > 0, batch.contains(where: { goals.counts($0.event.name) }) { api.attributor.soon(api) }
         metrics.count("events_accepted", by: added)
         return json(object([("accepted", .int(added)), ("duplicates", .int(batch.count - added))]))
     }
@@ -123,6 +125,7 @@ struct EventsController: APIController {
             caused.append(UserEvent(userId: id, event: Event(name: "survey_answered", time: at, properties: properties)))
         }
         try await store.record(record, events: caused, attributing: loaded.goals)
+        if caused.contains(where: { loaded.goals.counts($0.event.name) }) { api.attributor.soon(api) }
         metrics.count("interactions", [("kind", kind.rawValue)])
         return json(object([("recorded", .string(kind.rawValue)), ("campaign", .string(campaign.id)),
                             ("time", .string(Timestamp.format(at)))]), status: .created)

@@ -61,6 +61,7 @@ struct ResultsController: APIController {
                                    extra: [("campaigns", .array(loaded.content.campaigns.map { .string($0.id) }.sorted { $0.description < $1.description }))])
         }
         await api.observations.settled()
+        await api.attributor.now(api)
         let rollups = try await store.rollups(campaign: campaign.id)
         return json(CampaignResults(campaign: campaign, rollups: rollups, from: from, to: to).value)
     }

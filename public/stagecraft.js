@@ -404,8 +404,75 @@
     return tagOrNull(document.documentElement.lang || navigator.language || '');
   }
 
+  /** The tag to send for a page's language: itself when the server takes it (well formed by BCP 47, as the server
+   * reads tags), else its longest well-formed prefix (`en-GB-oed` asks for `en-GB`), else null. */
   function tagOrNull(lang) {
-    return /^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$/.test(lang) ? lang : null;
+    const parts = String(lang).split(/[-_]/);
+    while (parts.length) {
+      if (wellFormed(parts)) return parts.join('-');
+      parts.pop();
+    }
+    return null;
+  }
+
+  /** BCP 47's grammar, subtag by subtag, as the server's LocaleTag reads it: language (2, 3 or 5 to 8 letters), up
+   * to three extlangs, script, region, variants (none twice), extensions (a letter, then values of 2 to 8; none
+   * twice), private use (x, then 1 to 8). */
+  function wellFormed(parts) {
+    if (parts.join('-').length > 64) return false;
+    let state = 'language', extlangs = 0;
+    const seen = new Set();
+    for (const part of parts) {
+      if (!/^[A-Za-z0-9]{1,8}$/.test(part)) return false;
+      const lower = part.toLowerCase(), letters = /^[A-Za-z]+$/.test(part), n = part.length;
+      if (state === 'language') {
+        if (!letters || !(n === 2 || n === 3 || n >= 5)) return false;
+        state = n <= 3 ? 'extlang' : 'script';
+        continue;
+      }
+      if (state === 'privateUse') continue;
+      if (state === 'extlang') {
+        if (letters && n === 3 && extlangs < 3) { extlangs += 1; continue; }
+        state = 'script';
+      }
+      if (state === 'script') {
+        state = 'region';
+        if (letters && n === 4) continue;
+      }
+      if (state === 'region') {
+        state = 'variant';
+        if ((letters && n === 2) || (/^[0-9]{3}$/.test(part))) continue;
+      }
+      if (state === 'variant') {
+        if (n >= 5 || (n === 4 && /^[0-9]/.test(part))) {
+          if (seen.has(lower)) return false;
+          seen.add(lower);
+          continue;
+        }
+        state = 'extension';
+      }
+      if (state === 'extension') {
+        if (n !== 1) return false;
+        if (lower === 'x') { state = 'privateUse:first'; continue; }
+        if (seen.has(lower)) return false;
+        seen.add(lower);
+        state = 'extensionValue:first';
+        continue;
+      }
+      if (state === 'privateUse:first') { state = 'privateUse'; continue; }
+      // An extension's values, or the next extension.
+      if (n === 1) {
+        if (state === 'extensionValue:first') return false;
+        state = 'extension';
+        if (lower === 'x') { state = 'privateUse:first'; continue; }
+        if (seen.has(lower)) return false;
+        seen.add(lower);
+        state = 'extensionValue:first';
+        continue;
+      }
+      state = 'extensionValue';
+    }
+    return state !== 'extensionValue:first' && state !== 'privateUse:first';
   }
 
   function pageContext() {

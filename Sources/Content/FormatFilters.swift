@@ -33,6 +33,20 @@ enum FormatFilters {
 
     static let english = Locale(identifier: "en")
 
+    /// A `t` count as `served` writes numbers: grouped and in its digits, with the fraction digits it was given.
+    static func count(_ value: Value, in served: ServedLocale) -> String {
+        switch value {
+        case .int(let i):
+            if served.writesSmallIntegersPlain, i > -1000, i < 1000 { return String(i) }
+            return i.formatted(IntegerFormatStyle<Int>(locale: served.formatLocale))
+        case .double(let d) where d.isFinite:
+            let digits = TranslateFilter.operands(of: value)?.v ?? 0
+            return d.formatted(FloatingPointFormatStyle<Double>(locale: served.formatLocale).precision(.fractionLength(min(digits, 10))))
+        default:
+            return value.description
+        }
+    }
+
     static func number(_ value: Value, _ name: String) throws(LiquidError) -> Double {
         switch value {
         case .int(let i): return Double(i)

@@ -19,7 +19,9 @@ public struct FallbackUse: Sendable, Equatable {
 /// `{{ 'cart.items' | t: count: n, name: user.first_name }}`: the key's text in the user's locale (falling back as
 /// ``Translations`` says), its plural form chosen by CLDR's rules for the locale the text is in, its `{{ name }}`
 /// slots filled from the keyword arguments. In an HTML render the text is escaped, unless the key ends in `_html`
-/// (trusted markup); what fills a slot always is.
+/// (trusted markup); what fills a slot always is. A number given as `count` is written as the locale writes numbers
+/// (`1 234` in French; Arabic-Indic digits where the content numbers Arabic so), with the fraction digits it was
+/// given (`1.0` stays `1.0`, as its plural form says).
 enum TranslateFilter {
     static let name = "t"
 
@@ -67,6 +69,10 @@ enum TranslateFilter {
                 let value: String
                 switch arguments.keyword(name) {
                 case .string(let s)?: value = s
+                case .int(let n)? where name == "count":
+                    value = FormatFilters.count(.int(n), in: locale)
+                case .double(let n)? where name == "count" && n.isFinite:
+                    value = FormatFilters.count(.double(n), in: locale)
                 case let other?: value = other.description
                 case nil: value = ""
                 }

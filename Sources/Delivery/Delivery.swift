@@ -74,7 +74,6 @@ public struct DeliveryContent: Sendable {
     public func survey(for template: String) -> SurveySpec? { (renderers[template] as? SurveyChannel)?.spec }
 
     /// What a served block of this template carries besides its HTML (a tooltip's anchor, a survey's question).
-    public func blockFields(for template: String) -> [(String, Value)] { renderers[template]?.blockFields ?? [] }
 
     /// A campaign's message rendered by its channel for the user, and checked.
     func render(_ campaign: Campaign, for user: UserMoment, options: DeliveryOptions) -> ChannelRender {

@@ -23,6 +23,9 @@ public struct RenderedBlock: Sendable {
     public let source: Source
     /// The HTML checker's report on `html` (warnings only, for a block that is served).
     public let report: HTMLReport
+    /// What a page's script needs besides the HTML: where a tooltip points, what a survey asks (in the user's
+    /// language).
+    public var fields: [(String, Value)] = []
 }
 
 /// What serving a decision came to: the block (nil when nothing may be shown) and every candidate that failed on
@@ -67,7 +70,7 @@ extension DeliveryContent {
     /// A block channel's render: the message's template rendered for the user (with the channel's own data, and
     /// the options' `extra` keys on top) and checked as a web fragment.
     func renderBlock(_ message: MessageTemplate, for user: UserMoment, options: DeliveryOptions,
-                     channelData: [(String, Value)] = []) -> ChannelRender
+                     channelData: [(String, Value)] = [], fields: [(String, Value)] = []) -> ChannelRender
     {
         let campaign = message.campaign
         let data = data(for: message, campaign: campaign, user: user, extra: channelData + options.extra)
@@ -79,7 +82,7 @@ extension DeliveryContent {
         }
         let report = check(html, as: .web, of: message.template(for: locale(for: user)), data: data, options: options, for: user)
         let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
-                                  html: html, source: .winner, report: report)
+                                  html: html, source: .winner, report: report, fields: fields)
         return ChannelRender(output: .block(block), failures: verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
     }
 
@@ -131,7 +134,7 @@ extension DeliveryContent {
             let rendered = render(selection.campaign, for: user, options: options)
             if rendered.failures.isEmpty, case .block(let block)? = rendered.output {
                 return ServedBlock(block: RenderedBlock(campaign: selection.campaign, variant: selection.variant, html: block.html,
-                                                        source: source, report: block.report),
+                                                        source: source, report: block.report, fields: block.fields),
                                    failures: failures)
             }
             // A message of a channel that is not shown in slots (an email given a placement) cannot fill one.

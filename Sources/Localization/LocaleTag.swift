@@ -63,6 +63,17 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
                 }
                 state = .extension
             }
+            if case .extensionValue(let first) = state {
+                if part.count == 1 {
+                    // The next extension (or private use), once this one has a value.
+                    if first { throw LocaleTagError(text: text, reason: "the extension before \"\(part)\" has no value") }
+                    state = .extension
+                } else {
+                    canonical.append(lower)
+                    state = .extensionValue(first: false)
+                    continue
+                }
+            }
             if state == .extension {
                 if part.count == 1 {
                     guard lower != "x" else {
@@ -78,15 +89,6 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
                     continue
                 }
                 throw LocaleTagError(text: text, reason: "\"\(part)\" is not a script, region, variant or extension here")
-            }
-            if case .extensionValue = state {
-                if part.count == 1 {
-                    throw LocaleTagError(text: text, reason: "the extension before \"\(part)\" has no value")
-                }
-                guard part.count >= 2 else { throw LocaleTagError(text: text, reason: "\"\(part)\" is too short for an extension value") }
-                canonical.append(lower)
-                state = .extensionValue(first: false)
-                continue
             }
             // Private use: anything of 1 to 8 letters or digits.
             canonical.append(lower)

@@ -275,6 +275,9 @@ public final class ServedLocale: Sendable {
     /// what a cache of formatted values keys them by. Nil once this process has numbered 65,536 identifiers (tags come
     /// from users); what formats in such a locale is not cached.
     public let formatNumber: Int?
+    /// Whether ``formatLocale`` writes whole numbers under 1,000 as their ASCII digits (Latin digits; no grouping
+    /// below a thousand in any locale): a `t` count that small is then inserted without asking ICU.
+    public let writesSmallIntegersPlain: Bool
 
     init(wanted: LocaleTag, served: LocaleTag, in translations: Translations) {
         self.wanted = wanted
@@ -294,6 +297,7 @@ public final class ServedLocale: Sendable {
         if let numbering = translations.numberingSystem(for: base) { identifier += "-u-nu-" + numbering }
         formatIdentifier = identifier
         formatLocale = Locale(identifier: identifier)
+        writesSmallIntegersPlain = 1_234_567_890.formatted(IntegerFormatStyle<Int>(locale: formatLocale).grouping(.never)) == "1234567890"
         formatNumber = Self.formatNumbers.withLock { numbers in
             if let known = numbers[identifier] { return known }
             guard numbers.count < 65_536 else { return nil }

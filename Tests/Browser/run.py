@@ -147,11 +147,16 @@ class Shop:
                 for name in ("api", "timeout"):
                     if q.get(name):
                         identity += f' data-{name}="{html.escape(q[name][0])}"'
-                page = f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>
+                # The page's language (<html lang>), "en" unless the test says; what the script asks is kept in
+                # window.asked (the bodies and URLs of its calls).
+                lang = html.escape(q.get("lang", ["en"])[0])
+                page = f"""<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>Shop</title>
                     <link rel="stylesheet" href="{shop.stagecraft}/demo.css"></head><body>
                     <h1>Another site</h1>
                     <div data-stagecraft-placement="home-hero"><p>The shop's own welcome</p></div>
-                    <script>document.addEventListener('stagecraft:ready', e => {{ window.decided = e.detail; }});</script>
+                    <script>document.addEventListener('stagecraft:ready', e => {{ window.decided = e.detail; }});
+                    window.asked = []; const fetched = window.fetch;
+                    window.fetch = (url, init) => {{ window.asked.push({{url: String(url), body: init && init.body}}); return fetched(url, init); }};</script>
                     <script src="{shop.stagecraft}/stagecraft.js" data-key="{PUBLISHABLE}" {identity}></script>
                     </body></html>""".encode()
                 self.send_response(200)
@@ -599,6 +604,24 @@ def test_other_origin(run):
     assert b.js("return document.getElementById('forged').textContent") == "fallback"
 
 
+def test_page_language_tags(run):
+    """A visitor's page language goes to the server as a tag it takes: a well-formed one as it is (several extensions
+    and private use included), a malformed one as its longest well-formed prefix (so `en-GB-oed` still asks for
+    British English and the page gets its blocks), none when nothing of it is a tag."""
+    b = run.b
+    for lang, sent, served in [("fr-FR-u-nu-latn-x-shop", "fr-FR-u-nu-latn-x-shop", "fr"), ("en-GB-oed", "en-GB", "en"),
+                               ("fr-CA-x", "fr-CA", "fr"), ("zh_Hans_CN", "zh-Hans-CN", "zh-Hans"), ("@@", None, "en")]:
+        b.open(run.shop.base + "/?" + urllib.parse.urlencode({"lang": lang}))
+        hero = run.settled("home-hero")["home-hero"]
+        assert hero["state"] == "shown", (lang, hero)
+        asked = b.wait("window.decided && window.asked", "the decision")
+        bodies = [json.loads(a["body"]) for a in asked if a["body"] and "/v1/decide" in a["url"]]
+        assert bodies, (lang, asked)
+        assert bodies[0].get("locale") == sent, (lang, bodies[0])
+        served_in = b.js("return document.querySelector('[data-stagecraft-placement=\"home-hero\"]').lang")
+        assert served_in == served, (lang, served_in)
+
+
 def test_sign_in_keeps_dismissal(run):
     """A visitor dismisses a banner on a customer's site, then signs in: the script merges the visitor into the user
     (POST /v1/identify) before asking for blocks, and the banner stays dismissed."""
@@ -667,6 +690,34 @@ def test_languages(run):
     arabic = next(c for c in cells if c["locale"] == "ar")
     assert arabic["frame"] and 'dir="rtl"' in arabic["frame"], arabic
     run.shot("studio-locales-matrix")
+    # Chinese email: the whole document in Chinese, left to right, in Debian's Noto CJK.
+    studio(run, "template=emails/welcome&profile=wei")
+    html = b.js("return document.querySelector('#output iframe').srcdoc")
+    assert '<html lang="zh-Hans" dir="ltr">' in html, html[:300]
+    assert sum("\u4e00" <= ch <= "\u9fff" for ch in html) > 20, "the welcome email is not in Chinese"
+    run.shot("studio-email-chinese")
+
+
+def test_rtl_tour_mirrors_sides(run):
+    """Hana's onboarding tour (a member in activation) read in English and in Arabic: its second step points right
+    of its target in English and left of it in Arabic, the dialog right to left. (The target is moved to the middle
+    of the page first, so that both sides have room: the script takes the other side when one has none.)"""
+    b = run.b
+    def second_step(lang):
+        run.demo(run.ids["hana"], lang=lang)
+        b.wait("document.querySelector('.sc-tour')", "the tour's first step")
+        b.js("const t = document.getElementById('connect-source'); t.style.position = 'relative'; t.style.left = '480px';")
+        b.keys("Enter")
+        return b.wait("""(() => { const s = document.querySelector('.sc-tour'), t = document.querySelector('.sc-tour-target');
+            if (!s || !t || t.id !== 'connect-source') return null;
+            const a = t.getBoundingClientRect(), r = s.getBoundingClientRect();
+            return {side: s.dataset.position, dir: s.dir, lang: s.lang, leftOf: r.right <= a.left, rightOf: r.left >= a.right}; })()""",
+            "the step on #connect-source")
+    english = second_step("en")
+    assert english["side"] == "right" and english["rightOf"] and english["dir"] == "ltr", english
+    arabic = second_step("ar")
+    run.shot("tour-step-arabic-mirrored")
+    assert arabic["side"] == "left" and arabic["leftOf"] and arabic["dir"] == "rtl" and arabic["lang"] == "ar", arabic
 
 
 TESTS = [
@@ -680,10 +731,12 @@ TESTS = [
     test_server_down_keeps_fallback,
     test_demo_takes_no_other_api_host,
     test_other_origin,
+    test_page_language_tags,
     test_studio_renders_and_shows_planted_error,
     test_studio_xss_profile,
     test_studio_email_matrix_and_decision,
     test_languages,
+    test_rtl_tour_mirrors_sides,
     test_studio_results,
 ]
 

@@ -51,7 +51,9 @@ struct TranslationTests {
         #expect(try Self.render(locale: "en-GB", n: .int(3)) == "<p>Hello Ada|3 items|<b>Ada</b> &amp; co</p>")
         // French: 0 and 1 are one; a million is many.
         #expect(try Self.render(locale: "fr-CA", n: .int(0)) == "<p>Bonjour Ada|0 article|<b>Ada</b> et cie</p>")
-        #expect(try Self.render(locale: "fr", n: .int(1_000_000)) == "<p>Bonjour Ada|1000000 d’articles|<b>Ada</b> et cie</p>")
+        // A count is written as the locale writes numbers: CLDR's French groups with a narrow no-break space.
+        #expect(try Self.render(locale: "fr", n: .int(1_000_000)) == "<p>Bonjour Ada|1\u{202F}000\u{202F}000 d’articles|<b>Ada</b> et cie</p>")
+        #expect(try Self.render(locale: "en", n: .int(12_345)) == "<p>Hello Ada|12,345 items|<b>Ada</b> &amp; co</p>")
         // Arabic's six forms; its missing note_html falls back to English. A Latin name in Arabic text is isolated
         // (<bdi>), in English text it is not.
         let arabic = [0: "لا عناصر", 1: "عنصر واحد", 2: "عنصران", 3: "3 عناصر", 11: "11 عنصرًا", 100: "100 عنصر"]
@@ -66,8 +68,20 @@ struct TranslationTests {
         // English: 1 is one, 1.5 and 1.0 are other (a visible fraction digit).
         #expect(try Self.render(locale: "en", n: .double(1.5)).contains("|1.5 items|"))
         #expect(try Self.render(locale: "en", n: .string("1.0")).contains("|1.0 items|"))
-        // French: 1.5 is one (i = 1).
-        #expect(try Self.render(locale: "fr", n: .double(1.5)).contains("|1.5 article|"))
+        // French: 1.5 is one (i = 1), and written with a decimal comma.
+        #expect(try Self.render(locale: "fr", n: .double(1.5)).contains("|1,5 article|"))
+        // A double keeps the fraction digit its plural form counted: 1.0 is "1.0 items", not "1 items".
+        #expect(try Self.render(locale: "en", n: .double(1.0)).contains("|1.0 items|"))
+    }
+
+    @Test func countsInTheContentsNumberingSystem() throws {
+        // Arabic numbered with Arabic-Indic digits by the content (locales.yml), Latin by CLDR's default for `ar`.
+        var files = Self.files
+        files["locales.yml"] = "default: en\nnumbering: { ar: arab }\n"
+        #expect(try Self.render(locale: "ar", name: "Layla", n: .int(3), files: files).contains("|٣ عناصر|"))
+        // 1,234: Arabic groups with its own separator, and 34 takes the many form.
+        #expect(try Self.render(locale: "ar", name: "Layla", n: .int(1_234), files: files).contains("|١٬٢٣٤ عنصرًا|"))
+        #expect(try Self.render(locale: "ar", name: "Layla", n: .int(3)).contains("|3 عناصر|"))
     }
 
     @Test func fallbackFollowsTruncationsThenDeclaredExtrasThenTheDefault() throws {

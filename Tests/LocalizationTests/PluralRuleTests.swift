@@ -96,7 +96,10 @@ import Testing
     @Test func canonicalCase() throws {
         let cases = ["fr_ca": "fr-CA", "ZH-hant-tw": "zh-Hant-TW", "en": "en", "es-419": "es-419", "sr-latn-rs": "sr-Latn-RS",
                      "de-CH-1996": "de-CH-1996", "en-US-u-ca-gregory": "en-US-u-ca-gregory", "zh-yue-HK": "zh-yue-HK",
-                     "x-private": nil, "en-x-twain": "en-x-twain"] as [String: String?]
+                     "x-private": nil, "en-x-twain": "en-x-twain",
+                     // Several extensions, then private use.
+                     "de-u-co-phonebk-x-priv": "de-u-co-phonebk-x-priv", "en-A-bbb-B-ccc": "en-a-bbb-b-ccc",
+                     "ar-u-nu-arab-t-en": "ar-u-nu-arab-t-en"] as [String: String?]
         for (text, expected) in cases {
             if let expected {
                 #expect(try LocaleTag(parsing: text).identifier == expected, "\(text)")
@@ -108,6 +111,7 @@ import Testing
 
     @Test func refusesWhatIsNotATag() {
         for bad in ["", "e", "english!", "fr--CA", "fr-", "1234", "fr-CA-u", "en-a-b", "toolongtag", "de-1996-1996",
+                    "en-u-nu-arab-u-ca-gregory", "en-a-bbb-x", "en-GB-oed",
                     "fr-x", String(repeating: "a-", count: 40) + "a"]
         {
             #expect(throws: LocaleTagError.self, "\(bad)") { try LocaleTag(parsing: bad) }

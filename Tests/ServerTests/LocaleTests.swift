@@ -101,4 +101,66 @@ struct LocaleTests {
             }
         }
     }
+
+    @Test("a survey asks in the reader's language, in its block and in the served survey; answers stay the values")
+    func surveyInTheReadersLanguage() async throws {
+        let files = Self.files.merging([
+            "locales/en.json": #"{"ask": {"q": "How is it going, {{ name }}?", "ok": "Fine", "stuck": "Stuck", "low": "Bad", "high": "Great"}}"#,
+            "locales/fr.json": #"{"ask": {"q": "Comment ça se passe, {{ name }} ?", "ok": "Bien", "stuck": "Bloqué", "low": "Mal", "high": "Très bien"}}"#,
+            "surveys/check.liquid": """
+                ---
+                campaign: check
+                channel: survey
+                placement: check
+                question: "{{ 'ask.q' | t: name: user.name }}"
+                choices:
+                  - { value: fine, label: "{{ 'ask.ok' | t }}" }
+                  - { value: stuck, label: "{{ 'ask.stuck' | t }}" }
+                  - Other
+                ---
+                <form data-stagecraft-survey><p>{{ survey.question }}</p>{% for c in survey.choices %}<button name="answer" value="{{ c.value }}">{{ c.label }}</button>{% endfor %}</form>
+                """,
+            "surveys/rate.liquid": """
+                ---
+                campaign: rate
+                channel: survey
+                placement: rate
+                question: "{{ 'ask.q' | t: name: user.name }}"
+                scale: { from: 1, to: 3 }
+                labels: { low: "{{ 'ask.low' | t }}", high: "{{ 'ask.high' | t }}" }
+                ---
+                <form data-stagecraft-survey><p>{{ survey.question }}</p><small>{{ survey.low }} / {{ survey.high }}</small></form>
+                """,
+        ]) { $1 }
+        let h = try Harness(files: files)
+        _ = try await h.store.saveProfile(id: "c", traits: .replace(LiquidObject([("name", "<Camille>")])), timeZone: nil,
+                                          locale: "fr-FR", at: fixedNow)
+        try await h.test { client in
+            try await client.execute(uri: "/v1/placements/check?user_id=c", method: .get) { r in
+                #expect(r.status == .ok)
+                let survey = r.json["survey"]?.objectValue
+                #expect(survey?["question"]?.stringValue == "Comment ça se passe, <Camille> ?")
+                let choices = survey?["choices"]?.arrayValue?.compactMap(\.objectValue) ?? []
+                #expect(choices.map { $0["value"]?.stringValue ?? "" } == ["fine", "stuck", "Other"])
+                #expect(choices.map { $0["label"]?.stringValue ?? "" } == ["Bien", "Bloqué", "Other"])
+                #expect(r.json["html"]?.stringValue == #"<form data-stagecraft-survey><p>Comment ça se passe, &lt;Camille&gt; ?</p>"#
+                    + #"<button name="answer" value="fine">Bien</button><button name="answer" value="stuck">Bloqué</button>"#
+                    + #"<button name="answer" value="Other">Other</button></form>"#)
+            }
+            try await client.execute(uri: "/v1/placements/rate?user_id=c&locale=en", method: .get) { r in
+                let survey = r.json["survey"]?.objectValue
+                #expect(survey?["question"]?.stringValue == "How is it going, <Camille>?")
+                #expect(survey?["low"]?.stringValue == "Bad" && survey?["high"]?.stringValue == "Great")
+            }
+            // The answer is the value, whatever language the labels were in.
+            try await client.execute(uri: "/v1/interactions", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"c","campaign":"check","kind":"answer","answer":"stuck"}"#)) { r in
+                #expect(r.status == .created)
+            }
+            try await client.execute(uri: "/v1/interactions", method: .post, headers: jsonHeaders,
+                                     body: jsonBody(#"{"user_id":"c","campaign":"check","kind":"answer","answer":"Bloqué"}"#)) { r in
+                #expect(r.status == .unprocessableContent)
+            }
+        }
+    }
 }

@@ -24,14 +24,9 @@ public protocol ChannelRenderer: Sendable {
     /// preview shows it beside the problems), and every failure met.
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
                 options: DeliveryOptions) -> ChannelRender
-
-    /// What a served block of the channel carries besides its HTML (a tooltip's anchor, a survey's question).
-    var blockFields: [(String, Value)] { get }
 }
 
 extension ChannelRenderer {
-    public var blockFields: [(String, Value)] { [] }
-
     public static func check(_ content: ContentSet) -> [Diagnostic] { [] }
 
     /// Whether its campaigns are decided in the slot they fill (with fallbacks and the slot's default), rather than

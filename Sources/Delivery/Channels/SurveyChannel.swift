@@ -16,16 +16,24 @@ struct SurveyChannel: ChannelRenderer {
     let spec: SurveySpec?
 
     init(message: MessageTemplate, content: ContentSet, issues: inout [Diagnostic]) {
-        spec = SurveySpec.read(message, issues: &issues)
+        spec = SurveySpec.read(message, environment: content.environment, issues: &issues)
     }
 
+    /// The survey's texts are rendered for the user first (in their language, with `t`), then the block, whose
+    /// template sees them as `survey`; the served block carries them too, for the embed script.
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
                 options: DeliveryOptions) -> ChannelRender
     {
-        delivery.renderBlock(message, for: user, options: options, channelData: blockFields)
+        guard let spec else { return delivery.renderBlock(message, for: user, options: options) }
+        let survey: Value
+        do {
+            let data = delivery.data(for: message, campaign: message.campaign, user: user, extra: options.extra)
+            survey = try spec.value(for: data, options: delivery.renderOptions(for: user, strict: options.strict, autoescape: false))
+        } catch {
+            return .failed(delivery.failure(message.campaign, rendering: error, what: "the survey's text"))
+        }
+        return delivery.renderBlock(message, for: user, options: options, channelData: [("survey", survey)], fields: [("survey", survey)])
     }
-
-    var blockFields: [(String, Value)] { spec.map { [("survey", $0.value)] } ?? [] }
 }
 
 /// A micro-survey's question, from its front matter: an NPS question (`scale: nps`, 0 to 10), a rating
@@ -38,11 +46,15 @@ public struct SurveySpec: Sendable {
         case choices([String])
     }
 
-    public let question: String
     public let kind: Kind
-    /// Words under the ends of a scale ("Not likely", "Very likely").
-    public let low: String?
-    public let high: String?
+    /// Liquid sources rendered for each user (so `{{ 'surveys.nps.question' | t }}` asks in their language): the
+    /// question, the words under the ends of a scale ("Not likely", "Very likely"), and each choice's label by its
+    /// value (a choice given as plain text is its own label). Values are what answers carry, the same in every
+    /// language.
+    let question: Template
+    let low: Template?
+    let high: Template?
+    let labels: [String: Template]
     public var isNPS: Bool { kind == .scale(from: 0, to: 10) }
 
     /// The values an answer may take, as text.
@@ -76,31 +88,44 @@ public struct SurveySpec: Sendable {
         return score <= 6 ? "detractor" : score <= 8 ? "passive" : "promoter"
     }
 
-    /// `survey` as templates and the API see it.
-    public var value: Value {
+    /// `survey` as templates and the API see it, its texts rendered from `data` with `options`.
+    func value(for data: Value, options: RenderOptions) throws(LiquidError) -> Value {
         let kindName: String
         switch kind {
         case .scale: kindName = isNPS ? "nps" : "scale"
         case .choices: kindName = "choice"
         }
+        let choices = try values.map { v throws(LiquidError) -> Value in
+            .object(LiquidObject([("value", .string(v)), ("label", .string(try labels[v]?.render(data, options: options) ?? v))]))
+        }
         return .object(LiquidObject([
-            ("question", .string(question)), ("kind", .string(kindName)),
-            ("choices", .array(values.map { .object(LiquidObject([("value", .string($0)), ("label", .string($0))])) })),
-            ("low", low.map(Value.string) ?? .null), ("high", high.map(Value.string) ?? .null),
+            ("question", .string(try question.render(data, options: options))), ("kind", .string(kindName)),
+            ("choices", .array(choices)),
+            ("low", try low.map { t throws(LiquidError) in .string(try t.render(data, options: options)) } ?? .null),
+            ("high", try high.map { t throws(LiquidError) in .string(try t.render(data, options: options)) } ?? .null),
         ]))
     }
 
     /// Reads a survey's front matter, reporting problems against its file.
-    static func read(_ message: MessageTemplate, issues: inout [Diagnostic]) -> SurveySpec? {
+    static func read(_ message: MessageTemplate, environment: Environment, issues: inout [Diagnostic]) -> SurveySpec? {
         let data = message.campaign.data
         func issue(_ text: String) {
             issues.append(Diagnostic(.error, .content, text, file: message.file, line: message.campaign.line, column: 1))
         }
-        guard let question = data["question"]?.stringValue, !question.isEmpty else {
+        func parse(_ source: String, _ what: String) -> Template? {
+            do {
+                return try environment.parse(source, name: "\(message.file) \(what)")
+            } catch {
+                issue("\(what): \(error.message)")
+                return nil
+            }
+        }
+        guard let questionSource = data["question"]?.stringValue, !questionSource.isEmpty else {
             issue("a survey needs a \"question\"")
             return nil
         }
         var kind: Kind?
+        var labels: [String: Template] = [:]
         switch (data["scale"], data["choices"]) {
         case (.some, .some):
             issue("a survey has either \"scale\" or \"choices\", not both")
@@ -115,19 +140,37 @@ public struct SurveySpec: Sendable {
         case (.some, nil):
             issue("scale: nps, or { from: 1, to: 5 }")
         case (nil, .some(.array(let items))):
-            let list = items.compactMap(\.stringValue)
-            if list.count != items.count || list.count < 2 || Set(list).count != list.count || list.contains(where: \.isEmpty) {
-                issue("choices: a list of at least two different texts")
+            // Each choice is its text, or { value, label } when the label is translated (the value stays the answer).
+            var list: [String] = []
+            for item in items {
+                switch item {
+                case .string(let text):
+                    list.append(text)
+                case .object(let o):
+                    guard let value = o["value"]?.stringValue, let label = o["label"]?.stringValue, o.count == 2 else {
+                        list.append("")
+                        continue
+                    }
+                    list.append(value)
+                    labels[value] = parse(label, "choice \"\(value)\" label")
+                default:
+                    list.append("")
+                }
+            }
+            if list.count < 2 || Set(list).count != list.count || list.contains(where: \.isEmpty) {
+                issue("choices: a list of at least two different texts, or of { value, label }")
             } else {
                 kind = .choices(list)
             }
         case (nil, .some):
-            issue("choices: a list of at least two different texts")
+            issue("choices: a list of at least two different texts, or of { value, label }")
         case (nil, nil):
             issue("a survey needs \"scale\" (nps, or { from: 1, to: 5 }) or \"choices\" (a list)")
         }
-        guard let kind else { return nil }
-        let labels = data["labels"]?.objectValue
-        return SurveySpec(question: question, kind: kind, low: labels?["low"]?.stringValue, high: labels?["high"]?.stringValue)
+        let words = data["labels"]?.objectValue
+        guard let kind, let question = parse(questionSource, "question") else { return nil }
+        let low = words?["low"]?.stringValue.flatMap { parse($0, "labels.low") }
+        let high = words?["high"]?.stringValue.flatMap { parse($0, "labels.high") }
+        return SurveySpec(kind: kind, question: question, low: low, high: high, labels: labels)
     }
 }

@@ -24,10 +24,11 @@ struct TooltipChannel: ChannelRenderer {
     func render(_ message: MessageTemplate, for user: UserMoment, in delivery: DeliveryContent,
                 options: DeliveryOptions) -> ChannelRender
     {
-        delivery.renderBlock(message, for: user, options: options)
+        delivery.renderBlock(message, for: user, options: options, fields: fields)
     }
 
-    var blockFields: [(String, Value)] {
+    /// Where the tooltip points, for the embed script.
+    var fields: [(String, Value)] {
         anchor.map { [("target", .string($0.target)), ("position", .string($0.position.rawValue))] } ?? []
     }
 }

@@ -260,7 +260,7 @@ struct MessagesController: APIController {
         case .email(let email, _):
             body.append(("warnings", .array(email.warnings.map(\.value))))
         case .block(let block):
-            body += delivery.blockFields(for: campaign.template) + [("warnings", .array(block.report.warnings.map(\.value)))]
+            body += block.fields + [("warnings", .array(block.report.warnings.map(\.value)))]
         case .tour:
             break
         case .fields(let rendered):

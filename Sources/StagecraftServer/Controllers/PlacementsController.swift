@@ -163,7 +163,7 @@ struct PlacementsController: APIController {
             ("ttl", .int(configuration.blockTTL)),
         ]
         // What a page's script needs besides the HTML: where a tooltip points, what a survey asks.
-        pairs += delivery.blockFields(for: block.campaign.template)
+        pairs += block.fields
         return object(pairs)
     }
 

@@ -210,6 +210,12 @@
   addEventListener('resize', replaceAll, { passive: true });
   addEventListener('scroll', replaceAll, { passive: true, capture: true });
 
+  /** The words put around blocks (buttons, labels), in the reader's language: the last answer's `ui`. */
+  let words = {};
+  function word(name, english) {
+    return (words && typeof words[name] === 'string' && words[name]) || english;
+  }
+
   /** The side a floating element goes on: a right-to-left block mirrors left and right. */
   function mirrored(position, dir) {
     if (dir !== 'rtl') return position;
@@ -300,7 +306,7 @@
       slot.dataset.stagecraftState = 'dismissed';
     };
     if (own) own.addEventListener('click', (event) => { event.preventDefault(); dismiss(); });
-    else slot.append(closeButton('Dismiss', dismiss));
+    else slot.append(closeButton(word('dismiss', 'Dismiss'), dismiss));
     whenSeen(slot, block);
   }
 
@@ -310,12 +316,12 @@
     if (!anchor) { slot.dataset.stagecraftState = 'no-target'; return; }
     const tip = float(block.html, anchor, block.position, 'dialog', block);
     tips.set(slot, tip);
-    tip.el.setAttribute('aria-label', 'Tip');
+    tip.el.setAttribute('aria-label', word('tip', 'Tip'));
     tip.el.dataset.stagecraftCampaign = block.campaign;
     slot.dataset.stagecraftState = 'shown';
     slot.dataset.stagecraftCampaign = block.campaign;
     countClicks(tip.el, block);
-    tip.el.append(closeButton('Dismiss tip', () => {
+    tip.el.append(closeButton(word('dismiss_tip', 'Dismiss tip'), () => {
       tip.remove();
       slot.dataset.stagecraftState = 'dismissed';
       report(block, 'dismiss');
@@ -337,7 +343,8 @@
       const note = document.createElement('p');
       note.className = 'sc-thanks';
       note.setAttribute('role', 'status');
-      note.textContent = done ? (slot.dataset.stagecraftThanks || 'Thank you for answering.') : 'Your answer could not be sent; please try again later.';
+      note.textContent = done ? (slot.dataset.stagecraftThanks || word('thanks', 'Thank you for answering.'))
+        : word('answer_failed', 'Your answer could not be sent; please try again later.');
       if (done) slot.replaceChildren(note);
       else { form.append(note); form.querySelectorAll('[disabled]').forEach((c) => { c.disabled = false; }); }
     });
@@ -372,6 +379,7 @@
       emit('error', { error: error.message, placements });
       return null;
     }
+    if (answer && answer.ui) words = answer.ui;
     const used = new Set();
     for (const slot of slots) {
       const name = slot.dataset.stagecraftPlacement;
@@ -497,6 +505,7 @@
       return false;
     }
     if (!answer || !answer.steps || !answer.steps.length) { emit('tour', { tour: name, state: 'none' }); return false; }
+    if (answer.ui) words = answer.ui;
     run(answer);
     return true;
   }
@@ -528,7 +537,7 @@
       el.classList.add('sc-tour');
       el.setAttribute('aria-live', 'polite');
       el.dataset.stagecraftStep = String(step.number);
-      if (!el.getAttribute('aria-label') && !el.querySelector('[aria-label]')) el.setAttribute('aria-label', 'Tour step');
+      if (!el.getAttribute('aria-label') && !el.querySelector('[aria-label]')) el.setAttribute('aria-label', word('tour_step', 'Tour step'));
       const back = nextFrom(i, -1), next = nextFrom(i, 1);
       const nav = document.createElement('div');
       nav.className = 'sc-tour-nav';
@@ -542,9 +551,10 @@
         nav.append(b);
         return b;
       };
-      button('Back', 'sc-back', () => go(-1), back < 0);
-      const forward = next < 0 ? button('Done', 'sc-primary sc-done', () => end(true)) : button('Next', 'sc-primary sc-next', () => go(1));
-      el.append(nav, closeButton('Close the tour', () => end(false)));
+      button(word('back', 'Back'), 'sc-back', () => go(-1), back < 0);
+      const forward = next < 0 ? button(word('done', 'Done'), 'sc-primary sc-done', () => end(true))
+        : button(word('next', 'Next'), 'sc-primary sc-next', () => go(1));
+      el.append(nav, closeButton(word('close_tour', 'Close the tour'), () => end(false)));
       el.addEventListener('keydown', keys);
       forward.focus({ preventScroll: true });
       emit('tour', { tour: answer.tour, state: 'step', step: step.number, target: step.target });

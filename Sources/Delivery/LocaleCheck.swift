@@ -73,8 +73,10 @@ struct LocaleCheck {
     static func run(_ translations: Translations, files: [String: String]) -> ([Diagnostic], [Coverage]) {
         var findings: [Diagnostic] = []
         let uses = uses(in: files, keys: Set(translations.catalogs.values.flatMap(\.entries.keys)))
-        let used = Set(uses.map(\.key))
         let defaultCatalog = translations.catalogs[translations.defaultLocale]
+        // The embed script's words the content translates are used by every page (see EmbedWords).
+        let words = EmbedWords.keys.filter { key in translations.catalogs.values.contains { $0.entries[key] != nil } }
+        let used = Set(uses.map(\.key)).union(words)
         var coverage: [Coverage] = []
         for locale in translations.locales {
             let catalog = translations.catalogs[locale]
@@ -92,6 +94,14 @@ struct LocaleCheck {
                     ?? "no \"\(use.key)\" in \(file), nor in any locale it falls back to: readers see \"translation missing\""
                 findings.append(Diagnostic(fallback == nil ? .error : .warning, .content, code: "missing-translation", message,
                                            file: use.file, line: use.line, column: use.column))
+            }
+            // An embed word another locale has and this one lacks: the reader gets the fallback's (or English).
+            for key in words where catalog?.entries[key] == nil {
+                missing.append(key)
+                findings.append(Diagnostic(.warning, .content, code: "missing-translation",
+                                           "no \"\(key)\" in \(file): \(locale) readers get the embed script's word from "
+                                               + (translations.serving(locale).lookup(key).map { "\($0.1.tag)" } ?? "English"),
+                                           file: file, line: 1, column: 1))
             }
             coverage.append(Coverage(locale: locale, file: catalog?.file, keys: used.count,
                                      translated: used.filter { catalog?.entries[$0] != nil }.count, missing: missing))

@@ -700,7 +700,7 @@ def test_languages(run):
 
 def test_rtl_tour_mirrors_sides(run):
     """Hana's onboarding tour (a member in activation) read in English and in Arabic: its second step points right
-    of its target in English and left of it in Arabic, the dialog right to left. (The target is moved to the middle
+    of its target in English and left of it in Arabic, the dialog right to left, its buttons in Arabic. (The target is moved to the middle
     of the page first, so that both sides have room: the script takes the other side when one has none.)"""
     b = run.b
     def second_step(lang):
@@ -711,13 +711,18 @@ def test_rtl_tour_mirrors_sides(run):
         return b.wait("""(() => { const s = document.querySelector('.sc-tour'), t = document.querySelector('.sc-tour-target');
             if (!s || !t || t.id !== 'connect-source') return null;
             const a = t.getBoundingClientRect(), r = s.getBoundingClientRect();
-            return {side: s.dataset.position, dir: s.dir, lang: s.lang, leftOf: r.right <= a.left, rightOf: r.left >= a.right}; })()""",
+            const word = (c) => (e => e && (e.textContent || e.getAttribute('aria-label')))(s.querySelector(c));
+            return {side: s.dataset.position, dir: s.dir, lang: s.lang, leftOf: r.right <= a.left, rightOf: r.left >= a.right,
+                    next: word('.sc-next'), back: word('.sc-back'), close: s.querySelector('.sc-close').getAttribute('aria-label')}; })()""",
             "the step on #connect-source")
     english = second_step("en")
     assert english["side"] == "right" and english["rightOf"] and english["dir"] == "ltr", english
     arabic = second_step("ar")
     run.shot("tour-step-arabic-mirrored")
     assert arabic["side"] == "left" and arabic["leftOf"] and arabic["dir"] == "rtl" and arabic["lang"] == "ar", arabic
+    # The script's own words (buttons, labels) are the reader's too, from the content's stagecraft.ui keys.
+    assert (english["next"], english["back"], english["close"]) == ("Next", "Back", "Close the tour"), english
+    assert (arabic["next"], arabic["back"], arabic["close"]) == ("التالي", "السابق", "إغلاق الجولة"), arabic
 
 
 TESTS = [

@@ -42,6 +42,19 @@ struct LocaleContentTests {
         return block.campaign.id + ": " + block.html
     }
 
+    @Test func theEmbedScriptsWordsAreUsedAndALocaleLackingOneIsReported() throws {
+        var files = Self.files
+        files["locales/fr.json"] = #"{"a": {"hi": "Salut"}, "stagecraft": {"ui": {"next": "Suivant"}}}"#
+        let check = ContentCheck.run(directory: try contentFolder(files), now: checkedAt)
+        #expect(!check.findings.contains { $0.code == "unused-translation" && $0.message.contains("stagecraft.ui") })
+        let lacking = check.findings.filter { $0.code == "missing-translation" && $0.message.contains("stagecraft.ui.next") }
+        #expect(lacking.compactMap(\.file).sorted() == ["locales/ar.json", "locales/en.json"])
+        // Neither falls back to French: their readers get the embed script's English.
+        #expect(lacking.allSatisfy { $0.severity == .warning && $0.message.hasSuffix("from English") })
+        #expect(check.locales.first { $0.locale == LocaleTag("en") }?.missing.contains("stagecraft.ui.next") == true)
+        #expect(check.locales.first { $0.locale == LocaleTag("fr") }?.missing.contains("stagecraft.ui.next") == false)
+    }
+
     @Test func aCampaignLimitedToLocalesIsNotSentHalfTranslated() throws {
         #expect(Self.html(try Self.serve("fr-CA")) == "fr-only: <p>Salut</p>\n")
         // An English reader: fr-only says why it was passed over, and the next candidate is served.

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Delivery
 import Liquid
 import Localization
 import Testing
@@ -160,6 +161,24 @@ struct LocaleTests {
             try await client.execute(uri: "/v1/interactions", method: .post, headers: jsonHeaders,
                                      body: jsonBody(#"{"user_id":"c","campaign":"check","kind":"answer","answer":"Bloqué"}"#)) { r in
                 #expect(r.status == .unprocessableContent)
+            }
+        }
+    }
+
+    @Test("the embed script's words come in the reader's language: the content's stagecraft.ui keys, English without them")
+    func embedWords() async throws {
+        var files = Self.files
+        files["locales/fr.json"] = #"{"note": {"title": "Bonjour {{ name }}", "days": {"one": "{{ count }} jour", "other": "{{ count }} jours"}}, "stagecraft": {"ui": {"next": "Suivant", "dismiss": "Fermer"}}}"#
+        let h = try Harness(files: files)
+        try await h.test { client in
+            for (locale, next, dismiss) in [("fr", "Suivant", "Fermer"), ("en", "Next", "Dismiss")] {
+                try await client.execute(uri: "/v1/decide", method: .post, headers: jsonHeaders,
+                                         body: jsonBody(#"{"anonymous_id": "v", "placements": ["note"], "locale": "\#(locale)"}"#)) { r in
+                    let ui = r.json["ui"]?.objectValue
+                    #expect(ui?["next"]?.stringValue == next && ui?["dismiss"]?.stringValue == dismiss, "\(locale)")
+                    // A word the content does not translate is English.
+                    #expect(ui?["back"]?.stringValue == "Back" && ui?.count == EmbedWords.english.count)
+                }
             }
         }
     }

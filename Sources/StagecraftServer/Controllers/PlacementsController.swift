@@ -106,6 +106,8 @@ struct PlacementsController: APIController {
         }
         var answer: [(String, Value)] = [("stage", .string(user.stage.stage)), ("blocks", .object(blocks))]
         if reserve { answer.append(("withdrawn", .object(withdrawn))) }
+        // The words the embed script shows around the blocks (buttons, labels), in the reader's language.
+        answer.append(("ui", loaded.delivery.embedWords(for: user)))
         return json(object(answer))
     }
 

@@ -55,6 +55,7 @@ struct ToursController: APIController {
                         ("html", .string(s.html))])
             })),
             ("ttl", .int(configuration.blockTTL)),
+            ("ui", loaded.delivery.embedWords(for: user)),
         ]))
     }
 }

@@ -366,11 +366,11 @@ public struct ContentSet: Sendable {
 
     /// What `message` renders with for `user`: the globals, then `user`, `stage`, `facts`, `campaign` (its front
     /// matter and id), `variant`, `now`, `context` and the `recommendations` the template reads.
-    public func data(for message: MessageTemplate, user: UserMoment, variant: String? = nil) -> Value {
+    public func data(for message: MessageTemplate, user: UserMoment, variant: String? = nil, served: ServedLocale? = nil) -> Value {
         // Built in one go (copying the globals and then adding keys would copy their storage on every render).
         var pairs: [(String, Value)] = []
         pairs.reserveCapacity(globals.count + 11)
-        let locale = translations.resolve(user.locale ?? translations.defaultLocale)
+        let locale = served?.served ?? translations.resolve(user.locale ?? translations.defaultLocale)
         if localeGlobals.isEmpty {
             for (k, v) in globals.pairs { pairs.append((k, v)) }
         } else {
@@ -386,7 +386,7 @@ public struct ContentSet: Sendable {
         pairs.append(("now", .string(Timestamp.format(user.now))))
         // The language the message is served in and its direction, for `<html lang dir>` and the like.
         pairs.append(("locale", .string(locale.identifier)))
-        pairs.append(("dir", .string(translations.direction(of: locale).rawValue)))
+        pairs.append(("dir", .string((served?.direction ?? translations.direction(of: locale)).rawValue)))
         pairs.append(("context", .object(user.context)))
         pairs.append(("recommendations", message.recommendations.isEmpty ? .object(LiquidObject())
             : recommender.value(rules: message.recommendations, for: user, context: user.context)))

@@ -89,21 +89,18 @@ enum TranslateFilter {
                 n += 1
             }
             defer { _ = filled.prefix(n).deinitialize() }
-            return String(unsafeUninitializedCapacity: size) { bytes in
-                var at = bytes.baseAddress!, slot = 0
-                for piece in text.pieces {
-                    var part: String
-                    switch piece {
-                    case .literal(let plain, let html): part = escaping ? html : plain
-                    case .variable: part = filled[slot]; slot += 1
-                    }
-                    part.withUTF8 { source in
-                        if let from = source.baseAddress { at.initialize(from: from, count: source.count) }
-                        at += source.count
-                    }
+            // Appended to a string made at its exact size: pieces that are strings already are copied as they are
+            // (a string made from raw bytes would be checked as UTF-8 again, which non-ASCII text pays for).
+            var out = String()
+            out.reserveCapacity(size)
+            var slot = 0
+            for piece in text.pieces {
+                switch piece {
+                case .literal(let plain, let html): out.append(escaping ? html : plain)
+                case .variable: out.append(filled[slot]); slot += 1
                 }
-                return at - bytes.baseAddress!
             }
+            return out
         })
     }
 

@@ -42,13 +42,19 @@ extension DeliveryContent {
         content.translations.resolve(user.locale ?? content.translations.defaultLocale)
     }
 
+    /// How `user` is served (the locale, its direction, the `t` and format filters' view of it): worked out once per
+    /// render and handed to each step that needs it.
+    public func served(_ user: UserMoment) -> ServedLocale {
+        content.translations.serving(user.locale ?? content.translations.defaultLocale)
+    }
+
     /// The options every render for `user` uses: escaping on for HTML, the user's zone, clock and language, the
     /// deadline of the current ``RenderBudget``.
-    public func renderOptions(for user: UserMoment, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
+    public func renderOptions(for user: UserMoment, served: ServedLocale? = nil, strict: Bool = false, autoescape: Bool = true) -> RenderOptions {
         var options = RenderOptions(strictVariables: strict, autoescape: autoescape, timeZone: user.profile.timeZone, now: user.now)
         // The `t` and format filters' view of the user's language (keys from a fallback go to the delivery's
         // ``FallbackRecorder``).
-        options.host = content.translations.serving(user.locale ?? content.translations.defaultLocale)
+        options.host = served ?? self.served(user)
         if strict { options.optionalFieldRoots = strictOptionalRoots }
         let budget = RenderBudget.current
         options.deadline = budget.deadline
@@ -58,8 +64,9 @@ extension DeliveryContent {
 
     /// The template data for a campaign's message: the core's (user, stage, facts, recommendations...) plus
     /// `extra` keys on top.
-    func data(for message: MessageTemplate, campaign: Campaign, user: UserMoment, extra: [(String, Value)] = []) -> Value {
-        var data = content.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: user.profile.id))
+    func data(for message: MessageTemplate, campaign: Campaign, user: UserMoment, extra: [(String, Value)] = [],
+              served: ServedLocale? = nil) -> Value {
+        var data = content.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: user.profile.id), served: served)
         if !extra.isEmpty, case .object(var o) = data {
             for (k, v) in extra { o[k] = v }
             data = .object(o)
@@ -73,14 +80,16 @@ extension DeliveryContent {
                      channelData: [(String, Value)] = [], fields: [(String, Value)] = []) -> ChannelRender
     {
         let campaign = message.campaign
-        let data = data(for: message, campaign: campaign, user: user, extra: channelData + options.extra)
+        let served = served(user)
+        let data = data(for: message, campaign: campaign, user: user, extra: channelData + options.extra, served: served)
+        let template = message.template(for: served.served)
         let html: String
         do {
-            html = try message.template(for: locale(for: user)).render(data, options: renderOptions(for: user, strict: options.strict))
+            html = try template.render(data, options: renderOptions(for: user, served: served, strict: options.strict))
         } catch {
             return .failed(failure(campaign, rendering: error))
         }
-        let report = check(html, as: .web, of: message.template(for: locale(for: user)), data: data, options: options, for: user)
+        let report = check(html, as: .web, of: template, data: data, options: options, for: user, served: served)
         let block = RenderedBlock(campaign: campaign, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
                                   html: html, source: .winner, report: report, fields: fields)
         return ChannelRender(output: .block(block), failures: verdict(report, campaign: campaign).failure.map { [$0] } ?? [])
@@ -91,12 +100,12 @@ extension DeliveryContent {
     /// problem when the options ask for it, else only when one stops the message. A mapped render that does not give
     /// the same output places nothing.
     func check(_ output: String, as channel: HTMLChannel, of template: Template, data: Value, options: DeliveryOptions,
-               for user: UserMoment) -> HTMLReport
+               for user: UserMoment, served: ServedLocale? = nil) -> HTMLReport
     {
-        let report = HTMLValidator.validate(output, channel: channel,
-                                            direction: content.translations.direction(of: locale(for: user)))
+        let served = served ?? self.served(user)
+        let report = HTMLValidator.validate(output, channel: channel, direction: served.direction)
         guard !report.diagnostics.isEmpty, options.locateProblems || !report.isValid else { return report }
-        let renderOptions = renderOptions(for: user, strict: options.strict)
+        let renderOptions = renderOptions(for: user, served: served, strict: options.strict)
         guard let (again, map) = try? template.renderMapped(data, options: renderOptions), again == output else { return report }
         var placed = report
         for (i, d) in report.diagnostics.enumerated() {

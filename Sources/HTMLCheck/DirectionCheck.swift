@@ -10,6 +10,8 @@ struct DirectionCheck {
     static let searchDepth = 64
 
     func check(_ tags: [ScannedTag], source: [UInt8], tally: inout ProblemTally) -> [StructureFinding] {
+        // Most output has no right-to-left character at all (one pass over its bytes says so): nothing to follow.
+        guard Self.firstRightToLeft(in: source, 0, source.count) != nil else { return [] }
         var findings: [StructureFinding] = []
         // Open elements with the direction each sets (nil: inherited).
         var open: [(name: String, dir: Scope?)] = []

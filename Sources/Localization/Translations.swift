@@ -278,10 +278,13 @@ public final class ServedLocale: Sendable {
     /// Whether ``formatLocale`` writes whole numbers under 1,000 as their ASCII digits (Latin digits; no grouping
     /// below a thousand in any locale): a `t` count that small is then inserted without asking ICU.
     public let writesSmallIntegersPlain: Bool
+    /// The direction of the locale served.
+    public let direction: TextDirection
 
     init(wanted: LocaleTag, served: LocaleTag, in translations: Translations) {
         self.wanted = wanted
         self.served = served
+        direction = translations.direction(of: served)
         // The chain's locales with a catalog start with the served one (the first of them, or the default).
         let chain = translations.chain(for: wanted)
         let from = chain.firstIndex(of: served) ?? chain.count

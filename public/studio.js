@@ -606,10 +606,10 @@ async function stageFlow(q) {
   const most = Math.max(1, ...f.transitions.map((t) => t.users));
   section.append(el('table', { class: 'trace moves' },
     el('thead', {}, el('tr', {}, ['From', 'To', 'Users', ''].map((h) => el('th', { text: h })))),
-    el('tbody', {}, f.transitions.map((t) => el('tr', { 'data-from': t.from || '', 'data-to': t.to },
-      el('td', { class: 'from', text: t.from || '(first seen)' }), el('td', { class: 'to', text: t.to }),
+    el('tbody', {}, f.transitions.map((t) => el('tr', { 'data-from': t.from || '', 'data-to': t.to || '' },
+      el('td', { class: 'from', text: t.from || '(first seen)' }), el('td', { class: 'to', text: t.to || '(removed)' }),
       el('td', { class: 'users', text: String(t.users) }),
-      el('td', { class: 'bar-cell' }, el('span', { class: 'bar', style: `width:${(100 * t.users / most).toFixed(1)}%;background:${colors[t.to]}` })))))));
+      el('td', { class: 'bar-cell' }, el('span', { class: 'bar', style: `width:${(100 * t.users / most).toFixed(1)}%;background:${colors[t.to] || '#8a8f98'}` })))))));
   return section;
 }
 

@@ -300,7 +300,11 @@ public final class PostgresStore: Store, StoreReporting {
         ]),
         // Events a goal counts, by seq, until a pass attributes them (events kept before were attributed as they were
         // written).
-        (8, "attribution queue", ["CREATE TABLE attribution_queue (seq BIGINT PRIMARY KEY)"]),
+        // The visitor an exposure came from when a merge moved it to a user (an undo moves it back).
+        (8, "attribution queue, exposure origins", [
+            "CREATE TABLE attribution_queue (seq BIGINT PRIMARY KEY)",
+            "ALTER TABLE exposures ADD COLUMN origin TEXT",
+        ]),
     ]
 
     /// The channel every change is told on (see migration 5).
@@ -657,12 +661,13 @@ public final class PostgresStore: Store, StoreReporting {
 
     /// Under the id's advisory lock, as merges, their undoing and admissions take it: none of them can write the
     /// person's rows back while they go.
-    public func deleteProfile(id: String) async throws -> Bool {
+    public func deleteProfile(id: String, at time: Date) async throws -> Bool {
         let logger = logger
-        return try await transaction(locking: [id]) { connection in try await Self.delete(id: id, connection, logger) }
+        return try await transaction(locking: [id]) { connection in try await Self.delete(id: id, at: time, connection, logger) }
     }
 
-    private static func delete(id: String, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
+    /// Leaving their stage (`s`) is a move to none, counted on the deletion's day.
+    private static func delete(id: String, at time: Date, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         try await count(connection, logger, """
             WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
@@ -672,8 +677,11 @@ public final class PostgresStore: Store, StoreReporting {
                  x AS (DELETE FROM exposures WHERE user_id = \(id) RETURNING 1),
                  v AS (DELETE FROM goal_values WHERE user_id = \(id)
                        AND campaign IN (SELECT campaign FROM exposures WHERE user_id = \(id)) RETURNING 1),
-                 s AS (DELETE FROM user_stages WHERE user_id = \(id) RETURNING 1)
-            SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i)
+                 s AS (DELETE FROM user_stages WHERE user_id = \(id) RETURNING stage),
+                 m AS (INSERT INTO stage_moves (day, from_stage, to_stage, users)
+                       SELECT \(Rollup.day(of: time)), stage, '', 1 FROM s
+                       ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1 RETURNING 1)
+            SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + 0 * (SELECT count(*) FROM m)
             """) > 0
     }
 
@@ -717,7 +725,7 @@ public final class PostgresStore: Store, StoreReporting {
             if !candidates.isEmpty {
                 let removed = try await transaction(locking: candidates) { connection in
                     let still = try await expired(connection, candidates)
-                    for id in still { _ = try await Self.delete(id: id, connection, logger) }
+                    for id in still { _ = try await Self.delete(id: id, at: Date(), connection, logger) }
                     return still
                 }
                 gone = Set(removed)
@@ -878,7 +886,7 @@ public final class PostgresStore: Store, StoreReporting {
                     AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = \(user))
                 """, logger: logger)
             try await connection.query("""
-                UPDATE exposures SET user_id = \(user) WHERE user_id = \(anonymous)
+                UPDATE exposures SET user_id = \(user), origin = \(anonymous) WHERE user_id = \(anonymous)
                     AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = \(user))
                 """, logger: logger)
             let identity = link?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
@@ -907,6 +915,14 @@ public final class PostgresStore: Store, StoreReporting {
                 WITH moved AS (UPDATE interactions SET user_id = origin, origin = NULL WHERE user_id = \(user) AND origin = \(anonymous) RETURNING 1)
                 SELECT count(*) FROM moved
                 """)
+            // The exposures the merge gave the user go back to the visitor, with their goal values.
+            try await connection.query("""
+                UPDATE goal_values SET user_id = \(anonymous) WHERE user_id = \(user)
+                    AND campaign IN (SELECT campaign FROM exposures WHERE user_id = \(user) AND origin = \(anonymous))
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE exposures SET user_id = origin, origin = NULL WHERE user_id = \(user) AND origin = \(anonymous)
+                """, logger: logger)
             var traits = 0
             if let current = try await Self.record(id: user, connection, logger, forUpdate: true) {
                 let (restored, removed) = merge.unmerge(current)

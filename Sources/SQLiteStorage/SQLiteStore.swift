@@ -157,10 +157,12 @@ public final class SQLiteStore: Store, StoreReporting {
                 ) WITHOUT ROWID;
                 """)
         }
-        migrator.registerMigration("7 attribution queue") { db in
+        migrator.registerMigration("7 attribution queue, exposure origins") { db in
             // Events a goal counts, by seq, until a pass attributes them (events kept before were attributed as
             // they were written).
             try db.execute(sql: "CREATE TABLE attribution_queue (seq INTEGER PRIMARY KEY)")
+            // The visitor an exposure came from when a merge moved it to a user (an undo moves it back).
+            try db.execute(sql: "ALTER TABLE exposures ADD COLUMN origin TEXT")
         }
         return migrator
     }
@@ -370,11 +372,11 @@ public final class SQLiteStore: Store, StoreReporting {
         try readHere { db in try Self.events(userId: userId, limit: limit, db) }
     }
 
-    public func deleteProfile(id: String) async throws -> Bool {
-        try await pool.write { db in try Self.delete(id: id, db) }
+    public func deleteProfile(id: String, at time: Date) async throws -> Bool {
+        try await pool.write { db in try Self.delete(id: id, at: time, db) }
     }
 
-    private static func delete(id: String, _ db: Database) throws -> Bool {
+    private static func delete(id: String, at time: Date, _ db: Database) throws -> Bool {
         var removed = 0
         for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
             try db.execute(sql: "DELETE FROM " + table, arguments: [id])
@@ -388,7 +390,13 @@ public final class SQLiteStore: Store, StoreReporting {
         try db.execute(sql: "DELETE FROM goal_values WHERE campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1) AND user_id = ?1",
                        arguments: [id])
         try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM user_stages WHERE user_id = ?", arguments: [id])
+        // Leaving their stage is a move to none, on the day of the deletion.
+        if let stage = try String.fetchOne(db, sql: "DELETE FROM user_stages WHERE user_id = ? RETURNING stage", arguments: [id]) {
+            try db.execute(sql: """
+                INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (?, ?, '', 1)
+                ON CONFLICT DO UPDATE SET users = users + 1
+                """, arguments: [Rollup.day(of: time), stage])
+        }
         return removed > 0
     }
 
@@ -414,7 +422,7 @@ public final class SQLiteStore: Store, StoreReporting {
                         """), arguments: [id])
                     let linked = try Self.link(id, db) != nil
                     if !linked, retention.visitorExpired(id, seen: seen.map { Date(timeIntervalSince1970: $0) }) {
-                        _ = try Self.delete(id: id, db)
+                        _ = try Self.delete(id: id, at: Date(), db)
                         step.visitors += 1
                         step.changed.append(id)
                         continue
@@ -518,7 +526,8 @@ public final class SQLiteStore: Store, StoreReporting {
                     AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
                 """, arguments: [user, anonymous])
             try db.execute(sql: """
-                UPDATE exposures SET user_id = ?1 WHERE user_id = ?2 AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
+                UPDATE exposures SET user_id = ?1, origin = ?2
+                WHERE user_id = ?2 AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
                 """, arguments: [user, anonymous])
             let identity = link?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
             if link == nil {
@@ -539,6 +548,13 @@ public final class SQLiteStore: Store, StoreReporting {
             try db.execute(sql: "UPDATE interactions SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
                            arguments: [identity.user, anonymous])
             let interactions = db.changesCount
+            // The exposures the merge gave the user go back to the visitor, with their goal values.
+            try db.execute(sql: """
+                UPDATE goal_values SET user_id = ?2 WHERE user_id = ?1
+                    AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1 AND origin = ?2)
+                """, arguments: [identity.user, anonymous])
+            try db.execute(sql: "UPDATE exposures SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
+                           arguments: [identity.user, anonymous])
             var traits = 0
             if let user = try Self.record(id: identity.user, db) {
                 let (restored, removed) = merge.unmerge(user)

@@ -268,7 +268,7 @@ public struct StageFlow: Sendable {
             ("from", first.map { .string(CampaignResults.date($0)) } ?? .null), ("to", last.map { .string(CampaignResults.date($0)) } ?? .null),
             ("stages", .array(stages.map(Value.string))), ("days", .array(days)),
             ("transitions", .array(list.map { from, to, n in
-                .object(LiquidObject([("from", from.isEmpty ? .null : .string(from)), ("to", .string(to)), ("users", .int(n))]))
+                .object(LiquidObject([("from", from.isEmpty ? .null : .string(from)), ("to", to.isEmpty ? .null : .string(to)), ("users", .int(n))]))
             })),
         ]
         if moves.isEmpty { out.append(("message", "No stage has been recorded yet: stages are kept as serving sees users (placements, decide, tours, sends).")) }

@@ -86,6 +86,16 @@ final class Observations: Sendable {
         }
     }
 
+    /// Drops what is queued about a user and forgets what was remembered of them (a user removed).
+    func forget(userId: String) {
+        state.withLock { st in
+            st.exposures.removeAll { $0.userId == userId }
+            st.sightings.removeAll { $0.userId == userId }
+            st.stages[userId] = nil
+            st.exposed = st.exposed.filter { !$0.hasSuffix("\u{0}" + userId) }
+        }
+    }
+
     /// Waits (up to `limit`) until what was queued before the call is written: answers about results read after it.
     func settled(limit: Duration = .seconds(2)) async {
         let start = ContinuousClock.now

@@ -203,7 +203,7 @@ public final class CachedStore: Store {
 
     public func events(userId: String, limit: Int) async throws -> [Event] { try await base.events(userId: userId, limit: limit) }
 
-    public func deleteProfile(id: String) async throws -> Bool {
+    public func deleteProfile(id: String, at time: Date) async throws -> Bool {
         defer {
             // A user deleted takes the links to them along: the links read are forgotten (deletions are rare).
             state.withLock { st in
@@ -212,7 +212,7 @@ public final class CachedStore: Store {
             }
             invalidate([id])
         }
-        return try await base.deleteProfile(id: id)
+        return try await base.deleteProfile(id: id, at: time)
     }
 
     public func record(_ interaction: Interaction, events: [UserEvent], attributing goals: GoalIndex) async throws {

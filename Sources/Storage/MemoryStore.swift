@@ -23,6 +23,8 @@ public actor MemoryStore: Store {
     /// First exposures by campaign, then user; goal values by ``Attribution/Credit/key``; rollups by campaign.
     private var exposures: [String: [String: Exposure]] = [:]
     private var goalValues: [String: Double] = [:]
+    /// The visitor a merged exposure came from, by campaign and user (an undo moves it back).
+    private var exposureOrigins: [String: String] = [:]
     private var rollupRows: [String: [RollupKey: Rollup]] = [:]
 
     /// Events queued for attribution, oldest first, with the user they were kept for.
@@ -144,7 +146,8 @@ public actor MemoryStore: Store {
         (events[userId] ?? []).suffix(limit).map(\.item)
     }
 
-    public func deleteProfile(id: String) -> Bool {
+    public func deleteProfile(id: String, at time: Date) -> Bool {
+        if stages[id] != nil { _ = move(id, to: "", at: time) }
         let had = records[id] != nil || events[id] != nil || interactions[id] != nil
         records[id] = nil
         events[id] = nil
@@ -152,7 +155,10 @@ public actor MemoryStore: Store {
         interactions[id] = nil
         answers = answers.filter { $0.value.userId != id }
         identities = identities.filter { $0.key != id && $0.value.identity.user != id }
-        for campaign in exposures.keys { exposures[campaign]?[id] = nil }
+        for campaign in exposures.keys {
+            exposures[campaign]?[id] = nil
+            exposureOrigins[campaign + "\u{0}" + id] = nil
+        }
         stages[id] = nil
         goalValues = goalValues.filter { !$0.key.hasSuffix("\u{0}" + id) }
         return had
@@ -230,10 +236,8 @@ public actor MemoryStore: Store {
             exposures[campaign]?[anonymous] = nil
             e.userId = user
             exposures[campaign]?[user] = e
-            for (key, value) in goalValues where key.hasPrefix(campaign + "\u{0}") && key.hasSuffix("\u{0}" + anonymous) {
-                goalValues[key] = nil
-                goalValues[String(key.dropLast(anonymous.count)) + user] = value
-            }
+            exposureOrigins[campaign + "\u{0}" + user] = anonymous
+            moveGoalValues(campaign, from: anonymous, to: user)
         }
         let identity = already?.identity ?? Identity(anonymous: anonymous, user: user, linkedAt: time)
         identities[anonymous] = (identity, already?.record ?? MergeRecord(visitor: visitor, userKeys: Set(target.traits.keys)))
@@ -260,6 +264,15 @@ public actor MemoryStore: Store {
             i.item.userId = anonymous
             Self.insert(i, into: &interactions[anonymous, default: []], time: \.time)
         }
+        // The exposures the merge gave the user go back to the visitor, with their goal values.
+        for campaign in exposures.keys where exposureOrigins[campaign + "\u{0}" + user] == anonymous {
+            guard var e = exposures[campaign]?[user] else { continue }
+            exposures[campaign]?[user] = nil
+            exposureOrigins[campaign + "\u{0}" + user] = nil
+            e.userId = anonymous
+            exposures[campaign]?[anonymous] = e
+            moveGoalValues(campaign, from: user, to: anonymous)
+        }
         var traits = 0
         if let current = records[user] { (records[user], traits) = record.unmerge(current) }
         if let visitor = record.visitor { records[anonymous] = visitor }
@@ -267,6 +280,14 @@ public actor MemoryStore: Store {
     }
 
     public func linkedUser(anonymous: String) -> String? { identities[anonymous]?.identity.user }
+
+    /// Moves one campaign's goal values (keyed campaign, goal, user) from one user to another.
+    private func moveGoalValues(_ campaign: String, from: String, to: String) {
+        for (key, value) in goalValues where key.hasPrefix(campaign + "\u{0}") && key.hasSuffix("\u{0}" + from) {
+            goalValues[key] = nil
+            goalValues[String(key.dropLast(from.count)) + to] = value
+        }
+    }
 
     public func export(userId: String) -> PersonalData? {
         let data = PersonalData(record: records[userId], events: events[userId] ?? [], interactions: interactions[userId] ?? [],
@@ -280,7 +301,7 @@ public actor MemoryStore: Store {
         for id in ids {
             let seen = [records[id]?.updatedAt, events[id]?.last?.item.time, interactions[id]?.last?.item.time].compactMap { $0 }.max()
             if identities[id] == nil, retention.visitorExpired(id, seen: seen) {
-                _ = deleteProfile(id: id)
+                _ = deleteProfile(id: id, at: Date())
                 step.visitors += 1
                 step.changed.append(id)
                 continue

@@ -114,8 +114,9 @@ public protocol Store: InteractionLedger {
     func events(userId: String, limit: Int) async throws -> [Event]
 
     /// Removes the profile, its events and its ledger (its exposures and goal values too; the campaigns' rollups,
-    /// which name no one, keep counting them); returns whether there was anything to remove.
-    func deleteProfile(id: String) async throws -> Bool
+    /// which name no one, keep counting them); returns whether there was anything to remove. A user kept in a
+    /// lifecycle stage leaves it: a ``StageMove`` to no stage (`to` empty) counts on `time`'s day.
+    func deleteProfile(id: String, at time: Date) async throws -> Bool
 
     /// Records interactions only when the user's history allows them, as one step: `decide` is given the history as
     /// kept and says what to record and what to answer, and no other admission for the same user (in this process
@@ -405,6 +406,11 @@ extension Store {
 
     public func forget(userId: String) async throws {
         _ = try await deleteProfile(id: userId)
+    }
+
+    /// Removes the profile now (see ``deleteProfile(id:at:)``).
+    public func deleteProfile(id: String) async throws -> Bool {
+        try await deleteProfile(id: id, at: Date())
     }
 }
 

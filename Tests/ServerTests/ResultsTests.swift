@@ -261,6 +261,9 @@ struct StageFlowTests {
             }
             _ = try await post(client, "/v1/messages/emails/trial/render", #"{"user_id":"s2","stage":"loyalty"}"#)
             _ = try await get(client, "/v1/placements/hero?anonymous_id=nobody")
+            // One is removed: they leave their stage that day.
+            let removed = try await client.execute(uri: "/v1/profiles/s5", method: .delete, headers: [:], body: nil)
+            #expect((200..<300).contains(removed.status.code))
 
             let r = try await get(client, "/v1/stages/flow")
             #expect(r.status == .ok)
@@ -273,15 +276,16 @@ struct StageFlowTests {
             var expected: [String: Int] = [:]
             for s in stages { expected[s] = 0 }
             expected["activation"] = 2
-            expected["revenue"] = 4
+            expected["revenue"] = 3
             for s in stages { #expect(number(users?[s]) == Double(expected[s]!), "\(s)") }
             let moves = (body["transitions"]?.arrayValue ?? []).compactMap(\.objectValue).map {
                 "\(j($0["from"])) -> \(j($0["to"])): \(j($0["users"]))"
             }
-            #expect(moves == [#"null -> "activation": 4"#, #"null -> "revenue": 2"#, #""activation" -> "revenue": 2"#])
+            #expect(moves == [#"null -> "activation": 4"#, #"null -> "revenue": 2"#, #""activation" -> "revenue": 2"#,
+                              #""revenue" -> null: 1"#])
             let outside = try await get(client, "/v1/stages/flow?from=2026-11-24&to=2026-11-30").json
             #expect(outside["transitions"]?.arrayValue?.isEmpty == true)
-            #expect(number(outside["days"]?.arrayValue?.first?.objectValue?["users"]?.objectValue?["revenue"]) == 4)
+            #expect(number(outside["days"]?.arrayValue?.first?.objectValue?["users"]?.objectValue?["revenue"]) == 3)
             let bad = try await get(client, "/v1/stages/flow?from=2000-01-01&to=2026-01-01")
             #expect(bad.status == .unprocessableContent && bad.problemCode == "invalid_field")
         }

@@ -181,15 +181,20 @@ extension StoreContractTests {
                 StageMove(day: day0 + 1, from: "activation", to: "retention", users: 1),
                 StageMove(day: day0 + 1, from: "activation", to: "revenue", users: 1),
             ])
-            _ = try await store.deleteProfile(id: "u1")
+            // Removed, they leave their stage: a move to none on the day of the deletion.
+            _ = try await store.deleteProfile(id: "u1", at: at(2 * 86_400))
             #expect(try await store.recordedStage(userId: "u1") == nil)
-            #expect(try await store.stageMoves().count == 3)
+            #expect(try await store.stageMoves().last == StageMove(day: day0 + 2, from: "retention", to: "", users: 1))
+            #expect(try await store.stageMoves().count == 4)
+            // Someone never seen in a stage leaves none.
+            _ = try await store.deleteProfile(id: "nobody", at: at(2 * 86_400))
+            #expect(try await store.stageMoves().count == 4)
         }
     }
 }
 
 extension StoreContractTests {
-    @Test("a visitor's exposure becomes the user's when merged (unless the user has one): what the user does next counts for it",
+    @Test("a visitor's exposure becomes the user's when merged (unless the user has one), and the visitor's again when undone",
           arguments: StoreKind.available)
     func mergedExposure(kind: StoreKind) async throws {
         try await withStore(kind) { store in
@@ -212,6 +217,20 @@ extension StoreContractTests {
             #expect(row(rows, "plan_upgraded", Arm(variant: "b"))?.sum == 1)
             #expect(row(rows, "plan_upgraded", Arm(variant: "a"))?.sum == 1)
             #expect(row(rows, "", Arm(variant: "b"))?.users == 2 && row(rows, "", Arm(variant: "a"))?.users == 1)
+
+            // Undone: the exposure and its value (8) go back to the visitor, so the user's orders count no more and
+            // the visitor's add to it again.
+            _ = try await store.unlink(anonymous: "anon:v1")
+            _ = try await store.append([event("u1", "order_completed", 50, [("total", 100), ("currency", "EUR")]),
+                                        event("anon:v1", "order_completed", 60, [("total", 2), ("currency", "EUR")])], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 2)
+            let undone = try #require(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "b")))
+            #expect(undone.users == 1 && undone.sum == 10 && abs(undone.sumOfSquares - 100) < 1e-9)
+            // Merged again: the exposure moves to the user once more.
+            _ = try await store.identify(anonymous: "anon:v1", user: "u1", at: at(70))
+            _ = try await store.append([event("u1", "order_completed", 80, [("total", 5), ("currency", "EUR")])], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 1)
+            #expect(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "b"))?.sum == 15)
         }
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import Personalization
 import Storage
+import ServiceLifecycle
 import Synchronization
 
 /// What serving sees that results need and no request waits for: holdout users' exposures (the campaign a slot,
@@ -12,8 +13,8 @@ import Synchronization
 ///
 /// What was queued lately is remembered (bounded maps, emptied when full), so a user already exposed, or still in
 /// the stage kept for them, costs no store call. A write that fails is logged and counted and forgotten: the next
-/// request for those users queues them again. What is queued when the process stops (at most one wait's worth) is
-/// seen again when those users come back, like anything not remembered.
+/// request for those users queues them again. At a graceful stop what is queued is written once requests have ended
+/// (``ObservationsService``); a process killed loses at most one wait's worth, seen again when those users come back.
 final class Observations: Sendable {
     private struct State {
         var exposures: [Exposure] = []
@@ -99,9 +100,20 @@ final class Observations: Sendable {
     /// Waits (up to `limit`) until what was queued before the call is written: answers about results read after it.
     func settled(limit: Duration = .seconds(2)) async {
         let start = ContinuousClock.now
-        while state.withLock({ $0.flushing }), ContinuousClock.now - start < limit {
+        while state.withLock({ $0.flushing }), ContinuousClock.now - start < limit, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
         }
+    }
+}
+
+/// At shutdown, once requests have stopped, what serving queued for results (holdout exposures, stage sightings) is
+/// written before the process ends.
+struct ObservationsService: Service {
+    let observations: Observations
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await observations.settled()
     }
 }
 
@@ -167,7 +179,7 @@ final class Attributor: Sendable {
             return
         }
         let began = ContinuousClock.now
-        while state.withLock({ $0.running }), ContinuousClock.now - began < limit {
+        while state.withLock({ $0.running }), ContinuousClock.now - began < limit, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
         }
     }

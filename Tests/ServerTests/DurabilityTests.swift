@@ -98,4 +98,39 @@ struct DurabilityTests {
         #expect(status == 200 || status == 204)
         #expect(!body.contains("\"campaign\":\"hero-setup\""))
     }
+
+    @Test("SIGTERM right after serving: what serving queued for results (stage sightings) is written before the process ends")
+    func termWritesQueuedObservations() async throws {
+        let binary = try Self.binary()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-term-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let port = Int.random(in: 20_000..<40_000)
+        let base = "http://127.0.0.1:\(port)"
+        let first = try Self.start(binary, folder: folder, port: port)
+        try await Self.waitReady(port)
+        for i in 0..<20 {
+            _ = try await Self.request("PUT", "\(base)/v1/profiles/term-\(i)", #"{"traits":{"plan":"trial"}}"#)
+        }
+        // Served, then stopped at once: the last sightings are still queued (they wait 50 ms for others).
+        for i in 0..<20 { _ = try await Self.request("GET", "\(base)/v1/placements/home-hero?user_id=term-\(i)") }
+        kill(first.processIdentifier, SIGTERM)
+        first.waitUntilExit()
+        #expect(first.terminationReason == .exit)
+
+        let second = try Self.start(binary, folder: folder, port: port)
+        defer {
+            second.terminate()
+            second.waitUntilExit()
+        }
+        try await Self.waitReady(port)
+        let (status, body) = try await Self.request("GET", "\(base)/v1/stages/flow")
+        #expect(status == 200)
+        let transitions: [LiquidObject] = (try? JSON.parse(body))?.objectValue?["transitions"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        var firstSeen = 0
+        for t in transitions where t["from"]?.isNil == true {
+            if case .int(let n)? = t["users"] { firstSeen += n }
+        }
+        #expect(firstSeen == 20, "\(body)")
+    }
 }

@@ -25,6 +25,13 @@ struct DurabilityTests {
         return root.appendingPathComponent(".build/debug/stagecraft")
     }
 
+    /// The binary, a new folder to run it in (the caller removes it) and a port.
+    static func scratch(_ name: String) throws -> (binary: URL, folder: URL, port: Int) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-\(name)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return (try binary(), folder, Int.random(in: 20_000..<40_000))
+    }
+
     static func start(_ binary: URL, folder: URL, port: Int) throws -> Process {
         let p = Process()
         p.executableURL = binary
@@ -58,11 +65,8 @@ struct DurabilityTests {
 
     @Test("kill -9 right after 2xx answers loses nothing")
     func killNine() async throws {
-        let binary = try Self.binary()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-kill-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (binary, folder, port) = try Self.scratch("kill")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let port = Int.random(in: 20_000..<40_000)
         let base = "http://127.0.0.1:\(port)"
 
         let first = try Self.start(binary, folder: folder, port: port)
@@ -101,11 +105,8 @@ struct DurabilityTests {
 
     @Test("SIGTERM right after serving: what serving queued for results (stage sightings) is written before the process ends")
     func termWritesQueuedObservations() async throws {
-        let binary = try Self.binary()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-term-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let (binary, folder, port) = try Self.scratch("term")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let port = Int.random(in: 20_000..<40_000)
         let base = "http://127.0.0.1:\(port)"
         let first = try Self.start(binary, folder: folder, port: port)
         try await Self.waitReady(port)

@@ -552,6 +552,7 @@ async function results() {
     const conversion = goal.measure === 'conversion';
     parts.push(el('h3', { text: goal.name + (goal.primary ? ' (primary)' : '') }),
       el('p', { class: 'hint', text: goal.event + ', ' + goal.measure + ', within ' + Math.round(goal.within_seconds / 86400) + ' days of exposure' }));
+    if (goal.window_message) parts.push(el('p', { class: 'hint window-open', text: goal.window_message }));
     parts.push(el('table', { class: 'trace goal', 'data-goal': goal.name },
       el('thead', {}, el('tr', {}, ['Arm', 'Users', conversion ? 'Converted' : 'Sum', conversion ? 'Rate' : 'Mean', 'Uplift',
         '95% interval', 'Chance to win', 'p-value'].map((h) => el('th', { text: h })))),

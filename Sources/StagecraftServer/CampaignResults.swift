@@ -25,16 +25,20 @@ public struct CampaignResults: Sendable {
     public let control: Arm?
     /// Chi-square p-value of the observed split against the configured one; nil with fewer than two arms.
     public let sampleRatioPValue: Double?
+    /// When the results are read: users exposed too recently for a goal's window to have passed are counted as such
+    /// (nil: not said).
+    public let now: Date?
     private let goalRows: [String: [Arm: (users: Int, sum: Double, sumOfSquares: Double)]]
     private let daily: [Int: [Arm: (exposed: Int, sum: Double)]]
 
     /// A mismatch this unlikely means the split is broken (GrowthBook's threshold).
     public static let mismatchThreshold = 0.001
 
-    public init(campaign: Campaign, rollups: [Rollup], from: Int? = nil, to: Int? = nil) {
+    public init(campaign: Campaign, rollups: [Rollup], from: Int? = nil, to: Int? = nil, now: Date? = nil) {
         self.campaign = campaign
         self.from = from
         self.to = to
+        self.now = now
         let kept = rollups.filter { r in (from.map { r.day >= $0 } ?? true) && (to.map { r.day <= $0 } ?? true) }
         // The configured arms, in order (the holdout first), then any the rollups have that are no longer configured.
         var configured: [(Arm, String, Double)] = []
@@ -154,10 +158,42 @@ public struct CampaignResults: Sendable {
         case .conversion: measure = "conversion"
         case .value(let path): measure = .string("value: properties." + path.joined(separator: "."))
         }
-        return .object(LiquidObject([
+        var fields: [(String, Value)] = [
             ("name", .string(goal.name)), ("event", .string(goal.event)), ("primary", .bool(goal.isPrimary)), ("measure", measure),
             ("within_seconds", .double(goal.within)), ("arms", .array(list)),
-        ]))
+        ]
+        // Users exposed so lately that their window is still open may yet count: their rates can still rise.
+        if let open = usersInWindow(goal) {
+            fields.append(("users_in_window", .int(open)))
+            if open > 0 {
+                let total = arms.map(\.exposed).reduce(0, +)
+                fields.append(("window_message", .string("\(open) of the \(total) users exposed are still within the goal's "
+                    + "\(Self.span(goal.within)) window: what they do next still counts, so these numbers can still rise.")))
+            }
+        }
+        return .object(LiquidObject(fields))
+    }
+
+    /// Whether the window of `goal` has passed for every user exposed on `day` (its last second included) at `now`.
+    func windowClosed(_ goal: Goal, day: Int, at now: Date) -> Bool {
+        Double(day + 1) * 86_400 + goal.within <= now.timeIntervalSince1970
+    }
+
+    /// The users exposed whose window for `goal` is still open at ``now`` (nil when `now` is not given).
+    func usersInWindow(_ goal: Goal) -> Int? {
+        guard let now else { return nil }
+        var open = 0
+        for (day, perArm) in daily where !windowClosed(goal, day: day, at: now) {
+            open += perArm.values.map(\.exposed).reduce(0, +)
+        }
+        return open
+    }
+
+    /// A window as people say it: "7-day", "12-hour".
+    static func span(_ seconds: TimeInterval) -> String {
+        if seconds >= 86_400, seconds.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int(seconds / 86_400))-day" }
+        if seconds >= 3_600, seconds.truncatingRemainder(dividingBy: 3_600) == 0 { return "\(Int(seconds / 3_600))-hour" }
+        return "\(Int(seconds / 60))-minute"
     }
 
     /// Day by day, from the first exposure day to the last one in range: each arm's users exposed that day, and
@@ -179,10 +215,15 @@ public struct CampaignResults: Sendable {
                     ("cumulative_value", c.exposed > 0 && !campaign.goals.isEmpty ? .double(c.sum / Double(c.exposed)) : .null),
                 ])))
             }
-            days.append(.object(LiquidObject([("date", .string(Self.date(day))), ("arms", .array(perArm))])))
+            var fields: [(String, Value)] = [("date", .string(Self.date(day))), ("arms", .array(perArm))]
+            // Whether the primary goal's window has passed for the users exposed that day (their rate is final).
+            if let now, let goal = primaryGoal { fields.append(("window_closed", .bool(windowClosed(goal, day: day, at: now)))) }
+            days.append(.object(LiquidObject(fields)))
         }
         return .array(days)
     }
+
+    var primaryGoal: Goal? { campaign.goals.first { $0.isPrimary } ?? campaign.goals.first }
 
     /// A p-value as people read it.
     public static func short(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }

@@ -81,7 +81,7 @@ struct ResultsCommand: AsyncParsableCommand {
             try await store.attributeAllQueued(goals)
             rollups = try await store.rollups(campaign: campaign)
         }
-        let results = CampaignResults(campaign: found, rollups: rollups, from: first, to: last)
+        let results = CampaignResults(campaign: found, rollups: rollups, from: first, to: last, now: Date())
         if format == "json" {
             print(JSON.serialize(results.value))
         } else {
@@ -142,6 +142,7 @@ struct ResultsTable {
             }
             out += table(rows)
             for n in notes { out += "  " + n + "\n" }
+            if let open = goal["window_message"]?.stringValue { out += "  " + open + "\n" }
         }
         if results.campaign.goals.isEmpty { out += "\nNo goals: add goals: to the campaign's front matter to measure what it changes.\n" }
         return out

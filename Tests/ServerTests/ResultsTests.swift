@@ -155,6 +155,10 @@ struct ResultsTests {
             #expect(number(plainDay?["cumulative_exposed"]) == Double(exposed["plain"]!))
             #expect(abs(number(plainDay?["cumulative_value"])! - Double(converted["plain"] ?? 0) / Double(exposed["plain"]!)) < 1e-12)
             #expect(!r.text.contains("nan") && !r.text.contains("inf"))
+            // Everyone was exposed today (the pinned clock): every window is still open, and the answer says so.
+            #expect(number(goals.first?.objectValue?["users_in_window"]) == 300)
+            #expect(goals.first?.objectValue?["window_message"]?.stringValue?.hasPrefix("300 of the 300 users exposed are still within the goal's 7-day window") == true)
+            #expect(j(days.first?.objectValue?["window_closed"]) == "false")
         }
     }
 
@@ -206,6 +210,28 @@ struct ResultsTests {
             #expect(converted == 20)
             #expect(try await h.store.attributeQueued(GoalIndex([]), limit: 100) == 0, "nothing is left in the queue")
         }
+    }
+
+    @Test("users whose goal window is still open are counted, per goal and per day")
+    func openWindows() throws {
+        var c = Campaign(id: "w", template: "w", channel: Channel(rawValue: "email")!, variants: [Variant(key: "a"), Variant(key: "b")])
+        c.goals = [Goal(event: "upgraded", within: 7 * 86_400, isPrimary: true), Goal(name: "quick", event: "clicked", within: 3_600)]
+        let d = 20_400
+        let rows = [Rollup(goal: "", arm: Arm(variant: "a"), day: d, users: 10, sum: 0, sumOfSquares: 0),
+                    Rollup(goal: "", arm: Arm(variant: "b"), day: d + 5, users: 5, sum: 0, sumOfSquares: 0)]
+        // Eight days after day d began: day d's users have had their 7 days (to the last second of d), day d + 5's not.
+        let now = Date(timeIntervalSince1970: Double(d + 8) * 86_400)
+        let value = CampaignResults(campaign: c, rollups: rows, now: now).value
+        let goals = value.objectValue?["goals"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        #expect(number(goals[0]["users_in_window"]) == 5)
+        #expect(goals[0]["window_message"]?.stringValue == "5 of the 15 users exposed are still within the goal's 7-day window: what they do next still counts, so these numbers can still rise.")
+        #expect(number(goals[1]["users_in_window"]) == 0 && goals[1]["window_message"] == nil)
+        let days = value.objectValue?["daily"]?.arrayValue?.compactMap(\.objectValue) ?? []
+        #expect(days.count == 6)
+        #expect(days.map { j($0["window_closed"]) } == ["true", "false", "false", "false", "false", "false"])
+        // Without a time, nothing is said of windows.
+        let timeless = CampaignResults(campaign: c, rollups: rows).value
+        #expect(timeless.objectValue?["goals"]?.arrayValue?.first?.objectValue?["users_in_window"] == nil)
     }
 
     @Test("no exposures, unknown campaigns and bad dates answer clearly")

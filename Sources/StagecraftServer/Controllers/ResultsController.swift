@@ -63,6 +63,6 @@ struct ResultsController: APIController {
         await api.observations.settled()
         await api.attributor.now(api)
         let rollups = try await store.rollups(campaign: campaign.id)
-        return json(CampaignResults(campaign: campaign, rollups: rollups, from: from, to: to).value)
+        return json(CampaignResults(campaign: campaign, rollups: rollups, from: from, to: to, now: clock()).value)
     }
 }

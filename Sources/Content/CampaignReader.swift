@@ -142,7 +142,9 @@ enum ContentReader {
         let condition = f.node("where").flatMap { self.condition($0, log: log, what: "the goal's \"where\"") }
         var within = Goal.defaultWindow
         if let d = duration(f, "within") {
-            if d > 0 { within = d } else { log.error(at: f.node("within")!, "\"within\" is a time above zero, such as 7d") }
+            if d > 0, d <= Goal.longestWindow { within = d } else {
+                log.error(at: f.node("within")!, "\"within\" is a time above zero and up to 3650d, such as 7d")
+            }
         }
         var measure = Goal.Measure.conversion
         if let valueNode = f.node("value") {

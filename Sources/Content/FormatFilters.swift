@@ -37,7 +37,8 @@ enum FormatFilters {
     static func count(_ value: Value, in served: ServedLocale) -> String {
         switch value {
         case .int(let i):
-            if served.writesSmallIntegersPlain, i > -1000, i < 1000 { return String(i) }
+            // (Negative ones go to ICU: some locales write their own minus sign.)
+            if served.writesSmallIntegersPlain, i >= 0, i < 1000 { return String(i) }
             return i.formatted(IntegerFormatStyle<Int>(locale: served.formatLocale))
         case .double(let d) where d.isFinite:
             let digits = TranslateFilter.operands(of: value)?.v ?? 0

@@ -16,6 +16,9 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
         var canonical: [String] = []
         var state = State.language
         var extlangs = 0
+        // Variants and extension singletons seen (none may repeat); whether private use has a subtag yet.
+        var variants = Set<String>(), singletons = Set<String>()
+        var privateSubtags = 0
         for part in parts {
             guard !part.isEmpty, part.utf8.count <= 8, part.utf8.allSatisfy({ Self.isAlphanumeric($0) }) else {
                 throw LocaleTagError(text: text, reason: "\"\(part)\" is not a subtag (1 to 8 letters or digits)")
@@ -57,7 +60,7 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
             }
             if state == .variant {
                 if part.count >= 5 || (part.count == 4 && Self.isDigit(part.utf8.first!)) {
-                    guard !canonical.contains(lower) else { throw LocaleTagError(text: text, reason: "the variant \"\(part)\" is repeated") }
+                    guard variants.insert(lower).inserted else { throw LocaleTagError(text: text, reason: "the variant \"\(part)\" is repeated") }
                     canonical.append(lower)
                     continue
                 }
@@ -81,7 +84,7 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
                         state = .privateUse
                         continue
                     }
-                    guard !canonical.contains(lower) else {
+                    guard singletons.insert(lower).inserted else {
                         throw LocaleTagError(text: text, reason: "the extension \"\(part)\" is repeated")
                     }
                     canonical.append(lower)
@@ -90,11 +93,12 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
                 }
                 throw LocaleTagError(text: text, reason: "\"\(part)\" is not a script, region, variant or extension here")
             }
-            // Private use: anything of 1 to 8 letters or digits.
+            // Private use: anything of 1 to 8 letters or digits (x included).
             canonical.append(lower)
+            privateSubtags += 1
         }
         if case .extensionValue(first: true) = state { throw LocaleTagError(text: text, reason: "the last extension has no value") }
-        if state == .privateUse, canonical.last == "x" { throw LocaleTagError(text: text, reason: "\"x\" is not followed by a private-use subtag") }
+        if state == .privateUse, privateSubtags == 0 { throw LocaleTagError(text: text, reason: "\"x\" is not followed by a private-use subtag") }
         subtags = canonical
         identifier = canonical.joined(separator: "-")
     }

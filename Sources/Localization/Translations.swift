@@ -275,7 +275,7 @@ public final class ServedLocale: Sendable {
     /// what a cache of formatted values keys them by. Nil once this process has numbered 65,536 identifiers (tags come
     /// from users); what formats in such a locale is not cached.
     public let formatNumber: Int?
-    /// Whether ``formatLocale`` writes whole numbers under 1,000 as their ASCII digits (Latin digits; no grouping
+    /// Whether ``formatLocale`` writes whole numbers from 0 to 999 as their ASCII digits (Latin digits; no grouping
     /// below a thousand in any locale): a `t` count that small is then inserted without asking ICU.
     public let writesSmallIntegersPlain: Bool
     /// The direction of the locale served.

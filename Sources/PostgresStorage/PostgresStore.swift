@@ -671,6 +671,7 @@ public final class PostgresStore: Store, StoreReporting {
         try await count(connection, logger, """
             WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
+                 q AS (DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = \(id)) RETURNING 1),
                  i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
                  k AS (DELETE FROM idempotency WHERE user_id = \(id) RETURNING 1),
                  l AS (DELETE FROM identities WHERE user_id = \(id) OR anonymous_id = \(id) RETURNING 1),
@@ -681,7 +682,7 @@ public final class PostgresStore: Store, StoreReporting {
                  m AS (INSERT INTO stage_moves (day, from_stage, to_stage, users)
                        SELECT \(Rollup.day(of: time)), stage, '', 1 FROM s
                        ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1 RETURNING 1)
-            SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + 0 * (SELECT count(*) FROM m)
+            SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + 0 * (SELECT count(*) FROM m) + 0 * (SELECT count(*) FROM q)
             """) > 0
     }
 

@@ -216,7 +216,9 @@ public final class SQLiteStore: Store, StoreReporting {
             INSERT INTO events (user_id, name, time, properties, message_id) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT DO NOTHING
             """)
-        let queue = try db.cachedStatement(sql: "INSERT INTO attribution_queue (seq) VALUES (?)")
+        // SQLite may give a new event the seq of the newest one deleted (seq is the rowid): a queue row left for that
+        // one then stands for this one.
+        let queue = try db.cachedStatement(sql: "INSERT OR IGNORE INTO attribution_queue (seq) VALUES (?)")
         var added = 0
         for e in events {
             try statement.execute(arguments: [e.userId, e.event.name, e.event.time.timeIntervalSince1970,
@@ -378,6 +380,7 @@ public final class SQLiteStore: Store, StoreReporting {
 
     private static func delete(id: String, at time: Date, _ db: Database) throws -> Bool {
         var removed = 0
+        try db.execute(sql: "DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ?)", arguments: [id])
         for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
             try db.execute(sql: "DELETE FROM " + table, arguments: [id])
             removed += db.changesCount

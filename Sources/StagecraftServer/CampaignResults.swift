@@ -190,10 +190,13 @@ public struct CampaignResults: Sendable {
     }
 
     /// A window as people say it: "7-day", "12-hour".
-    static func span(_ seconds: TimeInterval) -> String {
-        if seconds >= 86_400, seconds.truncatingRemainder(dividingBy: 86_400) == 0 { return "\(Int(seconds / 86_400))-day" }
-        if seconds >= 3_600, seconds.truncatingRemainder(dividingBy: 3_600) == 0 { return "\(Int(seconds / 3_600))-hour" }
-        return "\(Int(seconds / 60))-minute"
+    public static func span(_ seconds: TimeInterval) -> String {
+        for (size, unit) in [(86_400.0, "day"), (3_600, "hour"), (60, "minute")]
+            where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0
+        {
+            return String(format: "%.0f", seconds / size) + "-" + unit
+        }
+        return String(format: "%g", seconds) + "-second"
     }
 
     /// Day by day, from the first exposure day to the last one in range: each arm's users exposed that day, and

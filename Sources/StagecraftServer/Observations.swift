@@ -14,7 +14,7 @@ import Synchronization
 /// What was queued lately is remembered (bounded maps, emptied when full), so a user already exposed, or still in
 /// the stage kept for them, costs no store call. A write that fails is logged and counted and forgotten: the next
 /// request for those users queues them again. At a graceful stop what is queued is written once requests have ended
-/// (``ObservationsService``); a process killed loses at most one wait's worth, seen again when those users come back.
+/// (``ResultsService``); a process killed loses at most one wait's worth, seen again when those users come back.
 final class Observations: Sendable {
     private struct State {
         var exposures: [Exposure] = []
@@ -23,7 +23,12 @@ final class Observations: Sendable {
         var flushing = false
         var exposed = Set<String>()
         var stages: [String: String] = [:]
+        /// Users being removed, and when: what serving sees of them for a few seconds more is not queued.
+        var removed: [String: ContinuousClock.Instant] = [:]
     }
+
+    /// How long a removed user's sightings are ignored.
+    private static let removal = Duration.seconds(5)
 
     private let state = Mutex(State())
     private let capacity: Int
@@ -41,6 +46,10 @@ final class Observations: Sendable {
         let campaigns = outcomes.compactMap(\.decision.heldOutCampaign)
         guard !campaigns.isEmpty || stage != nil else { return false }
         return state.withLock { st in
+            if let at = st.removed[id] {
+                guard ContinuousClock.now - at > Self.removal else { return false }
+                st.removed[id] = nil
+            }
             for campaign in campaigns where st.exposed.insert(campaign + "\u{0}" + id).inserted {
                 if st.exposed.count > capacity { st.exposed = [campaign + "\u{0}" + id] }
                 st.exposures.append(Exposure(campaign: campaign, userId: id, arm: .holdout, time: user.now))
@@ -87,9 +96,13 @@ final class Observations: Sendable {
         }
     }
 
-    /// Drops what is queued about a user and forgets what was remembered of them (a user removed).
+    /// Drops what is queued about a user and forgets what was remembered of them: a user being removed. What serving
+    /// sees of them for a few seconds more (requests in flight) is not queued either.
     func forget(userId: String) {
         state.withLock { st in
+            let now = ContinuousClock.now
+            if st.removed.count >= 1_000 { st.removed = st.removed.filter { now - $0.value <= Self.removal } }
+            st.removed[userId] = now
             st.exposures.removeAll { $0.userId == userId }
             st.sightings.removeAll { $0.userId == userId }
             st.stages[userId] = nil
@@ -106,14 +119,16 @@ final class Observations: Sendable {
     }
 }
 
-/// At shutdown, once requests have stopped, what serving queued for results (holdout exposures, stage sightings) is
-/// written before the process ends.
-struct ObservationsService: Service {
-    let observations: Observations
+/// What results need done outside requests: at start, a pass over the goal events a stopped process left queued;
+/// at shutdown, once requests have stopped, what serving queued (holdout exposures, stage sightings) is written
+/// before the process ends.
+struct ResultsService: Service {
+    let api: APIServer
 
     func run() async throws {
+        api.attributor.soon(api)
         try? await gracefulShutdown()
-        await observations.settled()
+        await api.observations.settled()
     }
 }
 
@@ -132,7 +147,9 @@ extension APIController {
 /// queue those a goal counts (``Store/append(_:attributing:)``) and call ``soon(_:)``: a pass starts a moment later
 /// and takes everything queued meanwhile, so one write touches each goal value and rollup row once for many events,
 /// and the write that keeps an event stays as small as it was without goals. Results read after ``now(_:)``, which
-/// runs a pass at once and waits for it, so they count every event kept before the call.
+/// runs a pass at once, so they count the events kept before the call (on PostgreSQL, but for those another
+/// instance's pass holds at that moment: they count a moment later). The server starts a pass when it starts, for
+/// what a stopped process left queued.
 ///
 /// The queue is in the store: what a pass did not take (it failed, or the process stopped) is taken by the next one,
 /// here or in another instance on the same database.
@@ -166,40 +183,39 @@ final class Attributor: Sendable {
         }
     }
 
-    /// Events were queued: attributes them in a moment, with whatever else comes meanwhile.
+    /// Events were queued: attributes them in a moment, with whatever else comes meanwhile (in a task of its own,
+    /// which runs while events keep coming).
     func soon(_ api: APIServer) {
         guard start() else { return }
-        Task { await passes(api, waiting: true) }
+        Task { await passes(api) }
     }
 
-    /// Attributes what is queued now (waiting up to `limit` for a pass already running).
-    func now(_ api: APIServer, limit: Duration = .seconds(5)) async {
-        if start() {
-            await passes(api, waiting: false)
-            return
-        }
-        let began = ContinuousClock.now
-        while state.withLock({ $0.running }), ContinuousClock.now - began < limit, !Task.isCancelled {
-            try? await Task.sleep(for: .milliseconds(5))
+    /// Attributes what is queued now, on the caller's task: one call of the store's passes (which may run beside the
+    /// background one; the store gives each event to one), so a results request never waits on the stream of events
+    /// still arriving. A failure is logged and leaves the queue as it was.
+    func now(_ api: APIServer) async {
+        await attribute(api)
+    }
+
+    private func attribute(_ api: APIServer) async {
+        do {
+            let taken = try await api.store.attributeAllQueued(api.content.current.goals, limit: batch)
+            if taken > 0 { api.metrics.count("goal_events_attributed", by: taken) }
+        } catch {
+            api.metrics.count("attribution_failures")
+            api.logger.warning("goal events not attributed yet (they stay queued)", metadata: ["error": .string("\(error)")])
         }
     }
 
-    /// Passes until nothing more was queued during the last; a pass that fails leaves the queue for the next call.
-    private func passes(_ api: APIServer, waiting: Bool) async {
-        var waiting = waiting
+    /// Passes, each after the wait, until none was asked for during the last; stops when its task is cancelled (the
+    /// queue keeps what is left for the next call).
+    private func passes(_ api: APIServer) async {
         while true {
-            if waiting { try? await Task.sleep(for: wait) }
-            waiting = true
+            try? await Task.sleep(for: wait)
             state.withLock { $0.again = false }
-            do {
-                let taken = try await api.store.attributeAllQueued(api.content.current.goals, limit: batch)
-                if taken > 0 { api.metrics.count("goal_events_attributed", by: taken) }
-            } catch {
-                api.metrics.count("attribution_failures")
-                api.logger.warning("goal events not attributed yet (they stay queued)", metadata: ["error": .string("\(error)")])
-            }
+            if !Task.isCancelled { await attribute(api) }
             let done = state.withLock { st in
-                if st.again { return false }
+                if st.again, !Task.isCancelled { return false }
                 st.running = false
                 return true
             }

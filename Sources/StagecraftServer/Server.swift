@@ -138,7 +138,7 @@ public struct APIServer: Sendable {
         var app = Application(router: router(), server: .http1(configuration: http),
                               configuration: ApplicationConfiguration(address: address, serverName: "Stagecraft"),
                               services: services, logger: logger)
-        app.addServices(ContentWatcher(state: content, interval: configuration.reloadInterval), ObservationsService(observations: observations))
+        app.addServices(ContentWatcher(state: content, interval: configuration.reloadInterval), ResultsService(api: self))
         if configuration.retention.interval != nil {
             app.addServices(RetentionService(store: store, settings: configuration.retention, eventsPerUser: configuration.eventLimit,
                                              metrics: metrics, logger: logger, clock: clock))

@@ -148,6 +148,9 @@ public actor MemoryStore: Store {
 
     public func deleteProfile(id: String, at time: Date) -> Bool {
         if stages[id] != nil { _ = move(id, to: "", at: time) }
+        // Their queued events go with them.
+        queued = Array(queued[queueStart...].filter { $0.userId != id })
+        queueStart = 0
         let had = records[id] != nil || events[id] != nil || interactions[id] != nil
         records[id] = nil
         events[id] = nil

@@ -56,19 +56,15 @@ struct ResultsCommand: AsyncParsableCommand {
         guard let found = campaigns.first(where: { $0.id == campaign }) else {
             throw ValidationError("no campaign \"\(campaign)\" in \(templates); the campaigns are " + campaigns.map(\.id).sorted().joined(separator: ", "))
         }
-        // Goal events kept but not attributed yet (a server attributes them a moment after it keeps them) are
-        // attributed first, so the table counts every event kept.
-        let goals = content.current.goals
+        // Read only: what the server has attributed (it does so a moment after it keeps an event). Attributing here,
+        // with this folder's goals, could drop events a goal of the server's content counts.
         let rollups: [Rollup]
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             let store = try PostgresStore(url: database, logger: logger, connections: 1)
             let id = campaign
             rollups = try await withThrowingTaskGroup(of: [Rollup]?.self) { group in
                 group.addTask { await store.run(); return nil }
-                group.addTask {
-                    try await store.attributeAllQueued(goals)
-                    return try await store.rollups(campaign: id)
-                }
+                group.addTask { try await store.rollups(campaign: id) }
                 defer { group.cancelAll() }
                 while let next = try await group.next() { if let rows = next { return rows } }
                 return []
@@ -77,9 +73,7 @@ struct ResultsCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: database) else {
                 throw ValidationError("no database at \(database) (stagecraft serve makes it; --database names another)")
             }
-            let store = try SQLiteStore(path: database)
-            try await store.attributeAllQueued(goals)
-            rollups = try await store.rollups(campaign: campaign)
+            rollups = try await SQLiteStore(path: database).rollups(campaign: campaign)
         }
         let results = CampaignResults(campaign: found, rollups: rollups, from: first, to: last, now: Date())
         if format == "json" {
@@ -116,7 +110,7 @@ struct ResultsTable {
             let conversion = goal["measure"]?.stringValue == "conversion"
             let days = double(goal["within_seconds"]) / 86_400
             out += "\n\(goal["name"]?.stringValue ?? "") (\(isTrue(goal["primary"]) ? "primary" : "secondary"), "
-                + "\(goal["measure"]?.stringValue ?? "") within \(days == days.rounded() ? String(Int(days)) + "d" : String(format: "%.1fd", days)))\n"
+                + "\(goal["measure"]?.stringValue ?? "") within \(days == days.rounded() ? String(format: "%.0fd", days) : String(format: "%.1fd", days)))\n"
             var rows = [["arm", "users", conversion ? "converted" : "sum", conversion ? "rate" : "mean", "uplift", "95% interval",
                          "chance to win", "p-value"]]
             var notes: [String] = []

@@ -4,9 +4,16 @@ import Testing
 @testable import Delivery
 import Personalization
 
+/// This test process's scratch folder, removed when the process exits: test files go in it, not loose in /tmp.
+let scratchFolder: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-tests-\(getpid())")
+    atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-tests-\(getpid())")) }
+    return url
+}()
+
 /// Writes files into a new folder and returns its path.
 func contentFolder(_ files: [String: String]) throws -> String {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-check-\(UUID().uuidString)")
+    let root = scratchFolder.appendingPathComponent("check-\(UUID().uuidString)")
     for (path, text) in files {
         let url = root.appendingPathComponent(path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

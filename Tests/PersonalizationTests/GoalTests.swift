@@ -37,6 +37,7 @@ struct GoalTests {
         ("goals:\n  primary: { within: 3d }", "missing \"event\""),
         ("goals:\n  primary: { event: purchase, within: soon }", "\"within\" is a duration"),
         ("goals:\n  primary: { event: purchase, within: 0d }", "\"within\" is a time above zero"),
+        ("goals:\n  primary: { event: purchase, within: 1e300d }", "up to 3650d"),
         ("goals:\n  primary: { event: purchase, value: amount }", "\"value\" names a number in the event's properties"),
         ("goals:\n  primary: { event: purchase, value: properties. }", "\"value\" names a number in the event's properties"),
         ("goals:\n  primary: { event: purchase, where: { amount: { $gtt: 3 } } }", "unknown condition operator \"$gtt\""),

@@ -134,4 +134,47 @@ struct DurabilityTests {
         }
         #expect(firstSeen == 20, "\(body)")
     }
+
+    @Test("goal events queued when the process was killed are attributed by the next one when it starts")
+    func queuedGoalEventsSurviveAKill() async throws {
+        let (binary, folder, port) = try Self.scratch("queue")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let base = "http://127.0.0.1:\(port)"
+        let first = try Self.start(binary, folder: folder, port: port)
+        try await Self.waitReady(port)
+        for i in 0..<5 {
+            _ = try await Self.request("PUT", "\(base)/v1/profiles/q-\(i)", #"{"traits":{"plan":"trial","activated":true}}"#)
+            let (sent, body) = try await Self.request("POST", "\(base)/v1/messages/emails/upgrade-story/render", #"{"user_id":"q-\#(i)","send":true}"#)
+            #expect(sent == 200, "\(body)")
+        }
+        let events = (0..<5).map { #"{"user_id":"q-\#($0)","name":"plan_upgraded"}"# }.joined(separator: ",")
+        let (kept, _) = try await Self.request("POST", "\(base)/v1/events", #"{"events":[\#(events)]}"#)
+        #expect(kept == 200)
+        // Killed before the pass (it waits 200 ms for more events): the events are kept and queued, not attributed.
+        kill(first.processIdentifier, SIGKILL)
+        first.waitUntilExit()
+
+        // The next process attributes them when it starts, with no request asking.
+        let second = try Self.start(binary, folder: folder, port: port)
+        try await Self.waitReady(port)
+        try await Task.sleep(for: .milliseconds(800))
+        second.terminate()
+        second.waitUntilExit()
+        // `stagecraft results` only reads what was attributed.
+        let results = Process()
+        results.executableURL = binary
+        results.currentDirectoryURL = folder
+        results.arguments = ["results", "upgrade-story", "--templates", Self.root.appendingPathComponent("templates").path, "--format", "json"]
+        let out = Pipe()
+        results.standardOutput = out
+        try results.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        results.waitUntilExit()
+        let goals = (try? JSON.parse(String(decoding: data, as: UTF8.self)))?.objectValue?["goals"]?.arrayValue ?? []
+        var converted = 0
+        for arm in goals.first?.objectValue?["arms"]?.arrayValue ?? [] {
+            if case .int(let n)? = arm.objectValue?["converted"] { converted += n }
+        }
+        #expect(converted == 5, "\(String(decoding: data, as: UTF8.self).prefix(600))")
+    }
 }

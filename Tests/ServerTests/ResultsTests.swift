@@ -229,6 +229,8 @@ struct ResultsTests {
         let days = value.objectValue?["daily"]?.arrayValue?.compactMap(\.objectValue) ?? []
         #expect(days.count == 6)
         #expect(days.map { j($0["window_closed"]) } == ["true", "false", "false", "false", "false", "false"])
+        #expect(CampaignResults.span(30) == "30-second" && CampaignResults.span(90) == "90-second"
+            && CampaignResults.span(5_400) == "90-minute" && CampaignResults.span(7 * 86_400) == "7-day")
         // Without a time, nothing is said of windows.
         let timeless = CampaignResults(campaign: c, rollups: rows).value
         #expect(timeless.objectValue?["goals"]?.arrayValue?.first?.objectValue?["users_in_window"] == nil)

@@ -56,7 +56,7 @@ private func render(_ client: any TestClientProtocol, _ template: String = "emai
 
 /// The stores a server can run on, each fresh: memory, SQLite, SQLite behind the cache the server puts in front.
 private func stores() throws -> [(String, any Store)] {
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-send-\(UUID().uuidString)")
+    let folder = scratchFolder.appendingPathComponent("send-\(UUID().uuidString)")
     let sqlite = try SQLiteStore(path: folder.appendingPathComponent("a.sqlite").path)
     let cached = CachedStore(try SQLiteStore(path: folder.appendingPathComponent("b.sqlite").path), capacity: 10_000, eventLimit: 5000)
     return [("memory", MemoryStore()), ("sqlite", sqlite), ("cached sqlite", cached)]

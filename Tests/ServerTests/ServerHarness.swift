@@ -99,7 +99,7 @@ enum Fixture {
 
     /// Writes the files into a new folder and returns its path.
     static func folder(_ files: [String: String] = files) throws -> String {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-content-\(UUID().uuidString)")
+        let root = scratchFolder.appendingPathComponent("content-\(UUID().uuidString)")
         for (path, text) in files {
             let url = root.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -108,6 +108,13 @@ enum Fixture {
         return root.path
     }
 }
+
+/// This test process's scratch folder, removed when the process exits: test files go in it, not loose in /tmp.
+let scratchFolder: URL = {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-tests-\(getpid())")
+    atexit { try? FileManager.default.removeItem(at: FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-tests-\(getpid())")) }
+    return url
+}()
 
 let fixedNow = Timestamp.parse("2026-11-23T10:00:00Z")!
 

@@ -133,6 +133,8 @@ public struct Goal: Sendable {
     public var isPrimary: Bool
 
     public static let defaultWindow: TimeInterval = 7 * 86_400
+    /// The longest window a goal may have: ten years.
+    public static let longestWindow: TimeInterval = 3_650 * 86_400
 
     public init(name: String? = nil, event: String, condition: AudienceCondition? = nil,
                 within: TimeInterval = Goal.defaultWindow, measure: Measure = .conversion, isPrimary: Bool = false)

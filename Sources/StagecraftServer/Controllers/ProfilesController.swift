@@ -108,10 +108,11 @@ struct ProfilesController: APIController {
     func deleteProfile(_ request: Request, _ context: StagecraftRequestContext) async throws -> Response {
         let id = try profileId(context)
         // What serving saw of them (a stage, a holdout exposure) is written first, so the flow counts them in and
-        // then out; what comes in meanwhile is dropped after, so nothing lands after the deletion to bring them back.
+        // then out; from then on what serving sees of them is not queued, so nothing lands after the deletion to
+        // bring them back.
         await api.observations.settled()
-        let removed = try await store.deleteProfile(id: id, at: clock())
         api.observations.forget(userId: id)
+        let removed = try await store.deleteProfile(id: id, at: clock())
         guard removed else { throw Problem.notFound("unknown_profile", "no profile \"\(id)\"") }
         return Response(status: .noContent)
     }

@@ -28,19 +28,16 @@ public enum EmbedWords {
         return .object(words)
     }
 
-    /// A translation's text as written (a word has no slots and no plural forms; any slot is left out).
+    /// A translation's text as written (a word has no slots and no plural forms; any slot is left empty).
     static func plain(_ translation: Translation) -> String? {
-        guard let text = translation.text(for: .other) else { return nil }
-        var out = ""
-        for case .literal(let plain, _) in text.pieces { out += plain }
-        return out.isEmpty ? nil : out
+        guard let text = translation.text(for: .other)?.render({ _ in nil }), !text.isEmpty else { return nil }
+        return text
     }
 }
 
 extension DeliveryContent {
     /// The embed script's words for `user`, in the locale their blocks are served in.
     public func embedWords(for user: UserMoment) -> Value {
-        let translations = content.translations
-        return EmbedWords.value(for: translations.serving(user.locale ?? translations.defaultLocale))
+        EmbedWords.value(for: served(user))
     }
 }

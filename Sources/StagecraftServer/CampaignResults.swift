@@ -53,7 +53,7 @@ public struct CampaignResults: Sendable {
         var exposed: [Arm: Int] = [:]
         var goals: [String: [Arm: (users: Int, sum: Double, sumOfSquares: Double)]] = [:]
         var daily: [Int: [Arm: (exposed: Int, sum: Double)]] = [:]
-        let primary = campaign.goals.first { $0.isPrimary }?.name ?? campaign.goals.first?.name
+        let primary = Self.primaryGoal(of: campaign)?.name
         for r in kept {
             if r.goal.isEmpty {
                 exposed[r.arm, default: 0] += r.users
@@ -220,13 +220,14 @@ public struct CampaignResults: Sendable {
             }
             var fields: [(String, Value)] = [("date", .string(Self.date(day))), ("arms", .array(perArm))]
             // Whether the primary goal's window has passed for the users exposed that day (their rate is final).
-            if let now, let goal = primaryGoal { fields.append(("window_closed", .bool(windowClosed(goal, day: day, at: now)))) }
+            if let now, let goal = Self.primaryGoal(of: campaign) { fields.append(("window_closed", .bool(windowClosed(goal, day: day, at: now)))) }
             days.append(.object(LiquidObject(fields)))
         }
         return .array(days)
     }
 
-    var primaryGoal: Goal? { campaign.goals.first { $0.isPrimary } ?? campaign.goals.first }
+    /// The goal the daily series follows: the primary one, else the first.
+    static func primaryGoal(of campaign: Campaign) -> Goal? { campaign.goals.first { $0.isPrimary } ?? campaign.goals.first }
 
     /// A p-value as people read it.
     public static func short(_ p: Double) -> String { p < 1e-4 ? String(format: "%.1e", p) : String(format: "%.4f", p) }

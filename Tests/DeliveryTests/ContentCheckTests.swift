@@ -40,6 +40,21 @@ struct ContentCheckTests {
         ContentCheck.run(directory: try contentFolder(Self.base.merging(extra) { $1 }), now: checkedAt)
     }
 
+    @Test("a survey's broken front matter is an error at its file and line: choices, labels, Liquid in its texts",
+          arguments: [
+              ("choices: [{ value: a }, b]", "choices: a list of at least two different texts, or of { value, label }"),
+              ("choices: [{ value: a, label: A, extra: x }, b]", "choices: a list of at least two different texts, or of { value, label }"),
+              ("choices: [a, { value: a, label: A }]", "choices: a list of at least two different texts, or of { value, label }"),
+              ("choices: [{ value: a, label: \"{{ oops\" }, b]", "choice \"a\" label"),
+              ("scale: nps\nlabels: { low: \"{% if %}\" }", "labels.low"),
+          ])
+    func brokenSurveys(_ frontMatter: String, _ message: String) throws {
+        let check = try run(["surveys/s.liquid": "---\ncampaign: s\nchannel: survey\nplacement: p\nquestion: Q?\n\(frontMatter)\n---\n<form>{{ survey.question }}</form>\n"])
+        let found = check.findings.filter { $0.severity == .error && $0.message.contains(message) }
+        #expect(found.count == 1, "\(check.findings.map(\.message))")
+        #expect(found.first?.file == "surveys/s.liquid" && found.first?.location.line == 2)
+    }
+
     @Test func aCleanFolderPassesAndEveryMessageIsRenderedForEveryProfileAndStage() throws {
         let check = try run([:])
         #expect(check.findings.isEmpty)

@@ -2,19 +2,6 @@ import Foundation
 import Liquid
 import Personalization
 
-/// A seeded generator, so every benchmark run decides over the same world.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The synthetic world the decision and recommendation benchmarks run in: a placement with many campaigns using
 /// every kind of rule, users with long event histories and ledgers, and a large catalog.
 struct DecisionWorkload {

@@ -88,8 +88,13 @@ public struct DecisionEngine: Sendable {
         let exemptFromChannelCaps: Bool
         let dismissal: Dismissal
         let holdout: Double
+        /// The holdout's hash seed, made once.
+        let holdoutSeed: String
+        /// Its trigger's place in ``DecisionEngine/firings``: campaigns whose triggers wait for the same event under
+        /// the same condition and exceptions share one look through the user's events per decision. -1 without one.
+        let triggerSlot: Int
 
-        init(_ c: Campaign, number: Int) {
+        init(_ c: Campaign, number: Int, triggerSlot: Int, sharing: inout ConditionSharing) {
             campaign = c
             self.number = number
             id = c.id
@@ -98,13 +103,16 @@ public struct DecisionEngine: Sendable {
             schedule = c.schedule
             stages = c.stages
             locales = c.locales
-            audience = c.audience
+            // Compiled again with the other campaigns' conditions, so tests they have in common run once.
+            audience = c.audience.map { AudienceCondition($0.definition, sharing: &sharing) }
             trigger = c.trigger
             window = c.window
             caps = c.caps
             exemptFromChannelCaps = c.exemptFromChannelCaps
             dismissal = c.dismissal
             holdout = c.holdout
+            holdoutSeed = c.id + ":holdout"
+            self.triggerSlot = triggerSlot
         }
     }
 
@@ -117,7 +125,11 @@ public struct DecisionEngine: Sendable {
     private let byTemplate: [String: Entry]
     private let defaults: [String: Entry]
     private let exempt: Set<String>
-    private let numbers: [String: Int]
+    private let numbers: CampaignNumbers
+    /// How many distinct trigger firings (event, condition, exceptions) the campaigns wait for.
+    private let firings: Int
+    /// How many distinct field tests the campaigns' audiences have.
+    private let conditionTests: Int
 
     /// The content's languages: a campaign limited to some is checked against the locale the user is served in.
     public let translations: Translations
@@ -129,10 +141,24 @@ public struct DecisionEngine: Sendable {
         self.translations = translations
         self.stageRules = stageRules
         self.channelCaps = channelCaps
-        let ranked = campaigns.enumerated()
-            .sorted { x, y in x.element.priority != y.element.priority ? x.element.priority > y.element.priority : x.element.id < y.element.id }
-            .map { Entry($0.element, number: $0.offset) }
-        self.numbers = Dictionary(campaigns.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        var slots: [String: Int] = [:]
+        var sharing = ConditionSharing()
+        var ranked: [Entry] = []
+        for pair in campaigns.enumerated().sorted(by: { x, y in
+            x.element.priority != y.element.priority ? x.element.priority > y.element.priority : x.element.id < y.element.id
+        }) {
+            var slot = -1
+            if let t = pair.element.trigger {
+                let key = JavaScript.stringify([.string(t.event), t.condition?.definition ?? .null,
+                                                .array(t.exceptions.map(Value.string))])
+                slot = slots[key] ?? slots.count
+                slots[key] = slot
+            }
+            ranked.append(Entry(pair.element, number: pair.offset, triggerSlot: slot, sharing: &sharing))
+        }
+        self.firings = slots.count
+        self.conditionTests = sharing.count
+        self.numbers = CampaignNumbers(campaigns.map(\.id))
         var byPlacement: [String: [Entry]] = [:]
         var defaults: [String: Entry] = [:]
         for e in ranked {
@@ -207,13 +233,14 @@ public struct DecisionEngine: Sendable {
     }
 
     private func index(_ history: InteractionHistory, _ user: UserMoment) -> HistoryIndex {
-        HistoryIndex(history, now: user.now, campaignCount: campaigns.count, number: { numbers[$0] }, exempt: exempt,
+        HistoryIndex(history, now: user.now, campaignCount: campaigns.count, number: { numbers.number(of: $0) }, exempt: exempt,
                      channelCaps: !channelCaps.isEmpty)
     }
 
     private func decide(target: String, candidates: [Entry], default fallbackEntry: Entry?, user: UserMoment,
                         history: HistoryIndex, taken: [String: String], depth: Depth) -> Decision
     {
+        var scratch = Scratch(firings: firings, conditionTests: conditionTests)
         var trace: [CandidateTrace] = []
         trace.reserveCapacity(candidates.count)
         var eligible: [Selection] = []
@@ -224,8 +251,8 @@ public struct DecisionEngine: Sendable {
                 trace.append(CandidateTrace(campaign: c.id, priority: c.priority, rejection: .notChecked(winner: eligible[0].entry.id)))
                 continue
             }
-            var rejection = taken.isEmpty ? check(c, user: user, history: history)
-                : taken[c.id].map { Rejection.filledAnotherSlot(placement: $0) } ?? check(c, user: user, history: history)
+            var rejection = taken.isEmpty ? check(c, user: user, history: history, &scratch)
+                : taken[c.id].map { Rejection.filledAnotherSlot(placement: $0) } ?? check(c, user: user, history: history, &scratch)
             if rejection == nil {
                 if let winner = eligible.first { rejection = .lowerPriority(than: winner.entry.id) }
                 eligible.append(Selection(entry: c, userId: user.profile.id))
@@ -238,7 +265,7 @@ public struct DecisionEngine: Sendable {
     }
 
     /// The first rule `campaign` fails for the user now, in the documented order, or nil when it may be shown.
-    private func check(_ c: Entry, user: UserMoment, history: HistoryIndex) -> Rejection? {
+    private func check(_ c: Entry, user: UserMoment, history: HistoryIndex, _ scratch: inout Scratch) -> Rejection? {
         let now = user.now
         if !c.schedule.contains(now, localDate: user.facts.localDate) { return .outsideSchedule }
         if let stages = c.stages, !stages.contains(user.stage.stage) {
@@ -251,9 +278,13 @@ public struct DecisionEngine: Sendable {
                 return .wrongLocale(locale: served.identifier, wanted: locales.map(\.identifier))
             }
         }
-        if let audience = c.audience, !audience.matches(user.source) { return .audience }
-        if let trigger = c.trigger, let rejection = check(trigger, user: user, lastShown: history.lastImpression(of: c.number)) {
-            return rejection
+        if let audience = c.audience, !audience.matches(user.source, memo: &scratch.conditions) { return .audience }
+        if let trigger = c.trigger {
+            let firing = scratch.firings[c.triggerSlot] ?? Self.firing(of: trigger, for: user)
+            scratch.firings[c.triggerSlot] = firing
+            if let rejection = check(trigger, firing, now: user.now, lastShown: history.lastImpression(of: c.number)) {
+                return rejection
+            }
         }
         if let window = c.window, !window.contains(minuteOfDay: user.facts.minuteOfDay, weekday: user.facts.weekdayNumber) {
             return .outsideTimeWindow(localTime: user.facts.localTime, window: window)
@@ -267,7 +298,7 @@ public struct DecisionEngine: Sendable {
             }
         }
         for cap in c.caps {
-            let n = history.impressions(of: c.number, since: user.start(of: cap.period), exclusive: cap.period.isRolling)
+            let n = history.impressions(of: c.number, since: scratch.start(of: cap.period, user), exclusive: cap.period.isRolling)
             if n >= cap.max { return .capped(cap, count: n) }
         }
         if !c.exemptFromChannelCaps {
@@ -280,23 +311,56 @@ public struct DecisionEngine: Sendable {
                 case .all, .campaign:
                     times = history.all
                 }
-                let n = HistoryIndex.count(times, since: user.start(of: cap.period), exclusive: cap.period.isRolling)
+                let n = HistoryIndex.count(times, since: scratch.start(of: cap.period, user), exclusive: cap.period.isRolling)
                 if n >= cap.max { return .capped(cap, count: n) }
             }
         }
-        if c.holdout > 0, let h = Bucketing.hash(seed: c.id + ":holdout", value: user.profile.id, version: 2), h < c.holdout {
+        if c.holdout > 0, let h = Bucketing.hash(seed: c.holdoutSeed, value: user.profile.id, version: 2), h < c.holdout {
             return .holdout
         }
         return nil
     }
 
-    /// `lastShown`: when this campaign was last shown, in seconds since 1970.
-    private func check(_ t: Trigger, user: UserMoment, lastShown: Double?) -> Rejection? {
+    /// What one decision works out once and every candidate reads: each distinct trigger's firing, each distinct
+    /// audience test's answer, and where the user's day and week began.
+    private struct Scratch {
+        var firings: [Firing?]
+        var conditions: ConditionMemo
+        var day: Date?
+        var week: Date?
+
+        init(firings count: Int, conditionTests: Int) {
+            firings = [Firing?](repeating: nil, count: count)
+            conditions = ConditionMemo(count: conditionTests)
+        }
+
+        mutating func start(of period: FrequencyCap.Period, _ user: UserMoment) -> Date {
+            switch period {
+            case .day:
+                if let day { return day }
+                let d = user.start(of: period)
+                day = d
+                return d
+            case .week:
+                if let week { return week }
+                let d = user.start(of: period)
+                week = d
+                return d
+            case .rolling: return user.start(of: period)
+            }
+        }
+    }
+
+    /// A trigger's event as the user's events have it now: the latest matching one, and the first exception after it.
+    private enum Firing {
+        case missing
+        case fired(Event, cancel: Event?)
+    }
+
+    private static func firing(of t: Trigger, for user: UserMoment) -> Firing {
         let now = user.now
         let matches: (Event) -> Bool = { e in t.condition?.matches(.object(e.properties)) ?? true }
-        guard let fired = user.profile.lastEvent(named: t.event, atOrBefore: now, where: matches) else {
-            return .triggerMissing(event: t.event)
-        }
+        guard let fired = user.profile.lastEvent(named: t.event, atOrBefore: now, where: matches) else { return .missing }
         var cancel: Event?
         for name in t.exceptions {
             if let e = user.profile.firstEvent(named: name, after: fired.time, atOrBefore: now),
@@ -305,6 +369,12 @@ public struct DecisionEngine: Sendable {
                 cancel = e
             }
         }
+        return .fired(fired, cancel: cancel)
+    }
+
+    /// `lastShown`: when this campaign was last shown, in seconds since 1970.
+    private func check(_ t: Trigger, _ firing: Firing, now: Date, lastShown: Double?) -> Rejection? {
+        guard case .fired(let fired, let cancel) = firing else { return .triggerMissing(event: t.event) }
         if let cancel { return .cancelledByException(event: cancel.name, at: cancel.time) }
         if let lastShown, lastShown >= fired.time.timeIntervalSince1970 {
             return .alreadySentForTrigger(triggeredAt: fired.time)

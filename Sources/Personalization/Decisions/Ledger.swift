@@ -73,6 +73,59 @@ public struct InteractionHistory: Sendable {
     }
 }
 
+/// Campaign ids to their numbers, for summing up a history: an open-addressing table keyed by a cheap hash of the
+/// id's bytes. A decision looks up every interaction of the user's history, and a `Dictionary`'s seeded hash costs
+/// more than the rest of the lookup.
+struct CampaignNumbers: Sendable {
+    private let ids: [String]
+    /// Per bucket, 1 + the place in `ids` of the id there, or 0 when empty.
+    private let buckets: [Int32]
+    private let mask: Int
+
+    init(_ ids: [String]) {
+        var size = 8
+        while size < ids.count * 2 { size <<= 1 }
+        var buckets = [Int32](repeating: 0, count: size)
+        var kept: [String] = []
+        var numbers: [Int] = []
+        var seen = Set<String>()
+        // A repeated id keeps the number of its first place, as the campaigns' numbers always have.
+        for (number, id) in ids.enumerated() where seen.insert(id).inserted {
+            var b = Self.hash(id) & (size - 1)
+            while buckets[b] != 0 { b = (b + 1) & (size - 1) }
+            buckets[b] = Int32(kept.count + 1)
+            kept.append(id)
+            numbers.append(number)
+        }
+        self.ids = kept
+        self.buckets = buckets
+        self.numberOf = numbers
+        mask = size - 1
+    }
+
+    /// Each kept id's number in the content.
+    private let numberOf: [Int]
+
+    private static func hash(_ s: String) -> Int {
+        var h: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in s.utf8 {
+            h ^= UInt64(byte)
+            h = h &* 0x0000_0100_0000_01B3
+        }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    func number(of id: String) -> Int? {
+        var b = Self.hash(id) & mask
+        while true {
+            let k = Int(buckets[b])
+            if k == 0 { return nil }
+            if ids[k - 1] == id { return numberOf[k - 1] }
+            b = (b + 1) & mask
+        }
+    }
+}
+
 /// A history summed up for deciding: impressions and dismissals grouped by campaign number (a counting sort, two
 /// arrays), and impression times per channel when channel caps need them.
 struct HistoryIndex {
@@ -81,43 +134,50 @@ struct HistoryIndex {
     private var times: [Double]
     private var dismissal: [Bool]
     /// Impressions of campaigns that count against channel caps, per channel and all together.
-    private(set) var channels: [Channel: [Double]] = [:]
-    private(set) var all: [Double] = []
+    let channels: [Channel: [Double]]
+    let all: [Double]
 
     /// Indexes what happened at or before `now`. `number` gives a campaign's number (nil for campaigns no longer in
     /// the content, which still count against channel caps); `exempt` campaigns do not use up channel caps.
     init(_ history: InteractionHistory, now: Date, campaignCount: Int, number: (String) -> Int?, exempt: Set<String>,
          channelCaps: Bool)
     {
-        var numbers: [Int] = []
-        numbers.reserveCapacity(history.interactions.count)
+        // Read in place: iterating the array would copy each interaction, and retain every string in it.
+        var numbers = [Int](repeating: -1, count: history.interactions.count)
         var counts = Array(repeating: 0, count: campaignCount + 1)
-        for i in history.interactions {
-            guard i.time <= now, i.kind != .click else {
-                numbers.append(-1)
-                continue
-            }
-            let n = number(i.campaign) ?? -1
-            numbers.append(n)
-            if n >= 0 { counts[n + 1] += 1 }
-            if channelCaps, i.kind == .impression, !exempt.contains(i.campaign) {
-                let t = i.time.timeIntervalSince1970
-                channels[i.channel, default: []].append(t)
-                all.append(t)
+        var channels: [Channel: [Double]] = [:]
+        var all: [Double] = []
+        history.interactions.withUnsafeBufferPointer { list in
+            for k in list.indices {
+                guard list[k].time <= now, list[k].kind != .click else { continue }
+                let n = number(list[k].campaign) ?? -1
+                numbers[k] = n
+                if n >= 0 { counts[n + 1] += 1 }
+                if channelCaps, list[k].kind == .impression, !exempt.contains(list[k].campaign) {
+                    let t = list[k].time.timeIntervalSince1970
+                    channels[list[k].channel, default: []].append(t)
+                    all.append(t)
+                }
             }
         }
+        self.channels = channels
+        self.all = all
         for n in 0..<campaignCount { counts[n + 1] += counts[n] }
         offsets = counts
-        times = Array(repeating: 0, count: counts[campaignCount])
-        dismissal = Array(repeating: false, count: counts[campaignCount])
+        var times = [Double](repeating: 0, count: counts[campaignCount])
+        var dismissal = [Bool](repeating: false, count: counts[campaignCount])
         var next = counts
-        for (k, i) in history.interactions.enumerated() where numbers[k] >= 0 {
-            let n = numbers[k]
-            times[next[n]] = i.time.timeIntervalSince1970
-            // An answered survey is done with, as if dismissed: it does not come back to ask again.
-            dismissal[next[n]] = i.kind == .dismiss || i.kind == .answer
-            next[n] += 1
+        history.interactions.withUnsafeBufferPointer { list in
+            for k in list.indices where numbers[k] >= 0 {
+                let n = numbers[k]
+                times[next[n]] = list[k].time.timeIntervalSince1970
+                // An answered survey is done with, as if dismissed: it does not come back to ask again.
+                dismissal[next[n]] = list[k].kind == .dismiss || list[k].kind == .answer
+                next[n] += 1
+            }
         }
+        self.times = times
+        self.dismissal = dismissal
     }
 
     /// Impressions of campaign `n` from `since` (excluded when `exclusive`) on.

@@ -5,12 +5,34 @@ import Liquid
 ///
 /// Templates see them as `facts`; conditions address them as `facts.days_since_signup` and so on.
 public struct Facts: Sendable, Equatable {
+    public static func == (a: Facts, b: Facts) -> Bool {
+        a.daysSinceSignup == b.daysSinceSignup && a.daysSinceLastSeen == b.daysSinceLastSeen && a.eventCounts == b.eventCounts
+            && a.orderCount == b.orderCount && a.totalSpent == b.totalSpent && a.lastPurchaseAt == b.lastPurchaseAt
+            && a.recencyScore == b.recencyScore && a.frequencyScore == b.frequencyScore && a.monetaryScore == b.monetaryScore
+            && a.localHour == b.localHour && a.localTime == b.localTime && a.weekday == b.weekday && a.localDate == b.localDate
+            && a.minuteOfDay == b.minuteOfDay && a.weekdayNumber == b.weekdayNumber && a.daysUntilBirthday == b.daysUntilBirthday
+            && a.clock == b.clock
+    }
+
     /// Whole days since `traits.signed_up_at` (or the first event); nil when neither exists.
     public var daysSinceSignup: Int?
     /// Whole days since the last event (or `traits.last_seen_at`).
     public var daysSinceLastSeen: Int?
-    /// How often each event happened in the last 1, 7 and 30 days.
-    public var eventCounts: [String: WindowCounts]
+    /// How often each event happened in the last 1, 7 and 30 days (names with no event by now left out).
+    public var eventCounts: [String: WindowCounts] {
+        var counts: [String: WindowCounts] = Dictionary(minimumCapacity: windows.count)
+        for (k, w) in windows.enumerated() where w.month >= 0 { counts[index.names[k]] = w }
+        return counts
+    }
+    /// The same per name of the profile's ``EventIndex``; a month of -1 marks a name with no event by now.
+    private let windows: [WindowCounts]
+    private let index: EventIndex
+
+    /// How often `name` happened in the windows; nil when it never happened by now.
+    func eventCount(_ name: String) -> WindowCounts? {
+        guard let k = index.slots[name], windows[k].month >= 0 else { return nil }
+        return windows[k]
+    }
     public var orderCount: Int
     public var totalSpent: Double
     public var lastPurchaseAt: Date?
@@ -45,21 +67,26 @@ public struct Facts: Sendable, Equatable {
         let lastSeen = profile.lastEventTime(atOrBefore: now) ?? profile.traits["last_seen_at"]?.stringValue.flatMap(Timestamp.parse)
         daysSinceLastSeen = lastSeen.map(days(since:))
 
-        var counts: [String: WindowCounts] = Dictionary(minimumCapacity: profile.times.count)
         let t = now.timeIntervalSince1970
-        for (name, times) in profile.times {
-            let end = Profile.firstIndex(in: times, after: t)
-            guard end > 0 else { continue }
-            counts[name] = WindowCounts(end - Profile.firstIndex(in: times, after: t - day),
-                                        end - Profile.firstIndex(in: times, after: t - 7 * day),
-                                        end - Profile.firstIndex(in: times, after: t - 30 * day))
+        let index = profile.byName
+        var windows = [WindowCounts](repeating: WindowCounts(-1, -1, -1), count: index.names.count)
+        for k in windows.indices {
+            let all = index.starts[k]..<index.starts[k + 1]
+            let end = index.firstIndex(in: all, after: t)
+            guard end > all.lowerBound else { continue }
+            // Each window lies inside the wider one: search the month, then the week inside it, then the day.
+            let month = index.firstIndex(in: all.lowerBound..<end, after: t - 30 * day)
+            let week = index.firstIndex(in: month..<end, after: t - 7 * day)
+            let today = index.firstIndex(in: week..<end, after: t - day)
+            windows[k] = WindowCounts(end - today, end - week, end - month)
         }
+        self.windows = windows
+        self.index = index
         let purchases = profile.purchases
         let orders = Profile.firstIndex(in: purchases.times, after: t)
         orderCount = orders
         totalSpent = orders == 0 ? 0 : purchases.runningTotal[orders - 1]
         lastPurchaseAt = orders == 0 ? nil : Date(timeIntervalSince1970: purchases.times[orders - 1])
-        eventCounts = counts
         recencyScore = Self.score(lastPurchaseAt.map(days(since:)).map { -Double($0) } ?? -.infinity, [-180, -90, -30, -7])
         frequencyScore = Self.score(Double(orders), [2, 3, 5, 10])
         monetaryScore = Self.score(totalSpent, [50, 200, 500, 1000])
@@ -96,8 +123,9 @@ public struct Facts: Sendable, Equatable {
     /// The facts as template and condition data, under snake_case names.
     public var value: Value {
         var counts = LiquidObject()
-        for name in eventCounts.keys.sorted() {
-            counts[name] = eventCounts[name]!.value
+        let all = eventCounts
+        for name in all.keys.sorted() {
+            counts[name] = all[name]!.value
         }
         return .object(LiquidObject([
             ("days_since_signup", daysSinceSignup.map { .int($0) } ?? .null),

@@ -24,12 +24,10 @@ public struct Profile: Sendable {
     public var locale: LocaleTag?
     /// Oldest first.
     public private(set) var events: [Event]
-    /// Positions in ``events`` by event name, oldest first: counts and triggers look up one name, not every event.
-    private(set) var positions: [String: [Int]]
-    /// The same events' times (seconds since 1970), for counting by binary search in contiguous memory.
-    private(set) var times: [String: [Double]]
+    /// The events grouped by name, in two flat arrays: counts and triggers look up one name, not every event.
+    private(set) var byName: EventIndex
     /// Purchases (``Facts/purchaseEvents``) in time order with their running total spent.
-    private(set) var purchases: (times: [Double], runningTotal: [Double])
+    var purchases: (times: [Double], runningTotal: [Double]) { (byName.purchaseTimes, byName.runningTotal) }
 
     public init(id: String, traits: LiquidObject = LiquidObject(), timeZone: TimeZone = TimeZone(identifier: "UTC")!,
                 locale: LocaleTag? = nil, events: [Event] = [])
@@ -41,23 +39,7 @@ public struct Profile: Sendable {
         // A stable sort: events at the same instant keep the order they were given in.
         let sorted = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
         self.events = sorted
-        (positions, times, purchases) = Self.index(sorted)
-    }
-
-    private static func index(_ events: [Event]) -> ([String: [Int]], [String: [Double]], ([Double], [Double])) {
-        var positions: [String: [Int]] = [:]
-        var times: [String: [Double]] = [:]
-        var purchaseTimes: [Double] = []
-        var running: [Double] = []
-        for (i, e) in events.enumerated() {
-            positions[e.name, default: []].append(i)
-            times[e.name, default: []].append(e.time.timeIntervalSince1970)
-            if Facts.purchaseEvents.contains(e.name) {
-                purchaseTimes.append(e.time.timeIntervalSince1970)
-                running.append((running.last ?? 0) + Self.amount(e.properties))
-            }
-        }
-        return (positions, times, (purchaseTimes, running))
+        byName = EventIndex(sorted)
     }
 
     /// An order's amount: the first of ``Facts/amountProperties`` that is a number.
@@ -93,11 +75,11 @@ public struct Profile: Sendable {
 
     /// The latest `name` event at or before `now` for which `accept` holds.
     public func lastEvent(named name: String, atOrBefore now: Date, where accept: (Event) -> Bool = { _ in true }) -> Event? {
-        guard let list = positions[name] else { return nil }
-        var k = countAtOrBefore(now, named: name)
-        while k > 0 {
+        guard let range = byName.range(of: name) else { return nil }
+        var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
+        while k > range.lowerBound {
             k -= 1
-            let e = events[list[k]]
+            let e = events[byName.positions[k]]
             if accept(e) { return e }
         }
         return nil
@@ -105,22 +87,16 @@ public struct Profile: Sendable {
 
     /// The first `name` event after `time` and at or before `now`.
     public func firstEvent(named name: String, after time: Date, atOrBefore now: Date) -> Event? {
-        guard let list = positions[name] else { return nil }
-        let k = countAtOrBefore(time, named: name)
-        guard k < list.count, events[list[k]].time <= now else { return nil }
-        return events[list[k]]
+        guard let range = byName.range(of: name) else { return nil }
+        let k = byName.firstIndex(in: range, after: time.timeIntervalSince1970)
+        guard k < range.upperBound, byName.times[k] <= now.timeIntervalSince1970 else { return nil }
+        return events[byName.positions[k]]
     }
 
     /// Every `name` event at or before `now`, oldest first.
     public func events(named name: String, atOrBefore now: Date) -> [Event] {
-        guard let list = positions[name] else { return [] }
-        return list[..<countAtOrBefore(now, named: name)].map { events[$0] }
-    }
-
-    /// How many of the `name` events (entries of `positions[name]`) happened at or before `time`: a binary search
-    /// over the name's times, which run parallel to its positions.
-    private func countAtOrBefore(_ time: Date, named name: String) -> Int {
-        Self.firstIndex(in: times[name] ?? [], after: time.timeIntervalSince1970)
+        guard let range = byName.range(of: name) else { return [] }
+        return byName.positions[range.lowerBound..<byName.firstIndex(in: range, after: now.timeIntervalSince1970)].map { events[$0] }
     }
 
     /// Reads `{"id", "traits", "time_zone", "locale", "events": [{"name", "time", "properties"}]}`.
@@ -188,7 +164,84 @@ public struct Profile: Sendable {
     public mutating func record(_ event: Event) {
         let index = events.lastIndex { $0.time <= event.time }.map { $0 + 1 } ?? 0
         events.insert(event, at: index)
-        (positions, times, purchases) = Self.index(events)
+        byName = EventIndex(events)
+    }
+}
+
+/// A profile's events grouped by name in flat arrays, built once when the profile is read: name `k`'s events are
+/// entries `starts[k]..<starts[k + 1]` of `positions` (their places in the profile's events) and `times` (seconds
+/// since 1970), oldest first. One allocation per array rather than one per name keeps a user's counts in a few
+/// cache lines, and a reference keeps copying a profile cheap.
+final class EventIndex: Sendable {
+    /// Each name's number, in the order names first occur.
+    let slots: [String: Int]
+    let names: [String]
+    let starts: [Int]
+    let positions: [Int]
+    let times: [Double]
+    let purchaseTimes: [Double]
+    /// The running total spent, parallel to `purchaseTimes`.
+    let runningTotal: [Double]
+
+    init(_ events: [Event]) {
+        var slots: [String: Int] = [:]
+        var names: [String] = []
+        var slotOf = [Int](repeating: 0, count: events.count)
+        var counts: [Int] = []
+        var purchaseTimes: [Double] = []
+        var running: [Double] = []
+        for (i, e) in events.enumerated() {
+            let slot: Int
+            if let s = slots[e.name] {
+                slot = s
+            } else {
+                slot = names.count
+                slots[e.name] = slot
+                names.append(e.name)
+                counts.append(0)
+            }
+            slotOf[i] = slot
+            counts[slot] += 1
+            if Facts.purchaseEvents.contains(e.name) {
+                purchaseTimes.append(e.time.timeIntervalSince1970)
+                running.append((running.last ?? 0) + Profile.amount(e.properties))
+            }
+        }
+        var starts = [Int](repeating: 0, count: names.count + 1)
+        for k in names.indices { starts[k + 1] = starts[k] + counts[k] }
+        var next = starts
+        var positions = [Int](repeating: 0, count: events.count)
+        var times = [Double](repeating: 0, count: events.count)
+        for (i, e) in events.enumerated() {
+            let slot = slotOf[i]
+            positions[next[slot]] = i
+            times[next[slot]] = e.time.timeIntervalSince1970
+            next[slot] += 1
+        }
+        self.slots = slots
+        self.names = names
+        self.starts = starts
+        self.positions = positions
+        self.times = times
+        self.purchaseTimes = purchaseTimes
+        self.runningTotal = running
+    }
+
+    func range(of name: String) -> Range<Int>? {
+        slots[name].map { starts[$0]..<starts[$0 + 1] }
+    }
+
+    /// The first index in `range` whose time is later than `t` (`range.upperBound` when none is).
+    func firstIndex(in range: Range<Int>, after t: Double) -> Int {
+        var low = range.lowerBound
+        var high = range.upperBound
+        // Counting up to now is the usual question, and the latest event is usually not later than now.
+        if low < high, times[high - 1] <= t { return high }
+        while low < high {
+            let mid = (low + high) >> 1
+            if times[mid] <= t { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 }
 

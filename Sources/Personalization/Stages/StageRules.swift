@@ -89,17 +89,25 @@ final class UserAttributes: AttributeSource, Sendable {
     }
 
     func value(at path: AttributePath) -> Value {
-        guard let first = path.parts.first else { return .null }
-        let last = path.parts.count == 1
-        switch first.name {
-        case "user":
-            if last { return TargetingAttributes.user(profile) }
-            if path.parts[1].name == "id" { return path.parts.count == 2 ? .string(profile.id) : .null }
-            return path.walk(.object(profile.traits), from: 1)
-        case "facts": return facts.value(at: path, from: 1)
-        case "stage": return last ? stage.map(Value.string) ?? .null : .null
-        case "context": return path.walk(.object(context), from: 1)
-        default: return .null
+        switch path.target {
+        case .none: return .null
+        case .user: return TargetingAttributes.user(profile)
+        case .userId: return .string(profile.id)
+        case .trait(let name): return profile.traits[name] ?? .null
+        case .traitPath: return path.walk(.object(profile.traits), from: 1)
+        case .eventCount(let name, let window):
+            guard let row = facts.eventCount(name) else { return .null }
+            return .int(window == 0 ? row.day : window == 1 ? row.week : row.month)
+        case .fact(let field): return facts.value(of: field)
+        case .rfm(let score):
+            switch score {
+            case .recency: return .int(facts.recencyScore)
+            case .frequency: return .int(facts.frequencyScore)
+            case .monetary: return .int(facts.monetaryScore)
+            }
+        case .factsPath: return path.walk(facts.value, from: 1)
+        case .stage: return stage.map(Value.string) ?? .null
+        case .context: return path.walk(.object(context), from: 1)
         }
     }
 }
@@ -114,41 +122,18 @@ extension TargetingAttributes {
 }
 
 extension Facts {
-    /// The value at `path` from part `k` on, as in ``value``, without building the whole document for the usual
-    /// paths (`event_counts.<name>.<window>`, scalars, `rfm.<score>`).
-    func value(at path: AttributePath, from k: Int) -> Value {
-        let parts = path.parts
-        guard k < parts.count else { return value }
-        func scalar(_ v: Value) -> Value { k + 1 == parts.count ? v : .null }
-        switch parts[k].name {
-        case "event_counts":
-            guard k + 1 < parts.count else { return path.walk(value, from: k) }
-            guard let row = eventCounts[parts[k + 1].name] else { return .null }
-            guard k + 2 < parts.count else { return row.value }
-            guard k + 3 == parts.count else { return .null }
-            switch parts[k + 2].name {
-            case "1d": return .int(row.day)
-            case "7d": return .int(row.week)
-            case "30d": return .int(row.month)
-            default: return .null
-            }
-        case "days_since_signup": return scalar(daysSinceSignup.map { .int($0) } ?? .null)
-        case "days_since_last_seen": return scalar(daysSinceLastSeen.map { .int($0) } ?? .null)
-        case "order_count": return scalar(.int(orderCount))
-        case "total_spent": return scalar(.double(totalSpent))
-        case "local_hour": return scalar(.int(localHour))
-        case "local_time": return scalar(.string(localTime))
-        case "weekday": return scalar(.string(weekday))
-        case "local_date": return scalar(.string(localDate))
-        case "days_until_birthday": return scalar(daysUntilBirthday.map { .int($0) } ?? .null)
-        case "rfm" where k + 2 == parts.count:
-            switch parts[k + 1].name {
-            case "recency": return .int(recencyScore)
-            case "frequency": return .int(frequencyScore)
-            case "monetary": return .int(monetaryScore)
-            default: return .null
-            }
-        default: return path.walk(value, from: k)
+    /// One scalar fact, as in ``value``.
+    func value(of field: UserTarget.FactField) -> Value {
+        switch field {
+        case .daysSinceSignup: return daysSinceSignup.map { .int($0) } ?? .null
+        case .daysSinceLastSeen: return daysSinceLastSeen.map { .int($0) } ?? .null
+        case .orderCount: return .int(orderCount)
+        case .totalSpent: return .double(totalSpent)
+        case .localHour: return .int(localHour)
+        case .localTime: return .string(localTime)
+        case .weekday: return .string(weekday)
+        case .localDate: return .string(localDate)
+        case .daysUntilBirthday: return daysUntilBirthday.map { .int($0) } ?? .null
         }
     }
 }

@@ -10,13 +10,33 @@ import Liquid
 /// ```
 public struct AudienceCondition: Sendable {
     /// The condition as written (a JSON object).
-    public let definition: Value
+    public var definition: Value { box.definition }
     /// The same, parsed once: paths split, operators resolved, regular expressions compiled.
-    private let compiled: ConditionNode
+    private var compiled: ConditionNode { box.compiled }
+    /// Both behind one reference: a condition is copied each time a campaign is checked, and one retain is cheaper
+    /// than one per part.
+    private let box: Box
+
+    private final class Box: Sendable {
+        let definition: Value
+        let compiled: ConditionNode
+
+        init(_ definition: Value, _ sharing: inout ConditionSharing) {
+            self.definition = definition
+            self.compiled = ConditionNode(definition, &sharing)
+        }
+    }
 
     public init(_ definition: Value) {
-        self.definition = definition
-        self.compiled = ConditionNode(definition)
+        var alone = ConditionSharing(enabled: false)
+        box = Box(definition, &alone)
+    }
+
+    /// The same condition compiled so that the field tests it has in common with other conditions compiled with
+    /// `sharing` are one test: a decision that remembers each test's answer in a ``ConditionMemo`` works each out
+    /// once for all its candidates.
+    init(_ definition: Value, sharing: inout ConditionSharing) {
+        box = Box(definition, &sharing)
     }
 
     /// Every operator the language has; content using any other is refused at load.
@@ -29,13 +49,49 @@ public struct AudienceCondition: Sendable {
     /// Whether `attributes` satisfy the condition; `savedGroups` maps a group id to its member values, for
     /// `$inGroup` and `$notInGroup`.
     public func matches(_ attributes: Value, savedGroups: [String: [Value]] = [:]) -> Bool {
-        compiled.holds(on: attributes, savedGroups)
+        var none = ConditionMemo(count: 0)
+        return compiled.holds(on: attributes, savedGroups, &none)
     }
 
     /// The same over attributes that are looked up path by path rather than built as one document.
     func matches(_ attributes: some AttributeSource, savedGroups: [String: [Value]] = [:]) -> Bool {
-        compiled.holds(on: attributes, savedGroups)
+        var none = ConditionMemo(count: 0)
+        return compiled.holds(on: attributes, savedGroups, &none)
     }
+
+    /// The same, remembering in `memo` the answers of shared field tests (see ``init(_:sharing:)``). A memo holds
+    /// for one set of attributes: one user at one moment.
+    func matches(_ attributes: some AttributeSource, memo: inout ConditionMemo) -> Bool {
+        compiled.holds(on: attributes, [:], &memo)
+    }
+}
+
+/// Field tests (a path and what its value must be) shared between conditions compiled together.
+struct ConditionSharing {
+    fileprivate var fields: [String: ConditionNode.Field] = [:]
+    /// Off: every test is its own (conditions compiled one by one, or evaluated on other documents).
+    fileprivate let enabled: Bool
+
+    init(enabled: Bool = true) { self.enabled = enabled }
+
+    /// How many distinct tests there are: the size of a ``ConditionMemo``.
+    var count: Int { fields.count }
+
+    fileprivate mutating func field(_ path: String, _ argument: Value) -> ConditionNode.Field {
+        guard enabled else { return ConditionNode.Field(AttributePath(path), Matcher(argument), slot: -1) }
+        let key = path + "\u{0}" + JavaScript.stringify(argument)
+        if let f = fields[key] { return f }
+        let f = ConditionNode.Field(AttributePath(path), Matcher(argument), slot: fields.count)
+        fields[key] = f
+        return f
+    }
+}
+
+/// Each shared field test's answer for one user at one moment: 0 not yet known, 1 holds, 2 does not.
+struct ConditionMemo {
+    fileprivate var answers: [UInt8]
+
+    init(count: Int) { answers = [UInt8](repeating: 0, count: count) }
 }
 
 /// Where a condition's dotted paths are read from.
@@ -56,9 +112,13 @@ struct AttributePath: Sendable {
     }
 
     let parts: [Part]
+    /// What the path names in a user's attributes (`user.plan`, `facts.event_counts.login.7d`), worked out once so
+    /// that reading it is a switch rather than string comparisons.
+    let target: UserTarget
 
     init(_ text: String) {
         parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Part(name: String($0), index: Int($0)) }
+        target = UserTarget(parts.map(\.name))
     }
 
     /// The value at the parts from `start` on, read inside `value`.
@@ -82,6 +142,83 @@ struct AttributePath: Sendable {
     }
 }
 
+/// Where a dotted path lands in ``UserAttributes``.
+enum UserTarget: Sendable {
+    /// A first part no user document has.
+    case none
+    /// `user`: the traits with the id.
+    case user
+    case userId
+    /// `user.<name>`, read straight from the traits.
+    case trait(String)
+    /// `user.<name>.…`, or anything else under `user`: walked from part 1.
+    case traitPath
+    /// `facts.event_counts.<name>.<window>`: 0 is the last day, 1 the last 7 days, 2 the last 30.
+    case eventCount(String, window: Int)
+    case fact(FactField)
+    case rfm(RFM)
+    /// Any other path under `facts`: the facts document walked from part 1.
+    case factsPath
+    case stage
+    /// `context.…`, walked from part 1.
+    case context
+
+    enum FactField: Sendable {
+        case daysSinceSignup, daysSinceLastSeen, orderCount, totalSpent, localHour, localTime, weekday, localDate,
+             daysUntilBirthday
+    }
+
+    enum RFM: Sendable { case recency, frequency, monetary }
+
+    init(_ parts: [String]) {
+        guard let first = parts.first else {
+            self = .none
+            return
+        }
+        switch first {
+        case "user":
+            if parts.count == 1 { self = .user } else if parts[1] == "id" { self = parts.count == 2 ? .userId : .none }
+            else { self = parts.count == 2 ? .trait(parts[1]) : .traitPath }
+        case "facts": self = Self.fact(parts)
+        case "stage": self = parts.count == 1 ? .stage : .none
+        case "context": self = .context
+        default: self = .none
+        }
+    }
+
+    private static func fact(_ parts: [String]) -> UserTarget {
+        guard parts.count >= 2 else { return .factsPath }
+        let scalar = parts.count == 2
+        switch parts[1] {
+        case "event_counts":
+            guard parts.count == 4 else { return .factsPath }
+            switch parts[3] {
+            case "1d": return .eventCount(parts[2], window: 0)
+            case "7d": return .eventCount(parts[2], window: 1)
+            case "30d": return .eventCount(parts[2], window: 2)
+            default: return .factsPath
+            }
+        case "days_since_signup": return scalar ? .fact(.daysSinceSignup) : .none
+        case "days_since_last_seen": return scalar ? .fact(.daysSinceLastSeen) : .none
+        case "order_count": return scalar ? .fact(.orderCount) : .none
+        case "total_spent": return scalar ? .fact(.totalSpent) : .none
+        case "local_hour": return scalar ? .fact(.localHour) : .none
+        case "local_time": return scalar ? .fact(.localTime) : .none
+        case "weekday": return scalar ? .fact(.weekday) : .none
+        case "local_date": return scalar ? .fact(.localDate) : .none
+        case "days_until_birthday": return scalar ? .fact(.daysUntilBirthday) : .none
+        case "rfm" where parts.count == 3:
+            switch parts[2] {
+            case "recency": return .rfm(.recency)
+            case "frequency": return .rfm(.frequency)
+            case "monetary": return .rfm(.monetary)
+            default: return .none
+            }
+        default: return .factsPath
+        }
+    }
+}
+
 /// A condition object: every clause must hold.
 private indirect enum ConditionNode: Sendable {
     /// Not an object: never holds.
@@ -94,42 +231,75 @@ private indirect enum ConditionNode: Sendable {
         case nor([ConditionNode]?)
         case and([ConditionNode]?)
         case not(ConditionNode)
-        case field(AttributePath, Matcher)
+        case field(Field)
     }
 
+    /// A path and what its value must be. A class, so that checking a clause passes one reference rather than
+    /// copying (and retaining) every part of the path and the matcher.
+    final class Field: Sendable {
+        let path: AttributePath
+        let matcher: Matcher
+        /// Its place in a ``ConditionMemo``; -1 when not shared.
+        let slot: Int
+
+        init(_ path: AttributePath, _ matcher: Matcher, slot: Int) {
+            self.path = path
+            self.matcher = matcher
+            self.slot = slot
+        }
+
+        func holds(on object: some AttributeSource, _ groups: [String: [Value]], _ memo: inout ConditionMemo) -> Bool {
+            guard slot >= 0, slot < memo.answers.count else { return matcher.matches(object.value(at: path), groups) }
+            switch memo.answers[slot] {
+            case 1: return true
+            case 2: return false
+            default:
+                let answer = matcher.matches(object.value(at: path), groups)
+                memo.answers[slot] = answer ? 1 : 2
+                return answer
+            }
+        }
+    }
+
+    /// A condition on its own (an `$elemMatch` inside one is evaluated on each element, so never shared).
     init(_ condition: Value) {
+        var alone = ConditionSharing(enabled: false)
+        self.init(condition, &alone)
+    }
+
+    init(_ condition: Value, _ sharing: inout ConditionSharing) {
         guard case .object(let clauses) = condition else {
             self = .invalid
             return
         }
         self = .all(clauses.pairs.map { key, argument in
-            func list() -> [ConditionNode]? { argument.arrayValue.map { $0.map(ConditionNode.init) } }
+            func list() -> [ConditionNode]? { argument.arrayValue.map { $0.map { ConditionNode($0, &sharing) } } }
             switch key {
             case "$or": return .or(list())
             case "$nor": return .nor(list())
             case "$and": return .and(list())
-            case "$not": return .not(ConditionNode(argument))
-            default: return .field(AttributePath(key), Matcher(argument))
+            case "$not": return .not(ConditionNode(argument, &sharing))
+            default: return .field(sharing.field(key, argument))
             }
         })
     }
 
-    func holds(on object: some AttributeSource, _ groups: [String: [Value]]) -> Bool {
+    func holds(on object: some AttributeSource, _ groups: [String: [Value]], _ memo: inout ConditionMemo) -> Bool {
         guard case .all(let clauses) = self else { return false }
-        for clause in clauses {
-            switch clause {
+        for k in clauses.indices {
+            switch clauses[k] {
             case .or(let list):
                 guard let list else { return false }
-                if !list.isEmpty && !list.contains(where: { $0.holds(on: object, groups) }) { return false }
+                if !list.isEmpty && !list.contains(where: { $0.holds(on: object, groups, &memo) }) { return false }
             case .nor(let list):
                 guard let list else { return false }
-                if list.contains(where: { $0.holds(on: object, groups) }) { return false }
+                if list.contains(where: { $0.holds(on: object, groups, &memo) }) { return false }
             case .and(let list):
-                guard let list, list.allSatisfy({ $0.holds(on: object, groups) }) else { return false }
+                guard let list, list.allSatisfy({ $0.holds(on: object, groups, &memo) }) else { return false }
             case .not(let node):
-                if node.holds(on: object, groups) { return false }
-            case .field(let path, let matcher):
-                if !matcher.matches(object.value(at: path), groups) { return false }
+                if node.holds(on: object, groups, &memo) { return false }
+            case .field(let field):
+                if !field.holds(on: object, groups, &memo) { return false }
             }
         }
         return true
@@ -175,7 +345,9 @@ private indirect enum Matcher: Sendable {
         case .bool(let expected): return !actual.isNil && JavaScript.truthy(actual) == expected
         case .null: return actual.isNil
         case .json(let text): return JavaScript.stringify(actual) == text
-        case .operators(let ops): return ops.allSatisfy { $0.holds(actual, groups) }
+        case .operators(let ops):
+            for k in ops.indices where !ops[k].holds(actual, groups) { return false }
+            return true
         }
     }
 }
@@ -329,7 +501,8 @@ private indirect enum Operator: Sendable {
         case .elemMatch(let matcher, let node):
             guard case .array(let items) = actual else { return false }
             return items.contains { item in
-                JavaScript.truthy(item) && (matcher?.matches(item, groups) ?? node?.holds(on: item, groups) ?? false)
+                var none = ConditionMemo(count: 0)
+                return JavaScript.truthy(item) && (matcher?.matches(item, groups) ?? node?.holds(on: item, groups, &none) ?? false)
             }
         case .all(let required):
             guard case .array(let items) = actual else { return false }

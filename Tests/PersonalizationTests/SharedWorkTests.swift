@@ -123,12 +123,13 @@ import Testing
         }
     }
 
-    @Test func campaignNumbersFindEveryIdAndOnlyThose() {
-        let ids = (0..<300).map { "campaign-\($0)" } + ["campaign-7"]
-        let numbers = CampaignNumbers(ids)
-        for (n, id) in ids.enumerated().dropLast() { #expect(numbers.number(of: id) == n) }
-        // A repeated id keeps its first place.
-        #expect(numbers.number(of: "campaign-7") == 7)
-        for unknown in ["", "campaign-300", "campaign-07", "Campaign-1", "ca"] { #expect(numbers.number(of: unknown) == nil) }
+    @Test func aStringTableFindsEveryKeyAndOnlyThose() {
+        let ids = (0..<300).map { "campaign-\($0)" } + ["campaign-7", "a name longer than fifteen bytes, kept out of line", "émoji 🎉"]
+        let table = StringTable(ids)
+        for (n, id) in ids.enumerated() where id != "campaign-7" || n == 7 { #expect(table[id] == n) }
+        // A repeated key keeps its first place.
+        #expect(table["campaign-7"] == 7)
+        for unknown in ["", "campaign-300", "campaign-07", "Campaign-1", "ca", "émoji"] { #expect(table[unknown] == nil) }
+        #expect(StringTable([])["x"] == nil)
     }
 }

@@ -78,7 +78,8 @@ public struct DecisionEngine: Sendable {
         let id: String
         let priority: Int
         let channel: Channel
-        let schedule: Schedule
+        /// Nil when the campaign always runs.
+        let schedule: Schedule?
         let stages: [String]?
         let locales: [LocaleTag]?
         let audience: AudienceCondition?
@@ -100,7 +101,7 @@ public struct DecisionEngine: Sendable {
             id = c.id
             priority = c.priority
             channel = c.channel
-            schedule = c.schedule
+            schedule = c.schedule.start == nil && c.schedule.end == nil ? nil : c.schedule
             stages = c.stages
             locales = c.locales
             // Compiled again with the other campaigns' conditions, so tests they have in common run once.
@@ -125,7 +126,7 @@ public struct DecisionEngine: Sendable {
     private let byTemplate: [String: Entry]
     private let defaults: [String: Entry]
     private let exempt: Set<String>
-    private let numbers: CampaignNumbers
+    private let numbers: StringTable
     /// How many distinct trigger firings (event, condition, exceptions) the campaigns wait for.
     private let firings: Int
     /// How many distinct field tests the campaigns' audiences have.
@@ -158,7 +159,7 @@ public struct DecisionEngine: Sendable {
         }
         self.firings = slots.count
         self.conditionTests = sharing.count
-        self.numbers = CampaignNumbers(campaigns.map(\.id))
+        self.numbers = StringTable(campaigns.map(\.id))
         var byPlacement: [String: [Entry]] = [:]
         var defaults: [String: Entry] = [:]
         for e in ranked {
@@ -233,7 +234,7 @@ public struct DecisionEngine: Sendable {
     }
 
     private func index(_ history: InteractionHistory, _ user: UserMoment) -> HistoryIndex {
-        HistoryIndex(history, now: user.now, campaignCount: campaigns.count, number: { numbers.number(of: $0) }, exempt: exempt,
+        HistoryIndex(history, now: user.now, campaignCount: campaigns.count, number: { numbers[$0] }, exempt: exempt,
                      channelCaps: !channelCaps.isEmpty)
     }
 
@@ -267,7 +268,7 @@ public struct DecisionEngine: Sendable {
     /// The first rule `campaign` fails for the user now, in the documented order, or nil when it may be shown.
     private func check(_ c: Entry, user: UserMoment, history: HistoryIndex, _ scratch: inout Scratch) -> Rejection? {
         let now = user.now
-        if !c.schedule.contains(now, localDate: user.facts.localDate) { return .outsideSchedule }
+        if let schedule = c.schedule, !schedule.contains(now, localDate: user.facts.localDate) { return .outsideSchedule }
         if let stages = c.stages, !stages.contains(user.stage.stage) {
             return .wrongStage(stage: user.stage.stage, wanted: stages)
         }
@@ -351,37 +352,39 @@ public struct DecisionEngine: Sendable {
         }
     }
 
-    /// A trigger's event as the user's events have it now: the latest matching one, and the first exception after it.
+    /// A trigger's event as the user's events have it now: when the latest matching one happened, and the first
+    /// exception after it (its name and time).
     private enum Firing {
         case missing
-        case fired(Event, cancel: Event?)
+        case fired(at: Date, cancel: (name: String, time: Date)?)
     }
 
     private static func firing(of t: Trigger, for user: UserMoment) -> Firing {
         let now = user.now
-        let matches: (Event) -> Bool = { e in t.condition?.matches(.object(e.properties)) ?? true }
-        guard let fired = user.profile.lastEvent(named: t.event, atOrBefore: now, where: matches) else { return .missing }
-        var cancel: Event?
+        guard let fired = user.profile.lastEventTime(named: t.event, atOrBefore: now, matching: t.condition) else {
+            return .missing
+        }
+        var cancel: (name: String, time: Date)?
         for name in t.exceptions {
-            if let e = user.profile.firstEvent(named: name, after: fired.time, atOrBefore: now),
-               cancel.map({ e.time < $0.time }) ?? true
+            if let e = user.profile.firstEventTime(named: name, after: fired, atOrBefore: now),
+               cancel.map({ e < $0.time }) ?? true
             {
-                cancel = e
+                cancel = (name, e)
             }
         }
-        return .fired(fired, cancel: cancel)
+        return .fired(at: fired, cancel: cancel)
     }
 
     /// `lastShown`: when this campaign was last shown, in seconds since 1970.
     private func check(_ t: Trigger, _ firing: Firing, now: Date, lastShown: Double?) -> Rejection? {
         guard case .fired(let fired, let cancel) = firing else { return .triggerMissing(event: t.event) }
         if let cancel { return .cancelledByException(event: cancel.name, at: cancel.time) }
-        if let lastShown, lastShown >= fired.time.timeIntervalSince1970 {
-            return .alreadySentForTrigger(triggeredAt: fired.time)
+        if let lastShown, lastShown >= fired.timeIntervalSince1970 {
+            return .alreadySentForTrigger(triggeredAt: fired)
         }
-        let due = fired.time.addingTimeInterval(t.delay)
+        let due = fired.addingTimeInterval(t.delay)
         if now < due { return .triggerNotDue(dueAt: due) }
-        let expiry = fired.time.addingTimeInterval(t.expiry)
+        let expiry = fired.addingTimeInterval(t.expiry)
         if now >= expiry { return .triggerExpired(expiredAt: expiry) }
         return nil
     }

@@ -73,59 +73,6 @@ public struct InteractionHistory: Sendable {
     }
 }
 
-/// Campaign ids to their numbers, for summing up a history: an open-addressing table keyed by a cheap hash of the
-/// id's bytes. A decision looks up every interaction of the user's history, and a `Dictionary`'s seeded hash costs
-/// more than the rest of the lookup.
-struct CampaignNumbers: Sendable {
-    private let ids: [String]
-    /// Per bucket, 1 + the place in `ids` of the id there, or 0 when empty.
-    private let buckets: [Int32]
-    private let mask: Int
-
-    init(_ ids: [String]) {
-        var size = 8
-        while size < ids.count * 2 { size <<= 1 }
-        var buckets = [Int32](repeating: 0, count: size)
-        var kept: [String] = []
-        var numbers: [Int] = []
-        var seen = Set<String>()
-        // A repeated id keeps the number of its first place, as the campaigns' numbers always have.
-        for (number, id) in ids.enumerated() where seen.insert(id).inserted {
-            var b = Self.hash(id) & (size - 1)
-            while buckets[b] != 0 { b = (b + 1) & (size - 1) }
-            buckets[b] = Int32(kept.count + 1)
-            kept.append(id)
-            numbers.append(number)
-        }
-        self.ids = kept
-        self.buckets = buckets
-        self.numberOf = numbers
-        mask = size - 1
-    }
-
-    /// Each kept id's number in the content.
-    private let numberOf: [Int]
-
-    private static func hash(_ s: String) -> Int {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in s.utf8 {
-            h ^= UInt64(byte)
-            h = h &* 0x0000_0100_0000_01B3
-        }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
-    }
-
-    func number(of id: String) -> Int? {
-        var b = Self.hash(id) & mask
-        while true {
-            let k = Int(buckets[b])
-            if k == 0 { return nil }
-            if ids[k - 1] == id { return numberOf[k - 1] }
-            b = (b + 1) & mask
-        }
-    }
-}
-
 /// A history summed up for deciding: impressions and dismissals grouped by campaign number (a counting sort, two
 /// arrays), and impression times per channel when channel caps need them.
 struct HistoryIndex {

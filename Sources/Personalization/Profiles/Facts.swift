@@ -69,17 +69,7 @@ public struct Facts: Sendable, Equatable {
 
         let t = now.timeIntervalSince1970
         let index = profile.byName
-        var windows = [WindowCounts](repeating: WindowCounts(-1, -1, -1), count: index.names.count)
-        for k in windows.indices {
-            let all = index.starts[k]..<index.starts[k + 1]
-            let end = index.firstIndex(in: all, after: t)
-            guard end > all.lowerBound else { continue }
-            // Each window lies inside the wider one: search the month, then the week inside it, then the day.
-            let month = index.firstIndex(in: all.lowerBound..<end, after: t - 30 * day)
-            let week = index.firstIndex(in: month..<end, after: t - 7 * day)
-            let today = index.firstIndex(in: week..<end, after: t - day)
-            windows[k] = WindowCounts(end - today, end - week, end - month)
-        }
+        let windows = index.windows(at: t)
         self.windows = windows
         self.index = index
         let purchases = profile.purchases

@@ -64,13 +64,9 @@ public struct Profile: Sendable {
 
     /// When the user last did anything, at or before `now`.
     public func lastEventTime(atOrBefore now: Date) -> Date? {
-        var low = 0
-        var high = events.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if events[mid].time <= now { low = mid + 1 } else { high = mid }
-        }
-        return low == 0 ? nil : events[low - 1].time
+        let timeline = byName.timeline
+        let k = EventIndex.firstIndex(timeline, in: 0..<timeline.count, after: now.timeIntervalSince1970)
+        return k == 0 ? nil : events[k - 1].time
     }
 
     /// The latest `name` event at or before `now` for which `accept` holds.
@@ -83,6 +79,31 @@ public struct Profile: Sendable {
             if accept(e) { return e }
         }
         return nil
+    }
+
+    /// When the latest `name` event at or before `now` whose properties satisfy `condition` happened; the events'
+    /// properties are read in place.
+    func lastEventTime(named name: String, atOrBefore now: Date, matching condition: AudienceCondition?) -> Date? {
+        guard let range = byName.range(of: name) else { return nil }
+        var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
+        guard let condition else { return k > range.lowerBound ? Date(timeIntervalSince1970: byName.times[k - 1]) : nil }
+        return events.withUnsafeBufferPointer { list in
+            while k > range.lowerBound {
+                k -= 1
+                if condition.matches(.object(list[byName.positions[k]].properties)) {
+                    return Date(timeIntervalSince1970: byName.times[k])
+                }
+            }
+            return nil
+        }
+    }
+
+    /// When the first `name` event after `time` and at or before `now` happened.
+    func firstEventTime(named name: String, after time: Date, atOrBefore now: Date) -> Date? {
+        guard let range = byName.range(of: name) else { return nil }
+        let k = byName.firstIndex(in: range, after: time.timeIntervalSince1970)
+        guard k < range.upperBound, byName.times[k] <= now.timeIntervalSince1970 else { return nil }
+        return Date(timeIntervalSince1970: byName.times[k])
     }
 
     /// The first `name` event after `time` and at or before `now`.
@@ -174,11 +195,17 @@ public struct Profile: Sendable {
 /// cache lines, and a reference keeps copying a profile cheap.
 final class EventIndex: Sendable {
     /// Each name's number, in the order names first occur.
-    let slots: [String: Int]
+    let slots: StringTable
     let names: [String]
     let starts: [Int]
     let positions: [Int]
     let times: [Double]
+    /// Every event's time and name number in the profile's (time) order, so that the recent events of all names
+    /// are one contiguous run to count.
+    let timeline: [Double]
+    let nameAt: [Int32]
+    /// Each name's earliest time.
+    let firstTimes: [Double]
     let purchaseTimes: [Double]
     /// The running total spent, parallel to `purchaseTimes`.
     let runningTotal: [Double]
@@ -218,11 +245,14 @@ final class EventIndex: Sendable {
             times[next[slot]] = e.time.timeIntervalSince1970
             next[slot] += 1
         }
-        self.slots = slots
+        self.slots = StringTable(names)
         self.names = names
         self.starts = starts
         self.positions = positions
         self.times = times
+        timeline = events.map { $0.time.timeIntervalSince1970 }
+        nameAt = slotOf.map { Int32($0) }
+        firstTimes = names.indices.map { times[starts[$0]] }
         self.purchaseTimes = purchaseTimes
         self.runningTotal = running
     }
@@ -231,8 +261,12 @@ final class EventIndex: Sendable {
         slots[name].map { starts[$0]..<starts[$0 + 1] }
     }
 
-    /// The first index in `range` whose time is later than `t` (`range.upperBound` when none is).
+    /// The first index in `range` of `times` whose time is later than `t` (`range.upperBound` when none is).
     func firstIndex(in range: Range<Int>, after t: Double) -> Int {
+        Self.firstIndex(times, in: range, after: t)
+    }
+
+    static func firstIndex(_ times: [Double], in range: Range<Int>, after t: Double) -> Int {
         var low = range.lowerBound
         var high = range.upperBound
         // Counting up to now is the usual question, and the latest event is usually not later than now.
@@ -242,6 +276,33 @@ final class EventIndex: Sendable {
             if times[mid] <= t { low = mid + 1 } else { high = mid }
         }
         return low
+    }
+
+    /// How often each name happened in the day, 7 days and 30 days up to `t`, per name number; a month of -1 for a
+    /// name with no event by `t`. One pass over the last 30 days' events, which lie together in the timeline.
+    func windows(at t: Double) -> [WindowCounts] {
+        let day = 86_400.0
+        var windows = [WindowCounts](repeating: WindowCounts(-1, -1, -1), count: names.count)
+        for k in names.indices where firstTimes[k] <= t { windows[k] = WindowCounts(0, 0, 0) }
+        let end = Self.firstIndex(timeline, in: 0..<timeline.count, after: t)
+        let start = Self.firstIndex(timeline, in: 0..<end, after: t - 30 * day)
+        let week = t - 7 * day
+        let today = t - day
+        timeline.withUnsafeBufferPointer { time in
+            nameAt.withUnsafeBufferPointer { name in
+                windows.withUnsafeMutableBufferPointer { w in
+                    for i in start..<end {
+                        let k = Int(name[i])
+                        w[k].month += 1
+                        if time[i] > week {
+                            w[k].week += 1
+                            if time[i] > today { w[k].day += 1 }
+                        }
+                    }
+                }
+            }
+        }
+        return windows
     }
 }
 

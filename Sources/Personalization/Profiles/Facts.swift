@@ -73,7 +73,7 @@ public struct Facts: Sendable, Equatable {
         self.windows = windows
         self.index = index
         let purchases = profile.purchases
-        let orders = Profile.firstIndex(in: purchases.times, after: t)
+        let orders = EventIndex.firstIndex(purchases.times, in: 0..<purchases.times.count, after: t)
         orderCount = orders
         totalSpent = orders == 0 ? 0 : purchases.runningTotal[orders - 1]
         lastPurchaseAt = orders == 0 ? nil : Date(timeIntervalSince1970: purchases.times[orders - 1])

@@ -51,17 +51,6 @@ public struct Profile: Sendable {
         return 0
     }
 
-    /// The index of the first time in the sorted `times` later than `t`.
-    static func firstIndex(in times: [Double], after t: Double) -> Int {
-        var low = 0
-        var high = times.count
-        while low < high {
-            let mid = (low + high) >> 1
-            if times[mid] <= t { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
     /// When the user last did anything, at or before `now`.
     public func lastEventTime(atOrBefore now: Date) -> Date? {
         let timeline = byName.timeline
@@ -75,7 +64,7 @@ public struct Profile: Sendable {
         var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
         while k > range.lowerBound {
             k -= 1
-            let e = events[byName.positions[k]]
+            let e = events[Int(byName.positions[k])]
             if accept(e) { return e }
         }
         return nil
@@ -86,12 +75,12 @@ public struct Profile: Sendable {
     func lastEventTime(named name: String, atOrBefore now: Date, matching condition: AudienceCondition?) -> Date? {
         guard let range = byName.range(of: name) else { return nil }
         var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
-        guard let condition else { return k > range.lowerBound ? Date(timeIntervalSince1970: byName.times[k - 1]) : nil }
+        guard let condition else { return k > range.lowerBound ? Date(timeIntervalSince1970: byName.time(k - 1)) : nil }
         return events.withUnsafeBufferPointer { list in
             while k > range.lowerBound {
                 k -= 1
-                if condition.matches(.object(list[byName.positions[k]].properties)) {
-                    return Date(timeIntervalSince1970: byName.times[k])
+                if condition.matches(.object(list[Int(byName.positions[k])].properties)) {
+                    return Date(timeIntervalSince1970: byName.time(k))
                 }
             }
             return nil
@@ -102,22 +91,22 @@ public struct Profile: Sendable {
     func firstEventTime(named name: String, after time: Date, atOrBefore now: Date) -> Date? {
         guard let range = byName.range(of: name) else { return nil }
         let k = byName.firstIndex(in: range, after: time.timeIntervalSince1970)
-        guard k < range.upperBound, byName.times[k] <= now.timeIntervalSince1970 else { return nil }
-        return Date(timeIntervalSince1970: byName.times[k])
+        guard k < range.upperBound, byName.time(k) <= now.timeIntervalSince1970 else { return nil }
+        return Date(timeIntervalSince1970: byName.time(k))
     }
 
     /// The first `name` event after `time` and at or before `now`.
     public func firstEvent(named name: String, after time: Date, atOrBefore now: Date) -> Event? {
         guard let range = byName.range(of: name) else { return nil }
         let k = byName.firstIndex(in: range, after: time.timeIntervalSince1970)
-        guard k < range.upperBound, byName.times[k] <= now.timeIntervalSince1970 else { return nil }
-        return events[byName.positions[k]]
+        guard k < range.upperBound, byName.time(k) <= now.timeIntervalSince1970 else { return nil }
+        return events[Int(byName.positions[k])]
     }
 
     /// Every `name` event at or before `now`, oldest first.
     public func events(named name: String, atOrBefore now: Date) -> [Event] {
         guard let range = byName.range(of: name) else { return [] }
-        return byName.positions[range.lowerBound..<byName.firstIndex(in: range, after: now.timeIntervalSince1970)].map { events[$0] }
+        return byName.positions[range.lowerBound..<byName.firstIndex(in: range, after: now.timeIntervalSince1970)].map { events[Int($0)] }
     }
 
     /// Reads `{"id", "traits", "time_zone", "locale", "events": [{"name", "time", "properties"}]}`.
@@ -190,16 +179,15 @@ public struct Profile: Sendable {
 }
 
 /// A profile's events grouped by name in flat arrays, built once when the profile is read: name `k`'s events are
-/// entries `starts[k]..<starts[k + 1]` of `positions` (their places in the profile's events) and `times` (seconds
-/// since 1970), oldest first. One allocation per array rather than one per name keeps a user's counts in a few
-/// cache lines, and a reference keeps copying a profile cheap.
+/// entries `starts[k]..<starts[k + 1]` of `positions` (their places in the profile's events), oldest first. One
+/// allocation per array rather than one per name keeps a user's counts in a few cache lines, and a reference keeps
+/// copying a profile cheap.
 final class EventIndex: Sendable {
     /// Each name's number, in the order names first occur.
     let slots: StringTable
-    let names: [String]
+    var names: [String] { slots.keys }
     let starts: [Int]
-    let positions: [Int]
-    let times: [Double]
+    let positions: [Int32]
     /// Every event's time and name number in the profile's (time) order, so that the recent events of all names
     /// are one contiguous run to count.
     let timeline: [Double]
@@ -237,22 +225,18 @@ final class EventIndex: Sendable {
         var starts = [Int](repeating: 0, count: names.count + 1)
         for k in names.indices { starts[k + 1] = starts[k] + counts[k] }
         var next = starts
-        var positions = [Int](repeating: 0, count: events.count)
-        var times = [Double](repeating: 0, count: events.count)
-        for (i, e) in events.enumerated() {
-            let slot = slotOf[i]
-            positions[next[slot]] = i
-            times[next[slot]] = e.time.timeIntervalSince1970
-            next[slot] += 1
+        var positions = [Int32](repeating: 0, count: events.count)
+        for i in events.indices {
+            positions[next[slotOf[i]]] = Int32(i)
+            next[slotOf[i]] += 1
         }
+        let timeline = events.map { $0.time.timeIntervalSince1970 }
         self.slots = StringTable(names)
-        self.names = names
         self.starts = starts
         self.positions = positions
-        self.times = times
-        timeline = events.map { $0.time.timeIntervalSince1970 }
+        self.timeline = timeline
         nameAt = slotOf.map { Int32($0) }
-        firstTimes = names.indices.map { times[starts[$0]] }
+        firstTimes = names.indices.map { timeline[Int(positions[starts[$0]])] }
         self.purchaseTimes = purchaseTimes
         self.runningTotal = running
     }
@@ -261,9 +245,19 @@ final class EventIndex: Sendable {
         slots[name].map { starts[$0]..<starts[$0 + 1] }
     }
 
-    /// The first index in `range` of `times` whose time is later than `t` (`range.upperBound` when none is).
+    /// The time of entry `k` of `positions`.
+    func time(_ k: Int) -> Double { timeline[Int(positions[k])] }
+
+    /// The first index in `range` of `positions` whose event is later than `t` (`range.upperBound` when none is).
     func firstIndex(in range: Range<Int>, after t: Double) -> Int {
-        Self.firstIndex(times, in: range, after: t)
+        var low = range.lowerBound
+        var high = range.upperBound
+        if low < high, time(high - 1) <= t { return high }
+        while low < high {
+            let mid = (low + high) >> 1
+            if time(mid) <= t { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     static func firstIndex(_ times: [Double], in range: Range<Int>, after t: Double) -> Int {

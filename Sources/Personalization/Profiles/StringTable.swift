@@ -3,7 +3,8 @@
 /// decision makes dozens of these lookups, and a `Dictionary`'s seeded hash costs more than the rest of each.
 /// Keys come from content or from the profile being indexed, not from a request, so probing stays short.
 struct StringTable: Sendable {
-    private let keys: [String]
+    /// The keys, each once, in the order first given.
+    let keys: [String]
     private let values: [Int]
     /// Per bucket, 1 + the place in `keys` of the key there, or 0 when empty.
     private let buckets: [Int32]

@@ -132,4 +132,65 @@ import Testing
         for unknown in ["", "campaign-300", "campaign-07", "Campaign-1", "ca", "émoji"] { #expect(table[unknown] == nil) }
         #expect(StringTable([])["x"] == nil)
     }
+
+    /// Tests that only look alike are not shared: infinity is not null, NFC is not NFD (JavaScript compares code
+    /// units), a trigger without a condition is not one with a condition.
+    @Test func testsThatOnlyLookAlikeKeepTheirOwnAnswers() {
+        let nfc = "\u{E9}", nfd = "e\u{301}"
+        let audiences: [Value] = [
+            ["facts.total_spent": ["$lt": .double(.infinity)]],
+            ["facts.total_spent": ["$lt": .null]],
+            ["user.name": ["$lt": .string(nfc)]],
+            ["user.name": ["$lt": .string(nfd)]],
+            ["user.total": ["$lt": .double(1e19)]],
+            ["user.total": "10000000000000000000"],
+        ]
+        var campaigns = audiences.enumerated().map { i, a in
+            var c = Campaign(id: "a\(i)", template: "banners/a\(i)", channel: .banner, placement: "home-hero", priority: 1)
+            c.audience = AudienceCondition(a)
+            return c
+        }
+        for (i, condition) in [nil, AudienceCondition(.null)].enumerated() {
+            var c = Campaign(id: "t\(i)", template: "banners/t\(i)", channel: .banner, placement: "home-hero", priority: 1)
+            c.trigger = Trigger(event: "login", condition: condition)
+            campaigns.append(c)
+        }
+        let stages = StageRules(rules: [], fallback: "activation")
+        let together = DecisionEngine(campaigns: campaigns, stageRules: stages)
+        let profile = Profile(id: "u", traits: LiquidObject([("name", "f"), ("total", .double(1e19))]),
+                              events: [Event(name: "login", time: Self.now.addingTimeInterval(-60))])
+        let user = UserMoment(profile: profile, now: Self.now, stageRules: stages)
+        let trace = together.decide(placement: "home-hero", for: user, history: InteractionHistory()).trace
+        var passed: [String] = []
+        for t in trace {
+            let own = DecisionEngine(campaigns: campaigns.filter { $0.id == t.campaign }, stageRules: stages)
+                .decide(placement: "home-hero", for: user, history: InteractionHistory()).trace[0].rejection
+            if own == nil { passed.append(t.campaign) }
+            if case .lowerPriority? = t.rejection { #expect(own == nil, "\(t.campaign)") } else { #expect(own == t.rejection, "\(t.campaign)") }
+        }
+        // What each one gets alone: 0 < Infinity but not < null; "f" < "é" but not < "e" + accent;
+        // 1e19 < 1e19 is false but its text is "10000000000000000000"; a trigger with a condition of null never fires.
+        #expect(passed.sorted() == ["a0", "a2", "a5", "t0"])
+    }
+
+    @Test func largeWholeNumbersAreWrittenAsJavaScriptWritesThem() {
+        #expect(JavaScript.string(1e19) == "10000000000000000000")
+        #expect(JavaScript.string(9_223_372_036_854_775_808.0) == "9223372036854776000")
+        #expect(JavaScript.string(-1e20) == "-100000000000000000000")
+        #expect(JavaScript.string(9.5e18) == "9500000000000000000")
+        #expect(JavaScript.string(8_999_999_999_999_998_976.0) == "8999999999999999000")
+        #expect(JavaScript.string(1_152_921_504_606_846_976.0) == "1152921504606847000")
+        #expect(JavaScript.string(9_007_199_254_740_992.0) == "9007199254740992")
+        #expect(JavaScript.string(9_007_199_254_740_991.0) == "9007199254740991")
+        #expect(JavaScript.string(1e21) == "1e+21")
+    }
+
+    @Test func aStringTableFindsCanonicallyEquivalentSpellings() {
+        let table = StringTable(["caf\u{E9}", "K", "login"])
+        #expect(table["cafe\u{301}"] == 0)
+        #expect(table["\u{212A}"] == 1)  // KELVIN SIGN is canonically K
+        #expect(table["login"] == 2)
+        #expect(table["cafe"] == nil)
+    }
 }
+

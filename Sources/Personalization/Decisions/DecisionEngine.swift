@@ -91,7 +91,7 @@ public struct DecisionEngine: Sendable {
         let holdout: Double
         /// The holdout's hash seed, made once.
         let holdoutSeed: String
-        /// Its trigger's place in ``DecisionEngine/firings``: campaigns whose triggers wait for the same event under
+        /// Its trigger's place in a decision's firings: campaigns whose triggers wait for the same event under
         /// the same condition and exceptions share one look through the user's events per decision. -1 without one.
         let triggerSlot: Int
 
@@ -142,7 +142,8 @@ public struct DecisionEngine: Sendable {
         self.translations = translations
         self.stageRules = stageRules
         self.channelCaps = channelCaps
-        var slots: [String: Int] = [:]
+        var slots: [[UInt8]: Int] = [:]
+        var unshared = 0
         var sharing = ConditionSharing()
         var ranked: [Entry] = []
         for pair in campaigns.enumerated().sorted(by: { x, y in
@@ -150,14 +151,18 @@ public struct DecisionEngine: Sendable {
         }) {
             var slot = -1
             if let t = pair.element.trigger {
-                let key = JavaScript.stringify([.string(t.event), t.condition?.definition ?? .null,
-                                                .array(t.exceptions.map(Value.string))])
-                slot = slots[key] ?? slots.count
-                slots[key] = slot
+                if let key = ExactKey.of([.string(t.event), .bool(t.condition != nil), t.condition?.definition ?? .null,
+                                          .array(t.exceptions.map(Value.string))]) {
+                    slot = slots[key] ?? slots.count + unshared
+                    slots[key] = slot
+                } else {
+                    slot = slots.count + unshared
+                    unshared += 1
+                }
             }
             ranked.append(Entry(pair.element, number: pair.offset, triggerSlot: slot, sharing: &sharing))
         }
-        self.firings = slots.count
+        self.firings = slots.count + unshared
         self.conditionTests = sharing.count
         self.numbers = StringTable(campaigns.map(\.id))
         var byPlacement: [String: [Entry]] = [:]

@@ -75,13 +75,12 @@ public struct Profile: Sendable {
     func lastEventTime(named name: String, atOrBefore now: Date, matching condition: AudienceCondition?) -> Date? {
         guard let range = byName.range(of: name) else { return nil }
         var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
-        guard let condition else { return k > range.lowerBound ? Date(timeIntervalSince1970: byName.time(k - 1)) : nil }
+        guard let condition else { return k > range.lowerBound ? events[Int(byName.positions[k - 1])].time : nil }
         return events.withUnsafeBufferPointer { list in
             while k > range.lowerBound {
                 k -= 1
-                if condition.matches(.object(list[Int(byName.positions[k])].properties)) {
-                    return Date(timeIntervalSince1970: byName.time(k))
-                }
+                let p = Int(byName.positions[k])
+                if condition.matches(.object(list[p].properties)) { return list[p].time }
             }
             return nil
         }
@@ -91,8 +90,9 @@ public struct Profile: Sendable {
     func firstEventTime(named name: String, after time: Date, atOrBefore now: Date) -> Date? {
         guard let range = byName.range(of: name) else { return nil }
         let k = byName.firstIndex(in: range, after: time.timeIntervalSince1970)
-        guard k < range.upperBound, byName.time(k) <= now.timeIntervalSince1970 else { return nil }
-        return Date(timeIntervalSince1970: byName.time(k))
+        guard k < range.upperBound else { return nil }
+        let time = events[Int(byName.positions[k])].time
+        return time <= now ? time : nil
     }
 
     /// The first `name` event after `time` and at or before `now`.

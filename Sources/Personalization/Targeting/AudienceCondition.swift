@@ -66,9 +66,55 @@ public struct AudienceCondition: Sendable {
     }
 }
 
+/// Values written out exactly (kind, bit pattern, UTF-8 bytes), to key what a decision shares: two tests share an
+/// answer only when their arguments are the same value. JSON text would not do: it writes infinity and NaN as
+/// null, and Swift's string equality merges canonically equivalent spellings that compare differently as code
+/// units. Nil for a kind of value content never holds (ranges, drops), which is then not shared.
+enum ExactKey {
+    static func of(_ values: [Value]) -> [UInt8]? {
+        var out: [UInt8] = []
+        for v in values { guard append(v, to: &out) else { return nil } }
+        return out
+    }
+
+    private static func append(_ v: Value, to out: inout [UInt8]) -> Bool {
+        func word(_ w: UInt64) { withUnsafeBytes(of: w.littleEndian) { out.append(contentsOf: $0) } }
+        func text(_ s: String) {
+            word(UInt64(s.utf8.count))
+            out.append(contentsOf: s.utf8)
+        }
+        switch v {
+        case .null: out.append(0)
+        case .bool(let b): out.append(b ? 2 : 1)
+        case .int(let i):
+            out.append(3)
+            word(UInt64(bitPattern: Int64(i)))
+        case .double(let d):
+            out.append(4)
+            word(d.bitPattern)
+        case .string(let s):
+            out.append(5)
+            text(s)
+        case .array(let items):
+            out.append(6)
+            word(UInt64(items.count))
+            for item in items { guard append(item, to: &out) else { return false } }
+        case .object(let o):
+            out.append(7)
+            word(UInt64(o.count))
+            for (k, item) in o.pairs {
+                text(k)
+                guard append(item, to: &out) else { return false }
+            }
+        case .empty, .blank, .range, .drop: return false
+        }
+        return true
+    }
+}
+
 /// Field tests (a path and what its value must be) shared between conditions compiled together.
 struct ConditionSharing {
-    fileprivate var fields: [String: ConditionNode.Field] = [:]
+    fileprivate var fields: [[UInt8]: ConditionNode.Field] = [:]
     /// Off: every test is its own (conditions compiled one by one, or evaluated on other documents).
     fileprivate let enabled: Bool
 
@@ -78,8 +124,9 @@ struct ConditionSharing {
     var count: Int { fields.count }
 
     fileprivate mutating func field(_ path: String, _ argument: Value) -> ConditionNode.Field {
-        guard enabled else { return ConditionNode.Field(AttributePath(path), Matcher(argument), slot: -1) }
-        let key = path + "\u{0}" + JavaScript.stringify(argument)
+        guard enabled, let key = ExactKey.of([.string(path), argument]) else {
+            return ConditionNode.Field(AttributePath(path), Matcher(argument), slot: -1)
+        }
         if let f = fields[key] { return f }
         let f = ConditionNode.Field(AttributePath(path), Matcher(argument), slot: fields.count)
         fields[key] = f
@@ -144,7 +191,7 @@ struct AttributePath: Sendable {
 
 /// Where a dotted path lands in ``UserAttributes``.
 enum UserTarget: Sendable {
-    /// A first part no user document has.
+    /// Null in every user document (`stage.x`, `user.id.x`, `facts.order_count.x`, an unknown first part).
     case none
     /// `user`: the traits with the id.
     case user

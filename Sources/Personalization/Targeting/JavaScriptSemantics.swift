@@ -35,13 +35,33 @@ enum JavaScript {
     static func string(_ d: Double) -> String {
         if d.isNaN { return "NaN" }
         if d.isInfinite { return d < 0 ? "-Infinity" : "Infinity" }
-        if d == d.rounded(.towardZero) && abs(d) < 1e21 { return String(Int64(d)) }
+        if d == d.rounded(.towardZero) && abs(d) < 1e21 {
+            // Below 2^53 every digit is needed. Above, JavaScript writes the shortest digits that read back as
+            // the number, then zeros (2^60 is "1152921504606847000"); Int64 would trap from 2^63 on.
+            if abs(d) < 9_007_199_254_740_992 { return String(Int64(d)) }
+            return integralDigits(d)
+        }
         var text = d.description
         if let e = text.firstIndex(of: "e") {
             let exponent = text[text.index(after: e)...]
             if !exponent.hasPrefix("-") && !exponent.hasPrefix("+") { text.insert("+", at: text.index(after: e)) }
         }
         return text
+    }
+
+    /// An integral double from 2^53 to 1e21 as JavaScript writes it: Swift's shortest digits (`9.223372036854776e+18`)
+    /// with the exponent written out as zeros.
+    private static func integralDigits(_ d: Double) -> String {
+        let text = abs(d).description
+        let parts = text.split(separator: "e", maxSplits: 1)
+        let exponent = parts.count == 2 ? Int(parts[1].drop { $0 == "+" }) ?? 0 : 0
+        // `9.223372036854776` or `9007199254740992.0`: the whole part, and the fraction without trailing zeros.
+        let mantissa = parts[0].split(separator: ".", maxSplits: 1)
+        let whole = mantissa[0]
+        var fraction = mantissa.count == 2 ? mantissa[1] : ""
+        while fraction.hasSuffix("0") { fraction = fraction.dropLast() }
+        let zeros = max(0, exponent - fraction.count)
+        return (d < 0 ? "-" : "") + whole + fraction + String(repeating: "0", count: zeros)
     }
 
     /// `ToString` (`value + ""`).

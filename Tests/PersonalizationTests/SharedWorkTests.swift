@@ -61,9 +61,12 @@ import Testing
             for name in Self.names {
                 let mine = profile.events.filter { $0.name == name && $0.time <= Self.now }
                 #expect(profile.events(named: name, atOrBefore: Self.now).map(\.time) == mine.map(\.time))
-                #expect(profile.lastEvent(named: name, atOrBefore: Self.now)?.time == mine.last?.time)
+                #expect(profile.lastEventTime(named: name, atOrBefore: Self.now, matching: nil) == mine.last?.time)
+                let big = AudienceCondition(["value": ["$gt": 100]])
+                #expect(profile.lastEventTime(named: name, atOrBefore: Self.now, matching: big)
+                    == mine.last { big.matches(.object($0.properties)) }?.time)
                 let after = Self.now.addingTimeInterval(-5 * 86_400)
-                #expect(profile.firstEvent(named: name, after: after, atOrBefore: Self.now)?.time
+                #expect(profile.firstEventTime(named: name, after: after, atOrBefore: Self.now)
                     == mine.first { $0.time > after }?.time)
             }
         }

@@ -143,7 +143,7 @@ public struct DecisionEngine: Sendable {
         self.stageRules = stageRules
         self.channelCaps = channelCaps
         var slots: [[UInt8]: Int] = [:]
-        var unshared = 0
+        var firings = 0
         var sharing = ConditionSharing()
         var ranked: [Entry] = []
         for pair in campaigns.enumerated().sorted(by: { x, y in
@@ -151,18 +151,19 @@ public struct DecisionEngine: Sendable {
         }) {
             var slot = -1
             if let t = pair.element.trigger {
-                if let key = ExactKey.of([.string(t.event), .bool(t.condition != nil), t.condition?.definition ?? .null,
-                                          .array(t.exceptions.map(Value.string))]) {
-                    slot = slots[key] ?? slots.count + unshared
-                    slots[key] = slot
+                let key = ExactKey.of([.string(t.event), .bool(t.condition != nil), t.condition?.definition ?? .null,
+                                       .array(t.exceptions.map(Value.string))])
+                if let key, let shared = slots[key] {
+                    slot = shared
                 } else {
-                    slot = slots.count + unshared
-                    unshared += 1
+                    slot = firings
+                    firings += 1
+                    if let key { slots[key] = slot }
                 }
             }
             ranked.append(Entry(pair.element, number: pair.offset, triggerSlot: slot, sharing: &sharing))
         }
-        self.firings = slots.count + unshared
+        self.firings = firings
         self.conditionTests = sharing.count
         self.numbers = StringTable(campaigns.map(\.id))
         var byPlacement: [String: [Entry]] = [:]

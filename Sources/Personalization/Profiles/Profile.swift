@@ -58,29 +58,16 @@ public struct Profile: Sendable {
         return k == 0 ? nil : events[k - 1].time
     }
 
-    /// The latest `name` event at or before `now` for which `accept` holds.
-    public func lastEvent(named name: String, atOrBefore now: Date, where accept: (Event) -> Bool = { _ in true }) -> Event? {
-        guard let range = byName.range(of: name) else { return nil }
-        var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
-        while k > range.lowerBound {
-            k -= 1
-            let e = events[Int(byName.positions[k])]
-            if accept(e) { return e }
-        }
-        return nil
-    }
-
     /// When the latest `name` event at or before `now` whose properties satisfy `condition` happened; the events'
     /// properties are read in place.
     func lastEventTime(named name: String, atOrBefore now: Date, matching condition: AudienceCondition?) -> Date? {
         guard let range = byName.range(of: name) else { return nil }
         var k = byName.firstIndex(in: range, after: now.timeIntervalSince1970)
-        guard let condition else { return k > range.lowerBound ? events[Int(byName.positions[k - 1])].time : nil }
         return events.withUnsafeBufferPointer { list in
             while k > range.lowerBound {
                 k -= 1
                 let p = Int(byName.positions[k])
-                if condition.matches(.object(list[p].properties)) { return list[p].time }
+                if condition?.matches(.object(list[p].properties)) ?? true { return list[p].time }
             }
             return nil
         }
@@ -93,14 +80,6 @@ public struct Profile: Sendable {
         guard k < range.upperBound else { return nil }
         let time = events[Int(byName.positions[k])].time
         return time <= now ? time : nil
-    }
-
-    /// The first `name` event after `time` and at or before `now`.
-    public func firstEvent(named name: String, after time: Date, atOrBefore now: Date) -> Event? {
-        guard let range = byName.range(of: name) else { return nil }
-        let k = byName.firstIndex(in: range, after: time.timeIntervalSince1970)
-        guard k < range.upperBound, byName.time(k) <= now.timeIntervalSince1970 else { return nil }
-        return events[Int(byName.positions[k])]
     }
 
     /// Every `name` event at or before `now`, oldest first.
@@ -250,24 +229,24 @@ final class EventIndex: Sendable {
 
     /// The first index in `range` of `positions` whose event is later than `t` (`range.upperBound` when none is).
     func firstIndex(in range: Range<Int>, after t: Double) -> Int {
+        Self.firstIndex(in: range, after: t) { time($0) }
+    }
+
+    /// The same over sorted `times`.
+    static func firstIndex(_ times: [Double], in range: Range<Int>, after t: Double) -> Int {
+        firstIndex(in: range, after: t) { times[$0] }
+    }
+
+    /// A binary search for the first index in `range` whose `time` is later than `t`, over times in order.
+    @inline(__always)
+    private static func firstIndex(in range: Range<Int>, after t: Double, time: (Int) -> Double) -> Int {
         var low = range.lowerBound
         var high = range.upperBound
+        // Counting up to now is the usual question, and the latest event is usually not later than now.
         if low < high, time(high - 1) <= t { return high }
         while low < high {
             let mid = (low + high) >> 1
             if time(mid) <= t { low = mid + 1 } else { high = mid }
-        }
-        return low
-    }
-
-    static func firstIndex(_ times: [Double], in range: Range<Int>, after t: Double) -> Int {
-        var low = range.lowerBound
-        var high = range.upperBound
-        // Counting up to now is the usual question, and the latest event is usually not later than now.
-        if low < high, times[high - 1] <= t { return high }
-        while low < high {
-            let mid = (low + high) >> 1
-            if times[mid] <= t { low = mid + 1 } else { high = mid }
         }
         return low
     }

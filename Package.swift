@@ -61,7 +61,10 @@ let package = Package(
         .target(
             name: "Localization",
             exclude: ["Resources/CLDR.LICENSE"],
-            resources: [.embedInCode("Resources/plurals.xml")]
+            resources: [.embedInCode("Resources/plurals.xml")],
+            // Foundation's own ICU (what FoundationInternationalization formats with), for character properties
+            // Swift's standard library does not expose (East Asian Width).
+            linkerSettings: [.linkedLibrary("_FoundationICU")]
         ),
         .target(
             name: "Personalization",

@@ -70,6 +70,10 @@ public struct ContentSet: Sendable {
     public let stageRules: StageRules
     public let channelCaps: [FrequencyCap]
     public let catalog: Catalog
+    /// Every catalog item's fields as read in a locale the content serves, for the locales whose chain has a
+    /// `catalog.<locale>.csv` (or `.json`): a reader served in one of them is recommended the same items, in words
+    /// of their language.
+    public let localizedCatalog: [LocaleTag: [LiquidObject]]
     public let recommendationRules: [RecommendationRule]
     /// Sample profiles by file name without `.json`.
     public let profiles: [String: Profile]
@@ -130,7 +134,8 @@ public struct ContentSet: Sendable {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
             let relative = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
             let ext = url.pathExtension
-            guard ext == "liquid" || ext == "yml" || ext == "yaml" || relative == "catalog.json" || relative == "catalog.csv"
+            guard ext == "liquid" || ext == "yml" || ext == "yaml"
+                || (!relative.contains("/") && relative.hasPrefix("catalog.") && (ext == "json" || ext == "csv"))
                 || ((relative.hasPrefix("profiles/") || relative.hasPrefix("locales/")) && ext == "json")
             else { continue }
             guard let data = FileManager.default.contents(atPath: url.path) else {
@@ -233,6 +238,35 @@ public struct ContentSet: Sendable {
         }
 
         let translations = LocaleFiles.read(files, issues: &issues)
+
+        // The catalog in other languages (`catalog.fr.csv`), laid over it field by field along each served locale's
+        // fallback chain: a Canadian served in fr-CA reads fr-CA's titles, else fr's, else the catalog's.
+        var catalogOverlays: [LocaleTag: [String: LiquidObject]] = [:]
+        for file in files.keys.sorted() where file.hasPrefix("catalog.") && file != "catalog.json" && file != "catalog.csv" {
+            let log = IssueLog(file: file)
+            let json = file.hasSuffix(".json")
+            let name = String(file.dropFirst("catalog.".count).dropLast(json ? 5 : 4))
+            if let tag = try? LocaleTag(parsing: name), tag.identifier == name {
+                if files["catalog.\(name).json"] != nil, files["catalog.\(name).csv"] != nil {
+                    if !json { log.error(line: 1, column: 1, "both catalog.\(name).json and catalog.\(name).csv exist; keep one") }
+                } else {
+                    catalogOverlays[tag] = CatalogFile.readTranslation(files[file]!, json: json, catalog: catalog, log: log)
+                    if !translations.locales.contains(tag) {
+                        log.warning(line: 1, column: 1, "no locales/\(name).json: readers are served in \(name) only when the content is translated into it, so this file is not used")
+                    }
+                }
+            } else {
+                log.error(line: 1, column: 1, "catalog.<locale>.csv names a locale in canonical form (catalog.fr.csv, catalog.zh-Hans.csv)")
+            }
+            collect(log)
+        }
+        var localizedCatalog: [LocaleTag: [LiquidObject]] = [:]
+        if !catalogOverlays.isEmpty {
+            for locale in translations.locales {
+                let overlays = translations.chain(for: locale).reversed().compactMap { catalogOverlays[$0] }
+                if !overlays.isEmpty { localizedCatalog[locale] = catalog.fields(overlaidBy: overlays) }
+            }
+        }
 
         var profiles: [String: Profile] = [:]
         for (file, text) in files where file.hasPrefix("profiles/") && file.hasSuffix(".json") {
@@ -356,7 +390,8 @@ public struct ContentSet: Sendable {
         // A locale's body belongs to its message, not to the partials a template may render.
         return ContentSet(directory: directory, environment: environment, messages: messages,
                           partials: partials.filter { !localeBodyNames.contains($0.key) },
-                          stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, recommendationRules: rules,
+                          stageRules: stageRules, channelCaps: channelCaps, catalog: catalog, localizedCatalog: localizedCatalog,
+                          recommendationRules: rules,
                           profiles: profiles, globals: globals, localeGlobals: localeGlobals, email: email,
                           translations: translations, warnings: issues,
                           engine: DecisionEngine(campaigns: campaigns, stageRules: stageRules, channelCaps: channelCaps,
@@ -389,7 +424,8 @@ public struct ContentSet: Sendable {
         pairs.append(("dir", .string((served?.direction ?? translations.direction(of: locale)).rawValue)))
         pairs.append(("context", .object(user.context)))
         pairs.append(("recommendations", message.recommendations.isEmpty ? .object(LiquidObject())
-            : recommender.value(rules: message.recommendations, for: user, context: user.context)))
+            : recommender.value(rules: message.recommendations, for: user, context: user.context,
+                                localized: localizedCatalog.isEmpty ? nil : localizedCatalog[locale])))
         // A global named like one of these keys keeps its place and takes the value (the init assigns in order).
         return .object(LiquidObject(pairs))
     }

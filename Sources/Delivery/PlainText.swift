@@ -1,5 +1,6 @@
 import Foundation
 import HTMLCheck
+import Localization
 
 /// The plain-text part of an email, made from its HTML with libxml2's tree: headings underlined, paragraphs apart,
 /// list items marked, links as `text (url)`, table rows on their lines with cells apart, images by their alt text;
@@ -176,7 +177,7 @@ public enum PlainText {
             out.breakLines(2)
             out.raw(heading)
             if tag == "h1" || tag == "h2" {
-                out.raw("\n" + String(repeating: tag == "h1" ? "=" : "-", count: min(heading.count, 78)))
+                out.raw("\n" + String(repeating: tag == "h1" ? "=" : "-", count: min(DisplayWidth.columns(of: heading), 78)))
             }
             out.breakLines(2)
             return

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Liquid
 import Localization
+import Personalization
 import Storage
 
 /// An RFC 9457 problem: every error the API answers with, as `application/problem+json`, saying what to fix.
@@ -53,6 +54,14 @@ public struct Problem: HTTPResponseError, CustomStringConvertible {
         } catch {
             throw Problem(.badRequest, "invalid_locale", "\(field): \(error)", extra: [("field", .string(field))])
         }
+    }
+
+    /// An inline `profile` that does not read: a 400 `invalid_locale` when its locale is not a language tag (as
+    /// wherever a locale is sent), else a 422 `invalid_profile`; both name the field.
+    static func inlineProfile(_ error: ProfileError) -> Problem {
+        error.isInvalidLocale
+            ? Problem(.badRequest, "invalid_locale", "profile: \(error.message)", extra: [("field", "profile.locale")])
+            : unprocessable("invalid_profile", "profile: \(error.message)", extra: [("field", "profile")])
     }
 
     /// The store out of reach for now: nothing was changed, and the same request may be made again.

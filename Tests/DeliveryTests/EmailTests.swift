@@ -1,6 +1,7 @@
 import Content
 import Foundation
 import Liquid
+import Localization
 import Testing
 @testable import Delivery
 import Personalization
@@ -79,6 +80,26 @@ struct EmailTests {
             Unsubscribe (https://northwind.example/unsubscribe?u=u+1)
 
             """)
+    }
+
+    @Test func aHeadingIsUnderlinedAsWideAsItIsShown() throws {
+        // Han and kana take two columns in a monospaced reader, a combining accent none, an emoji two.
+        let text = PlainText.from(html: "<html><body><h1>山田 花子さん、ようこそ</h1><h2>Cafe\u{301} 🎉</h2><h1>ｶﾀｶﾅ Ａ</h1></body></html>")
+        #expect(text == """
+            山田 花子さん、ようこそ
+            =======================
+
+            Café 🎉
+            -------
+
+            ｶﾀｶﾅ Ａ
+            =======
+
+            """)
+        #expect(DisplayWidth.columns(of: "한국어") == 6)
+        #expect(DisplayWidth.columns(of: "\u{1100}\u{1161}\u{11A8}") == 2, "conjoining jamo make one syllable")
+        #expect(DisplayWidth.columns(of: "ليلى") == 4)
+        #expect(DisplayWidth.columns(of: "a\u{200B}b\u{AD}") == 2, "zero width space and soft hyphen take no column")
     }
 
     @Test func aCampaignCanTurnLinkParametersOff() throws {

@@ -86,6 +86,41 @@ struct LocaleContentTests {
         #expect(throws: ContentError.self) { try Self.serve("fr", files: files) }
     }
 
+    @Test func theCatalogReadsInTheReadersLanguageFieldByField() throws {
+        var files = Self.only("<p>{% for i in recommendations.top %}{{ i.title }} ({{ i.url }}) {% endfor %}</p>")
+        files["recommendations.yml"] = "top: { strategy: popular, limit: 3 }\n"
+        files["catalog.csv"] = "id,title,url,popularity,price\na,Mug,/mug,3,10\nb,Cap,/cap,2,12\nc,Lean Analytics,/book,1,30\n"
+        files["catalog.fr.csv"] = "id,title,url\na,Tasse,/fr/tasse\nb,Casquette,\n"
+        files["catalog.fr-CA.json"] = #"[{"id": "b", "title": "Tuque"}]"#
+        files["locales/fr-CA.json"] = #"{"a": {"hi": "Allô"}}"#
+        // Per field along the chain: fr-CA's title, else fr's; an empty cell falls back; an untranslated item keeps its own.
+        #expect(Self.html(try Self.serve("fr-CA", files: files)) == "all: <p>Tasse (/fr/tasse) Tuque (/cap) Lean Analytics (/book) </p>\n")
+        #expect(Self.html(try Self.serve("fr-FR", files: files)) == "all: <p>Tasse (/fr/tasse) Casquette (/cap) Lean Analytics (/book) </p>\n")
+        #expect(Self.html(try Self.serve("ar", files: files)) == "all: <p>Mug (/mug) Cap (/cap) Lean Analytics (/book) </p>\n")
+        // What is missing is a warning naming the items; the content still loads.
+        let loaded = try DeliveryContent.load(files: files, loadedAt: checkedAt).content
+        let missing = loaded.warnings.filter { $0.location.file == "catalog.fr.csv" }.map(\.message)
+        #expect(missing == ["item \"c\" is not translated here; its readers get the catalog's own text"])
+
+        // A translation may not change what ranks items, nor name an item the catalog lacks, nor a locale in another form.
+        func errors(_ name: String, _ text: String) -> [String] {
+            var bad = files
+            bad[name] = text
+            do {
+                _ = try DeliveryContent.load(files: bad, loadedAt: checkedAt)
+                return []
+            } catch {
+                return error.diagnostics.filter { $0.severity == .error }.map { "\($0.location.file ?? ""):\($0.location.line): \($0.message)" }
+            }
+        }
+        #expect(errors("catalog.fr.csv", "id,title,price\na,Tasse,9\n")
+            == [#"catalog.fr.csv:2: "price" cannot differ by language: recommendations choose items by the catalog's own; translate text fields such as title"#])
+        #expect(errors("catalog.fr.csv", "id,title\na,Tasse\nmugg,Tasse\na,Bol\n")
+            == [#"catalog.fr.csv:3: no item "mugg" in the catalog"#, #"catalog.fr.csv:4: item "a" is translated twice"#])
+        #expect(errors("catalog.FR.csv", "id,title\n")
+            == ["catalog.FR.csv:1: catalog.<locale>.csv names a locale in canonical form (catalog.fr.csv, catalog.zh-Hans.csv)"])
+    }
+
     @Test func numbersAndDatesFollowTheLanguageOfTheText() throws {
         let files = Self.only("<p>{{ 1234.5 | format_number }} {{ '2026-11-18' | format_date: 'MMMMd' }}</p>")
         // A Canadian reading French: Canadian French formats. A Russian served in English: English ones.

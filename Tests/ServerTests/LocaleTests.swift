@@ -100,6 +100,29 @@ struct LocaleTests {
                                      body: jsonBody(#"{"template": "banners/note", "profile_id": "none", "locale": "fr"}"#)) { r in
                 #expect(r.json["locale"]?.stringValue == "fr")
             }
+            // An inline profile's locale is read like any other: the reader's language, or a 400 naming the field.
+            for (uri, body) in [("/v1/preview", #"{"template": "banners/note", "#), ("/v1/messages/banners/note/render", "{")] {
+                try await client.execute(uri: uri, method: .post, headers: jsonHeaders,
+                                         body: jsonBody(body + #""profile": {"id": "i", "traits": {"name": "Inès", "days": 1}, "locale": "fr_be"}}"#)) { r in
+                    #expect(r.json["locale"]?.stringValue == "fr", "\(uri)")
+                    let html = uri == "/v1/preview" ? r.json["output"]?.objectValue?["html"] : r.json["html"]
+                    #expect(html?.stringValue == "<p>Bonjour Inès, 1 jour restant</p>", "\(uri)")
+                }
+                for bad in [#""français""#, "12"] {
+                    try await client.execute(uri: uri, method: .post, headers: jsonHeaders,
+                                             body: jsonBody(body + #""profile": {"id": "i", "traits": {}, "locale": \#(bad)}}"#)) { r in
+                        #expect(r.status == .badRequest, "\(uri) \(bad)")
+                        #expect(r.problemCode == "invalid_locale")
+                        #expect(r.json["field"]?.stringValue == "profile.locale")
+                        #expect(r.json["detail"]?.stringValue?.hasPrefix("profile: \"locale\"") == true, "\(r.json["detail"].map(JSON.serialize) ?? "")")
+                    }
+                }
+                try await client.execute(uri: uri, method: .post, headers: jsonHeaders,
+                                         body: jsonBody(body + #""profile": {"id": "i", "time_zone": "Mars/Olympus"}}"#)) { r in
+                    #expect(r.status == .unprocessableContent)
+                    #expect(r.problemCode == "invalid_profile")
+                }
+            }
         }
     }
 

@@ -102,8 +102,10 @@ public struct Profile: Sendable {
         }
         var locale: LocaleTag?
         if let value = o["locale"], !value.isNil {
-            guard let text = value.stringValue else { throw ProfileError("\"locale\" must be a language tag such as fr or zh-Hant-TW") }
-            do { locale = try LocaleTag(parsing: text) } catch { throw ProfileError("\"locale\": \(error)") }
+            guard let text = value.stringValue else {
+                throw ProfileError("\"locale\" must be a language tag such as fr or zh-Hant-TW", invalidLocale: true)
+            }
+            do { locale = try LocaleTag(parsing: text) } catch { throw ProfileError("\"locale\": \(error)", invalidLocale: true) }
         }
         var traits = LiquidObject()
         if let value = o["traits"], !value.isNil {
@@ -282,7 +284,12 @@ final class EventIndex: Sendable {
 /// A profile that could not be read.
 public struct ProfileError: Error, Sendable, CustomStringConvertible {
     public let message: String
-    init(_ message: String) { self.message = message }
+    /// The `locale` given is not a language tag (what every API that takes a locale answers with its own problem).
+    public let isInvalidLocale: Bool
+    init(_ message: String, invalidLocale: Bool = false) {
+        self.message = message
+        isInvalidLocale = invalidLocale
+    }
     public var description: String { message }
 }
 

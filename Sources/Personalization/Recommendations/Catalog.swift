@@ -125,5 +125,27 @@ public struct Catalog: Sendable {
 
     public subscript(id: String) -> CatalogItem? { position[id].map { items[$0] } }
 
+    /// Where the item with `id` is in ``items``.
+    public func index(of id: String) -> Int? { position[id] }
+
+    /// The fields recommendations choose items by: a catalog in another language (`catalog.fr.csv`) may not change
+    /// them, since what a reader is recommended does not depend on the language they read it in.
+    public static let rankingFields: Set<String> = [
+        "id", "category", "tags", "price", "stock", "created_at", "popularity", "popularity_previous", "replenish_days", "complements",
+    ]
+
+    /// Every item's fields with `overlays` laid over them in turn, field by field (the most general language first,
+    /// the reader's own last): what a template sees of the catalog in one language. An overlay is keyed by item id.
+    public func fields(overlaidBy overlays: [[String: LiquidObject]]) -> [LiquidObject] {
+        items.map { item in
+            var fields = item.fields
+            for overlay in overlays {
+                guard let own = overlay[item.id] else { continue }
+                for (key, value) in own.pairs where !Self.rankingFields.contains(key) { fields[key] = value }
+            }
+            return fields
+        }
+    }
+
     public var categories: [String] { byCategory.keys.sorted() }
 }

@@ -173,12 +173,19 @@ public struct Recommender: Sendable {
         return picker.chosen.map { items[$0] }
     }
 
-    /// Every rule's items as template data: `recommendations.<rule>` is a list of item objects.
-    public func value(rules names: some Sequence<String>, for user: UserMoment, context: LiquidObject = LiquidObject()) -> Value {
+    /// Every rule's items as template data: `recommendations.<rule>` is a list of item objects, with the fields of
+    /// `localized` (every item's fields in the reader's language, by position in the catalog) when given.
+    public func value(rules names: some Sequence<String>, for user: UserMoment, context: LiquidObject = LiquidObject(),
+                      localized: [LiquidObject]? = nil) -> Value
+    {
         var out = LiquidObject()
         for name in names {
             guard let items = recommend(name, for: user, context: context) else { continue }
-            out[name] = .array(items.map { .object($0.fields) })
+            if let localized {
+                out[name] = .array(items.map { item in .object(catalog.index(of: item.id).map { localized[$0] } ?? item.fields) })
+            } else {
+                out[name] = .array(items.map { .object($0.fields) })
+            }
         }
         return .object(out)
     }

@@ -152,7 +152,7 @@ struct MessagesController: APIController {
             do {
                 profile = try Profile(json: .object(inline))
             } catch {
-                throw Problem.unprocessable("invalid_profile", "profile: \(error.message)", extra: [("field", "profile")])
+                throw Problem.inlineProfile(error)
             }
             user = UserMoment(profile: profile, now: at ?? clock(), stageRules: loaded.content.stageRules, statedStage: stage,
                               locale: locale)

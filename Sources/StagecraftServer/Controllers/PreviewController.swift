@@ -76,7 +76,7 @@ struct PreviewController: APIController {
             do {
                 profile = try Profile(json: .object(inline))
             } catch {
-                throw Problem.unprocessable("invalid_profile", "profile: \(error.message)", extra: [("field", "profile")])
+                throw Problem.inlineProfile(error)
             }
         } else if let profileId {
             if let stored = try await store.profile(id: profileId, eventLimit: configuration.eventLimit) {

@@ -91,12 +91,23 @@ public struct PluralOperands: Sendable, Equatable, CustomStringConvertible {
 public struct PluralRule: Sendable {
     /// The categories with their conditions, in CLDR's order; `other` (no condition) is last.
     let conditions: [(PluralCategory, Condition)]
+    /// The category of each whole number below ``smallCount`` written without a fraction or exponent (the counts
+    /// most texts are given), worked out from the conditions when the rule is compiled.
+    private let small: [PluralCategory]
+    static let smallCount: UInt64 = 256
 
     /// The categories this locale distinguishes, `other` included.
     public var categories: [PluralCategory] { conditions.map(\.0) + [.other] }
 
     /// The category of a number (as written: see ``PluralOperands``).
     public func category(_ operands: PluralOperands) -> PluralCategory {
+        if operands.v == 0, operands.e == 0, !operands.isHuge, operands.i < Self.smallCount, !small.isEmpty {
+            return small[Int(operands.i)]
+        }
+        return Self.evaluate(conditions, operands)
+    }
+
+    private static func evaluate(_ conditions: [(PluralCategory, Condition)], _ operands: PluralOperands) -> PluralCategory {
         for (category, condition) in conditions where condition.holds(operands) { return category }
         return .other
     }
@@ -110,13 +121,16 @@ public struct PluralRule: Sendable {
             var parser = ConditionParser(text: String(text.prefix { $0 != "@" }))
             conditions.append((category, try parser.parse()))
         }
-        self.conditions = conditions
+        self.init(conditions: conditions)
     }
 
     /// The rule every language has at least: everything is `other`.
     static let otherOnly = PluralRule(conditions: [])
 
-    private init(conditions: [(PluralCategory, Condition)]) { self.conditions = conditions }
+    private init(conditions: [(PluralCategory, Condition)]) {
+        self.conditions = conditions
+        small = conditions.isEmpty ? [] : (0..<Self.smallCount).map { Self.evaluate(conditions, PluralOperands(Int($0))) }
+    }
 }
 
 /// A rule that is not CLDR's syntax.

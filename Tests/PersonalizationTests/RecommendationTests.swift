@@ -153,6 +153,17 @@ import Testing
             #expect(Timestamp.parse(text) == date)
         }
         #expect(Timestamp.format(Date(timeIntervalSince1970: 0.5)) == "1970-01-01T00:00:00.500Z")
+        // Milliseconds: the whole second's text with them before the Z; 999.6 ms rounds up into the next second.
+        for _ in 0..<500 {
+            let whole = Double(Int.random(in: -2_000_000_000...4_000_000_000, using: &rng))
+            let ms = Int.random(in: 1...999, using: &rng)
+            let plain = formatter.string(from: Date(timeIntervalSince1970: whole))
+            #expect(Timestamp.format(Date(timeIntervalSince1970: whole + Double(ms) / 1000))
+                == plain.dropLast() + "." + String(format: "%03d", ms) + "Z")
+        }
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 59.9996)) == "1970-01-01T00:01:00Z")
+        // Years past four digits keep the general form.
+        #expect(Timestamp.format(Date(timeIntervalSince1970: 253_402_300_800)) == "10000-01-01T00:00:00Z")
     }
 }
 

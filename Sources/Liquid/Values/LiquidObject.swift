@@ -39,11 +39,31 @@ public struct LiquidObject: Sendable {
 
     public init() { storage = Self.emptyStorage }
 
+    /// The pairs in order; a key given again takes the later value in its first place.
     public init(_ pairs: [(String, Value)]) {
-        storage = Storage()
-        storage.keys.reserveCapacity(pairs.count)
-        storage.values.reserveCapacity(pairs.count)
-        for (k, v) in pairs { self[k] = v }
+        // Built in local arrays and stored once (a render's data is made this way for every render).
+        var keys: [String] = []
+        var values: [Value] = []
+        keys.reserveCapacity(pairs.count)
+        values.reserveCapacity(pairs.count)
+        var index: [String: Int]? = pairs.count > Self.indexThreshold ? [String: Int](minimumCapacity: pairs.count) : nil
+        for (key, value) in pairs {
+            let existing: Int?
+            if index != nil {
+                existing = index![key]
+            } else {
+                let length = key.utf8.count
+                existing = keys.firstIndex { $0.utf8.count == length && $0 == key }
+            }
+            if let existing {
+                values[existing] = value
+            } else {
+                index?[key] = keys.count
+                keys.append(key)
+                values.append(value)
+            }
+        }
+        storage = Storage(keys: keys, values: values, index: keys.count > Self.indexThreshold ? index : nil)
     }
 
     public var keys: [String] { storage.keys }

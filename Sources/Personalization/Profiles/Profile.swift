@@ -369,6 +369,33 @@ public enum Timestamp {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let rest = seconds - days * 86_400
         let (y, m, d) = CivilCalendar.civil(fromDays: days)
+        // Years of four digits (all but the far past and future): written straight into the text's bytes.
+        if (0...9999).contains(y) {
+            return String(unsafeUninitializedCapacity: ms != 0 ? 24 : 20) { out in
+                var j = 0
+                func put(_ value: Int, _ width: Int, then separator: UInt8) {
+                    var v = value
+                    for k in stride(from: width - 1, through: 0, by: -1) {
+                        out[j + k] = UInt8(truncatingIfNeeded: 0x30 + v % 10)
+                        v /= 10
+                    }
+                    out[j + width] = separator
+                    j += width + 1
+                }
+                put(y, 4, then: UInt8(ascii: "-"))
+                put(m, 2, then: UInt8(ascii: "-"))
+                put(d, 2, then: UInt8(ascii: "T"))
+                put(rest / 3600, 2, then: UInt8(ascii: ":"))
+                put(rest / 60 % 60, 2, then: UInt8(ascii: ":"))
+                if ms != 0 {
+                    put(rest % 60, 2, then: UInt8(ascii: "."))
+                    put(ms, 3, then: UInt8(ascii: "Z"))
+                } else {
+                    put(rest % 60, 2, then: UInt8(ascii: "Z"))
+                }
+                return j
+            }
+        }
         let pad = LocalClock.pad
         var text = "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(rest / 3600, 2)):\(pad(rest / 60 % 60, 2)):\(pad(rest % 60, 2))"
         if ms != 0 { text += "." + pad(ms, 3) }

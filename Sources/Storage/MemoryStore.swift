@@ -220,13 +220,22 @@ public actor MemoryStore: Store {
         records[user] = merged
         records[anonymous] = nil
         var movedEvents = 0
+        var dropped: Set<String> = []
         for var e in events.removeValue(forKey: anonymous) ?? [] {
-            if let m = e.messageId, !messageIds[user, default: []].insert(m).inserted { continue }  // the same message, kept once
+            if let m = e.messageId, !messageIds[user, default: []].insert(m).inserted {  // the same message, kept once
+                dropped.insert(m)
+                continue
+            }
             e.origin = anonymous
             Self.insert(e, into: &events[user, default: []], time: \.time)
             movedEvents += 1
         }
         messageIds[anonymous] = nil
+        // A dropped event is not attributed either (in SQL its queue row has no event left to join).
+        if !dropped.isEmpty {
+            queued = queued[queueStart...].filter { e in !(e.userId == anonymous && e.messageId.map(dropped.contains) == true) }
+            queueStart = 0
+        }
         let moved = interactions.removeValue(forKey: anonymous) ?? []
         for var i in moved {
             i.item.userId = user

@@ -233,4 +233,23 @@ extension StoreContractTests {
             #expect(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "b"))?.sum == 15)
         }
     }
+
+    @Test("a visitor's event that a merge keeps once (the user has its message id) is counted once", arguments: StoreKind.available)
+    func mergedDuplicateCountsOnce(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+            // The same order reported for the visitor (from the page) and for the user (from the shop's backend).
+            let order: [(String, Value)] = [("total", 5), ("currency", "EUR")]
+            _ = try await store.append([event("u1", "order_completed", 10, order, message: "order-1")], attributing: goals)
+            _ = try await store.append([event("anon:v1", "order_completed", 10, order, message: "order-1"),
+                                        event("anon:v1", "order_completed", 11, [("total", 2), ("currency", "EUR")], message: "order-2")],
+                                       attributing: goals)
+            let merged = try await store.identify(anonymous: "anon:v1", user: "u1", at: at(20))
+            #expect(merged.events == 1, "order-1 is the user's already")
+            _ = try await store.attributeAllQueued(goals)
+            let revenue = try #require(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "a")))
+            #expect(revenue.users == 1 && revenue.sum == 7 && abs(revenue.sumOfSquares - 49) < 1e-9)
+        }
+    }
 }

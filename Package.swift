@@ -155,7 +155,8 @@ let package = Package(
             dependencies: ["Diagnostics", "Localization", "Delivery", "Personalization", "Content", "Liquid", "HTMLCheck"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid", "Localization"]),
+        .testTarget(name: "StorageTests", dependencies: ["Storage", "SQLiteStorage", "PostgresStorage", "Personalization", "Liquid", "Localization",
+                                                         .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

@@ -114,8 +114,9 @@ public final class PostgresStore: Store, StoreReporting {
 
     public var databaseReads: Int { reads.load(ordering: .relaxed) }
 
-    /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one.
-    private func withTransaction<T: Sendable>(
+    /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one. (Internal, not private: tests
+    /// hold rows in one, as a concurrent attribution pass does.)
+    func withTransaction<T: Sendable>(
         mayTakeLong: Bool = false,
         _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
@@ -667,8 +668,16 @@ public final class PostgresStore: Store, StoreReporting {
     }
 
     /// Leaving their stage (`s`) is a move to none, counted on the deletion's day.
+    ///
+    /// First the person's queued events are locked, in the order attribution passes take them: this waits for a pass
+    /// that holds some to commit, and no later pass can take them. Only then, in a statement of its own (which sees
+    /// what that pass wrote), does everything go: a goal value the pass gave them would otherwise be written after
+    /// the deletion's view of the table was taken, and outlive them.
     private static func delete(id: String, at time: Date, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
-        try await count(connection, logger, """
+        try await connection.query("""
+            SELECT seq FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = \(id)) ORDER BY seq FOR UPDATE
+            """, logger: logger)
+        return try await count(connection, logger, """
             WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
                  q AS (DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = \(id)) RETURNING 1),

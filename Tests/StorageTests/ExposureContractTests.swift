@@ -1,6 +1,9 @@
 import Foundation
 import Liquid
+import Logging
 import Personalization
+import PostgresNIO
+@testable import PostgresStorage
 import Storage
 import Testing
 
@@ -231,6 +234,56 @@ extension StoreContractTests {
             _ = try await store.append([event("u1", "order_completed", 80, [("total", 5), ("currency", "EUR")])], attributing: goals)
             #expect(try await store.attributeAllQueued(goals) == 1)
             #expect(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "b"))?.sum == 15)
+        }
+    }
+
+    @Test("deleting a person waits for an attribution pass that holds their events, and keeps none of its goal values",
+          .enabled(if: StoreKind.postgresURL != nil))
+    func deletionWaitsForAPass() async throws {
+        let logger = {
+            var logger = Logger(label: "test")
+            logger.logLevel = .error
+            return logger
+        }()
+        let store = try PostgresStore(url: StoreKind.postgresURL!, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await store.dropEverything()
+            try await store.migrate()
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+            _ = try await store.append([event("u1", "order_completed", 10, [("total", 5), ("currency", "EUR")])], attributing: goals)
+
+            // A pass, by hand: it takes the queued event as passes do, and while it holds it the person is deleted;
+            // then it writes the goal value the event earned and commits.
+            let clock = ContinuousClock()
+            let (held, holding) = AsyncStream.makeStream(of: Void.self)
+            let pass = Task {
+                try await store.withTransaction { connection in
+                    try await connection.query("SELECT seq FROM attribution_queue ORDER BY seq FOR UPDATE SKIP LOCKED", logger: logger)
+                    holding.yield()
+                    try await Task.sleep(for: .milliseconds(400))
+                    try await connection.query("""
+                        INSERT INTO goal_values (campaign, goal, user_id, value, events) VALUES ('upgrade', 'revenue', 'u1', 5, 1)
+                        """, logger: logger)
+                    try await connection.query("DELETE FROM attribution_queue", logger: logger)
+                }
+                return clock.now
+            }
+            for await _ in held { break }
+            let deleted = try await store.deleteProfile(id: "u1", at: at(20))
+            let deletedAt = clock.now
+            let committedAt = try await pass.value
+            #expect(deleted)
+            #expect(committedAt < deletedAt, "the deletion waited for the pass")
+            let left = try await store.withTransaction { connection in
+                var n = 0
+                for try await c in try await connection.query("SELECT count(*) FROM goal_values WHERE user_id = 'u1'", logger: logger)
+                    .decode(Int.self) { n = c }
+                return n
+            }
+            #expect(left == 0, "the goal value the pass gave them went with them")
         }
     }
 

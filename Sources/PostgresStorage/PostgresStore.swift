@@ -674,9 +674,7 @@ public final class PostgresStore: Store, StoreReporting {
     /// what that pass wrote), does everything go: a goal value the pass gave them would otherwise be written after
     /// the deletion's view of the table was taken, and outlive them.
     private static func delete(id: String, at time: Date, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
-        try await connection.query("""
-            SELECT seq FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = \(id)) ORDER BY seq FOR UPDATE
-            """, logger: logger)
+        try await lockQueued(of: [id], connection, logger)
         return try await count(connection, logger, """
             WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
@@ -693,6 +691,16 @@ public final class PostgresStore: Store, StoreReporting {
                        ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1 RETURNING 1)
             SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + 0 * (SELECT count(*) FROM m) + 0 * (SELECT count(*) FROM q)
             """) > 0
+    }
+
+    /// Locks the queued events of `ids` in the order attribution passes take them: waits for a pass that holds some
+    /// to commit, and keeps later passes off them until this transaction ends. A deletion, a merge and its undo take
+    /// this before they move or delete a person's exposures and goal values, and then see what such a pass wrote
+    /// (each statement after this one reads the table anew).
+    private static func lockQueued(of ids: [String], _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query("""
+            SELECT seq FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ANY(\(ids)::text[])) ORDER BY seq FOR UPDATE
+            """, logger: logger)
     }
 
     /// The step's ids come from each table's user index, the first `subjects` of each after the cursor, merged.
@@ -870,6 +878,8 @@ public final class PostgresStore: Store, StoreReporting {
                 throw IdentityError.linkedElsewhere(anonymousId: anonymous, userId: link.identity.user)
             }
             guard let target = try await Self.record(id: user, connection, logger, forUpdate: true) else { throw IdentityError.unknownUser(user) }
+            // A pass crediting the visitor's events finishes first: its goal values then move with their exposure.
+            try await Self.lockQueued(of: [anonymous], connection, logger)
             let visitor = try await Self.record(id: anonymous, connection, logger, forUpdate: true)
             let (merged, traits) = MergeRecord.merge(target, visitor, at: time)
             if visitor != nil {
@@ -917,6 +927,8 @@ public final class PostgresStore: Store, StoreReporting {
         return try await transaction(locking: [anonymous, user]) { connection in
             // Read again under the locks: an undo or another merge may have come first.
             guard let (identity, merge) = try await Self.link(anonymous, connection, logger), identity.user == user else { return nil }
+            // As in a merge: the user's events (the visitor's among them) are not being credited while values move back.
+            try await Self.lockQueued(of: [user], connection, logger)
             let events = try await Self.count(connection, logger, """
                 WITH moved AS (UPDATE events SET user_id = origin, origin = NULL WHERE user_id = \(user) AND origin = \(anonymous) RETURNING 1)
                 SELECT count(*) FROM moved

@@ -240,6 +240,38 @@ extension StoreContractTests {
     @Test("deleting a person waits for an attribution pass that holds their events, and keeps none of its goal values",
           .enabled(if: StoreKind.postgresURL != nil))
     func deletionWaitsForAPass() async throws {
+        try await withPassHeld(user: "u1", setUp: { store in
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+        }, meanwhile: { store in
+            let deleted = try await store.deleteProfile(id: "u1", at: at(20))
+            #expect(deleted)
+        }, then: { valueOwners in
+            #expect(valueOwners.isEmpty, "the goal value the pass gave them went with them")
+        })
+    }
+
+    @Test("a merge waits for an attribution pass crediting the visitor, and the goal value it wrote moves to the user",
+          .enabled(if: StoreKind.postgresURL != nil))
+    func mergeWaitsForAPass() async throws {
+        try await withPassHeld(user: "anon:v1", setUp: { store in
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            try await store.record(impression("anon:v1", "upgrade", variant: "b", 0))
+        }, meanwhile: { store in
+            let merged = try await store.identify(anonymous: "anon:v1", user: "u1", at: at(20))
+            #expect(merged.events == 1)
+        }, then: { valueOwners in
+            #expect(valueOwners == ["u1"], "one value, the user's, with the exposure it was earned under")
+        })
+    }
+
+    /// An attribution pass made by hand on PostgreSQL: `user` has an order queued (after `setUp`); the pass takes it
+    /// as passes do, and while it holds it `meanwhile` runs; then it writes the goal value the order earned and
+    /// commits. `meanwhile` must have waited for that commit; `then` gets the users goal values are held for.
+    private func withPassHeld(user: String, setUp: (PostgresStore) async throws -> Void,
+                              meanwhile: @escaping @Sendable (PostgresStore) async throws -> Void,
+                              then check: ([String]) -> Void) async throws
+    {
         let logger = {
             var logger = Logger(label: "test")
             logger.logLevel = .error
@@ -251,12 +283,9 @@ extension StoreContractTests {
             defer { group.cancelAll() }
             try await store.dropEverything()
             try await store.migrate()
-            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
-            try await store.record(impression("u1", "upgrade", variant: "a", 0))
-            _ = try await store.append([event("u1", "order_completed", 10, [("total", 5), ("currency", "EUR")])], attributing: goals)
+            try await setUp(store)
+            _ = try await store.append([event(user, "order_completed", 10, [("total", 5), ("currency", "EUR")])], attributing: goals)
 
-            // A pass, by hand: it takes the queued event as passes do, and while it holds it the person is deleted;
-            // then it writes the goal value the event earned and commits.
             let clock = ContinuousClock()
             let (held, holding) = AsyncStream.makeStream(of: Void.self)
             let pass = Task {
@@ -265,25 +294,24 @@ extension StoreContractTests {
                     holding.yield()
                     try await Task.sleep(for: .milliseconds(400))
                     try await connection.query("""
-                        INSERT INTO goal_values (campaign, goal, user_id, value, events) VALUES ('upgrade', 'revenue', 'u1', 5, 1)
+                        INSERT INTO goal_values (campaign, goal, user_id, value, events) VALUES ('upgrade', 'revenue', \(user), 5, 1)
                         """, logger: logger)
                     try await connection.query("DELETE FROM attribution_queue", logger: logger)
                 }
                 return clock.now
             }
             for await _ in held { break }
-            let deleted = try await store.deleteProfile(id: "u1", at: at(20))
-            let deletedAt = clock.now
+            try await meanwhile(store)
+            let doneAt = clock.now
             let committedAt = try await pass.value
-            #expect(deleted)
-            #expect(committedAt < deletedAt, "the deletion waited for the pass")
-            let left = try await store.withTransaction { connection in
-                var n = 0
-                for try await c in try await connection.query("SELECT count(*) FROM goal_values WHERE user_id = 'u1'", logger: logger)
-                    .decode(Int.self) { n = c }
-                return n
+            #expect(committedAt < doneAt, "it waited for the pass")
+            let owners = try await store.withTransaction { connection in
+                var owners: [String] = []
+                for try await id in try await connection.query("SELECT user_id FROM goal_values ORDER BY user_id", logger: logger)
+                    .decode(String.self) { owners.append(id) }
+                return owners
             }
-            #expect(left == 0, "the goal value the pass gave them went with them")
+            check(owners)
         }
     }
 

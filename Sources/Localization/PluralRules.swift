@@ -101,7 +101,7 @@ public struct PluralRule: Sendable {
 
     /// The category of a number (as written: see ``PluralOperands``).
     public func category(_ operands: PluralOperands) -> PluralCategory {
-        if operands.v == 0, operands.e == 0, !operands.isHuge, operands.i < Self.smallCount, !small.isEmpty {
+        if operands.v == 0, operands.e == 0, !operands.isHuge, operands.i < Self.smallCount {
             return small[Int(operands.i)]
         }
         return Self.evaluate(conditions, operands)
@@ -129,7 +129,7 @@ public struct PluralRule: Sendable {
 
     private init(conditions: [(PluralCategory, Condition)]) {
         self.conditions = conditions
-        small = conditions.isEmpty ? [] : (0..<Self.smallCount).map { Self.evaluate(conditions, PluralOperands(Int($0))) }
+        small = (0..<Self.smallCount).map { Self.evaluate(conditions, PluralOperands(Int($0))) }
     }
 }
 

@@ -187,7 +187,7 @@ public enum HTMLValidator {
         switch m.code {
         case 801:
             guard let name = m.name?.lowercased() else { return (.error, "unknown-element", m.message) }
-            if HTMLElements.known.contains(name) || name.contains("-") { return nil }
+            if HTMLElements.known.contains(name) || name.utf8.contains(UInt8(ascii: "-")) { return nil }
             return (.error, "unknown-element", "Unknown element <\(name)>")
         case 76, 513:
             // End tags and ids are followed against the source by StructureCheck, which says more.

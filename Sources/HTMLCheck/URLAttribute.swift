@@ -4,14 +4,25 @@
 enum URLAttribute {
     /// The scheme the browser will see (lowercased, without the colon), if the value has one.
     static func scheme(of value: String) -> String? {
-        var scalars = Array(decodingReferences(value).unicodeScalars)
-        while let first = scalars.first, first.value <= 0x20 { scalars.removeFirst() }
-        var scheme = ""
-        for scalar in scalars where !(scalar == "\t" || scalar == "\n" || scalar == "\r") {
-            if scalar == ":" { return scheme.isEmpty ? nil : scheme.lowercased() }
-            guard scalar.isASCII, scalar.properties.isAlphabetic || ("0"..."9").contains(scalar) || "+-.".unicodeScalars.contains(scalar)
-            else { return nil }
-            scheme.unicodeScalars.append(scalar)
+        let decoded = decodingReferences(value)
+        // A scheme is ASCII (letters, digits, `+-.`) up to a colon; a browser skips leading controls and spaces and
+        // drops tabs and newlines anywhere, so the bytes are read as it reads them.
+        var scheme: [UInt8] = []
+        var leading = true
+        for byte in decoded.utf8 {
+            if leading, byte <= 0x20 { continue }
+            leading = false
+            if byte == 0x09 || byte == 0x0A || byte == 0x0D { continue }
+            if byte == UInt8(ascii: ":") { return scheme.isEmpty ? nil : String(decoding: scheme, as: UTF8.self) }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                scheme.append(byte)
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                scheme.append(byte | 0x20)
+            default:
+                return nil
+            }
         }
         return nil
     }
@@ -25,7 +36,7 @@ enum URLAttribute {
     /// `value` with numeric references (`&#106;`, `&#x6A;`, with or without the semicolon) and the named ones above
     /// decoded, as the HTML tokenizer decodes them in an attribute.
     static func decodingReferences(_ value: String) -> String {
-        guard value.contains("&") else { return value }
+        guard value.utf8.contains(UInt8(ascii: "&")) else { return value }
         let scalars = Array(value.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0

@@ -10,6 +10,13 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
 
     /// Reads a tag, with `-` or `_` between subtags, in any case.
     public init(parsing text: String) throws(LocaleTagError) {
+        // Most tags come as they are written canonically (a stored profile's, a locale file's): `fr`, `fr-CA`,
+        // `zh-Hans`, `zh-Hant-TW`, `es-419`. Those are taken as they are.
+        if let subtags = Self.canonicalSubtags(text) {
+            self.subtags = subtags
+            identifier = text
+            return
+        }
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
             .flatMap { $0.split(separator: "_", omittingEmptySubsequences: false) }.map(String.init)
         guard !text.isEmpty, text.utf8.count <= 64 else { throw LocaleTagError(text: text, reason: "a language tag has 1 to 64 characters") }
@@ -101,6 +108,30 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
         if state == .privateUse, privateSubtags == 0 { throw LocaleTagError(text: text, reason: "\"x\" is not followed by a private-use subtag") }
         subtags = canonical
         identifier = canonical.joined(separator: "-")
+    }
+
+    /// The subtags of `text` when it is a language (2 or 3 letters), an optional script and an optional region,
+    /// each in canonical case, joined by `-`; nil for anything else (which the full reading decides).
+    private static func canonicalSubtags(_ text: String) -> [String]? {
+        let parts = text.utf8.split(separator: UInt8(ascii: "-"), maxSplits: 3, omittingEmptySubsequences: false)
+        guard parts.count <= 3, let language = parts.first, language.count == 2 || language.count == 3,
+              language.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A })
+        else { return nil }
+        var index = 1
+        if index < parts.count, parts[index].count == 4, let first = parts[index].first, first >= 0x41, first <= 0x5A,
+           parts[index].dropFirst().allSatisfy({ $0 >= 0x61 && $0 <= 0x7A })
+        {
+            index += 1
+        }
+        if index < parts.count {
+            let region = parts[index]
+            guard (region.count == 2 && region.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }))
+                || (region.count == 3 && region.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }))
+            else { return nil }
+            index += 1
+        }
+        guard index == parts.count else { return nil }
+        return parts.map { String(decoding: $0, as: UTF8.self) }
     }
 
     private enum State: Equatable {

@@ -111,6 +111,23 @@ import Testing
         }
     }
 
+    /// A tag already in canonical form is taken as written; spelled otherwise (lower case, `_`) it is read in full:
+    /// both readings give the same subtags. Near misses of the canonical shapes are still read, or refused, in full.
+    @Test func canonicalTagsReadAsTheirOtherSpellings() throws {
+        for canonical in ["fr", "fil", "fr-CA", "zh-Hans", "zh-Hant-TW", "es-419", "sr-Latn-RS", "yue-Hant", "ast-ES"] {
+            let other = canonical.lowercased().replacingOccurrences(of: "-", with: "_")
+            let fast = try LocaleTag(parsing: canonical), full = try LocaleTag(parsing: other)
+            #expect(fast == full && fast.subtags == full.subtags && fast.identifier == canonical, "\(canonical)")
+        }
+        for (text, expected) in ["fr-ca": "fr-CA", "zh-hans": "zh-Hans", "zh-Hant-tw": "zh-Hant-TW", "zh-yue": "zh-yue",
+                                 "Fr-CA": "fr-CA", "fr-CA-x-a": "fr-CA-x-a", "de-CH-1996": "de-CH-1996"] {
+            #expect(try LocaleTag(parsing: text).identifier == expected, "\(text)")
+        }
+        for bad in ["fr-", "-fr", "fr-CA-", "fr-12", "f-CA", "frenc-CA-"] {
+            #expect(throws: LocaleTagError.self, "\(bad)") { try LocaleTag(parsing: bad) }
+        }
+    }
+
     @Test func refusesWhatIsNotATag() {
         for bad in ["", "e", "english!", "fr--CA", "fr-", "1234", "fr-CA-u", "en-a-b", "toolongtag", "de-1996-1996",
                     "en-u-nu-arab-u-ca-gregory", "en-a-bbb-x", "en-GB-oed",

@@ -115,18 +115,17 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
     private static func canonicalSubtags(_ text: String) -> [String]? {
         let parts = text.utf8.split(separator: UInt8(ascii: "-"), maxSplits: 3, omittingEmptySubsequences: false)
         guard parts.count <= 3, let language = parts.first, language.count == 2 || language.count == 3,
-              language.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A })
+              language.allSatisfy(isLower)
         else { return nil }
         var index = 1
-        if index < parts.count, parts[index].count == 4, let first = parts[index].first, first >= 0x41, first <= 0x5A,
-           parts[index].dropFirst().allSatisfy({ $0 >= 0x61 && $0 <= 0x7A })
+        if index < parts.count, parts[index].count == 4, let first = parts[index].first, isUpper(first),
+           parts[index].dropFirst().allSatisfy(isLower)
         {
             index += 1
         }
         if index < parts.count {
             let region = parts[index]
-            guard (region.count == 2 && region.allSatisfy({ $0 >= 0x41 && $0 <= 0x5A }))
-                || (region.count == 3 && region.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }))
+            guard (region.count == 2 && region.allSatisfy(isUpper)) || (region.count == 3 && region.allSatisfy(isDigit))
             else { return nil }
             index += 1
         }
@@ -187,7 +186,9 @@ public struct LocaleTag: Sendable, Hashable, Comparable, CustomStringConvertible
     public static func == (a: LocaleTag, b: LocaleTag) -> Bool { a.identifier == b.identifier }
     public func hash(into hasher: inout Hasher) { hasher.combine(identifier) }
 
-    static func isLetter(_ b: UInt8) -> Bool { (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+    static func isUpper(_ b: UInt8) -> Bool { b >= 0x41 && b <= 0x5A }
+    static func isLower(_ b: UInt8) -> Bool { b >= 0x61 && b <= 0x7A }
+    static func isLetter(_ b: UInt8) -> Bool { isUpper(b) || isLower(b) }
     static func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
     static func isAlphanumeric(_ b: UInt8) -> Bool { isLetter(b) || isDigit(b) }
 }

@@ -25,15 +25,47 @@ public struct FallbackUse: Sendable, Equatable {
 enum TranslateFilter {
     static let name = "t"
 
+    /// The filter: the text as a value (for `assign`, or another filter after it).
     static let filter: Filter = { input, arguments, context in
+        switch try lookup(input, arguments, context) {
+        case .missing(let text): return .string(text)
+        case .found(let text, _, _) where text.slotCount == 0:
+            // Text without slots is ready as it is.
+            return .string(text.pieces.reduce(into: "") { s, piece in
+                if case .literal(let plain, let html) = piece { s += context.isEscaping ? html : plain }
+            })
+        case .found(let text, let locale, let direction):
+            var out = OutputBuffer(capacity: (context.isEscaping ? text.htmlLength : text.plainLength) + 16 * text.slotCount)
+            write(text, arguments, context, locale: locale, direction: direction, into: &out)
+            return .string(out.string)
+        }
+    }
+
+    /// The same, where it ends an output tag: written straight into the render's output.
+    static let writer: OutputWriter = { input, arguments, context, out in
+        switch try lookup(input, arguments, context) {
+        case .missing(let text): out.append(text)
+        case .found(let text, let locale, let direction):
+            write(text, arguments, context, locale: locale, direction: direction, into: &out)
+        }
+    }
+
+    /// What a call prints: the text of the key's translation for the count, or the marker of a missing key.
+    enum Found {
+        case found(MessageText, ServedLocale, direction: TextDirection)
+        case missing(String)
+    }
+
+    /// The key's text for this reader and count, after a strict render's checks of the call's arguments.
+    static func lookup(_ input: Value, _ arguments: FilterArguments, _ context: Context) throws(LiquidError) -> Found {
         try arguments.expect(name, min: 0, max: 0)
         guard case .string(let key) = input, !key.isEmpty else {
             throw LiquidError(.argument, "t: the key must be text, such as 'cart.title'")
         }
         // The reader's locale as the content serves it (the delivery's render options carry it).
-        guard let locale = context.host as? ServedLocale else { return try missing(key, in: LocaleTag("en"), context) }
+        guard let locale = context.host as? ServedLocale else { return .missing(try missing(key, in: LocaleTag("en"), context)) }
         // Most keys are found in the served locale's own catalog; the rest along the reader's fallback chain.
-        guard let (translation, used, isFallback) = locale.lookup(key) else { return try missing(key, in: locale.served, context) }
+        guard let (translation, used, isFallback) = locale.lookup(key) else { return .missing(try missing(key, in: locale.served, context)) }
         if isFallback { FallbackRecorder.current?.add(FallbackUse(key: key, wanted: locale.wanted, used: used.tag)) }
         var category = PluralCategory.other
         if case .plural = translation.form {
@@ -49,66 +81,52 @@ enum TranslateFilter {
         }
         // A plural key always has `other` (its file is refused without it).
         let text = translation.text(for: category)!
-        // Text without slots is ready as it is.
-        if text.pieces.count == 1, case .literal(let plain, let html) = text.pieces[0] { return .string(context.isEscaping ? html : plain) }
-        // What fills a slot is the user's data: escaped in HTML, and isolated when its direction is not the text's
-        // (a Latin name in Arabic, an Arabic one in English), so the punctuation around it stays where it was written.
-        let escaping = context.isEscaping
-        let direction = used.direction
         if context.isStrict {
             for case .variable(let name, _) in text.pieces where arguments.keyword(name) == nil {
                 throw LiquidError(.undefinedVariable, "t: \"\(key)\" in \(used.tag) fills {{ \(name) }}; pass \(name): to the filter")
             }
         }
-        // Each slot's text as it goes in (kept on the stack), then the whole text made at its exact size.
-        return .string(withUnsafeTemporaryAllocation(of: String.self, capacity: text.slotCount) { filled in
-            var size = escaping ? text.htmlLength : text.plainLength
-            var n = 0
-            for case .variable(let name, let inTag) in text.pieces {
-                // A slot with no argument is left empty (a lenient render).
+        return .found(text, locale, direction: used.direction)
+    }
+
+    /// The text with its slots filled, appended to `out`. What fills a slot is the user's data: escaped in HTML, and
+    /// isolated when its direction is not the text's (a Latin name in Arabic, an Arabic one in English), so the
+    /// punctuation around it stays where it was written. A slot with no argument is left empty (a lenient render).
+    static func write(_ text: MessageText, _ arguments: FilterArguments, _ context: Context, locale: ServedLocale,
+                      direction: TextDirection, into out: inout OutputBuffer)
+    {
+        let escaping = context.isEscaping
+        for piece in text.pieces {
+            switch piece {
+            case .literal(let plain, let html):
+                out.append(escaping ? html : plain)
+            case .variable(let name, let inTag):
                 let value: String
                 switch arguments.keyword(name) {
                 case .string(let s)?: value = s
                 case .int(let n)? where name == "count":
+                    // A small count in a locale that writes it in ASCII digits goes in as they are.
+                    if locale.writesSmallIntegersPlain, n >= 0, n < 1000 { out.appendInteger(n); continue }
                     value = FormatFilters.count(.int(n), in: locale)
                 case .double(let n)? where name == "count" && n.isFinite:
                     value = FormatFilters.count(.double(n), in: locale)
                 case let other?: value = other.description
-                case nil: value = ""
+                case nil: continue
                 }
                 // A value in an attribute (an href in an _html text) is escaped, never wrapped in markup.
                 let isolate = !inTag && Bidi.needsIsolation(value, in: direction)
-                let inserted = switch (escaping, isolate) {
-                case (true, false): value.htmlEscaped
-                case (true, true): "<bdi>" + value.htmlEscaped + "</bdi>"
-                case (false, false): value
-                case (false, true): "\u{2068}" + value + "\u{2069}"
-                }
-                size += inserted.utf8.count
-                filled.initializeElement(at: n, to: inserted)
-                n += 1
+                if isolate { out.append(escaping ? "<bdi>" : "\u{2068}") }
+                if escaping { out.appendEscaped(value) } else { out.append(value) }
+                if isolate { out.append(escaping ? "</bdi>" : "\u{2069}") }
             }
-            defer { _ = filled.prefix(n).deinitialize() }
-            // Appended to a string made at its exact size: pieces that are strings already are copied as they are
-            // (a string made from raw bytes would be checked as UTF-8 again, which non-ASCII text pays for).
-            var out = String()
-            out.reserveCapacity(size)
-            var slot = 0
-            for piece in text.pieces {
-                switch piece {
-                case .literal(let plain, let html): out.append(escaping ? html : plain)
-                case .variable: out.append(filled[slot]); slot += 1
-                }
-            }
-            return out
-        })
+        }
     }
 
     /// A key no locale of the reader's chain has: an error in a strict render, else a visible marker.
-    static func missing(_ key: String, in locale: LocaleTag, _ context: Context) throws(LiquidError) -> Value {
+    static func missing(_ key: String, in locale: LocaleTag, _ context: Context) throws(LiquidError) -> String {
         let missing = "translation missing: \(locale.identifier).\(key)"
         if context.isStrict { throw LiquidError(.undefinedVariable, missing) }
-        return .string(context.isEscaping ? missing.htmlEscaped : missing)
+        return context.isEscaping ? missing.htmlEscaped : missing
     }
 
     /// A count's plural operands as written: an integer, a decimal (its shortest form: 1.5; 1.0 keeps its fraction
@@ -130,7 +148,7 @@ enum TranslateFilter {
 enum LocaleFilters {
     static let extensions: LiquidExtensions = {
         var filters = FormatFilters.all
-        filters[TranslateFilter.name] = TranslateFilter.filter
+        filters.set(TranslateFilter.name, TranslateFilter.filter, writer: TranslateFilter.writer)
         return LiquidExtensions(filters: filters, htmlFilters: [TranslateFilter.name])
     }()
 }

@@ -52,7 +52,7 @@ public final class Environment: Sendable {
         self.filters = StandardFilters.all.merging(extraFilters)
         let html = self.htmlFilters
         self.filterTable = Dictionary(uniqueKeysWithValues: filters.boxes.map { name, box in
-            (name, FilterBox(box.function, marksHTML: html.contains(name) || FilteredExpression.escapingFilters.contains(name)))
+            (name, FilterBox(box.function, writer: box.writer, marksHTML: html.contains(name) || FilteredExpression.escapingFilters.contains(name)))
         })
     }
 

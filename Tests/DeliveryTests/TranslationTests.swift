@@ -146,4 +146,32 @@ struct TranslationTests {
         let d = try #require(strict.failures.first?.diagnostics.first)
         #expect(d.description == "banners/b.liquid:7:18: error: Liquid undefined variable: translation missing: fr.hero.nope [undefined_variable]")
     }
+
+    @Test func writtenStraightIntoTheOutputItIsTheTextTheFilterGives() throws {
+        // Ending an output tag, `t` writes into the render's output; followed by another filter it gives its text
+        // as a value. Both must print the same bytes: escaped or not, isolated or not, a count formatted or plain.
+        var files = Self.files
+        files["banners/a.liquid"] = Self.files["banners/a.liquid"]!.replacingOccurrences(of: "}}|", with: "| default: '' }}|")
+            .replacingOccurrences(of: "}}</p>", with: "| default: '' }}</p>")
+        #expect(files["banners/a.liquid"]!.components(separatedBy: "| default: ''").count == 4)
+        for (locale, name, n) in [(nil, "Ada", Value.int(1)), ("fr", "<i>x</i> & 'y'", .int(1_000_000)), ("ar", "Layla", .int(11)),
+                                  ("en", "ليلى", .double(1.5)), ("pt-BR", "Ana", .string("2")), ("ja", "", .null)] as [(String?, String, Value)]
+        {
+            let written = try Self.render(locale: locale, name: name, n: n)
+            #expect(try Self.render(locale: locale, name: name, n: n, files: files) == written, "\(locale ?? "default")")
+        }
+        // In text that is not HTML (an email's plain part, a push), with the isolating marks of plain text.
+        let delivery = try DeliveryContent.load(files: Self.files, loadedAt: checkedAt)
+        for locale in ["ar", "en", "fr"] {
+            let user = UserMoment(profile: Profile(id: "u", locale: LocaleTag(locale)), now: checkedAt, stageRules: delivery.content.stageRules)
+            let options = delivery.renderOptions(for: user, autoescape: false)
+            let data: Value = ["name": "<Sam> & ليلى", "n": 3]
+            let source = "{{ 'hero.title' | t: name: name }}|{{ 'hero.items' | t: count: n }}|{{ 'hero.nope' | t }}"
+            let written = try delivery.content.environment.parse(source).render(data, options: options)
+            let valued = try delivery.content.environment.parse(source.replacingOccurrences(of: " }}", with: " | append: '' }}"))
+                .render(data, options: options)
+            #expect(written == valued)
+            #expect(written.contains("<Sam> & ") && written.hasSuffix("|translation missing: \(locale).hero.nope"), "\(written)")
+        }
+    }
 }

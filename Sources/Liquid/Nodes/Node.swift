@@ -97,12 +97,7 @@ final class OutputNode: Node {
 
     func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
         do throws(LiquidError) {
-            if context.options.autoescape {
-                let (value, safe) = try expression.evaluateMarkingSafety(context)
-                out.append(value, escape: !safe)
-            } else {
-                out.append(try expression.evaluate(context))
-            }
+            try expression.render(context, &out)
         } catch {
             throw error.located(at: offset)
         }

@@ -278,6 +278,35 @@ public final class Context {
     }
 }
 
+extension Context {
+    /// `call`'s result written into `out` by its ``OutputWriter``, under the checks ``apply(_:to:)`` makes of a result.
+    /// A call that fails leaves `out` as it was.
+    func write(_ call: FilterCall, input: Value, into out: inout OutputBuffer) throws(LiquidError) {
+        let writer = call.writer!
+        let arguments = try evaluate(call.arguments, call.keywordArguments, names: call.keywordNames)
+        let start = out.count
+        do {
+            try writer(input, arguments, self, &out)
+        } catch let error as LiquidError {
+            out.truncate(to: start)
+            throw error.located(at: call.offset)
+        } catch {
+            out.truncate(to: start)
+            throw LiquidError.argument("\(call.name): \(error)").located(at: call.offset)
+        }
+        let written = out.count - start
+        if written > options.limits.maxStringBytes {
+            out.truncate(to: start)
+            throw LiquidError(.resourceLimit, "string longer than \(options.limits.maxStringBytes) bytes", offset: call.offset)
+        }
+        do throws(LiquidError) {
+            try state.charge(work: input.workSize + written)
+        } catch {
+            throw error.located(at: call.offset)
+        }
+    }
+}
+
 /// What a render shares with every partial it renders: its options, its environment, and the counters
 /// checked against ``ResourceLimits``.
 final class RenderState {

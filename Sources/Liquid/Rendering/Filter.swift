@@ -4,6 +4,12 @@
 /// the engine adds the location.
 public typealias Filter = @Sendable (_ input: Value, _ arguments: FilterArguments, _ context: Context) throws -> Value
 
+/// A filter's second form, for when it ends an output tag (`{{ 'cart.title' | t }}`): its result written straight into
+/// the render's output rather than made as a string to be copied there. It must write the very bytes its ``Filter``
+/// returns, and is used only where they are printed as they are (with autoescape, for a filter that gives HTML).
+public typealias OutputWriter = @Sendable (_ input: Value, _ arguments: FilterArguments, _ context: Context,
+                                           _ out: inout OutputBuffer) throws -> Void
+
 /// The positional and keyword arguments of one filter call, already evaluated.
 ///
 /// The first two positional arguments are stored inline: most filters take at most two, and a call then
@@ -109,6 +115,11 @@ public struct FilterTable: Sendable, ExpressibleByDictionaryLiteral {
         set { boxes[name] = newValue.map { FilterBox($0, marksHTML: false) } }
     }
 
+    /// Sets a filter with its ``OutputWriter``, used where it ends an output tag.
+    public mutating func set(_ name: String, _ filter: @escaping Filter, writer: @escaping OutputWriter) {
+        boxes[name] = FilterBox(filter, writer: writer, marksHTML: false)
+    }
+
     /// The filters' names, in no order.
     public var names: [String] { Array(boxes.keys) }
 
@@ -124,11 +135,13 @@ public struct FilterTable: Sendable, ExpressibleByDictionaryLiteral {
 /// form and every call through it would be re-abstracted; through a box it is called directly.
 final class FilterBox: Sendable {
     let function: Filter
+    let writer: OutputWriter?
     /// Its result is HTML ready to print (an escaping filter, or one the environment names in `htmlFilters`).
     let marksHTML: Bool
 
-    init(_ function: @escaping Filter, marksHTML: Bool) {
+    init(_ function: @escaping Filter, writer: OutputWriter? = nil, marksHTML: Bool) {
         self.function = function
+        self.writer = writer
         self.marksHTML = marksHTML
     }
 }
@@ -137,6 +150,7 @@ final class FilterBox: Sendable {
 final class FilterCall: Sendable {
     let name: String
     let function: Filter?
+    let writer: OutputWriter?
     let arguments: [Expression]
     let keywordArguments: [(String, Expression)]
     /// The keywords' names, for the arguments of every render of the call.
@@ -161,6 +175,7 @@ final class FilterCall: Sendable {
     init(name: String, box: FilterBox?, arguments: [Expression], keywordArguments: [(String, Expression)], offset: Int) {
         self.name = name
         self.function = box?.function
+        self.writer = box?.writer
         self.arguments = arguments
         self.keywordArguments = keywordArguments
         keywordNames = keywordArguments.map(\.0)
@@ -183,9 +198,13 @@ final class FilteredExpression: Sendable {
     let base: Expression
     let filters: [FilterCall]
 
+    /// The last filter, when it writes into the output itself (an ``OutputWriter``).
+    let writingCall: FilterCall?
+
     init(base: Expression, filters: [FilterCall]) {
         self.base = base
         self.filters = filters
+        writingCall = filters.last.flatMap { $0.writer == nil ? nil : $0 }
     }
 
     /// The filters that mark their result as HTML already safe to print in autoescape mode.
@@ -197,18 +216,43 @@ final class FilteredExpression: Sendable {
     ]
 
     func evaluate(_ context: Context) throws(LiquidError) -> Value {
+        try evaluate(context, filters: filters.count)
+    }
+
+    /// Evaluates, and says whether the result is HTML already escaped (for autoescape).
+    func evaluateMarkingSafety(_ context: Context) throws(LiquidError) -> (Value, safe: Bool) {
+        try evaluateMarkingSafety(context, filters: filters.count)
+    }
+
+    /// Prints the value into `out`, as an output tag does: through the last filter's writer where it has one and
+    /// what it writes is printed as it is (no autoescape, or a filter giving HTML); escaped as autoescape says.
+    func render(_ context: Context, _ out: inout OutputBuffer) throws(LiquidError) {
+        let autoescape = context.options.autoescape
+        if let call = writingCall, !autoescape || call.safety == .marksSafe {
+            // What the filters before it make of the value, as the value form has it.
+            let input = autoescape ? try evaluateMarkingSafety(context, filters: filters.count - 1).0
+                : try evaluate(context, filters: filters.count - 1)
+            try context.write(call, input: input, into: &out)
+        } else if autoescape {
+            let (value, safe) = try evaluateMarkingSafety(context)
+            out.append(value, escape: !safe)
+        } else {
+            out.append(try evaluate(context))
+        }
+    }
+
+    private func evaluate(_ context: Context, filters count: Int) throws(LiquidError) -> Value {
         var value = try context.evaluate(base)
-        for call in filters {
+        for call in filters.prefix(count) {
             value = try context.apply(call, to: value)
         }
         return value
     }
 
-    /// Evaluates, and says whether the result is HTML already escaped (for autoescape).
-    func evaluateMarkingSafety(_ context: Context) throws(LiquidError) -> (Value, safe: Bool) {
+    private func evaluateMarkingSafety(_ context: Context, filters count: Int) throws(LiquidError) -> (Value, safe: Bool) {
         var value = try context.evaluate(base)
         var safe = false
-        for call in filters {
+        for call in filters.prefix(count) {
             if call.escapesInputFirst && !safe {
                 // The filter marks its result safe, so its input is escaped first, whatever its type (an array or a
                 // hash becomes its text as the filter would make it).

@@ -60,12 +60,20 @@ public struct OutputBuffer: Sendable {
         String(decoding: UnsafeBufferPointer(start: storage.base, count: storage.count), as: UTF8.self)
     }
 
+    /// Drops what was appended after the first `count` bytes.
+    mutating func truncate(to count: Int) {
+        guard count < storage.count else { return }
+        makeUnique()
+        storage.count = Swift.max(count, 0)
+    }
+
     @inline(__always)
     private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
 
-    mutating func append(_ string: String) {
+    /// Appends the text's UTF-8 bytes as they are.
+    public mutating func append(_ string: String) {
         makeUnique()
         let storage = self.storage
         let copied: Void? = string.utf8.withContiguousStorageIfAvailable { b in
@@ -93,12 +101,13 @@ public struct OutputBuffer: Sendable {
         storage.append(other.storage.base, other.storage.count)
     }
 
-    mutating func append(byte: UInt8) {
+    public mutating func append(byte: UInt8) {
         makeUnique()
         storage.append(byte)
     }
 
-    mutating func appendInteger(_ value: Int) {
+    /// Appends an integer's decimal digits (Liquid's way of printing one).
+    public mutating func appendInteger(_ value: Int) {
         makeUnique()
         if value >= 0 && value < 10 {
             storage.append(UInt8(48 + value))
@@ -134,7 +143,7 @@ public struct OutputBuffer: Sendable {
     }
 
     /// HTML-escapes `& < > " '` as Ruby's `CGI.escapeHTML` does.
-    mutating func appendEscaped(_ s: String) {
+    public mutating func appendEscaped(_ s: String) {
         makeUnique()
         let storage = self.storage
         let handled: Void? = s.utf8.withContiguousStorageIfAvailable { buffer in

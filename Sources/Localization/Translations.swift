@@ -139,11 +139,14 @@ public struct LocaleCatalog: Sendable {
     /// The file, relative to the content folder.
     public let file: String
     public let entries: [String: Translation]
+    /// The same entries, for a render's lookups.
+    public let table: KeyTable<Translation>
 
     public init(tag: LocaleTag, file: String, entries: [String: Translation]) {
         self.tag = tag
         self.file = file
         self.entries = entries
+        table = KeyTable(entries.lazy.map { ($0.key, $0.value) })
     }
 }
 
@@ -242,14 +245,14 @@ public final class ServedLocale: Sendable {
     /// A locale of the reader's fallback chain that the content has translations in.
     public final class Step: Sendable {
         public let tag: LocaleTag
-        public let entries: [String: Translation]
+        public let entries: KeyTable<Translation>
         /// CLDR's plural rule for it.
         public let plural: PluralRule
         public let direction: TextDirection
         /// It is not the served locale: a key found here is served from a fallback.
         public let isFallback: Bool
 
-        init(tag: LocaleTag, entries: [String: Translation], plural: PluralRule, direction: TextDirection, isFallback: Bool) {
+        init(tag: LocaleTag, entries: KeyTable<Translation>, plural: PluralRule, direction: TextDirection, isFallback: Bool) {
             self.tag = tag
             self.entries = entries
             self.plural = plural
@@ -289,7 +292,7 @@ public final class ServedLocale: Sendable {
         let chain = translations.chain(for: wanted)
         let from = chain.firstIndex(of: served) ?? chain.count
         steps = ([served] + chain[from...].dropFirst()).compactMap { tag in
-            guard let entries = translations.catalogs[tag]?.entries else { return nil }
+            guard let entries = translations.catalogs[tag]?.table else { return nil }
             return Step(tag: tag, entries: entries, plural: PluralRules.cldr.rule(for: tag), direction: translations.direction(of: tag),
                         isFallback: tag != served)
         }

@@ -243,7 +243,8 @@ final class FilteredExpression: Sendable {
 
     private func evaluate(_ context: Context, filters count: Int) throws(LiquidError) -> Value {
         var value = try context.evaluate(base)
-        for call in filters.prefix(count) {
+        for i in 0..<count {
+            let call = filters[i]
             value = try context.apply(call, to: value)
         }
         return value
@@ -252,7 +253,8 @@ final class FilteredExpression: Sendable {
     private func evaluateMarkingSafety(_ context: Context, filters count: Int) throws(LiquidError) -> (Value, safe: Bool) {
         var value = try context.evaluate(base)
         var safe = false
-        for call in filters.prefix(count) {
+        for i in 0..<count {
+            let call = filters[i]
             if call.escapesInputFirst && !safe {
                 // The filter marks its result safe, so its input is escaped first, whatever its type (an array or a
                 // hash becomes its text as the filter would make it).

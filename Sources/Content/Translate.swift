@@ -105,8 +105,6 @@ enum TranslateFilter {
                 switch arguments.keyword(name) {
                 case .string(let s)?: value = s
                 case .int(let n)? where name == "count":
-                    // A small count in a locale that writes it in ASCII digits goes in as they are.
-                    if locale.writesSmallIntegersPlain, n >= 0, n < 1000 { out.appendInteger(n); continue }
                     value = FormatFilters.count(.int(n), in: locale)
                 case .double(let n)? where name == "count" && n.isFinite:
                     value = FormatFilters.count(.double(n), in: locale)

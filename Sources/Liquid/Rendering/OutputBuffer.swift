@@ -101,13 +101,13 @@ public struct OutputBuffer: Sendable {
         storage.append(other.storage.base, other.storage.count)
     }
 
-    public mutating func append(byte: UInt8) {
+    mutating func append(byte: UInt8) {
         makeUnique()
         storage.append(byte)
     }
 
     /// Appends an integer's decimal digits (Liquid's way of printing one).
-    public mutating func appendInteger(_ value: Int) {
+    mutating func appendInteger(_ value: Int) {
         makeUnique()
         if value >= 0 && value < 10 {
             storage.append(UInt8(48 + value))

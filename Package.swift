@@ -57,6 +57,8 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "HTMLCheck", dependencies: ["Diagnostics", "Localization", "CLibXML2"], swiftSettings: libxml2Headers),
+        // glibc's malloc.h (not in Swift's Glibc module): the heap's account for /metrics, and giving memory back.
+        .systemLibrary(name: "CMalloc"),
         // Locales: BCP 47 tags and their fallbacks, CLDR's plural rules (its plurals.xml compiled in).
         .target(
             name: "Localization",
@@ -111,6 +113,7 @@ let package = Package(
                 "Delivery",
                 "Experiments",
                 "Storage",
+                "CMalloc",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -143,6 +146,7 @@ let package = Package(
                 "SQLiteStorage",
                 "PostgresStorage",
                 "StagecraftServer",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -58,6 +58,8 @@ public final class ServerMetrics: Sendable {
         "pruned_visitors": "Anonymous visitors removed whole by retention (unseen for --retain-visitors-days).",
         "retention_passes": "Retention passes finished over every id in the store.",
         "store_memory_bytes": "Memory the embedded database holds in this process (SQLite: page caches, schema, statements).",
+        "heap_in_use_bytes": "Bytes this process holds from malloc now (glibc's account), whatever holds them.",
+        "heap_free_bytes": "Free bytes malloc keeps in its heaps for reuse (whole free pages are given back every 30 s).",
         "open_connections": "HTTP connections open now.",
         "connections_refused": "Connections closed on arrival because --max-connections were open.",
     ]

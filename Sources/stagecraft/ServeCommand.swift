@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -231,37 +232,22 @@ struct ServeCommand: AsyncParsableCommand {
 /// a large buffer is freed it raises its mmap threshold, so the next large ones (a render near its limits builds
 /// arrays of millions of values) come from the heap and stay in the resident set after they are freed. A fixed
 /// threshold sends buffers of 256 KB and more to mmap, given back when freed; a trim every 30 s returns the heap's
-/// free pages. (Without glibc, nothing to do.)
+/// free pages. (Without glibc, both do nothing.)
 struct MemoryReturnService: Service {
-    #if canImport(Glibc)
-    // malloc.h is not in Swift's Glibc module: its two functions are looked up, and M_MMAP_THRESHOLD is its value, -3.
-    private static let mmapThreshold: Int32 = -3
-    private typealias Option = @convention(c) (Int32, Int32) -> Int32
-    private typealias Trim = @convention(c) (Int) -> Int32
-    private static func function<F>(_ name: String, _ type: F.Type) -> F? {
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), name).map { unsafeBitCast($0, to: F.self) }
-    }
-    private static let trim = function("malloc_trim", Trim.self)
-    #endif
-
     init() {
-        #if canImport(Glibc)
-        _ = Self.function("mallopt", Option.self)?(Self.mmapThreshold, 256 << 10)
-        #endif
+        stagecraft_heap_mmap_threshold(256 << 10)
     }
 
     func run() async throws {
-        #if canImport(Glibc)
         do {
             try await cancelWhenGracefulShutdown {
                 while true {
                     try await Task.sleep(for: .seconds(30))
-                    _ = Self.trim?(0)
+                    stagecraft_heap_trim()
                 }
             }
         } catch is CancellationError {
             return
         }
-        #endif
     }
 }

@@ -41,4 +41,22 @@ struct StoreMetricsTests {
             #expect(sample("stagecraft_store_reads_total", in: later) == readsFirst, "the next two read nothing from SQLite")
         }
     }
+
+    #if canImport(Glibc)
+    @Test("/metrics gives malloc's own account of the process's heap: what it holds and what it keeps free")
+    func heapAccount() async throws {
+        let h = try Harness()
+        // 64 MB held while /metrics is read: whatever other tests allocate or free meanwhile, this much is in use.
+        let held = [UInt8](repeating: 7, count: 64 << 20)
+        try await h.test { client in
+            let text = try await client.execute(uri: "/metrics", method: .get).text
+            let inUse = try #require(sample("stagecraft_heap_in_use_bytes", in: text))
+            #expect(inUse >= Double(held.count))
+            let free = try #require(sample("stagecraft_heap_free_bytes", in: text))
+            #expect(free >= 0)
+            #expect(text.contains("# HELP stagecraft_heap_in_use_bytes "))
+        }
+        withExtendedLifetime(held) {}
+    }
+    #endif
 }

@@ -1,3 +1,4 @@
+import CMalloc
 import Content
 import Delivery
 import Foundation
@@ -31,6 +32,12 @@ struct OperationsController: APIController {
             if let reporting = (store as? any StoreReporting) ?? (store as? CachedStore)?.baseReporting {
                 if let held = reporting.memoryInUse { metrics.gauge("store_memory_bytes", Double(held)) }
                 metrics.follow("store_reads", reporting.databaseReads)
+            }
+            var inUse = 0, kept = 0
+            stagecraft_heap_usage(&inUse, &kept)
+            if inUse > 0 {
+                metrics.gauge("heap_in_use_bytes", Double(inUse))
+                metrics.gauge("heap_free_bytes", Double(kept))
             }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))

@@ -93,29 +93,117 @@ public struct CandidateTrace: Sendable {
     public let rejection: Rejection?
 }
 
+/// A candidate's outcome as a decision keeps it: numbers and times only, the names and rules a ``Rejection`` states
+/// left where they already are (the candidate's entry, the decision). A full trace of a hundred candidates is then
+/// made and freed without counting references; ``Decision/trace`` spells each one out when it is read.
+enum Verdict: Sendable {
+    case chosen
+    case outsideSchedule
+    case wrongStage
+    case wrongLocale
+    case audience
+    case triggerMissing
+    /// `exception`: its place in the trigger's exceptions.
+    case cancelledByException(exception: Int, at: Date)
+    case alreadySentForTrigger(triggeredAt: Date)
+    case triggerNotDue(dueAt: Date)
+    case triggerExpired(expiredAt: Date)
+    case outsideTimeWindow
+    case dismissed(at: Date, until: Date?)
+    /// `cap`: its place in the campaign's caps.
+    case capped(cap: Int, count: Int)
+    /// `cap`: its place in the engine's channel caps.
+    case channelCapped(cap: Int, count: Int)
+    case holdout
+    case filledAnotherSlot
+    case lowerPriority
+    case notChecked
+}
+
 /// The answer for one placement or email: who wins, who would stand in if the winner cannot be shown, and why
 /// every other candidate lost.
 public struct Decision: Sendable {
+    /// What a few rejections state beyond the candidate's own rules, kept only when one of them occurs.
+    struct Details: Sendable {
+        /// The user's local time (a time window's rejection).
+        var localTime = ""
+        /// The locale the user is served in (a campaign written for others).
+        var servedLocale = ""
+        /// Campaigns already filling another slot of the page, and which.
+        var taken: [String: String] = [:]
+        var channelCaps: [FrequencyCap] = []
+    }
+
     /// The placement, or the email template, decided for.
     public let target: String
     public let stage: StageDecision
-    public let selection: Selection?
-    /// The other eligible candidates, best first: the server falls back to them when the winner fails to render.
-    public let fallbacks: [Selection]
+    /// Every candidate, in the order they rank, and what became of each (the same order).
+    let candidates: [DecisionEngine.Entry]
+    let verdicts: [Verdict]
+    /// The winner's place in `candidates`.
+    let winner: Int?
+    let userId: String
+    let details: Details
     /// The placement's default, shown when nothing else can be.
     public let placementDefault: Selection?
-    /// Every candidate, in the order they rank (priority, then id).
-    public let trace: [CandidateTrace]
 
     /// The rule that orders candidates, as the trace states it.
     public static let tieBreak = "highest priority first; equal priorities by campaign id, A to Z"
 
+    public var selection: Selection? { winner.map { Selection(entry: candidates[$0], userId: userId) } }
+
+    /// The other eligible candidates, best first: the server falls back to them when the winner fails to render.
+    public var fallbacks: [Selection] {
+        var found: [Selection] = []
+        for (i, v) in verdicts.enumerated() {
+            if case .lowerPriority = v { found.append(Selection(entry: candidates[i], userId: userId)) }
+        }
+        return found
+    }
+
+    /// Every candidate, in the order they rank (priority, then id).
+    public var trace: [CandidateTrace] {
+        candidates.indices.map { i in
+            CandidateTrace(campaign: candidates[i].id, priority: candidates[i].priority, rejection: rejection(at: i))
+        }
+    }
+
+    /// Why the candidate at `i` lost, nil for the winner.
+    private func rejection(at i: Int) -> Rejection? {
+        let c = candidates[i]
+        switch verdicts[i] {
+        case .chosen: return nil
+        case .outsideSchedule: return .outsideSchedule
+        case .wrongStage: return .wrongStage(stage: stage.stage, wanted: c.stages ?? [])
+        case .wrongLocale: return .wrongLocale(locale: details.servedLocale, wanted: (c.locales ?? []).map(\.identifier))
+        case .audience: return .audience
+        case .triggerMissing: return .triggerMissing(event: c.trigger?.event ?? "")
+        case .cancelledByException(let exception, let at):
+            return .cancelledByException(event: c.trigger?.exceptions[exception] ?? "", at: at)
+        case .alreadySentForTrigger(let at): return .alreadySentForTrigger(triggeredAt: at)
+        case .triggerNotDue(let at): return .triggerNotDue(dueAt: at)
+        case .triggerExpired(let at): return .triggerExpired(expiredAt: at)
+        case .outsideTimeWindow:
+            return c.window.map { .outsideTimeWindow(localTime: details.localTime, window: $0) } ?? .outsideSchedule
+        case .dismissed(let at, let until): return .dismissed(at: at, until: until)
+        case .capped(let cap, let count): return .capped(c.caps[cap], count: count)
+        case .channelCapped(let cap, let count): return .capped(details.channelCaps[cap], count: count)
+        case .holdout: return .holdout
+        case .filledAnotherSlot: return .filledAnotherSlot(placement: details.taken[c.id] ?? "")
+        case .lowerPriority: return .lowerPriority(than: winner.map { candidates[$0].id } ?? "")
+        case .notChecked: return .notChecked(winner: winner.map { candidates[$0].id } ?? "")
+        }
+    }
+
     /// The campaign the user would have been served had they not been held out of it: the first candidate in rank
     /// order, ahead of any winner, rejected for its holdout. That moment is the holdout user's exposure to it.
     public var heldOutCampaign: String? {
-        for t in trace {
-            guard let rejection = t.rejection else { return nil }
-            if rejection == .holdout { return t.campaign }
+        for (i, v) in verdicts.enumerated() {
+            switch v {
+            case .chosen: return nil
+            case .holdout: return candidates[i].id
+            default: continue
+            }
         }
         return nil
     }

@@ -248,53 +248,68 @@ public struct DecisionEngine: Sendable {
                         history: HistoryIndex, taken: [String: String], depth: Depth) -> Decision
     {
         var scratch = Scratch(firings: firings, conditionTests: conditionTests)
-        var trace: [CandidateTrace] = []
-        trace.reserveCapacity(candidates.count)
-        var eligible: [Selection] = []
+        var verdicts: [Verdict] = []
+        verdicts.reserveCapacity(candidates.count)
+        var winner: Int?
+        var eligible = 0
         var wanted = Int.max
         if case .winner(let fallbacks) = depth { wanted = 1 + max(0, fallbacks) }
-        for c in candidates {
-            if eligible.count >= wanted {
-                trace.append(CandidateTrace(campaign: c.id, priority: c.priority, rejection: .notChecked(winner: eligible[0].entry.id)))
+        var details = Decision.Details()
+        for (i, c) in candidates.enumerated() {
+            if eligible >= wanted {
+                verdicts.append(.notChecked)
                 continue
             }
-            var rejection = taken.isEmpty ? check(c, user: user, history: history, &scratch)
-                : taken[c.id].map { Rejection.filledAnotherSlot(placement: $0) } ?? check(c, user: user, history: history, &scratch)
-            if rejection == nil {
-                if let winner = eligible.first { rejection = .lowerPriority(than: winner.entry.id) }
-                eligible.append(Selection(entry: c, userId: user.profile.id))
+            let verdict: Verdict?
+            if !taken.isEmpty, taken[c.id] != nil {
+                verdict = .filledAnotherSlot
+                if details.taken.isEmpty { details.taken = taken }
+            } else {
+                verdict = check(c, user: user, history: history, &scratch)
             }
-            trace.append(CandidateTrace(campaign: c.id, priority: c.priority, rejection: rejection))
+            if let verdict {
+                switch verdict {
+                case .outsideTimeWindow: details.localTime = user.facts.localTime
+                case .wrongLocale: details.servedLocale = translations.resolve(user.locale ?? translations.defaultLocale).identifier
+                case .channelCapped: details.channelCaps = channelCaps
+                default: break
+                }
+                verdicts.append(verdict)
+            } else {
+                eligible += 1
+                if winner == nil {
+                    winner = i
+                    verdicts.append(.chosen)
+                } else {
+                    verdicts.append(.lowerPriority)
+                }
+            }
         }
         let fallback = fallbackEntry.map { Selection(entry: $0, userId: user.profile.id) }
-        return Decision(target: target, stage: user.stage, selection: eligible.first, fallbacks: Array(eligible.dropFirst()),
-                        placementDefault: fallback, trace: trace)
+        return Decision(target: target, stage: user.stage, candidates: candidates, verdicts: verdicts, winner: winner,
+                        userId: user.profile.id, details: details, placementDefault: fallback)
     }
 
     /// The first rule `campaign` fails for the user now, in the documented order, or nil when it may be shown.
-    private func check(_ c: Entry, user: UserMoment, history: HistoryIndex, _ scratch: inout Scratch) -> Rejection? {
+    private func check(_ c: Entry, user: UserMoment, history: HistoryIndex, _ scratch: inout Scratch) -> Verdict? {
         let now = user.now
         if let schedule = c.schedule, !schedule.contains(now, localDate: user.facts.localDate) { return .outsideSchedule }
-        if let stages = c.stages, !stages.contains(user.stage.stage) {
-            return .wrongStage(stage: user.stage.stage, wanted: stages)
-        }
+        if let stages = c.stages, !stages.contains(user.stage.stage) { return .wrongStage }
         if let locales = c.locales {
             // Written for the locale the user is served in, or a more general one of it (fr for fr-CA).
             let served = translations.resolve(user.locale ?? translations.defaultLocale)
-            if !locales.contains(where: { $0 == served || served.truncations.contains($0) }) {
-                return .wrongLocale(locale: served.identifier, wanted: locales.map(\.identifier))
-            }
+            if !locales.contains(where: { $0 == served || served.truncations.contains($0) }) { return .wrongLocale }
         }
         if let audience = c.audience, !audience.matches(user.source, memo: &scratch.conditions) { return .audience }
         if let trigger = c.trigger {
             let firing = scratch.firings[c.triggerSlot] ?? Self.firing(of: trigger, for: user)
             scratch.firings[c.triggerSlot] = firing
-            if let rejection = check(trigger, firing, now: user.now, lastShown: history.lastImpression(of: c.number)) {
-                return rejection
+            if let verdict = check(trigger, firing, now: user.now, lastShown: history.lastImpression(of: c.number)) {
+                return verdict
             }
         }
         if let window = c.window, !window.contains(minuteOfDay: user.facts.minuteOfDay, weekday: user.facts.weekdayNumber) {
-            return .outsideTimeWindow(localTime: user.facts.localTime, window: window)
+            return .outsideTimeWindow
         }
         if let dismissedAt = history.lastDismissal(of: c.number) {
             switch c.dismissal {
@@ -304,12 +319,12 @@ public struct DecisionEngine: Sendable {
                 if now < until { return .dismissed(at: dismissedAt, until: until) }
             }
         }
-        for cap in c.caps {
+        for (k, cap) in c.caps.enumerated() {
             let n = history.impressions(of: c.number, since: scratch.start(of: cap.period, user), exclusive: cap.period.isRolling)
-            if n >= cap.max { return .capped(cap, count: n) }
+            if n >= cap.max { return .capped(cap: k, count: n) }
         }
         if !c.exemptFromChannelCaps {
-            for cap in channelCaps {
+            for (k, cap) in channelCaps.enumerated() {
                 let times: [Double]
                 switch cap.scope {
                 case .channel(let channel):
@@ -319,7 +334,7 @@ public struct DecisionEngine: Sendable {
                     times = history.all
                 }
                 let n = HistoryIndex.count(times, since: scratch.start(of: cap.period, user), exclusive: cap.period.isRolling)
-                if n >= cap.max { return .capped(cap, count: n) }
+                if n >= cap.max { return .channelCapped(cap: k, count: n) }
             }
         }
         if c.holdout > 0, let h = Bucketing.hash(seed: c.holdoutSeed, value: user.profile.id, version: 2), h < c.holdout {
@@ -359,10 +374,10 @@ public struct DecisionEngine: Sendable {
     }
 
     /// A trigger's event as the user's events have it now: when the latest matching one happened, and the first
-    /// exception after it (its name and time).
+    /// exception after it (its place in the trigger's exceptions, and its time).
     private enum Firing {
         case missing
-        case fired(at: Date, cancel: (name: String, time: Date)?)
+        case fired(at: Date, cancel: (exception: Int, time: Date)?)
     }
 
     private static func firing(of t: Trigger, for user: UserMoment) -> Firing {
@@ -370,21 +385,21 @@ public struct DecisionEngine: Sendable {
         guard let fired = user.profile.lastEventTime(named: t.event, atOrBefore: now, matching: t.condition) else {
             return .missing
         }
-        var cancel: (name: String, time: Date)?
-        for name in t.exceptions {
+        var cancel: (exception: Int, time: Date)?
+        for (k, name) in t.exceptions.enumerated() {
             if let e = user.profile.firstEventTime(named: name, after: fired, atOrBefore: now),
                cancel.map({ e < $0.time }) ?? true
             {
-                cancel = (name, e)
+                cancel = (k, e)
             }
         }
         return .fired(at: fired, cancel: cancel)
     }
 
     /// `lastShown`: when this campaign was last shown, in seconds since 1970.
-    private func check(_ t: Trigger, _ firing: Firing, now: Date, lastShown: Double?) -> Rejection? {
-        guard case .fired(let fired, let cancel) = firing else { return .triggerMissing(event: t.event) }
-        if let cancel { return .cancelledByException(event: cancel.name, at: cancel.time) }
+    private func check(_ t: Trigger, _ firing: Firing, now: Date, lastShown: Double?) -> Verdict? {
+        guard case .fired(let fired, let cancel) = firing else { return .triggerMissing }
+        if let cancel { return .cancelledByException(exception: cancel.exception, at: cancel.time) }
         if let lastShown, lastShown >= fired.timeIntervalSince1970 {
             return .alreadySentForTrigger(triggeredAt: fired)
         }

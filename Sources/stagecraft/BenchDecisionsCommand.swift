@@ -69,11 +69,15 @@ struct BenchDecisionsCommand: ParsableCommand {
         }
 
         // Whole decisions: facts from the events, stage, then the candidates, as a request does. First with every
-        // candidate checked and traced, then stopping at the winner and two fallbacks (the serving path).
+        // candidate checked and its outcome kept; then the same with every outcome spelled out as a rejection and its
+        // code read (what a preview's trace does); then stopping at the winner and two fallbacks (the serving path).
         var count = 0
         var start = ContinuousClock.now
         var elapsed = 0.0
-        for (label, depth) in [("full_trace", DecisionEngine.Depth.full), ("winner_and_2_fallbacks", .winner(fallbacks: 2))] {
+        let runs: [(String, DecisionEngine.Depth, Bool)] = [
+            ("full_trace", .full, false), ("full_trace_spelled_out", .full, true), ("winner_and_2_fallbacks", .winner(fallbacks: 2), false),
+        ]
+        for (label, depth, spelled) in runs {
             count = 0
             start = ContinuousClock.now
             elapsed = 0
@@ -82,6 +86,9 @@ struct BenchDecisionsCommand: ParsableCommand {
                     let user = UserMoment(profile: profile, now: world.now, stageRules: world.stageRules)
                     let d = engine.decide(placement: DecisionWorkload.placement, for: user, history: history, depth: depth)
                     sink &+= d.trace.count &+ (d.selection?.campaign.priority ?? 0)
+                    if spelled {
+                        for t in d.trace { sink &+= t.rejection?.code.utf8.count ?? 0 }
+                    }
                 }
                 count += users
                 elapsed = (ContinuousClock.now - start).seconds

@@ -205,6 +205,51 @@ func banner(_ id: String, priority: Int = 0, _ configure: (inout Campaign) -> Vo
         #expect(d.fallbacks.map(\.campaign.id) == ["low"])
     }
 
+    @Test("every rejection is spelled out from what the decision kept: names, rules, times and counts")
+    func rejectionsAreSpelledOutWhole() {
+        var world = World()
+        world.events = [Self.cart(120, "2026-06-10T10:00:00Z"), Event(name: "purchase", time: World.at("2026-06-10T10:20:00Z"))]
+        // Two of today's banner impressions count against the channel's cap (the capped campaign's own is exempt).
+        world.history = [world.shown("capped", at: "2026-06-10T08:00:00Z"), world.shown("staged", at: "2026-06-10T09:00:00Z"),
+                         world.shown("staged", at: "2026-06-10T09:30:00Z"), world.dismissed("snoozed", at: "2026-06-10T11:00:00Z")]
+        world.channelCaps = [FrequencyCap(max: 9, per: .week, scope: .channel(.email)),
+                             FrequencyCap(max: 2, per: .day, scope: .channel(.banner))]
+        let window = TimeWindow(from: 9 * 60, to: 11 * 60)
+        let ownCaps = [FrequencyCap(max: 5, per: .week, scope: .campaign), FrequencyCap(max: 1, per: .day, scope: .campaign)]
+        let d = world.decide([
+            banner("staged", priority: 90) { $0.stages = ["reengagement", "loyalty"] },
+            banner("cancelled", priority: 80) { $0.trigger = Self.cartTrigger },
+            banner("windowed", priority: 70) { $0.window = window },
+            banner("snoozed", priority: 60) { $0.dismissal = .snooze(7200) },
+            banner("capped", priority: 50) { $0.caps = ownCaps; $0.exemptFromChannelCaps = true },
+            banner("channel-capped", priority: 40),
+            banner("exempt", priority: 30) { $0.exemptFromChannelCaps = true },
+            banner("second", priority: 20) { $0.exemptFromChannelCaps = true },
+        ])
+        let expected: [Rejection?] = [
+            .wrongStage(stage: "revenue", wanted: ["reengagement", "loyalty"]),
+            .cancelledByException(event: "purchase", at: World.at("2026-06-10T10:20:00Z")),
+            .outsideTimeWindow(localTime: "12:00", window: window),
+            .dismissed(at: World.at("2026-06-10T11:00:00Z"), until: World.at("2026-06-10T13:00:00Z")),
+            .capped(ownCaps[1], count: 1),
+            .capped(world.channelCaps[1], count: 2),
+            nil,
+            .lowerPriority(than: "exempt"),
+        ]
+        #expect(d.trace.map(\.rejection) == expected)
+        #expect(d.trace.map(\.campaign) == ["staged", "cancelled", "windowed", "snoozed", "capped", "channel-capped", "exempt", "second"])
+        #expect(d.trace.map(\.priority) == [90, 80, 70, 60, 50, 40, 30, 20])
+        #expect(d.selection?.campaign.id == "exempt")
+        #expect(d.fallbacks.map(\.campaign.id) == ["second"])
+
+        // Stopping at the winner: those ranked below it are not checked, and say which won.
+        let engine = DecisionEngine(campaigns: [banner("first", priority: 2), banner("below", priority: 1)], stageRules: World.stages)
+        let user = UserMoment(profile: Profile(id: world.userId, traits: world.traits), now: world.now, stageRules: World.stages)
+        let short = engine.decide(placement: "home-hero", for: user, history: InteractionHistory(), depth: .winner(fallbacks: 0))
+        #expect(short.trace.map(\.rejection) == [nil, .notChecked(winner: "first")])
+        #expect(short.fallbacks.isEmpty)
+    }
+
     @Test func equalPrioritiesBreakByCampaignIdWhateverTheOrderGiven() {
         let campaigns = [banner("zeta", priority: 5), banner("alpha", priority: 5), banner("mid", priority: 5)]
         for order in [campaigns, campaigns.reversed(), [campaigns[1], campaigns[2], campaigns[0]]] {

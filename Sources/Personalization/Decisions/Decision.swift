@@ -162,9 +162,16 @@ public struct Decision: Sendable {
     }
 
     /// Every candidate, in the order they rank (priority, then id).
-    public var trace: [CandidateTrace] {
-        candidates.indices.map { i in
-            CandidateTrace(campaign: candidates[i].id, priority: candidates[i].priority, rejection: rejection(at: i))
+    public var trace: Trace { Trace(decision: self) }
+
+    /// A decision's candidates as a collection, each spelled out (its ``Rejection`` made) when it is read.
+    public struct Trace: RandomAccessCollection, Sendable {
+        let decision: Decision
+        public var startIndex: Int { 0 }
+        public var endIndex: Int { decision.verdicts.count }
+        public subscript(i: Int) -> CandidateTrace {
+            let c = decision.candidates[i]
+            return CandidateTrace(campaign: c.id, priority: c.priority, rejection: decision.rejection(at: i))
         }
     }
 

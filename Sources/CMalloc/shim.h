@@ -6,14 +6,20 @@
 #include <stddef.h>
 #if defined(__has_include)
 #if __has_include(<malloc.h>) && __has_include(<gnu/libc-version.h>)
+#include <features.h>
 #include <malloc.h>
 #define STAGECRAFT_GLIBC_MALLOC 1
+/* mallinfo2 came with glibc 2.33; before it, mallinfo's int fields wrap past 2 GB, so nothing is reported. */
+#if __GLIBC_PREREQ(2, 33)
+#define STAGECRAFT_GLIBC_MALLINFO2 1
+#endif
 #endif
 #endif
 
-/* Bytes the program holds from malloc (heap chunks in use and mmapped blocks), and free bytes malloc keeps. Both 0 without glibc. */
+/* Bytes the program holds from malloc (heap chunks in use and mmapped blocks), and free bytes malloc keeps. Both 0
+   without glibc 2.33 or later. mallinfo2 takes each arena's lock and walks its free lists: for a scrape, not a request. */
 static inline void stagecraft_heap_usage(size_t *in_use, size_t *kept_free) {
-#ifdef STAGECRAFT_GLIBC_MALLOC
+#ifdef STAGECRAFT_GLIBC_MALLINFO2
     struct mallinfo2 info = mallinfo2();
     *in_use = info.uordblks + info.hblkhd;
     *kept_free = info.fordblks;

@@ -128,7 +128,7 @@ extension DeliveryContent {
         let decision = campaign.placement.flatMap { placement in
             campaign.isDefault || !inSlot ? nil : content.engine.decide(placement: placement, for: user, history: history, depth: depth)
         } ?? content.engine.decide(template: message.name, for: user, history: history)
-        return (decision, decision.trace.first { $0.campaign == campaign.id }?.rejection)
+        return (decision, decision.rejection(of: campaign.id))
     }
 
     /// An outcome with the translation keys its renders took from a fallback locale.

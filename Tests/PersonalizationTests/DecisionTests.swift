@@ -242,6 +242,21 @@ func banner(_ id: String, priority: Int = 0, _ configure: (inout Campaign) -> Vo
         #expect(d.selection?.campaign.id == "exempt")
         #expect(d.fallbacks.map(\.campaign.id) == ["second"])
 
+        #expect(d.rejection(of: "snoozed") == expected[3])
+        #expect(d.rejection(of: "exempt") == nil)
+        #expect(d.rejection(of: "not-a-candidate") == nil)
+
+        // Two campaigns share one look at a trigger with two exceptions: each names the exception that came first.
+        let twoExceptions = Trigger(event: "cart_abandoned", delay: 0, exceptions: ["refund", "purchase", "support_ticket"],
+                                    expiry: 3 * 86_400)
+        var later = world
+        later.events += [Event(name: "support_ticket", time: World.at("2026-06-10T10:40:00Z")),
+                         Event(name: "refund", time: World.at("2026-06-10T11:00:00Z"))]
+        let shared = later.decide([banner("one", priority: 2) { $0.trigger = twoExceptions },
+                                   banner("two", priority: 1) { $0.trigger = twoExceptions }])
+        #expect(shared.trace.map(\.rejection) == [.cancelledByException(event: "purchase", at: World.at("2026-06-10T10:20:00Z")),
+                                                   .cancelledByException(event: "purchase", at: World.at("2026-06-10T10:20:00Z"))])
+
         // Stopping at the winner: those ranked below it are not checked, and say which won.
         let engine = DecisionEngine(campaigns: [banner("first", priority: 2), banner("below", priority: 1)], stageRules: World.stages)
         let user = UserMoment(profile: Profile(id: world.userId, traits: world.traits), now: world.now, stageRules: World.stages)

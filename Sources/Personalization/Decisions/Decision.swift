@@ -175,30 +175,35 @@ public struct Decision: Sendable {
         }
     }
 
-    /// Why the candidate at `i` lost, nil for the winner.
+    /// Why `campaign` lost, nil when it won or was not a candidate.
+    public func rejection(of campaign: String) -> Rejection? {
+        candidates.firstIndex { $0.id == campaign }.flatMap(rejection(at:))
+    }
+
+    /// Why the candidate at `i` lost, nil for the winner. (A verdict names a rule the candidate has: the force
+    /// unwraps below read what the check that gave it found there.)
     private func rejection(at i: Int) -> Rejection? {
         let c = candidates[i]
         switch verdicts[i] {
         case .chosen: return nil
         case .outsideSchedule: return .outsideSchedule
-        case .wrongStage: return .wrongStage(stage: stage.stage, wanted: c.stages ?? [])
-        case .wrongLocale: return .wrongLocale(locale: details.servedLocale, wanted: (c.locales ?? []).map(\.identifier))
+        case .wrongStage: return .wrongStage(stage: stage.stage, wanted: c.stages!)
+        case .wrongLocale: return .wrongLocale(locale: details.servedLocale, wanted: c.locales!.map(\.identifier))
         case .audience: return .audience
-        case .triggerMissing: return .triggerMissing(event: c.trigger?.event ?? "")
+        case .triggerMissing: return .triggerMissing(event: c.trigger!.event)
         case .cancelledByException(let exception, let at):
-            return .cancelledByException(event: c.trigger?.exceptions[exception] ?? "", at: at)
+            return .cancelledByException(event: c.trigger!.exceptions[exception], at: at)
         case .alreadySentForTrigger(let at): return .alreadySentForTrigger(triggeredAt: at)
         case .triggerNotDue(let at): return .triggerNotDue(dueAt: at)
         case .triggerExpired(let at): return .triggerExpired(expiredAt: at)
-        case .outsideTimeWindow:
-            return c.window.map { .outsideTimeWindow(localTime: details.localTime, window: $0) } ?? .outsideSchedule
+        case .outsideTimeWindow: return .outsideTimeWindow(localTime: details.localTime, window: c.window!)
         case .dismissed(let at, let until): return .dismissed(at: at, until: until)
         case .capped(let cap, let count): return .capped(c.caps[cap], count: count)
         case .channelCapped(let cap, let count): return .capped(details.channelCaps[cap], count: count)
         case .holdout: return .holdout
-        case .filledAnotherSlot: return .filledAnotherSlot(placement: details.taken[c.id] ?? "")
-        case .lowerPriority: return .lowerPriority(than: winner.map { candidates[$0].id } ?? "")
-        case .notChecked: return .notChecked(winner: winner.map { candidates[$0].id } ?? "")
+        case .filledAnotherSlot: return .filledAnotherSlot(placement: details.taken[c.id]!)
+        case .lowerPriority: return .lowerPriority(than: candidates[winner!].id)
+        case .notChecked: return .notChecked(winner: candidates[winner!].id)
         }
     }
 

@@ -270,7 +270,7 @@ public struct DecisionEngine: Sendable {
             if let verdict {
                 switch verdict {
                 case .outsideTimeWindow: details.localTime = user.facts.localTime
-                case .wrongLocale: details.servedLocale = translations.resolve(user.locale ?? translations.defaultLocale).identifier
+                case .wrongLocale: details.servedLocale = servedLocale(of: user).identifier
                 case .channelCapped: details.channelCaps = channelCaps
                 default: break
                 }
@@ -290,6 +290,11 @@ public struct DecisionEngine: Sendable {
                         userId: user.profile.id, details: details, placementDefault: fallback)
     }
 
+    /// The locale the content speaks to `user` in: theirs (or the default) as the translations resolve it.
+    private func servedLocale(of user: UserMoment) -> LocaleTag {
+        translations.resolve(user.locale ?? translations.defaultLocale)
+    }
+
     /// The first rule `campaign` fails for the user now, in the documented order, or nil when it may be shown.
     private func check(_ c: Entry, user: UserMoment, history: HistoryIndex, _ scratch: inout Scratch) -> Verdict? {
         let now = user.now
@@ -297,7 +302,7 @@ public struct DecisionEngine: Sendable {
         if let stages = c.stages, !stages.contains(user.stage.stage) { return .wrongStage }
         if let locales = c.locales {
             // Written for the locale the user is served in, or a more general one of it (fr for fr-CA).
-            let served = translations.resolve(user.locale ?? translations.defaultLocale)
+            let served = servedLocale(of: user)
             if !locales.contains(where: { $0 == served || served.truncations.contains($0) }) { return .wrongLocale }
         }
         if let audience = c.audience, !audience.matches(user.source, memo: &scratch.conditions) { return .audience }

@@ -404,7 +404,7 @@ public final class PostgresStore: Store, StoreReporting {
     }
 
     /// Inserts events in one statement (arrays unnested in order; '' stands for a missing value), the new ones a goal
-    /// counts queued by the same statement; returns how many were new.
+    /// counts queued by the same statement; returns how many were new (counted by the server: one row comes back).
     private static func insert(_ events: [UserEvent], attributing goals: GoalIndex, _ connection: PostgresConnection,
                                _ logger: Logger) async throws -> Int
     {
@@ -415,7 +415,7 @@ public final class PostgresStore: Store, StoreReporting {
         let messages = events.map { $0.messageId ?? "" }
         let counted = goals.eventNames
         var added = 0
-        for try await _ in try await connection.query("""
+        for try await n in try await connection.query("""
             WITH added AS (
                 INSERT INTO events (user_id, name, time, properties, message_id)
                 SELECT u, n, t, NULLIF(p, ''), NULLIF(m, '')
@@ -427,10 +427,10 @@ public final class PostgresStore: Store, StoreReporting {
             ), queued AS (
                 INSERT INTO attribution_queue (seq) SELECT seq FROM added WHERE name = ANY(\(counted)::text[])
             )
-            SELECT 1 FROM added
+            SELECT count(*) FROM added
             """, logger: logger).decode(Int.self)
         {
-            added += 1
+            added = n
         }
         return added
     }
@@ -444,16 +444,18 @@ public final class PostgresStore: Store, StoreReporting {
         return try await withTransaction { connection in
             var seqs: [Int] = []
             var events: [UserEvent] = []
-            for try await (seq, user, name, time, properties) in try await connection.query("""
+            for try await row in try await connection.query("""
                 SELECT q.seq, e.user_id, e.name, e.time, e.properties
                 FROM (SELECT seq FROM attribution_queue ORDER BY seq LIMIT \(limit) FOR UPDATE SKIP LOCKED) q
                     LEFT JOIN LATERAL (SELECT user_id, name, time, properties FROM events WHERE events.seq = q.seq OFFSET 0) e ON true
                 ORDER BY q.seq
-                """, logger: logger).decode((Int, String?, String?, Double?, String?).self)
+                """, logger: logger)
             {
-                seqs.append(seq)
+                var cells = Cells(row)
+                seqs.append(try cells.next(Int.self))
                 // An event gone since (its user removed) has no row.
-                if let user, let name, let time {
+                if let user = try cells.next(String?.self), let name = try cells.next(String?.self), let time = try cells.next(Double?.self) {
+                    let properties = try cells.next(String?.self)
                     events.append(UserEvent(userId: user, event: Encoding.event(name: name, time: time, properties: properties)))
                 }
             }
@@ -470,22 +472,25 @@ public final class PostgresStore: Store, StoreReporting {
     private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ connection: PostgresConnection, _ logger: Logger) async throws {
         let wanted = Attribution.wanted(events, goals)
         guard !wanted.isEmpty else { return }
-        var exposed: [String: Exposure] = [:]
+        var exposed: [Attribution.Pair: Exposure] = [:]
         // By key, one lookup per pair (see attributeQueued): a join the planner may choose reads every exposure.
-        for try await (campaign, user, variant, heldOut, time) in try await connection.query("""
+        for try await row in try await connection.query("""
             SELECT w.c, w.u, e.variant, e.held_out, e.time
             FROM unnest(\(wanted.map(\.campaign))::text[], \(wanted.map(\.userId))::text[]) AS w(c, u)
                 JOIN LATERAL (SELECT variant, held_out, time FROM exposures WHERE campaign = w.c AND user_id = w.u OFFSET 0) e ON true
-            """, logger: logger).decode((String, String, String, Bool, Double).self)
+            """, logger: logger)
         {
-            exposed[campaign + "\u{0}" + user] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: variant, heldOut: heldOut),
-                                                          time: Date(timeIntervalSince1970: time))
+            var cells = Cells(row)
+            let (campaign, user) = (try cells.next(String.self), try cells.next(String.self))
+            let arm = Arm(variant: try cells.next(String.self), heldOut: try cells.next(Bool.self))
+            exposed[Attribution.Pair(campaign: campaign, userId: user)] = Exposure(
+                campaign: campaign, userId: user, arm: arm, time: Date(timeIntervalSince1970: try cells.next(Double.self)))
         }
         guard !exposed.isEmpty else { return }
-        let credits = Attribution.credits(events, goals, exposure: { exposed[$0 + "\u{0}" + $1] })
+        let credits = Attribution.credits(events, goals, exposed: exposed)
         guard !credits.isEmpty else { return }
-        var byKey: [String: Attribution.Credit] = [:]
-        for c in credits { byKey[c.key] = c }
+        var byKey: [Attribution.ValueKey: Attribution.Credit] = [:]
+        for c in credits { byKey[c.valueKey] = c }
         var changes: [Attribution.RollupChange] = []
         func add(_ c: Attribution.Credit, _ change: (value: Double, users: Int, sum: Double, sumOfSquares: Double)) {
             changes.append(Attribution.RollupChange(campaign: c.campaign, goal: c.goal, exposure: c.exposure, users: change.users,
@@ -493,7 +498,7 @@ public final class PostgresStore: Store, StoreReporting {
         }
         let conversions = credits.filter(\.isConversion)
         if !conversions.isEmpty {
-            for try await (campaign, goal, user) in try await connection.query("""
+            for try await row in try await connection.query("""
                 INSERT INTO goal_values (campaign, goal, user_id, value, events)
                 SELECT c, g, u, 1, n FROM unnest(\(conversions.map(\.campaign))::text[], \(conversions.map(\.goal))::text[],
                                                  \(conversions.map(\.userId))::text[], \(conversions.map(\.events))::int8[])
@@ -501,14 +506,18 @@ public final class PostgresStore: Store, StoreReporting {
                 ORDER BY k
                 ON CONFLICT DO NOTHING
                 RETURNING campaign, goal, user_id
-                """, logger: logger).decode((String, String, String).self)
+                """, logger: logger)
             {
-                if let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user], let change = Attribution.apply(c, to: nil) { add(c, change) }
+                var cells = Cells(row)
+                let (campaign, goal, user) = (try cells.next(String.self), try cells.next(String.self), try cells.next(String.self))
+                if let c = byKey[Attribution.ValueKey(campaign: campaign, goal: goal, userId: user)], let change = Attribution.apply(c, to: nil) {
+                    add(c, change)
+                }
             }
         }
         let values = credits.filter { !$0.isConversion }
         if !values.isEmpty {
-            for try await (campaign, goal, user, value, count) in try await connection.query("""
+            for try await row in try await connection.query("""
                 INSERT INTO goal_values (campaign, goal, user_id, value, events)
                 SELECT c, g, u, a, n FROM unnest(\(values.map(\.campaign))::text[], \(values.map(\.goal))::text[],
                                                  \(values.map(\.userId))::text[], \(values.map(\.amount))::float8[],
@@ -518,9 +527,12 @@ public final class PostgresStore: Store, StoreReporting {
                 ON CONFLICT (campaign, user_id, goal) DO UPDATE SET value = goal_values.value + excluded.value,
                     events = goal_values.events + excluded.events
                 RETURNING campaign, goal, user_id, value, events
-                """, logger: logger).decode((String, String, String, Double, Int).self)
+                """, logger: logger)
             {
-                guard let c = byKey[campaign + "\u{0}" + goal + "\u{0}" + user] else { continue }
+                var cells = Cells(row)
+                let (campaign, goal, user) = (try cells.next(String.self), try cells.next(String.self), try cells.next(String.self))
+                let (value, count) = (try cells.next(Double.self), try cells.next(Int.self))
+                guard let c = byKey[Attribution.ValueKey(campaign: campaign, goal: goal, userId: user)] else { continue }
                 // What the row held before this upsert: nothing when it was made now.
                 let old: Double? = count == c.events ? nil : value - c.amount
                 if let change = Attribution.apply(c, to: old) { add(c, change) }
@@ -553,7 +565,7 @@ public final class PostgresStore: Store, StoreReporting {
         // In key order, as rows are locked: writers never wait in a circle.
         let list = exposures.sorted { ($0.campaign, $0.userId) < ($1.campaign, $1.userId) }
         var new: [Attribution.RollupChange] = []
-        for try await (campaign, user, variant, heldOut, time) in try await connection.query("""
+        for try await row in try await connection.query("""
             INSERT INTO exposures (campaign, user_id, variant, held_out, time)
             SELECT c, u, v, h, t FROM unnest(\(list.map(\.campaign))::text[], \(list.map(\.userId))::text[],
                                              \(list.map(\.arm.variant))::text[], \(list.map(\.arm.heldOut))::bool[],
@@ -562,9 +574,12 @@ public final class PostgresStore: Store, StoreReporting {
             ORDER BY k
             ON CONFLICT DO NOTHING
             RETURNING campaign, user_id, variant, held_out, time
-            """, logger: logger).decode((String, String, String, Bool, Double).self)
+            """, logger: logger)
         {
-            let e = Exposure(campaign: campaign, userId: user, arm: Arm(variant: variant, heldOut: heldOut), time: Date(timeIntervalSince1970: time))
+            var cells = Cells(row)
+            let (campaign, user) = (try cells.next(String.self), try cells.next(String.self))
+            let arm = Arm(variant: try cells.next(String.self), heldOut: try cells.next(Bool.self))
+            let e = Exposure(campaign: campaign, userId: user, arm: arm, time: Date(timeIntervalSince1970: try cells.next(Double.self)))
             new.append(Attribution.RollupChange(campaign: campaign, goal: "", exposure: e, users: 1, sum: 0, sumOfSquares: 0))
         }
         try await roll(new, connection, logger)

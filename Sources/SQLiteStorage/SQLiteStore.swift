@@ -233,29 +233,34 @@ public final class SQLiteStore: Store, StoreReporting {
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
         try await pool.write { db in
             // SQLite has one writer: what this reads stays the queue's head until it is deleted below.
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            var taken = 0
+            var last: Int64 = 0
+            var events: [UserEvent] = []
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: """
                 SELECT q.seq, e.user_id, e.name, e.time, e.properties FROM attribution_queue q LEFT JOIN events e USING (seq)
                 ORDER BY q.seq LIMIT ?
                 """), arguments: [limit])
-            guard let last = rows.last else { return 0 }
-            // An event gone since (its user removed) has no row.
-            let events = rows.compactMap { row -> UserEvent? in
-                guard let user: String = row[1] else { return nil }
-                return UserEvent(userId: user, event: Encoding.event(name: row[2], time: row[3], properties: row[4]))
+            while let row = try rows.next() {
+                taken += 1
+                last = row[0]
+                // An event gone since (its user removed) has no row.
+                guard let user: String = row[1] else { continue }
+                events.append(UserEvent(userId: user, event: Encoding.event(name: row[2], time: row[3], properties: row[4])))
             }
+            guard taken > 0 else { return 0 }
             try Self.attribute(events, goals, db)
-            try db.execute(sql: "DELETE FROM attribution_queue WHERE seq <= ?", arguments: [last[0] as Int64])
-            return rows.count
+            try db.execute(sql: "DELETE FROM attribution_queue WHERE seq <= ?", arguments: [last])
+            return taken
         }
     }
 
     /// The batch's exposures are read in one statement per campaign, and each user's value is added to by an upsert
     /// that returns what it made (what it held before follows). SQLite has one writer at a time: nothing comes in
-    /// between.
+    /// between. Rows are read through cursors, not copied.
     private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ db: Database) throws {
-        var exposed: [String: Exposure] = [:]
+        var exposed: [Attribution.Pair: Exposure] = [:]
         var users: [String: [String]] = [:]
-        for (campaign, user) in Attribution.wanted(events, goals) { users[campaign, default: []].append(user) }
+        for pair in Attribution.wanted(events, goals) { users[pair.campaign, default: []].append(pair.userId) }
         for (campaign, list) in users {
             for start in stride(from: 0, to: list.count, by: 500) {
                 let part = Array(list[start..<min(start + 500, list.count)])
@@ -265,8 +270,8 @@ public final class SQLiteStore: Store, StoreReporting {
                     """, arguments: StatementArguments([campaign] + part))
                 while let row = try rows.next() {
                     let user: String = row[0]
-                    exposed[campaign + "\u{0}" + user] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: row[1], heldOut: row[2]),
-                                                                  time: Date(timeIntervalSince1970: row[3]))
+                    exposed[Attribution.Pair(campaign: campaign, userId: user)] = Exposure(
+                        campaign: campaign, userId: user, arm: Arm(variant: row[1], heldOut: row[2]), time: Date(timeIntervalSince1970: row[3]))
                 }
             }
         }
@@ -280,15 +285,17 @@ public final class SQLiteStore: Store, StoreReporting {
             RETURNING value, events
             """)
         var changes: [Attribution.RollupChange] = []
-        for credit in Attribution.credits(events, goals, exposure: { exposed[$0 + "\u{0}" + $1] }) {
+        for credit in Attribution.credits(events, goals, exposed: exposed) {
             let change: (value: Double, users: Int, sum: Double, sumOfSquares: Double)?
             if credit.isConversion {
                 try convert.execute(arguments: [credit.campaign, credit.userId, credit.goal, credit.events])
                 change = db.changesCount > 0 ? Attribution.apply(credit, to: nil) : nil
             } else {
-                guard let made = try Row.fetchOne(add, arguments: [credit.campaign, credit.userId, credit.goal, credit.amount, credit.events])
-                else { continue }
-                let (value, count): (Double, Int) = (made[0], made[1])
+                let made = try Row.fetchCursor(add, arguments: [credit.campaign, credit.userId, credit.goal, credit.amount, credit.events])
+                guard let row = try made.next() else { continue }
+                let (value, count): (Double, Int) = (row[0], row[1])
+                // Step to the statement's end, so that it is done before the next one.
+                while try made.next() != nil {}
                 change = Attribution.apply(credit, to: count == credit.events ? nil : value - credit.amount)
             }
             guard let change else { continue }

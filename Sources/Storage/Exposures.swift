@@ -100,8 +100,40 @@ public struct Rollup: Sendable, Equatable {
 }
 
 /// How new events change goal values, the same in every store: the store finds the exposures, reads the values
-/// kept, and writes back what this computes.
+/// kept, and writes back what this computes. Keys are small structs of the strings they name, not the strings
+/// joined: a pass handles thousands of events, and joining made and freed a string for each of them at every step.
 package enum Attribution {
+    /// A user of a campaign: whose exposure a goal event may count for.
+    package struct Pair: Hashable, Sendable {
+        package var campaign: String
+        package var userId: String
+
+        package init(campaign: String, userId: String) {
+            self.campaign = campaign
+            self.userId = userId
+        }
+    }
+
+    /// One user's value for one goal of a campaign: a goal value row's key.
+    package struct ValueKey: Hashable, Sendable, Comparable {
+        package var campaign: String
+        package var goal: String
+        package var userId: String
+
+        package init(campaign: String, goal: String, userId: String) {
+            self.campaign = campaign
+            self.goal = goal
+            self.userId = userId
+        }
+
+        /// Campaign, then goal, then user: the order the SQL stores lock rows in.
+        package static func < (a: ValueKey, b: ValueKey) -> Bool {
+            if a.campaign != b.campaign { return a.campaign < b.campaign }
+            if a.goal != b.goal { return a.goal < b.goal }
+            return a.userId < b.userId
+        }
+    }
+
     /// What a batch's events add to one user's value for one goal of a campaign they were exposed to.
     package struct Credit: Sendable {
         package var campaign: String
@@ -113,18 +145,21 @@ package enum Attribution {
         package var amount: Double
         package var events: Int
 
-        /// The row key the stores lock and write in this order.
+        package var valueKey: ValueKey { ValueKey(campaign: campaign, goal: goal, userId: userId) }
+
+        /// The key as one string (campaign, goal and user joined by NUL), as the memory store keeps values.
         package var key: String { campaign + "\u{0}" + goal + "\u{0}" + userId }
     }
 
-    /// The (campaign, user) pairs whose exposures the events may count for.
-    package static func wanted(_ events: [UserEvent], _ goals: GoalIndex) -> [(campaign: String, userId: String)] {
+    /// The (campaign, user) pairs whose exposures the events may count for, each once, in the order first met.
+    package static func wanted(_ events: [UserEvent], _ goals: GoalIndex) -> [Pair] {
         guard !goals.isEmpty else { return [] }
-        var seen = Set<String>()
-        var pairs: [(String, String)] = []
+        var seen = Set<Pair>()
+        var pairs: [Pair] = []
         for e in events {
-            for t in goals.targets(of: e.event.name) where seen.insert(t.campaign + "\u{0}" + e.userId).inserted {
-                pairs.append((t.campaign, e.userId))
+            for t in goals.targets(of: e.event.name) {
+                let pair = Pair(campaign: t.campaign, userId: e.userId)
+                if seen.insert(pair).inserted { pairs.append(pair) }
             }
         }
         return pairs
@@ -136,25 +171,32 @@ package enum Attribution {
                                 exposure: (_ campaign: String, _ userId: String) -> Exposure?) -> [Credit]
     {
         guard !goals.isEmpty else { return [] }
-        var byKey: [String: Credit] = [:]
+        var index: [ValueKey: Int] = [:]
+        var credits: [Credit] = []
         for e in events {
             for t in goals.targets(of: e.event.name) {
                 guard let exposed = exposure(t.campaign, e.userId),
                       let amount = t.goal.contribution(of: e.event, exposedAt: exposed.time)
                 else { continue }
                 let conversion = t.goal.measure == .conversion
-                let credit = Credit(campaign: t.campaign, goal: t.goal.name, userId: e.userId, exposure: exposed,
-                                    isConversion: conversion, amount: amount, events: 1)
-                if var kept = byKey[credit.key] {
-                    kept.amount = conversion ? 1 : kept.amount + amount
-                    kept.events += 1
-                    byKey[credit.key] = kept
+                let key = ValueKey(campaign: t.campaign, goal: t.goal.name, userId: e.userId)
+                if let at = index[key] {
+                    credits[at].amount = conversion ? 1 : credits[at].amount + amount
+                    credits[at].events += 1
                 } else {
-                    byKey[credit.key] = credit
+                    index[key] = credits.count
+                    credits.append(Credit(campaign: t.campaign, goal: t.goal.name, userId: e.userId, exposure: exposed,
+                                          isConversion: conversion, amount: amount, events: 1))
                 }
             }
         }
-        return byKey.keys.sorted().map { byKey[$0]! }
+        credits.sort { $0.valueKey < $1.valueKey }
+        return credits
+    }
+
+    /// The credits of `events` with the exposures given by pair.
+    package static func credits(_ events: [UserEvent], _ goals: GoalIndex, exposed: [Pair: Exposure]) -> [Credit] {
+        credits(events, goals, exposure: { exposed[Pair(campaign: $0, userId: $1)] })
     }
 
     /// What one exposure or credit adds to its campaign's rollup row (the exposure names the arm and day).
@@ -176,20 +218,46 @@ package enum Attribution {
         }
     }
 
+    /// A rollup row's key: campaign, goal, arm (the holdout before variants) and day, compared in that order.
+    private struct RowKey: Hashable, Comparable {
+        var campaign: String
+        var goal: String
+        var heldOut: Bool
+        var variant: String
+        var day: Int
+
+        static func < (a: RowKey, b: RowKey) -> Bool {
+            if a.campaign != b.campaign { return a.campaign < b.campaign }
+            if a.goal != b.goal { return a.goal < b.goal }
+            // Not held out ("0") before held out ("1"), as the keys were once joined as text.
+            if a.heldOut != b.heldOut { return !a.heldOut }
+            if a.variant != b.variant { return a.variant < b.variant }
+            return a.day < b.day
+        }
+    }
+
     /// Changes summed per rollup row (one write each), in the rows' key order, as the SQL stores write them: two
     /// writers never wait on each other in a circle.
     package static func summed(_ changes: [RollupChange]) -> [(campaign: String, row: Rollup)] {
-        var rows: [String: (campaign: String, row: Rollup)] = [:]
+        var index: [RowKey: Int] = [:]
+        var rows: [(key: RowKey, campaign: String, row: Rollup)] = []
         for c in changes {
-            let key = [c.campaign, c.goal, c.exposure.arm.heldOut ? "1" : "0", c.exposure.arm.variant, String(c.exposure.day)]
-                .joined(separator: "\u{0}")
-            var entry = rows[key] ?? (c.campaign, Rollup(goal: c.goal, arm: c.exposure.arm, day: c.exposure.day, users: 0, sum: 0, sumOfSquares: 0))
-            entry.row.users += c.users
-            entry.row.sum += c.sum
-            entry.row.sumOfSquares += c.sumOfSquares
-            rows[key] = entry
+            let key = RowKey(campaign: c.campaign, goal: c.goal, heldOut: c.exposure.arm.heldOut, variant: c.exposure.arm.variant,
+                             day: c.exposure.day)
+            let at: Int
+            if let found = index[key] {
+                at = found
+            } else {
+                at = rows.count
+                index[key] = at
+                rows.append((key, c.campaign, Rollup(goal: c.goal, arm: c.exposure.arm, day: key.day, users: 0, sum: 0, sumOfSquares: 0)))
+            }
+            rows[at].row.users += c.users
+            rows[at].row.sum += c.sum
+            rows[at].row.sumOfSquares += c.sumOfSquares
         }
-        return rows.keys.sorted().map { rows[$0]! }
+        rows.sort { $0.key < $1.key }
+        return rows.map { ($0.campaign, $0.row) }
     }
 
     /// The user's value after `credit`, given the value kept before (nil: none yet), and what that changes in the

@@ -75,13 +75,15 @@ extension DeliveryContent {
     }
 
     /// A block channel's render: the message's template rendered for the user (with the channel's own data, and
-    /// the options' `extra` keys on top) and checked as a web fragment.
+    /// the options' `extra` keys on top) and checked as a web fragment. A channel that read the user's data already
+    /// (a survey renders its texts from it first) passes it as `prepared`, with the language it was made for.
     func renderBlock(_ message: MessageTemplate, for user: UserMoment, options: DeliveryOptions,
-                     channelData: [(String, Value)] = [], fields: [(String, Value)] = []) -> ChannelRender
+                     channelData: [(String, Value)] = [], fields: [(String, Value)] = [],
+                     prepared: (data: Value, served: ServedLocale)? = nil) -> ChannelRender
     {
         let campaign = message.campaign
-        let served = served(user)
-        let data = data(for: message, campaign: campaign, user: user, extra: channelData + options.extra, served: served)
+        let served = prepared?.served ?? served(user)
+        let data = prepared?.data ?? data(for: message, campaign: campaign, user: user, extra: channelData + options.extra, served: served)
         let template = message.template(for: served.served)
         let html: String
         do {

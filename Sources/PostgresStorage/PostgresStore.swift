@@ -435,13 +435,20 @@ public final class PostgresStore: Store, StoreReporting {
         return added
     }
 
+    /// The advisory lock passes hold shared for their whole transaction, and ``awaitOtherPasses()`` takes alone: it
+    /// gets it once the passes running have committed. (Two keys: apart from the migrations' one-key lock; ids are
+    /// locked under 7426840.)
+    static let passesLock = "7426841, 0"
+
     /// Takes the queue's oldest rows no other pass holds (`FOR UPDATE SKIP LOCKED`: instances share the work), with
-    /// their events, attributes them and deletes them, in one transaction. Each event is looked up by its key (a
+    /// their events, attributes them and deletes them, in one transaction, which first takes the passes' lock shared
+    /// (before any row, so a pass waiting for it holds nothing another waits for). Each event is looked up by its key (a
     /// `LATERAL` subquery kept apart by `OFFSET 0`): the queue's row count is often misjudged (rows come and go all
     /// day), and the join the planner chose from it read the whole events table, 100 ms a pass at 220,000 events.
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
         let logger = logger
         return try await withTransaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock_shared(\(unescaped: Self.passesLock))", logger: logger)
             var seqs: [Int] = []
             var events: [UserEvent] = []
             for try await row in try await connection.query("""
@@ -463,6 +470,15 @@ public final class PostgresStore: Store, StoreReporting {
             try await Self.attribute(events, goals, connection, logger)
             try await connection.query("DELETE FROM attribution_queue WHERE seq = ANY(\(seqs)::int8[])", logger: logger)
             return seqs.count
+        }
+    }
+
+    /// Takes the passes' lock alone, in a transaction of its own that ends at once: that waits for the passes holding
+    /// it shared (other instances' among them) to commit. Passes starting meanwhile wait the moment it takes.
+    public func awaitOtherPasses() async throws {
+        let logger = logger
+        try await withTransaction { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(unescaped: Self.passesLock))", logger: logger)
         }
     }
 

@@ -230,6 +230,9 @@ public final class SQLiteStore: Store, StoreReporting {
         return added
     }
 
+    /// One process writes an SQLite file, and its passes run one at a time in the writer.
+    public func awaitOtherPasses() async throws {}
+
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
         try await pool.write { db in
             // SQLite has one writer: what this reads stays the queue's head until it is deleted below.

@@ -192,9 +192,16 @@ final class Attributor: Sendable {
 
     /// Attributes what is queued now, on the caller's task: one call of the store's passes (which may run beside the
     /// background one; the store gives each event to one), so a results request never waits on the stream of events
-    /// still arriving. A failure is logged and leaves the queue as it was.
+    /// still arriving; then waits for the passes other instances are running (they hold the events this one skipped).
+    /// A failure is logged and leaves the queue as it was.
     func now(_ api: APIServer) async {
         await attribute(api)
+        do {
+            try await api.store.awaitOtherPasses()
+        } catch {
+            api.metrics.count("attribution_failures")
+            api.logger.warning("could not wait for other instances' attribution passes", metadata: ["error": .string("\(error)")])
+        }
     }
 
     private func attribute(_ api: APIServer) async {

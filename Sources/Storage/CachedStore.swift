@@ -194,6 +194,7 @@ public final class CachedStore: Store {
     public func rollups(campaign: String) async throws -> [Rollup] { try await base.rollups(campaign: campaign) }
 
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int { try await base.attributeQueued(goals, limit: limit) }
+    public func awaitOtherPasses() async throws { try await base.awaitOtherPasses() }
 
     public func recordedStage(userId: String) async throws -> String? { try await base.recordedStage(userId: userId) }
 

@@ -80,6 +80,9 @@ public actor MemoryStore: Store {
         return added
     }
 
+    /// One process holds the memory store: its passes run one at a time on this actor.
+    public func awaitOtherPasses() {}
+
     public func attributeQueued(_ goals: GoalIndex, limit: Int) -> Int {
         let end = min(queued.count, queueStart + max(limit, 0))
         // Each event belongs to the user it was merged into, if it was; a removed user's are dropped.

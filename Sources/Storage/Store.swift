@@ -90,6 +90,12 @@ public protocol Store: InteractionLedger {
     /// processes may run this at once on one database: each event is taken by one.
     func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int
 
+    /// Returns once the attribution passes running now in other processes on this database have committed, so that
+    /// rollups read next hold what they attributed (``attributeQueued(_:limit:)`` leaves the events such a pass holds
+    /// to it). A results request makes its own pass, then waits here. Where one process writes, passes run one at a
+    /// time in its writer, and there is nothing to wait for.
+    func awaitOtherPasses() async throws
+
     /// Keeps the first exposure of each user to each campaign (a holdout user's, as deciding finds it); later ones
     /// change nothing. Impressions recorded by ``record(_:events:attributing:)`` and ``admit(userId:idempotency:at:_:)``
     /// expose their users by themselves.

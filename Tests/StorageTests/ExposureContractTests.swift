@@ -251,6 +251,29 @@ extension StoreContractTests {
         })
     }
 
+    @Test("a results request's wait returns once a pass elsewhere that holds queued events has committed",
+          .enabled(if: StoreKind.postgresURL != nil))
+    func resultsWaitForAPassElsewhere() async throws {
+        try await withPassHeld(user: "u1", setUp: { store in
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject()), timeZone: nil, at: at(0))
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+        }, meanwhile: { store in
+            // This instance's own pass leaves the held event to the pass that holds it, then waits for that one.
+            #expect(try await store.attributeAllQueued(goals) == 0)
+            try await store.awaitOtherPasses()
+            // What that pass wrote is there to read.
+            let left = try await store.withTransaction { connection in
+                var n = 0
+                for try await c in try await connection.query("SELECT count(*) FROM attribution_queue", logger: Logger(label: "test"))
+                    .decode(Int.self) { n = c }
+                return n
+            }
+            #expect(left == 0)
+        }, then: { valueOwners in
+            #expect(valueOwners == ["u1"])
+        })
+    }
+
     @Test("a merge waits for an attribution pass crediting the visitor, and the goal value it wrote moves to the user",
           .enabled(if: StoreKind.postgresURL != nil))
     func mergeWaitsForAPass() async throws {
@@ -290,6 +313,7 @@ extension StoreContractTests {
             let (held, holding) = AsyncStream.makeStream(of: Void.self)
             let pass = Task {
                 try await store.withTransaction { connection in
+                    try await connection.query("SELECT pg_advisory_xact_lock_shared(7426841, 0)", logger: logger)
                     try await connection.query("SELECT seq FROM attribution_queue ORDER BY seq FOR UPDATE SKIP LOCKED", logger: logger)
                     holding.yield()
                     try await Task.sleep(for: .milliseconds(400))
@@ -297,14 +321,15 @@ extension StoreContractTests {
                         INSERT INTO goal_values (campaign, goal, user_id, value, events) VALUES ('upgrade', 'revenue', \(user), 5, 1)
                         """, logger: logger)
                     try await connection.query("DELETE FROM attribution_queue", logger: logger)
+                    // Before its commit: what waited for the pass returns after the commit, so after this.
+                    return clock.now
                 }
-                return clock.now
             }
             for await _ in held { break }
             try await meanwhile(store)
             let doneAt = clock.now
-            let committedAt = try await pass.value
-            #expect(committedAt < doneAt, "it waited for the pass")
+            let finishedAt = try await pass.value
+            #expect(finishedAt < doneAt, "it waited for the pass")
             let owners = try await store.withTransaction { connection in
                 var owners: [String] = []
                 for try await id in try await connection.query("SELECT user_id FROM goal_values ORDER BY user_id", logger: logger)

@@ -166,7 +166,7 @@ final class Attributor: Sendable {
     /// Events per write.
     private let batch: Int
 
-    init(wait: Duration = .milliseconds(200), batch: Int = 5_000) {
+    init(wait: Duration, batch: Int = 5_000) {
         self.wait = wait
         self.batch = batch
     }

@@ -42,6 +42,9 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// How long events and anonymous visitors are kept, and how often the store is pruned.
     public var retention = RetentionSettings()
+    /// How long goal events wait to be attributed together with those that come meanwhile (a results request
+    /// attributes what is queued at once, whatever this is).
+    public var attributionWait: Duration = .milliseconds(200)
 
     public init() {}
 
@@ -77,12 +80,13 @@ public struct APIServer: Sendable {
     let connections: Connections
     let limiters: RateLimiters
     let observations = Observations()
-    let attributor = Attributor()
+    let attributor: Attributor
 
     public init(configuration: ServerConfiguration, content: ContentState, store: any Store, metrics: ServerMetrics,
                 logger: Logger, clock: @escaping @Sendable () -> Date = Date.init)
     {
         self.configuration = configuration
+        attributor = Attributor(wait: configuration.attributionWait)
         self.content = content
         self.store = store
         self.metrics = metrics

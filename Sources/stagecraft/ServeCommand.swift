@@ -92,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds from the end of one pruning pass over the store to the start of the next; 0 turns pruning off.")
     var pruneInterval = 3600.0
 
+    @Option(name: .long, help: "Seconds goal events wait to be attributed together with those that come meanwhile (fewer, larger writes); results requests attribute at once.")
+    var attributionWait = 0.2
+
     @Flag(name: .long, help: "Behind a load balancer: the client address for rate limits is the last entry of X-Forwarded-For.")
     var trustForwardedFor = false
 
@@ -144,6 +147,8 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.retention.eventAge = duration(retainEventsDays * 86_400)
         configuration.retention.visitorAge = duration(retainVisitorsDays * 86_400)
         configuration.retention.interval = duration(pruneInterval)
+        guard attributionWait >= 0, attributionWait <= 3600 else { throw ValidationError("--attribution-wait takes seconds from 0 to 3600") }
+        configuration.attributionWait = .milliseconds(Int64(attributionWait * 1000))
         configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),
                                         allowedOrigins: list("STAGECRAFT_ALLOWED_ORIGINS"))
         do {

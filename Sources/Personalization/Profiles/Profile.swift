@@ -186,6 +186,8 @@ final class EventIndex: Sendable {
         var counts: [Int] = []
         var purchaseTimes: [Double] = []
         var running: [Double] = []
+        // Whether each name is a purchase, found once per name: one hash of the name per event.
+        var purchase: [Bool] = []
         for (i, e) in events.enumerated() {
             let slot: Int
             if let s = slots[e.name] {
@@ -195,10 +197,11 @@ final class EventIndex: Sendable {
                 slots[e.name] = slot
                 names.append(e.name)
                 counts.append(0)
+                purchase.append(Facts.purchaseEvents.contains(e.name))
             }
             slotOf[i] = slot
             counts[slot] += 1
-            if Facts.purchaseEvents.contains(e.name) {
+            if purchase[slot] {
                 purchaseTimes.append(e.time.timeIntervalSince1970)
                 running.append((running.last ?? 0) + Profile.amount(e.properties))
             }

@@ -66,12 +66,15 @@ extension DeliveryContent {
     /// `extra` keys on top.
     func data(for message: MessageTemplate, campaign: Campaign, user: UserMoment, extra: [(String, Value)] = [],
               served: ServedLocale? = nil) -> Value {
-        var data = content.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: user.profile.id), served: served)
-        if !extra.isEmpty, case .object(var o) = data {
-            for (k, v) in extra { o[k] = v }
-            data = .object(o)
-        }
-        return data
+        Self.adding(extra, to: content.data(for: message, user: user, variant: DecisionEngine.variant(of: campaign, for: user.profile.id),
+                                            served: served))
+    }
+
+    /// `data` with `keys` set on top, in order (a later key wins).
+    static func adding(_ keys: [(String, Value)], to data: Value) -> Value {
+        guard !keys.isEmpty, case .object(var o) = data else { return data }
+        for (k, v) in keys { o[k] = v }
+        return .object(o)
     }
 
     /// A block channel's render: the message's template rendered for the user (with the channel's own data, and

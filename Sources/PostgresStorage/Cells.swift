@@ -1,3 +1,4 @@
+import Foundation
 import PostgresNIO
 import Storage
 
@@ -16,5 +17,17 @@ struct Cells {
     mutating func next<T: PostgresDecodable>(_: T.Type = T.self) throws -> T {
         guard let cell = iterator.next() else { throw StoreError("a row from PostgreSQL has fewer columns than expected") }
         return try cell.decode(T.self)
+    }
+
+    /// An exposure from the next five cells: campaign, user, variant, held out, time (as the exposures table has them).
+    mutating func exposure() throws -> Exposure {
+        let (campaign, user) = (try next(String.self), try next(String.self))
+        let arm = Arm(variant: try next(String.self), heldOut: try next(Bool.self))
+        return Exposure(campaign: campaign, userId: user, arm: arm, time: Date(timeIntervalSince1970: try next(Double.self)))
+    }
+
+    /// A goal value's key from the next three cells: campaign, goal, user.
+    mutating func valueKey() throws -> Attribution.ValueKey {
+        Attribution.ValueKey(campaign: try next(String.self), goal: try next(String.self), userId: try next(String.self))
     }
 }

@@ -497,10 +497,8 @@ public final class PostgresStore: Store, StoreReporting {
             """, logger: logger)
         {
             var cells = Cells(row)
-            let (campaign, user) = (try cells.next(String.self), try cells.next(String.self))
-            let arm = Arm(variant: try cells.next(String.self), heldOut: try cells.next(Bool.self))
-            exposed[Attribution.Pair(campaign: campaign, userId: user)] = Exposure(
-                campaign: campaign, userId: user, arm: arm, time: Date(timeIntervalSince1970: try cells.next(Double.self)))
+            let e = try cells.exposure()
+            exposed[Attribution.Pair(campaign: e.campaign, userId: e.userId)] = e
         }
         guard !exposed.isEmpty else { return }
         let credits = Attribution.credits(events, goals, exposed: exposed)
@@ -525,10 +523,7 @@ public final class PostgresStore: Store, StoreReporting {
                 """, logger: logger)
             {
                 var cells = Cells(row)
-                let (campaign, goal, user) = (try cells.next(String.self), try cells.next(String.self), try cells.next(String.self))
-                if let c = byKey[Attribution.ValueKey(campaign: campaign, goal: goal, userId: user)], let change = Attribution.apply(c, to: nil) {
-                    add(c, change)
-                }
+                if let c = byKey[try cells.valueKey()], let change = Attribution.apply(c, to: nil) { add(c, change) }
             }
         }
         let values = credits.filter { !$0.isConversion }
@@ -546,9 +541,9 @@ public final class PostgresStore: Store, StoreReporting {
                 """, logger: logger)
             {
                 var cells = Cells(row)
-                let (campaign, goal, user) = (try cells.next(String.self), try cells.next(String.self), try cells.next(String.self))
+                let key = try cells.valueKey()
                 let (value, count) = (try cells.next(Double.self), try cells.next(Int.self))
-                guard let c = byKey[Attribution.ValueKey(campaign: campaign, goal: goal, userId: user)] else { continue }
+                guard let c = byKey[key] else { continue }
                 // What the row held before this upsert: nothing when it was made now.
                 let old: Double? = count == c.events ? nil : value - c.amount
                 if let change = Attribution.apply(c, to: old) { add(c, change) }
@@ -593,10 +588,8 @@ public final class PostgresStore: Store, StoreReporting {
             """, logger: logger)
         {
             var cells = Cells(row)
-            let (campaign, user) = (try cells.next(String.self), try cells.next(String.self))
-            let arm = Arm(variant: try cells.next(String.self), heldOut: try cells.next(Bool.self))
-            let e = Exposure(campaign: campaign, userId: user, arm: arm, time: Date(timeIntervalSince1970: try cells.next(Double.self)))
-            new.append(Attribution.RollupChange(campaign: campaign, goal: "", exposure: e, users: 1, sum: 0, sumOfSquares: 0))
+            let e = try cells.exposure()
+            new.append(Attribution.RollupChange(campaign: e.campaign, goal: "", exposure: e, users: 1, sum: 0, sumOfSquares: 0))
         }
         try await roll(new, connection, logger)
     }

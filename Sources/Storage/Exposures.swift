@@ -136,16 +136,17 @@ package enum Attribution {
 
     /// What a batch's events add to one user's value for one goal of a campaign they were exposed to.
     package struct Credit: Sendable {
-        package var campaign: String
-        package var goal: String
-        package var userId: String
+        /// The goal value row it adds to.
+        package var valueKey: ValueKey
         package var exposure: Exposure
         package var isConversion: Bool
         /// The sum of the events' contributions (for a conversion, 1).
         package var amount: Double
         package var events: Int
 
-        package var valueKey: ValueKey { ValueKey(campaign: campaign, goal: goal, userId: userId) }
+        package var campaign: String { valueKey.campaign }
+        package var goal: String { valueKey.goal }
+        package var userId: String { valueKey.userId }
 
         /// The key as one string (campaign, goal and user joined by NUL), as the memory store keeps values.
         package var key: String { campaign + "\u{0}" + goal + "\u{0}" + userId }
@@ -185,8 +186,7 @@ package enum Attribution {
                     credits[at].events += 1
                 } else {
                     index[key] = credits.count
-                    credits.append(Credit(campaign: t.campaign, goal: t.goal.name, userId: e.userId, exposure: exposed,
-                                          isConversion: conversion, amount: amount, events: 1))
+                    credits.append(Credit(valueKey: key, exposure: exposed, isConversion: conversion, amount: amount, events: 1))
                 }
             }
         }

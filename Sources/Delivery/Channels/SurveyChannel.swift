@@ -25,21 +25,18 @@ struct SurveyChannel: ChannelRenderer {
                 options: DeliveryOptions) -> ChannelRender
     {
         guard let spec else { return delivery.renderBlock(message, for: user, options: options) }
-        // The user's data is made once: the texts render from it, then the block from it with `survey` added
-        // (under the options' `extra` keys, which win as they do over any channel's data).
+        // The user's data is made once: the texts render from it, then the block from it with `survey` added, and
+        // the options' `extra` keys on top again (they win over any channel's data).
         let served = delivery.served(user)
-        var data = delivery.data(for: message, campaign: message.campaign, user: user, extra: options.extra, served: served)
+        let data = delivery.data(for: message, campaign: message.campaign, user: user, extra: options.extra, served: served)
         let survey: Value
         do {
             survey = try spec.value(for: data, options: delivery.renderOptions(for: user, served: served, strict: options.strict, autoescape: false))
         } catch {
             return .failed(delivery.failure(message.campaign, rendering: error, what: "the survey's text"))
         }
-        if case .object(var o) = data, !options.extra.contains(where: { $0.0 == "survey" }) {
-            o["survey"] = survey
-            data = .object(o)
-        }
-        return delivery.renderBlock(message, for: user, options: options, fields: [("survey", survey)], prepared: (data, served))
+        return delivery.renderBlock(message, for: user, options: options, fields: [("survey", survey)],
+                                    prepared: (DeliveryContent.adding([("survey", survey)] + options.extra, to: data), served))
     }
 }
 

@@ -650,6 +650,47 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
+    /// The first `limit` ids after `cursor` that have a profile or events (or, with `ledger`, interactions), each
+    /// table's user index read from the cursor on, merged.
+    private static func ids(after cursor: String, limit: Int, ledger: Bool, _ connection: PostgresConnection,
+                            _ logger: Logger) async throws -> [String]
+    {
+        let query: PostgresQuery = ledger ? """
+            SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS e
+            UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS i
+            UNION SELECT id FROM (SELECT id FROM profiles WHERE id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS p
+            ORDER BY 1 LIMIT \(limit)
+            """ : """
+            SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS e
+            UNION SELECT id FROM (SELECT id FROM profiles WHERE id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS p
+            ORDER BY 1 LIMIT \(limit)
+            """
+        var ids: [String] = []
+        for try await id in try await connection.query(query, logger: logger).decode(String.self) {
+            ids.append(id)
+        }
+        return ids
+    }
+
+    public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
+        let logger = logger
+        return try await read { connection in
+            let ids = try await Self.ids(after: cursor, limit: limit, ledger: false, connection, logger)
+            var stages: [String: String] = [:]
+            for try await (id, stage) in try await connection.query(
+                "SELECT user_id, stage FROM user_stages WHERE user_id = ANY(\(ids)::text[])", logger: logger).decode((String, String).self)
+            {
+                stages[id] = stage
+            }
+            var users: [KnownUser] = []
+            for id in ids {
+                guard let profile = try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) else { continue }
+                users.append(KnownUser(profile: profile, stage: stages[id]))
+            }
+            return UserPage(users: users, next: ids.count == limit ? ids.last : nil)
+        }
+    }
+
     public func stageMoves() async throws -> [StageMove] {
         let logger = logger
         return try await read { connection in
@@ -733,17 +774,7 @@ public final class PostgresStore: Store, StoreReporting {
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
         let logger = logger
         let ids = try await withConnection { connection in
-            var ids: [String] = []
-            for try await id in try await connection.query("""
-                SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(subjects)) AS e
-                UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(subjects)) AS i
-                UNION SELECT id FROM (SELECT id FROM profiles WHERE id > \(cursor) ORDER BY 1 LIMIT \(subjects)) AS p
-                ORDER BY 1 LIMIT \(subjects)
-                """, logger: logger).decode(String.self)
-            {
-                ids.append(id)
-            }
-            return ids
+            try await Self.ids(after: cursor, limit: subjects, ledger: true, connection, logger)
         }
         var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
         var gone = Set<String>()

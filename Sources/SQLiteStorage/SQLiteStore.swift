@@ -363,6 +363,34 @@ public final class SQLiteStore: Store, StoreReporting {
         }
     }
 
+    /// The first `limit` ids after `cursor` that have a profile or events (or, with `ledger`, interactions), each
+    /// table's user index read from the cursor on, merged.
+    private static func ids(after cursor: String, limit: Int, ledger: Bool, _ db: Database) throws -> [String] {
+        let interactions = ledger
+            ? "UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS i"
+            : ""
+        return try String.fetchAll(db.cachedStatement(sql: """
+            SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS e
+            \(interactions)
+            UNION SELECT id FROM (SELECT id FROM profiles WHERE id > ?1 ORDER BY 1 LIMIT ?2) AS p
+            ORDER BY 1 LIMIT ?2
+            """), arguments: [cursor, limit])
+    }
+
+    /// One read for the page (the sweep's pages are small: a blocking read holds its thread while it runs).
+    public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
+        try readHere { db in
+            let ids = try Self.ids(after: cursor, limit: limit, ledger: false, db)
+            let stage = try db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?")
+            var users: [KnownUser] = []
+            for id in ids {
+                guard let profile = try Self.profile(id: id, eventLimit: eventLimit, db) else { continue }
+                users.append(KnownUser(profile: profile, stage: try String.fetchOne(stage, arguments: [id])))
+            }
+            return UserPage(users: users, next: ids.count == limit ? ids.last : nil)
+        }
+    }
+
     public func stageMoves() async throws -> [StageMove] {
         try readHere { db in
             try Row.fetchAll(db, sql: "SELECT day, from_stage, to_stage, users FROM stage_moves ORDER BY day, from_stage, to_stage")
@@ -418,12 +446,7 @@ public final class SQLiteStore: Store, StoreReporting {
     /// index.
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
         try await pool.write { db in
-            let ids = try String.fetchAll(db.cachedStatement(sql: """
-                SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS e
-                UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS i
-                UNION SELECT id FROM (SELECT id FROM profiles WHERE id > ?1 ORDER BY 1 LIMIT ?2) AS p
-                ORDER BY 1 LIMIT ?2
-                """), arguments: [cursor, subjects])
+            let ids = try Self.ids(after: cursor, limit: subjects, ledger: true, db)
             var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
             for id in ids {
                 if retention.visitorsBefore != nil, id.hasPrefix(Retention.visitorPrefix) {

@@ -86,13 +86,28 @@ final class Observations: Sendable {
                 state.withLock { st in for e in exposures { st.exposed.remove(e.campaign + "\u{0}" + e.userId) } }
             }
             do {
-                for (s, from) in zip(sightings, try await store.recordStages(sightings)) {
-                    if let from { metrics.count("stage_moves", [("from", from.isEmpty ? "none" : from), ("to", s.stage)]) }
-                }
+                Self.count(sightings, moves: try await store.recordStages(sightings), metrics: metrics)
             } catch {
                 logger.warning("stages not kept", metadata: ["count": "\(sightings.count)", "error": .string("\(error)")])
                 state.withLock { st in for s in sightings where st.stages[s.userId] == s.stage { st.stages[s.userId] = nil } }
             }
+        }
+    }
+
+    /// Counts the moves the store made of `sightings` (per sighting, the stage the user came from, nil for none).
+    private static func count(_ sightings: [StageSighting], moves: [String?], metrics: ServerMetrics) {
+        for (s, from) in zip(sightings, moves) {
+            if let from { metrics.count("stage_moves", [("from", from.isEmpty ? "none" : from), ("to", s.stage)]) }
+        }
+    }
+
+    /// `sightings` were recorded by another path than serving (the stage sweep), and `moves` is what the store did:
+    /// they are counted, and a user remembered in another stage is remembered in the new one, so that serving them
+    /// in the old stage again is recorded as the move back.
+    func recorded(_ sightings: [StageSighting], moves: [String?], metrics: ServerMetrics) {
+        Self.count(sightings, moves: moves, metrics: metrics)
+        state.withLock { st in
+            for s in sightings where st.stages[s.userId] != nil { st.stages[s.userId] = s.stage }
         }
     }
 

@@ -53,23 +53,7 @@ public struct RetentionService: Service {
 
     public func run() async throws {
         guard let interval = settings.interval else { return }
-        do {
-            try await cancelWhenGracefulShutdown {
-                while true {
-                    do {
-                        _ = try await pass()
-                    } catch is CancellationError {
-                        throw CancellationError()
-                    } catch {
-                        // The database away (a restart): the next pass starts over.
-                        logger.warning("retention: pass stopped: \(error)")
-                    }
-                    try await Task.sleep(for: interval)
-                }
-            }
-        } catch is CancellationError {
-            return
-        }
+        try await repeatPasses(every: interval, logger: logger, what: "retention") { _ = try await pass() }
     }
 
     /// One whole pass over every id; returns what it removed (`next` nil).
@@ -95,5 +79,28 @@ public struct RetentionService: Service {
         let took = ContinuousClock.now - started
         logger.info("retention: pass over \(total.subjects) ids removed \(total.events) events and \(total.visitors) visitors in \(took)")
         return total
+    }
+}
+
+/// Runs `pass` now, then `interval` after each one ends, until the service is cancelled or the server shuts down
+/// gracefully. A pass that fails (the database away: a restart) is logged, and the next one starts over.
+func repeatPasses(every interval: Duration, logger: Logger, what: String, _ pass: @escaping @Sendable () async throws -> Void)
+    async throws
+{
+    do {
+        try await cancelWhenGracefulShutdown {
+            while true {
+                do {
+                    try await pass()
+                } catch is CancellationError {
+                    throw CancellationError()
+                } catch {
+                    logger.warning("\(what): pass stopped: \(error)")
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    } catch is CancellationError {
+        return
     }
 }

@@ -42,6 +42,8 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits = RateLimits()
     /// How long events and anonymous visitors are kept, and how often the store is pruned.
     public var retention = RetentionSettings()
+    /// How often every user's stage is evaluated again, for the moves time alone makes.
+    public var stageSweep = StageSweepSettings()
     /// How long goal events wait to be attributed together with those that come meanwhile (a results request
     /// attributes what is queued at once, whatever this is).
     public var attributionWait: Duration = .milliseconds(200)
@@ -147,6 +149,7 @@ public struct APIServer: Sendable {
             app.addServices(RetentionService(store: store, settings: configuration.retention, eventsPerUser: configuration.eventLimit,
                                              metrics: metrics, logger: logger, clock: clock))
         }
+        if configuration.stageSweep.interval != nil { app.addServices(StageSweep(api: self, settings: configuration.stageSweep)) }
         if let beforeStart { app.beforeServerStarts(perform: beforeStart) }
         return app
     }

@@ -202,6 +202,11 @@ public final class CachedStore: Store {
 
     public func stageMoves() async throws -> [StageMove] { try await base.stageMoves() }
 
+    /// Read past the cache: a pass over every user would push out the ones being served.
+    public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
+        try await base.users(after: cursor, limit: limit, eventLimit: eventLimit)
+    }
+
     public func events(userId: String, limit: Int) async throws -> [Event] { try await base.events(userId: userId, limit: limit) }
 
     public func deleteProfile(id: String, at time: Date) async throws -> Bool {

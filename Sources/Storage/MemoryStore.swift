@@ -137,6 +137,12 @@ public actor MemoryStore: Store {
         return old ?? ""
     }
 
+    public func users(after cursor: String, limit: Int, eventLimit: Int) -> UserPage {
+        let ids = Set(records.keys).union(events.keys).filter { $0 > cursor }.sorted().prefix(limit)
+        let users = ids.compactMap { id in profile(id: id, eventLimit: eventLimit).map { KnownUser(profile: $0, stage: stages[id]) } }
+        return UserPage(users: users, next: ids.count == limit ? ids.last : nil)
+    }
+
     public func stageMoves() -> [StageMove] {
         moves.sorted { ($0.day, $0.from, $0.to) < ($1.day, $1.from, $1.to) }
     }

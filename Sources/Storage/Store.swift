@@ -3,6 +3,29 @@ import Liquid
 import Localization
 import Personalization
 
+/// A page of the users a store knows (``Store/users(after:limit:eventLimit:)``).
+public struct UserPage: Sendable {
+    public var users: [KnownUser]
+    /// The last id looked at, where the next page starts; nil when this page reached the last id.
+    public var next: String?
+
+    public init(users: [KnownUser], next: String?) {
+        self.users = users
+        self.next = next
+    }
+}
+
+/// A user as deciding reads them, with the lifecycle stage last recorded for them (nil when none was).
+public struct KnownUser: Sendable {
+    public var profile: Profile
+    public var stage: String?
+
+    public init(profile: Profile, stage: String?) {
+        self.profile = profile
+        self.stage = stage
+    }
+}
+
 /// A profile as it is kept: who the user is, without the events (those are kept, and read, apart).
 public struct ProfileRecord: Sendable, Equatable {
     public var id: String
@@ -115,6 +138,11 @@ public protocol Store: InteractionLedger {
 
     /// Every day's moves between stages, oldest day first.
     func stageMoves() async throws -> [StageMove]
+
+    /// Up to `limit` of the users the store knows (a profile or an event), the first ids after `cursor` in id order,
+    /// each as ``profile(id:eventLimit:)`` reads them, with the stage recorded for them: what a pass over every user
+    /// (the stage sweep) reads a page at a time. A page may hold fewer users than `limit` and still not be the last.
+    func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage
 
     /// The user's latest `limit` events, oldest first.
     func events(userId: String, limit: Int) async throws -> [Event]

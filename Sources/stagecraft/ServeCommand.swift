@@ -92,6 +92,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds from the end of one pruning pass over the store to the start of the next; 0 turns pruning off.")
     var pruneInterval = 3600.0
 
+    @Option(name: .long, help: "Seconds from the end of one pass that puts every user in the stage the rules give them now (the moves time alone makes) to the start of the next; 0 turns it off.")
+    var stageSweepInterval = 3600.0
+
     @Option(name: .long, help: "Seconds goal events wait to be attributed together with those that come meanwhile (fewer, larger writes); results requests attribute at once.")
     var attributionWait = 0.2
 
@@ -140,13 +143,15 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.rateLimits.address = try rate(rateLimitAddress, "rate-limit-address")
         configuration.rateLimits.secretKey = try rate(rateLimitSecret, "rate-limit-secret")
         configuration.rateLimits.trustForwardedFor = trustForwardedFor
-        guard retainEventsDays >= 0, retainVisitorsDays >= 0, pruneInterval >= 0 else {
-            throw ValidationError("--retain-events-days, --retain-visitors-days and --prune-interval take numbers from 0 up")
+        guard retainEventsDays >= 0, retainVisitorsDays >= 0, pruneInterval >= 0, stageSweepInterval >= 0,
+              [retainEventsDays, retainVisitorsDays, pruneInterval, stageSweepInterval].allSatisfy({ $0.isFinite }) else {
+            throw ValidationError("--retain-events-days, --retain-visitors-days, --prune-interval and --stage-sweep-interval take numbers from 0 up")
         }
         func duration(_ seconds: Double) -> Duration? { seconds > 0 ? .milliseconds(Int64(seconds * 1000)) : nil }
         configuration.retention.eventAge = duration(retainEventsDays * 86_400)
         configuration.retention.visitorAge = duration(retainVisitorsDays * 86_400)
         configuration.retention.interval = duration(pruneInterval)
+        configuration.stageSweep.interval = duration(stageSweepInterval)
         guard attributionWait >= 0, attributionWait <= 3600 else { throw ValidationError("--attribution-wait takes seconds from 0 to 3600") }
         configuration.attributionWait = .milliseconds(Int64(attributionWait * 1000))
         configuration.keys = AccessKeys(secretKeys: list("STAGECRAFT_SECRET_KEYS"), publishableKeys: list("STAGECRAFT_PUBLISHABLE_KEYS"),

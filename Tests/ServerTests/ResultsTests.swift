@@ -320,6 +320,70 @@ struct StageFlowTests {
     }
 }
 
+@Suite("Stage sweep: the moves time alone makes")
+struct StageSweepTests {
+    @Test("a pass puts every known user in the stage the rules give them now: a move on its day, once; a user served in the old stage again moves back")
+    func sweep() async throws {
+        var files = Fixture.files
+        files["stages.yml"] = """
+            rules:
+              - stage: reengagement
+                when: { facts.days_since_last_seen: { $gte: 30 } }
+              - stage: revenue
+                when: { user.plan: trial }
+            fallback: activation
+            """
+        let h = try Harness(files: files)
+        let day = 86_400.0
+        _ = try await h.store.saveProfile(id: "q1", traits: .replace(LiquidObject([("plan", "trial")])), timeZone: nil, at: fixedNow)
+        _ = try await h.store.saveProfile(id: "q3", traits: .replace(LiquidObject()), timeZone: nil, at: fixedNow)
+        _ = try await h.store.append([UserEvent(userId: "q0", event: Event(name: "login", time: fixedNow.addingTimeInterval(-day))),
+                                      UserEvent(userId: "q1", event: Event(name: "login", time: fixedNow.addingTimeInterval(-day))),
+                                      UserEvent(userId: "q2", event: Event(name: "page", time: fixedNow.addingTimeInterval(-40 * day)))])
+        var settings = StageSweepSettings()
+        settings.pageSize = 1
+        settings.pause = .zero
+        let later = fixedNow.addingTimeInterval(31 * day)
+        let today = StageSweep(api: h.server, settings: settings, clock: { fixedNow })
+        let monthOn = StageSweep(api: h.server, settings: settings, clock: { later })
+        try await h.test { client in
+            // Served: q0 and q1 are kept in their stages; q2 (gone quiet) and q3 (a profile alone) are never served.
+            for id in ["q0", "q1"] { _ = try await get(client, "/v1/placements/home-hero?user_id=\(id)") }
+            _ = try await get(client, "/v1/stages/flow")
+            #expect(try await h.store.recordedStage(userId: "q0") == "activation")
+            #expect(try await h.store.recordedStage(userId: "q1") == "revenue")
+
+            #expect(try await today.pass() == StageSweep.Outcome(users: 4, moved: 2))
+            #expect(try await h.store.recordedStage(userId: "q2") == "reengagement")
+            #expect(try await h.store.recordedStage(userId: "q3") == "activation")
+            #expect(try await today.pass() == StageSweep.Outcome(users: 4, moved: 0))
+
+            // A month on, with nothing done meanwhile: the two served ones have gone quiet too.
+            #expect(try await monthOn.pass() == StageSweep.Outcome(users: 4, moved: 2))
+            let d0 = Rollup.day(of: fixedNow)
+            let d31 = Rollup.day(of: later)
+            #expect(try await h.store.stageMoves() == [
+                StageMove(day: d0, from: "", to: "activation", users: 2),
+                StageMove(day: d0, from: "", to: "reengagement", users: 1),
+                StageMove(day: d0, from: "", to: "revenue", users: 1),
+                StageMove(day: d31, from: "activation", to: "reengagement", users: 1),
+                StageMove(day: d31, from: "revenue", to: "reengagement", users: 1),
+            ])
+            // Served again as of the server's clock (the day after their login): back in activation, kept as a
+            // move, although this process last kept them in activation itself.
+            _ = try await get(client, "/v1/placements/home-hero?user_id=q0")
+            let flow = try await get(client, "/v1/stages/flow").json
+            let moves = (flow["transitions"]?.arrayValue ?? []).compactMap(\.objectValue).map { "\(j($0["from"])) -> \(j($0["to"]))" }
+            #expect(moves.contains(#""reengagement" -> "activation""#), "\(moves)")
+            #expect(try await h.store.recordedStage(userId: "q0") == "activation")
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains("stagecraft_stage_sweeps_total 3"), "\(metrics)")
+            #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("stagecraft_stage_moves_total") && $0.contains("from=\"revenue\"")
+                && $0.contains("to=\"reengagement\"") && $0.hasSuffix(" 1") })
+        }
+    }
+}
+
 @Suite("Result dates")
 struct ResultDateTests {
     @Test("day numbers and yyyy-MM-dd agree with Foundation's Gregorian calendar, 1600 to 2400; impossible dates are refused")

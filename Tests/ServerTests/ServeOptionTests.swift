@@ -4,9 +4,9 @@ import Testing
 /// `stagecraft serve` refuses an option it cannot use before it opens anything.
 @Suite("serve: options it refuses")
 struct ServeOptionTests {
-    @Test("--attribution-wait outside 0 to 3600 seconds: an error naming it, exit status not 0, no database made",
-          arguments: ["-1", "3601", "nan", "inf"])
-    func attributionWait(value: String) throws {
+    /// Runs `serve` with `option` on a scratch folder: its exit status, what it wrote to stderr, whether a
+    /// database was made.
+    private func serve(with option: String) throws -> (status: Int32, errors: String, madeDatabase: Bool) {
         let (binary, folder, port) = try DurabilityTests.scratch("serve-option")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("stagecraft.sqlite")
@@ -14,15 +14,32 @@ struct ServeOptionTests {
         p.executableURL = binary
         p.currentDirectoryURL = folder
         p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "\(port)",
-                       "--database", database.path, "--attribution-wait=\(value)"]
+                       "--database", database.path, option]
         let errors = Pipe()
         p.standardOutput = FileHandle.nullDevice
         p.standardError = errors
         try p.run()
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
-        #expect(p.terminationStatus != 0)
-        #expect(text.contains("--attribution-wait takes seconds from 0 to 3600"), "\(text)")
-        #expect(!FileManager.default.fileExists(atPath: database.path))
+        return (p.terminationStatus, text, FileManager.default.fileExists(atPath: database.path))
+    }
+
+    @Test("--attribution-wait outside 0 to 3600 seconds: an error naming it, exit status not 0, no database made",
+          arguments: ["-1", "3601", "nan", "inf"])
+    func attributionWait(value: String) throws {
+        let run = try serve(with: "--attribution-wait=\(value)")
+        #expect(run.status != 0)
+        #expect(run.errors.contains("--attribution-wait takes seconds from 0 to 3600"), "\(run.errors)")
+        #expect(!run.madeDatabase)
+    }
+
+    @Test("an age or interval below 0, or not a finite number: an error naming them, exit status not 0, no database made",
+          arguments: ["--stage-sweep-interval=-1", "--stage-sweep-interval=inf", "--prune-interval=nan", "--retain-events-days=inf",
+                      "--retain-visitors-days=-0.5"])
+    func intervals(option: String) throws {
+        let run = try serve(with: option)
+        #expect(run.status != 0)
+        #expect(run.errors.contains("--prune-interval and --stage-sweep-interval take numbers from 0 up"), "\(run.errors)")
+        #expect(!run.madeDatabase)
     }
 }

@@ -145,6 +145,7 @@ struct Harness {
         configuration.rateLimits = rateLimits
         // No pruning in the background of tests (their clock is pinned); RetentionTests runs passes itself.
         configuration.retention.interval = nil
+        configuration.stageSweep.interval = nil
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let metrics = ServerMetrics()

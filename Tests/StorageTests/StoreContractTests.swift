@@ -566,3 +566,37 @@ extension Channel {
     static let banner = Channel(rawValue: "banner")!
     static let survey = Channel(rawValue: "survey")!
 }
+
+extension StoreContractTests {
+    @Test("users page by page in id order: those with a profile or events, each with their latest events and recorded stage",
+          arguments: StoreKind.available)
+    func userPages(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            #expect(try await store.users(after: "", limit: 10, eventLimit: 10).users.isEmpty)
+            _ = try await store.saveProfile(id: "a", traits: .replace(LiquidObject([("plan", "trial")])), timeZone: "Asia/Tokyo", at: t0)
+            _ = try await store.append((0..<5).map { UserEvent(userId: "b", event: event("e\($0)", Double($0))) })
+            // Only a ledger: not a user deciding would read.
+            try await store.record(Interaction(userId: "c", campaign: "hero", channel: .banner, kind: .impression, time: t0))
+            _ = try await store.saveProfile(id: "d", traits: .replace(LiquidObject()), timeZone: nil, at: t0)
+            _ = try await store.append([UserEvent(userId: "d", event: event("login", 9))])
+            _ = try await store.recordStage(userId: "b", stage: "retention", at: t0)
+
+            let first = try await store.users(after: "", limit: 2, eventLimit: 3)
+            #expect(first.users.map(\.profile.id) == ["a", "b"])
+            #expect(first.next == "b")
+            #expect(first.users[0].profile.traits["plan"]?.stringValue == "trial" && first.users[0].profile.timeZone.identifier == "Asia/Tokyo")
+            #expect(first.users[0].stage == nil && first.users[0].profile.events.isEmpty)
+            #expect(first.users[1].stage == "retention")
+            #expect(first.users[1].profile.events.map(\.name) == ["e2", "e3", "e4"])
+            let second = try await store.users(after: "b", limit: 2, eventLimit: 3)
+            #expect(second.users.map(\.profile.id) == ["d"])
+            #expect(second.users[0].profile.events.map(\.name) == ["login"])
+            #expect(second.next == nil)
+            // A page as large as what is left ends on its last id; the page after it is empty and the last.
+            let exact = try await store.users(after: "a", limit: 2, eventLimit: 3)
+            #expect(exact.users.map(\.profile.id) == ["b", "d"] && exact.next == "d")
+            let after = try await store.users(after: "d", limit: 2, eventLimit: 3)
+            #expect(after.users.isEmpty && after.next == nil)
+        }
+    }
+}

@@ -682,12 +682,12 @@ public final class PostgresStore: Store, StoreReporting {
             {
                 stages[id] = stage
             }
-            var users: [KnownUser] = []
-            for id in ids {
-                guard let profile = try await Self.profile(id: id, eventLimit: eventLimit, connection, logger) else { continue }
-                users.append(KnownUser(profile: profile, stage: stages[id]))
+            var filler = UserPageFiller(ids: ids, limit: limit)
+            for (i, id) in ids.enumerated() {
+                let profile = try await Self.profile(id: id, eventLimit: eventLimit, connection, logger)
+                if let page = filler.add(profile, stage: stages[id], at: i) { return page }
             }
-            return UserPage(users: users, next: ids.count == limit ? ids.last : nil)
+            return filler.page
         }
     }
 

@@ -382,12 +382,12 @@ public final class SQLiteStore: Store, StoreReporting {
         try readHere { db in
             let ids = try Self.ids(after: cursor, limit: limit, ledger: false, db)
             let stage = try db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?")
-            var users: [KnownUser] = []
-            for id in ids {
-                guard let profile = try Self.profile(id: id, eventLimit: eventLimit, db) else { continue }
-                users.append(KnownUser(profile: profile, stage: try String.fetchOne(stage, arguments: [id])))
+            var filler = UserPageFiller(ids: ids, limit: limit)
+            for (i, id) in ids.enumerated() {
+                let profile = try Self.profile(id: id, eventLimit: eventLimit, db)
+                if let page = filler.add(profile, stage: try String.fetchOne(stage, arguments: [id]), at: i) { return page }
             }
-            return UserPage(users: users, next: ids.count == limit ? ids.last : nil)
+            return filler.page
         }
     }
 

@@ -138,9 +138,12 @@ public actor MemoryStore: Store {
     }
 
     public func users(after cursor: String, limit: Int, eventLimit: Int) -> UserPage {
-        let ids = Set(records.keys).union(events.keys).filter { $0 > cursor }.sorted().prefix(limit)
-        let users = ids.compactMap { id in profile(id: id, eventLimit: eventLimit).map { KnownUser(profile: $0, stage: stages[id]) } }
-        return UserPage(users: users, next: ids.count == limit ? ids.last : nil)
+        let ids = Array(Set(records.keys).union(events.keys).filter { $0 > cursor }.sorted().prefix(limit))
+        var filler = UserPageFiller(ids: ids, limit: limit)
+        for (i, id) in ids.enumerated() {
+            if let page = filler.add(profile(id: id, eventLimit: eventLimit), stage: stages[id], at: i) { return page }
+        }
+        return filler.page
     }
 
     public func stageMoves() -> [StageMove] {

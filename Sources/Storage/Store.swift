@@ -9,10 +9,38 @@ public struct UserPage: Sendable {
     /// The last id looked at, where the next page starts; nil when this page reached the last id.
     public var next: String?
 
+    /// Events past which a page ends (after the user that reached it).
+    public static let eventBudget = 20_000
+
     public init(users: [KnownUser], next: String?) {
         self.users = users
         self.next = next
     }
+}
+
+/// Fills a ``UserPage`` from the ids a store listed (the first `limit` after the cursor), user by user, ending it
+/// early at the event budget.
+package struct UserPageFiller {
+    private let ids: [String]
+    private let limit: Int
+    private var users: [KnownUser] = []
+    private var held = 0
+
+    package init(ids: [String], limit: Int) {
+        self.ids = ids
+        self.limit = limit
+    }
+
+    /// Adds what was read for the id at `index` (nil: not a user, only a ledger); returns the page when it ends there.
+    package mutating func add(_ profile: Profile?, stage: String?, at index: Int) -> UserPage? {
+        guard let profile else { return nil }
+        users.append(KnownUser(profile: profile, stage: stage))
+        held += profile.events.count
+        return held >= UserPage.eventBudget && index < ids.count - 1 ? UserPage(users: users, next: ids[index]) : nil
+    }
+
+    /// The page, once every id was added.
+    package var page: UserPage { UserPage(users: users, next: ids.count == limit ? ids.last : nil) }
 }
 
 /// A user as deciding reads them, with the lifecycle stage last recorded for them (nil when none was).
@@ -141,7 +169,9 @@ public protocol Store: InteractionLedger {
 
     /// Up to `limit` of the users the store knows (a profile or an event), the first ids after `cursor` in id order,
     /// each as ``profile(id:eventLimit:)`` reads them, with the stage recorded for them: what a pass over every user
-    /// (the stage sweep) reads a page at a time. A page may hold fewer users than `limit` and still not be the last.
+    /// (the stage sweep) reads a page at a time. A page ends early once its users hold ``UserPage/eventBudget``
+    /// events (so a page of long histories stays small in memory): it may hold fewer users than `limit` and still not
+    /// be the last.
     func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage
 
     /// The user's latest `limit` events, oldest first.

@@ -597,6 +597,17 @@ extension StoreContractTests {
             #expect(exact.users.map(\.profile.id) == ["b", "d"] && exact.next == "d")
             let after = try await store.users(after: "d", limit: 2, eventLimit: 3)
             #expect(after.users.isEmpty && after.next == nil)
+
+            // Long histories: a page ends once it holds the event budget, after the user who reached it.
+            let long = UserPage.eventBudget * 7 / 20
+            for user in ["h1", "h2", "h3", "h4"] {
+                _ = try await store.append((0..<long).map { UserEvent(userId: user, event: event("view", Double($0))) })
+            }
+            let heavy = try await store.users(after: "e", limit: 10, eventLimit: 10_000)
+            #expect(heavy.users.map(\.profile.id) == ["h1", "h2", "h3"] && heavy.next == "h3")
+            #expect(heavy.users.allSatisfy { $0.profile.events.count == long })
+            let rest = try await store.users(after: "h3", limit: 10, eventLimit: 10_000)
+            #expect(rest.users.map(\.profile.id) == ["h4"] && rest.next == nil)
         }
     }
 }

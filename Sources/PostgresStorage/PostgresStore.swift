@@ -306,6 +306,10 @@ public final class PostgresStore: Store, StoreReporting {
             "CREATE TABLE attribution_queue (seq BIGINT PRIMARY KEY)",
             "ALTER TABLE exposures ADD COLUMN origin TEXT",
         ]),
+        // When each background pass (the stage sweep) last started, whichever instance ran it.
+        (9, "background passes", [
+            "CREATE TABLE passes (name TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL)",
+        ]),
     ]
 
     /// The channel every change is told on (see migration 5).
@@ -349,7 +353,7 @@ public final class PostgresStore: Store, StoreReporting {
 
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
-        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, user_stages, stage_moves, attribution_queue, stagecraft_migrations", logger: logger)
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, user_stages, stage_moves, attribution_queue, passes, stagecraft_migrations", logger: logger)
         try await client.query("""
             DROP FUNCTION IF EXISTS stagecraft_changed_profile(), stagecraft_changed_user_rows(), stagecraft_changed_link()
             """, logger: logger)
@@ -670,6 +674,31 @@ public final class PostgresStore: Store, StoreReporting {
             ids.append(id)
         }
         return ids
+    }
+
+    /// One statement: of instances claiming at once, one inserts or updates the row, the others find it fresh.
+    public func claimPass(_ name: String, every interval: TimeInterval, at now: Date) async throws -> (claimed: Bool, lastStart: Date) {
+        let logger = logger
+        let t = now.timeIntervalSince1970
+        return try await withConnection { connection in
+            var claimed = false
+            for try await _ in try await connection.query("""
+                INSERT INTO passes (name, started_at) VALUES (\(name), \(t))
+                ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at WHERE passes.started_at <= \(t - interval)
+                RETURNING name
+                """, logger: logger).decode(String.self)
+            {
+                claimed = true
+            }
+            if claimed { return (true, now) }
+            var last = t
+            for try await started in try await connection.query("SELECT started_at FROM passes WHERE name = \(name)", logger: logger)
+                .decode(Double.self)
+            {
+                last = started
+            }
+            return (false, Date(timeIntervalSince1970: last))
+        }
     }
 
     public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {

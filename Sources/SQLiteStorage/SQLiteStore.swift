@@ -164,6 +164,10 @@ public final class SQLiteStore: Store, StoreReporting {
             // The visitor an exposure came from when a merge moved it to a user (an undo moves it back).
             try db.execute(sql: "ALTER TABLE exposures ADD COLUMN origin TEXT")
         }
+        migrator.registerMigration("8 background passes") { db in
+            // When each background pass (the stage sweep) last started, whichever process ran it.
+            try db.execute(sql: "CREATE TABLE passes (name TEXT PRIMARY KEY, started_at REAL NOT NULL) WITHOUT ROWID")
+        }
         return migrator
     }
 
@@ -375,6 +379,19 @@ public final class SQLiteStore: Store, StoreReporting {
             UNION SELECT id FROM (SELECT id FROM profiles WHERE id > ?1 ORDER BY 1 LIMIT ?2) AS p
             ORDER BY 1 LIMIT ?2
             """), arguments: [cursor, limit])
+    }
+
+    public func claimPass(_ name: String, every interval: TimeInterval, at now: Date) async throws -> (claimed: Bool, lastStart: Date) {
+        try await pool.write { db in
+            let t = now.timeIntervalSince1970
+            try db.execute(sql: """
+                INSERT INTO passes (name, started_at) VALUES (?1, ?2)
+                ON CONFLICT (name) DO UPDATE SET started_at = excluded.started_at WHERE passes.started_at <= ?2 - ?3
+                """, arguments: [name, t, interval])
+            if db.changesCount > 0 { return (true, now) }
+            let last = try Double.fetchOne(db, sql: "SELECT started_at FROM passes WHERE name = ?", arguments: [name]) ?? t
+            return (false, Date(timeIntervalSince1970: last))
+        }
     }
 
     /// One read for the page (the sweep's pages are small: a blocking read holds its thread while it runs).

@@ -53,7 +53,10 @@ public struct RetentionService: Service {
 
     public func run() async throws {
         guard let interval = settings.interval else { return }
-        try await repeatPasses(every: interval, logger: logger, what: "retention") { _ = try await pass() }
+        try await repeatPasses(every: interval, logger: logger, what: "retention") {
+            _ = try await pass()
+            return nil
+        }
     }
 
     /// One whole pass over every id; returns what it removed (`next` nil).
@@ -82,22 +85,24 @@ public struct RetentionService: Service {
     }
 }
 
-/// Runs `pass` now, then `interval` after each one ends, until the service is cancelled or the server shuts down
-/// gracefully. A pass that fails (the database away: a restart) is logged, and the next one starts over.
-func repeatPasses(every interval: Duration, logger: Logger, what: String, _ pass: @escaping @Sendable () async throws -> Void)
-    async throws
+/// Runs `pass` now, then again after the time it returns (nil: `interval`, from its end), until the service is
+/// cancelled or the server shuts down gracefully. A pass that fails (the database away: a restart) is logged, and
+/// the next one starts `interval` later.
+func repeatPasses(every interval: Duration, logger: Logger, what: String,
+                  _ pass: @escaping @Sendable () async throws -> Duration?) async throws
 {
     do {
         try await cancelWhenGracefulShutdown {
             while true {
+                var wait = interval
                 do {
-                    try await pass()
+                    wait = try await pass() ?? interval
                 } catch is CancellationError {
                     throw CancellationError()
                 } catch {
                     logger.warning("\(what): pass stopped: \(error)")
                 }
-                try await Task.sleep(for: interval)
+                try await Task.sleep(for: wait)
             }
         }
     } catch is CancellationError {

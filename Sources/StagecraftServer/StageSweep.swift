@@ -6,7 +6,8 @@ import Storage
 
 /// How often the stage sweep runs (`stagecraft serve --stage-sweep-interval`) and how it paces itself.
 public struct StageSweepSettings: Sendable {
-    /// Time from the end of one pass to the start of the next; nil turns the sweep off.
+    /// Time from the start of one pass (by any instance on the database) to the start of the next; nil turns the
+    /// sweep off.
     public var interval: Duration? = .seconds(3_600)
     /// Users one step reads (one read of their profiles and recent events, then one write of those who moved).
     public var pageSize = 100
@@ -21,8 +22,9 @@ public struct StageSweepSettings: Sendable {
 /// count in their old stage until they came back. A pass reads every user the store knows a page at a time, puts
 /// each in the stage the rules give them now, and records those whose stage is not the one kept: a move on the
 /// pass's day, counted in `stagecraft_stage_moves_total` like serving's. Rules see no request `context` here (a
-/// rule that reads it sees it empty). Several instances on one database may each sweep: a user already moved does
-/// not move again.
+/// rule that reads it sees it empty). A pass starts an interval after the last one started on the database
+/// (``Store/claimPass(_:every:at:)``), whichever instance ran it, so several instances sweep once per interval
+/// between them and a restart does not sweep again early; a user already moved does not move again anyway.
 public struct StageSweep: Service {
     let api: APIServer
     let settings: StageSweepSettings
@@ -36,7 +38,22 @@ public struct StageSweep: Service {
 
     public func run() async throws {
         guard let interval = settings.interval else { return }
-        try await repeatPasses(every: interval, logger: api.logger, what: "stage sweep") { _ = try await pass() }
+        try await repeatPasses(every: interval, logger: api.logger, what: "stage sweep") { try await passWhenDue(interval) }
+    }
+
+    /// Runs a pass if none was started on this database within `interval` (by this process or another), and
+    /// returns how long to wait before asking again: the interval after this pass started, or after the last one.
+    public func passWhenDue(_ interval: Duration) async throws -> Duration {
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+        let now = clock()
+        let claim = try await api.store.claimPass("stage_sweep", every: seconds, at: now)
+        if claim.claimed {
+            let started = ContinuousClock.now
+            try await pass()
+            return max(.seconds(1), interval - (ContinuousClock.now - started))
+        }
+        let left = claim.lastStart.addingTimeInterval(seconds).timeIntervalSince(now)
+        return .milliseconds(Int64(max(1, min(left, seconds)) * 1000))
     }
 
     /// What one pass did.

@@ -202,6 +202,10 @@ public final class CachedStore: Store {
 
     public func stageMoves() async throws -> [StageMove] { try await base.stageMoves() }
 
+    public func claimPass(_ name: String, every interval: TimeInterval, at now: Date) async throws -> (claimed: Bool, lastStart: Date) {
+        try await base.claimPass(name, every: interval, at: now)
+    }
+
     /// Read past the cache: a pass over every user would push out the ones being served.
     public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
         try await base.users(after: cursor, limit: limit, eventLimit: eventLimit)

@@ -32,6 +32,8 @@ public actor MemoryStore: Store {
     private var queueStart = 0
 
     private var stages: [String: String] = [:]
+    /// When each background pass last started.
+    private var passes: [String: Date] = [:]
     private var moves: [StageMove] = []
 
     private struct RollupKey: Hashable {
@@ -135,6 +137,12 @@ public actor MemoryStore: Store {
             moves.append(StageMove(day: day, from: old ?? "", to: stage, users: 1))
         }
         return old ?? ""
+    }
+
+    public func claimPass(_ name: String, every interval: TimeInterval, at now: Date) -> (claimed: Bool, lastStart: Date) {
+        if let last = passes[name], last > now.addingTimeInterval(-interval) { return (false, last) }
+        passes[name] = now
+        return (true, now)
     }
 
     public func users(after cursor: String, limit: Int, eventLimit: Int) -> UserPage {

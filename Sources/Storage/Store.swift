@@ -174,6 +174,12 @@ public protocol Store: InteractionLedger {
     /// be the last.
     func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage
 
+    /// Claims the background pass `name` for the caller when none was started on this database in the `interval`
+    /// before `now`, recording that it starts now: instances sharing a database run the pass once per interval
+    /// between them, and a restarted process does not run it again early. Returns whether the caller claimed it,
+    /// and when the pass last started (now, when it did).
+    func claimPass(_ name: String, every interval: TimeInterval, at now: Date) async throws -> (claimed: Bool, lastStart: Date)
+
     /// The user's latest `limit` events, oldest first.
     func events(userId: String, limit: Int) async throws -> [Event]
 

@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds from the end of one pruning pass over the store to the start of the next; 0 turns pruning off.")
     var pruneInterval = 3600.0
 
-    @Option(name: .long, help: "Seconds from the end of one pass that puts every user in the stage the rules give them now (the moves time alone makes) to the start of the next; 0 turns it off.")
+    @Option(name: .long, help: "Seconds from the start of one pass that puts every user in the stage the rules give them now (the moves time alone makes), by any instance on the database, to the start of the next; 0 turns it off.")
     var stageSweepInterval = 3600.0
 
     @Option(name: .long, help: "Seconds goal events wait to be attributed together with those that come meanwhile (fewer, larger writes); results requests attribute at once.")

@@ -7,6 +7,7 @@ import Liquid
 import Personalization
 import StagecraftServer
 import Storage
+import Synchronization
 import Testing
 
 /// An A/B email with a holdout and two goals, and a banner with a holdout.
@@ -380,6 +381,39 @@ struct StageSweepTests {
             #expect(metrics.contains("stagecraft_stage_sweeps_total 3"), "\(metrics)")
             #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("stagecraft_stage_moves_total") && $0.contains("from=\"revenue\"")
                 && $0.contains("to=\"reengagement\"") && $0.hasSuffix(" 1") })
+        }
+    }
+}
+
+extension StageSweepTests {
+    @Test("instances on one database sweep once per interval between them: the one that claims the pass runs it, the others wait for its next")
+    func oncePerInterval() async throws {
+        let h = try Harness()
+        _ = try await h.store.saveProfile(id: "w1", traits: .replace(LiquidObject()), timeZone: nil, at: fixedNow)
+        var settings = StageSweepSettings()
+        settings.pause = .zero
+        var now = fixedNow
+        let clock = Mutex(fixedNow)
+        let a = StageSweep(api: h.server, settings: settings, clock: { clock.withLock { $0 } })
+        let b = StageSweep(api: h.server, settings: settings, clock: { clock.withLock { $0 } })
+        let first = try await a.passWhenDue(.seconds(3600))
+        #expect(first > .seconds(3500) && first <= .seconds(3600))
+        #expect(try await h.store.recordedStage(userId: "w1") == "activation")
+        // Ten minutes on, the other instance (or this one restarted) finds it swept: it waits the fifty left.
+        now = fixedNow.addingTimeInterval(600)
+        clock.withLock { $0 = now }
+        _ = try await h.store.deleteProfile(id: "w1", at: now)
+        _ = try await h.store.saveProfile(id: "w1", traits: .replace(LiquidObject()), timeZone: nil, at: now)
+        let wait = try await b.passWhenDue(.seconds(3600))
+        #expect(wait == .seconds(3000))
+        #expect(try await h.store.recordedStage(userId: "w1") == nil, "no pass ran")
+        // Due again: it runs.
+        clock.withLock { $0 = fixedNow.addingTimeInterval(3600) }
+        _ = try await b.passWhenDue(.seconds(3600))
+        #expect(try await h.store.recordedStage(userId: "w1") == "activation")
+        try await h.test { client in
+            let metrics = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(metrics.contains("stagecraft_stage_sweeps_total 2"), "\(metrics)")
         }
     }
 }

@@ -611,3 +611,26 @@ extension StoreContractTests {
         }
     }
 }
+
+extension StoreContractTests {
+    @Test("a background pass is claimed once per interval, whoever asks; the last start is told to those who do not get it",
+          arguments: StoreKind.available)
+    func passClaims(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            let first = try await store.claimPass("stage_sweep", every: 3600, at: t0)
+            #expect(first.claimed && first.lastStart == t0)
+            let soon = try await store.claimPass("stage_sweep", every: 3600, at: t0.addingTimeInterval(60))
+            #expect(!soon.claimed && soon.lastStart == t0)
+            // Another pass has a clock of its own.
+            #expect(try await store.claimPass("other", every: 3600, at: t0.addingTimeInterval(60)).claimed)
+            // Asked at once by several instances when it is due: one gets it.
+            let due = t0.addingTimeInterval(3600)
+            let claims = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.claimPass("stage_sweep", every: 3600, at: due).claimed } }
+                return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+            }
+            #expect(claims == 1)
+            #expect(try await store.claimPass("stage_sweep", every: 3600, at: due.addingTimeInterval(1)).lastStart == due)
+        }
+    }
+}

@@ -111,6 +111,12 @@ final class Observations: Sendable {
         }
     }
 
+    /// Whether `userId` was removed through this process in the last few seconds: what was read of them before (a
+    /// sweep's page) is not recorded.
+    func wasRemoved(_ userId: String) -> Bool {
+        state.withLock { st in st.removed[userId].map { ContinuousClock.now - $0 <= Self.removal } ?? false }
+    }
+
     /// Drops what is queued about a user and forgets what was remembered of them: a user being removed. What serving
     /// sees of them for a few seconds more (requests in flight) is not queued either.
     func forget(userId: String) {

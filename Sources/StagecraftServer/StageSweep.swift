@@ -82,11 +82,13 @@ public struct StageSweep: Service {
             let rules = api.content.current.content.stageRules
             let now = clock()
             var sightings: [StageSighting] = []
-            for user in page.users {
+            // A user removed meanwhile through this process is not put back in a stage.
+            let users = page.users.filter { !api.observations.wasRemoved($0.profile.id) }
+            for user in users {
                 let stage = UserMoment(profile: user.profile, now: now, stageRules: rules).stage.stage
                 if stage != user.stage { sightings.append(StageSighting(userId: user.profile.id, stage: stage, time: now)) }
             }
-            outcome.users += page.users.count
+            outcome.users += users.count
             if !sightings.isEmpty {
                 let moves = try await api.store.recordStages(sightings)
                 outcome.moved += moves.count { $0 != nil }

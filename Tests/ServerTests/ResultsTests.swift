@@ -377,8 +377,14 @@ struct StageSweepTests {
             let moves = (flow["transitions"]?.arrayValue ?? []).compactMap(\.objectValue).map { "\(j($0["from"])) -> \(j($0["to"]))" }
             #expect(moves.contains(#""reengagement" -> "activation""#), "\(moves)")
             #expect(try await h.store.recordedStage(userId: "q0") == "activation")
+            // Removed through this process while a pass had them on its page (written back here as that page read
+            // them): the pass does not put them back in a stage.
+            #expect(try await client.execute(uri: "/v1/profiles/q3", method: .delete, headers: [:], body: nil).status.code < 300)
+            _ = try await h.store.saveProfile(id: "q3", traits: .replace(LiquidObject()), timeZone: nil, at: fixedNow)
+            #expect(try await today.pass().users == 3)
+            #expect(try await h.store.recordedStage(userId: "q3") == nil)
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
-            #expect(metrics.contains("stagecraft_stage_sweeps_total 3"), "\(metrics)")
+            #expect(metrics.contains("stagecraft_stage_sweeps_total 4"), "\(metrics)")
             #expect(metrics.split(separator: "\n").contains { $0.hasPrefix("stagecraft_stage_moves_total") && $0.contains("from=\"revenue\"")
                 && $0.contains("to=\"reengagement\"") && $0.hasSuffix(" 1") })
         }

@@ -10,7 +10,8 @@ public struct RetentionSettings: Sendable {
     public var eventAge: Duration? = .seconds(400 * 86_400)
     /// Anonymous visitors unseen for this long go whole; nil keeps them.
     public var visitorAge: Duration? = .seconds(90 * 86_400)
-    /// Time from the end of one pass to the start of the next; nil turns pruning off.
+    /// Time from the start of one pass (by any instance on the database) to the start of the next; nil turns pruning
+    /// off.
     public var interval: Duration? = .seconds(3_600)
     /// Ids one step looks at (one short write).
     public var stepSize = 200
@@ -30,8 +31,8 @@ public struct RetentionSettings: Sendable {
 
 /// Removes, in the background, what the store no longer keeps: a pass walks every id one small step at a time
 /// (each one short write, then a pause), so serving never waits long behind it; a new pass starts an interval after
-/// the last one ended. Counted in `/metrics`. With several instances on one database each prunes; a step is
-/// harmless to repeat.
+/// the last one started on the database, whichever instance ran it (``Store/claimPass(_:every:at:)``), so instances
+/// sharing a database prune once per interval between them. Counted in `/metrics`. A step is harmless to repeat.
 public struct RetentionService: Service {
     let store: any Store
     let settings: RetentionSettings
@@ -53,10 +54,13 @@ public struct RetentionService: Service {
 
     public func run() async throws {
         guard let interval = settings.interval else { return }
-        try await repeatPasses(every: interval, logger: logger, what: "retention") {
-            _ = try await pass()
-            return nil
-        }
+        try await repeatPasses(every: interval, logger: logger, what: "retention") { try await passWhenDue(interval) }
+    }
+
+    /// Runs a pass if none was started on this database within `interval` (by this process or another), and returns
+    /// how long to wait before asking again.
+    public func passWhenDue(_ interval: Duration) async throws -> Duration {
+        try await runWhenDue("retention", store: store, every: interval, at: clock()) { _ = try await pass() }
     }
 
     /// One whole pass over every id; returns what it removed (`next` nil).
@@ -108,4 +112,21 @@ func repeatPasses(every interval: Duration, logger: Logger, what: String,
     } catch is CancellationError {
         return
     }
+}
+
+/// Runs `pass` when the store grants this process the background pass `name` (none was started on the database in
+/// the `interval` before `now`), and returns how long to wait before asking again: the interval after this pass
+/// started, or after the last one did.
+func runWhenDue(_ name: String, store: any Store, every interval: Duration, at now: Date,
+                _ pass: () async throws -> Void) async throws -> Duration
+{
+    let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+    let claim = try await store.claimPass(name, every: seconds, at: now)
+    if claim.claimed {
+        let started = ContinuousClock.now
+        try await pass()
+        return max(.seconds(1), interval - (ContinuousClock.now - started))
+    }
+    let left = claim.lastStart.addingTimeInterval(seconds).timeIntervalSince(now)
+    return .milliseconds(Int64(max(1, min(left, seconds)) * 1000))
 }

@@ -44,16 +44,7 @@ public struct StageSweep: Service {
     /// Runs a pass if none was started on this database within `interval` (by this process or another), and
     /// returns how long to wait before asking again: the interval after this pass started, or after the last one.
     public func passWhenDue(_ interval: Duration) async throws -> Duration {
-        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
-        let now = clock()
-        let claim = try await api.store.claimPass("stage_sweep", every: seconds, at: now)
-        if claim.claimed {
-            let started = ContinuousClock.now
-            try await pass()
-            return max(.seconds(1), interval - (ContinuousClock.now - started))
-        }
-        let left = claim.lastStart.addingTimeInterval(seconds).timeIntervalSince(now)
-        return .milliseconds(Int64(max(1, min(left, seconds)) * 1000))
+        try await runWhenDue("stage_sweep", store: api.store, every: interval, at: clock()) { _ = try await pass() }
     }
 
     /// What one pass did.

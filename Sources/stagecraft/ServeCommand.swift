@@ -89,7 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Days an anonymous visitor not seen since is kept (profile, events, ledger); 0 keeps them.")
     var retainVisitorsDays = 90.0
 
-    @Option(name: .long, help: "Seconds from the end of one pruning pass over the store to the start of the next; 0 turns pruning off.")
+    @Option(name: .long, help: "Seconds from the start of one pruning pass over the store, by any instance on the database, to the start of the next; 0 turns pruning off.")
     var pruneInterval = 3600.0
 
     @Option(name: .long, help: "Seconds from the start of one pass that puts every user in the stage the rules give them now (the moves time alone makes), by any instance on the database, to the start of the next; 0 turns it off.")

@@ -60,6 +60,25 @@ struct RetentionTests {
         #expect(try await h.store.events(userId: "anon:here", limit: 10).count == 1)
     }
 
+    @Test("instances on one database prune once per interval between them; a restart does not prune again early")
+    func oncePerInterval() async throws {
+        let store: any Store = MemoryStore()
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let metrics = ServerMetrics()
+        func instance(at now: Date) -> RetentionService {
+            RetentionService(store: store, settings: RetentionSettings(), eventsPerUser: 5000, metrics: metrics, logger: logger, clock: { now })
+        }
+        _ = try await store.append([UserEvent(userId: "anon:a", event: event("page", daysAgo: 100))])
+        #expect(try await instance(at: fixedNow).passWhenDue(.seconds(3600)) > .seconds(3500))
+        #expect(try await store.export(userId: "anon:a") == nil)
+        _ = try await store.append([UserEvent(userId: "anon:b", event: event("page", daysAgo: 100))])
+        #expect(try await instance(at: fixedNow.addingTimeInterval(1200)).passWhenDue(.seconds(3600)) == .seconds(2400))
+        #expect(try await store.export(userId: "anon:b") != nil, "no pass ran")
+        _ = try await instance(at: fixedNow.addingTimeInterval(3600)).passWhenDue(.seconds(3600))
+        #expect(try await store.export(userId: "anon:b") == nil)
+    }
+
     @Test("the service prunes on its own, and stops when cancelled")
     func background() async throws {
         let store: any Store = MemoryStore()

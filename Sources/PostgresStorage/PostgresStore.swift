@@ -701,6 +701,14 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
+    public func releasePass(_ name: String, claimedAt start: Date) async throws {
+        let logger = logger
+        let t = start.timeIntervalSince1970
+        try await withConnection { connection in
+            try await connection.query("DELETE FROM passes WHERE name = \(name) AND started_at = \(t)", logger: logger)
+        }
+    }
+
     public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
         let logger = logger
         return try await read { connection in

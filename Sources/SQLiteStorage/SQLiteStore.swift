@@ -394,6 +394,12 @@ public final class SQLiteStore: Store, StoreReporting {
         }
     }
 
+    public func releasePass(_ name: String, claimedAt start: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM passes WHERE name = ? AND started_at = ?", arguments: [name, start.timeIntervalSince1970])
+        }
+    }
+
     /// One read for the page (the sweep's pages are small: a blocking read holds its thread while it runs).
     public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
         try readHere { db in

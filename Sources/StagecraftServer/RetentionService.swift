@@ -91,7 +91,7 @@ public struct RetentionService: Service {
 
 /// Runs `pass` now, then again after the time it returns (nil: `interval`, from its end), until the service is
 /// cancelled or the server shuts down gracefully. A pass that fails (the database away: a restart) is logged, and
-/// the next one starts `interval` later.
+/// the next one is tried a minute later (or `interval`, when shorter).
 func repeatPasses(every interval: Duration, logger: Logger, what: String,
                   _ pass: @escaping @Sendable () async throws -> Duration?) async throws
 {
@@ -105,6 +105,7 @@ func repeatPasses(every interval: Duration, logger: Logger, what: String,
                     throw CancellationError()
                 } catch {
                     logger.warning("\(what): pass stopped: \(error)")
+                    wait = min(interval, .seconds(60))
                 }
                 try await Task.sleep(for: wait)
             }
@@ -117,14 +118,20 @@ func repeatPasses(every interval: Duration, logger: Logger, what: String,
 /// Runs `pass` when the store grants this process the background pass `name` (none was started on the database in
 /// the `interval` before `now`), and returns how long to wait before asking again: the interval after this pass
 /// started, or after the last one did.
-func runWhenDue(_ name: String, store: any Store, every interval: Duration, at now: Date,
+public func runWhenDue(_ name: String, store: any Store, every interval: Duration, at now: Date,
                 _ pass: () async throws -> Void) async throws -> Duration
 {
     let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
     let claim = try await store.claimPass(name, every: seconds, at: now)
     if claim.claimed {
         let started = ContinuousClock.now
-        try await pass()
+        do {
+            try await pass()
+        } catch {
+            // Not run to its end: the claim is given back, so the pass is taken up again soon, here or elsewhere.
+            try? await store.releasePass(name, claimedAt: now)
+            throw error
+        }
         return max(.seconds(1), interval - (ContinuousClock.now - started))
     }
     let left = claim.lastStart.addingTimeInterval(seconds).timeIntervalSince(now)

@@ -206,6 +206,8 @@ public final class CachedStore: Store {
         try await base.claimPass(name, every: interval, at: now)
     }
 
+    public func releasePass(_ name: String, claimedAt start: Date) async throws { try await base.releasePass(name, claimedAt: start) }
+
     /// Read past the cache: a pass over every user would push out the ones being served.
     public func users(after cursor: String, limit: Int, eventLimit: Int) async throws -> UserPage {
         try await base.users(after: cursor, limit: limit, eventLimit: eventLimit)

@@ -145,6 +145,10 @@ public actor MemoryStore: Store {
         return (true, now)
     }
 
+    public func releasePass(_ name: String, claimedAt start: Date) {
+        if passes[name] == start { passes[name] = nil }
+    }
+
     public func users(after cursor: String, limit: Int, eventLimit: Int) -> UserPage {
         let ids = Array(Set(records.keys).union(events.keys).filter { $0 > cursor }.sorted().prefix(limit))
         var filler = UserPageFiller(ids: ids, limit: limit)

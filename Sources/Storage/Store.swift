@@ -180,6 +180,10 @@ public protocol Store: InteractionLedger {
     /// and when the pass last started (now, when it did).
     func claimPass(_ name: String, every interval: TimeInterval, at now: Date) async throws -> (claimed: Bool, lastStart: Date)
 
+    /// Gives back a claim of `name` made at `start` that did not run to its end (the database went away), so the pass
+    /// can be claimed again at once; a claim made since by someone else stays.
+    func releasePass(_ name: String, claimedAt start: Date) async throws
+
     /// The user's latest `limit` events, oldest first.
     func events(userId: String, limit: Int) async throws -> [Event]
 

@@ -79,6 +79,19 @@ struct RetentionTests {
         #expect(try await store.export(userId: "anon:b") == nil)
     }
 
+    @Test("a claimed pass that fails gives its claim back, so it is taken up again at once; one that ends keeps it")
+    func failedPassReleased() async throws {
+        struct Gone: Error {}
+        let store: any Store = MemoryStore()
+        await #expect(throws: Gone.self) {
+            _ = try await runWhenDue("retention", store: store, every: .seconds(3600), at: fixedNow) { throw Gone() }
+        }
+        var ran = false
+        let wait = try await runWhenDue("retention", store: store, every: .seconds(3600), at: fixedNow.addingTimeInterval(1)) { ran = true }
+        #expect(ran && wait > .seconds(3500))
+        #expect(!(try await store.claimPass("retention", every: 3600, at: fixedNow.addingTimeInterval(2)).claimed))
+    }
+
     @Test("the service prunes on its own, and stops when cancelled")
     func background() async throws {
         let store: any Store = MemoryStore()

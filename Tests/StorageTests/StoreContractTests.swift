@@ -631,6 +631,11 @@ extension StoreContractTests {
             }
             #expect(claims == 1)
             #expect(try await store.claimPass("stage_sweep", every: 3600, at: due.addingTimeInterval(1)).lastStart == due)
+            // A claim given back (its pass failed) can be taken again at once; giving back another's claim does nothing.
+            try await store.releasePass("stage_sweep", claimedAt: t0)
+            #expect(!(try await store.claimPass("stage_sweep", every: 3600, at: due.addingTimeInterval(2)).claimed))
+            try await store.releasePass("stage_sweep", claimedAt: due)
+            #expect(try await store.claimPass("stage_sweep", every: 3600, at: due.addingTimeInterval(3)).claimed)
         }
     }
 }

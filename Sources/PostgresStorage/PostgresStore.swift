@@ -659,13 +659,10 @@ public final class PostgresStore: Store, StoreReporting {
     private static func ids(after cursor: String, limit: Int, ledger: Bool, _ connection: PostgresConnection,
                             _ logger: Logger) async throws -> [String]
     {
-        let query: PostgresQuery = ledger ? """
+        // A `false` before the interactions' scan is folded away when the statement is planned with its values.
+        let query: PostgresQuery = """
             SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS e
-            UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS i
-            UNION SELECT id FROM (SELECT id FROM profiles WHERE id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS p
-            ORDER BY 1 LIMIT \(limit)
-            """ : """
-            SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS e
+            UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE \(ledger) AND user_id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS i
             UNION SELECT id FROM (SELECT id FROM profiles WHERE id > \(cursor) ORDER BY 1 LIMIT \(limit)) AS p
             ORDER BY 1 LIMIT \(limit)
             """

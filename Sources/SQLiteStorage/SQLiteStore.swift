@@ -370,15 +370,13 @@ public final class SQLiteStore: Store, StoreReporting {
     /// The first `limit` ids after `cursor` that have a profile or events (or, with `ledger`, interactions), each
     /// table's user index read from the cursor on, merged.
     private static func ids(after cursor: String, limit: Int, ledger: Bool, _ db: Database) throws -> [String] {
-        let interactions = ledger
-            ? "UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS i"
-            : ""
-        return try String.fetchAll(db.cachedStatement(sql: """
+        // A term on the arguments alone is tested once, before the interactions' index is read.
+        try String.fetchAll(db.cachedStatement(sql: """
             SELECT id FROM (SELECT DISTINCT user_id AS id FROM events WHERE user_id > ?1 ORDER BY 1 LIMIT ?2) AS e
-            \(interactions)
+            UNION SELECT id FROM (SELECT DISTINCT user_id AS id FROM interactions WHERE ?3 AND user_id > ?1 ORDER BY 1 LIMIT ?2) AS i
             UNION SELECT id FROM (SELECT id FROM profiles WHERE id > ?1 ORDER BY 1 LIMIT ?2) AS p
             ORDER BY 1 LIMIT ?2
-            """), arguments: [cursor, limit])
+            """), arguments: [cursor, limit, ledger])
     }
 
     public func claimPass(_ name: String, every interval: TimeInterval, at now: Date) async throws -> (claimed: Bool, lastStart: Date) {

@@ -88,8 +88,7 @@ final class RateLimiter: Sendable {
     }
 
     private func seconds() -> Double {
-        let d = ContinuousClock.now - start
-        return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+        (ContinuousClock.now - start).seconds
     }
 
     /// Takes a token for `caller`: nil when there was one, else the seconds until there is.

@@ -23,7 +23,7 @@ public struct RetentionSettings: Sendable {
     /// What the store keeps as of `now`, each user keeping `eventsPerUser` events (what deciding reads).
     public func retention(at now: Date, eventsPerUser: Int) -> Retention {
         func before(_ age: Duration?) -> Date? {
-            age.map { now.addingTimeInterval(-Double($0.components.seconds) - Double($0.components.attoseconds) / 1e18) }
+            age.map { now.addingTimeInterval(-$0.seconds) }
         }
         return Retention(eventsBefore: before(eventAge), eventsPerUser: eventsPerUser, visitorsBefore: before(visitorAge))
     }
@@ -121,7 +121,7 @@ func repeatPasses(every interval: Duration, logger: Logger, what: String,
 public func runWhenDue(_ name: String, store: any Store, every interval: Duration, at now: Date,
                 _ pass: () async throws -> Void) async throws -> Duration
 {
-    let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
+    let seconds = interval.seconds
     let claim = try await store.claimPass(name, every: seconds, at: now)
     if claim.claimed {
         let started = ContinuousClock.now
@@ -136,4 +136,9 @@ public func runWhenDue(_ name: String, store: any Store, every interval: Duratio
     }
     let left = claim.lastStart.addingTimeInterval(seconds).timeIntervalSince(now)
     return .milliseconds(Int64(max(1, min(left, seconds)) * 1000))
+}
+
+extension Duration {
+    /// The duration in seconds, fractions included.
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }

@@ -310,6 +310,11 @@ public final class PostgresStore: Store, StoreReporting {
         (9, "background passes", [
             "CREATE TABLE passes (name TEXT PRIMARY KEY, started_at DOUBLE PRECISION NOT NULL)",
         ]),
+        // People removed in the last hour, and when (see Removal).
+        (10, "removals", [
+            "CREATE TABLE removals (user_id TEXT PRIMARY KEY, removed_at DOUBLE PRECISION NOT NULL)",
+            "CREATE INDEX removals_by_time ON removals (removed_at)",
+        ]),
     ]
 
     /// The channel every change is told on (see migration 5).
@@ -353,7 +358,7 @@ public final class PostgresStore: Store, StoreReporting {
 
     /// Drops every table (tests start from nothing).
     public func dropEverything() async throws {
-        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, user_stages, stage_moves, attribution_queue, passes, stagecraft_migrations", logger: logger)
+        try await client.query("DROP TABLE IF EXISTS profiles, events, interactions, idempotency, identities, exposures, goal_values, rollups, user_stages, stage_moves, attribution_queue, passes, removals, stagecraft_migrations", logger: logger)
         try await client.query("""
             DROP FUNCTION IF EXISTS stagecraft_changed_profile(), stagecraft_changed_user_rows(), stagecraft_changed_link()
             """, logger: logger)
@@ -452,7 +457,12 @@ public final class PostgresStore: Store, StoreReporting {
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
         let logger = logger
         return try await withTransaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock_shared(\(unescaped: Self.passesLock))", logger: logger)
+            // A pass answers no caller: its commit does not wait for the WAL to reach the disk (a crash may lose the
+            // last passes as a whole, their queue rows with them, and they are done again); acknowledged writes
+            // keep synchronous_commit as configured.
+            try await connection.query("""
+                SELECT pg_advisory_xact_lock_shared(\(unescaped: Self.passesLock)), set_config('synchronous_commit', 'off', true)
+                """, logger: logger)
             var seqs: [Int] = []
             var events: [UserEvent] = []
             for try await row in try await connection.query("""
@@ -482,7 +492,7 @@ public final class PostgresStore: Store, StoreReporting {
     public func awaitOtherPasses() async throws {
         let logger = logger
         try await withTransaction { connection in
-            try await connection.query("SELECT pg_advisory_xact_lock(\(unescaped: Self.passesLock))", logger: logger)
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(\(unescaped: Self.passesLock))", logger: logger)
         }
     }
 
@@ -598,10 +608,27 @@ public final class PostgresStore: Store, StoreReporting {
         try await roll(new, connection, logger)
     }
 
+    /// Under the users' advisory locks, as a deletion takes them: an exposure seen before a removal another instance
+    /// made meanwhile finds the removal, or is deleted by it.
     public func expose(_ exposures: [Exposure]) async throws {
         guard !exposures.isEmpty else { return }
         let logger = logger
-        try await withTransaction { connection in try await Self.expose(exposures, connection, logger) }
+        try await transaction(locking: Array(Set(exposures.map(\.userId)))) { connection in
+            let removed = try await Self.removals(of: exposures.map(\.userId), connection, logger)
+            try await Self.expose(exposures.filter { !Removal.precedes($0.time, removedAt: removed[$0.userId]) }, connection, logger)
+        }
+    }
+
+    /// When each of `ids` that was removed lately was removed.
+    private static func removals(of ids: [String], _ connection: PostgresConnection, _ logger: Logger) async throws -> [String: Date] {
+        var found: [String: Date] = [:]
+        for try await (id, t) in try await connection.query("""
+            SELECT user_id, removed_at FROM removals WHERE user_id = ANY(\(Array(Set(ids)))::text[])
+            """, logger: logger).decode((String, Double).self)
+        {
+            found[id] = Date(timeIntervalSince1970: t)
+        }
+        return found
     }
 
     public func recordedStage(userId: String) async throws -> String? {
@@ -623,9 +650,14 @@ public final class PostgresStore: Store, StoreReporting {
         guard !sightings.isEmpty else { return [] }
         let logger = logger
         return try await transaction(locking: Array(Set(sightings.map(\.userId)))) { connection in
+            let removed = try await Self.removals(of: sightings.map(\.userId), connection, logger)
             var answers: [String?] = []
             var moves: [StageMove: Int] = [:]
             for s in sightings {
+                if Removal.precedes(s.time, removedAt: removed[s.userId]) {
+                    answers.append(nil)
+                    continue
+                }
                 var old: String?
                 for try await stage in try await connection.query("SELECT stage FROM user_stages WHERE user_id = \(s.userId)", logger: logger)
                     .decode(String.self)
@@ -702,7 +734,7 @@ public final class PostgresStore: Store, StoreReporting {
         let logger = logger
         let t = start.timeIntervalSince1970
         try await withConnection { connection in
-            try await connection.query("DELETE FROM passes WHERE name = \(name) AND started_at = \(t)", logger: logger)
+            _ = try await connection.query("DELETE FROM passes WHERE name = \(name) AND started_at = \(t)", logger: logger)
         }
     }
 
@@ -774,8 +806,12 @@ public final class PostgresStore: Store, StoreReporting {
     /// the deletion's view of the table was taken, and outlive them.
     private static func delete(id: String, at time: Date, _ connection: PostgresConnection, _ logger: Logger) async throws -> Bool {
         try await lockQueued(of: [id], connection, logger)
+        let t = time.timeIntervalSince1970
         return try await count(connection, logger, """
-            WITH p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
+            WITH r AS (INSERT INTO removals (user_id, removed_at) VALUES (\(id), \(t))
+                       ON CONFLICT (user_id) DO UPDATE SET removed_at = greatest(removals.removed_at, excluded.removed_at) RETURNING 1),
+                 o AS (DELETE FROM removals WHERE removed_at < \(t - Removal.remembered) AND user_id <> \(id) RETURNING 1),
+                 p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
                  q AS (DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = \(id)) RETURNING 1),
                  i AS (DELETE FROM interactions WHERE user_id = \(id) RETURNING 1),
@@ -789,6 +825,7 @@ public final class PostgresStore: Store, StoreReporting {
                        SELECT \(Rollup.day(of: time)), stage, '', 1 FROM s
                        ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1 RETURNING 1)
             SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + 0 * (SELECT count(*) FROM m) + 0 * (SELECT count(*) FROM q)
+                + 0 * (SELECT count(*) FROM r) + 0 * (SELECT count(*) FROM o)
             """) > 0
     }
 
@@ -807,8 +844,10 @@ public final class PostgresStore: Store, StoreReporting {
     /// for the whole step in two statements.
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
         let logger = logger
+        let forgotten = Date().timeIntervalSince1970 - Removal.remembered
         let ids = try await withConnection { connection in
-            try await Self.ids(after: cursor, limit: subjects, ledger: true, connection, logger)
+            _ = try await connection.query("DELETE FROM removals WHERE removed_at < \(forgotten)", logger: logger)
+            return try await Self.ids(after: cursor, limit: subjects, ledger: true, connection, logger)
         }
         var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
         var gone = Set<String>()

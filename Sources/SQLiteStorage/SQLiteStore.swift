@@ -6,9 +6,9 @@ import Personalization
 import Storage
 import Synchronization
 
-/// The embedded default: one SQLite file (WAL) through GRDB. Readers never wait for the writer; every commit is
-/// synced to disk before it returns (`synchronous = FULL`), so an answered write survives a killed process or a
-/// lost machine alike.
+/// The embedded default: one SQLite file (WAL) through GRDB. Readers never wait for the writer; every write a caller
+/// is answered about is synced to disk before it returns (`synchronous = FULL`), so it survives a killed process or a
+/// lost machine alike. Background writes, which answer no one, are synced with the next one (``backgroundWrite(_:)``).
 public final class SQLiteStore: Store, StoreReporting {
     private let pool: DatabasePool
     private let reads = Atomic<Int>(0)
@@ -25,12 +25,14 @@ public final class SQLiteStore: Store, StoreReporting {
         // rarely wait for one.
         configuration.maximumReaderCount = max(configuration.maximumReaderCount, ProcessInfo.processInfo.activeProcessorCount + 2)
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
             // The writer touches pages all over the tables (a user's events, exposure, goal values, rollups): with
             // SQLite's default 2 MB it read most of them back from the file on every write. Readers keep the default.
             if !db.configuration.readonly { try db.execute(sql: "PRAGMA cache_size = -32768") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // Set on the writer once the pool is made: GRDB sets NORMAL when it turns WAL on, after `prepareDatabase`
+        // (a FULL set there never held).
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
     }
 
@@ -168,6 +170,13 @@ public final class SQLiteStore: Store, StoreReporting {
             // When each background pass (the stage sweep) last started, whichever process ran it.
             try db.execute(sql: "CREATE TABLE passes (name TEXT PRIMARY KEY, started_at REAL NOT NULL) WITHOUT ROWID")
         }
+        migrator.registerMigration("9 removals") { db in
+            // People removed in the last hour, and when (see Removal).
+            try db.execute(sql: """
+                CREATE TABLE removals (user_id TEXT PRIMARY KEY, removed_at REAL NOT NULL) WITHOUT ROWID;
+                CREATE INDEX removals_by_time ON removals (removed_at);
+                """)
+        }
         return migrator
     }
 
@@ -208,6 +217,35 @@ public final class SQLiteStore: Store, StoreReporting {
         return try pool.read(body)
     }
 
+    /// A transaction no caller is answered about (an attribution pass, what serving observed, a stage sweep's page,
+    /// a retention step), committed without waiting for the disk (`synchronous = NORMAL`): the next acknowledged
+    /// write's sync writes it down too. A process killed meanwhile loses nothing (the file has it); a machine losing
+    /// power may lose the last of these as a whole, and what they did is done again (the queue they took from is
+    /// rolled back with them). Every other write stays synced before it returns.
+    package func backgroundWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            defer {
+                // Cannot fail short of the connection being unusable (and then nothing more is written through it).
+                try? db.execute(sql: "PRAGMA synchronous = FULL")
+            }
+            try db.beginTransaction()
+            do {
+                let result = try body(db)
+                try db.commit()
+                return result
+            } catch {
+                try? db.rollback()
+                throw error
+            }
+        }
+    }
+
+    /// The writer's `synchronous` setting now (2: FULL, every commit synced; 1: NORMAL).
+    package func writerSynchronous() async throws -> Int {
+        try await pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
     public func append(_ events: [UserEvent], attributing goals: GoalIndex) async throws -> Int {
         guard !events.isEmpty else { return 0 }
         return try await pool.write { db in try Self.insert(events, attributing: goals, db) }
@@ -238,7 +276,7 @@ public final class SQLiteStore: Store, StoreReporting {
     public func awaitOtherPasses() async throws {}
 
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
-        try await pool.write { db in
+        try await backgroundWrite { db in
             // SQLite has one writer: what this reads stays the queue's head until it is deleted below.
             var taken = 0
             var last: Int64 = 0
@@ -338,7 +376,10 @@ public final class SQLiteStore: Store, StoreReporting {
 
     public func expose(_ exposures: [Exposure]) async throws {
         guard !exposures.isEmpty else { return }
-        try await pool.write { db in try Self.expose(exposures, db) }
+        try await backgroundWrite { db in
+            let removed = try Self.removals(of: exposures.map(\.userId), db)
+            try Self.expose(exposures.filter { !Removal.precedes($0.time, removedAt: removed[$0.userId]) }, db)
+        }
     }
 
     public func recordedStage(userId: String) async throws -> String? {
@@ -347,7 +388,7 @@ public final class SQLiteStore: Store, StoreReporting {
 
     public func recordStages(_ sightings: [StageSighting]) async throws -> [String?] {
         guard !sightings.isEmpty else { return [] }
-        return try await pool.write { db in
+        return try await backgroundWrite { db in
             let read = try db.cachedStatement(sql: "SELECT stage FROM user_stages WHERE user_id = ?")
             let keep = try db.cachedStatement(sql: """
                 INSERT INTO user_stages (user_id, stage, since) VALUES (?, ?, ?)
@@ -357,7 +398,9 @@ public final class SQLiteStore: Store, StoreReporting {
                 INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (?, ?, ?, 1)
                 ON CONFLICT DO UPDATE SET users = users + 1
                 """)
+            let removed = try Self.removals(of: sightings.map(\.userId), db)
             return try sightings.map { s -> String? in
+                if Removal.precedes(s.time, removedAt: removed[s.userId]) { return nil }
                 let old = try String.fetchOne(read, arguments: [s.userId])
                 guard old != s.stage else { return nil }
                 try keep.execute(arguments: [s.userId, s.stage, s.time.timeIntervalSince1970])
@@ -437,7 +480,23 @@ public final class SQLiteStore: Store, StoreReporting {
         try await pool.write { db in try Self.delete(id: id, at: time, db) }
     }
 
+    /// When each of `ids` that was removed lately was removed.
+    private static func removals(of ids: [String], _ db: Database) throws -> [String: Date] {
+        let statement = try db.cachedStatement(sql: "SELECT removed_at FROM removals WHERE user_id = ?")
+        var found: [String: Date] = [:]
+        for id in Set(ids) {
+            if let t = try Double.fetchOne(statement, arguments: [id]) { found[id] = Date(timeIntervalSince1970: t) }
+        }
+        return found
+    }
+
     private static func delete(id: String, at time: Date, _ db: Database) throws -> Bool {
+        let t = time.timeIntervalSince1970
+        try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [t - Removal.remembered])
+        try db.execute(sql: """
+            INSERT INTO removals (user_id, removed_at) VALUES (?, ?)
+            ON CONFLICT DO UPDATE SET removed_at = max(removed_at, excluded.removed_at)
+            """, arguments: [id, t])
         var removed = 0
         try db.execute(sql: "DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ?)", arguments: [id])
         for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
@@ -466,7 +525,8 @@ public final class SQLiteStore: Store, StoreReporting {
     /// a step reads the rows of the ids it looks at, not the tables. Each id's events are trimmed through the same
     /// index.
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
-        try await pool.write { db in
+        try await backgroundWrite { db in
+            try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [Date().timeIntervalSince1970 - Removal.remembered])
             let ids = try Self.ids(after: cursor, limit: subjects, ledger: true, db)
             var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
             for id in ids {

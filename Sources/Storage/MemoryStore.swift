@@ -26,6 +26,11 @@ public actor MemoryStore: Store {
     /// The visitor a merged exposure came from, by campaign and user (an undo moves it back).
     private var exposureOrigins: [String: String] = [:]
     private var rollupRows: [String: [RollupKey: Rollup]] = [:]
+    /// People removed in the last ``Removal/remembered`` seconds, and when.
+    private var removals: [String: Date] = [:]
+    /// The removals in the order they were made, to forget them from the front.
+    private var removalOrder: [(at: Date, id: String)] = []
+    private var removalStart = 0
 
     /// Events queued for attribution, oldest first, with the user they were kept for.
     private var queued: [UserEvent] = []
@@ -106,6 +111,11 @@ public actor MemoryStore: Store {
     }
 
     public func expose(_ list: [Exposure]) {
+        keep(list.filter { !Removal.precedes($0.time, removedAt: removals[$0.userId]) })
+    }
+
+    /// Keeps the exposures an interaction or admission makes, or those ``expose(_:)`` lets through.
+    private func keep(_ list: [Exposure]) {
         for e in list where exposures[e.campaign]?[e.userId] == nil {
             exposures[e.campaign, default: [:]][e.userId] = e
             roll(e.campaign, RollupKey(goal: "", arm: e.arm, day: e.day), users: 1, sum: 0, sumOfSquares: 0)
@@ -123,7 +133,7 @@ public actor MemoryStore: Store {
     public func recordedStage(userId: String) -> String? { stages[userId] }
 
     public func recordStages(_ sightings: [StageSighting]) -> [String?] {
-        sightings.map { move($0.userId, to: $0.stage, at: $0.time) }
+        sightings.map { s in Removal.precedes(s.time, removedAt: removals[s.userId]) ? nil : move(s.userId, to: s.stage, at: s.time) }
     }
 
     private func move(_ userId: String, to stage: String, at time: Date) -> String? {
@@ -171,6 +181,9 @@ public actor MemoryStore: Store {
     }
 
     public func deleteProfile(id: String, at time: Date) -> Bool {
+        forgetRemovals(before: time.addingTimeInterval(-Removal.remembered))
+        removals[id] = max(time, removals[id] ?? time)
+        removalOrder.append((time, id))
         if stages[id] != nil { _ = move(id, to: "", at: time) }
         // Their queued events go with them.
         queued = Array(queued[queueStart...].filter { $0.userId != id })
@@ -193,7 +206,7 @@ public actor MemoryStore: Store {
 
     public func record(_ interaction: Interaction, events batch: [UserEvent], attributing goals: GoalIndex) {
         Self.insert(Kept(interaction), into: &interactions[interaction.userId, default: []], time: \.time)
-        if let exposure = Exposure(interaction) { expose([exposure]) }
+        if let exposure = Exposure(interaction) { keep([exposure]) }
         _ = append(batch, attributing: goals)
     }
 
@@ -208,7 +221,7 @@ public actor MemoryStore: Store {
         if let key = idempotency?.key, let kept = keptAnswer(key: key, at: now) { return .replayed(kept) }
         let admission = try decide(history(userId: userId))
         for i in admission.interactions { Self.insert(Kept(i), into: &interactions[i.userId, default: []], time: \.time) }
-        expose(admission.allExposures)
+        keep(admission.allExposures)
         if let idempotency {
             answers[idempotency.key] = (userId, KeptAnswer(fingerprint: idempotency.fingerprint, answer: admission.answer), now)
             answerOrder.append((now, idempotency.key))
@@ -331,7 +344,21 @@ public actor MemoryStore: Store {
         return data.isEmpty ? nil : data
     }
 
+    /// Forgets the removals made before `time`.
+    private func forgetRemovals(before time: Date) {
+        while removalStart < removalOrder.count, removalOrder[removalStart].at < time {
+            let (at, id) = removalOrder[removalStart]
+            if removals[id] == at { removals[id] = nil }
+            removalStart += 1
+        }
+        if removalStart > 1_024, removalStart * 2 > removalOrder.count {
+            removalOrder.removeFirst(removalStart)
+            removalStart = 0
+        }
+    }
+
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) -> PruneStep {
+        forgetRemovals(before: Date().addingTimeInterval(-Removal.remembered))
         let ids = Set(records.keys).union(events.keys).union(interactions.keys).filter { $0 > cursor }.sorted().prefix(subjects)
         var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
         for id in ids {

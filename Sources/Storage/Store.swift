@@ -149,7 +149,7 @@ public protocol Store: InteractionLedger {
 
     /// Keeps the first exposure of each user to each campaign (a holdout user's, as deciding finds it); later ones
     /// change nothing. Impressions recorded by ``record(_:events:attributing:)`` and ``admit(userId:idempotency:at:_:)``
-    /// expose their users by themselves.
+    /// expose their users by themselves. An exposure from before its user's removal (see ``Removal``) is not kept.
     func expose(_ exposures: [Exposure]) async throws
 
     /// A campaign's results as kept: its rollup rows, by goal (exposures first), arm and day.
@@ -161,7 +161,8 @@ public protocol Store: InteractionLedger {
     /// Records users' stages as seen, in one write: for each sighting in turn, when the stage is not the one
     /// recorded for the user, they move to it, and the move (from the recorded stage, or from none) counts in that
     /// day's ``StageMove`` row. Per sighting, the stage they came from when they moved ("" for a user seen for the
-    /// first time), nil when they did not.
+    /// first time), nil when they did not. A sighting from before its user's removal (see ``Removal``) records
+    /// nothing (nil).
     func recordStages(_ sightings: [StageSighting]) async throws -> [String?]
 
     /// Every day's moves between stages, oldest day first.
@@ -189,7 +190,8 @@ public protocol Store: InteractionLedger {
 
     /// Removes the profile, its events and its ledger (its exposures and goal values too; the campaigns' rollups,
     /// which name no one, keep counting them); returns whether there was anything to remove. A user kept in a
-    /// lifecycle stage leaves it: a ``StageMove`` to no stage (`to` empty) counts on `time`'s day.
+    /// lifecycle stage leaves it: a ``StageMove`` to no stage (`to` empty) counts on `time`'s day. The id and `time`
+    /// are remembered for ``Removal/remembered`` (see ``Removal``).
     func deleteProfile(id: String, at time: Date) async throws -> Bool
 
     /// Records interactions only when the user's history allows them, as one step: `decide` is given the history as
@@ -242,6 +244,25 @@ public protocol StoreReporting: Sendable {
     /// Reads that went to the database since the store was made (a call for a user's snapshot is one, whatever the
     /// number of statements it takes).
     var databaseReads: Int { get }
+}
+
+/// What a store remembers of a person it removed: their id and when, for an hour, and nothing else.
+///
+/// What serving observed of a user (a holdout exposure, a stage) and a stage sweep's page are written a moment after
+/// they were seen, and with several instances on one database, another instance may remove the user in between: its
+/// own memory of the removal (``Store/forget(userId:)`` callers keep one) cannot cover the others. So the stores keep
+/// the removal, and ``Store/expose(_:)`` and ``Store/recordStages(_:)`` drop what was seen of the user at or before
+/// it. What is seen after it (the person coming back) is a new user's and is kept.
+public enum Removal {
+    /// How long a removal is remembered: far longer than a write waits (the observations' 50 ms, a sweep page's read
+    /// and write), and short, as it names a person who asked to be forgotten.
+    public static let remembered: TimeInterval = 3600
+
+    /// Whether something seen at `time` was seen before a removal at `removedAt` (none: false).
+    public static func precedes(_ time: Date, removedAt: Date?) -> Bool {
+        guard let removedAt else { return false }
+        return time <= removedAt
+    }
 }
 
 /// An event or interaction as kept: with its message id (events) and the visitor it was merged from, if any.

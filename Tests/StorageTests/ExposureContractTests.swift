@@ -43,6 +43,35 @@ private func row(_ rows: [Rollup], _ goal: String, _ arm: Arm, day: Int = day0) 
 
 /// Exposures and goal rollups, part of the store contract's serialized suite (its PostgreSQL database is one).
 extension StoreContractTests {
+    /// Serving and the stage sweep write what they saw of a user a moment later; another instance may remove the user
+    /// in between. The store remembers the removal for an hour, so that what was seen before it is not written back.
+    @Test("what was seen of a user before their removal is not written after it; what is seen after it is", arguments: StoreKind.available)
+    func seenBeforeRemoval(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            _ = try await store.saveProfile(id: "u1", traits: .replace(LiquidObject([("plan", "trial")])), timeZone: nil, at: at(0))
+            #expect(try await store.recordStages([StageSighting(userId: "u1", stage: "activation", time: at(0))]) == [""])
+            #expect(try await store.deleteProfile(id: "u1", at: at(10)))
+            // Seen at 5 s, written after the removal at 10 s: u1's part is dropped, u2's kept.
+            #expect(try await store.recordStages([StageSighting(userId: "u1", stage: "retention", time: at(5)),
+                                                  StageSighting(userId: "u2", stage: "activation", time: at(5))]) == [nil, ""])
+            try await store.expose([Exposure(campaign: "upgrade", userId: "u1", arm: .holdout, time: at(5)),
+                                    Exposure(campaign: "upgrade", userId: "u2", arm: .holdout, time: at(5))])
+            #expect(try await store.recordedStage(userId: "u1") == nil)
+            #expect(row(try await store.rollups(campaign: "upgrade"), "", .holdout)?.users == 1)
+            let moves = try await store.stageMoves()
+            #expect(moves.first { $0.from == "activation" && $0.to.isEmpty }?.users == 1)
+            #expect(!moves.contains { $0.to == "retention" })
+            // Coming back after the removal is a new user's first sighting and exposure.
+            #expect(try await store.recordStages([StageSighting(userId: "u1", stage: "activation", time: at(20))]) == [""])
+            try await store.expose([Exposure(campaign: "upgrade", userId: "u1", arm: .holdout, time: at(20))])
+            #expect(row(try await store.rollups(campaign: "upgrade"), "", .holdout)?.users == 2)
+            // An hour on, the removal is forgotten (another removal clears what is older): what was seen of u1 before it
+            // counts like anything else.
+            _ = try await store.deleteProfile(id: "u3", at: at(10 + Removal.remembered + 1))
+            #expect(try await store.recordStages([StageSighting(userId: "u1", stage: "retention", time: at(5))]) == ["activation"])
+        }
+    }
+
     @Test("the first impression or send exposes; later ones and other kinds change nothing", arguments: StoreKind.available)
     func firstExposure(kind: StoreKind) async throws {
         try await withStore(kind) { store in

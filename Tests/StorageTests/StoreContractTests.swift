@@ -482,6 +482,38 @@ struct SQLiteStoreTests {
         #expect(profile.timeZone.identifier == "Asia/Tokyo")
         #expect(profile.events.map(\.name) == ["signup"])
     }
+    /// Background writes (attribution passes, what serving observed, stage sweeps, retention) answer no caller and
+    /// commit without a sync of their own; every write a caller is answered about must still be synced before it
+    /// returns, whatever ran, or failed, before it.
+    @Test("background writes skip their own sync and leave every other write synced, even when they fail")
+    func backgroundWritesLeaveWritesSynced() async throws {
+        struct Refused: Error {}
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-sync-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path)
+        let first = try await store.writerSynchronous()
+        #expect(first == 2)
+        #expect(try await store.backgroundWrite { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
+        #expect(try await store.writerSynchronous() == 2)
+        _ = try await store.append([UserEvent(userId: "u", event: event("signup", 0))])
+        #expect(try await store.attributeQueued(.none, limit: 10) == 0)
+        try await store.expose([Exposure(campaign: "c", userId: "u", arm: .holdout, time: t0)])
+        #expect(try await store.recordStages([StageSighting(userId: "u", stage: "activation", time: t0)]) == [""])
+        _ = try await store.prune(after: "", subjects: 10, Retention(eventsPerUser: 10))
+        #expect(try await store.writerSynchronous() == 2)
+        await #expect(throws: Refused.self) {
+            try await store.backgroundWrite { db -> Int in
+                try db.execute(sql: "INSERT INTO passes (name, started_at) VALUES ('x', 0)")
+                throw Refused()
+            }
+        }
+        #expect(try await store.writerSynchronous() == 2)
+        // The failed one was rolled back; the others were kept.
+        #expect(try await store.backgroundWrite { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM passes") } == 0)
+        #expect(try await store.rollups(campaign: "c").map(\.users) == [1])
+        #expect(try await store.recordedStage(userId: "u") == "activation")
+    }
+
     /// The hot path reads on the calling thread. Reads of every kind at once, many more than there are threads
     /// and readers, must all finish: no read may hold a reader while it waits for a thread that a blocked read
     /// holds (that stalled a server for 30 s under a mixed load with the cache off).

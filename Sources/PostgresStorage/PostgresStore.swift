@@ -808,9 +808,7 @@ public final class PostgresStore: Store, StoreReporting {
         try await lockQueued(of: [id], connection, logger)
         let t = time.timeIntervalSince1970
         return try await count(connection, logger, """
-            WITH r AS (INSERT INTO removals (user_id, removed_at) VALUES (\(id), \(t))
-                       ON CONFLICT (user_id) DO UPDATE SET removed_at = greatest(removals.removed_at, excluded.removed_at) RETURNING 1),
-                 o AS (DELETE FROM removals WHERE removed_at < \(t - Removal.remembered) AND user_id <> \(id) RETURNING 1),
+            WITH o AS (DELETE FROM removals WHERE removed_at < \(t - Removal.remembered) AND user_id <> \(id) RETURNING 1),
                  p AS (DELETE FROM profiles WHERE id = \(id) RETURNING 1),
                  e AS (DELETE FROM events WHERE user_id = \(id) RETURNING 1),
                  q AS (DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = \(id)) RETURNING 1),
@@ -823,7 +821,12 @@ public final class PostgresStore: Store, StoreReporting {
                  s AS (DELETE FROM user_stages WHERE user_id = \(id) RETURNING stage),
                  m AS (INSERT INTO stage_moves (day, from_stage, to_stage, users)
                        SELECT \(Rollup.day(of: time)), stage, '', 1 FROM s
-                       ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1 RETURNING 1)
+                       ON CONFLICT (day, from_stage, to_stage) DO UPDATE SET users = stage_moves.users + 1 RETURNING 1),
+                 -- Remembered when there was someone to remove (see Removal).
+                 r AS (INSERT INTO removals (user_id, removed_at)
+                       SELECT \(id), \(t) WHERE EXISTS (SELECT 1 FROM p) OR EXISTS (SELECT 1 FROM e) OR EXISTS (SELECT 1 FROM i)
+                           OR EXISTS (SELECT 1 FROM x) OR EXISTS (SELECT 1 FROM s)
+                       ON CONFLICT (user_id) DO UPDATE SET removed_at = greatest(removals.removed_at, excluded.removed_at) RETURNING 1)
             SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM e) + (SELECT count(*) FROM i) + 0 * (SELECT count(*) FROM m) + 0 * (SELECT count(*) FROM q)
                 + 0 * (SELECT count(*) FROM r) + 0 * (SELECT count(*) FROM o)
             """) > 0

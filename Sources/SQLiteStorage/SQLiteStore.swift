@@ -491,12 +491,6 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     private static func delete(id: String, at time: Date, _ db: Database) throws -> Bool {
-        let t = time.timeIntervalSince1970
-        try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [t - Removal.remembered])
-        try db.execute(sql: """
-            INSERT INTO removals (user_id, removed_at) VALUES (?, ?)
-            ON CONFLICT DO UPDATE SET removed_at = max(removed_at, excluded.removed_at)
-            """, arguments: [id, t])
         var removed = 0
         try db.execute(sql: "DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ?)", arguments: [id])
         for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
@@ -511,12 +505,23 @@ public final class SQLiteStore: Store, StoreReporting {
         try db.execute(sql: "DELETE FROM goal_values WHERE campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1) AND user_id = ?1",
                        arguments: [id])
         try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
+        var seen = removed > 0 || db.changesCount > 0
         // Leaving their stage is a move to none, on the day of the deletion.
         if let stage = try String.fetchOne(db, sql: "DELETE FROM user_stages WHERE user_id = ? RETURNING stage", arguments: [id]) {
+            seen = true
             try db.execute(sql: """
                 INSERT INTO stage_moves (day, from_stage, to_stage, users) VALUES (?, ?, '', 1)
                 ON CONFLICT DO UPDATE SET users = users + 1
                 """, arguments: [Rollup.day(of: time), stage])
+        }
+        // The removal is remembered when there was someone to remove (see Removal); older ones are forgotten.
+        let t = time.timeIntervalSince1970
+        try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [t - Removal.remembered])
+        if seen {
+            try db.execute(sql: """
+                INSERT INTO removals (user_id, removed_at) VALUES (?, ?)
+                ON CONFLICT DO UPDATE SET removed_at = max(removed_at, excluded.removed_at)
+                """, arguments: [id, t])
         }
         return removed > 0
     }

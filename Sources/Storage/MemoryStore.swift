@@ -182,8 +182,13 @@ public actor MemoryStore: Store {
 
     public func deleteProfile(id: String, at time: Date) -> Bool {
         forgetRemovals(before: time.addingTimeInterval(-Removal.remembered))
-        removals[id] = max(time, removals[id] ?? time)
-        removalOrder.append((time, id))
+        // Remembered when there was someone to remove.
+        if records[id] != nil || events[id] != nil || interactions[id] != nil || stages[id] != nil
+            || exposures.values.contains(where: { $0[id] != nil })
+        {
+            removals[id] = max(time, removals[id] ?? time)
+            removalOrder.append((time, id))
+        }
         if stages[id] != nil { _ = move(id, to: "", at: time) }
         // Their queued events go with them.
         queued = Array(queued[queueStart...].filter { $0.userId != id })

@@ -65,6 +65,9 @@ extension StoreContractTests {
             #expect(try await store.recordStages([StageSighting(userId: "u1", stage: "activation", time: at(20))]) == [""])
             try await store.expose([Exposure(campaign: "upgrade", userId: "u1", arm: .holdout, time: at(20))])
             #expect(row(try await store.rollups(campaign: "upgrade"), "", .holdout)?.users == 2)
+            // Removing someone the store does not know removes nothing and remembers nothing.
+            #expect(try await store.deleteProfile(id: "u4", at: at(10)) == false)
+            #expect(try await store.recordStages([StageSighting(userId: "u4", stage: "activation", time: at(5))]) == [""])
             // An hour on, the removal is forgotten (another removal clears what is older): what was seen of u1 before it
             // counts like anything else.
             _ = try await store.deleteProfile(id: "u3", at: at(10 + Removal.remembered + 1))

@@ -849,7 +849,8 @@ public final class PostgresStore: Store, StoreReporting {
         let logger = logger
         let forgotten = Date().timeIntervalSince1970 - Removal.remembered
         let ids = try await withConnection { connection in
-            _ = try await connection.query("DELETE FROM removals WHERE removed_at < \(forgotten)", logger: logger)
+            // Once per pass, at its first step.
+            if cursor.isEmpty { _ = try await connection.query("DELETE FROM removals WHERE removed_at < \(forgotten)", logger: logger) }
             return try await Self.ids(after: cursor, limit: subjects, ledger: true, connection, logger)
         }
         var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)

@@ -490,6 +490,11 @@ public final class SQLiteStore: Store, StoreReporting {
         return found
     }
 
+    /// Forgets the removals remembered longer than ``Removal/remembered`` as of `now`.
+    private static func forgetRemovals(asOf now: Date, _ db: Database) throws {
+        try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [now.timeIntervalSince1970 - Removal.remembered])
+    }
+
     private static func delete(id: String, at time: Date, _ db: Database) throws -> Bool {
         var removed = 0
         try db.execute(sql: "DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ?)", arguments: [id])
@@ -516,7 +521,7 @@ public final class SQLiteStore: Store, StoreReporting {
         }
         // The removal is remembered when there was someone to remove (see Removal); older ones are forgotten.
         let t = time.timeIntervalSince1970
-        try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [t - Removal.remembered])
+        try forgetRemovals(asOf: time, db)
         if seen {
             try db.execute(sql: """
                 INSERT INTO removals (user_id, removed_at) VALUES (?, ?)
@@ -531,7 +536,8 @@ public final class SQLiteStore: Store, StoreReporting {
     /// index.
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
         try await backgroundWrite { db in
-            try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [Date().timeIntervalSince1970 - Removal.remembered])
+            // Once per pass, at its first step.
+            if cursor.isEmpty { try Self.forgetRemovals(asOf: Date(), db) }
             let ids = try Self.ids(after: cursor, limit: subjects, ledger: true, db)
             var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
             for id in ids {

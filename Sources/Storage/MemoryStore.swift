@@ -181,11 +181,10 @@ public actor MemoryStore: Store {
     }
 
     public func deleteProfile(id: String, at time: Date) -> Bool {
+        let had = records[id] != nil || events[id] != nil || interactions[id] != nil
         forgetRemovals(before: time.addingTimeInterval(-Removal.remembered))
         // Remembered when there was someone to remove.
-        if records[id] != nil || events[id] != nil || interactions[id] != nil || stages[id] != nil
-            || exposures.values.contains(where: { $0[id] != nil })
-        {
+        if had || stages[id] != nil || exposures.values.contains(where: { $0[id] != nil }) {
             removals[id] = max(time, removals[id] ?? time)
             removalOrder.append((time, id))
         }
@@ -193,7 +192,6 @@ public actor MemoryStore: Store {
         // Their queued events go with them.
         queued = Array(queued[queueStart...].filter { $0.userId != id })
         queueStart = 0
-        let had = records[id] != nil || events[id] != nil || interactions[id] != nil
         records[id] = nil
         events[id] = nil
         messageIds[id] = nil
@@ -363,7 +361,8 @@ public actor MemoryStore: Store {
     }
 
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) -> PruneStep {
-        forgetRemovals(before: Date().addingTimeInterval(-Removal.remembered))
+        // Once per pass, at its first step.
+        if cursor.isEmpty { forgetRemovals(before: Date().addingTimeInterval(-Removal.remembered)) }
         let ids = Set(records.keys).union(events.keys).union(interactions.keys).filter { $0 > cursor }.sorted().prefix(subjects)
         var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
         for id in ids {

@@ -491,8 +491,7 @@ struct SQLiteStoreTests {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-sync-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path)
-        let first = try await store.writerSynchronous()
-        #expect(first == 2)
+        #expect(try await store.writerSynchronous() == 2)
         #expect(try await store.backgroundWrite { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } == 1)
         #expect(try await store.writerSynchronous() == 2)
         _ = try await store.append([UserEvent(userId: "u", event: event("signup", 0))])

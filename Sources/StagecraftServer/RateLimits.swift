@@ -139,16 +139,16 @@ struct RateLimiters: Sendable {
 
     /// Refuses the request with a 429 problem (and `Retry-After`) when its caller is past their rate: a publishable
     /// key's call counts for the key and for the client's address; a secret key's for the key when limited.
-    func check(_ request: Request, grant: Grant, key: String?, peer: String?, metrics: ServerMetrics) throws {
+    func check(_ request: Request, grant: Grant, key: @autoclosure () -> String?, peer: String?, metrics: ServerMetrics) throws {
         switch grant {
         case .publishable:
             // The address first: one address over its rate must not spend the whole site's key.
             if let limiter = address {
                 try take(limiter, "addr:" + (clientAddress(request, peer: peer).map(Self.bucket) ?? "unknown"), scope: "address", metrics: metrics)
             }
-            if let limiter = publishableKey, let key { try take(limiter, "key:" + key, scope: "publishable_key", metrics: metrics) }
+            if let limiter = publishableKey, let key = key() { try take(limiter, "key:" + key, scope: "publishable_key", metrics: metrics) }
         case .secret:
-            if let limiter = secretKey, let key { try take(limiter, "key:" + key, scope: "secret_key", metrics: metrics) }
+            if let limiter = secretKey, let key = key() { try take(limiter, "key:" + key, scope: "secret_key", metrics: metrics) }
         default:
             return
         }

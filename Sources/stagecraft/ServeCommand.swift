@@ -62,6 +62,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds one request's renders may take before they stop with render_timeout; 0 for no deadline.")
     var renderTimeout = 2.0
 
+    @Option(name: .long, help: "Threads that decide, render and check what is served (previews have their own); 0 for one fewer than the cores, at least one.")
+    var renderThreads = 0
+
     @Option(name: .long, help: "Render requests one NDJSON email stream may carry.")
     var streamLines = 10_000
 
@@ -118,9 +121,11 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.publicDirectory = self.public
         configuration.bodyLimit = bodyLimit
         configuration.maxBatch = maxBatch
-        guard renderTimeout >= 0, gracePeriod >= 0, streamLines > 0 else {
-            throw ValidationError("--render-timeout and --grace-period take seconds from 0 up, --stream-lines a count from 1 up")
+        guard renderTimeout >= 0, gracePeriod >= 0, streamLines > 0, (0...256).contains(renderThreads) else {
+            throw ValidationError("--render-timeout and --grace-period take seconds from 0 up, --stream-lines a count from 1 up, "
+                + "--render-threads a count from 0 to 256")
         }
+        if renderThreads > 0 { RenderPool.servingThreads = renderThreads }
         configuration.renderTimeout = renderTimeout > 0 ? .milliseconds(Int64(renderTimeout * 1000)) : nil
         configuration.maxStreamLines = streamLines
         configuration.gracePeriod = .milliseconds(Int64(gracePeriod * 1000))

@@ -54,7 +54,7 @@ extension APIController {
     }
 
     private func decodedSegment(_ raw: String, _ name: String) throws -> String {
-        guard raw.contains("%") else { return raw }
+        guard raw.utf8.contains(UInt8(ascii: "%")) else { return raw }
         guard let text = raw.removingPercentEncoding else {
             throw Problem.unprocessable("invalid_path", "the \(name) in the path is not valid percent-encoded UTF-8: \(raw)",
                                         extra: [("field", .string(name))])
@@ -118,8 +118,11 @@ extension APIController {
                           hash: q["user_hash"].map(String.init), grant: grant)
         let locale = try q["locale"].map { try Problem.locale(String($0), field: "locale") }
         var context = LiquidObject()
-        for (k, v) in q where !["user_id", "anonymous_id", "user_hash", "key"].contains(String(k)) {
-            context[String(k)] = .string(String(v))
+        for (k, v) in q {
+            switch k {
+            case "user_id", "anonymous_id", "user_hash", "key": continue
+            default: context[String(k)] = .string(String(v))
+            }
         }
         if let locale { context["locale"] = .string(locale.identifier) }
         return (who, context, locale)

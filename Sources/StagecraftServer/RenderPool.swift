@@ -14,17 +14,12 @@ public final class RenderPool: Sendable {
     /// One per process, made when first used with ``servingThreads`` threads.
     public static let shared = RenderPool(threads: servingThreads)
 
-    /// The serving pool's threads: one core fewer than the machine has (at least one), unless set (`serve
-    /// --render-threads`) before the pool is first used, when the server starts. Renders are CPU work, but so is
-    /// everything around them: the event loops read and write every connection, and Swift's pool runs the handlers
-    /// and the store. With a render thread per core, on two cores, the render threads, the event loops, Swift's
-    /// threads and the load generator took turns on the same cores: a banner answer cost about a tenth more CPU,
-    /// and its p99 was a quarter longer, than with one (see the README's "Many users"). A render that runs to its
-    /// deadline still holds one render thread and nothing else.
+    /// The serving pool's threads: one per core (renders are CPU work, more threads would only take turns), unless
+    /// set (`serve --render-threads`) before the pool is first used, when the server starts.
     public static var servingThreads: Int {
         get {
             let set = configuredThreads.load(ordering: .relaxed)
-            return set > 0 ? set : max(1, System.coreCount - 1)
+            return set > 0 ? set : System.coreCount
         }
         set { configuredThreads.store(max(1, newValue), ordering: .relaxed) }
     }

@@ -62,7 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds one request's renders may take before they stop with render_timeout; 0 for no deadline.")
     var renderTimeout = 2.0
 
-    @Option(name: .long, help: "Threads that decide, render and check what is served (previews have their own); 0 for one fewer than the cores, at least one.")
+    @Option(name: .long, help: "Threads that decide, render and check what is served (previews have their own); 0 for one per core.")
     var renderThreads = 0
 
     @Option(name: .long, help: "Render requests one NDJSON email stream may carry.")

@@ -103,7 +103,10 @@ extension APIController {
     }
 
     func checkId(_ id: String, _ field: String) throws {
-        guard !id.isEmpty, id.unicodeScalars.count <= 256, !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // Most ids are printable ASCII, told apart by their bytes alone; the rest by each scalar's category.
+        let printableASCII = id.utf8.count <= 256 && id.utf8.allSatisfy { (0x20..<0x7F).contains($0) }
+        guard !id.isEmpty, printableASCII || id.unicodeScalars.count <= 256
+                && !id.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw Problem.unprocessable("invalid_field", "\(field) must be 1 to 256 characters without control characters",
                                         extra: [("field", .string(field))])
         }

@@ -613,7 +613,7 @@ public final class PostgresStore: Store, StoreReporting {
     public func expose(_ exposures: [Exposure]) async throws {
         guard !exposures.isEmpty else { return }
         let logger = logger
-        try await transaction(locking: Array(Set(exposures.map(\.userId)))) { connection in
+        try await transaction(locking: Array(Set(exposures.map(\.userId))), background: true) { connection in
             let removed = try await Self.removals(of: exposures.map(\.userId), connection, logger)
             try await Self.expose(exposures.filter { !Removal.precedes($0.time, removedAt: removed[$0.userId]) }, connection, logger)
         }
@@ -649,7 +649,7 @@ public final class PostgresStore: Store, StoreReporting {
     public func recordStages(_ sightings: [StageSighting]) async throws -> [String?] {
         guard !sightings.isEmpty else { return [] }
         let logger = logger
-        return try await transaction(locking: Array(Set(sightings.map(\.userId)))) { connection in
+        return try await transaction(locking: Array(Set(sightings.map(\.userId))), background: true) { connection in
             let removed = try await Self.removals(of: sightings.map(\.userId), connection, logger)
             var answers: [String?] = []
             var moves: [StageMove: Int] = [:]
@@ -873,7 +873,7 @@ public final class PostgresStore: Store, StoreReporting {
             }
             let candidates = try await withConnection { try await expired($0, visitors) }
             if !candidates.isEmpty {
-                let removed = try await transaction(locking: candidates) { connection in
+                let removed = try await transaction(locking: candidates, background: true) { connection in
                     let still = try await expired(connection, candidates)
                     for id in still { _ = try await Self.delete(id: id, at: Date(), connection, logger) }
                     return still
@@ -1103,10 +1103,18 @@ public final class PostgresStore: Store, StoreReporting {
     }
 
     /// A transaction holding the advisory locks of `ids` (the lock admissions take), taken in sorted order.
-    private func transaction<T: Sendable>(locking ids: [String], _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// - Parameter background: a write that answers no caller (what serving observed, retention): its commit does not
+    ///   wait for the WAL to reach the disk. A crash may lose the last such writes as a whole, never part of one, and
+    ///   the next synced commit (any acknowledged write) makes them durable too, as SQLite's background writes are.
+    private func transaction<T: Sendable>(locking ids: [String], background: Bool = false,
+                                          _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
+    {
         let logger = logger
         do {
             return try await withTransaction { connection in
+                if background {
+                    try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: logger)
+                }
                 // Taken in the order of the lock keys themselves (ids that share a hash share a lock), so two
                 // transactions locking the same ids never wait on each other in a circle.
                 var keys: [Int32] = []

@@ -1102,6 +1102,28 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
+    /// `synchronous_commit` as a background write's transaction sees it (for the tests: "off").
+    package func backgroundCommitSetting() async throws -> String {
+        let logger = logger
+        return try await transaction(locking: [], background: true) { connection in
+            try await Self.commitSetting(connection, logger)
+        }
+    }
+
+    /// `synchronous_commit` as a transaction of a write that answers a caller sees it (the server's setting).
+    package func commitSetting() async throws -> String {
+        let logger = logger
+        return try await withTransaction { connection in try await Self.commitSetting(connection, logger) }
+    }
+
+    private static func commitSetting(_ connection: PostgresConnection, _ logger: Logger) async throws -> String {
+        var setting = ""
+        for try await s in try await connection.query("SELECT current_setting('synchronous_commit')", logger: logger).decode(String.self) {
+            setting = s
+        }
+        return setting
+    }
+
     /// A transaction holding the advisory locks of `ids` (the lock admissions take), taken in sorted order.
     /// - Parameter background: a write that answers no caller (what serving observed, retention): its commit does not
     ///   wait for the WAL to reach the disk. A crash may lose the last such writes as a whole, never part of one, and

@@ -372,6 +372,40 @@ extension StoreContractTests {
         }
     }
 
+    /// What serving observed, stage moves and retention's removals answer no caller: on PostgreSQL they commit without
+    /// waiting for the WAL (as they commit on SQLite without a sync), in their own transaction only, so every write a
+    /// caller is answered about still waits for it, on whichever connection it runs.
+    @Test("PostgreSQL's background writes commit without waiting for the WAL and leave every other write as configured",
+          .enabled(if: StoreKind.postgresURL != nil))
+    func postgresBackgroundWritesLeaveWritesSynced() async throws {
+        var logger = Logger(label: "test")
+        logger.logLevel = .error
+        // One connection: every transaction below runs on the one the background writes ran on.
+        let store = try PostgresStore(url: StoreKind.postgresURL!, logger: logger, connections: 1)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.run() }
+            defer { group.cancelAll() }
+            try await store.dropEverything()
+            try await store.migrate()
+            let configured = try await store.commitSetting()
+            #expect(configured != "off")
+            #expect(try await store.backgroundCommitSetting() == "off")
+            #expect(try await store.commitSetting() == configured)
+            _ = try await store.append([event("anon:v", "page_viewed", 0), event("u", "plan_upgraded", 60)], attributing: goals)
+            try await store.expose([Exposure(campaign: "upgrade", userId: "u", arm: Arm(variant: "a", heldOut: false), time: t0)])
+            #expect(try await store.recordStages([StageSighting(userId: "u", stage: "activation", time: t0)]) == [""])
+            _ = try await store.attributeQueued(goals, limit: 10)
+            // The visitor was last seen long before: retention removes them whole, in a background transaction.
+            let step = try await store.prune(after: "", subjects: 10, Retention(visitorsBefore: Date()))
+            #expect(step.visitors == 1)
+            #expect(try await store.commitSetting() == configured)
+            // What they wrote was kept.
+            #expect(try await store.rollups(campaign: "upgrade").contains { $0.goal.isEmpty && $0.users == 1 })
+            #expect(try await store.recordedStage(userId: "u") == "activation")
+            #expect(try await store.profile(id: "anon:v", eventLimit: 10) == nil)
+        }
+    }
+
     @Test("a visitor's event that a merge keeps once (the user has its message id) is counted once", arguments: StoreKind.available)
     func mergedDuplicateCountsOnce(kind: StoreKind) async throws {
         try await withStore(kind) { store in

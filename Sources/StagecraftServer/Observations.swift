@@ -11,8 +11,8 @@ import Synchronization
 /// stages (kept when they change, for the stage flow). They are queued and written together a moment later (one
 /// write for all that came in meanwhile, not one per request), off the requests' path.
 ///
-/// What was queued lately is remembered (bounded maps, emptied when full), so a user already exposed, or still in
-/// the stage kept for them, costs no store call. A write that fails is logged and counted and forgotten: the next
+/// What was queued lately is remembered (bounded, see ``Remembered``), so a user already exposed, or still in the
+/// stage kept for them, costs no store call. A write that fails is logged and counted and forgotten: the next
 /// request for those users queues them again. At a graceful stop what is queued is written once requests have ended
 /// (``ResultsService``); a process killed loses at most one wait's worth, seen again when those users come back.
 final class Observations: Sendable {
@@ -21,8 +21,8 @@ final class Observations: Sendable {
         var sightings: [StageSighting] = []
         /// A flush is scheduled or running.
         var flushing = false
-        var exposed = Set<String>()
-        var stages: [String: String] = [:]
+        var exposed: Remembered<Bool>
+        var stages: Remembered<String>
         /// Users being removed, and when: what serving sees of them for a few seconds more is not queued.
         var removed: [String: ContinuousClock.Instant] = [:]
     }
@@ -30,13 +30,13 @@ final class Observations: Sendable {
     /// How long a removed user's sightings are ignored.
     private static let removal = Duration.seconds(5)
 
-    private let state = Mutex(State())
-    private let capacity: Int
+    private let state: Mutex<State>
     /// How long a first observation waits for others to be written with it.
     private let wait: Duration
 
+    /// - Parameter capacity: how many exposures, and how many users' stages, are remembered at most.
     init(capacity: Int = 100_000, wait: Duration = .milliseconds(50)) {
-        self.capacity = capacity
+        state = Mutex(State(exposed: Remembered(capacity: capacity), stages: Remembered(capacity: capacity)))
         self.wait = wait
     }
 
@@ -50,13 +50,10 @@ final class Observations: Sendable {
                 guard ContinuousClock.now - at > Self.removal else { return false }
                 st.removed[id] = nil
             }
-            for campaign in campaigns where st.exposed.insert(campaign + "\u{0}" + id).inserted {
-                if st.exposed.count > capacity { st.exposed = [campaign + "\u{0}" + id] }
+            for campaign in campaigns where st.exposed.remember(campaign + "\u{0}" + id, true) {
                 st.exposures.append(Exposure(campaign: campaign, userId: id, arm: .holdout, time: user.now))
             }
-            if let stage, st.stages[id] != stage {
-                if st.stages.count >= capacity, st.stages[id] == nil { st.stages.removeAll(keepingCapacity: true) }
-                st.stages[id] = stage
+            if let stage, st.stages.remember(id, stage) {
                 st.sightings.append(StageSighting(userId: id, stage: stage, time: user.now))
             }
             guard !st.flushing, !st.exposures.isEmpty || !st.sightings.isEmpty else { return false }
@@ -83,13 +80,13 @@ final class Observations: Sendable {
             } catch {
                 metrics.count("holdout_exposures_failed", by: exposures.count)
                 logger.warning("holdout exposures not kept", metadata: ["count": "\(exposures.count)", "error": .string("\(error)")])
-                state.withLock { st in for e in exposures { st.exposed.remove(e.campaign + "\u{0}" + e.userId) } }
+                state.withLock { st in for e in exposures { st.exposed.forget(e.campaign + "\u{0}" + e.userId) } }
             }
             do {
                 Self.count(sightings, moves: try await store.recordStages(sightings), metrics: metrics)
             } catch {
                 logger.warning("stages not kept", metadata: ["count": "\(sightings.count)", "error": .string("\(error)")])
-                state.withLock { st in for s in sightings where st.stages[s.userId] == s.stage { st.stages[s.userId] = nil } }
+                state.withLock { st in for s in sightings where st.stages[s.userId] == s.stage { st.stages.forget(s.userId) } }
             }
         }
     }
@@ -107,7 +104,7 @@ final class Observations: Sendable {
     func recorded(_ sightings: [StageSighting], moves: [String?], metrics: ServerMetrics) {
         Self.count(sightings, moves: moves, metrics: metrics)
         state.withLock { st in
-            for s in sightings where st.stages[s.userId] != nil { st.stages[s.userId] = s.stage }
+            for s in sightings where st.stages[s.userId] != nil { st.stages.remember(s.userId, s.stage) }
         }
     }
 
@@ -126,8 +123,8 @@ final class Observations: Sendable {
             st.removed[userId] = now
             st.exposures.removeAll { $0.userId == userId }
             st.sightings.removeAll { $0.userId == userId }
-            st.stages[userId] = nil
-            st.exposed = st.exposed.filter { !$0.hasSuffix("\u{0}" + userId) }
+            st.stages.forget(userId)
+            st.exposed.forget(where: { $0.hasSuffix("\u{0}" + userId) })
         }
     }
 
@@ -137,6 +134,53 @@ final class Observations: Sendable {
         while state.withLock({ $0.flushing }), ContinuousClock.now - start < limit, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(5))
         }
+    }
+}
+
+/// Values remembered by key, at most `capacity` of them, in two generations of half that each: a key is written to the
+/// newer one; when that is full it becomes the older one and the one before is dropped, and a key read from the older
+/// one moves back to the newer. What is in use stays, whatever else comes and goes; what is not ages out within two
+/// turns (a single map emptied when full forgot everyone at once, and every user served next was queued again).
+struct Remembered<Value: Equatable> {
+    private var newer: [String: Value] = [:]
+    private var older: [String: Value] = [:]
+    private let half: Int
+
+    init(capacity: Int) {
+        half = max(1, capacity / 2)
+    }
+
+    /// How many keys are remembered (both generations).
+    var count: Int { newer.count + older.count }
+
+    /// The value remembered for `key`, without moving it.
+    subscript(key: String) -> Value? { newer[key] ?? older[key] }
+
+    /// Remembers `value` for `key`; true when that is news (nothing, or another value, was remembered for it).
+    @discardableResult
+    mutating func remember(_ key: String, _ value: Value) -> Bool {
+        if let kept = newer[key] {
+            guard kept != value else { return false }
+            newer[key] = value
+            return true
+        }
+        let known = older.removeValue(forKey: key)
+        newer[key] = value
+        if newer.count >= half {
+            older = newer
+            newer = [:]
+        }
+        return known != value
+    }
+
+    mutating func forget(_ key: String) {
+        newer[key] = nil
+        older[key] = nil
+    }
+
+    mutating func forget(where matches: (String) -> Bool) {
+        newer = newer.filter { !matches($0.key) }
+        older = older.filter { !matches($0.key) }
     }
 }
 

@@ -33,6 +33,15 @@ struct ServeOptionTests {
         #expect(!run.madeDatabase)
     }
 
+    @Test("--render-threads outside 0 to 256, or not a count: refused before anything is opened, no database made",
+          arguments: ["--render-threads=257", "--render-threads=-1", "--render-threads=two"])
+    func renderThreads(option: String) throws {
+        let run = try serve(with: option)
+        #expect(run.status != 0)
+        #expect(run.errors.contains("--render-threads"), "\(run.errors)")
+        #expect(!run.madeDatabase)
+    }
+
     @Test("an age or interval below 0, or not a finite number: an error naming them, exit status not 0, no database made",
           arguments: ["--stage-sweep-interval=-1", "--stage-sweep-interval=inf", "--prune-interval=nan", "--retain-events-days=inf",
                       "--retain-visitors-days=-0.5"])

@@ -153,6 +153,22 @@ struct ContentCheckTests {
         #expect(check.errorCount == 0)
     }
 
+    @Test func aStageRuleOnTheRequestContextIsAWarningAtItsPath() throws {
+        let check = try run([
+            "stages.yml": "rules:\n  - stage: revenue\n    when: { user.plan: trial }\n  - stage: retention\n"
+                + "    when: { $or: [{ context.page.path: /pricing }, { user.activated: true, context.campaign: spring }] }\n"
+                + "  - stage: loyalty\n    when: { context.campaign: spring }\n"
+                + "fallback: activation\n",
+        ])
+        let found = check.findings.filter { $0.code == "stage-rule-context" }
+        #expect(found.map { "\($0.file ?? ""):\($0.line):\($0.column) \($0.severity.rawValue)" }
+                == ["stages.yml:5:21 warning", "stages.yml:5:76 warning", "stages.yml:7:13 warning"], "\(found.map(\.description))")
+        #expect(found.first?.message.contains("stage \"retention\" reads context.page.path") == true)
+        // The rule on user fields alone says nothing.
+        #expect(!found.contains { $0.message.contains("\"revenue\"") })
+        #expect(check.errorCount == 0)
+    }
+
     @Test func aFolderThatDoesNotLoadReportsItsLoadErrors() throws {
         let check = try run(["banners/a.liquid": "---\ncampaign: a\nchannel: banner\nplacement: hero\npriorty: 3\n---\n<p>x</p>\n"])
         #expect(check.errorCount == 1)

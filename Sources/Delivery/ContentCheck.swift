@@ -164,7 +164,8 @@ public struct ContentCheck: Sendable {
             Self.contextPaths(rule.when.definition, into: &paths)
             for path in paths {
                 let source = files["stages.yml"]
-                let (line, column) = Self.position(of: path, in: source, after: "stage: \(rule.stage)")
+                // After the rule's own `stage:` line where it is written that way, else the path's first use.
+                let (line, column) = Self.position(of: path, in: source, after: "stage: \(rule.stage)\n")
                     ?? Self.position(of: path, in: source) ?? (1, 1)
                 warn("stages.yml", line, column, "stage-rule-context",
                      "the rule for stage \"\(rule.stage)\" reads \(path): the stage sweep sees no request context (\(path) is missing "

@@ -28,6 +28,8 @@ public final class PostgresStore: Store, StoreReporting {
     private let leaseTimeout: Duration
     private let answerTimeout: Duration
     private let reads = Atomic<Int>(0)
+    /// Transactions made background writes (``unsynced(_:)``), counted for the tests.
+    package let backgroundWrites = Atomic<Int>(0)
 
     /// A client for `url` (`postgres://user:password@host:5432/database?sslmode=disable|prefer|require`), with at
     /// most `connections` connections (per instance), each call waiting at most `leaseTimeout` for one and about
@@ -460,9 +462,11 @@ public final class PostgresStore: Store, StoreReporting {
             // A pass answers no caller: its commit does not wait for the WAL to reach the disk (a crash may lose the
             // last passes as a whole, their queue rows with them, and they are done again); acknowledged writes
             // keep synchronous_commit as configured.
+            // (One statement with the lock, not ``unsynced(_:)``: a round trip less per pass.)
             try await connection.query("""
                 SELECT pg_advisory_xact_lock_shared(\(unescaped: Self.passesLock)), set_config('synchronous_commit', 'off', true)
                 """, logger: logger)
+            self.backgroundWrites.add(1, ordering: .relaxed)
             var seqs: [Int] = []
             var events: [UserEvent] = []
             for try await row in try await connection.query("""
@@ -848,9 +852,12 @@ public final class PostgresStore: Store, StoreReporting {
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
         let logger = logger
         let forgotten = Date().timeIntervalSince1970 - Removal.remembered
-        let ids = try await withConnection { connection in
-            // Once per pass, at its first step.
-            if cursor.isEmpty { _ = try await connection.query("DELETE FROM removals WHERE removed_at < \(forgotten)", logger: logger) }
+        let ids = try await withTransaction { connection in
+            // Once per pass, at its first step; a background write, as the rest of the step.
+            if cursor.isEmpty {
+                try await self.unsynced(connection)
+                _ = try await connection.query("DELETE FROM removals WHERE removed_at < \(forgotten)", logger: logger)
+            }
             return try await Self.ids(after: cursor, limit: subjects, ledger: true, connection, logger)
         }
         var step = PruneStep(next: ids.count == subjects ? ids.last : nil, subjects: ids.count)
@@ -902,7 +909,9 @@ public final class PostgresStore: Store, StoreReporting {
                     """)
             }
             for query in queries {
-                let counts = try await withConnection { connection in
+                // A background write, as the removals above: its commit does not wait for the WAL.
+                let counts = try await withTransaction { connection in
+                    try await self.unsynced(connection)
                     var counts: [(String, Int)] = []
                     for try await row in try await connection.query(query, logger: logger).decode((String, Int).self) { counts.append(row) }
                     return counts
@@ -1102,6 +1111,14 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
+    /// Makes the transaction on `connection` a background write, one that answers no caller: its commit does not wait
+    /// for the WAL to reach the disk. A crash may lose the last such writes as a whole, never part of one, and the next
+    /// synced commit (any acknowledged write) makes them durable too, as SQLite's background writes are.
+    private func unsynced(_ connection: PostgresConnection) async throws {
+        try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: logger)
+        backgroundWrites.add(1, ordering: .relaxed)
+    }
+
     /// `synchronous_commit` as a background write's transaction sees it (for the tests: "off").
     package func backgroundCommitSetting() async throws -> String {
         let logger = logger
@@ -1125,18 +1142,14 @@ public final class PostgresStore: Store, StoreReporting {
     }
 
     /// A transaction holding the advisory locks of `ids` (the lock admissions take), taken in sorted order.
-    /// - Parameter background: a write that answers no caller (what serving observed, retention): its commit does not
-    ///   wait for the WAL to reach the disk. A crash may lose the last such writes as a whole, never part of one, and
-    ///   the next synced commit (any acknowledged write) makes them durable too, as SQLite's background writes are.
+    /// - Parameter background: a write that answers no caller (what serving observed, retention; see ``unsynced(_:)``).
     private func transaction<T: Sendable>(locking ids: [String], background: Bool = false,
                                           _ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T
     {
         let logger = logger
         do {
             return try await withTransaction { connection in
-                if background {
-                    try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: logger)
-                }
+                if background { try await self.unsynced(connection) }
                 // Taken in the order of the lock keys themselves (ids that share a hash share a lock), so two
                 // transactions locking the same ids never wait on each other in a circle.
                 var keys: [Int32] = []

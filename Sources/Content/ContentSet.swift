@@ -498,6 +498,8 @@ extension ContentReader {
         let before = log.issues.count
         let fallback = f.string("fallback", required: true)
         var rules: [StageRule] = []
+        // Paths on the request's context, by rule: warned about once the rules load.
+        var onContext: [(stage: String, path: String, at: YAMLNode)] = []
         if let node = f.node("rules") {
             guard case .sequence(let items) = node.kind else {
                 log.error(at: node, "\"rules\" is a list of { stage, when }")
@@ -509,12 +511,40 @@ extension ContentReader {
                 let when = r.node("when").flatMap { condition($0, log: log, what: "\"when\"") }
                 if r.node("when") == nil { log.error(at: item, "a stage rule needs \"when\", a condition") }
                 r.reportUnknown(what: "a stage rule")
-                if let stage, let when { rules.append(StageRule(stage: stage, when: when)) }
+                if let stage, let when {
+                    rules.append(StageRule(stage: stage, when: when))
+                    if let node = r.node("when") { onContext += contextKeys(in: node).map { (stage, $0.path, $0.at) } }
+                }
             }
         }
         f.reportUnknown(what: "stages.yml")
         guard let fallback, log.issues.count == before else { return nil }
+        // Serving sees each request's context; the stage sweep, which moves users no request brings, sees none.
+        for (stage, path, node) in onContext {
+            log.warning(line: node.line, column: node.column, code: "stage-rule-context",
+                        "the rule for stage \"\(stage)\" reads \(path): the stage sweep sees no request context (\(path) is missing "
+                            + "there), so users may move out of \"\(stage)\" between visits and back at the next; "
+                            + "rules on user and facts hold between requests")
+        }
         return StageRules(rules: rules, fallback: fallback)
+    }
+
+    /// The keys of a condition, at any depth, that are `context` paths, in the order written.
+    private static func contextKeys(in node: YAMLNode) -> [(path: String, at: YAMLNode)] {
+        switch node.kind {
+        case .mapping(let pairs):
+            return pairs.flatMap { pair -> [(path: String, at: YAMLNode)] in
+                var found: [(path: String, at: YAMLNode)] = []
+                if case .scalar(let key) = pair.key.kind, let path = key.stringValue, path == "context" || path.hasPrefix("context.") {
+                    found.append((path, pair.key))
+                }
+                return found + contextKeys(in: pair.value)
+            }
+        case .sequence(let items):
+            return items.flatMap { contextKeys(in: $0) }
+        case .scalar:
+            return []
+        }
     }
 
     /// `caps.yml`: caps per channel name, or `all` for every channel together.

@@ -128,8 +128,8 @@ final class IssueLog {
 
     func error(at node: YAMLNode, _ message: String) { error(line: node.line, column: node.column, message) }
 
-    func warning(line: Int, column: Int, _ message: String) {
-        issues.append(Diagnostic(.warning, .content, message, file: file, line: line, column: column))
+    func warning(line: Int, column: Int, code: String? = nil, _ message: String) {
+        issues.append(Diagnostic(.warning, .content, code: code, message, file: file, line: line, column: column))
     }
 
     var hasErrors: Bool { issues.contains { $0.severity == .error } }

@@ -68,7 +68,6 @@ public struct ContentCheck: Sendable {
         }
         check.checkReferences(content, files: files)
         check.checkGoals(content, files: files)
-        check.checkStageContext(content, files: files)
         check.checkLayouts(content)
         let (localeFindings, coverage) = LocaleCheck.run(content.translations, files: files)
         check.findings += localeFindings
@@ -152,41 +151,6 @@ public struct ContentCheck: Sendable {
                 if let near = Suggestion.closest(to: goal.event, in: known) { text += "; did you mean \"\(near)\"?" }
                 warn(message.file, line, column, "goal-event-unknown", text)
             }
-        }
-    }
-
-    /// Stage rules that read the request's `context`: serving sees each request's, the stage sweep (which moves users
-    /// no request brings, see `StageSweep`) sees none, so such a rule can move a user out of its stage between two
-    /// visits and back at the next, and the stage flow counts both moves.
-    private mutating func checkStageContext(_ content: ContentSet, files: [String: String]) {
-        for rule in content.stageRules.rules {
-            var paths: [String] = []
-            Self.contextPaths(rule.when.definition, into: &paths)
-            for path in paths {
-                let source = files["stages.yml"]
-                // After the rule's own `stage:` line where it is written that way, else the path's first use.
-                let (line, column) = Self.position(of: path, in: source, after: "stage: \(rule.stage)\n")
-                    ?? Self.position(of: path, in: source) ?? (1, 1)
-                warn("stages.yml", line, column, "stage-rule-context",
-                     "the rule for stage \"\(rule.stage)\" reads \(path): the stage sweep sees no request context (\(path) is missing "
-                        + "there), so users may move out of \"\(rule.stage)\" between visits and back at the next; "
-                        + "rules on user and facts hold between requests")
-            }
-        }
-    }
-
-    /// The `context...` paths a condition reads, in order, each once.
-    private static func contextPaths(_ condition: Value, into paths: inout [String]) {
-        switch condition {
-        case .object(let o):
-            for (key, value) in o.pairs {
-                if key == "context" || key.hasPrefix("context."), !paths.contains(key) { paths.append(key) }
-                contextPaths(value, into: &paths)
-            }
-        case .array(let items):
-            for item in items { contextPaths(item, into: &paths) }
-        default:
-            break
         }
     }
 

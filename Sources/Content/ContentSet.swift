@@ -508,12 +508,13 @@ extension ContentReader {
             for item in items {
                 guard let r = YAMLFields(item, log: log, what: "a stage rule") else { continue }
                 let stage = r.string("stage", required: true)
-                let when = r.node("when").flatMap { condition($0, log: log, what: "\"when\"") }
-                if r.node("when") == nil { log.error(at: item, "a stage rule needs \"when\", a condition") }
+                let whenNode = r.node("when")
+                let when = whenNode.flatMap { condition($0, log: log, what: "\"when\"") }
+                if whenNode == nil { log.error(at: item, "a stage rule needs \"when\", a condition") }
                 r.reportUnknown(what: "a stage rule")
-                if let stage, let when {
+                if let stage, let when, let whenNode {
                     rules.append(StageRule(stage: stage, when: when))
-                    if let node = r.node("when") { onContext += contextKeys(in: node).map { (stage, $0.path, $0.at) } }
+                    onContext += contextKeys(in: whenNode).map { (stage, $0.path, $0.at) }
                 }
             }
         }

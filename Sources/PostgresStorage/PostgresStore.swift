@@ -462,11 +462,8 @@ public final class PostgresStore: Store, StoreReporting {
             // A pass answers no caller: its commit does not wait for the WAL to reach the disk (a crash may lose the
             // last passes as a whole, their queue rows with them, and they are done again); acknowledged writes
             // keep synchronous_commit as configured.
-            // (One statement with the lock, not ``unsynced(_:)``: a round trip less per pass.)
-            try await connection.query("""
-                SELECT pg_advisory_xact_lock_shared(\(unescaped: Self.passesLock)), set_config('synchronous_commit', 'off', true)
-                """, logger: logger)
-            self.backgroundWrites.add(1, ordering: .relaxed)
+            // The passes' lock in the same statement: a round trip less per pass.
+            try await self.unsynced(connection, alongside: "pg_advisory_xact_lock_shared(\(Self.passesLock))")
             var seqs: [Int] = []
             var events: [UserEvent] = []
             for try await row in try await connection.query("""
@@ -1114,8 +1111,10 @@ public final class PostgresStore: Store, StoreReporting {
     /// Makes the transaction on `connection` a background write, one that answers no caller: its commit does not wait
     /// for the WAL to reach the disk. A crash may lose the last such writes as a whole, never part of one, and the next
     /// synced commit (any acknowledged write) makes them durable too, as SQLite's background writes are.
-    private func unsynced(_ connection: PostgresConnection) async throws {
-        try await connection.query("SELECT set_config('synchronous_commit', 'off', true)", logger: logger)
+    /// - Parameter alongside: an SQL expression of constants to select in the same statement (a lock to take first).
+    private func unsynced(_ connection: PostgresConnection, alongside: String? = nil) async throws {
+        let first = alongside.map { $0 + ", " } ?? ""
+        try await connection.query("SELECT \(unescaped: first)set_config('synchronous_commit', 'off', true)", logger: logger)
         backgroundWrites.add(1, ordering: .relaxed)
     }
 

@@ -889,23 +889,34 @@ public final class PostgresStore: Store, StoreReporting {
         let users = ids.filter { !gone.contains($0) }
         var changed = gone
         if !users.isEmpty {
-            var queries: [PostgresQuery] = []
+            // Each with whether it removes events (else interactions).
+            var queries: [(PostgresQuery, events: Bool)] = []
             if let before = retention.eventsBefore?.timeIntervalSince1970 {
-                queries.append("""
+                queries.append(("""
                     WITH gone AS (DELETE FROM events WHERE user_id = ANY(\(users)) AND time < \(before) RETURNING user_id)
                     SELECT user_id, count(*) FROM gone GROUP BY user_id
-                    """)
+                    """, events: true))
             }
             if let limit = retention.eventsPerUser {
-                queries.append("""
+                queries.append(("""
                     WITH gone AS (DELETE FROM events WHERE seq IN (
                         SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY user_id ORDER BY time DESC, seq DESC) AS n
                                          FROM events WHERE user_id = ANY(\(users))) AS r
                         WHERE n > \(limit)) RETURNING user_id)
                     SELECT user_id, count(*) FROM gone GROUP BY user_id
-                    """)
+                    """, events: true))
             }
-            for query in queries {
+            if let limit = retention.interactionsPerKind {
+                // The same newest as a history read keeps (see history(userId:_:_:)).
+                queries.append(("""
+                    WITH gone AS (DELETE FROM interactions WHERE seq IN (
+                        SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY user_id, campaign, kind ORDER BY time DESC, seq DESC) AS n
+                                         FROM interactions WHERE user_id = ANY(\(users))) AS r
+                        WHERE n > \(limit)) RETURNING user_id)
+                    SELECT user_id, count(*) FROM gone GROUP BY user_id
+                    """, events: false))
+            }
+            for (query, removesEvents) in queries {
                 // A background write, as the removals above: its commit does not wait for the WAL.
                 let counts = try await withTransaction { connection in
                     try await self.unsynced(connection)
@@ -914,7 +925,7 @@ public final class PostgresStore: Store, StoreReporting {
                     return counts
                 }
                 for (id, count) in counts {
-                    step.events += count
+                    if removesEvents { step.events += count } else { step.interactions += count }
                     changed.insert(id)
                 }
             }

@@ -569,10 +569,21 @@ public final class SQLiteStore: Store, StoreReporting {
                         """).execute(arguments: [id, limit])
                     removed += db.changesCount
                 }
-                if removed > 0 {
-                    step.events += removed
-                    step.changed.append(id)
+                var forgotten = 0
+                if let limit = retention.interactionsPerKind {
+                    // The same newest as a history read keeps (see history(userId:_:)).
+                    try db.cachedStatement(sql: """
+                        DELETE FROM interactions WHERE seq IN (
+                            SELECT seq FROM (
+                                SELECT seq, row_number() OVER (PARTITION BY campaign, kind ORDER BY time DESC, seq DESC) AS n
+                                FROM interactions WHERE user_id = ?)
+                            WHERE n > ?)
+                        """).execute(arguments: [id, limit])
+                    forgotten = db.changesCount
                 }
+                step.events += removed
+                step.interactions += forgotten
+                if removed > 0 || forgotten > 0 { step.changed.append(id) }
             }
             return step
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Personalization
 import ServiceLifecycle
 import Storage
 
@@ -10,6 +11,10 @@ public struct RetentionSettings: Sendable {
     public var eventAge: Duration? = .seconds(400 * 86_400)
     /// Anonymous visitors unseen for this long go whole; nil keeps them.
     public var visitorAge: Duration? = .seconds(90 * 86_400)
+    /// Each user's interactions of one campaign and kind beyond the newest this many go: by default those that no
+    /// decision reads any more (``InteractionHistory/depth``, the largest cap), so that a signed-in user's ledger,
+    /// which no visitor expiry removes, stops growing without changing what they are served; nil keeps them all.
+    public var interactionsPerKind: Int? = InteractionHistory.depth
     /// Time from the start of one pass (by any instance on the database) to the start of the next; nil turns pruning
     /// off.
     public var interval: Duration? = .seconds(3_600)
@@ -25,7 +30,8 @@ public struct RetentionSettings: Sendable {
         func before(_ age: Duration?) -> Date? {
             age.map { now.addingTimeInterval(-$0.seconds) }
         }
-        return Retention(eventsBefore: before(eventAge), eventsPerUser: eventsPerUser, visitorsBefore: before(visitorAge))
+        return Retention(eventsBefore: before(eventAge), eventsPerUser: eventsPerUser, visitorsBefore: before(visitorAge),
+                         interactionsPerKind: interactionsPerKind)
     }
 }
 
@@ -75,8 +81,10 @@ public struct RetentionService: Service {
             let step = try await store.prune(after: cursor, subjects: settings.stepSize, retention)
             total.subjects += step.subjects
             total.events += step.events
+            total.interactions += step.interactions
             total.visitors += step.visitors
             if step.events > 0 { metrics.count("pruned_events", by: step.events) }
+            if step.interactions > 0 { metrics.count("pruned_interactions", by: step.interactions) }
             if step.visitors > 0 { metrics.count("pruned_visitors", by: step.visitors) }
             guard let next = step.next else { break }
             cursor = next
@@ -84,7 +92,7 @@ public struct RetentionService: Service {
         }
         metrics.count("retention_passes")
         let took = ContinuousClock.now - started
-        logger.info("retention: pass over \(total.subjects) ids removed \(total.events) events and \(total.visitors) visitors in \(took)")
+        logger.info("retention: pass over \(total.subjects) ids removed \(total.events) events, \(total.interactions) interactions and \(total.visitors) visitors in \(took)")
         return total
     }
 }

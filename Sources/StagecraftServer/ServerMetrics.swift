@@ -55,6 +55,7 @@ public final class ServerMetrics: Sendable {
         "user_cache_misses": "User reads that went to the database behind the cache (SQLite).",
         "store_reads": "Reads that went to the database (SQLite or PostgreSQL), not the cache.",
         "pruned_events": "Events removed by retention (older than --retain-events-days, or beyond a user's event limit).",
+        "pruned_interactions": "Interactions removed by retention (beyond the newest of each campaign and kind that deciding reads).",
         "pruned_visitors": "Anonymous visitors removed whole by retention (unseen for --retain-visitors-days).",
         "retention_passes": "Retention passes finished over every id in the store.",
         "stage_moves": "Users moved from one lifecycle stage to another, by from (none for a first stage) and to.",

@@ -373,16 +373,37 @@ public actor MemoryStore: Store {
                 step.changed.append(id)
                 continue
             }
-            guard var list = events[id] else { continue }
-            let count = list.count
-            if let before = retention.eventsBefore { list.removeAll { $0.item.time < before } }
-            if let limit = retention.eventsPerUser, list.count > limit { list.removeFirst(list.count - limit) }
-            guard list.count < count else { continue }
-            // A message id goes with its event (as a unique index forgets a deleted row).
-            events[id] = list.isEmpty ? nil : list
-            messageIds[id] = Set(list.compactMap(\.messageId))
-            step.events += count - list.count
-            step.changed.append(id)
+            var changed = false
+            if let limit = retention.interactionsPerKind, let list = interactions[id] {
+                // The newest of each campaign and kind, as a history read keeps them (kept in time order).
+                var seen: [String: Int] = [:]
+                var keep = [Bool](repeating: false, count: list.count)
+                for k in list.indices.reversed() {
+                    let key = list[k].item.campaign + "\u{0}" + list[k].item.kind.rawValue
+                    let n = seen[key, default: 0]
+                    if n < limit { keep[k] = true }
+                    seen[key] = n + 1
+                }
+                let kept = list.indices.filter { keep[$0] }.map { list[$0] }
+                if kept.count < list.count {
+                    interactions[id] = kept.isEmpty ? nil : kept
+                    step.interactions += list.count - kept.count
+                    changed = true
+                }
+            }
+            if var list = events[id] {
+                let count = list.count
+                if let before = retention.eventsBefore { list.removeAll { $0.item.time < before } }
+                if let limit = retention.eventsPerUser, list.count > limit { list.removeFirst(list.count - limit) }
+                if list.count < count {
+                    // A message id goes with its event (as a unique index forgets a deleted row).
+                    events[id] = list.isEmpty ? nil : list
+                    messageIds[id] = Set(list.compactMap(\.messageId))
+                    step.events += count - list.count
+                    changed = true
+                }
+            }
+            if changed { step.changed.append(id) }
         }
         return step
     }

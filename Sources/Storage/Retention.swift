@@ -11,11 +11,16 @@ public struct Retention: Sendable, Equatable {
     /// profile, events, interactions and kept answers. "Newer" is their profile's last write, their newest event
     /// and their newest interaction.
     public var visitorsBefore: Date?
+    /// Each user keeps their newest this many interactions of each campaign and kind (a campaign's impressions, its
+    /// dismissals...), newest by time, then by the order they were kept; older ones go. At
+    /// ``InteractionHistory/depth`` this removes only what no decision reads any more.
+    public var interactionsPerKind: Int?
 
-    public init(eventsBefore: Date? = nil, eventsPerUser: Int? = nil, visitorsBefore: Date? = nil) {
+    public init(eventsBefore: Date? = nil, eventsPerUser: Int? = nil, visitorsBefore: Date? = nil, interactionsPerKind: Int? = nil) {
         self.eventsBefore = eventsBefore
         self.eventsPerUser = eventsPerUser
         self.visitorsBefore = visitorsBefore
+        self.interactionsPerKind = interactionsPerKind
     }
 
     /// The store id prefix of anonymous visitors.
@@ -36,15 +41,18 @@ public struct PruneStep: Sendable, Equatable {
     public var subjects: Int
     /// Events removed from users (and visitors) kept.
     public var events: Int
+    /// Interactions removed from users (and visitors) kept.
+    public var interactions: Int
     /// Visitors removed whole.
     public var visitors: Int
     /// The ids whose data changed (a cache drops them).
     public var changed: [String]
 
-    public init(next: String?, subjects: Int = 0, events: Int = 0, visitors: Int = 0, changed: [String] = []) {
+    public init(next: String?, subjects: Int = 0, events: Int = 0, interactions: Int = 0, visitors: Int = 0, changed: [String] = []) {
         self.next = next
         self.subjects = subjects
         self.events = events
+        self.interactions = interactions
         self.visitors = visitors
         self.changed = changed
     }

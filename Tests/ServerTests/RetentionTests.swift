@@ -24,21 +24,30 @@ struct RetentionTests {
         #expect(r.eventsBefore == fixedNow.addingTimeInterval(-400 * day))
         #expect(r.visitorsBefore == fixedNow.addingTimeInterval(-90 * day))
         #expect(r.eventsPerUser == 5000)
+        // A user's ledger keeps what deciding reads: the largest cap's worth of each campaign and kind.
+        #expect(r.interactionsPerKind == InteractionHistory.depth && InteractionHistory.depth == FrequencyCap.largestMax)
         settings.eventAge = nil
+        settings.interactionsPerKind = nil
         settings.visitorAge = .milliseconds(1500)
         let kept = settings.retention(at: fixedNow, eventsPerUser: 10)
         #expect(kept.eventsBefore == nil)
         #expect(kept.visitorsBefore == fixedNow.addingTimeInterval(-1.5))
+        #expect(kept.interactionsPerKind == nil)
     }
 
-    @Test("a pass removes old events and unseen visitors, and /metrics counts them; the API no longer finds them")
+    @Test("a pass removes old events, interactions past the newest and unseen visitors, and /metrics counts them; the API no longer finds them")
     func pass() async throws {
         let h = try Harness()
         _ = try await h.store.append([UserEvent(userId: "u1", event: event("signup", daysAgo: 500)),
                                       UserEvent(userId: "u1", event: event("login", daysAgo: 1)),
                                       UserEvent(userId: "anon:gone", event: event("page", daysAgo: 120)),
                                       UserEvent(userId: "anon:here", event: event("page", daysAgo: 3))])
+        for daysAgo in [3.0, 2, 1] {
+            try await h.store.record(Interaction(userId: "u1", campaign: "trial-ending-soon", channel: .banner, kind: .impression,
+                                                 time: fixedNow.addingTimeInterval(-daysAgo * day)))
+        }
         var settings = RetentionSettings()
+        settings.interactionsPerKind = 2
         settings.stepSize = 1
         settings.pause = .zero
         var logger = Logger(label: "test")
@@ -46,15 +55,18 @@ struct RetentionTests {
         let service = RetentionService(store: h.store, settings: settings, eventsPerUser: 5000, metrics: h.server.metrics,
                                        logger: logger, clock: { fixedNow })
         let total = try await service.pass()
-        #expect(total.subjects == 3 && total.events == 1 && total.visitors == 1)
+        #expect(total.subjects == 3 && total.events == 1 && total.interactions == 1 && total.visitors == 1)
         try await h.test { client in
             let metrics = try await client.execute(uri: "/metrics", method: .get).text
             #expect(metrics.contains("stagecraft_pruned_events_total 1"))
             #expect(metrics.contains("stagecraft_pruned_visitors_total 1"))
+            #expect(metrics.contains("stagecraft_pruned_interactions_total 1"))
             #expect(metrics.contains("stagecraft_retention_passes_total 1"))
             let user = try await client.execute(uri: "/v1/profiles/u1/export", method: .get)
             #expect(user.status == .ok)
             #expect(user.json["events"]?.arrayValue?.count == 1)
+            #expect(user.json["interactions"]?.arrayValue?.compactMap { $0.objectValue?["time"]?.stringValue }
+                == [Timestamp.format(fixedNow.addingTimeInterval(-2 * day)), Timestamp.format(fixedNow.addingTimeInterval(-day))])
         }
         #expect(try await h.store.export(userId: "anon:gone") == nil)
         #expect(try await h.store.events(userId: "anon:here", limit: 10).count == 1)

@@ -411,15 +411,22 @@ extension StoreContractTests {
             #expect(moves == [""])
             let pass = try await background { _ = try await store.attributeQueued(goals, limit: 10) }
             #expect(pass == 1)
-            // The visitor was last seen long before: retention removes them whole, and trims the user's events past
-            // one; the pass's first step also forgets old removals. Three background transactions.
+            for seconds in [90.0, 100] {
+                try await store.record(Interaction(userId: "u", campaign: "upgrade", channel: .banner, kind: .impression,
+                                                   time: t0.addingTimeInterval(seconds), variant: "a"))
+            }
+            // The visitor was last seen long before: retention removes them whole, trims the user's events past one
+            // and their impressions past one; the pass's first step also forgets old removals. Four background
+            // transactions.
             var step = PruneStep(next: nil)
             let retention = try await background {
-                step = try await store.prune(after: "", subjects: 10, Retention(eventsPerUser: 1, visitorsBefore: Date()))
+                step = try await store.prune(after: "", subjects: 10,
+                                             Retention(eventsPerUser: 1, visitorsBefore: Date(), interactionsPerKind: 1))
             }
-            #expect(retention == 3)
+            #expect(retention == 4)
             #expect(step.visitors == 1)
             #expect(step.events == 1)
+            #expect(step.interactions == 1)
             // A write answered to its caller is not one.
             let answered = try await background { _ = try await store.append([event("u", "page_viewed", 120)], attributing: goals) }
             #expect(answered == 0)

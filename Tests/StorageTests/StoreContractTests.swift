@@ -462,6 +462,60 @@ extension StoreContractTests {
             #expect(again.events == 1 && again.visitors == 0)  // only the event just appended, past u's limit
         }
     }
+
+    @Test("retention: interactions past the newest of each campaign and kind go; a history read finds what it found",
+          arguments: StoreKind.available)
+    func pruneInteractions(kind: StoreKind) async throws {
+        try await withStore(kind) { store in
+            func keep(_ user: String, _ campaign: String, _ kind: Interaction.Kind, days: Double, _ placement: String) async throws {
+                try await store.record(Interaction(userId: user, campaign: campaign, channel: .banner, kind: kind,
+                                                   time: Self.at(days: days), placement: placement))
+            }
+            // u: six impressions of hero, two of them at the same time (the one kept last is the newer), four clicks,
+            // one dismissal, and two impressions of another campaign; a visitor seen lately: five impressions.
+            for (days, placement) in [(-10.0, "i10"), (-9, "i9"), (-8, "i8"), (-7, "i7a"), (-7, "i7b"), (-6, "i6")] {
+                try await keep("u", "hero", .impression, days: days, placement)
+            }
+            for d in 0..<4 { try await keep("u", "hero", .click, days: -20 + Double(d), "c\(d)") }
+            try await keep("u", "hero", .dismiss, days: -30, "d")
+            for d in 0..<2 { try await keep("u", "tour", .impression, days: -40 + Double(d), "t\(d)") }
+            for d in 0..<5 { try await keep("anon:v", "hero", .impression, days: -5 + Double(d) / 10, "v\(d)") }
+            _ = try await store.append([UserEvent(userId: "u", event: event("signup", 0))])
+            let before = try await store.history(userId: "u")
+            #expect(before.interactions.count == 13)
+
+            let retention = Retention(visitorsBefore: Self.at(days: -90), interactionsPerKind: 2)
+            var total = PruneStep(next: nil)
+            var changed: [String] = []
+            var cursor = ""
+            repeat {
+                let step = try await store.prune(after: cursor, subjects: 1, retention)
+                total.events += step.events
+                total.interactions += step.interactions
+                total.visitors += step.visitors
+                changed += step.changed
+                cursor = step.next ?? ""
+            } while !cursor.isEmpty
+            #expect(total.interactions == 4 + 2 + 3)
+            #expect(total.events == 0 && total.visitors == 0)
+            #expect(Set(changed) == ["u", "anon:v"])
+
+            // What a history read keeps at that depth, in the same order; of the two at one time, the later one.
+            func seen(_ h: InteractionHistory) -> [String] { h.interactions.map { "\($0.campaign) \($0.kind.rawValue) \($0.placement ?? "")" } }
+            let after = try await store.history(userId: "u")
+            #expect(seen(after) == seen(before.newest(2)))
+            #expect(seen(after) == ["tour impression t0", "tour impression t1", "hero dismiss d", "hero click c2", "hero click c3",
+                                    "hero impression i7b", "hero impression i6"])
+            #expect(try await store.history(userId: "anon:v").interactions.map(\.placement) == ["v3", "v4"])
+            #expect(try await store.export(userId: "u")?.interactions.count == 7)
+            #expect(try await store.events(userId: "u", limit: 10).count == 1)
+
+            // A second pass finds nothing more; at the depth deciding reads, nothing goes.
+            #expect(try await store.prune(after: "", subjects: 10, retention).interactions == 0)
+            let deep = try await store.prune(after: "", subjects: 10, Retention(interactionsPerKind: InteractionHistory.depth))
+            #expect(deep.interactions == 0 && deep.changed.isEmpty)
+        }
+    }
 }
 
 @Suite("SQLite store")

@@ -410,7 +410,9 @@ public struct ContentSet: Sendable {
             for (k, v) in globals.pairs { pairs.append((k, v)) }
         } else {
             // The reader's language's globals, else a more general one's, over the plain ones.
-            let own = ([locale] + locale.truncations).lazy.compactMap { self.localeGlobals[$0] }.first
+            // (The dictionary alone is captured: capturing self would copy the whole content set on every render.)
+            let localeGlobals = localeGlobals
+            let own = ([locale] + locale.truncations).lazy.compactMap { localeGlobals[$0] }.first
             for (k, v) in globals.pairs { pairs.append((k, own?[k] ?? v)) }
         }
         pairs.append(("user", TargetingAttributes.user(user.profile)))

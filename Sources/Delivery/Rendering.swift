@@ -144,17 +144,20 @@ extension DeliveryContent {
         let tries: [(Selection, RenderedBlock.Source)] =
             (decision.selection.map { [($0, .winner)] } ?? []) + decision.fallbacks.map { ($0, .fallback) }
             + (decision.placementDefault.map { [($0, .placementDefault)] } ?? [])
-        for (selection, source) in tries where !excluding.contains(selection.campaign.id) {
-            let rendered = render(selection.campaign, for: user, options: options)
+        for (selection, source) in tries {
+            // Read out of the selection once (each read copies the campaign's every field).
+            let campaign = selection.campaign
+            guard !excluding.contains(campaign.id) else { continue }
+            let rendered = render(campaign, for: user, options: options)
             if rendered.failures.isEmpty, case .block(let block)? = rendered.output {
-                return ServedBlock(block: RenderedBlock(campaign: selection.campaign, variant: selection.variant, html: block.html,
+                return ServedBlock(block: RenderedBlock(campaign: campaign, variant: selection.variant, html: block.html,
                                                         source: source, report: block.report, fields: block.fields),
                                    failures: failures)
             }
             // A message of a channel that is not shown in slots (an email given a placement) cannot fill one.
             failures += rendered.failures.isEmpty
-                ? [failure(selection.campaign, .invalidOutput,
-                           "\(selection.campaign.channel.rawValue) messages are not shown in slots, so \(selection.campaign.id) cannot fill \(decision.target)")]
+                ? [failure(campaign, .invalidOutput,
+                           "\(campaign.channel.rawValue) messages are not shown in slots, so \(campaign.id) cannot fill \(decision.target)")]
                 : rendered.failures
         }
         return ServedBlock(block: nil, failures: failures)

@@ -41,9 +41,8 @@ final class Observations: Sendable {
     }
 
     /// Queues what `outcomes` and `stage` show of `user` that is not known yet; true when a flush should start.
-    func observe(_ outcomes: [DeliveryOutcome], stage: String?, of user: UserMoment) -> Bool {
+    func observe(heldOut campaigns: [String], stage: String?, of user: UserMoment) -> Bool {
         let id = user.profile.id
-        let campaigns = outcomes.compactMap(\.decision.heldOutCampaign)
         guard !campaigns.isEmpty || stage != nil else { return false }
         return state.withLock { st in
             if let at = st.removed[id] {
@@ -201,8 +200,17 @@ extension APIController {
     /// Queues what serving `outcomes` to `user` showed for results: holdout exposures always; the stage when
     /// `countsStage` (a user the store knows, decided now with the stage from the rules, not one a request states).
     func observe(_ outcomes: [DeliveryOutcome], of user: UserMoment, countsStage: Bool) {
+        observe(heldOut: outcomes.compactMap { $0.decision.heldOutCampaign }, of: user, countsStage: countsStage)
+    }
+
+    /// The same for one outcome (a slot, a tour), without copying it into a list.
+    func observe(_ outcome: DeliveryOutcome, of user: UserMoment) {
+        observe(heldOut: outcome.decision.heldOutCampaign.map { [$0] } ?? [], of: user, countsStage: false)
+    }
+
+    private func observe(heldOut campaigns: [String], of user: UserMoment, countsStage: Bool) {
         let observations = api.observations
-        guard observations.observe(outcomes, stage: countsStage ? user.stage.stage : nil, of: user) else { return }
+        guard observations.observe(heldOut: campaigns, stage: countsStage ? user.stage.stage : nil, of: user) else { return }
         let (store, metrics, logger) = (store, metrics, logger)
         Task { await observations.flush(to: store, metrics: metrics, logger: logger) }
     }

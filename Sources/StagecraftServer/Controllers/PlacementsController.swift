@@ -38,7 +38,7 @@ struct PlacementsController: APIController {
         let (user, history, _) = try await moment(who, loaded: loaded, context: page,
                                                   language: RequestLanguage(explicit: locale, request: request))
         let outcome = try await rendering(context) { loaded.delivery.deliver(.placement(name), to: user, history: history)[0] }
-        observe([outcome], of: user, countsStage: false)
+        observe(outcome, of: user)
         guard let block = account(outcome) else {
             // Nothing eligible, or everything eligible failed: the reason of the first rejection or the last failure.
             let failed = outcome.failures.last.map { $0.liquidError == .timeout ? "render_timeout" : $0.reason.rawValue }

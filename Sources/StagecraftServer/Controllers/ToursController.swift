@@ -30,7 +30,7 @@ struct ToursController: APIController {
         let (user, history, _) = try await moment(who, loaded: loaded, context: page,
                                                   language: RequestLanguage(explicit: locale, request: request))
         let outcome = try await rendering(context) { loaded.delivery.deliver(.message(message), to: user, history: history)[0] }
-        observe([outcome], of: user, countsStage: false)
+        observe(outcome, of: user)
         if let rejection = outcome.rejection {
             metrics.count("decisions", [("outcome", "empty")])
             return noContent(reason: rejection.code)

@@ -20,7 +20,7 @@ public struct RenderedBlock: Sendable {
     public let campaign: Campaign
     public let variant: String?
     public let html: String
-    public let source: Source
+    public internal(set) var source: Source
     /// The HTML checker's report on `html` (warnings only, for a block that is served).
     public let report: HTMLReport
     /// What a page's script needs besides the HTML: where a tooltip points, what a survey asks (in the user's
@@ -149,10 +149,10 @@ extension DeliveryContent {
             let campaign = selection.campaign
             guard !excluding.contains(campaign.id) else { continue }
             let rendered = render(campaign, for: user, options: options)
-            if rendered.failures.isEmpty, case .block(let block)? = rendered.output {
-                return ServedBlock(block: RenderedBlock(campaign: campaign, variant: selection.variant, html: block.html,
-                                                        source: source, report: block.report, fields: block.fields),
-                                   failures: failures)
+            if rendered.failures.isEmpty, case .block(var block)? = rendered.output {
+                // The channel's block, for this selection's campaign and variant: what it is served as is all it lacks.
+                block.source = source
+                return ServedBlock(block: block, failures: failures)
             }
             // A message of a channel that is not shown in slots (an email given a placement) cannot fill one.
             failures += rendered.failures.isEmpty

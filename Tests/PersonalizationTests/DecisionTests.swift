@@ -1,5 +1,6 @@
 import Foundation
 import Liquid
+import Localization
 import Testing
 @testable import Personalization
 
@@ -432,5 +433,33 @@ func banner(_ id: String, priority: Int = 0, _ configure: (inout Campaign) -> Vo
         w.now = World.at(now)
         w.history = [w.shown("a", at: shown)]
         #expect(DecisionTests.outcome(Self.weekly, in: w) == expected)
+    }
+}
+
+@Suite("Campaign values")
+struct CampaignValueTests {
+    /// Copies share their fields until one is changed (see Campaign): a change to one copy is that copy's alone,
+    /// whichever copy changes, however many there are.
+    @Test("a campaign is a value: changing a copy leaves the others as they were")
+    func copiesAreIndependent() {
+        let original = Campaign(id: "hero", template: "hero", channel: .banner, placement: "home-hero", stages: ["revenue"],
+                                priority: 5, caps: [FrequencyCap(max: 1, per: .day)])
+        var changed = original
+        var other = original
+        changed.priority = 9
+        changed.stages?.append("activation")
+        changed.caps.append(FrequencyCap(max: 3, per: .week))
+        other.id = "other"
+        other.locales = [LocaleTag("fr")]
+        #expect(original.priority == 5 && original.stages == ["revenue"] && original.caps.count == 1 && original.id == "hero")
+        #expect(original.locales == nil)
+        #expect(changed.priority == 9 && changed.stages == ["revenue", "activation"] && changed.caps.count == 2)
+        #expect(changed.id == "hero" && changed.locales == nil)
+        #expect(other.id == "other" && other.locales == [LocaleTag("fr")] && other.priority == 5 && other.caps.count == 1)
+        // A campaign no other copy shares is changed in place, and stays as changed.
+        var alone = Campaign(id: "solo", template: "solo", channel: .email)
+        for p in 0..<3 { alone.priority = p }
+        alone.goals = [Goal(event: "purchase", within: 86_400, isPrimary: true)]
+        #expect(alone.priority == 2 && alone.goals.map(\.event) == ["purchase"] && alone.channel == .email)
     }
 }

@@ -39,41 +39,145 @@ public struct Channel: RawRepresentable, Hashable, Sendable, Comparable, CustomS
 ///   primary: { event: purchase, value: properties.amount, within: 7d }
 /// ```
 public struct Campaign: Sendable {
-    public var id: String
+    // The fields live in one object that copies share until one of them is changed (copy on write): a campaign is
+    // copied into every decision, render and answer that names it, and each copy is then one reference counted,
+    // not one per field, on objects every request's thread touches.
+    private struct Fields {
+        var id: String
+        var template: String
+        var channel: Channel
+        var placement: String?
+        var stages: [String]?
+        var locales: [LocaleTag]?
+        var audience: AudienceCondition?
+        var priority: Int
+        var schedule: Schedule
+        var window: TimeWindow?
+        var caps: [FrequencyCap]
+        var exemptFromChannelCaps: Bool
+        var trigger: Trigger?
+        var variants: [Variant]
+        var holdout: Double
+        var dismissal: Dismissal
+        var goals: [Goal]
+        var isDefault: Bool
+        var data: LiquidObject
+        var file: String
+        var line: Int
+    }
+
+    private final class Box: @unchecked Sendable {  // changed only while uniquely referenced (see unique())
+        var fields: Fields
+
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var box: Box
+
+    /// The box, this campaign's own from now on (copied first when another campaign shares it).
+    private mutating func unique() -> Box {
+        if !isKnownUniquelyReferenced(&box) { box = Box(box.fields) }
+        return box
+    }
+
+    public var id: String {
+        get { box.fields.id }
+        set { unique().fields.id = newValue }
+    }
     /// The template that renders it (its file name without `.liquid`).
-    public var template: String
-    public var channel: Channel
+    public var template: String {
+        get { box.fields.template }
+        set { unique().fields.template = newValue }
+    }
+    public var channel: Channel {
+        get { box.fields.channel }
+        set { unique().fields.channel = newValue }
+    }
     /// The slot it fills (`home-hero`); emails and tours may have none.
-    public var placement: String?
+    public var placement: String? {
+        get { box.fields.placement }
+        set { unique().fields.placement = newValue }
+    }
     /// The stages it is for; nil means every stage.
-    public var stages: [String]?
+    public var stages: [String]? {
+        get { box.fields.stages }
+        set { unique().fields.stages = newValue }
+    }
     /// The languages it is written in (`locales: [fr, ar]`): a user served in another is not sent it half
     /// translated; nil means every language.
-    public var locales: [LocaleTag]?
-    public var audience: AudienceCondition?
+    public var locales: [LocaleTag]? {
+        get { box.fields.locales }
+        set { unique().fields.locales = newValue }
+    }
+    public var audience: AudienceCondition? {
+        get { box.fields.audience }
+        set { unique().fields.audience = newValue }
+    }
     /// Higher wins.
-    public var priority: Int
-    public var schedule: Schedule
+    public var priority: Int {
+        get { box.fields.priority }
+        set { unique().fields.priority = newValue }
+    }
+    public var schedule: Schedule {
+        get { box.fields.schedule }
+        set { unique().fields.schedule = newValue }
+    }
     /// The hours of the user's day (and days of their week) it may be shown or sent in.
-    public var window: TimeWindow?
+    public var window: TimeWindow? {
+        get { box.fields.window }
+        set { unique().fields.window = newValue }
+    }
     /// Its own caps (scope `.campaign`).
-    public var caps: [FrequencyCap]
+    public var caps: [FrequencyCap] {
+        get { box.fields.caps }
+        set { unique().fields.caps = newValue }
+    }
     /// Not counted against, nor stopped by, the channel's caps (its own caps still hold).
-    public var exemptFromChannelCaps: Bool
-    public var trigger: Trigger?
-    public var variants: [Variant]
+    public var exemptFromChannelCaps: Bool {
+        get { box.fields.exemptFromChannelCaps }
+        set { unique().fields.exemptFromChannelCaps = newValue }
+    }
+    public var trigger: Trigger? {
+        get { box.fields.trigger }
+        set { unique().fields.trigger = newValue }
+    }
+    public var variants: [Variant] {
+        get { box.fields.variants }
+        set { unique().fields.variants = newValue }
+    }
     /// The share of users (0 to 1) held out: they never get it, to measure what it changes.
-    public var holdout: Double
-    public var dismissal: Dismissal
+    public var holdout: Double {
+        get { box.fields.holdout }
+        set { unique().fields.holdout = newValue }
+    }
+    public var dismissal: Dismissal {
+        get { box.fields.dismissal }
+        set { unique().fields.dismissal = newValue }
+    }
     /// What it is meant to make people do, the primary goal first (see ``Goal``).
-    public var goals: [Goal] = []
+    public var goals: [Goal] {
+        get { box.fields.goals }
+        set { unique().fields.goals = newValue }
+    }
     /// The placement's fallback: shown when no other campaign is eligible (targeting rules do not apply to it).
-    public var isDefault: Bool
+    public var isDefault: Bool {
+        get { box.fields.isDefault }
+        set { unique().fields.isDefault = newValue }
+    }
     /// The whole front matter, for templates (`campaign.subject`...).
-    public var data: LiquidObject
+    public var data: LiquidObject {
+        get { box.fields.data }
+        set { unique().fields.data = newValue }
+    }
     /// Where the front matter starts, for reports.
-    public var file: String
-    public var line: Int
+    public var file: String {
+        get { box.fields.file }
+        set { unique().fields.file = newValue }
+    }
+    public var line: Int {
+        get { box.fields.line }
+        set { unique().fields.line = newValue }
+    }
 
     public init(id: String, template: String, channel: Channel, placement: String? = nil, stages: [String]? = nil,
                 audience: AudienceCondition? = nil, priority: Int = 0, schedule: Schedule = Schedule(),
@@ -81,25 +185,11 @@ public struct Campaign: Sendable {
                 trigger: Trigger? = nil, variants: [Variant] = [], holdout: Double = 0, dismissal: Dismissal = .forever,
                 isDefault: Bool = false, data: LiquidObject = LiquidObject(), file: String = "", line: Int = 1)
     {
-        self.id = id
-        self.template = template
-        self.channel = channel
-        self.placement = placement
-        self.stages = stages
-        self.audience = audience
-        self.priority = priority
-        self.schedule = schedule
-        self.window = window
-        self.caps = caps
-        self.exemptFromChannelCaps = exemptFromChannelCaps
-        self.trigger = trigger
-        self.variants = variants
-        self.holdout = holdout
-        self.dismissal = dismissal
-        self.isDefault = isDefault
-        self.data = data
-        self.file = file
-        self.line = line
+        box = Box(Fields(id: id, template: template, channel: channel, placement: placement, stages: stages, locales: nil,
+                         audience: audience, priority: priority, schedule: schedule, window: window, caps: caps,
+                         exemptFromChannelCaps: exemptFromChannelCaps, trigger: trigger, variants: variants,
+                         holdout: holdout, dismissal: dismissal, goals: [], isDefault: isDefault, data: data, file: file,
+                         line: line))
     }
 }
 

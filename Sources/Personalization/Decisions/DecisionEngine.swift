@@ -3,8 +3,9 @@ import Liquid
 import Localization
 
 /// A user at one moment, worked out once and used for every placement of a request: their facts, stage, the
-/// attributes conditions read, and their local calendar.
-public struct UserMoment: Sendable {
+/// attributes conditions read, and their local calendar. Immutable, and shared by reference: every decision, render
+/// and closure that takes it holds one pointer, not a copy of the profile and facts.
+public final class UserMoment: Sendable {
     public let profile: Profile
     public let now: Date
     public let facts: Facts
@@ -60,7 +61,8 @@ public struct UserMoment: Sendable {
 }
 
 /// Picks the one message for a placement (or decides whether an email goes out), deterministically, with a trace
-/// of every candidate.
+/// of every candidate. Immutable once made, and shared by reference: each request's delivery reads it from the
+/// content loaded without copying its tables.
 ///
 /// ```swift
 /// let engine = DecisionEngine(campaigns: content.campaigns, stageRules: content.stageRules)
@@ -68,7 +70,7 @@ public struct UserMoment: Sendable {
 /// let decision = engine.decide(placement: "home-hero", for: user, history: try await ledger.history(userId: profile.id))
 /// decision.selection?.campaign.template   // "banners/win-back"
 /// ```
-public struct DecisionEngine: Sendable {
+public final class DecisionEngine: Sendable {
     /// Campaigns kept once, by reference, so arbitration passes pointers rather than copying big structs.
     /// The rules are copied out of the campaign so that checking one reads fields, not a whole struct.
     final class Entry: Sendable {

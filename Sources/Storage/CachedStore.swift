@@ -121,10 +121,11 @@ public final class CachedStore: Store {
         let (hit, version, following): ((Profile?, InteractionHistory)?, UInt64, Bool) = state.withLock { st in
             guard st.following else { return (nil, 0, false) }
             st.tick &+= 1
-            if var e = st.entries[userId] {
-                e.used = st.tick
-                st.entries[userId] = e
+            // One lookup, and the entry marked used where it is (not copied out and written back).
+            if let i = st.entries.index(forKey: userId) {
+                st.entries.values[i].used = st.tick
                 st.hits += 1
+                let e = st.entries.values[i]
                 return ((e.profile, e.history), 0, true)
             }
             st.misses += 1

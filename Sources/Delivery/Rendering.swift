@@ -145,7 +145,7 @@ extension DeliveryContent {
             (decision.selection.map { [($0, .winner)] } ?? []) + decision.fallbacks.map { ($0, .fallback) }
             + (decision.placementDefault.map { [($0, .placementDefault)] } ?? [])
         for (selection, source) in tries {
-            // Read out of the selection once (each read copies the campaign's every field).
+            // Read out of the selection once (each read is a copy of the campaign, one reference).
             let campaign = selection.campaign
             guard !excluding.contains(campaign.id) else { continue }
             let rendered = render(campaign, for: user, options: options)

@@ -907,10 +907,12 @@ public final class PostgresStore: Store, StoreReporting {
                     """, events: true))
             }
             if let limit = retention.interactionsPerKind {
-                // The same newest as a history read keeps (see history(userId:_:_:)).
+                // The same newest as a history read keeps (see history(userId:_:_:)), of the user's own rows and of
+                // each visitor merged in apart (see Retention.interactionsPerKind).
                 queries.append(("""
                     WITH gone AS (DELETE FROM interactions WHERE seq IN (
-                        SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY user_id, campaign, kind ORDER BY time DESC, seq DESC) AS n
+                        SELECT seq FROM (SELECT seq, row_number() OVER (PARTITION BY user_id, campaign, kind, origin
+                                                                        ORDER BY time DESC, seq DESC) AS n
                                          FROM interactions WHERE user_id = ANY(\(users))) AS r
                         WHERE n > \(limit)) RETURNING user_id)
                     SELECT user_id, count(*) FROM gone GROUP BY user_id

@@ -571,11 +571,12 @@ public final class SQLiteStore: Store, StoreReporting {
                 }
                 var forgotten = 0
                 if let limit = retention.interactionsPerKind {
-                    // The same newest as a history read keeps (see history(userId:_:)).
+                    // The same newest as a history read keeps (see history(userId:_:)), of the user's own rows and of
+                    // each visitor merged in apart (see Retention.interactionsPerKind).
                     try db.cachedStatement(sql: """
                         DELETE FROM interactions WHERE seq IN (
                             SELECT seq FROM (
-                                SELECT seq, row_number() OVER (PARTITION BY campaign, kind ORDER BY time DESC, seq DESC) AS n
+                                SELECT seq, row_number() OVER (PARTITION BY campaign, kind, origin ORDER BY time DESC, seq DESC) AS n
                                 FROM interactions WHERE user_id = ?)
                             WHERE n > ?)
                         """).execute(arguments: [id, limit])

@@ -40,7 +40,8 @@ final class Observations: Sendable {
         self.wait = wait
     }
 
-    /// Queues what `outcomes` and `stage` show of `user` that is not known yet; true when a flush should start.
+    /// Queues what the held-out `campaigns` and `stage` show of `user` that is not known yet; true when a flush
+    /// should start.
     func observe(heldOut campaigns: [String], stage: String?, of user: UserMoment) -> Bool {
         let id = user.profile.id
         guard !campaigns.isEmpty || stage != nil else { return false }

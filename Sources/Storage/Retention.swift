@@ -12,8 +12,10 @@ public struct Retention: Sendable, Equatable {
     /// and their newest interaction.
     public var visitorsBefore: Date?
     /// Each user keeps their newest this many interactions of each campaign and kind (a campaign's impressions, its
-    /// dismissals...), newest by time, then by the order they were kept; older ones go. At
-    /// ``InteractionHistory/depth`` this removes only what no decision reads any more.
+    /// dismissals...), newest by time, then by the order they were kept; older ones go. A visitor's interactions
+    /// merged into the user (see ``Store/identify(anonymous:user:at:)``) are counted apart from the user's own, so
+    /// that undoing the merge gives each back the newest they had. At ``InteractionHistory/depth`` this removes only
+    /// what no decision reads any more, before or after an undo.
     public var interactionsPerKind: Int?
 
     public init(eventsBefore: Date? = nil, eventsPerUser: Int? = nil, visitorsBefore: Date? = nil, interactionsPerKind: Int? = nil) {

@@ -456,7 +456,7 @@ struct CampaignValueTests {
         #expect(changed.priority == 9 && changed.stages == ["revenue", "activation"] && changed.caps.count == 2)
         #expect(changed.id == "hero" && changed.locales == nil)
         #expect(other.id == "other" && other.locales == [LocaleTag("fr")] && other.priority == 5 && other.caps.count == 1)
-        // A campaign no other copy shares is changed in place, and stays as changed.
+        // A campaign no other copy shares changes its own box, and stays as changed.
         var alone = Campaign(id: "solo", template: "solo", channel: .email)
         for p in 0..<3 { alone.priority = p }
         alone.goals = [Goal(event: "purchase", within: 86_400, isPrimary: true)]

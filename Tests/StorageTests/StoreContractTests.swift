@@ -480,6 +480,13 @@ extension StoreContractTests {
             try await keep("u", "hero", .dismiss, days: -30, "d")
             for d in 0..<2 { try await keep("u", "tour", .impression, days: -40 + Double(d), "t\(d)") }
             for d in 0..<5 { try await keep("anon:v", "hero", .impression, days: -5 + Double(d) / 10, "v\(d)") }
+            // w: three impressions of hero of their own, and three of a visitor merged into them, newer and older.
+            for d in 0..<3 {
+                try await keep("w", "hero", .impression, days: -4 + Double(d), "w\(d)")
+                try await keep("anon:m", "hero", .impression, days: -4.5 + Double(d), "m\(d)")
+            }
+            _ = try await store.saveProfile(id: "w", traits: .replace(LiquidObject()), timeZone: nil, at: Self.at(days: -10))
+            _ = try await store.identify(anonymous: "anon:m", user: "w", at: Self.at(days: -1))
             _ = try await store.append([UserEvent(userId: "u", event: event("signup", 0))])
             let before = try await store.history(userId: "u")
             #expect(before.interactions.count == 13)
@@ -496,9 +503,9 @@ extension StoreContractTests {
                 changed += step.changed
                 cursor = step.next ?? ""
             } while !cursor.isEmpty
-            #expect(total.interactions == 4 + 2 + 3)
+            #expect(total.interactions == 4 + 2 + 3 + 1 + 1)
             #expect(total.events == 0 && total.visitors == 0)
-            #expect(Set(changed) == ["u", "anon:v"])
+            #expect(Set(changed) == ["u", "anon:v", "w"])
 
             // What a history read keeps at that depth, in the same order; of the two at one time, the later one.
             func seen(_ h: InteractionHistory) -> [String] { h.interactions.map { "\($0.campaign) \($0.kind.rawValue) \($0.placement ?? "")" } }
@@ -507,6 +514,11 @@ extension StoreContractTests {
             #expect(seen(after) == ["tour impression t0", "tour impression t1", "hero dismiss d", "hero click c2", "hero click c3",
                                     "hero impression i7b", "hero impression i6"])
             #expect(try await store.history(userId: "anon:v").interactions.map(\.placement) == ["v3", "v4"])
+            // The user's own and the visitor's are kept apart: undoing the merge gives each back its newest two.
+            #expect(try await store.history(userId: "w").interactions.map(\.placement) == ["m1", "w1", "m2", "w2"])
+            #expect(try await store.unlink(anonymous: "anon:m") != nil)
+            #expect(try await store.history(userId: "w").interactions.map(\.placement) == ["w1", "w2"])
+            #expect(try await store.history(userId: "anon:m").interactions.map(\.placement) == ["m1", "m2"])
             #expect(try await store.export(userId: "u")?.interactions.count == 7)
             #expect(try await store.events(userId: "u", limit: 10).count == 1)
 

@@ -377,15 +377,9 @@ public actor MemoryStore: Store {
             if let limit = retention.interactionsPerKind, let list = interactions[id] {
                 // The newest of each campaign and kind, as a history read keeps them (kept in time order), of the
                 // user's own and of each visitor merged in apart.
-                var seen: [String: Int] = [:]
-                var keep = [Bool](repeating: false, count: list.count)
-                for k in list.indices.reversed() {
-                    let key = list[k].item.campaign + "\u{0}" + list[k].item.kind.rawValue + "\u{0}" + (list[k].origin ?? "")
-                    let n = seen[key, default: 0]
-                    if n < limit { keep[k] = true }
-                    seen[key] = n + 1
+                let kept = InteractionHistory.newest(list, limit) {
+                    $0.item.campaign + "\u{0}" + $0.item.kind.rawValue + "\u{0}" + ($0.origin ?? "")
                 }
-                let kept = list.indices.filter { keep[$0] }.map { list[$0] }
                 if kept.count < list.count {
                     interactions[id] = kept.isEmpty ? nil : kept
                     step.interactions += list.count - kept.count

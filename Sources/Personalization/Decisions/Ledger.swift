@@ -57,19 +57,25 @@ public struct InteractionHistory: Sendable {
 
     /// The newest `depth` interactions of each campaign and kind, oldest first (as the stores read a history).
     public func newest(_ depth: Int = Self.depth) -> InteractionHistory {
+        var kept = self
+        kept.interactions = Self.newest(interactions, depth) { $0.campaign + "\u{0}" + $0.kind.rawValue }
+        return kept
+    }
+
+    /// Of `items`, in order oldest first, the newest `depth` of each `key`, in the same order (retention trims a kept
+    /// ledger as a history read keeps it).
+    public static func newest<Item>(_ items: [Item], _ depth: Int, key: (Item) -> String) -> [Item] {
         var seen: [String: Int] = [:]
-        var keep = [Bool](repeating: false, count: interactions.count)
-        for (k, i) in interactions.enumerated().reversed() {
-            let key = i.campaign + "\u{0}" + i.kind.rawValue
-            let n = seen[key, default: 0]
+        var keep = [Bool](repeating: false, count: items.count)
+        for k in items.indices.reversed() {
+            let name = key(items[k])
+            let n = seen[name, default: 0]
             if n < depth {
                 keep[k] = true
-                seen[key] = n + 1
+                seen[name] = n + 1
             }
         }
-        var kept = self
-        kept.interactions = interactions.indices.filter { keep[$0] }.map { interactions[$0] }
-        return kept
+        return items.indices.filter { keep[$0] }.map { items[$0] }
     }
 }
 

@@ -12,10 +12,13 @@ import Synchronization
 public final class SQLiteStore: Store, StoreReporting {
     private let pool: DatabasePool
     private let reads = Atomic<Int>(0)
+    /// The goal values attribution passes wrote since the last fold (see ``GoalValueLog``).
+    private let goalValues: GoalValueLog
     public let path: String
 
-    /// Opens (creating when missing) the database at `path` and brings its schema up to date.
-    public init(path: String) throws {
+    /// Opens (creating when missing) the database at `path` and brings its schema up to date. Attribution passes fold
+    /// the goal values they wrote into their table once `goalValueLog` of them are held (see ``GoalValueLog``).
+    public init(path: String, goalValueLog: Int = 20_000) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
@@ -34,6 +37,7 @@ public final class SQLiteStore: Store, StoreReporting {
         // (a FULL set there never held).
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
+        goalValues = try pool.read { db in try GoalValueLog(foldAt: goalValueLog, db) }
     }
 
     /// The schema, one migration per change, applied in order at start.
@@ -177,6 +181,19 @@ public final class SQLiteStore: Store, StoreReporting {
                 CREATE INDEX removals_by_time ON removals (removed_at);
                 """)
         }
+        migrator.registerMigration("10 goal value log") { db in
+            // The goal values passes wrote since they were last folded into goal_values (see GoalValueLog).
+            try db.execute(sql: """
+                CREATE TABLE goal_value_log (
+                    seq INTEGER PRIMARY KEY,
+                    campaign TEXT NOT NULL,
+                    user_id TEXT NOT NULL,
+                    goal TEXT NOT NULL,
+                    value REAL NOT NULL,
+                    events INTEGER NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 
@@ -276,7 +293,8 @@ public final class SQLiteStore: Store, StoreReporting {
     public func awaitOtherPasses() async throws {}
 
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
-        try await backgroundWrite { db in
+        let log = goalValues
+        return try await backgroundWrite { db in
             // SQLite has one writer: what this reads stays the queue's head until it is deleted below.
             var taken = 0
             var last: Int64 = 0
@@ -293,16 +311,35 @@ public final class SQLiteStore: Store, StoreReporting {
                 events.append(UserEvent(userId: user, event: Encoding.event(name: row[2], time: row[3], properties: row[4])))
             }
             guard taken > 0 else { return 0 }
-            try Self.attribute(events, goals, db)
+            var change = GoalValueLog.Change()
+            if log.isFull { try log.fold(db, into: &change) }
+            try Self.attribute(events, goals, log, db, into: &change)
             try db.execute(sql: "DELETE FROM attribution_queue WHERE seq <= ?", arguments: [last])
+            log.apply(change, whenCommitted: db)
             return taken
         }
     }
 
-    /// The batch's exposures are read in one statement per campaign, and each user's value is added to by an upsert
-    /// that returns what it made (what it held before follows). SQLite has one writer at a time: nothing comes in
-    /// between. Rows are read through cursors, not copied.
-    private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ db: Database) throws {
+    /// Folds the goal values passes wrote into their table now, whatever the log holds; returns how many rows it
+    /// held. Passes fold it on their own once it is full: this is for measuring what a fold costs.
+    package func foldGoalValues() async throws -> Int {
+        let log = goalValues
+        return try await backgroundWrite { db in
+            let held = log.rows
+            guard held > 0 else { return 0 }
+            var change = GoalValueLog.Change()
+            try log.fold(db, into: &change)
+            log.apply(change, whenCommitted: db)
+            return held
+        }
+    }
+
+    /// The batch's exposures are read in one statement per campaign; each user's value is read from the log, else from
+    /// `goal_values`, and the new one appended to the log. SQLite has one writer at a time: nothing comes in between.
+    /// Rows are read through cursors, not copied.
+    private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ log: GoalValueLog, _ db: Database,
+                                  into logged: inout GoalValueLog.Change) throws
+    {
         var exposed: [Attribution.Pair: Exposure] = [:]
         var users: [String: [String]] = [:]
         for pair in Attribution.wanted(events, goals) { users[pair.campaign, default: []].append(pair.userId) }
@@ -321,29 +358,17 @@ public final class SQLiteStore: Store, StoreReporting {
             }
         }
         guard !exposed.isEmpty else { return }
-        let convert = try db.cachedStatement(sql: """
-            INSERT INTO goal_values (campaign, user_id, goal, value, events) VALUES (?, ?, ?, 1, ?) ON CONFLICT DO NOTHING
-            """)
-        let add = try db.cachedStatement(sql: """
-            INSERT INTO goal_values (campaign, user_id, goal, value, events) VALUES (?, ?, ?, ?, ?)
-            ON CONFLICT DO UPDATE SET value = value + excluded.value, events = events + excluded.events
-            RETURNING value, events
-            """)
+        let kept = try db.cachedStatement(sql: "SELECT value, events FROM goal_values WHERE campaign = ? AND user_id = ? AND goal = ?")
         var changes: [Attribution.RollupChange] = []
         for credit in Attribution.credits(events, goals, exposed: exposed) {
-            let change: (value: Double, users: Int, sum: Double, sumOfSquares: Double)?
-            if credit.isConversion {
-                try convert.execute(arguments: [credit.campaign, credit.userId, credit.goal, credit.events])
-                change = db.changesCount > 0 ? Attribution.apply(credit, to: nil) : nil
-            } else {
-                let made = try Row.fetchCursor(add, arguments: [credit.campaign, credit.userId, credit.goal, credit.amount, credit.events])
-                guard let row = try made.next() else { continue }
-                let (value, count): (Double, Int) = (row[0], row[1])
-                // Step to the statement's end, so that it is done before the next one.
-                while try made.next() != nil {}
-                change = Attribution.apply(credit, to: count == credit.events ? nil : value - credit.amount)
+            // A pass has one credit per key, so the log in memory (as committed) holds the value before it.
+            var old = log.value(credit.valueKey)
+            if old == nil, let row = try Row.fetchOne(kept, arguments: [credit.campaign, credit.userId, credit.goal]) {
+                old = GoalValueLog.Entry(value: row[0], events: row[1])
             }
-            guard let change else { continue }
+            guard let change = Attribution.apply(credit, to: old?.value) else { continue }
+            try log.append(credit.valueKey, GoalValueLog.Entry(value: change.value, events: (old?.events ?? 0) + credit.events), db,
+                           into: &logged)
             changes.append(Attribution.RollupChange(campaign: credit.campaign, goal: credit.goal, exposure: credit.exposure,
                                                     users: change.users, sum: change.sum, sumOfSquares: change.sumOfSquares))
         }
@@ -477,7 +502,8 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     public func deleteProfile(id: String, at time: Date) async throws -> Bool {
-        try await pool.write { db in try Self.delete(id: id, at: time, db) }
+        let log = goalValues
+        return try await pool.write { db in try Self.delete(id: id, at: time, log, db) }
     }
 
     /// When each of `ids` that was removed lately was removed.
@@ -495,7 +521,7 @@ public final class SQLiteStore: Store, StoreReporting {
         try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [now.timeIntervalSince1970 - Removal.remembered])
     }
 
-    private static func delete(id: String, at time: Date, _ db: Database) throws -> Bool {
+    private static func delete(id: String, at time: Date, _ log: GoalValueLog, _ db: Database) throws -> Bool {
         var removed = 0
         try db.execute(sql: "DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ?)", arguments: [id])
         for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
@@ -509,6 +535,13 @@ public final class SQLiteStore: Store, StoreReporting {
         // Goal values are found through the user's exposures (their key starts with the campaign, then the user).
         try db.execute(sql: "DELETE FROM goal_values WHERE campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1) AND user_id = ?1",
                        arguments: [id])
+        if log.holds(id) {
+            var change = GoalValueLog.Change()
+            try db.execute(sql: "DELETE FROM goal_value_log WHERE user_id = ?", arguments: [id])
+            change.removed = db.changesCount
+            change.reread[id] = [:]
+            log.apply(change, whenCommitted: db)
+        }
         try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
         var seen = removed > 0 || db.changesCount > 0
         // Leaving their stage is a move to none, on the day of the deletion.
@@ -535,7 +568,8 @@ public final class SQLiteStore: Store, StoreReporting {
     /// a step reads the rows of the ids it looks at, not the tables. Each id's events are trimmed through the same
     /// index.
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
-        try await backgroundWrite { db in
+        let log = goalValues
+        return try await backgroundWrite { db in
             // Once per pass, at its first step.
             if cursor.isEmpty { try Self.forgetRemovals(asOf: Date(), db) }
             let ids = try Self.ids(after: cursor, limit: subjects, ledger: true, db)
@@ -550,7 +584,7 @@ public final class SQLiteStore: Store, StoreReporting {
                         """), arguments: [id])
                     let linked = try Self.link(id, db) != nil
                     if !linked, retention.visitorExpired(id, seen: seen.map { Date(timeIntervalSince1970: $0) }) {
-                        _ = try Self.delete(id: id, at: Date(), db)
+                        _ = try Self.delete(id: id, at: Date(), log, db)
                         step.visitors += 1
                         step.changed.append(id)
                         continue
@@ -638,7 +672,8 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     public func identify(anonymous: String, user: String, at time: Date) async throws -> MergeResult {
-        try await pool.write { db in
+        let log = goalValues
+        return try await pool.write { db in
             let link = try Self.link(anonymous, db)
             if let link, link.identity.user != user {
                 throw IdentityError.linkedElsewhere(anonymousId: anonymous, userId: link.identity.user)
@@ -660,11 +695,20 @@ public final class SQLiteStore: Store, StoreReporting {
             let interactions = db.changesCount
             // The visitor's exposures (and goal values) become the user's where the user has none for the campaign:
             // what the user does next counts for the arm the visitor was in.
-            try db.execute(sql: """
-                UPDATE goal_values SET user_id = ?1 WHERE user_id = ?2
-                    AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?2)
-                    AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
-                """, arguments: [user, anonymous])
+            // The log's rows too, when it holds any of theirs (see GoalValueLog).
+            let logged = log.holds(anonymous)
+            for table in logged ? ["goal_values", "goal_value_log"] : ["goal_values"] {
+                try db.execute(sql: """
+                    UPDATE \(table) SET user_id = ?1 WHERE user_id = ?2
+                        AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?2)
+                        AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
+                    """, arguments: [user, anonymous])
+            }
+            if logged {
+                var change = GoalValueLog.Change()
+                try log.reread([user, anonymous], db, into: &change)
+                log.apply(change, whenCommitted: db)
+            }
             try db.execute(sql: """
                 UPDATE exposures SET user_id = ?1, origin = ?2
                 WHERE user_id = ?2 AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
@@ -680,7 +724,8 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     public func unlink(anonymous: String) async throws -> MergeResult? {
-        try await pool.write { db in
+        let log = goalValues
+        return try await pool.write { db in
             guard let (identity, merge) = try Self.link(anonymous, db) else { return nil }
             try db.execute(sql: "UPDATE events SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
                            arguments: [identity.user, anonymous])
@@ -689,10 +734,19 @@ public final class SQLiteStore: Store, StoreReporting {
                            arguments: [identity.user, anonymous])
             let interactions = db.changesCount
             // The exposures the merge gave the user go back to the visitor, with their goal values.
-            try db.execute(sql: """
-                UPDATE goal_values SET user_id = ?2 WHERE user_id = ?1
-                    AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1 AND origin = ?2)
-                """, arguments: [identity.user, anonymous])
+            // The log's rows too, when it holds any of theirs (see GoalValueLog).
+            let logged = log.holds(identity.user)
+            for table in logged ? ["goal_values", "goal_value_log"] : ["goal_values"] {
+                try db.execute(sql: """
+                    UPDATE \(table) SET user_id = ?2 WHERE user_id = ?1
+                        AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1 AND origin = ?2)
+                    """, arguments: [identity.user, anonymous])
+            }
+            if logged {
+                var change = GoalValueLog.Change()
+                try log.reread([identity.user, anonymous], db, into: &change)
+                log.apply(change, whenCommitted: db)
+            }
             try db.execute(sql: "UPDATE exposures SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
                            arguments: [identity.user, anonymous])
             var traits = 0

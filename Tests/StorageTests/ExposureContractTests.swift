@@ -3,6 +3,7 @@ import Liquid
 import Logging
 import Personalization
 import PostgresNIO
+import SQLiteStorage
 @testable import PostgresStorage
 import Storage
 import Testing
@@ -455,5 +456,63 @@ extension StoreContractTests {
             let revenue = try #require(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "a")))
             #expect(revenue.users == 1 && revenue.sum == 7 && abs(revenue.sumOfSquares - 49) < 1e-9)
         }
+    }
+}
+
+@Suite("SQLite goal value log")
+struct GoalValueLogTests {
+    /// Passes append values to a log that is folded into the table later; a value must be read from wherever it is
+    /// (the log as committed, kept in memory and read again when the file is opened, or the table), and a conversion
+    /// counted once wherever it was kept.
+    @Test("values written to the log are found after the file is opened again, and after a fold; conversions count once")
+    func valuesAcrossReopenAndFold() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-value-log-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("db.sqlite").path
+        func order(_ total: Int, _ seconds: Double) -> UserEvent {
+            event("u1", "order_completed", seconds, [("total", .int(total)), ("currency", "EUR")])
+        }
+        func revenue(_ store: SQLiteStore) async throws -> Rollup {
+            try #require(row(try await store.rollups(campaign: "upgrade"), "revenue", Arm(variant: "a")))
+        }
+        do {
+            let store = try SQLiteStore(path: path)
+            try await store.record(impression("u1", "upgrade", variant: "a", 0))
+            _ = try await store.append([order(5, 10), event("u1", "plan_upgraded", 11)], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 2)
+        }
+        do {
+            // Opened again: the log's values are read back, so this order adds to 5 (and the upgrade counted is not
+            // counted again).
+            let store = try SQLiteStore(path: path)
+            _ = try await store.append([order(3, 20), event("u1", "plan_upgraded", 21)], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 2)
+            let r = try await revenue(store)
+            #expect(r.users == 1 && r.sum == 8 && abs(r.sumOfSquares - 64) < 1e-9)
+            // The log holds both of the values written (the conversion once), then the table does.
+            #expect(try await store.foldGoalValues() == 3)
+            #expect(try await store.foldGoalValues() == 0)
+            _ = try await store.append([order(2, 30), event("u1", "plan_upgraded", 31)], attributing: goals)
+            #expect(try await store.attributeAllQueued(goals) == 2)
+        }
+        let store = try SQLiteStore(path: path)
+        _ = try await store.append([order(10, 40)], attributing: goals)
+        #expect(try await store.attributeAllQueued(goals) == 1)
+        let rows = try await store.rollups(campaign: "upgrade")
+        let r = try #require(row(rows, "revenue", Arm(variant: "a")))
+        #expect(r.users == 1 && r.sum == 20 && abs(r.sumOfSquares - 400) < 1e-9)
+        #expect(row(rows, "plan_upgraded", Arm(variant: "a"))?.sum == 1)
+        // A removal takes the values from both places: a new exposure starts from nothing. (The log holds a row for
+        // each value written: two, of one key.)
+        #expect(try await store.foldGoalValues() == 2)
+        _ = try await store.append([order(4, 50)], attributing: goals)
+        #expect(try await store.attributeAllQueued(goals) == 1)
+        _ = try await store.deleteProfile(id: "u1", at: at(60))
+        try await store.record(impression("u1", "upgrade", variant: "a", 70))
+        _ = try await store.append([order(6, 80)], attributing: goals)
+        #expect(try await store.attributeAllQueued(goals) == 1)
+        let after = try await revenue(store)
+        // 24 for the removed user, kept in the counts; 6 for the new exposure, added as a new user's value.
+        #expect(after.users == 2 && after.sum == 30 && abs(after.sumOfSquares - (576 + 36)) < 1e-9)
     }
 }

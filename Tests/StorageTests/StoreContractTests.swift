@@ -9,9 +9,11 @@ import Storage
 import Testing
 
 /// The stores the contract runs on: memory and SQLite always, PostgreSQL when `STAGECRAFT_TEST_POSTGRES_URL`
-/// names a database (`.ci/run` starts one and sets it).
+/// names a database (`.ci/run` starts one and sets it). `foldingSQLite` folds its goal value log into its table at
+/// every attribution pass, so that a user's values are found in both places (the default folds at 20,000 rows, which
+/// no test here reaches).
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case memory, sqlite, cachedSQLite, postgres
+    case memory, sqlite, cachedSQLite, foldingSQLite, postgres
 
     var testDescription: String { rawValue }
 
@@ -19,7 +21,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
         ProcessInfo.processInfo.environment["STAGECRAFT_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     }
 
-    static var available: [StoreKind] { postgresURL == nil ? [.memory, .sqlite, .cachedSQLite] : allCases }
+    static var available: [StoreKind] { postgresURL == nil ? [.memory, .sqlite, .cachedSQLite, .foldingSQLite] : allCases }
 }
 
 /// Runs `body` with a fresh, empty store of the kind.
@@ -27,12 +29,12 @@ func withStore<T>(_ kind: StoreKind, _ body: (any Store) async throws -> T) asyn
     switch kind {
     case .memory:
         return try await body(MemoryStore())
-    case .sqlite, .cachedSQLite:
+    case .sqlite, .cachedSQLite, .foldingSQLite:
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-store-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let sqlite = try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path)
+        let sqlite = try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path, goalValueLog: kind == .foldingSQLite ? 1 : 20_000)
         // The cache as the server sets it up, with the event limit the contract reads with.
-        return try await body(kind == .sqlite ? sqlite : CachedStore(sqlite, capacity: 10_000, eventLimit: 10))
+        return try await body(kind == .cachedSQLite ? CachedStore(sqlite, capacity: 10_000, eventLimit: 10) : sqlite)
     case .postgres:
         var logger = Logger(label: "test")
         logger.logLevel = .error  // the pool warns when a query races its start

@@ -1,0 +1,125 @@
+import Foundation
+import GRDB
+import Storage
+import Synchronization
+
+/// Where attribution passes write goal values on SQLite.
+///
+/// A pass used to add to each user's value where it was kept: every value was a page of its own (the user's row,
+/// anywhere in `goal_values`), and that page, written to the WAL and then checkpointed, was most of what a pass cost,
+/// about as much per goal event as an event's own write. A pass now appends each user's new value to
+/// `goal_value_log`, where the values of a pass share the few pages at its end. Once the log holds `foldAt` rows, the
+/// next pass folds it into `goal_values` in key order, so that many values share each page written there.
+///
+/// A user's value for a goal is the newest log row of its key, else its `goal_values` row. The newest row of each key
+/// is kept in memory too: a pass reads values there, and a merge or a removal knows without a scan whether the log
+/// holds anything of a user. It changes only when the transaction that changed the log commits, on the writer (GRDB
+/// calls back there, before the next write), so it is always the log as committed; one process writes an SQLite
+/// file.
+final class GoalValueLog: Sendable {
+    struct Entry: Sendable, Equatable {
+        var value: Double
+        var events: Int
+    }
+
+    /// One of a user's goals: the campaign and the goal's name.
+    struct Key: Hashable, Sendable {
+        var campaign: String
+        var goal: String
+    }
+
+    /// What a transaction changes in memory once it commits.
+    struct Change: Sendable {
+        /// The log was folded into `goal_values` first, and emptied.
+        var folded = false
+        /// Values appended, in order.
+        var written: [(user: String, key: Key, entry: Entry)] = []
+        /// Users whose rows were moved or removed, with what the log holds of them now (empty: nothing).
+        var reread: [String: [Key: Entry]] = [:]
+        /// Rows removed besides a fold.
+        var removed = 0
+    }
+
+    private struct State {
+        var byUser: [String: [Key: Entry]] = [:]
+        var rows = 0
+    }
+
+    private let state = Mutex(State())
+    /// How many rows the log holds before a pass folds it.
+    let foldAt: Int
+
+    /// Reads what the log holds.
+    init(foldAt: Int, _ db: Database) throws {
+        self.foldAt = max(1, foldAt)
+        var loaded = State()
+        let rows = try Row.fetchCursor(db, sql: "SELECT user_id, campaign, goal, value, events FROM goal_value_log ORDER BY seq")
+        while let row = try rows.next() {
+            loaded.byUser[row[0], default: [:]][Key(campaign: row[1], goal: row[2])] = Entry(value: row[3], events: row[4])
+            loaded.rows += 1
+        }
+        state.withLock { $0 = loaded }
+    }
+
+    /// The newest value the log holds for the key, if it holds one.
+    func value(_ key: Attribution.ValueKey) -> Entry? {
+        state.withLock { $0.byUser[key.userId]?[Key(campaign: key.campaign, goal: key.goal)] }
+    }
+
+    /// Whether the log holds a value of the user's.
+    func holds(_ user: String) -> Bool {
+        state.withLock { $0.byUser[user] != nil }
+    }
+
+    /// The rows the log holds.
+    var rows: Int { state.withLock { $0.rows } }
+
+    /// Whether the log is due to be folded.
+    var isFull: Bool { rows >= foldAt }
+
+    /// Writes each key's newest value into `goal_values`, in key order, and empties the log.
+    func fold(_ db: Database, into change: inout Change) throws {
+        // The WHERE clause keeps SQLite from reading ON CONFLICT as a join's constraint.
+        try db.execute(sql: """
+            INSERT INTO goal_values (campaign, user_id, goal, value, events)
+            SELECT campaign, user_id, goal, value, events FROM goal_value_log
+            WHERE seq IN (SELECT max(seq) FROM goal_value_log GROUP BY campaign, user_id, goal)
+            ORDER BY campaign, user_id, goal
+            ON CONFLICT DO UPDATE SET value = excluded.value, events = excluded.events
+            """)
+        try db.execute(sql: "DELETE FROM goal_value_log")
+        change.folded = true
+    }
+
+    /// Appends a user's new value for a goal.
+    func append(_ key: Attribution.ValueKey, _ entry: Entry, _ db: Database, into change: inout Change) throws {
+        try db.cachedStatement(sql: "INSERT INTO goal_value_log (campaign, user_id, goal, value, events) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [key.campaign, key.userId, key.goal, entry.value, entry.events])
+        change.written.append((key.userId, Key(campaign: key.campaign, goal: key.goal), entry))
+    }
+
+    /// Reads again what the log holds of `users`, once the caller's statements moved or removed their rows.
+    func reread(_ users: [String], _ db: Database, into change: inout Change) throws {
+        for user in users { change.reread[user] = [:] }
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT user_id, campaign, goal, value, events FROM goal_value_log
+            WHERE user_id IN (\(Array(repeating: "?", count: users.count).joined(separator: ","))) ORDER BY seq
+            """, arguments: StatementArguments(users))
+        while let row = try rows.next() {
+            change.reread[row[0], default: [:]][Key(campaign: row[1], goal: row[2])] = Entry(value: row[3], events: row[4])
+        }
+    }
+
+    /// Applies `change` to memory when the transaction commits (nothing when it rolls back).
+    func apply(_ change: Change, whenCommitted db: Database) {
+        guard change.folded || !change.written.isEmpty || !change.reread.isEmpty || change.removed > 0 else { return }
+        db.afterNextTransaction(onCommit: { _ in
+            self.state.withLock { s in
+                if change.folded { s = State() }
+                for w in change.written { s.byUser[w.user, default: [:]][w.key] = w.entry }
+                s.rows += change.written.count - change.removed
+                for (user, held) in change.reread { s.byUser[user] = held.isEmpty ? nil : held }
+            }
+        })
+    }
+}

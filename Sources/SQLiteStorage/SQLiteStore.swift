@@ -334,38 +334,43 @@ public final class SQLiteStore: Store, StoreReporting {
         }
     }
 
-    /// The batch's exposures are read in one statement per campaign; each user's value is read from the log, else from
-    /// `goal_values`, and the new one appended to the log. SQLite has one writer at a time: nothing comes in between.
+    /// The batch's exposures are read in one statement per campaign, with the values `goal_values` holds for them; a
+    /// user's value is the log's, else that one, and the new one is appended to the log. SQLite has one writer at a time: nothing comes in between.
     /// Rows are read through cursors, not copied.
     private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ log: GoalValueLog, _ db: Database,
                                   into logged: inout GoalValueLog.Change) throws
     {
         var exposed: [Attribution.Pair: Exposure] = [:]
+        var kept: [Attribution.ValueKey: GoalValueLog.Entry] = [:]
         var users: [String: [String]] = [:]
         for pair in Attribution.wanted(events, goals) { users[pair.campaign, default: []].append(pair.userId) }
         for (campaign, list) in users {
             for start in stride(from: 0, to: list.count, by: 500) {
                 let part = Array(list[start..<min(start + 500, list.count)])
+                // A user's values for the campaign follow their exposure in goal_values' key (campaign, user, goal).
                 let rows = try Row.fetchCursor(db, sql: """
-                    SELECT user_id, variant, held_out, time FROM exposures
-                    WHERE campaign = ? AND user_id IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))
+                    SELECT e.user_id, e.variant, e.held_out, e.time, v.goal, v.value, v.events
+                    FROM exposures e LEFT JOIN goal_values v ON v.campaign = e.campaign AND v.user_id = e.user_id
+                    WHERE e.campaign = ? AND e.user_id IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))
                     """, arguments: StatementArguments([campaign] + part))
                 while let row = try rows.next() {
                     let user: String = row[0]
-                    exposed[Attribution.Pair(campaign: campaign, userId: user)] = Exposure(
-                        campaign: campaign, userId: user, arm: Arm(variant: row[1], heldOut: row[2]), time: Date(timeIntervalSince1970: row[3]))
+                    let pair = Attribution.Pair(campaign: campaign, userId: user)
+                    if exposed[pair] == nil {
+                        exposed[pair] = Exposure(campaign: campaign, userId: user, arm: Arm(variant: row[1], heldOut: row[2]),
+                                                 time: Date(timeIntervalSince1970: row[3]))
+                    }
+                    if let goal: String = row[4] {
+                        kept[Attribution.ValueKey(campaign: campaign, goal: goal, userId: user)] = GoalValueLog.Entry(value: row[5], events: row[6])
+                    }
                 }
             }
         }
         guard !exposed.isEmpty else { return }
-        let kept = try db.cachedStatement(sql: "SELECT value, events FROM goal_values WHERE campaign = ? AND user_id = ? AND goal = ?")
         var changes: [Attribution.RollupChange] = []
         for credit in Attribution.credits(events, goals, exposed: exposed) {
             // A pass has one credit per key, so the log in memory (as committed) holds the value before it.
-            var old = log.value(credit.valueKey)
-            if old == nil, let row = try Row.fetchOne(kept, arguments: [credit.campaign, credit.userId, credit.goal]) {
-                old = GoalValueLog.Entry(value: row[0], events: row[1])
-            }
+            let old = log.value(credit.valueKey) ?? kept[credit.valueKey]
             guard let change = Attribution.apply(credit, to: old?.value) else { continue }
             try log.append(credit.valueKey, GoalValueLog.Entry(value: change.value, events: (old?.events ?? 0) + credit.events), db,
                            into: &logged)

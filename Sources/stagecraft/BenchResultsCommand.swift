@@ -139,13 +139,14 @@ struct BenchResultsCommand: AsyncParsableCommand {
         for share in [1.0, goalShare] {
             _ = try await sqlite?.foldGoalValues()
             var rates: [Bool: [Double]] = [true: [], false: []]
-            var times: [(attributing: Double, keptOnly: Double, written: Double)] = []
+            var times: [(attributing: Double, keptOnly: Double, written: Double, passes: Double)] = []
             var passSeconds = 0.0
             var passTaken = 0
             let every = max(1, Int((1 / share).rounded()))
             for round in 0..<rounds {
                 var seconds: [Bool: Double] = [:]
                 var written = 0.0
+                var passing = 0.0
                 for attributing in round % 2 == 0 ? [true, false] : [false, true] {
                     var made: [UserEvent] = []
                     made.reserveCapacity(events)
@@ -166,11 +167,12 @@ struct BenchResultsCommand: AsyncParsableCommand {
                         let t1 = ContinuousClock.now
                         written = (t1 - t0).seconds
                         passTaken += try await store.attributeAllQueued(goals, limit: pass)
-                        passSeconds += (ContinuousClock.now - t1).seconds
+                        passing = (ContinuousClock.now - t1).seconds
+                        passSeconds += passing
                     }
                     seconds[attributing] = (ContinuousClock.now - t0).seconds
                 }
-                times.append((seconds[true]!, seconds[false]!, written))
+                times.append((seconds[true]!, seconds[false]!, written, passing))
             }
             let t0 = ContinuousClock.now
             let folded = try await sqlite?.foldGoalValues() ?? 0
@@ -182,12 +184,16 @@ struct BenchResultsCommand: AsyncParsableCommand {
             }
             let ratios = times.map { ($0.attributing + fold / Double(rounds)) / $0.keptOnly }
             let writeRatios = times.map { $0.written / $0.keptOnly }
+            // The passes' time (the fold's share with it) against the same round's writes without goals: what the
+            // passes add, apart from the writes' own noise (the queue rows are what that leaves out).
+            let passShares = times.map { ($0.passes + fold / Double(rounds)) / $0.keptOnly }
             print("events, \(format(share * 100))% goal events of exposed users: kept only \(Int(median(rates[false]!)))/s; "
                 + "kept, queued and attributed \(Int(median(rates[true]!)))/s (medians of \(rounds) rounds); "
                 + "attribution adds \(format((median(ratios) - 1) * 100))% to an event's cost (median of the rounds' ratios, "
                 + "\(format((ratios.min()! - 1) * 100)) to \(format((ratios.max()! - 1) * 100))%; "
                 + "the writes alone, kept and queued: \(format((median(writeRatios) - 1) * 100))%; "
-                + "the passes: \(format(passSeconds * 1e6 / Double(max(passTaken, 1)))) µs per goal event"
+                + "the passes alone: +\(format(median(passShares) * 100))% (\(format(passShares.min()! * 100)) to "
+                + "\(format(passShares.max()! * 100))%), \(format(passSeconds * 1e6 / Double(max(passTaken, 1)))) µs per goal event"
                 + (sqlite == nil ? ")" : ", the last fold of \(folded) log rows \(format(fold * 1000)) ms among them)"))
         }
     }

@@ -1166,10 +1166,13 @@ public final class PostgresStore: Store, StoreReporting {
                 // transactions locking the same ids never wait on each other in a circle; in one statement (a round
                 // trip per id made a batch of 10,000 exposures take 16 s): PostgreSQL evaluates a volatile function
                 // of the output after the ORDER BY's sort, so the locks are taken in that order.
-                for try await _ in try await connection.query("""
-                    SELECT pg_advisory_xact_lock(7426840, key) FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest(\(ids)::text[]) AS id) k
-                    ORDER BY key
-                    """, logger: logger) {}
+                if !ids.isEmpty {
+                    for try await _ in try await connection.query("""
+                        SELECT pg_advisory_xact_lock(7426840, key)
+                        FROM (SELECT DISTINCT hashtext(id) AS key FROM unnest(\(ids)::text[]) AS id) k
+                        ORDER BY key
+                        """, logger: logger) {}
+                }
                 return try await body(connection)
             }
         } catch let error as PostgresTransactionError {

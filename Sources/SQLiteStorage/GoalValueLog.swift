@@ -13,9 +13,12 @@ import Synchronization
 ///
 /// A user's value for a goal is the newest log row of its key, else its `goal_values` row. The newest row of each key
 /// is kept in memory too: a pass reads values there, and a merge or a removal knows without a scan whether the log
-/// holds anything of a user. It changes only when the transaction that changed the log commits, on the writer (GRDB
-/// calls back there, before the next write), so it is always the log as committed; one process writes an SQLite
-/// file.
+/// holds anything of a user. Every write that reads or changes the log goes through ``SQLiteStore``'s `logWrite`:
+/// on the writer, in a transaction that first reads the log again if another connection has committed since this one
+/// last read it (`PRAGMA data_version`: one process should write a file, and this keeps a second one, a mistake, from
+/// losing values); what it changes applies to memory once its commit has returned, and not at all when it fails
+/// (SQLite may have rolled it back by itself: an interrupted statement, a full disk). So memory is the log as
+/// committed.
 final class GoalValueLog: Sendable {
     struct Entry: Sendable, Equatable {
         var value: Double
@@ -43,16 +46,25 @@ final class GoalValueLog: Sendable {
     private struct State {
         var byUser: [String: [Key: Entry]] = [:]
         var rows = 0
+        /// The writer's `data_version` when the log was last read (nil: not yet read).
+        var version: Int?
     }
 
     private let state = Mutex(State())
     /// How many rows the log holds before a pass folds it.
     let foldAt: Int
 
-    /// Reads what the log holds.
-    init(foldAt: Int, _ db: Database) throws {
+    /// The log is read by the first write that needs it (``refresh(_:)``).
+    init(foldAt: Int) {
         self.foldAt = max(1, foldAt)
-        var loaded = State()
+    }
+
+    /// Reads the log again, in the writer's transaction, unless no other connection has committed since it was last
+    /// read (the version does not change for the connection's own commits).
+    func refresh(_ db: Database) throws {
+        let version = try Int.fetchOne(db, sql: "PRAGMA data_version")
+        guard state.withLock({ $0.version }) != version else { return }
+        var loaded = State(version: version)
         let rows = try Row.fetchCursor(db, sql: "SELECT user_id, campaign, goal, value, events FROM goal_value_log ORDER BY seq")
         while let row = try rows.next() {
             loaded.byUser[row[0], default: [:]][Key(campaign: row[1], goal: row[2])] = Entry(value: row[3], events: row[4])
@@ -110,16 +122,17 @@ final class GoalValueLog: Sendable {
         }
     }
 
-    /// Applies `change` to memory when the transaction commits (nothing when it rolls back).
-    func apply(_ change: Change, whenCommitted db: Database) {
+    /// Applies what a write changed in the log, once its commit has returned, on the writer.
+    func apply(_ change: Change) {
         guard change.folded || !change.written.isEmpty || !change.reread.isEmpty || change.removed > 0 else { return }
-        db.afterNextTransaction(onCommit: { _ in
-            self.state.withLock { s in
-                if change.folded { s = State() }
-                for w in change.written { s.byUser[w.user, default: [:]][w.key] = w.entry }
-                s.rows += change.written.count - change.removed
-                for (user, held) in change.reread { s.byUser[user] = held.isEmpty ? nil : held }
+        state.withLock { s in
+            if change.folded {
+                s.byUser = [:]
+                s.rows = 0
             }
-        })
+            for w in change.written { s.byUser[w.user, default: [:]][w.key] = w.entry }
+            s.rows += change.written.count - change.removed
+            for (user, held) in change.reread { s.byUser[user] = held.isEmpty ? nil : held }
+        }
     }
 }

@@ -37,7 +37,7 @@ public final class SQLiteStore: Store, StoreReporting {
         // (a FULL set there never held).
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         try Self.migrator.migrate(pool)
-        goalValues = try pool.read { db in try GoalValueLog(foldAt: goalValueLog, db) }
+        goalValues = GoalValueLog(foldAt: goalValueLog)
     }
 
     /// The schema, one migration per change, applied in order at start.
@@ -240,22 +240,54 @@ public final class SQLiteStore: Store, StoreReporting {
     /// power may lose the last of these as a whole, and what they did is done again (the queue they took from is
     /// rolled back with them). Every other write stays synced before it returns.
     package func backgroundWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await write(background: true, body, committed: { _ in })
+    }
+
+    /// One transaction on the writer (see ``backgroundWrite(_:)`` for `background`); `committed` runs there once the
+    /// commit has returned, before the writer's next transaction, and not when the transaction fails.
+    private func write<T: Sendable>(background: Bool, _ body: @escaping @Sendable (Database) throws -> T,
+                                    committed: @escaping @Sendable (T) -> Void) async throws -> T
+    {
         try await pool.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            if background { try db.execute(sql: "PRAGMA synchronous = NORMAL") }
             defer {
                 // Cannot fail short of the connection being unusable (and then nothing more is written through it).
-                try? db.execute(sql: "PRAGMA synchronous = FULL")
+                if background { try? db.execute(sql: "PRAGMA synchronous = FULL") }
             }
-            try db.beginTransaction()
+            // IMMEDIATE: the write lock from the start, so another process cannot commit between this one's reads.
+            try db.beginTransaction(.immediate)
+            let result: T
             do {
-                let result = try body(db)
+                result = try body(db)
                 try db.commit()
-                return result
             } catch {
                 try? db.rollback()
                 throw error
             }
+            committed(result)
+            return result
         }
+    }
+
+    /// A write that reads or changes the goal value log (see ``GoalValueLog``): the log is read again first if another
+    /// connection committed meanwhile, and what `body` records in the change applies to memory once the commit has
+    /// returned (never when it fails: SQLite may have rolled the transaction back by itself).
+    private func logWrite<T: Sendable>(background: Bool,
+                                       _ body: @escaping @Sendable (Database, GoalValueLog, inout GoalValueLog.Change) throws -> T)
+        async throws -> T
+    {
+        let log = goalValues
+        return try await write(background: background, { db in
+            try log.refresh(db)
+            var change = GoalValueLog.Change()
+            let result = try body(db, log, &change)
+            return Logged(result: result, change: change)
+        }, committed: { log.apply($0.change) }).result
+    }
+
+    private struct Logged<T: Sendable>: Sendable {
+        var result: T
+        var change: GoalValueLog.Change
     }
 
     /// The writer's `synchronous` setting now (2: FULL, every commit synced; 1: NORMAL).
@@ -293,8 +325,7 @@ public final class SQLiteStore: Store, StoreReporting {
     public func awaitOtherPasses() async throws {}
 
     public func attributeQueued(_ goals: GoalIndex, limit: Int) async throws -> Int {
-        let log = goalValues
-        return try await backgroundWrite { db in
+        try await logWrite(background: true) { db, log, change in
             // SQLite has one writer: what this reads stays the queue's head until it is deleted below.
             var taken = 0
             var last: Int64 = 0
@@ -311,11 +342,9 @@ public final class SQLiteStore: Store, StoreReporting {
                 events.append(UserEvent(userId: user, event: Encoding.event(name: row[2], time: row[3], properties: row[4])))
             }
             guard taken > 0 else { return 0 }
-            var change = GoalValueLog.Change()
             if log.isFull { try log.fold(db, into: &change) }
             try Self.attribute(events, goals, log, db, into: &change)
             try db.execute(sql: "DELETE FROM attribution_queue WHERE seq <= ?", arguments: [last])
-            log.apply(change, whenCommitted: db)
             return taken
         }
     }
@@ -323,13 +352,10 @@ public final class SQLiteStore: Store, StoreReporting {
     /// Folds the goal values passes wrote into their table now, whatever the log holds; returns how many rows it
     /// held. Passes fold it on their own once it is full: this is for measuring what a fold costs.
     package func foldGoalValues() async throws -> Int {
-        let log = goalValues
-        return try await backgroundWrite { db in
+        try await logWrite(background: true) { db, log, change in
             let held = log.rows
             guard held > 0 else { return 0 }
-            var change = GoalValueLog.Change()
             try log.fold(db, into: &change)
-            log.apply(change, whenCommitted: db)
             return held
         }
     }
@@ -507,8 +533,7 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     public func deleteProfile(id: String, at time: Date) async throws -> Bool {
-        let log = goalValues
-        return try await pool.write { db in try Self.delete(id: id, at: time, log, db) }
+        try await logWrite(background: false) { db, log, change in try Self.delete(id: id, at: time, log, db, into: &change) }
     }
 
     /// When each of `ids` that was removed lately was removed.
@@ -526,7 +551,9 @@ public final class SQLiteStore: Store, StoreReporting {
         try db.execute(sql: "DELETE FROM removals WHERE removed_at < ?", arguments: [now.timeIntervalSince1970 - Removal.remembered])
     }
 
-    private static func delete(id: String, at time: Date, _ log: GoalValueLog, _ db: Database) throws -> Bool {
+    private static func delete(id: String, at time: Date, _ log: GoalValueLog, _ db: Database,
+                               into change: inout GoalValueLog.Change) throws -> Bool
+    {
         var removed = 0
         try db.execute(sql: "DELETE FROM attribution_queue WHERE seq IN (SELECT seq FROM events WHERE user_id = ?)", arguments: [id])
         for table in ["profiles WHERE id = ?", "events WHERE user_id = ?", "interactions WHERE user_id = ?"] {
@@ -541,11 +568,9 @@ public final class SQLiteStore: Store, StoreReporting {
         try db.execute(sql: "DELETE FROM goal_values WHERE campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1) AND user_id = ?1",
                        arguments: [id])
         if log.holds(id) {
-            var change = GoalValueLog.Change()
             try db.execute(sql: "DELETE FROM goal_value_log WHERE user_id = ?", arguments: [id])
-            change.removed = db.changesCount
+            change.removed += db.changesCount
             change.reread[id] = [:]
-            log.apply(change, whenCommitted: db)
         }
         try db.execute(sql: "DELETE FROM exposures WHERE user_id = ?", arguments: [id])
         var seen = removed > 0 || db.changesCount > 0
@@ -573,8 +598,7 @@ public final class SQLiteStore: Store, StoreReporting {
     /// a step reads the rows of the ids it looks at, not the tables. Each id's events are trimmed through the same
     /// index.
     public func prune(after cursor: String, subjects: Int, _ retention: Retention) async throws -> PruneStep {
-        let log = goalValues
-        return try await backgroundWrite { db in
+        try await logWrite(background: true) { db, log, change in
             // Once per pass, at its first step.
             if cursor.isEmpty { try Self.forgetRemovals(asOf: Date(), db) }
             let ids = try Self.ids(after: cursor, limit: subjects, ledger: true, db)
@@ -589,7 +613,7 @@ public final class SQLiteStore: Store, StoreReporting {
                         """), arguments: [id])
                     let linked = try Self.link(id, db) != nil
                     if !linked, retention.visitorExpired(id, seen: seen.map { Date(timeIntervalSince1970: $0) }) {
-                        _ = try Self.delete(id: id, at: Date(), log, db)
+                        _ = try Self.delete(id: id, at: Date(), log, db, into: &change)
                         step.visitors += 1
                         step.changed.append(id)
                         continue
@@ -677,8 +701,7 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     public func identify(anonymous: String, user: String, at time: Date) async throws -> MergeResult {
-        let log = goalValues
-        return try await pool.write { db in
+        try await logWrite(background: false) { db, log, change in
             let link = try Self.link(anonymous, db)
             if let link, link.identity.user != user {
                 throw IdentityError.linkedElsewhere(anonymousId: anonymous, userId: link.identity.user)
@@ -709,11 +732,7 @@ public final class SQLiteStore: Store, StoreReporting {
                         AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
                     """, arguments: [user, anonymous])
             }
-            if logged {
-                var change = GoalValueLog.Change()
-                try log.reread([user, anonymous], db, into: &change)
-                log.apply(change, whenCommitted: db)
-            }
+            if logged { try log.reread([user, anonymous], db, into: &change) }
             try db.execute(sql: """
                 UPDATE exposures SET user_id = ?1, origin = ?2
                 WHERE user_id = ?2 AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
@@ -729,8 +748,7 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     public func unlink(anonymous: String) async throws -> MergeResult? {
-        let log = goalValues
-        return try await pool.write { db in
+        try await logWrite(background: false) { db, log, change in
             guard let (identity, merge) = try Self.link(anonymous, db) else { return nil }
             try db.execute(sql: "UPDATE events SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
                            arguments: [identity.user, anonymous])
@@ -747,11 +765,7 @@ public final class SQLiteStore: Store, StoreReporting {
                         AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1 AND origin = ?2)
                     """, arguments: [identity.user, anonymous])
             }
-            if logged {
-                var change = GoalValueLog.Change()
-                try log.reread([identity.user, anonymous], db, into: &change)
-                log.apply(change, whenCommitted: db)
-            }
+            if logged { try log.reread([identity.user, anonymous], db, into: &change) }
             try db.execute(sql: "UPDATE exposures SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
                            arguments: [identity.user, anonymous])
             var traits = 0

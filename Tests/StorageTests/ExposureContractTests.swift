@@ -516,3 +516,62 @@ struct GoalValueLogTests {
         #expect(after.users == 2 && after.sum == 30 && abs(after.sumOfSquares - (576 + 36)) < 1e-9)
     }
 }
+
+extension GoalValueLogTests {
+    private static func store(_ folder: URL) throws -> SQLiteStore {
+        try SQLiteStore(path: folder.appendingPathComponent("db.sqlite").path)
+    }
+
+    private static func order(_ user: String, _ total: Int, _ seconds: Double) -> UserEvent {
+        event(user, "order_completed", seconds, [("total", .int(total)), ("currency", "EUR")])
+    }
+
+    @Test("retention's removal of an expired visitor takes their values from the log: a new exposure starts from nothing")
+    func pruneTakesLoggedValues() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-value-log-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try Self.store(folder)
+        // A removal is dated now, and what is seen of a user before their removal is not written after it: the
+        // visitor's first life is long ago, the second after the pass.
+        let long = Date().timeIntervalSince(t0) - 200 * 86_400
+        try await store.record(impression("anon:v", "upgrade", variant: "a", long))
+        _ = try await store.append([Self.order("anon:v", 5, long + 10)], attributing: goals)
+        #expect(try await store.attributeAllQueued(goals) == 1)
+        // Unseen for 200 days: expired. Its value is only in the log.
+        let step = try await store.prune(after: "", subjects: 10, Retention(visitorsBefore: at(long + 100 * 86_400)))
+        #expect(step.visitors == 1)
+        // Seen again: a new exposure, and its order a new user's value (5 and 3, not 8).
+        let later = Date().timeIntervalSince(t0) + 60
+        try await store.record(impression("anon:v", "upgrade", variant: "a", later))
+        _ = try await store.append([Self.order("anon:v", 3, later + 10)], attributing: goals)
+        #expect(try await store.attributeAllQueued(goals) == 1)
+        let rows = try await store.rollups(campaign: "upgrade").filter { $0.goal == "revenue" && $0.arm == Arm(variant: "a") }
+        #expect(rows.map(\.users).reduce(0, +) == 2 && rows.map(\.sum).reduce(0, +) == 8)
+        #expect(abs(rows.map(\.sumOfSquares).reduce(0, +) - 34) < 1e-9)
+        // Nothing of the removed visitor's was left to fold: the log holds the new value only.
+        #expect(try await store.foldGoalValues() == 1)
+    }
+
+    /// One process should write an SQLite file; a second one by mistake must not make the first lose values.
+    @Test("a second store on the same file reads the values the first one logged since it last looked")
+    func anotherWriterIsSeen() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-value-log-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let first = try Self.store(folder)
+        let second = try Self.store(folder)
+        try await first.record(impression("u1", "upgrade", variant: "a", 0))
+        // The second has read the log (empty) before the first writes to it.
+        #expect(try await second.foldGoalValues() == 0)
+        _ = try await first.append([Self.order("u1", 5, 10)], attributing: goals)
+        #expect(try await first.attributeAllQueued(goals) == 1)
+        _ = try await second.append([Self.order("u1", 3, 20)], attributing: goals)
+        #expect(try await second.attributeAllQueued(goals) == 1)
+        let revenue = try #require(row(try await first.rollups(campaign: "upgrade"), "revenue", Arm(variant: "a")))
+        #expect(revenue.users == 1 && revenue.sum == 8 && abs(revenue.sumOfSquares - 64) < 1e-9)
+        // And the first sees the second's in turn.
+        _ = try await first.append([Self.order("u1", 2, 30)], attributing: goals)
+        #expect(try await first.attributeAllQueued(goals) == 1)
+        let after = try #require(row(try await second.rollups(campaign: "upgrade"), "revenue", Arm(variant: "a")))
+        #expect(after.users == 1 && after.sum == 10 && abs(after.sumOfSquares - 100) < 1e-9)
+    }
+}

@@ -116,6 +116,8 @@ public final class PostgresStore: Store, StoreReporting {
 
     public var databaseReads: Int { reads.load(ordering: .relaxed) }
 
+    public var goalValueLogRows: Int? { nil }
+
     /// A transaction on a connection from the pool, as ``withConnection(_:)`` has one. (Internal, not private: tests
     /// hold rows in one, as a concurrent attribution pass does.)
     func withTransaction<T: Sendable>(

@@ -848,6 +848,8 @@ public final class SQLiteStore: Store, StoreReporting {
 
     public var databaseReads: Int { reads.load(ordering: .relaxed) }
 
+    public var goalValueLogRows: Int? { goalValues.rows }
+
     public func ping() async throws {
         _ = try readHere { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

@@ -66,6 +66,7 @@ public final class ServerMetrics: Sendable {
         "interaction_variant_corrected": "Interactions reported with a variant the user is not in: kept under the user's own.",
         "stage_sweeps": "Stage sweeps finished over every user in the store (the moves time alone makes).",
         "store_memory_bytes": "Memory the embedded database holds in this process (SQLite: page caches, schema, statements).",
+        "goal_value_log_rows": "Goal values attribution passes logged since the last fold into their table (SQLite; folded at 20,000).",
         "heap_in_use_bytes": "Bytes this process holds from malloc now (glibc's account), whatever holds them.",
         "heap_free_bytes": "Free bytes malloc keeps in its heaps for reuse (whole free pages are given back every 30 s).",
         "open_connections": "HTTP connections open now.",

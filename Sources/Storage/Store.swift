@@ -244,6 +244,9 @@ public protocol StoreReporting: Sendable {
     /// Reads that went to the database since the store was made (a call for a user's snapshot is one, whatever the
     /// number of statements it takes).
     var databaseReads: Int { get }
+    /// Goal values written since they were last folded into their table, as this process counts them (nil: the store
+    /// writes them in place).
+    var goalValueLogRows: Int? { get }
 }
 
 /// What a store remembers of a person it removed: their id and when, for an hour, and nothing else.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Liquid
+import Personalization
 import SQLiteStorage
 import StagecraftServer
 import Storage
@@ -39,6 +40,29 @@ struct StoreMetricsTests {
             #expect(sample("stagecraft_user_cache_hits_total", in: later) == 2)
             #expect(sample("stagecraft_user_cache_misses_total", in: later) == 1)
             #expect(sample("stagecraft_store_reads_total", in: later) == readsFirst, "the next two read nothing from SQLite")
+        }
+    }
+
+    @Test("/metrics gives the goal values SQLite passes logged since the last fold, and none once folded")
+    func goalValueLog() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-metrics-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sqlite = try SQLiteStore(path: folder.appendingPathComponent("s.sqlite").path)
+        var campaign = Campaign(id: "upgrade", template: "upgrade", channel: Channel(rawValue: "email")!, variants: [Variant(key: "a")])
+        campaign.goals = [Goal(event: "plan_upgraded", within: 86_400, isPrimary: true)]
+        let goals = GoalIndex([campaign])
+        try await sqlite.expose([Exposure(campaign: "upgrade", userId: "g1", arm: Arm(variant: "a"), time: fixedNow)])
+        _ = try await sqlite.append([UserEvent(userId: "g1", event: Event(name: "plan_upgraded", time: fixedNow.addingTimeInterval(60)))],
+                                    attributing: goals)
+        #expect(try await sqlite.attributeAllQueued(goals) == 1)
+        let h = try Harness(store: CachedStore(sqlite, capacity: 10_000, eventLimit: 5000))
+        try await h.test { client in
+            let logged = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(sample("stagecraft_goal_value_log_rows", in: logged) == 1)
+            let folded = try await sqlite.foldGoalValues()
+            #expect(folded == 1)
+            let after = try await client.execute(uri: "/metrics", method: .get).text
+            #expect(sample("stagecraft_goal_value_log_rows", in: after) == 0)
         }
     }
 

@@ -32,6 +32,7 @@ struct OperationsController: APIController {
             if let reporting = (store as? any StoreReporting) ?? (store as? CachedStore)?.baseReporting {
                 if let held = reporting.memoryInUse { metrics.gauge("store_memory_bytes", Double(held)) }
                 metrics.follow("store_reads", reporting.databaseReads)
+                if let rows = reporting.goalValueLogRows { metrics.gauge("goal_value_log_rows", Double(rows)) }
             }
             var inUse = 0, kept = 0
             stagecraft_heap_usage(&inUse, &kept)

@@ -361,8 +361,8 @@ public final class SQLiteStore: Store, StoreReporting {
     }
 
     /// The batch's exposures are read in one statement per campaign, with the values `goal_values` holds for them; a
-    /// user's value is the log's, else that one, and the new one is appended to the log. SQLite has one writer at a time: nothing comes in between.
-    /// Rows are read through cursors, not copied.
+    /// user's value is the log's, else that one, and the new one is appended to the log. SQLite has one writer at a
+    /// time: nothing comes in between. Rows are read through cursors, not copied.
     private static func attribute(_ events: [UserEvent], _ goals: GoalIndex, _ log: GoalValueLog, _ db: Database,
                                   into logged: inout GoalValueLog.Change) throws
     {

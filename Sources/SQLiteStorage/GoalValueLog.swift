@@ -64,13 +64,22 @@ final class GoalValueLog: Sendable {
     func refresh(_ db: Database) throws {
         let version = try Int.fetchOne(db, sql: "PRAGMA data_version")
         guard state.withLock({ $0.version }) != version else { return }
-        var loaded = State(version: version)
-        let rows = try Row.fetchCursor(db, sql: "SELECT user_id, campaign, goal, value, events FROM goal_value_log ORDER BY seq")
+        let (byUser, rows) = try Self.read(of: nil, db)
+        state.withLock { $0 = State(byUser: byUser, rows: rows, version: version) }
+    }
+
+    /// The newest row of each key the log holds, of `users` (nil: everyone's), and how many rows it read.
+    private static func read(of users: [String]?, _ db: Database) throws -> (byUser: [String: [Key: Entry]], rows: Int) {
+        let only = users.map { "WHERE user_id IN (\(Array(repeating: "?", count: $0.count).joined(separator: ",")))" } ?? ""
+        let rows = try Row.fetchCursor(db, sql: "SELECT user_id, campaign, goal, value, events FROM goal_value_log \(only) ORDER BY seq",
+                                       arguments: StatementArguments(users ?? []))
+        var byUser: [String: [Key: Entry]] = [:]
+        var count = 0
         while let row = try rows.next() {
-            loaded.byUser[row[0], default: [:]][Key(campaign: row[1], goal: row[2])] = Entry(value: row[3], events: row[4])
-            loaded.rows += 1
+            byUser[row[0], default: [:]][Key(campaign: row[1], goal: row[2])] = Entry(value: row[3], events: row[4])
+            count += 1
         }
-        state.withLock { $0 = loaded }
+        return (byUser, count)
     }
 
     /// The newest value the log holds for the key, if it holds one.
@@ -110,16 +119,17 @@ final class GoalValueLog: Sendable {
         change.written.append((key.userId, Key(campaign: key.campaign, goal: key.goal), entry))
     }
 
-    /// Reads again what the log holds of `users`, once the caller's statements moved or removed their rows.
-    func reread(_ users: [String], _ db: Database, into change: inout Change) throws {
-        for user in users { change.reread[user] = [:] }
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT user_id, campaign, goal, value, events FROM goal_value_log
-            WHERE user_id IN (\(Array(repeating: "?", count: users.count).joined(separator: ","))) ORDER BY seq
-            """, arguments: StatementArguments(users))
-        while let row = try rows.next() {
-            change.reread[row[0], default: [:]][Key(campaign: row[1], goal: row[2])] = Entry(value: row[3], events: row[4])
-        }
+    /// Runs `statement` on `goal_values` (its argument is the table's name), and on the log too when the log holds
+    /// rows of `user`, then reads back what the log holds of `users`: a merge or its undo moves values between them,
+    /// and the log's rows must move as the table's do.
+    func move(from user: String, among users: [String], _ db: Database, into change: inout Change,
+              _ statement: (_ table: String) throws -> Void) throws
+    {
+        try statement("goal_values")
+        guard holds(user) else { return }
+        try statement("goal_value_log")
+        let (held, _) = try Self.read(of: users, db)
+        for user in users { change.reread[user] = held[user] ?? [:] }
     }
 
     /// Applies what a write changed in the log, once its commit has returned, on the writer.

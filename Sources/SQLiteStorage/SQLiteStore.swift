@@ -723,16 +723,13 @@ public final class SQLiteStore: Store, StoreReporting {
             let interactions = db.changesCount
             // The visitor's exposures (and goal values) become the user's where the user has none for the campaign:
             // what the user does next counts for the arm the visitor was in.
-            // The log's rows too, when it holds any of theirs (see GoalValueLog).
-            let logged = log.holds(anonymous)
-            for table in logged ? ["goal_values", "goal_value_log"] : ["goal_values"] {
+            try log.move(from: anonymous, among: [user, anonymous], db, into: &change) { table in
                 try db.execute(sql: """
                     UPDATE \(table) SET user_id = ?1 WHERE user_id = ?2
                         AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?2)
                         AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
                     """, arguments: [user, anonymous])
             }
-            if logged { try log.reread([user, anonymous], db, into: &change) }
             try db.execute(sql: """
                 UPDATE exposures SET user_id = ?1, origin = ?2
                 WHERE user_id = ?2 AND campaign NOT IN (SELECT campaign FROM exposures WHERE user_id = ?1)
@@ -757,15 +754,12 @@ public final class SQLiteStore: Store, StoreReporting {
                            arguments: [identity.user, anonymous])
             let interactions = db.changesCount
             // The exposures the merge gave the user go back to the visitor, with their goal values.
-            // The log's rows too, when it holds any of theirs (see GoalValueLog).
-            let logged = log.holds(identity.user)
-            for table in logged ? ["goal_values", "goal_value_log"] : ["goal_values"] {
+            try log.move(from: identity.user, among: [identity.user, anonymous], db, into: &change) { table in
                 try db.execute(sql: """
                     UPDATE \(table) SET user_id = ?2 WHERE user_id = ?1
                         AND campaign IN (SELECT campaign FROM exposures WHERE user_id = ?1 AND origin = ?2)
                     """, arguments: [identity.user, anonymous])
             }
-            if logged { try log.reread([identity.user, anonymous], db, into: &change) }
             try db.execute(sql: "UPDATE exposures SET user_id = origin, origin = NULL WHERE user_id = ? AND origin = ?",
                            arguments: [identity.user, anonymous])
             var traits = 0

@@ -12,8 +12,9 @@ public struct RetentionSettings: Sendable {
     /// Anonymous visitors unseen for this long go whole; nil keeps them.
     public var visitorAge: Duration? = .seconds(90 * 86_400)
     /// Each user's interactions of one campaign and kind beyond the newest this many go (a visitor's merged in
-    /// counted apart, see ``Retention/interactionsPerKind``): by default those that no decision reads any more (``InteractionHistory/depth``, the largest cap), so that a signed-in user's ledger,
-    /// which no visitor expiry removes, stops growing without changing what they are served; nil keeps them all.
+    /// counted apart, see ``Retention/interactionsPerKind``): by default those that no decision reads any more
+    /// (``InteractionHistory/depth``, the largest cap), so that a signed-in user's ledger, which no visitor expiry
+    /// removes, stops growing without changing what they are served; nil keeps them all.
     public var interactionsPerKind: Int? = InteractionHistory.depth
     /// Time from the start of one pass (by any instance on the database) to the start of the next; nil turns pruning
     /// off.

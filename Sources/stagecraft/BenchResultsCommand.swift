@@ -37,6 +37,13 @@ struct BenchResultsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A fresh SQLite file (made in a temporary folder by default), or postgres://... (its tables are dropped first).")
     var database: String?
 
+    @Option(name: .long, help: "SQLite: the goal values passes log before one folds them into their table (the server's 20,000).")
+    var foldSize = 20_000
+
+    func validate() throws {
+        guard foldSize >= 1 else { throw ValidationError("--fold-size takes a count from 1") }
+    }
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -54,7 +61,7 @@ struct BenchResultsCommand: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: folder) }
             let path = database ?? folder.appendingPathComponent("bench.sqlite").path
             try? FileManager.default.removeItem(atPath: path)
-            try await measure(try SQLiteStore(path: path), kind: "sqlite")
+            try await measure(try SQLiteStore(path: path, goalValueLog: foldSize), kind: "sqlite")
         }
     }
 
@@ -133,9 +140,26 @@ struct BenchResultsCommand: AsyncParsableCommand {
         // --goal-share of them are, spread evenly through it. The writes alone (kept and queued) are timed too.
         // On SQLite, passes write goal values to a log that a pass folds into their table once it is full: each
         // measurement starts with the log empty and ends with a fold of what is left, timed and charged to its
-        // rounds evenly, so that every value written is paid for where it lands.
+        // rounds evenly, so that every value written is paid for where it lands. A fold's cost is set by the pages of
+        // the table it touches more than by the rows it folds, so that charge is more than the server pays, which
+        // folds --fold-size rows at once: the log is then filled to that size (untimed, other goal events of the same
+        // users) and folded, timed, and the rows the rounds left are charged that fold's cost per row, printed beside.
         let sqlite = store as? SQLiteStore
         var next = 1
+        func stream(_ count: Int, every: Int) -> [UserEvent] {
+            var made: [UserEvent] = []
+            made.reserveCapacity(count)
+            for k in 0..<count {
+                let i = (next &* 7_919) % users
+                next += 1
+                let t = start.addingTimeInterval(Double(i % 30) * 86_400 + 7_200)
+                let goal = k % every == 0
+                made.append(UserEvent(userId: "u\(i)", event: Event(
+                    name: goal ? "order_completed" : "product_viewed", time: t,
+                    properties: goal ? LiquidObject([("total", .double(Double(5 + i % 50)))]) : LiquidObject([("sku", .string("SKU-\(i % 5_000)"))]))))
+            }
+            return made
+        }
         for share in [1.0, goalShare] {
             _ = try await sqlite?.foldGoalValues()
             var rates: [Bool: [Double]] = [true: [], false: []]
@@ -148,17 +172,7 @@ struct BenchResultsCommand: AsyncParsableCommand {
                 var written = 0.0
                 var passing = 0.0
                 for attributing in round % 2 == 0 ? [true, false] : [false, true] {
-                    var made: [UserEvent] = []
-                    made.reserveCapacity(events)
-                    for k in 0..<events {
-                        let i = (next &* 7_919) % users
-                        next += 1
-                        let t = start.addingTimeInterval(Double(i % 30) * 86_400 + 7_200)
-                        let goal = k % every == 0
-                        made.append(UserEvent(userId: "u\(i)", event: Event(
-                            name: goal ? "order_completed" : "product_viewed", time: t,
-                            properties: goal ? LiquidObject([("total", .double(Double(5 + i % 50)))]) : LiquidObject([("sku", .string("SKU-\(i % 5_000)"))]))))
-                    }
+                    let made = stream(events, every: every)
                     let t0 = ContinuousClock.now
                     for k in stride(from: 0, to: made.count, by: batch) {
                         _ = try await store.append(Array(made[k..<min(k + batch, made.count)]), attributing: attributing ? goals : .none)
@@ -174,9 +188,36 @@ struct BenchResultsCommand: AsyncParsableCommand {
                 }
                 times.append((seconds[true]!, seconds[false]!, written, passing))
             }
+            // The rows logged since the last fold (the passes may have folded on their own, timed with them).
+            let left = sqlite?.goalValueLogRows ?? 0
             let t0 = ContinuousClock.now
             let folded = try await sqlite?.foldGoalValues() ?? 0
             let fold = (ContinuousClock.now - t0).seconds
+            var fullFold: (rows: Int, seconds: Double)?
+            if let sqlite {
+                // Goal events only, in passes of at most 1,000 (one each), until the log holds a full fold.
+                while let logged = sqlite.goalValueLogRows, logged < foldSize {
+                    _ = try await store.append(stream(min(1_000, foldSize), every: 1), attributing: goals)
+                    _ = try await store.attributeAllQueued(goals, limit: pass)
+                    guard sqlite.goalValueLogRows ?? 0 > logged else { throw ValidationError("goal events logged no values") }
+                }
+                let t1 = ContinuousClock.now
+                let rows = try await sqlite.foldGoalValues()
+                fullFold = (rows, (ContinuousClock.now - t1).seconds)
+            }
+            if let fullFold {
+                // Charged per row at the cost of a fold the server makes, and printed before the figures of this
+                // measurement's own last fold (below), which charge it in full.
+                let charge = fullFold.seconds * Double(left) / Double(max(fullFold.rows, 1))
+                let ratios = times.map { ($0.attributing + charge / Double(rounds)) / $0.keptOnly }
+                let passShares = times.map { ($0.passes + charge / Double(rounds)) / $0.keptOnly }
+                print("events, \(format(share * 100))% goal events, folds of \(fullFold.rows) log rows as the server makes them "
+                    + "(\(format(fullFold.seconds * 1000)) ms, \(format(fullFold.seconds * 1e6 / Double(max(fullFold.rows, 1)))) µs a row; "
+                    + "the \(left) rows the rounds left charged that): attribution adds \(format((median(ratios) - 1) * 100))% "
+                    + "(\(format((ratios.min()! - 1) * 100)) to \(format((ratios.max()! - 1) * 100))%); the passes alone: "
+                    + "+\(format(median(passShares) * 100))% (\(format(passShares.min()! * 100)) to \(format(passShares.max()! * 100))%), "
+                    + "\(format((passSeconds + charge) * 1e6 / Double(max(passTaken, 1)))) µs per goal event")
+            }
             passSeconds += fold
             for t in times {
                 rates[true]!.append(Double(events) / (t.attributing + fold / Double(rounds)))

@@ -37,7 +37,7 @@ struct BenchResultsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A fresh SQLite file (made in a temporary folder by default), or postgres://... (its tables are dropped first).")
     var database: String?
 
-    @Option(name: .long, help: "SQLite: the goal values passes log before one folds them into their table (the server's 20,000).")
+    @Option(name: .long, help: "SQLite: how many goal values the passes log before one folds them into their table (the server's 20,000).")
     var foldSize = 20_000
 
     func validate() throws {
@@ -140,10 +140,10 @@ struct BenchResultsCommand: AsyncParsableCommand {
         // --goal-share of them are, spread evenly through it. The writes alone (kept and queued) are timed too.
         // On SQLite, passes write goal values to a log that a pass folds into their table once it is full: each
         // measurement starts with the log empty and ends with a fold of what is left, timed and charged to its
-        // rounds evenly, so that every value written is paid for where it lands. A fold's cost is set by the pages of
-        // the table it touches more than by the rows it folds, so that charge is more than the server pays, which
-        // folds --fold-size rows at once: the log is then filled to that size (untimed, other goal events of the same
-        // users) and folded, timed, and the rows the rounds left are charged that fold's cost per row, printed beside.
+        // rounds evenly, so that every value written is paid for where it lands. A fold's cost grows much more slowly
+        // than its rows, so charging a partial fold in full charges more than the server pays, which folds
+        // --fold-size rows at once: the log is then filled to that size (untimed, goal events of other exposed users)
+        // and folded, timed, and the rows the rounds left are charged at that fold's cost per row, printed beside.
         let sqlite = store as? SQLiteStore
         var next = 1
         func stream(_ count: Int, every: Int) -> [UserEvent] {
@@ -188,18 +188,20 @@ struct BenchResultsCommand: AsyncParsableCommand {
                 }
                 times.append((seconds[true]!, seconds[false]!, written, passing))
             }
-            // The rows logged since the last fold (the passes may have folded on their own, timed with them).
-            let left = sqlite?.goalValueLogRows ?? 0
+            // The rows logged since the last fold (the passes may have folded on their own, timed with them), folded.
             let t0 = ContinuousClock.now
             let folded = try await sqlite?.foldGoalValues() ?? 0
             let fold = (ContinuousClock.now - t0).seconds
             var fullFold: (rows: Int, seconds: Double)?
             if let sqlite {
-                // Goal events only, in passes of at most 1,000 (one each), until the log holds a full fold.
+                // Goal events only, one pass each, never past the fold size: a pass folds at its start once the log
+                // is full, and this fold is the one to time. (The measurement after this one starts with these
+                // values in the table.)
                 while let logged = sqlite.goalValueLogRows, logged < foldSize {
-                    _ = try await store.append(stream(min(1_000, foldSize), every: 1), attributing: goals)
-                    _ = try await store.attributeAllQueued(goals, limit: pass)
-                    guard sqlite.goalValueLogRows ?? 0 > logged else { throw ValidationError("goal events logged no values") }
+                    let count = min(1_000, foldSize - logged)
+                    _ = try await store.append(stream(count, every: 1), attributing: goals)
+                    _ = try await store.attributeQueued(goals, limit: count)
+                    guard sqlite.goalValueLogRows ?? 0 > logged else { throw StoreError("goal events of exposed users logged no values") }
                 }
                 let t1 = ContinuousClock.now
                 let rows = try await sqlite.foldGoalValues()
@@ -208,12 +210,12 @@ struct BenchResultsCommand: AsyncParsableCommand {
             if let fullFold {
                 // Charged per row at the cost of a fold the server makes, and printed before the figures of this
                 // measurement's own last fold (below), which charge it in full.
-                let charge = fullFold.seconds * Double(left) / Double(max(fullFold.rows, 1))
+                let charge = fullFold.seconds * Double(folded) / Double(max(fullFold.rows, 1))
                 let ratios = times.map { ($0.attributing + charge / Double(rounds)) / $0.keptOnly }
                 let passShares = times.map { ($0.passes + charge / Double(rounds)) / $0.keptOnly }
                 print("events, \(format(share * 100))% goal events, folds of \(fullFold.rows) log rows as the server makes them "
                     + "(\(format(fullFold.seconds * 1000)) ms, \(format(fullFold.seconds * 1e6 / Double(max(fullFold.rows, 1)))) µs a row; "
-                    + "the \(left) rows the rounds left charged that): attribution adds \(format((median(ratios) - 1) * 100))% "
+                    + "the \(folded) rows the rounds left charged at that cost): attribution adds \(format((median(ratios) - 1) * 100))% "
                     + "(\(format((ratios.min()! - 1) * 100)) to \(format((ratios.max()! - 1) * 100))%); the passes alone: "
                     + "+\(format(median(passShares) * 100))% (\(format(passShares.min()! * 100)) to \(format(passShares.max()! * 100))%), "
                     + "\(format((passSeconds + charge) * 1e6 / Double(max(passTaken, 1)))) µs per goal event")

@@ -16,9 +16,13 @@ public final class SQLiteStore: Store, StoreReporting {
     private let goalValues: GoalValueLog
     public let path: String
 
+    /// How many goal values the log holds before a pass folds them into their table, unless the store is made with
+    /// another count.
+    public static let defaultGoalValueLog = 20_000
+
     /// Opens (creating when missing) the database at `path` and brings its schema up to date. Attribution passes fold
     /// the goal values they wrote into their table once `goalValueLog` of them are held (see ``GoalValueLog``).
-    public init(path: String, goalValueLog: Int = 20_000) throws {
+    public init(path: String, goalValueLog: Int = defaultGoalValueLog) throws {
         self.path = path
         let folder = (path as NSString).deletingLastPathComponent
         if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }

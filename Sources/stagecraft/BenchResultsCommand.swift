@@ -37,8 +37,8 @@ struct BenchResultsCommand: AsyncParsableCommand {
     @Option(name: .long, help: "A fresh SQLite file (made in a temporary folder by default), or postgres://... (its tables are dropped first).")
     var database: String?
 
-    @Option(name: .long, help: "SQLite: how many goal values the passes log before one folds them into their table (the server's 20,000).")
-    var foldSize = 20_000
+    @Option(name: .long, help: "SQLite: how many goal values the passes log before one folds them into their table (the server's by default).")
+    var foldSize = SQLiteStore.defaultGoalValueLog
 
     func validate() throws {
         guard foldSize >= 1 else { throw ValidationError("--fold-size takes a count from 1") }
@@ -188,7 +188,7 @@ struct BenchResultsCommand: AsyncParsableCommand {
                 }
                 times.append((seconds[true]!, seconds[false]!, written, passing))
             }
-            // The rows logged since the last fold (the passes may have folded on their own, timed with them), folded.
+            // What the log holds since the last fold (the passes may have folded on their own, timed with them).
             let t0 = ContinuousClock.now
             let folded = try await sqlite?.foldGoalValues() ?? 0
             let fold = (ContinuousClock.now - t0).seconds
@@ -207,36 +207,39 @@ struct BenchResultsCommand: AsyncParsableCommand {
                 let rows = try await sqlite.foldGoalValues()
                 fullFold = (rows, (ContinuousClock.now - t1).seconds)
             }
+            // Each round's ratio of its time with goals (a fold's time charged evenly to the rounds) to its time without,
+            // and the same for the passes alone: what they add, apart from the writes' own noise (the queue rows are
+            // what that leaves out); with the passes' time per goal event.
+            func charged(_ fold: Double) -> (ratios: [Double], passShares: [Double], perGoalEvent: Double) {
+                (times.map { ($0.attributing + fold / Double(rounds)) / $0.keptOnly },
+                 times.map { ($0.passes + fold / Double(rounds)) / $0.keptOnly },
+                 (passSeconds + fold) / Double(max(passTaken, 1)))
+            }
             if let fullFold {
                 // Charged per row at the cost of a fold the server makes, and printed before the figures of this
                 // measurement's own last fold (below), which charge it in full.
-                let charge = fullFold.seconds * Double(folded) / Double(max(fullFold.rows, 1))
-                let ratios = times.map { ($0.attributing + charge / Double(rounds)) / $0.keptOnly }
-                let passShares = times.map { ($0.passes + charge / Double(rounds)) / $0.keptOnly }
+                let perRow = fullFold.seconds / Double(max(fullFold.rows, 1))
+                let (ratios, passShares, perGoalEvent) = charged(perRow * Double(folded))
                 print("events, \(format(share * 100))% goal events, folds of \(fullFold.rows) log rows as the server makes them "
-                    + "(\(format(fullFold.seconds * 1000)) ms, \(format(fullFold.seconds * 1e6 / Double(max(fullFold.rows, 1)))) µs a row; "
+                    + "(\(format(fullFold.seconds * 1000)) ms, \(format(perRow * 1e6)) µs a row; "
                     + "the \(folded) rows the rounds left charged at that cost): attribution adds \(format((median(ratios) - 1) * 100))% "
                     + "(\(format((ratios.min()! - 1) * 100)) to \(format((ratios.max()! - 1) * 100))%); the passes alone: "
                     + "+\(format(median(passShares) * 100))% (\(format(passShares.min()! * 100)) to \(format(passShares.max()! * 100))%), "
-                    + "\(format((passSeconds + charge) * 1e6 / Double(max(passTaken, 1)))) µs per goal event")
+                    + "\(format(perGoalEvent * 1e6)) µs per goal event")
             }
-            passSeconds += fold
             for t in times {
                 rates[true]!.append(Double(events) / (t.attributing + fold / Double(rounds)))
                 rates[false]!.append(Double(events) / t.keptOnly)
             }
-            let ratios = times.map { ($0.attributing + fold / Double(rounds)) / $0.keptOnly }
+            let (ratios, passShares, perGoalEvent) = charged(fold)
             let writeRatios = times.map { $0.written / $0.keptOnly }
-            // The passes' time (the fold's share with it) against the same round's writes without goals: what the
-            // passes add, apart from the writes' own noise (the queue rows are what that leaves out).
-            let passShares = times.map { ($0.passes + fold / Double(rounds)) / $0.keptOnly }
             print("events, \(format(share * 100))% goal events of exposed users: kept only \(Int(median(rates[false]!)))/s; "
                 + "kept, queued and attributed \(Int(median(rates[true]!)))/s (medians of \(rounds) rounds); "
                 + "attribution adds \(format((median(ratios) - 1) * 100))% to an event's cost (median of the rounds' ratios, "
                 + "\(format((ratios.min()! - 1) * 100)) to \(format((ratios.max()! - 1) * 100))%; "
                 + "the writes alone, kept and queued: \(format((median(writeRatios) - 1) * 100))%; "
                 + "the passes alone: +\(format(median(passShares) * 100))% (\(format(passShares.min()! * 100)) to "
-                + "\(format(passShares.max()! * 100))%), \(format(passSeconds * 1e6 / Double(max(passTaken, 1)))) µs per goal event"
+                + "\(format(passShares.max()! * 100))%), \(format(perGoalEvent * 1e6)) µs per goal event"
                 + (sqlite == nil ? ")" : ", the last fold of \(folded) log rows \(format(fold * 1000)) ms among them)"))
         }
     }

@@ -32,6 +32,21 @@ import Testing
         #expect(try render("{{ t | date: '%d %H:%M', 'UTC' }}", ["t": "2024-03-10T23:30:00Z"], options: options) == "10 23:30")
     }
 
+    /// Ruby's `Time.at` takes any integer. The ends of `Int`'s range are years in the hundreds of billions: the end of
+    /// 64-bit `time_t`, 15:30:07 UTC on Sunday 4 December 292,277,026,596, and its negative counterpart (checked with
+    /// Python's `datetime` moved by whole 400-year cycles). A fuzz run found the overflow they caused.
+    @Test(arguments: [
+        (Int.max, "UTC", "292277026596-12-04 15:30:07 +0000 Sun"),
+        (Int.min, "UTC", "-292277022657-01-27 08:29:52 +0000 Sun"),
+        (Int.max, "Etc/GMT-9", "292277026596-12-05 00:30:07 +0900 Mon"),
+        (Int.min, "Etc/GMT+8", "-292277022657-01-27 00:29:52 -0800 Sun"),
+        (-1, "UTC", "1969-12-31 23:59:59 +0000 Wed"),
+        (-86400, "UTC", "1969-12-31 00:00:00 +0000 Wed"),
+    ])
+    func extremeTimestampsFormat(seconds: Int, zone: String, expected: String) throws {
+        #expect(try render("{{ t | date: '%Y-%m-%d %H:%M:%S %z %a', z }}", ["t": .int(seconds), "z": .string(zone)]) == expected)
+    }
+
     @Test func unknownZoneIsAnError() {
         #expect(renderError("{{ 0 | date: '%H', 'Mars/Olympus' }}")?.kind == .argument)
     }

@@ -43,10 +43,17 @@ struct LiquidTime {
         let dayOfYear: Int
     }
 
+    /// The instant and the offset are split into days and seconds of the day separately, so that every timestamp an
+    /// `Int` holds (Ruby's `Time.at` takes them all) has its fields without overflowing.
     var fields: Components {
-        let local = seconds + offset
-        let days = Int((Double(local) / 86400).rounded(.down))
-        let secondsOfDay = local - days * 86400
+        var days = seconds / 86400 + offset / 86400
+        var secondsOfDay = seconds % 86400 + offset % 86400
+        days += secondsOfDay / 86400
+        secondsOfDay %= 86400
+        if secondsOfDay < 0 {
+            secondsOfDay += 86400
+            days -= 1
+        }
         let (y, m, d) = CivilCalendar.civil(fromDays: days)
         let weekday = ((days % 7) + 11) % 7
         let dayOfYear = days - CivilCalendar.days(fromCivil: y, 1, 1) + 1

@@ -28,6 +28,8 @@ public final class PostgresStore: Store, StoreReporting {
     private let leaseTimeout: Duration
     private let answerTimeout: Duration
     private let reads = Atomic<Int>(0)
+    /// The pool's address as one connection outside it takes it: for ``connectionProblem(within:)``.
+    private let direct: PostgresConnection.Configuration
     /// Transactions made background writes (``unsynced(_:)``), counted for the tests.
     package let backgroundWrites = Atomic<Int>(0)
 
@@ -36,7 +38,9 @@ public final class PostgresStore: Store, StoreReporting {
     /// `answerTimeout` more for PostgreSQL's answer.
     public init(url: String, logger: Logger, connections: Int = 16, leaseTimeout: Duration = .seconds(5),
                 answerTimeout: Duration = .seconds(30)) throws {
-        var configuration = try Self.configuration(url: url)
+        let (configuration0, direct) = try Self.configuration(url: url)
+        var configuration = configuration0
+        self.direct = direct
         configuration.options.maximumConnections = max(1, connections)
         configuration.options.connectTimeout = min(configuration.options.connectTimeout, leaseTimeout)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -106,6 +110,59 @@ public final class PostgresStore: Store, StoreReporting {
         }
     }
 
+    /// Why a connection cannot be had, from one opened outside the pool and closed at once: PostgreSQL's own message
+    /// and SQLSTATE when it refused, the network's error when it could not be reached, that nothing answered within
+    /// `limit`; nil when it connects (the pool is busy, not refused) or the caller has gone.
+    func connectionProblem(within limit: Duration) async -> String? {
+        var limited = direct
+        limited.options.connectTimeout = .milliseconds(Int64(limit / .milliseconds(1)))
+        let (configuration, logger) = (limited, logger)
+        let started = ContinuousClock.now
+        // A server that accepts the connection and then says nothing would keep the attempt waiting: a timer ends it.
+        let attempt = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
+            group.addTask {
+                do {
+                    let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+                    try? await connection.close()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        if Task.isCancelled { return nil }
+        switch attempt {
+        case nil:
+            return "no answer within \(limit)"
+        case .success?:
+            return nil
+        case .failure(let error)?:
+            guard let error = error as? PSQLError else { return "\(error)" }
+            switch error.code {
+            case .server:
+                let info = error.serverInfo
+                return "\(info?[.message] ?? "refused") (SQLSTATE \(info?[.sqlState] ?? "unknown"))"
+            case .sslUnsupported:
+                return "the server does not accept TLS, which the address's sslmode requires"
+            case .serverClosedConnection:
+                return "the server closed the connection before it was open"
+            case _ where ContinuousClock.now - started >= limit:
+                return "no answer within \(limit)"
+            case .connectionError:
+                return error.underlying.map { "\($0)" } ?? String(reflecting: error)
+            default:
+                return String(reflecting: error)
+            }
+        }
+    }
+
     /// A read on a connection from the pool, counted.
     private func read<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         reads.add(1, ordering: .relaxed)
@@ -133,7 +190,8 @@ public final class PostgresStore: Store, StoreReporting {
         await client.run()
     }
 
-    static func configuration(url text: String) throws -> PostgresClient.Configuration {
+    /// The pool's configuration for `url`, and the same address for one connection outside it.
+    static func configuration(url text: String) throws -> (PostgresClient.Configuration, PostgresConnection.Configuration) {
         guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
               let host = url.host, !host.isEmpty
         else {
@@ -142,15 +200,21 @@ public final class PostgresStore: Store, StoreReporting {
         let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
         let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
         let tls: PostgresClient.Configuration.TLS
+        let directTLS: PostgresConnection.Configuration.TLS
         switch mode {
-        case "disable": tls = .disable
-        case "prefer", "allow": tls = .prefer(.makeClientConfiguration())
-        case "require", "verify-ca", "verify-full": tls = .require(.makeClientConfiguration())
+        case "disable":
+            (tls, directTLS) = (.disable, .disable)
+        case "prefer", "allow":
+            (tls, directTLS) = (.prefer(.makeClientConfiguration()), .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
+        case "require", "verify-ca", "verify-full":
+            (tls, directTLS) = (.require(.makeClientConfiguration()), .require(try NIOSSLContext(configuration: .makeClientConfiguration())))
         default: throw StoreError("sslmode must be disable, prefer or require, not \(mode)")
         }
-        return PostgresClient.Configuration(
-            host: host, port: url.port ?? 5432, username: url.user?.removingPercentEncoding ?? "postgres",
-            password: url.password?.removingPercentEncoding, database: database.isEmpty ? nil : database, tls: tls)
+        let (port, user, password) = (url.port ?? 5432, url.user?.removingPercentEncoding ?? "postgres", url.password?.removingPercentEncoding)
+        return (PostgresClient.Configuration(host: host, port: port, username: user, password: password,
+                                             database: database.isEmpty ? nil : database, tls: tls),
+                PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
+                                                 database: database.isEmpty ? nil : database, tls: directTLS))
     }
 
     /// The migrations, in order; each runs once, recorded in `stagecraft_migrations`.
@@ -337,7 +401,20 @@ public final class PostgresStore: Store, StoreReporting {
     }
 
     /// Applies the migrations not yet applied. Instances starting at once take turns on an advisory lock.
+    ///
+    /// This is a server's first call: when PostgreSQL cannot be reached, the error says why as one connection outside
+    /// the pool finds it (a password refused, a database that does not exist, a port closed), not only that the pool
+    /// lent nothing in time, which is all the pool says while it retries.
     public func migrate() async throws {
+        do {
+            try await applyMigrations()
+        } catch let error as StoreUnavailable {
+            guard let problem = await connectionProblem(within: .seconds(2)) else { throw error }
+            throw StoreUnavailable("\(error.description) (connecting outside the pool: \(problem))", retryAfter: error.retryAfter)
+        }
+    }
+
+    private func applyMigrations() async throws {
         let logger = logger
         // Waits for another instance's migration and may alter large tables: no answer timeout.
         try await withTransaction(mayTakeLong: true) { connection in

@@ -66,7 +66,7 @@ enum ContentReader {
             } else if let d = DurationText.parse(text), d > 0 {
                 dismissal = .snooze(d)
             } else {
-                log.error(at: node, "\"dismissal\" is \"forever\" or a snooze time such as 7d")
+                log.error(at: node, "\"dismissal\" is \"forever\" or a snooze time such as 7d, up to \(DurationText.longestText)")
             }
         }
         let goals = fields.node("goals").map { self.goals($0, log: log) } ?? []
@@ -143,7 +143,7 @@ enum ContentReader {
         var within = Goal.defaultWindow
         if let d = duration(f, "within") {
             if d > 0, d <= Goal.longestWindow { within = d } else {
-                log.error(at: f.node("within")!, "\"within\" is a time above zero and up to 3650d, such as 7d")
+                log.error(at: f.node("within")!, "\"within\" is a time above zero and up to \(DurationText.longestText), such as 7d")
             }
         }
         var measure = Goal.Measure.conversion
@@ -258,7 +258,7 @@ enum ContentReader {
             case "week": period = .week
             case let text?:
                 guard let d = DurationText.parse(text), d > 0 else {
-                    log.error(at: f.node("per")!, "\"per\" is day, week, or a rolling duration such as 24h or 7d")
+                    log.error(at: f.node("per")!, "\"per\" is day, week, or a rolling duration such as 24h or 7d, up to \(DurationText.longestText)")
                     return nil
                 }
                 period = .rolling(d)
@@ -287,7 +287,7 @@ enum ContentReader {
     private static func duration(_ f: YAMLFields, _ key: String) -> TimeInterval? {
         guard let node = f.node(key) else { return nil }
         guard let text = node.text, let d = DurationText.parse(text) else {
-            f.log.error(at: node, "\"\(key)\" is a duration such as 30m, 2h or 3d")
+            f.log.error(at: node, "\"\(key)\" is a duration such as 30m, 2h or 3d, up to \(DurationText.longestText)")
             return nil
         }
         return d

@@ -107,6 +107,14 @@ import Testing
          "emails/cart.liquid:2:1: error: unknown stage \"revenu\""),
         ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "delay: 30m", with: "delay: soon"),
          "emails/cart.liquid:15:10: error: \"delay\" is a duration"),
+        // Durations end at 3650d: `1e300s` as a cap's period once stopped the process where the cap was described.
+        ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "delay: 30m", with: "delay: 1e300d"),
+         "emails/cart.liquid:15:10: error: \"delay\" is a duration such as 30m, 2h or 3d, up to 3650d"),
+        ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "per: week", with: "per: 1e300s"),
+         "emails/cart.liquid:10:20: error: \"per\" is day, week, or a rolling duration such as 24h or 7d, up to 3650d"),
+        ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "dismissal: 7d", with: "dismissal: 522w"),
+         "emails/cart.liquid:22:12: error: \"dismissal\" is \"forever\" or a snooze time such as 7d, up to 3650d"),
+        ("caps.yml", "survey: { max: 1, per: 87601h }", "caps.yml:1:24: error: \"per\" is day, week, or a rolling duration"),
         ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "\"09:00\"", with: "\"9am\""),
          "emails/cart.liquid:8:17: error: expected a time of day"),
         ("emails/cart.liquid", cartEmail.replacingOccurrences(of: "per: week", with: "per: fortnight"),
@@ -143,6 +151,15 @@ import Testing
             let lines = error.diagnostics.filter { $0.severity == .error }.map(\.description)
             #expect(lines.contains { $0.hasPrefix(expected) }, "\(lines)")
         }
+    }
+
+    @Test("durations up to 3650d are read; a cap of any period, read or made in code, is described without trapping")
+    func durationBounds() {
+        #expect(DurationText.parse("3650d") == 3_650 * 86_400 && DurationText.parse("521w") == 521 * 604_800)
+        #expect(DurationText.parse("3651d") == nil && DurationText.parse("1e300s") == nil && DurationText.parse("inf s") == nil)
+        #expect(DurationText.format(14 * 86_400) == "2w" && DurationText.format(90) == "90s" && DurationText.format(1.5) == "1.5s")
+        #expect(DurationText.format(1e300) == "1e+300s" && DurationText.format(.infinity) == "infs")
+        #expect(FrequencyCap(max: 1, per: .rolling(1e300)).description.contains("1e+300s (rolling)"))
     }
 
     @Test func everyErrorIsReportedNotJustTheFirst() {

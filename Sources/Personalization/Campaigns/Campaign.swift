@@ -224,7 +224,7 @@ public struct Goal: Sendable {
 
     public static let defaultWindow: TimeInterval = 7 * 86_400
     /// The longest window a goal may have: ten years.
-    public static let longestWindow: TimeInterval = 3_650 * 86_400
+    public static let longestWindow: TimeInterval = DurationText.longest
 
     public init(name: String? = nil, event: String, condition: AudienceCondition? = nil,
                 within: TimeInterval = Goal.defaultWindow, measure: Measure = .conversion, isPrimary: Bool = false)
@@ -441,26 +441,38 @@ public struct Trigger: Sendable {
     }
 }
 
-/// Durations as content writes them: `90s`, `30m`, `2h`, `3d`, `1w`.
+/// Durations as content writes them: `90s`, `30m`, `2h`, `3d`, `1w`, up to ``longest``.
 public enum DurationText {
+    /// The longest duration content may give (`3650d`, ten years): longer than any window, snooze, cap or trigger
+    /// means, and far inside what dates and whole seconds can hold (`1e300s` once stopped the process where a cap
+    /// was described).
+    public static let longest: TimeInterval = 3_650 * 86_400
+    /// How content writes ``longest``.
+    public static let longestText = "3650d"
+
+    /// The duration, or nil when it is not one or is longer than ``longest``.
     public static func parse(_ text: String) -> TimeInterval? {
         let t = text.trimmingCharacters(in: .whitespaces)
         guard let unit = t.last, let n = Double(t.dropLast()), n >= 0, n.isFinite else { return nil }
+        let seconds: TimeInterval
         switch unit {
-        case "s": return n
-        case "m": return n * 60
-        case "h": return n * 3600
-        case "d": return n * 86_400
-        case "w": return n * 7 * 86_400
+        case "s": seconds = n
+        case "m": seconds = n * 60
+        case "h": seconds = n * 3600
+        case "d": seconds = n * 86_400
+        case "w": seconds = n * 7 * 86_400
         default: return nil
         }
+        return seconds <= longest ? seconds : nil
     }
 
     public static func format(_ seconds: TimeInterval) -> String {
+        // Whole units only where they are whole numbers an Int holds; anything else as seconds, as written.
+        guard seconds.isFinite, seconds.magnitude < 1e15 else { return "\(seconds)s" }
         for (unit, size) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("m", 60.0)]
         where seconds >= size && seconds.truncatingRemainder(dividingBy: size) == 0 {
             return "\(Int(seconds / size))\(unit)"
         }
-        return "\(Int(seconds))s"
+        return seconds == seconds.rounded(.towardZero) ? "\(Int(seconds))s" : "\(seconds)s"
     }
 }

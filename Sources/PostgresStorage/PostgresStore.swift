@@ -28,8 +28,8 @@ public final class PostgresStore: Store, StoreReporting {
     private let leaseTimeout: Duration
     private let answerTimeout: Duration
     private let reads = Atomic<Int>(0)
-    /// The pool's address as one connection outside it takes it: for ``connectionProblem(within:)``.
-    private let direct: PostgresConnection.Configuration
+    /// Where the pool connects, for one connection outside it (``connectionProblem(within:)``).
+    private let address: Address
     /// Transactions made background writes (``unsynced(_:)``), counted for the tests.
     package let backgroundWrites = Atomic<Int>(0)
 
@@ -38,9 +38,8 @@ public final class PostgresStore: Store, StoreReporting {
     /// `answerTimeout` more for PostgreSQL's answer.
     public init(url: String, logger: Logger, connections: Int = 16, leaseTimeout: Duration = .seconds(5),
                 answerTimeout: Duration = .seconds(30)) throws {
-        let (configuration0, direct) = try Self.configuration(url: url)
-        var configuration = configuration0
-        self.direct = direct
+        address = try Address(url: url)
+        var configuration = address.pool
         configuration.options.maximumConnections = max(1, connections)
         configuration.options.connectTimeout = min(configuration.options.connectTimeout, leaseTimeout)
         self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
@@ -114,7 +113,12 @@ public final class PostgresStore: Store, StoreReporting {
     /// and SQLSTATE when it refused, the network's error when it could not be reached, that nothing answered within
     /// `limit`; nil when it connects (the pool is busy, not refused) or the caller has gone.
     func connectionProblem(within limit: Duration) async -> String? {
-        var limited = direct
+        var limited: PostgresConnection.Configuration
+        do {
+            limited = try address.connection
+        } catch {
+            return "TLS could not be set up: \(error)"
+        }
         limited.options.connectTimeout = .milliseconds(Int64(limit / .milliseconds(1)))
         let (configuration, logger) = (limited, logger)
         let started = ContinuousClock.now
@@ -190,31 +194,53 @@ public final class PostgresStore: Store, StoreReporting {
         await client.run()
     }
 
-    /// The pool's configuration for `url`, and the same address for one connection outside it.
-    static func configuration(url text: String) throws -> (PostgresClient.Configuration, PostgresConnection.Configuration) {
-        guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
-              let host = url.host, !host.isEmpty
-        else {
-            throw StoreError("a PostgreSQL address looks like postgres://user:password@host:5432/database, not \(text)")
+    /// A `postgres://` address, read once: the pool's configuration, and one connection's.
+    struct Address {
+        let host: String, port: Int, user: String, password: String?, database: String?
+        /// `sslmode`: disable, prefer or require.
+        let tls: String
+
+        init(url text: String) throws {
+            guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
+                  let host = url.host, !host.isEmpty
+            else {
+                throw StoreError("a PostgreSQL address looks like postgres://user:password@host:5432/database, not \(text)")
+            }
+            let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+            let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
+            switch mode {
+            case "disable": tls = "disable"
+            case "prefer", "allow": tls = "prefer"
+            case "require", "verify-ca", "verify-full": tls = "require"
+            default: throw StoreError("sslmode must be disable, prefer or require, not \(mode)")
+            }
+            self.host = host
+            port = url.port ?? 5432
+            user = url.user?.removingPercentEncoding ?? "postgres"
+            password = url.password?.removingPercentEncoding
+            self.database = database.isEmpty ? nil : database
         }
-        let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
-        let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
-        let tls: PostgresClient.Configuration.TLS
-        let directTLS: PostgresConnection.Configuration.TLS
-        switch mode {
-        case "disable":
-            (tls, directTLS) = (.disable, .disable)
-        case "prefer", "allow":
-            (tls, directTLS) = (.prefer(.makeClientConfiguration()), .prefer(try NIOSSLContext(configuration: .makeClientConfiguration())))
-        case "require", "verify-ca", "verify-full":
-            (tls, directTLS) = (.require(.makeClientConfiguration()), .require(try NIOSSLContext(configuration: .makeClientConfiguration())))
-        default: throw StoreError("sslmode must be disable, prefer or require, not \(mode)")
+
+        var pool: PostgresClient.Configuration {
+            let mode: PostgresClient.Configuration.TLS = switch tls {
+            case "disable": .disable
+            case "prefer": .prefer(.makeClientConfiguration())
+            default: .require(.makeClientConfiguration())
+            }
+            return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: mode)
         }
-        let (port, user, password) = (url.port ?? 5432, url.user?.removingPercentEncoding ?? "postgres", url.password?.removingPercentEncoding)
-        return (PostgresClient.Configuration(host: host, port: port, username: user, password: password,
-                                             database: database.isEmpty ? nil : database, tls: tls),
-                PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
-                                                 database: database.isEmpty ? nil : database, tls: directTLS))
+
+        /// Made when asked for: a TLS context reads the system's trust roots.
+        var connection: PostgresConnection.Configuration {
+            get throws {
+                let mode: PostgresConnection.Configuration.TLS = switch tls {
+                case "disable": .disable
+                case "prefer": .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                default: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+                return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: mode)
+            }
+        }
     }
 
     /// The migrations, in order; each runs once, recorded in `stagecraft_migrations`.

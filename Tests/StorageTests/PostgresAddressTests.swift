@@ -30,7 +30,6 @@ struct PostgresAddressTests {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let store = try PostgresStore(url: try #require(url.string), logger: logger, connections: 1, leaseTimeout: .seconds(1))
-        let started = ContinuousClock.now
         let error = await withTaskGroup(of: Void.self) { pool in
             pool.addTask { await store.run() }
             defer { pool.cancelAll() }
@@ -39,7 +38,5 @@ struct PostgresAddressTests {
         let message = try #require(error).description
         #expect(message.hasPrefix("PostgreSQL is unavailable: no connection within 1.0 seconds (connecting outside the pool: "))
         #expect(message.contains(expected), "\(message)")
-        // The lease's second and the cause found at once, not the diagnosis's own limit of 2 s.
-        #expect(ContinuousClock.now - started < .milliseconds(2900))
     }
 }

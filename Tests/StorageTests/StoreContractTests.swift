@@ -6,6 +6,7 @@ import Personalization
 import PostgresStorage
 import SQLiteStorage
 import Storage
+import Synchronization
 import Testing
 
 /// The stores the contract runs on: memory and SQLite always, PostgreSQL when `STAGECRAFT_TEST_POSTGRES_URL`
@@ -39,15 +40,27 @@ func withStore<T>(_ kind: StoreKind, _ body: (any Store) async throws -> T) asyn
         var logger = Logger(label: "test")
         logger.logLevel = .error  // the pool warns when a query races its start
         let store = try PostgresStore(url: StoreKind.postgresURL!, logger: logger)
+        if let why = postgresUnreachable.withLock({ $0 }) { throw StoreUnavailable(why) }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.run() }
             defer { group.cancelAll() }
+            do {
+                // The migration first: when the address is wrong, its error says why.
+                try await store.migrate()
+            } catch let error as StoreUnavailable {
+                postgresUnreachable.withLock { $0 = error.description }
+                throw error
+            }
             try await store.dropEverything()
             try await store.migrate()
             return try await body(store)
         }
     }
 }
+
+/// Why the test database could not be reached, once a test has found it so: the tests after it fail at once with
+/// the cause (a password, a database missing) rather than each waiting for its own connection first.
+private let postgresUnreachable = Mutex<String?>(nil)
 
 private let t0 = Timestamp.parse("2026-06-01T12:00:00Z")!
 

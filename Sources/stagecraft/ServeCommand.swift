@@ -220,11 +220,18 @@ struct ServeCommand: AsyncParsableCommand {
         if configuration.keys.isOpen {
             logger.notice("no keys configured: listening on \(configuration.bindHost) only, and every call is let through; set STAGECRAFT_SECRET_KEYS to serve others")
         }
-        logger.notice("serving \(content.current.content.messages.count) templates from \(templates) on http://\(configuration.bindHost):\(port)")
+        // Said once the database is ready (PostgreSQL migrated), just before the port opens: a server that cannot
+        // reach its database says that instead.
+        let serving = "serving \(content.current.content.messages.count) templates from \(templates) on http://\(configuration.bindHost):\(port)"
+        let (log, migration) = (logger, migrate)
+        let beforeStart: @Sendable () async throws -> Void = {
+            try await migration?()
+            log.notice("\(serving)")
+        }
         // SIGTERM and SIGINT stop accepting and let requests in flight finish; past the grace period they are
         // cancelled, and so are their renders.
         services.append(MemoryReturnService())
-        var group = ServiceGroupConfiguration(services: [server.application(services: services, beforeStart: migrate)],
+        var group = ServiceGroupConfiguration(services: [server.application(services: services, beforeStart: beforeStart)],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.gracePeriod
         try await ServiceGroup(configuration: group).run()

@@ -43,19 +43,11 @@ struct LiquidTime {
         let dayOfYear: Int
     }
 
-    /// The instant and the offset are split into days and seconds of the day separately, so that every timestamp an
-    /// `Int` holds (Ruby's `Time.at` takes them all) has its fields without overflowing.
+    /// For every timestamp an `Int` holds (Ruby's `Time.at` takes them all).
     var fields: Components {
-        var days = seconds / 86400 + offset / 86400
-        var secondsOfDay = seconds % 86400 + offset % 86400
-        days += secondsOfDay / 86400
-        secondsOfDay %= 86400
-        if secondsOfDay < 0 {
-            secondsOfDay += 86400
-            days -= 1
-        }
+        let (days, secondsOfDay) = CivilCalendar.days(fromSeconds: seconds, offset: offset)
         let (y, m, d) = CivilCalendar.civil(fromDays: days)
-        let weekday = ((days % 7) + 11) % 7
+        let weekday = CivilCalendar.weekday(fromDays: days)
         let dayOfYear = days - CivilCalendar.days(fromCivil: y, 1, 1) + 1
         return Components(year: y, month: m, day: d, hour: secondsOfDay / 3600, minute: secondsOfDay % 3600 / 60,
                       second: secondsOfDay % 60, weekday: weekday, dayOfYear: dayOfYear)
@@ -65,6 +57,23 @@ struct LiquidTime {
 /// Dates of the proleptic Gregorian calendar as day counts since 1970-01-01 and back (Howard Hinnant's
 /// algorithms): time zone arithmetic without a calendar object.
 public enum CivilCalendar {
+    /// The local day (since 1970-01-01) and second of that day of `seconds` since the epoch at `offset` seconds east of
+    /// UTC. The two are split apart before they are added, so no `Int` timestamp or offset overflows.
+    public static func days(fromSeconds seconds: Int, offset: Int = 0) -> (days: Int, secondOfDay: Int) {
+        var days = seconds / 86_400 + offset / 86_400
+        var second = seconds % 86_400 + offset % 86_400
+        days += second / 86_400
+        second %= 86_400
+        if second < 0 {
+            second += 86_400
+            days -= 1
+        }
+        return (days, second)
+    }
+
+    /// 0 = Sunday (1970-01-01 was a Thursday).
+    public static func weekday(fromDays days: Int) -> Int { ((days % 7) + 11) % 7 }
+
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     public static func days(fromCivil year: Int, _ month: Int, _ day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year

@@ -148,10 +148,12 @@ struct LocalClock: Sendable, Equatable {
 
     init(_ now: Date, in zone: TimeZone) {
         offset = zone.secondsFromGMT(for: now)
-        localSeconds = Int(now.timeIntervalSince1970.rounded(.down)) + offset
-        days = localSeconds >= 0 ? localSeconds / 86_400 : (localSeconds - 86_399) / 86_400
-        minuteOfDay = (localSeconds - days * 86_400) / 60
-        weekday = ((days % 7) + 11) % 7  // 1970-01-01 was a Thursday
+        let seconds = Int(now.timeIntervalSince1970.rounded(.down))
+        localSeconds = seconds + offset
+        let (days, secondOfDay) = CivilCalendar.days(fromSeconds: seconds, offset: offset)
+        self.days = days
+        minuteOfDay = secondOfDay / 60
+        weekday = CivilCalendar.weekday(fromDays: days)
         let (y, m, d) = CivilCalendar.civil(fromDays: days)
         date = Self.pad(y, 4) + "-" + Self.pad(m) + "-" + Self.pad(d)
     }

@@ -369,8 +369,7 @@ public enum Timestamp {
         var seconds = Int(whole)
         var ms = millis
         if ms == 1000 { seconds += 1; ms = 0 }
-        let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
-        let rest = seconds - days * 86_400
+        let (days, rest) = CivilCalendar.days(fromSeconds: seconds)
         let (y, m, d) = CivilCalendar.civil(fromDays: days)
         // Years of four digits (all but the far past and future): written straight into the text's bytes.
         if (0...9999).contains(y) {

@@ -121,7 +121,6 @@ public final class PostgresStore: Store, StoreReporting {
         }
         limited.options.connectTimeout = .milliseconds(Int64(limit / .milliseconds(1)))
         let (configuration, logger) = (limited, logger)
-        let started = ContinuousClock.now
         // A server that accepts the connection and then says nothing would keep the attempt waiting: a timer ends it.
         let attempt = await withTaskGroup(of: Result<Void, any Error>?.self) { group in
             group.addTask {
@@ -157,8 +156,6 @@ public final class PostgresStore: Store, StoreReporting {
                 return "the server does not accept TLS, which the address's sslmode requires"
             case .serverClosedConnection:
                 return "the server closed the connection before it was open"
-            case _ where ContinuousClock.now - started >= limit:
-                return "no answer within \(limit)"
             case .connectionError:
                 return error.underlying.map { "\($0)" } ?? String(reflecting: error)
             default:
@@ -197,8 +194,9 @@ public final class PostgresStore: Store, StoreReporting {
     /// A `postgres://` address, read once: the pool's configuration, and one connection's.
     struct Address {
         let host: String, port: Int, user: String, password: String?, database: String?
-        /// `sslmode`: disable, prefer or require.
-        let tls: String
+        /// `sslmode`, as the driver knows it.
+        enum TLSMode { case disable, prefer, require }
+        let tls: TLSMode
 
         init(url text: String) throws {
             guard let url = URLComponents(string: text), url.scheme == "postgres" || url.scheme == "postgresql",
@@ -209,9 +207,9 @@ public final class PostgresStore: Store, StoreReporting {
             let database = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
             let mode = url.queryItems?.first { $0.name == "sslmode" }?.value ?? "prefer"
             switch mode {
-            case "disable": tls = "disable"
-            case "prefer", "allow": tls = "prefer"
-            case "require", "verify-ca", "verify-full": tls = "require"
+            case "disable": tls = .disable
+            case "prefer", "allow": tls = .prefer
+            case "require", "verify-ca", "verify-full": tls = .require
             default: throw StoreError("sslmode must be disable, prefer or require, not \(mode)")
             }
             self.host = host
@@ -223,9 +221,9 @@ public final class PostgresStore: Store, StoreReporting {
 
         var pool: PostgresClient.Configuration {
             let mode: PostgresClient.Configuration.TLS = switch tls {
-            case "disable": .disable
-            case "prefer": .prefer(.makeClientConfiguration())
-            default: .require(.makeClientConfiguration())
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
             }
             return PostgresClient.Configuration(host: host, port: port, username: user, password: password, database: database, tls: mode)
         }
@@ -234,9 +232,9 @@ public final class PostgresStore: Store, StoreReporting {
         var connection: PostgresConnection.Configuration {
             get throws {
                 let mode: PostgresConnection.Configuration.TLS = switch tls {
-                case "disable": .disable
-                case "prefer": .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
-                default: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case .disable: .disable
+                case .prefer: .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case .require: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
                 }
                 return PostgresConnection.Configuration(host: host, port: port, username: user, password: password, database: database, tls: mode)
             }

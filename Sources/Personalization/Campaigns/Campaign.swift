@@ -223,8 +223,6 @@ public struct Goal: Sendable {
     public var isPrimary: Bool
 
     public static let defaultWindow: TimeInterval = 7 * 86_400
-    /// The longest window a goal may have: ten years.
-    public static let longestWindow: TimeInterval = DurationText.longest
 
     public init(name: String? = nil, event: String, condition: AudienceCondition? = nil,
                 within: TimeInterval = Goal.defaultWindow, measure: Measure = .conversion, isPrimary: Bool = false)

@@ -586,9 +586,11 @@ def test_other_origin(run):
     stage = b.wait("window.decided && window.decided.stage", "the decision")
     assert stage == "retention", f"decided for stage {stage}: the user's identity was not used"
     b.wait("document.querySelectorAll('[data-stagecraft-placement] .sc-close').length", "the close button")
-    b.js("document.addEventListener('stagecraft:interaction', e => window.lastInteraction = e.detail)")
+    # The impression is reported on its own schedule (once half the block has been on screen), so it may come before
+    # or after the click: the test waits for the dismissal's own report, not for whichever comes first.
+    b.js("window.interactions = []; document.addEventListener('stagecraft:interaction', e => interactions.push(e.detail))")
     b.click('[data-stagecraft-placement="home-hero"] .sc-close')
-    seen = b.wait("window.lastInteraction", "the dismissal to be reported")
+    seen = b.wait("window.interactions.find(i => i.kind === 'dismiss')", "the dismissal to be reported")
     assert seen["kind"] == "dismiss" and seen["ok"], seen
     # A forged identity: Ada's id with Layla's hash.
     forged = run.shop.base + "/?user_id=" + urllib.parse.quote(run.ids["layla"])
@@ -638,9 +640,11 @@ def test_sign_in_keeps_dismissal(run):
     assert hero["state"] == "shown", hero
     assert hero["campaign"] == control["campaign"], (hero, control)
     b.wait("document.querySelectorAll('[data-stagecraft-placement] .sc-close').length", "the close button")
-    b.js("document.addEventListener('stagecraft:interaction', e => window.lastInteraction = e.detail)")
+    # The impression is reported on its own schedule (once half the block has been on screen), so it may come before
+    # or after the click: the test waits for the dismissal's own report, not for whichever comes first.
+    b.js("window.interactions = []; document.addEventListener('stagecraft:interaction', e => interactions.push(e.detail))")
     b.click('[data-stagecraft-placement="home-hero"] .sc-close')
-    seen = b.wait("window.lastInteraction", "the dismissal to be reported")
+    seen = b.wait("window.interactions.find(i => i.kind === 'dismiss')", "the dismissal to be reported")
     assert seen["kind"] == "dismiss" and seen["ok"], seen
     b.open(run.shop.base + "/?user_id=" + user)
     after = run.settled("home-hero")["home-hero"]

@@ -118,10 +118,7 @@ enum FormatFilters {
     /// the user's zone and locale.
     static let formatDate: Filter = { input, arguments, context in
         try arguments.expect("format_date", min: 0, max: 1)
-        guard let date = context.time(from: input) else {
-            if input.isNil || input.description.isEmpty { return .string("") }
-            throw LiquidError(.argument, "format_date: \(input.description.prefix(40)) is not a date")
-        }
+        guard let date = try instant("format_date", input, context) else { return .string("") }
         let style = arguments[0]?.description ?? "medium"
         let dateStyle = dateStyles[style]
         // A skeleton: the fields, in any order; the locale's pattern for them orders and punctuates.
@@ -149,6 +146,26 @@ enum FormatFilters {
         return .string(text)
     }
 
+    /// The instant `filter` formats: nil for nil or empty input (which formats as nothing), else a date in the years
+    /// 1 to 9999, or an error. Beyond those years ICU writes nothing or years no reader means (the `date` filter,
+    /// Shopify's, keeps Ruby's any-year behaviour); they are nearly always a time in milliseconds read as seconds, which
+    /// the error says.
+    static func instant(_ filter: String, _ input: Value, _ context: Context) throws -> Date? {
+        guard let date = context.time(from: input) else {
+            if input.isNil || input.description.isEmpty { return nil }
+            throw LiquidError(.argument, "\(filter): \(input.description.prefix(40)) is not a date")
+        }
+        guard (earliestDate...latestDate).contains(date.timeIntervalSince1970) else {
+            let hint = date.timeIntervalSince1970 > latestDate && date.timeIntervalSince1970 / 1000 <= latestDate
+                ? " (a time in milliseconds? dates are seconds since 1970)" : ""
+            throw LiquidError(.argument, "\(filter): \(input.description.prefix(40)) is outside the years 1 to 9999\(hint)")
+        }
+        return date
+    }
+
+    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since 1970.
+    static let earliestDate: TimeInterval = -62_135_596_800, latestDate: TimeInterval = 253_402_300_799
+
     static let dateStyles: [String: DateFormatter.Style] = ["short": .short, "medium": .medium, "long": .long, "full": .full]
     static let skeletonLetters = Set("GyYuUrQqMLlwWdDFgEecabBhHkKjJCmsSAzZOvVXx".unicodeScalars)
 
@@ -156,10 +173,7 @@ enum FormatFilters {
     /// "in 3 days", "dans 3 jours", "بعد 3 أيام", "3天后"; days count calendar days in the user's zone.
     static let formatRelative: Filter = { input, arguments, context in
         try arguments.expect("format_relative", min: 0, max: 0)
-        guard let date = context.time(from: input) else {
-            if input.isNil || input.description.isEmpty { return .string("") }
-            throw LiquidError(.argument, "format_relative: \(input.description.prefix(40)) is not a date")
-        }
+        guard let date = try instant("format_relative", input, context) else { return .string("") }
         let (count, field, unit) = distance(from: context.now, to: date, zone: context.timeZone ?? TimeZone(identifier: "UTC")!)
         var style = Date.RelativeFormatStyle(presentation: .numeric, unitsStyle: .wide)
         style.locale = locale(context)

@@ -144,6 +144,24 @@ struct LocaleContentTests {
         }
     }
 
+    @Test func datesOutsideTheYears1To9999AreAnError() throws {
+        // The first and last seconds of the range format (in UTC, the content's zone here). ICU's Gregorian calendar
+        // is Julian before October 1582, so the first day of the proleptic year 1 is its January 3.
+        let edges = Self.html(try Self.serve("en", files: Self.only("<p>{{ -62135596800 | format_date: 'yMMMd' }} {{ 253402300799 | format_date: 'yMMMd' }}</p>")))
+        #expect(edges == "all: <p>Jan 3, 1 Dec 31, 9999</p>\n")
+        // A time in milliseconds read as seconds is some 55,000 years on, and said to be; the far ends of Int's range
+        // are outside too, for both filters, instead of an empty string or "in 292 billion years".
+        let cases = [("1795000000000", "format_date", " (a time in milliseconds? dates are seconds since 1970)"),
+                     ("-62135596801", "format_date", ""), ("253402300800", "format_relative", " (a time in milliseconds? dates are seconds since 1970)"),
+                     ("9223372036854775807", "format_relative", ""), ("-9223372036854775808", "format_date", "")]
+        for (time, filter, hint) in cases {
+            let failed = try Self.serve("en", files: Self.only("<p>{{ \(time) | \(filter) }}</p>"))
+            #expect(failed.output == nil, "\(time)")
+            #expect(failed.failures.first?.message.hasSuffix("\(filter): \(time) is outside the years 1 to 9999\(hint)") == true,
+                    "\(time): \(failed.failures)")
+        }
+    }
+
     @Test func anAmountFormattedForOneLocaleIsNotServedToAnother() throws {
         // The same amount in the same currency, from one content load, served in turn to readers of three locales
         // (each amount is formatted once and then remembered): each gets their own, a Canadian's French with its

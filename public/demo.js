@@ -49,10 +49,13 @@
     });
     document.getElementById('demo-tour').addEventListener('click', () => window.Stagecraft && Stagecraft.tour('onboarding-tour'));
     document.getElementById('demo-refresh').addEventListener('click', () => window.Stagecraft && Stagecraft.refresh());
-    const log = document.getElementById('demo-log');
+    // The last three interactions, newest first: impressions are reported as blocks come into view, so a click's own
+    // line would otherwise be replaced by whichever block scrolled in after it.
+    const log = document.getElementById('demo-log'), recent = [];
+    const note = (line) => { recent.unshift(line); recent.length = Math.min(recent.length, 3); log.textContent = recent.join(' · '); };
     document.addEventListener('stagecraft:interaction', (e) => {
-      log.textContent = e.detail.kind + ' ' + e.detail.campaign + (e.detail.ok ? ' (recorded)' : ' (not recorded: ' + e.detail.error + ')');
+      note(e.detail.kind + ' ' + e.detail.campaign + (e.detail.ok ? ' (recorded)' : ' (not recorded: ' + e.detail.error + ')'));
     });
-    document.addEventListener('stagecraft:error', (e) => { log.textContent = 'Stagecraft: ' + e.detail.error; });
+    document.addEventListener('stagecraft:error', (e) => note('Stagecraft: ' + e.detail.error));
   });
 })();

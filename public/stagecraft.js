@@ -199,7 +199,8 @@
     el.style.top = Math.round(y + scrollY) + 'px';
   }
 
-  /** Keeps floating elements next to their anchors while the page scrolls or resizes. */
+  /** Keeps floating elements next to their anchors while the page scrolls, resizes or changes its layout (content
+   * loaded above an anchor moves it without a scroll or resize event; the document's size changes with it). */
   const floating = new Set();
   let placing = false;
   function replaceAll() {
@@ -209,6 +210,7 @@
   }
   addEventListener('resize', replaceAll, { passive: true });
   addEventListener('scroll', replaceAll, { passive: true, capture: true });
+  if ('ResizeObserver' in window) new ResizeObserver(replaceAll).observe(document.documentElement);
 
   /** The words put around blocks (buttons, labels), in the reader's language: the last answer's `ui`. */
   let words = {};

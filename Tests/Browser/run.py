@@ -202,7 +202,7 @@ class Run:
         return {p: self.slot(p) for p in placements}
 
     def logged(self, kind):
-        """The demo bar's line about the last interaction, once it is about `kind`."""
+        """The demo bar's recent interactions (the last three, newest first), once one is about `kind`."""
         return self.b.wait(f"(t => t.includes({json.dumps(kind)}) && t)(document.getElementById('demo-log').textContent)",
                            f"the {kind} to be reported")
 
@@ -243,6 +243,15 @@ def test_demo_fills_slots(run):
                 overlapX: Math.min(a.right, r.right) - Math.max(a.left, r.left), text: t.textContent};""")
     assert tip and tip["campaign"] == "tip-schedule-exports", f"tooltip: {tip}"
     assert tip["position"] == "bottom" and 0 <= tip["gap"] <= 20 and tip["overlapX"] > 0, f"the tooltip is not under #export-button: {tip}"
+    # Content loaded above the anchor moves it with no scroll or resize event: the tooltip follows, and follows it
+    # back when that content goes.
+    gap = """(() => { const a = document.querySelector('#export-button').getBoundingClientRect();
+        return document.querySelector('.sc-float[data-stagecraft-campaign]').getBoundingClientRect().top - a.bottom; })()"""
+    b.js("const d = document.createElement('div'); d.id = 'late-banner'; d.style.height = '120px'; document.body.prepend(d)")
+    moved = b.wait(f"(g => g >= 0 && g <= 20 && {{gap: g}})({gap})", "the tooltip to follow its anchor down")
+    b.js("document.getElementById('late-banner').remove()")
+    back = b.wait(f"(g => g >= 0 && g <= 20 && {{gap: g}})({gap})", "the tooltip to follow its anchor back")
+    assert moved["gap"] == back["gap"] == tip["gap"], (tip, moved, back)
     run.logged("impression")
     run.no_alert()
 

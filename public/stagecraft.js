@@ -199,8 +199,8 @@
     el.style.top = Math.round(y + scrollY) + 'px';
   }
 
-  /** Keeps floating elements next to their anchors while the page scrolls, resizes or changes its layout (content
-   * loaded above an anchor moves it without a scroll or resize event; the document's size changes with it). */
+  /** Keeps floating elements next to their anchors while the page scrolls or resizes, or the document's size changes
+   * (content loaded above an anchor moves it without a scroll or resize event). */
   const floating = new Set();
   let placing = false;
   function replaceAll() {

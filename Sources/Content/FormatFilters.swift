@@ -147,7 +147,7 @@ enum FormatFilters {
     }
 
     /// The instant `filter` formats: nil for nil or empty input (which formats as nothing), else a date in the years
-    /// 1 to 9999, or an error. Beyond those years ICU writes nothing or years no reader means (the `date` filter,
+    /// 1 to 9999 in the user's zone, or an error. Beyond those years ICU writes nothing or years no reader means (the `date` filter,
     /// Shopify's, keeps Ruby's any-year behaviour); they are nearly always a time in milliseconds read as seconds, which
     /// the error says.
     static func instant(_ filter: String, _ input: Value, _ context: Context) throws -> Date? {
@@ -155,15 +155,21 @@ enum FormatFilters {
             if input.isNil || input.description.isEmpty { return nil }
             throw LiquidError(.argument, "\(filter): \(input.description.prefix(40)) is not a date")
         }
-        guard (earliestDate...latestDate).contains(date.timeIntervalSince1970) else {
-            let hint = date.timeIntervalSince1970 > latestDate && date.timeIntervalSince1970 / 1000 <= latestDate
+        // The years on the user's calendar: in their zone, the range's last second in UTC is already in 10000.
+        let seconds = date.timeIntervalSince1970
+        let zone = context.timeZone ?? TimeZone(identifier: "UTC")!
+        let local = (earliestDate - 86_400...latestDate + 86_400).contains(seconds)
+            ? seconds + Double(zone.secondsFromGMT(for: date)) : seconds
+        guard (earliestDate...latestDate).contains(local) else {
+            let hint = seconds > latestDate && seconds / 1000 <= latestDate
                 ? " (a time in milliseconds? dates are seconds since 1970)" : ""
             throw LiquidError(.argument, "\(filter): \(input.description.prefix(40)) is outside the years 1 to 9999\(hint)")
         }
         return date
     }
 
-    /// 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z in seconds since 1970.
+    /// 0001-01-01T00:00:00 and 9999-12-31T23:59:59 in seconds since 1970 (on a wall clock: UTC, or the user's with
+    /// their offset added).
     static let earliestDate: TimeInterval = -62_135_596_800, latestDate: TimeInterval = 253_402_300_799
 
     static let dateStyles: [String: DateFormatter.Style] = ["short": .short, "medium": .medium, "long": .long, "full": .full]

@@ -119,7 +119,8 @@ public final class PostgresStore: Store, StoreReporting {
         } catch {
             return "TLS could not be set up: \(error)"
         }
-        limited.options.connectTimeout = .milliseconds(Int64(limit / .milliseconds(1)))
+        // The driver's own timeout a second after the timer's, so a silent server is always the timer's "no answer".
+        limited.options.connectTimeout = .milliseconds(Int64(limit / .milliseconds(1)) + 1000)
         let (configuration, logger) = (limited, logger)
         // A server that accepts the connection and then says nothing would keep the attempt waiting: a timer ends it.
         let attempt = await withTaskGroup(of: Result<Void, any Error>?.self) { group in

@@ -251,7 +251,7 @@ def test_demo_fills_slots(run):
     moved = b.wait(f"(g => g >= 0 && g <= 20 && {{gap: g}})({gap})", "the tooltip to follow its anchor down")
     b.js("document.getElementById('late-banner').remove()")
     back = b.wait(f"(g => g >= 0 && g <= 20 && {{gap: g}})({gap})", "the tooltip to follow its anchor back")
-    assert moved["gap"] == back["gap"] == tip["gap"], (tip, moved, back)
+    assert abs(moved["gap"] - tip["gap"]) <= 1 and abs(back["gap"] - tip["gap"]) <= 1, (tip, moved, back)
     run.logged("impression")
     run.no_alert()
 

@@ -21,9 +21,10 @@ struct LocaleContentTests {
         "profiles/sam.json": #"{"id": "sam", "traits": {"name": "Sam"}}"#,
     ]
 
-    static func serve(_ locale: String, files: [String: String] = files) throws -> DeliveryOutcome {
+    static func serve(_ locale: String, files: [String: String] = files, zone: String = "UTC") throws -> DeliveryOutcome {
         let delivery = try DeliveryContent.load(files: files, loadedAt: checkedAt)
-        let profile = Profile(id: "u", traits: LiquidObject([("name", "Sam")]), locale: LocaleTag(locale))
+        let profile = Profile(id: "u", traits: LiquidObject([("name", "Sam")]), timeZone: TimeZone(identifier: zone)!,
+                              locale: LocaleTag(locale))
         let user = UserMoment(profile: profile, now: checkedAt, stageRules: delivery.content.stageRules)
         return delivery.deliver(.placement("hero"), to: user, history: InteractionHistory())[0]
     }
@@ -154,6 +155,13 @@ struct LocaleContentTests {
         let cases = [("1795000000000", "format_date", " (a time in milliseconds? dates are seconds since 1970)"),
                      ("-62135596801", "format_date", ""), ("253402300800", "format_relative", " (a time in milliseconds? dates are seconds since 1970)"),
                      ("9223372036854775807", "format_relative", ""), ("-9223372036854775808", "format_date", "")]
+        // The years are the user's: the range's last second in UTC is in the year 10000 in Tokyo, its first in the
+        // year 0 in Los Angeles.
+        for (time, zone) in [("253402300799", "Asia/Tokyo"), ("-62135596800", "America/Los_Angeles")] {
+            let failed = try Self.serve("en", files: Self.only("<p>{{ \(time) | format_date }}</p>"), zone: zone)
+            #expect(failed.failures.first?.message.hasSuffix("format_date: \(time) is outside the years 1 to 9999") == true,
+                    "\(zone): \(failed.failures)")
+        }
         for (time, filter, hint) in cases {
             let failed = try Self.serve("en", files: Self.only("<p>{{ \(time) | \(filter) }}</p>"))
             #expect(failed.output == nil, "\(time)")

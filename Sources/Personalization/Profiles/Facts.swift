@@ -136,8 +136,6 @@ public struct Facts: Sendable, Equatable {
 
 /// The user's wall clock at an instant, from the zone's offset at that instant (so daylight saving is exact).
 struct LocalClock: Sendable, Equatable {
-    /// Seconds since 1970 on the local wall clock.
-    let localSeconds: Int
     let offset: Int
     let minuteOfDay: Int
     /// 0 = Sunday.
@@ -148,8 +146,8 @@ struct LocalClock: Sendable, Equatable {
 
     init(_ now: Date, in zone: TimeZone) {
         offset = zone.secondsFromGMT(for: now)
+        // A request's time is a parsed timestamp (years 0000 to 9999), the server's its clock: in Int's range.
         let seconds = Int(now.timeIntervalSince1970.rounded(.down))
-        localSeconds = seconds + offset
         let (days, secondOfDay) = CivilCalendar.days(fromSeconds: seconds, offset: offset)
         self.days = days
         minuteOfDay = secondOfDay / 60

@@ -135,15 +135,18 @@ public struct APIServer: Sendable {
 
     /// The application: HTTP server plus the content watcher (and whatever else `services` brings, such as the
     /// PostgreSQL pool), stopped gracefully on SIGTERM/SIGINT with requests in flight finished.
-    /// `beforeStart` runs once the services are up and before the port opens (database migrations).
-    public func application(services: [any Service] = [], beforeStart: (@Sendable () async throws -> Void)? = nil) -> some ApplicationProtocol {
+    /// `beforeStart` runs once the services are up and before the port opens (database migrations); `running` once
+    /// the port is open, with the port bound (the one asked for, or the system's choice for port 0).
+    public func application(services: [any Service] = [], beforeStart: (@Sendable () async throws -> Void)? = nil,
+                            running: (@Sendable (_ port: Int?) async -> Void)? = nil) -> some ApplicationProtocol {
         let address = BindAddress.hostname(configuration.bindHost, port: configuration.port)
         let connections = connections
         let http = HTTP1Channel.Configuration(additionalChannelHandlers: [connections.handler()],
                                               idleTimeout: TimeAmount(configuration.idleTimeout))
         var app = Application(router: router(), server: .http1(configuration: http),
                               configuration: ApplicationConfiguration(address: address, serverName: "Stagecraft"),
-                              services: services, logger: logger)
+                              services: services, onServerRunning: { channel in await running?(channel.localAddress?.port) },
+                              logger: logger)
         app.addServices(ContentWatcher(state: content, interval: configuration.reloadInterval), ResultsService(api: self))
         if configuration.retention.interval != nil {
             app.addServices(RetentionService(store: store, settings: configuration.retention, eventsPerUser: configuration.eventLimit,

@@ -1,8 +1,8 @@
 import Foundation
 import Testing
 
-/// `stagecraft serve` refuses an option it cannot use before it opens anything.
-@Suite("serve: options it refuses")
+/// `stagecraft serve` refuses an option it cannot use before it opens anything, and says where it serves once it does.
+@Suite("serve: options it refuses, and where it says it serves")
 struct ServeOptionTests {
     /// Runs `serve` with `option` on a scratch folder: its exit status, what it wrote to stderr, whether a
     /// database was made.
@@ -22,6 +22,35 @@ struct ServeOptionTests {
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         return (p.terminationStatus, text, FileManager.default.fileExists(atPath: database.path))
+    }
+
+    @Test("--port 0: the line saying where it serves comes once the port is open, with the port the system chose, which answers")
+    func portChosenBySystem() async throws {
+        let (binary, folder, _) = try DurabilityTests.scratch("serve-port-0")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let p = Process()
+        p.executableURL = binary
+        p.currentDirectoryURL = folder
+        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "0",
+                       "--database", folder.appendingPathComponent("stagecraft.sqlite").path]
+        let log = Pipe()
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = log
+        try p.run()
+        defer { p.terminate(); p.waitUntilExit() }
+        // The log, line by line, until the line that says where (the process ends the pipe if it stops first).
+        var text = "", line: Substring?
+        while line == nil {
+            let data = log.fileHandleForReading.availableData
+            if data.isEmpty { break }
+            text += String(decoding: data, as: UTF8.self)
+            line = text.split(separator: "\n").first { $0.contains("serving ") && $0.contains(" templates from ") }
+        }
+        let serving = try #require(line, "\(text)")
+        let port = try #require(serving.split(separator: ":").last.flatMap { Int($0) }, "\(serving)")
+        #expect(port > 0 && serving.hasSuffix("on http://127.0.0.1:\(port)"), "\(serving)")
+        let (status, _) = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/healthz")
+        #expect(status == 200)
     }
 
     @Test("--attribution-wait outside 0 to 3600 seconds: an error naming it, exit status not 0, no database made",

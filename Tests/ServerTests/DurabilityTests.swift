@@ -25,23 +25,48 @@ struct DurabilityTests {
         return root.appendingPathComponent(".build/debug/stagecraft")
     }
 
-    /// The binary, a new folder to run it in (the caller removes it) and a port.
-    static func scratch(_ name: String) throws -> (binary: URL, folder: URL, port: Int) {
+    /// The binary, and a new folder to run it in (the caller removes it).
+    static func scratch(_ name: String) throws -> (binary: URL, folder: URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stagecraft-\(name)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return (try binary(), folder, Int.random(in: 20_000..<40_000))
+        return (try binary(), folder)
     }
 
-    static func start(_ binary: URL, folder: URL, port: Int) throws -> Process {
+    struct NotServing: Error, CustomStringConvertible {
+        let log: String
+        var description: String { "serve ended without saying where it serves:\n\(log)" }
+    }
+
+    /// Starts `serve` in `folder` on a port the system picks (`--port 0`, so no test ever races another process for a
+    /// port), and returns it as the line logged once the port is open names it. The rest of the log is read and
+    /// dropped, so the server never waits on a full pipe.
+    static func start(_ binary: URL, folder: URL) throws -> (process: Process, port: Int) {
         let p = Process()
         p.executableURL = binary
         p.currentDirectoryURL = folder
-        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "\(port)",
-                       "--log-level", "error"]
+        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "0",
+                       "--log-level", "notice"]
+        let log = Pipe()
         p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        p.standardError = log
         try p.run()
-        return p
+        var text = ""
+        while true {
+            let data = log.fileHandleForReading.availableData
+            if data.isEmpty { break }  // the process ended
+            text += String(decoding: data, as: UTF8.self)
+            // Whole lines only: a chunk may end inside the port's digits.
+            let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            if let line = lines.first(where: { $0.contains("serving ") && $0.contains(" templates from ") && $0.contains(" on http://") }),
+               let port = line.split(separator: ":").last.flatMap({ Int($0) }) {
+                log.fileHandleForReading.readabilityHandler = { handle in
+                    if handle.availableData.isEmpty { handle.readabilityHandler = nil }
+                }
+                return (p, port)
+            }
+        }
+        p.waitUntilExit()
+        throw NotServing(log: text)
     }
 
     static func request(_ method: String, _ url: String, _ body: String? = nil) async throws -> (Int, String) {
@@ -65,11 +90,11 @@ struct DurabilityTests {
 
     @Test("kill -9 right after 2xx answers loses nothing")
     func killNine() async throws {
-        let (binary, folder, port) = try Self.scratch("kill")
+        let (binary, folder) = try Self.scratch("kill")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let base = "http://127.0.0.1:\(port)"
 
-        let first = try Self.start(binary, folder: folder, port: port)
+        let (first, port) = try Self.start(binary, folder: folder)
+        var base = "http://127.0.0.1:\(port)"
         try await Self.waitReady(port)
         var accepted = 0
         for i in 0..<20 {
@@ -85,12 +110,13 @@ struct DurabilityTests {
         #expect(accepted == 20)
         #expect(first.terminationReason == .uncaughtSignal)
 
-        let second = try Self.start(binary, folder: folder, port: port)
+        let (second, secondPort) = try Self.start(binary, folder: folder)
         defer {
             second.terminate()
             second.waitUntilExit()
         }
-        try await Self.waitReady(port)
+        base = "http://127.0.0.1:\(secondPort)"
+        try await Self.waitReady(secondPort)
         for i in 0..<20 {
             let (status, body) = try await Self.request("GET", "\(base)/v1/profiles/user-\(i)")
             #expect(status == 200)
@@ -105,10 +131,10 @@ struct DurabilityTests {
 
     @Test("SIGTERM right after serving: what serving queued for results (stage sightings) is written before the process ends")
     func termWritesQueuedObservations() async throws {
-        let (binary, folder, port) = try Self.scratch("term")
+        let (binary, folder) = try Self.scratch("term")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let base = "http://127.0.0.1:\(port)"
-        let first = try Self.start(binary, folder: folder, port: port)
+        let (first, port) = try Self.start(binary, folder: folder)
+        var base = "http://127.0.0.1:\(port)"
         try await Self.waitReady(port)
         for i in 0..<20 {
             _ = try await Self.request("PUT", "\(base)/v1/profiles/term-\(i)", #"{"traits":{"plan":"trial"}}"#)
@@ -119,12 +145,13 @@ struct DurabilityTests {
         first.waitUntilExit()
         #expect(first.terminationReason == .exit)
 
-        let second = try Self.start(binary, folder: folder, port: port)
+        let (second, secondPort) = try Self.start(binary, folder: folder)
         defer {
             second.terminate()
             second.waitUntilExit()
         }
-        try await Self.waitReady(port)
+        base = "http://127.0.0.1:\(secondPort)"
+        try await Self.waitReady(secondPort)
         let (status, body) = try await Self.request("GET", "\(base)/v1/stages/flow")
         #expect(status == 200)
         let transitions: [LiquidObject] = (try? JSON.parse(body))?.objectValue?["transitions"]?.arrayValue?.compactMap(\.objectValue) ?? []
@@ -137,10 +164,10 @@ struct DurabilityTests {
 
     @Test("goal events queued when the process was killed are attributed by the next one when it starts")
     func queuedGoalEventsSurviveAKill() async throws {
-        let (binary, folder, port) = try Self.scratch("queue")
+        let (binary, folder) = try Self.scratch("queue")
         defer { try? FileManager.default.removeItem(at: folder) }
+        let (first, port) = try Self.start(binary, folder: folder)
         let base = "http://127.0.0.1:\(port)"
-        let first = try Self.start(binary, folder: folder, port: port)
         try await Self.waitReady(port)
         for i in 0..<5 {
             _ = try await Self.request("PUT", "\(base)/v1/profiles/q-\(i)", #"{"traits":{"plan":"trial","activated":true}}"#)
@@ -155,8 +182,8 @@ struct DurabilityTests {
         first.waitUntilExit()
 
         // The next process attributes them when it starts, with no request asking.
-        let second = try Self.start(binary, folder: folder, port: port)
-        try await Self.waitReady(port)
+        let (second, secondPort) = try Self.start(binary, folder: folder)
+        try await Self.waitReady(secondPort)
         try await Task.sleep(for: .milliseconds(800))
         second.terminate()
         second.waitUntilExit()

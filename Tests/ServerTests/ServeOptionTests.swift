@@ -7,13 +7,13 @@ struct ServeOptionTests {
     /// Runs `serve` with `option` on a scratch folder: its exit status, what it wrote to stderr, whether a
     /// database was made.
     private func serve(with option: String) throws -> (status: Int32, errors: String, madeDatabase: Bool) {
-        let (binary, folder, port) = try DurabilityTests.scratch("serve-option")
+        let (binary, folder) = try DurabilityTests.scratch("serve-option")
         defer { try? FileManager.default.removeItem(at: folder) }
         let database = folder.appendingPathComponent("stagecraft.sqlite")
         let p = Process()
         p.executableURL = binary
         p.currentDirectoryURL = folder
-        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "\(port)",
+        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "0",
                        "--database", database.path, option]
         let errors = Pipe()
         p.standardOutput = FileHandle.nullDevice
@@ -26,29 +26,15 @@ struct ServeOptionTests {
 
     @Test("--port 0: the line saying where it serves comes once the port is open, with the port the system chose, which answers")
     func portChosenBySystem() async throws {
-        let (binary, folder, _) = try DurabilityTests.scratch("serve-port-0")
+        let (binary, folder) = try DurabilityTests.scratch("serve-port-0")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let p = Process()
-        p.executableURL = binary
-        p.currentDirectoryURL = folder
-        p.arguments = ["serve", "--templates", DurabilityTests.root.appendingPathComponent("templates").path, "--port", "0",
-                       "--database", folder.appendingPathComponent("stagecraft.sqlite").path]
-        let log = Pipe()
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = log
-        try p.run()
-        defer { p.terminate(); p.waitUntilExit() }
-        // The log, line by line, until the line that says where (the process ends the pipe if it stops first).
-        var text = "", line: Substring?
-        while line == nil {
-            let data = log.fileHandleForReading.availableData
-            if data.isEmpty { break }
-            text += String(decoding: data, as: UTF8.self)
-            line = text.split(separator: "\n").first { $0.contains("serving ") && $0.contains(" templates from ") }
+        // DurabilityTests.start runs `serve --port 0` and reads the port from that line.
+        let (server, port) = try DurabilityTests.start(binary, folder: folder)
+        defer {
+            server.terminate()
+            server.waitUntilExit()
         }
-        let serving = try #require(line, "\(text)")
-        let port = try #require(serving.split(separator: ":").last.flatMap { Int($0) }, "\(serving)")
-        #expect(port > 0 && serving.hasSuffix("on http://127.0.0.1:\(port)"), "\(serving)")
+        #expect(port > 0)
         let (status, _) = try await DurabilityTests.request("GET", "http://127.0.0.1:\(port)/healthz")
         #expect(status == 200)
     }

@@ -128,7 +128,7 @@ enum FormatFilters {
             throw LiquidError(.argument, "format_date: '\(style)' is neither short, medium, long or full nor a skeleton such as yMMMd")
         }
         let (locale, identifier, _) = formatting(context)
-        let zone = context.timeZone ?? TimeZone(identifier: "UTC")!
+        let zone = FormatFilters.zone(context)
         let key = identifier + "|" + zone.identifier + "|" + style
         let memo = Formatters.Instant(key: key, time: date.timeIntervalSince1970)
         if let known = Formatters.formattedDates.withLock({ $0[memo] }) { return .string(known) }
@@ -155,18 +155,23 @@ enum FormatFilters {
             if input.isNil || input.description.isEmpty { return nil }
             throw LiquidError(.argument, "\(filter): \(input.description.prefix(40)) is not a date")
         }
-        // The years on the user's calendar: in their zone, the range's last second in UTC is already in 10000.
+        // The years on the user's calendar: in their zone, the range's last second in UTC is already in 10000. An
+        // offset is under a day, so the zone is asked only within a day of either end.
         let seconds = date.timeIntervalSince1970
-        let zone = context.timeZone ?? TimeZone(identifier: "UTC")!
-        let local = (earliestDate - 86_400...latestDate + 86_400).contains(seconds)
-            ? seconds + Double(zone.secondsFromGMT(for: date)) : seconds
-        guard (earliestDate...latestDate).contains(local) else {
+        let inRange = (earliestDate + 86_400...latestDate - 86_400).contains(seconds)
+            || ((earliestDate - 86_400...latestDate + 86_400).contains(seconds)
+                && (earliestDate...latestDate).contains(seconds + Double(zone(context).secondsFromGMT(for: date))))
+        guard inRange else {
             let hint = seconds > latestDate && seconds / 1000 <= latestDate
                 ? " (a time in milliseconds? dates are seconds since 1970)" : ""
             throw LiquidError(.argument, "\(filter): \(input.description.prefix(40)) is outside the years 1 to 9999\(hint)")
         }
         return date
     }
+
+    /// The user's zone, UTC when the render has none.
+    static func zone(_ context: Context) -> TimeZone { context.timeZone ?? utc }
+    static let utc = TimeZone(identifier: "UTC")!
 
     /// 0001-01-01T00:00:00 and 9999-12-31T23:59:59 in seconds since 1970 (on a wall clock: UTC, or the user's with
     /// their offset added).
@@ -180,7 +185,7 @@ enum FormatFilters {
     static let formatRelative: Filter = { input, arguments, context in
         try arguments.expect("format_relative", min: 0, max: 0)
         guard let date = try instant("format_relative", input, context) else { return .string("") }
-        let (count, field, unit) = distance(from: context.now, to: date, zone: context.timeZone ?? TimeZone(identifier: "UTC")!)
+        let (count, field, unit) = distance(from: context.now, to: date, zone: zone(context))
         var style = Date.RelativeFormatStyle(presentation: .numeric, unitsStyle: .wide)
         style.locale = locale(context)
         style.allowedFields = [field]

@@ -223,13 +223,12 @@ struct ServeCommand: AsyncParsableCommand {
         // Said once the port is open (after PostgreSQL's migration), with the port bound (the system's choice for
         // --port 0): a server that cannot reach its database or bind its port says that instead.
         let serving = "serving \(content.current.content.messages.count) templates from \(templates) on http://\(configuration.bindHost):"
-        let (log, migration, asked) = (logger, migrate, port)
-        let beforeStart: @Sendable () async throws -> Void = { try await migration?() }
+        let (log, asked) = (logger, port)
         let running: @Sendable (Int?) async -> Void = { bound in log.notice("\(serving)\(bound ?? asked)") }
         // SIGTERM and SIGINT stop accepting and let requests in flight finish; past the grace period they are
         // cancelled, and so are their renders.
         services.append(MemoryReturnService())
-        var group = ServiceGroupConfiguration(services: [server.application(services: services, beforeStart: beforeStart, running: running)],
+        var group = ServiceGroupConfiguration(services: [server.application(services: services, beforeStart: migrate, running: running)],
                                               gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         group.maximumGracefulShutdownDuration = configuration.gracePeriod
         try await ServiceGroup(configuration: group).run()

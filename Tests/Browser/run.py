@@ -201,6 +201,15 @@ class Run:
         self.b.wait(cond, "the slots " + ", ".join(placements) + " to settle")
         return {p: self.slot(p) for p in placements}
 
+    def dismiss_hero(self):
+        """Closes the hero block and waits for the script to report the dismissal recorded. The impression is reported
+        on its own schedule (once half the block has been on screen), so it may come before or after the click: this
+        waits for the dismissal's own report, not for whichever comes first."""
+        self.b.js("window.interactions = []; document.addEventListener('stagecraft:interaction', e => interactions.push(e.detail))")
+        self.b.click('[data-stagecraft-placement="home-hero"] .sc-close')
+        seen = self.b.wait("window.interactions.find(i => i.kind === 'dismiss')", "the dismissal to be reported")
+        assert seen["kind"] == "dismiss" and seen["ok"], seen
+
     def logged(self, kind):
         """The demo bar's recent interactions (the last three, newest first), once one is about `kind`."""
         return self.b.wait(f"(t => t.includes({json.dumps(kind)}) && t)(document.getElementById('demo-log').textContent)",
@@ -595,12 +604,7 @@ def test_other_origin(run):
     stage = b.wait("window.decided && window.decided.stage", "the decision")
     assert stage == "retention", f"decided for stage {stage}: the user's identity was not used"
     b.wait("document.querySelectorAll('[data-stagecraft-placement] .sc-close').length", "the close button")
-    # The impression is reported on its own schedule (once half the block has been on screen), so it may come before
-    # or after the click: the test waits for the dismissal's own report, not for whichever comes first.
-    b.js("window.interactions = []; document.addEventListener('stagecraft:interaction', e => interactions.push(e.detail))")
-    b.click('[data-stagecraft-placement="home-hero"] .sc-close')
-    seen = b.wait("window.interactions.find(i => i.kind === 'dismiss')", "the dismissal to be reported")
-    assert seen["kind"] == "dismiss" and seen["ok"], seen
+    run.dismiss_hero()
     # A forged identity: Ada's id with Layla's hash.
     forged = run.shop.base + "/?user_id=" + urllib.parse.quote(run.ids["layla"])
     b.open(forged)
@@ -649,12 +653,7 @@ def test_sign_in_keeps_dismissal(run):
     assert hero["state"] == "shown", hero
     assert hero["campaign"] == control["campaign"], (hero, control)
     b.wait("document.querySelectorAll('[data-stagecraft-placement] .sc-close').length", "the close button")
-    # The impression is reported on its own schedule (once half the block has been on screen), so it may come before
-    # or after the click: the test waits for the dismissal's own report, not for whichever comes first.
-    b.js("window.interactions = []; document.addEventListener('stagecraft:interaction', e => interactions.push(e.detail))")
-    b.click('[data-stagecraft-placement="home-hero"] .sc-close')
-    seen = b.wait("window.interactions.find(i => i.kind === 'dismiss')", "the dismissal to be reported")
-    assert seen["kind"] == "dismiss" and seen["ok"], seen
+    run.dismiss_hero()
     b.open(run.shop.base + "/?user_id=" + user)
     after = run.settled("home-hero")["home-hero"]
     run.shot("signed-in-after-dismissal")
